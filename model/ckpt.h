@@ -1,0 +1,30 @@
+/*
+ * ckpt.h: load and save magenta.js checkpoints (spec B 6): config.json,
+ * weights_manifest.json and binary shards, float32 or uint8/uint16
+ * quantized.  The architecture is inferred from tensor names and shapes as
+ * magenta.js does.  This is the only file in model/ that touches files.
+ */
+#ifndef LR_CKPT_H
+#define LR_CKPT_H
+
+#include "common/common.h"
+#include "model/vae.h"
+
+enum ckpt_dtype {
+	CKPT_FLOAT32,
+	CKPT_UINT16,
+	CKPT_UINT8,
+};
+
+/* Load a checkpoint directory; NULL with a cause naming file and tensor. */
+struct vae	*ckpt_load(const char *dir, char **cause) LR_WUR;
+
+/*
+ * Save v as a checkpoint directory dir (created if missing).  Writes every
+ * file to a temporary name and renames it, so a crash leaves either the old
+ * or the new files.
+ */
+int		 ckpt_save(const struct vae *v, const char *dir,
+		    enum ckpt_dtype dtype, char **cause) LR_WUR;
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * vae.h: MusicVAE inference.  Tokens and floats in, tokens and floats out.
+ *
+ * Tokens are per step and per output split, laid out (B, T, S) where S is
+ * arch.n_splits:
+ *   melody  class 0..89: 0 no event, 1 note off, 2..89 pitch 21..108
+ *   drums   label 0..511: bit k set = drum class k hit at this step
+ *   trio    (melody class, bass class, drums label) per step
+ * The encoder input for a token step is built here (one-hot, or the 10-wide
+ * drum roll with its "no hit" bit on the same step, as Python Magenta does).
+ *
+ * A struct vae is used by one thread at a time: its activation arena is
+ * sized at first use for a batch size and reused without allocation.
+ */
+#ifndef LR_VAE_H
+#define LR_VAE_H
+
+#include "common/common.h"
+#include "model/params.h"
+#include "model/rng.h"
+
+struct vae_arena;
+
+struct vae {
+	struct vae_params	 p;
+	char			*config_json;	/* config.json text to write back */
+	struct vae_arena	*arena;		/* activations, lazily sized */
+};
+
+enum vae_interp_kind {
+	VAE_SLERP,	/* spherical (Magenta Python, default) */
+	VAE_LERP,	/* linear (magenta.js) */
+};
+
+/* A model with zeroed weights for an architecture (trainer, tests). */
+struct vae	*vae_new(const struct vae_arch *a, char **cause) LR_WUR;
+void		 vae_free(struct vae *v);
+
+/* config.json text that describes an architecture (magenta.js MusicVAESpec). */
+char		*vae_config_json(const struct vae_arch *a);
+
+/*
+ * Encode B token sequences (B, T, S) into mu (B, Z) and, when sigma is not
+ * NULL, sigma = softplus(dense) (B, Z).
+ */
+int	vae_encode(struct vae *v, const int *tokens, int B, float *mu,
+	    float *sigma, char **cause) LR_WUR;
+
+/*
+ * Decode B latent vectors z (B, Z) into tokens (B, T, S).  temperature 0
+ * means argmax (ties to the lowest index); otherwise softmax(logits/T)
+ * sampled with rng (which may be NULL only for temperature 0).
+ */
+int	vae_decode(struct vae *v, const float *z, int B, float temperature,
+	    struct rng *rng, int *tokens, char **cause) LR_WUR;
+
+/* n points from a to b inclusive, each of Z floats, into out (n, Z). */
+void	vae_interpolate(float *out, const float *a, const float *b, int Z,
+	    int n, enum vae_interp_kind kind);
+
+/* One point at position t in [0, 1]. */
+void	vae_interp_point(float *out, const float *a, const float *b, int Z,
+	    float t, enum vae_interp_kind kind);
+
+/* z' = s*z + (1-s)*eps, eps ~ N(0, I) (magenta.js "similar"). */
+void	vae_similar(float *out, const float *z, int Z, float s,
+	    struct rng *rng);
+
+/* Encoder input width for one step, and build it from tokens. */
+void	vae_tokens_to_input(const struct vae_arch *a, const int *tokens,
+	    int T, float *x);
+
+#endif

@@ -1,0 +1,23 @@
+#!/bin/sh
+# summary.sh: add up the "N passed, N failed" lines of every test log into
+# one closing line, and list the failures.
+top=${1:-.}
+p=0; f=0; s=0
+for log in $(find "$top/tests" -name '*.log' ! -name test-suite.log); do
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		if grep -q '^SKIP' "${log%.log}.trs" 2>/dev/null; then
+			s=$((s + 1))
+		else
+			echo "no summary line in $log" >&2
+			f=$((f + 1))
+		fi
+		continue
+	fi
+	np=${line%% passed*}
+	nf=${line#*passed, }; nf=${nf%% failed*}
+	p=$((p + np)); f=$((f + nf))
+	[ "$nf" -gt 0 ] && echo "failures in $log" >&2
+done
+echo "total: $p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ]
