@@ -1,0 +1,197 @@
+/*
+ * attrs.c: attribute measurement and attribute vectors.
+ *
+ * Definitions (one sequence of T steps, 16 steps per bar, 4 per beat):
+ *   c_diatonic    notes with pitch class in {C D E F G A B} / notes
+ *   note_density  onsets / T
+ *   avg_interval  mean |p[k+1] - p[k]| over successive onsets
+ *   sync_16th     onsets at odd steps (between 8ths) / onsets
+ *   sync_8th      onsets at steps = 2 mod 4 (off-beat 8ths) / onsets
+ *   legato        mean over notes of length / (next onset - onset); the
+ *                 last note uses the end of the sequence
+ *   register      mean pitch
+ * The paper used the first five; legato and register are ours.
+ */
+#include "model/attrs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *attr_names[ATTR_N] = {
+	"c_diatonic",
+	"note_density",
+	"avg_interval",
+	"sync_16th",
+	"sync_8th",
+	"legato",
+	"register",
+};
+
+const char *
+attrs_name(int i)
+{
+	if (i < 0 || i >= ATTR_N)
+		return ("?");
+	return (attr_names[i]);
+}
+
+int
+attrs_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < ATTR_N; i++)
+		if (strcmp(attr_names[i], name) == 0)
+			return (i);
+	return (-1);
+}
+
+/* Melody class tokens: 0 no event, 1 note off, 2..89 pitch 21..108. */
+static int
+measure_melody(const int *tok, int T, int stride, float *out)
+{
+	int	t, n = 0, in_c = 0, last_pitch = -1, n_int = 0;
+	int	on16 = 0, on8 = 0, start = -1;
+	double	sum_int = 0, sum_pitch = 0, sum_leg = 0;
+	int	n_leg = 0, prev_on = -1, prev_len = 0;
+
+	for (t = 0; t <= T; t++) {
+		int c = t < T ? tok[(size_t)t * stride] : 1;
+
+		if (c == 0)
+			continue;
+		/* A note off or a new note ends the sounding note. */
+		if (start >= 0) {
+			prev_len = t - start;
+			prev_on = start;
+			start = -1;
+		}
+		if (c >= 2 && t < T) {
+			int p = c - 2 + 21;
+
+			if (prev_on >= 0) {
+				sum_leg += (double)prev_len / (t - prev_on);
+				n_leg++;
+				prev_on = -1;
+			}
+			n++;
+			switch (p % 12) {
+			case 0: case 2: case 4: case 5: case 7: case 9: case 11:
+				in_c++;
+			}
+			if (last_pitch >= 0) {
+				sum_int += abs(p - last_pitch);
+				n_int++;
+			}
+			last_pitch = p;
+			sum_pitch += p;
+			if (t % 2 == 1)
+				on16++;
+			if (t % 4 == 2)
+				on8++;
+			start = t;
+		}
+	}
+	/* The last note's gap runs to the end of the sequence. */
+	if (prev_on >= 0 && T > prev_on) {
+		sum_leg += (double)prev_len / (T - prev_on);
+		n_leg++;
+	}
+	memset(out, 0, ATTR_N * sizeof *out);
+	if (n == 0)
+		return (0);
+	out[ATTR_C_DIATONIC] = (float)in_c / n;
+	out[ATTR_NOTE_DENSITY] = (float)n / T;
+	out[ATTR_AVG_INTERVAL] = n_int > 0 ? (float)(sum_int / n_int) : 0;
+	out[ATTR_SYNC_16TH] = (float)on16 / n;
+	out[ATTR_SYNC_8TH] = (float)on8 / n;
+	out[ATTR_LEGATO] = n_leg > 0 ? (float)(sum_leg / n_leg) : 0;
+	out[ATTR_REGISTER] = (float)(sum_pitch / n);
+	return (n);
+}
+
+/* Drum labels: a step with any hit is an onset. */
+static int
+measure_drums(const int *tok, int T, int stride, float *out)
+{
+	int	t, n = 0, on16 = 0, on8 = 0;
+
+	memset(out, 0, ATTR_N * sizeof *out);
+	for (t = 0; t < T; t++) {
+		if (tok[(size_t)t * stride] == 0)
+			continue;
+		n++;
+		if (t % 2 == 1)
+			on16++;
+		if (t % 4 == 2)
+			on8++;
+	}
+	if (n == 0)
+		return (0);
+	out[ATTR_NOTE_DENSITY] = (float)n / T;
+	out[ATTR_SYNC_16TH] = (float)on16 / n;
+	out[ATTR_SYNC_8TH] = (float)on8 / n;
+	return (n);
+}
+
+/* Measure every attribute of one token sequence (T, S). */
+int
+attrs_measure(const struct vae_arch *a, const int *tokens, float out[ATTR_N])
+{
+	int	S = a->n_splits;
+
+	if (a->kind == VAE_DRUMS)
+		return (measure_drums(tokens, a->num_steps, S, out));
+	return (measure_melody(tokens, a->num_steps, S, out));
+}
+
+struct ranked {
+	float	v;
+	int	i;
+};
+
+static int
+cmp_ranked(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+
+	if (a->v < b->v)
+		return (-1);
+	if (a->v > b->v)
+		return (1);
+	return (a->i - b->i);
+}
+
+/* Top-quartile mean mu minus bottom-quartile mean mu, per attribute. */
+int
+attrs_vectors(float *vecs, const float *mu, const float *vals, int N, int Z,
+    char **cause)
+{
+	struct ranked	*r;
+	int		 k, i, j, q;
+
+	if (N < 4)
+		return (lr_fail(cause, "%d windows: need at least 4 for "
+		    "quartiles", N));
+	q = N / 4;
+	r = lr_malloc((size_t)N * sizeof *r);
+	for (k = 0; k < ATTR_N; k++) {
+		float *v = vecs + (size_t)k * Z;
+
+		for (i = 0; i < N; i++) {
+			r[i].v = vals[(size_t)i * ATTR_N + k];
+			r[i].i = i;
+		}
+		qsort(r, N, sizeof *r, cmp_ranked);
+		memset(v, 0, (size_t)Z * sizeof *v);
+		for (i = 0; i < q; i++) {
+			const float *lo = mu + (size_t)r[i].i * Z;
+			const float *hi = mu + (size_t)r[N - 1 - i].i * Z;
+
+			for (j = 0; j < Z; j++)
+				v[j] += (hi[j] - lo[j]) / q;
+		}
+	}
+	free(r);
+	return (0);
+}

@@ -1,0 +1,48 @@
+/*
+ * attrs.h: musical attributes of a decoded token sequence, and attribute
+ * vectors in latent space (Roberts et al. 2018, section 5.4; spec Part A).
+ * The same code measures training windows (to build vectors) and the live
+ * result in the instrument (so the user sees a nudge worked).
+ * Tokens and floats only.
+ */
+#ifndef LR_ATTRS_H
+#define LR_ATTRS_H
+
+#include "model/params.h"
+
+enum attr_id {
+	ATTR_C_DIATONIC,	/* share of notes whose pitch class is in C major */
+	ATTR_NOTE_DENSITY,	/* note onsets per step */
+	ATTR_AVG_INTERVAL,	/* mean |interval| between successive notes, semitones */
+	ATTR_SYNC_16TH,		/* share of onsets on an off-beat 16th */
+	ATTR_SYNC_8TH,		/* share of onsets on an off-beat 8th */
+	ATTR_LEGATO,		/* mean note length / time to the next onset */
+	ATTR_REGISTER,		/* mean pitch (MIDI number) */
+	ATTR_N
+};
+
+/* Name as used in attribute_vecs.json ("note_density", ...). */
+const char	*attrs_name(int i);
+/* Index of a name, or -1. */
+int		 attrs_find(const char *name);
+
+/*
+ * Measure every attribute of one token sequence (T, S) of architecture a.
+ * Melody: the class tokens; trio: its melody split; drums: onsets are
+ * steps with any hit (pitch-based attributes are 0).  Returns the number of
+ * notes found; with no notes every attribute is 0.
+ */
+int	attrs_measure(const struct vae_arch *a, const int *tokens,
+	    float out[ATTR_N]);
+
+/*
+ * Attribute vectors: for each attribute, mean mu of the windows in the top
+ * quartile of that attribute minus mean mu of the bottom quartile.
+ * mu (N, Z), vals (N, ATTR_N) -> vecs (ATTR_N, Z).  Windows are ranked by
+ * value with ties broken by index, so the quartiles always hold N/4 windows.
+ * -1 if N < 4.
+ */
+int	attrs_vectors(float *vecs, const float *mu, const float *vals, int N,
+	    int Z, char **cause) LR_WUR;
+
+#endif

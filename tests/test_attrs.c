@@ -1,0 +1,139 @@
+/*
+ * test_attrs.c: attribute measurement on hand-made token sequences, and
+ * attribute vectors on synthetic latent codes.
+ */
+#include "model/attrs.h"
+
+#include <string.h>
+
+#include "tests/test.h"
+
+#define MEL(p)	((p) - 21 + 2)
+
+static struct vae_arch
+mel_arch(int T)
+{
+	struct vae_arch	a;
+
+	memset(&a, 0, sizeof a);
+	a.kind = VAE_MELODY;
+	a.num_steps = T;
+	a.n_splits = 1;
+	return (a);
+}
+
+/* C major quarter notes C D E F G A B C, each held 3 steps, 1 rest. */
+static void
+test_scale(void)
+{
+	struct vae_arch	a = mel_arch(32);
+	int		tok[32] = { 0 }, p[8] = { 60, 62, 64, 65, 67, 69, 71, 72 };
+	float		v[ATTR_N];
+	int		k, n;
+
+	for (k = 0; k < 8; k++) {
+		tok[4 * k] = MEL(p[k]);
+		tok[4 * k + 3] = 1;	/* note off after 3 steps */
+	}
+	n = attrs_measure(&a, tok, v);
+	CHECK(n == 8);
+	CHECK(fabsf(v[ATTR_C_DIATONIC] - 1.0f) < 1e-6);
+	CHECK(fabsf(v[ATTR_NOTE_DENSITY] - 8.0f / 32) < 1e-6);
+	/* intervals 2 2 1 2 2 2 1 -> 12/7 */
+	CHECK(fabsf(v[ATTR_AVG_INTERVAL] - 12.0f / 7) < 1e-5);
+	CHECK(v[ATTR_SYNC_16TH] == 0.0f);
+	CHECK(v[ATTR_SYNC_8TH] == 0.0f);
+	CHECK(fabsf(v[ATTR_LEGATO] - 0.75f) < 1e-6);
+	CHECK(fabsf(v[ATTR_REGISTER] - (60 + 62 + 64 + 65 + 67 + 69 + 71 +
+	    72) / 8.0f) < 1e-4);
+}
+
+/* Syncopated, chromatic, legato line. */
+static void
+test_syncopated(void)
+{
+	struct vae_arch	a = mel_arch(16);
+	int		tok[16] = { 0 };
+	float		v[ATTR_N];
+
+	tok[1] = MEL(61);	/* odd 16th */
+	tok[2] = MEL(63);	/* off-beat 8th */
+	tok[6] = MEL(66);	/* off-beat 8th, held to the end */
+	CHECK(attrs_measure(&a, tok, v) == 3);
+	CHECK(fabsf(v[ATTR_C_DIATONIC] - 0.0f) < 1e-6);
+	CHECK(fabsf(v[ATTR_SYNC_16TH] - 1.0f / 3) < 1e-6);
+	CHECK(fabsf(v[ATTR_SYNC_8TH] - 2.0f / 3) < 1e-6);
+	CHECK(fabsf(v[ATTR_LEGATO] - 1.0f) < 1e-6);
+	CHECK(fabsf(v[ATTR_AVG_INTERVAL] - 2.5f) < 1e-6);
+}
+
+static void
+test_empty_and_drums(void)
+{
+	struct vae_arch	a = mel_arch(32);
+	int		tok[32] = { 0 };
+	float		v[ATTR_N];
+	int		k;
+
+	CHECK(attrs_measure(&a, tok, v) == 0);
+	for (k = 0; k < ATTR_N; k++)
+		CHECK(v[k] == 0.0f);
+	a.kind = VAE_DRUMS;
+	tok[0] = 1;
+	tok[4] = 3;
+	tok[6] = 2;
+	tok[9] = 5;
+	CHECK(attrs_measure(&a, tok, v) == 4);
+	CHECK(fabsf(v[ATTR_NOTE_DENSITY] - 4.0f / 32) < 1e-6);
+	CHECK(fabsf(v[ATTR_SYNC_16TH] - 0.25f) < 1e-6);
+	CHECK(fabsf(v[ATTR_SYNC_8TH] - 0.25f) < 1e-6);
+	CHECK(v[ATTR_REGISTER] == 0.0f);
+}
+
+static void
+test_names(void)
+{
+	int	k;
+
+	for (k = 0; k < ATTR_N; k++)
+		CHECK(attrs_find(attrs_name(k)) == k);
+	CHECK(attrs_find("nope") == -1);
+	CHECK(strcmp(attrs_name(ATTR_NOTE_DENSITY), "note_density") == 0);
+}
+
+/* mu[0] tracks attribute 1 exactly: the vector must point along dim 0. */
+static void
+test_vectors(void)
+{
+	enum { N = 40, Z = 3 };
+	float	mu[N * Z], vals[N * ATTR_N], vecs[ATTR_N * Z];
+	char	*cause = NULL;
+	int	i;
+
+	memset(vals, 0, sizeof vals);
+	for (i = 0; i < N; i++) {
+		vals[i * ATTR_N + ATTR_NOTE_DENSITY] = (float)i;
+		mu[i * Z + 0] = (float)i;
+		mu[i * Z + 1] = 5.0f;
+		mu[i * Z + 2] = (i % 2) ? 1.0f : -1.0f;
+	}
+	CHECK(attrs_vectors(vecs, mu, vals, N, Z, &cause) == 0);
+	/* top 10 mean 34.5, bottom 10 mean 4.5 */
+	CHECK(fabsf(vecs[ATTR_NOTE_DENSITY * Z + 0] - 30.0f) < 1e-4);
+	CHECK(fabsf(vecs[ATTR_NOTE_DENSITY * Z + 1]) < 1e-5);
+	CHECK(fabsf(vecs[ATTR_NOTE_DENSITY * Z + 2]) < 1e-5);
+	CHECK(attrs_vectors(vecs, mu, vals, 3, Z, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "at least 4") != NULL);
+	free(cause);
+}
+
+int
+main(void)
+{
+	test_scale();
+	test_syncopated();
+	test_empty_and_drums();
+	test_names();
+	test_vectors();
+	return (test_report());
+}
