@@ -70,4 +70,17 @@ void	vae_similar(float *out, const float *z, int Z, float s,
 void	vae_tokens_to_input(const struct vae_arch *a, const int *tokens,
 	    int T, float *x);
 
+/*
+ * The rows of the encoder input one step's S tokens set to 1 (at most 10):
+ * the encoder's input projection is a sum of these kernel rows.
+ */
+int	vae_input_rows(const struct vae_arch *a, const int *tok, int *rows);
+
+/*
+ * Whether encoder/sigma holds real weights (0 when the checkpoint had
+ * none: sigma is then zero weights and meaningless).
+ */
+int	vae_has_sigma(const struct vae *v);
+void	vae_set_has_sigma(struct vae *v, int on);
+
 #endif

@@ -1,0 +1,56 @@
+/*
+ * lstm.h: one LSTM layer with TF BasicLSTMCell / LSTMBlockCell semantics
+ * (spec B 3.1): kernel (in+H, 4H), rows [0,in) the input and [in,in+H) the
+ * previous h, gate columns i, j, f, o, forget bias +1.0 added at run time.
+ *
+ * The gate pre-activations g (B, 4H) are built in pieces so that callers
+ * can skip work: the bias, a dense input block (gemm), a one-hot or
+ * multi-hot input block (row gather, no multiply) and the h block (gemv for
+ * B == 1).  lstm_cell then applies the nonlinearity.  Matrix work goes
+ * through model/linalg.h only.
+ */
+#ifndef LR_LSTM_H
+#define LR_LSTM_H
+
+#include "model/params.h"
+
+#define LSTM_FORGET_BIAS	1.0f
+
+/* g (B, 4H) = bias broadcast over rows. */
+void	lstm_gates_bias(float *g, const struct lstm_w *w, int B);
+
+/*
+ * g (B, 4H) += x (B, n) . kernel rows [row0, row0+n).  x rows are ldx
+ * floats apart.  B == 1 uses a gemv.
+ */
+void	lstm_gates_dense(float *g, const float *x, int ldx,
+	    const struct lstm_w *w, int row0, int n, int B);
+
+/*
+ * g (4H) += sum over k < nrows of kernel row (row0 + rows[k]): the input
+ * projection of a 0/1 input with nrows ones, for one sequence.
+ */
+void	lstm_gates_gather(float *g, const int *rows, int nrows,
+	    const struct lstm_w *w, int row0);
+
+/*
+ * The cell: from g (B, 4H) and the previous c (B, H, updated in place)
+ * compute the new h into h (rows ldh apart) and, if h2 is not NULL, a copy
+ * into h2 (rows ldh2 apart; the next layer's input slot).
+ *   c' = sig(i) tanh(j) + c sig(f + 1);  h' = tanh(c') sig(o)
+ */
+void	lstm_cell(float *h, int ldh, float *h2, int ldh2, float *c,
+	    const float *g, int B, int H);
+
+/*
+ * A whole layer over a time-major sequence, as the encoder uses it.
+ * gin (T, B, 4H): input projections with the bias already added, consumed
+ * (overwritten with the gates).  Runs forward (reverse == 0) or backward
+ * in time from zero state; writes h of each step into y (T, B, ldy) at
+ * column offset 0 of each row (the caller offsets y for the bw half).
+ * c (B, H) is scratch.  The final h is y at the last step processed.
+ */
+void	lstm_layer(float *y, int ldy, float *c, float *gin,
+	    const struct lstm_w *w, int T, int B, int reverse);
+
+#endif

@@ -1,0 +1,727 @@
+/*
+ * vae.c: MusicVAE inference (spec B 2, 3, 8): the flat and hierarchical
+ * bidirectional encoders, the flat, hierarchical and split (trio)
+ * categorical decoders.  Tokens and floats only.
+ *
+ * B = batch, T = steps, S = output splits, H = lstm units, Z = latent size,
+ * D = classes of a split.  Activations are time-major (T, B, width) so each
+ * step's rows are contiguous for one gemm.  All buffers come from the
+ * arena, laid out by the same function that measures it, so a decoded step
+ * never allocates.
+ */
+#include "model/vae.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "model/linalg.h"
+#include "model/lstm.h"
+
+/* Activations of one model; grows only when a larger batch comes. */
+struct vae_arena {
+	int	 has_sigma;	/* 0: the checkpoint had no encoder/sigma */
+	size_t	 cap;		/* floats in mem */
+	float	*mem;
+	size_t	 icap;		/* ints in imem */
+	int	*imem;
+};
+
+/* Buffers are rounded up to 16 floats (64 bytes) so rows start aligned. */
+#define ALIGN_FLOATS	16
+
+struct bump {
+	float	*base;		/* NULL while measuring */
+	size_t	 used;
+};
+
+/* A stack of LSTM layers run one step at a time (decoder, conductor). */
+struct stack {
+	const struct lstm_w	*cell;
+	int			 L;
+	float			*c[VAE_MAX_LAYERS];	/* (B, H_k) */
+	float			*h0;			/* (B, H_0) */
+	float			*xh[VAE_MAX_LAYERS];	/* k>0: (B, in_k+H_k) */
+	float			*g;			/* (B, 4 max H) */
+};
+
+struct enc_buf {
+	float	*gin;		/* (L, N, 4H) gates of a layer */
+	float	*y[2];		/* (L, N, 2H) layer outputs, ping-pong */
+	float	*c;		/* (N, H) */
+	float	*x1;		/* hier: (S, B, 2H0) level-1 input */
+	float	*out;		/* (B, 2 H_top) */
+	float	*tmp;		/* (B, Z) */
+};
+
+struct dec_buf {
+	struct stack	 core;
+	struct stack	 cond;
+	float		*sinit;		/* (B, state) */
+	float		*zp;		/* (B, 4 H_0) bias + z part */
+	float		*logits;	/* (B, max D) */
+	float		*emb;		/* hier: (segments, B, Hc) */
+	int		*prev;		/* (S, B) previous token, -1 = zeros */
+};
+
+static float	*take(struct bump *, size_t);
+static int	 arena_reserve(struct vae *, size_t, size_t, char **);
+static void	 dense_fwd(float *, const float *, int, const struct dense_w *,
+		    int);
+static void	 stack_layout(struct stack *, struct bump *,
+		    const struct lstm_w *, int, int);
+static void	 stack_init(struct stack *, const float *, int);
+static void	 stack_step(struct stack *, int);
+static const float *stack_top(const struct stack *, int *);
+static void	 enc_layout(struct enc_buf *, struct bump *,
+		    const struct vae_arch *, int);
+static void	 enc_first(struct enc_buf *, const struct vae_params *,
+		    const int *, int, int, int, float *);
+static void	 enc_layer(float *, float *, float *, const float *, int,
+		    const struct lstm_w *, const struct lstm_w *, int, int);
+static void	 dec_layout(struct dec_buf *, struct bump *,
+		    const struct vae_arch *, const struct vae_params *, int,
+		    int *);
+static void	 dec_segment(struct dec_buf *, const struct vae_params *,
+		    int, const float *, int, int, int, float, struct rng *,
+		    int *);
+static int	 pick(const float *, int, float, struct rng *);
+
+static float *
+take(struct bump *bp, size_t n)
+{
+	float	*p = bp->base != NULL ? bp->base + bp->used : NULL;
+
+	bp->used += (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
+	return (p);
+}
+
+/*
+ * Grow the arena to nf floats and ni ints.  Only a larger batch than any
+ * before grows it; the per-step loops never come here.
+ */
+static int
+arena_reserve(struct vae *v, size_t nf, size_t ni, char **cause)
+{
+	struct vae_arena	*a = v->arena;
+
+	if (nf > a->cap) {
+		free(a->mem);
+		if (posix_memalign((void **)&a->mem, 64, nf * sizeof(float))) {
+			a->mem = NULL;
+			a->cap = 0;
+			return (lr_fail(cause, "out of memory for %zu "
+			    "activations", nf));
+		}
+		a->cap = nf;
+	}
+	if (ni > a->icap) {
+		a->imem = lr_realloc(a->imem, ni * sizeof(int));
+		a->icap = ni;
+	}
+	return (0);
+}
+
+/* y (N, out) = x (N, in) W + b. */
+static void
+dense_fwd(float *y, const float *x, int ldx, const struct dense_w *d, int N)
+{
+	linalg_set_rows(y, d->bias, N, d->out);
+	if (N == 1)
+		linalg_gemv_row(d->out, d->in, x, d->kernel, d->out, 1.0f, y);
+	else
+		linalg_gemm(0, 0, N, d->out, d->in, x, ldx, d->kernel, d->out,
+		    1.0f, y, d->out);
+}
+
+/* A model with zeroed weights. */
+struct vae *
+vae_new(const struct vae_arch *a, char **cause)
+{
+	struct vae	*v;
+
+	v = lr_calloc(1, sizeof *v);
+	if (params_alloc(&v->p, a, cause) != 0) {
+		free(v);
+		return (NULL);
+	}
+	v->config_json = vae_config_json(a);
+	v->arena = lr_calloc(1, sizeof *v->arena);
+	v->arena->has_sigma = 1;
+	return (v);
+}
+
+void
+vae_free(struct vae *v)
+{
+	if (v == NULL)
+		return;
+	params_free(&v->p);
+	free(v->config_json);
+	if (v->arena != NULL) {
+		free(v->arena->mem);
+		free(v->arena->imem);
+		free(v->arena);
+	}
+	free(v);
+}
+
+/* 1 if the model has trained encoder/sigma weights. */
+int
+vae_has_sigma(const struct vae *v)
+{
+	return (v->arena->has_sigma);
+}
+
+void
+vae_set_has_sigma(struct vae *v, int on)
+{
+	v->arena->has_sigma = on;
+}
+
+/* config.json for an architecture (magenta.js MusicVAESpec, spec B 6.2). */
+char *
+vae_config_json(const struct vae_arch *a)
+{
+	json_t	*root, *conv, *args, *pitch;
+	char	*s, *out;
+
+	args = json_object();
+	json_object_set_new(args, "numSteps", json_integer(a->num_steps));
+	if (a->num_segments > 0)
+		json_object_set_new(args, "numSegments",
+		    json_integer(a->num_segments));
+	conv = json_object();
+	switch (a->kind) {
+	case VAE_MELODY:
+		json_object_set_new(conv, "type", json_string(
+		    "MelodyConverter"));
+		json_object_set_new(args, "minPitch", json_integer(21));
+		json_object_set_new(args, "maxPitch", json_integer(108));
+		break;
+	case VAE_DRUMS:
+		json_object_set_new(conv, "type", json_string(
+		    a->in_depth == 10 ? "DrumsConverter" :
+		    "DrumsOneHotConverter"));
+		break;
+	case VAE_TRIO:
+		json_object_set_new(conv, "type", json_string("TrioConverter"));
+		pitch = json_pack("{s:i,s:i}", "minPitch", 21, "maxPitch", 108);
+		json_object_set(args, "melArgs", pitch);
+		json_object_set_new(args, "bassArgs", pitch);
+		json_object_set_new(args, "drumsArgs", json_object());
+		break;
+	}
+	json_object_set_new(conv, "args", args);
+	root = json_object();
+	json_object_set_new(root, "type", json_string("MusicVAE"));
+	json_object_set_new(root, "dataConverter", conv);
+	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	out = lr_strdup(s != NULL ? s : "{}");
+	free(s);
+	return (out);
+}
+
+/*
+ * The input rows a step's tokens switch on (the encoder input is 0/1).
+ * Returns the count; rows has room for 10.
+ */
+int
+vae_input_rows(const struct vae_arch *a, const int *tok, int *rows)
+{
+	int	n = 0, k;
+
+	switch (a->kind) {
+	case VAE_MELODY:
+		rows[n++] = tok[0];
+		break;
+	case VAE_DRUMS:
+		if (a->in_depth != 10) {	/* DrumsOneHotConverter */
+			rows[n++] = tok[0];
+			break;
+		}
+		/* Roll: bit k = class k; column 9 = no hit (Python). */
+		for (k = 0; k < 9; k++)
+			if (tok[0] & (1 << k))
+				rows[n++] = k;
+		if (tok[0] == 0)
+			rows[n++] = 9;
+		break;
+	case VAE_TRIO:
+		rows[n++] = tok[0];
+		rows[n++] = a->out_depth[0] + tok[1];
+		rows[n++] = a->out_depth[0] + a->out_depth[1] + tok[2];
+		break;
+	}
+	return (n);
+}
+
+/* Encoder input (T, in_depth) for T steps of tokens (T, S). */
+void
+vae_tokens_to_input(const struct vae_arch *a, const int *tokens, int T,
+    float *x)
+{
+	int	rows[10], n, t, k;
+
+	memset(x, 0, (size_t)T * a->in_depth * sizeof *x);
+	for (t = 0; t < T; t++) {
+		n = vae_input_rows(a, tokens + (size_t)t * a->n_splits, rows);
+		for (k = 0; k < n; k++)
+			x[(size_t)t * a->in_depth + rows[k]] = 1.0f;
+	}
+}
+
+/* -1 if a token is outside its split's classes. */
+static int
+check_tokens(const struct vae_arch *a, const int *tokens, int B,
+    char **cause)
+{
+	size_t	i, n = (size_t)B * a->num_steps * a->n_splits;
+	int	s;
+
+	for (i = 0; i < n; i++) {
+		s = (int)(i % a->n_splits);
+		if (tokens[i] < 0 || tokens[i] >= a->out_depth[s])
+			return (lr_fail(cause, "token %d at step %zu of "
+			    "sequence %zu is outside 0..%d", tokens[i],
+			    (i / a->n_splits) % a->num_steps,
+			    i / a->n_splits / a->num_steps,
+			    a->out_depth[s] - 1));
+	}
+	return (0);
+}
+
+/* ---- Encoder. ---- */
+
+/*
+ * Level 0 (or the only level) runs N = B * segments sequences of
+ * L = T / segments steps, all sharing weights: a hierarchical model's bars
+ * batch together.
+ */
+static void
+enc_layout(struct enc_buf *e, struct bump *bp, const struct vae_arch *a,
+    int B)
+{
+	int	ns = a->num_segments > 0 ? a->num_segments : 1;
+	size_t	N = (size_t)B * ns, L = a->num_steps / ns, gmax = 0, ymax = 0;
+	size_t	cmax = 0, n, l;
+	int	H;
+
+	for (l = 0; l < (size_t)a->enc_layers; l++) {
+		H = a->enc_size[l];
+		if (a->num_segments > 0 && l == 1) {
+			N = B;
+			L = ns;
+		}
+		n = L * N;
+		gmax = n * 4 * H > gmax ? n * 4 * H : gmax;
+		ymax = n * 2 * H > ymax ? n * 2 * H : ymax;
+		cmax = N * H > cmax ? N * H : cmax;
+	}
+	e->gin = take(bp, gmax);
+	e->y[0] = take(bp, ymax);
+	e->y[1] = take(bp, ymax);
+	e->c = take(bp, cmax);
+	e->x1 = a->num_segments > 0 ?
+	    take(bp, (size_t)ns * B * 2 * a->enc_size[0]) : NULL;
+	e->out = take(bp, (size_t)B * 2 * a->enc_size[a->enc_layers - 1]);
+	e->tmp = take(bp, (size_t)B * a->z_size);
+}
+
+/*
+ * First layer, one direction: gates from the one-hot/multi-hot input by row
+ * gather (no multiply), then the recurrence.  Sequence n of N covers token
+ * steps [seg*L, seg*L+L) of batch row n / ns, seg = n % ns.
+ */
+static void
+enc_first(struct enc_buf *e, const struct vae_params *p, const int *tokens,
+    int B, int ns, int dir, float *y)
+{
+	const struct vae_arch	*a = &p->arch;
+	const struct lstm_w	*w = dir == 0 ? &p->enc_fw[0] : &p->enc_bw[0];
+	int			 N = B * ns, L = a->num_steps / ns, S = a->n_splits;
+	int			 rows[10], nr, t, n, G = 4 * w->H;
+	const int		*tok;
+
+	lstm_gates_bias(e->gin, w, L * N);
+	for (t = 0; t < L; t++)
+		for (n = 0; n < N; n++) {
+			tok = tokens + ((size_t)(n / ns) * a->num_steps +
+			    (size_t)(n % ns) * L + t) * S;
+			nr = vae_input_rows(a, tok, rows);
+			lstm_gates_gather(e->gin + ((size_t)t * N + n) * G,
+			    rows, nr, w, 0);
+		}
+	lstm_layer(y + dir * w->H, 2 * w->H, e->c, e->gin, w, L, N, dir);
+}
+
+/* A bidi layer over a dense input x (L, N, in): y (L, N, 2H). */
+static void
+enc_layer(float *y, float *gin, float *c, const float *x, int ldx,
+    const struct lstm_w *fw, const struct lstm_w *bw, int L, int N)
+{
+	int	dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		const struct lstm_w *w = dir == 0 ? fw : bw;
+
+		lstm_gates_bias(gin, w, L * N);
+		lstm_gates_dense(gin, x, ldx, w, 0, w->in, L * N);
+		lstm_layer(y + dir * w->H, 2 * w->H, c, gin, w, L, N, dir);
+	}
+}
+
+/* Final states [fw h at the last step, bw h at step 0] of y (L, N, 2H). */
+static void
+enc_final(float *out, const float *y, int L, int N, int H)
+{
+	int	n;
+
+	for (n = 0; n < N; n++) {
+		memcpy(out + (size_t)n * 2 * H,
+		    y + ((size_t)(L - 1) * N + n) * 2 * H, H * sizeof *out);
+		memcpy(out + (size_t)n * 2 * H + H,
+		    y + (size_t)n * 2 * H + H, H * sizeof *out);
+	}
+}
+
+/* Encode B sequences into mu and optionally sigma. */
+int
+vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
+    char **cause)
+{
+	const struct vae_params	*p = &v->p;
+	const struct vae_arch	*a = &p->arch;
+	struct enc_buf		 e;
+	struct bump		 bp = { NULL, 0 };
+	int			 ns, L, N, l, cur, H, s, b, H0;
+	size_t			 i;
+	float			 x;
+
+	if (B <= 0)
+		return (lr_fail(cause, "batch size %d", B));
+	if (check_tokens(a, tokens, B, cause) != 0)
+		return (-1);
+	enc_layout(&e, &bp, a, B);
+	if (arena_reserve(v, bp.used, 0, cause) != 0)
+		return (-1);
+	bp.base = v->arena->mem;
+	bp.used = 0;
+	enc_layout(&e, &bp, a, B);
+
+	ns = a->num_segments > 0 ? a->num_segments : 1;
+	N = B * ns;
+	L = a->num_steps / ns;
+	enc_first(&e, p, tokens, B, ns, 0, e.y[0]);
+	enc_first(&e, p, tokens, B, ns, 1, e.y[0]);
+	cur = 0;
+	if (a->num_segments == 0) {
+		/* Flat: layer l reads [fw, bw] of layer l-1 at each step. */
+		for (l = 1; l < a->enc_layers; l++) {
+			enc_layer(e.y[1 - cur], e.gin, e.c, e.y[cur],
+			    2 * a->enc_size[l - 1], &p->enc_fw[l],
+			    &p->enc_bw[l], L, N);
+			cur = 1 - cur;
+		}
+		enc_final(e.out, e.y[cur], L, N, a->enc_size[a->enc_layers - 1]);
+	} else {
+		/* Level 1 runs over the bar embeddings, time-major. */
+		H0 = a->enc_size[0];
+		enc_final(e.y[1], e.y[0], L, N, H0);
+		for (s = 0; s < ns; s++)
+			for (b = 0; b < B; b++)
+				memcpy(e.x1 + ((size_t)s * B + b) * 2 * H0,
+				    e.y[1] + ((size_t)b * ns + s) * 2 * H0,
+				    2 * H0 * sizeof(float));
+		enc_layer(e.y[0], e.gin, e.c, e.x1, 2 * H0, &p->enc_fw[1],
+		    &p->enc_bw[1], ns, B);
+		enc_final(e.out, e.y[0], ns, B, a->enc_size[1]);
+	}
+	H = 2 * a->enc_size[a->enc_layers - 1];
+	dense_fwd(mu, e.out, H, &p->mu, B);
+	if (sigma != NULL) {
+		dense_fwd(sigma, e.out, H, &p->sigma, B);
+		/* softplus, stable for large |x|. */
+		for (i = 0; i < (size_t)B * a->z_size; i++) {
+			x = sigma[i];
+			sigma[i] = fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
+		}
+	}
+	return (0);
+}
+
+/* ---- Decoder. ---- */
+
+static void
+stack_layout(struct stack *st, struct bump *bp, const struct lstm_w *cell,
+    int L, int B)
+{
+	int	k, hmax = 0;
+
+	st->cell = cell;
+	st->L = L;
+	for (k = 0; k < L; k++) {
+		st->c[k] = take(bp, (size_t)B * cell[k].H);
+		st->xh[k] = k > 0 ? take(bp, (size_t)B * (cell[k].in +
+		    cell[k].H)) : NULL;
+		hmax = cell[k].H > hmax ? cell[k].H : hmax;
+	}
+	st->h0 = take(bp, (size_t)B * cell[0].H);
+	st->g = take(bp, (size_t)B * 4 * hmax);
+}
+
+/* Where layer k keeps its h: (pointer, row stride). */
+static float *
+stack_h(const struct stack *st, int k, int *ld)
+{
+	if (k == 0) {
+		*ld = st->cell[0].H;
+		return (st->h0);
+	}
+	*ld = st->cell[k].in + st->cell[k].H;
+	return (st->xh[k] + st->cell[k].in);
+}
+
+static const float *
+stack_top(const struct stack *st, int *ld)
+{
+	return (stack_h(st, st->L - 1, ld));
+}
+
+/* Initial state from s (B, sum 2H_k), split [c0, h0, c1, h1, ...]. */
+static void
+stack_init(struct stack *st, const float *s, int B)
+{
+	size_t	 w = 0, off;
+	float	*h;
+	int	 k, b, ld, H;
+
+	for (k = 0; k < st->L; k++)
+		w += 2 * (size_t)st->cell[k].H;
+	for (k = 0, off = 0; k < st->L; k++) {
+		H = st->cell[k].H;
+		h = stack_h(st, k, &ld);
+		for (b = 0; b < B; b++) {
+			memcpy(st->c[k] + (size_t)b * H, s + b * w + off,
+			    H * sizeof(float));
+			memcpy(h + (size_t)b * ld, s + b * w + off + H,
+			    H * sizeof(float));
+		}
+		off += 2 * (size_t)H;
+	}
+}
+
+/*
+ * One step of the stack.  st->g already holds layer 0's bias and input
+ * part; only the h blocks are multiplied here.  Each layer's new h is also
+ * copied into the next layer's input slot, so layer k>0 needs one gemv over
+ * its contiguous [x, h] rows.
+ */
+static void
+stack_step(struct stack *st, int B)
+{
+	const struct lstm_w	*w;
+	float			*h, *nx;
+	int			 k, ld, ldn = 0;
+
+	for (k = 0; k < st->L; k++) {
+		w = &st->cell[k];
+		if (k == 0)
+			lstm_gates_dense(st->g, st->h0, w->H, w, w->in, w->H,
+			    B);
+		else {
+			lstm_gates_bias(st->g, w, B);
+			lstm_gates_dense(st->g, st->xh[k], w->in + w->H, w, 0,
+			    w->in + w->H, B);
+		}
+		h = stack_h(st, k, &ld);
+		nx = NULL;
+		if (k + 1 < st->L) {
+			nx = st->xh[k + 1];
+			ldn = st->cell[k + 1].in + st->cell[k + 1].H;
+		}
+		lstm_cell(h, ld, nx, ldn, st->c[k], st->g, B, w->H);
+	}
+}
+
+static void
+dec_layout(struct dec_buf *d, struct bump *bp, const struct vae_arch *a,
+    const struct vae_params *p, int B, int *ni)
+{
+	int	s, dmax = 0, state;
+
+	state = params_dec_state_size(a);
+	if (params_cond_state_size(a) > state)
+		state = params_cond_state_size(a);
+	stack_layout(&d->core, bp, p->dec[0].cell, a->dec_layers, B);
+	d->sinit = take(bp, (size_t)B * state);
+	d->zp = take(bp, (size_t)B * 4 * a->dec_size[0]);
+	for (s = 0; s < a->n_splits; s++)
+		dmax = a->out_depth[s] > dmax ? a->out_depth[s] : dmax;
+	d->logits = take(bp, (size_t)B * dmax);
+	if (a->num_segments > 0) {
+		stack_layout(&d->cond, bp, p->cond, a->cond_layers, B);
+		d->emb = take(bp, (size_t)a->num_segments * B *
+		    a->cond_size[a->cond_layers - 1]);
+	} else
+		d->emb = NULL;
+	*ni = a->n_splits * B;
+}
+
+/*
+ * Sample a class: argmax (first maximum) at temperature 0, else inverse
+ * CDF of softmax(logits / T) in double with one uniform draw.
+ */
+static int
+pick(const float *l, int D, float temperature, struct rng *rng)
+{
+	double	sum = 0, u, acc = 0, m;
+	int	i, best = 0;
+
+	for (i = 1; i < D; i++)
+		if (l[i] > l[best])
+			best = i;
+	if (temperature <= 0.0f)
+		return (best);
+	m = l[best];
+	for (i = 0; i < D; i++)
+		sum += exp(((double)l[i] - m) / temperature);
+	u = rng_uniform_d(rng) * sum;
+	for (i = 0; i < D; i++) {
+		acc += exp(((double)l[i] - m) / temperature);
+		if (u < acc)
+			return (i);
+	}
+	return (best);	/* u rounded past the total: the mode is safe */
+}
+
+/*
+ * Decode nsteps of split s from e (B, zin): initial state tanh(dense(e)),
+ * input [previous one-hot, e].  prev (B) carries the previous token in and
+ * out (-1: zeros).  Tokens go to steps [t0, t0+nsteps) of (B, T, S).
+ */
+static void
+dec_segment(struct dec_buf *d, const struct vae_params *p, int s,
+    const float *e, int B, int t0, int nsteps, float temperature,
+    struct rng *rng, int *tokens)
+{
+	const struct vae_arch	*a = &p->arch;
+	const struct dec_w	*dw = &p->dec[s];
+	const struct lstm_w	*w0 = &dw->cell[0];
+	struct stack		*st = &d->core;
+	const float		*top;
+	int			*prev = d->prev + (size_t)s * B;
+	int			 D = a->out_depth[s], zin = dw->z_init.in;
+	int			 G = 4 * w0->H, t, b, ld, tok;
+	size_t			 i, n;
+
+	/* Same shapes for every split: only the weights differ. */
+	st->cell = dw->cell;
+	dense_fwd(d->sinit, e, zin, &dw->z_init, B);
+	n = (size_t)B * dw->z_init.out;
+	for (i = 0; i < n; i++)
+		d->sinit[i] = tanhf(d->sinit[i]);
+	stack_init(st, d->sinit, B);
+
+	/* e is constant over the segment: its gate part once. */
+	lstm_gates_bias(d->zp, w0, B);
+	lstm_gates_dense(d->zp, e, zin, w0, D, zin, B);
+
+	for (t = 0; t < nsteps; t++) {
+		memcpy(st->g, d->zp, (size_t)B * G * sizeof(float));
+		for (b = 0; b < B; b++)
+			if (prev[b] >= 0)
+				lstm_gates_gather(st->g + (size_t)b * G,
+				    &prev[b], 1, w0, 0);
+		stack_step(st, B);
+		top = stack_top(st, &ld);
+		linalg_set_rows(d->logits, dw->out.bias, B, D);
+		if (B == 1)
+			linalg_gemv_row(D, dw->out.in, top, dw->out.kernel, D,
+			    1.0f, d->logits);
+		else
+			linalg_gemm(0, 0, B, D, dw->out.in, top, ld,
+			    dw->out.kernel, D, 1.0f, d->logits, D);
+		for (b = 0; b < B; b++) {
+			tok = pick(d->logits + (size_t)b * D, D, temperature,
+			    rng);
+			prev[b] = tok;
+			tokens[((size_t)b * a->num_steps + t0 + t) *
+			    a->n_splits + s] = tok;
+		}
+	}
+}
+
+/* Decode B latent vectors into tokens (B, T, S). */
+int
+vae_decode(struct vae *v, const float *z, int B, float temperature,
+    struct rng *rng, int *tokens, char **cause)
+{
+	const struct vae_params	*p = &v->p;
+	const struct vae_arch	*a = &p->arch;
+	struct dec_buf		 d;
+	struct bump		 bp = { NULL, 0 };
+	struct stack		*cs;
+	const float		*top;
+	int			 ni, s, k, b, ld, Hc, nseg, steps;
+	size_t			 i, n;
+
+	if (B <= 0)
+		return (lr_fail(cause, "batch size %d", B));
+	if (!(temperature >= 0.0f) || isinf(temperature))
+		return (lr_fail(cause, "temperature %g is not >= 0",
+		    (double)temperature));
+	if (temperature > 0.0f && rng == NULL)
+		return (lr_fail(cause, "sampling needs a random generator"));
+	for (i = 0; i < (size_t)B * a->z_size; i++)
+		if (!isfinite(z[i]))
+			return (lr_fail(cause, "z[%zu] is not finite", i));
+	dec_layout(&d, &bp, a, p, B, &ni);
+	if (arena_reserve(v, bp.used, (size_t)ni, cause) != 0)
+		return (-1);
+	bp.base = v->arena->mem;
+	bp.used = 0;
+	dec_layout(&d, &bp, a, p, B, &ni);
+	d.prev = v->arena->imem;
+	for (i = 0; i < (size_t)ni; i++)
+		d.prev[i] = -1;	/* y_{-1} = zeros */
+
+	if (a->num_segments == 0) {
+		for (s = 0; s < a->n_splits; s++)
+			dec_segment(&d, p, s, z, B, 0, a->num_steps,
+			    temperature, rng, tokens);
+		return (0);
+	}
+
+	/*
+	 * Conductor: initial state tanh(dense(z)), input a zero scalar (its
+	 * kernel row adds nothing), one step per segment.  Its top h is the
+	 * "z" of every core decoder for that segment.
+	 */
+	cs = &d.cond;
+	nseg = a->num_segments;
+	steps = a->num_steps / nseg;
+	Hc = a->cond_size[a->cond_layers - 1];
+	dense_fwd(d.sinit, z, a->z_size, &p->cond_init, B);
+	n = (size_t)B * p->cond_init.out;
+	for (i = 0; i < n; i++)
+		d.sinit[i] = tanhf(d.sinit[i]);
+	stack_init(cs, d.sinit, B);
+	for (k = 0; k < nseg; k++) {
+		lstm_gates_bias(cs->g, &p->cond[0], B);
+		stack_step(cs, B);
+		top = stack_top(cs, &ld);
+		for (b = 0; b < B; b++)
+			memcpy(d.emb + ((size_t)k * B + b) * Hc,
+			    top + (size_t)b * ld, Hc * sizeof(float));
+	}
+	/* Each segment re-initialises the core; the last token carries. */
+	for (k = 0; k < nseg; k++)
+		for (s = 0; s < a->n_splits; s++)
+			dec_segment(&d, p, s, d.emb + (size_t)k * B * Hc, B,
+			    k * steps, steps, temperature, rng, tokens);
+	return (0);
+}

@@ -1,0 +1,521 @@
+/*
+ * test_vae.c: encoders and decoders of every architecture kind on tiny
+ * random models, against a naive double-precision forward pass written
+ * here straight from the spec (B 8), plus determinism, batching, sampling
+ * and interpolation properties.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/linalg.h"
+#include "model/params.h"
+#include "model/rng.h"
+#include "model/vae.h"
+#include "tests/test.h"
+
+#define MAXW	1024
+
+/* ---- Tiny architectures. ---- */
+
+static void
+arch_flat_mel(struct vae_arch *a)
+{
+	memset(a, 0, sizeof *a);
+	a->kind = VAE_MELODY;
+	a->num_steps = 8;
+	a->in_depth = a->out_depth[0] = 90;
+	a->n_splits = 1;
+	a->enc_layers = 2;
+	a->enc_size[0] = 6;
+	a->enc_size[1] = 5;
+	a->z_size = 4;
+	a->dec_layers = 2;
+	a->dec_size[0] = 5;
+	a->dec_size[1] = 4;
+}
+
+static void
+arch_hier_mel(struct vae_arch *a)
+{
+	arch_flat_mel(a);
+	a->num_segments = 2;
+	a->cond_layers = 2;
+	a->cond_size[0] = 5;
+	a->cond_size[1] = 3;
+	a->dec_size[0] = 4;
+	a->dec_size[1] = 5;
+}
+
+static void
+arch_drums(struct vae_arch *a)
+{
+	memset(a, 0, sizeof *a);
+	a->kind = VAE_DRUMS;
+	a->num_steps = 8;
+	a->in_depth = 10;
+	a->out_depth[0] = 512;
+	a->n_splits = 1;
+	a->enc_layers = 1;
+	a->enc_size[0] = 6;
+	a->z_size = 4;
+	a->dec_layers = 1;
+	a->dec_size[0] = 5;
+}
+
+static void
+arch_trio(struct vae_arch *a)
+{
+	memset(a, 0, sizeof *a);
+	a->kind = VAE_TRIO;
+	a->num_steps = 8;
+	a->num_segments = 2;
+	a->in_depth = 692;
+	a->n_splits = 3;
+	a->out_depth[0] = a->out_depth[1] = 90;
+	a->out_depth[2] = 512;
+	a->enc_layers = 2;
+	a->enc_size[0] = 6;
+	a->enc_size[1] = 5;
+	a->z_size = 4;
+	a->cond_layers = 1;
+	a->cond_size[0] = 5;
+	a->dec_layers = 2;
+	a->dec_size[0] = 4;
+	a->dec_size[1] = 3;
+}
+
+/* Random weights large enough that tokens vary. */
+static struct vae *
+random_model(const struct vae_arch *a, uint64_t seed)
+{
+	struct vae	*v;
+	struct rng	 r;
+	char		*cause = NULL;
+	size_t		 i;
+
+	if ((v = vae_new(a, &cause)) == NULL) {
+		fprintf(stderr, "vae_new: %s\n", cause);
+		exit(99);
+	}
+	rng_seed(&r, seed);
+	for (i = 0; i < v->p.n_params; i++)
+		v->p.mem[i] = (rng_uniform(&r) * 2.0f - 1.0f) * 0.8f;
+	return (v);
+}
+
+static void
+random_tokens(const struct vae_arch *a, int *tok, int B, struct rng *r)
+{
+	size_t	i, n = (size_t)B * a->num_steps * a->n_splits;
+
+	for (i = 0; i < n; i++)
+		tok[i] = (int)rng_below(r, a->out_depth[i % a->n_splits]);
+}
+
+/* ---- Naive reference, double precision, one sequence. ---- */
+
+static double
+dsig(double x)
+{
+	return (1.0 / (1.0 + exp(-x)));
+}
+
+/* One LSTM step on x (in), state c, h (H). */
+static void
+ref_step(const struct lstm_w *w, const double *x, double *c, double *h)
+{
+	double	g[4 * MAXW], xh[2 * MAXW];
+	int	in = w->in, H = w->H, r, u;
+
+	for (r = 0; r < in; r++)
+		xh[r] = x[r];
+	for (r = 0; r < H; r++)
+		xh[in + r] = h[r];
+	for (u = 0; u < 4 * H; u++) {
+		g[u] = w->bias[u];
+		for (r = 0; r < in + H; r++)
+			g[u] += xh[r] * w->kernel[(size_t)r * 4 * H + u];
+	}
+	for (u = 0; u < H; u++) {
+		c[u] = c[u] * dsig(g[2 * H + u] + 1.0) +
+		    dsig(g[u]) * tanh(g[H + u]);
+		h[u] = tanh(c[u]) * dsig(g[3 * H + u]);
+	}
+}
+
+static void
+ref_dense(const struct dense_w *d, const double *x, double *y)
+{
+	int	i, o;
+
+	for (o = 0; o < d->out; o++) {
+		y[o] = d->bias[o];
+		for (i = 0; i < d->in; i++)
+			y[o] += x[i] * d->kernel[(size_t)i * d->out + o];
+	}
+}
+
+/* Bidi layer over X (L, in) -> Y (L, 2H); returns final [hf, hb]. */
+static void
+ref_bidi(const struct lstm_w *fw, const struct lstm_w *bw, const double *X,
+    int L, double *Y, double *fin)
+{
+	double	c[MAXW], h[MAXW];
+	int	t, H = fw->H;
+
+	memset(c, 0, sizeof c);
+	memset(h, 0, sizeof h);
+	for (t = 0; t < L; t++) {
+		ref_step(fw, X + (size_t)t * fw->in, c, h);
+		memcpy(Y + (size_t)t * 2 * H, h, H * sizeof *h);
+	}
+	memcpy(fin, h, H * sizeof *h);
+	memset(c, 0, sizeof c);
+	memset(h, 0, sizeof h);
+	for (t = L - 1; t >= 0; t--) {
+		ref_step(bw, X + (size_t)t * bw->in, c, h);
+		memcpy(Y + (size_t)t * 2 * H + H, h, H * sizeof *h);
+	}
+	memcpy(fin + H, h, H * sizeof *h);
+}
+
+static void
+ref_encode(const struct vae *v, const int *tok, double *mu)
+{
+	const struct vae_params	*p = &v->p;
+	const struct vae_arch	*a = &p->arch;
+	int			 T = a->num_steps, l, s, L, ns;
+	float			*xf = malloc((size_t)T * a->in_depth * 4);
+	double			*X = malloc((size_t)T * a->in_depth * 8);
+	double			*Y = malloc((size_t)T * 2 * MAXW * 8);
+	double			*Y2 = malloc((size_t)T * 2 * MAXW * 8);
+	double			 fin[2 * MAXW], E[64 * 2 * MAXW / 16];
+	size_t			 i;
+
+	vae_tokens_to_input(a, tok, T, xf);
+	for (i = 0; i < (size_t)T * a->in_depth; i++)
+		X[i] = xf[i];
+	if (a->num_segments == 0) {
+		ref_bidi(&p->enc_fw[0], &p->enc_bw[0], X, T, Y, fin);
+		for (l = 1; l < a->enc_layers; l++) {
+			ref_bidi(&p->enc_fw[l], &p->enc_bw[l], Y, T, Y2, fin);
+			memcpy(Y, Y2, (size_t)T * 2 * MAXW * 8);
+		}
+	} else {
+		ns = a->num_segments;
+		L = T / ns;
+		for (s = 0; s < ns; s++) {
+			ref_bidi(&p->enc_fw[0], &p->enc_bw[0],
+			    X + (size_t)s * L * a->in_depth, L, Y, fin);
+			memcpy(E + (size_t)s * 2 * a->enc_size[0], fin,
+			    2 * a->enc_size[0] * sizeof *fin);
+		}
+		ref_bidi(&p->enc_fw[1], &p->enc_bw[1], E, ns, Y, fin);
+	}
+	ref_dense(&p->mu, fin, mu);
+	free(xf);
+	free(X);
+	free(Y);
+	free(Y2);
+}
+
+static int
+argmax_d(const double *l, int D)
+{
+	int	i, b = 0;
+
+	for (i = 1; i < D; i++)
+		if (l[i] > l[b])
+			b = i;
+	return (b);
+}
+
+/* Flat categorical decode of n steps from e; prev carries in and out. */
+static void
+ref_dec(const struct dec_w *dw, int layers, int D, const double *e, int zin,
+    int *prev, int n, int *out, int stride)
+{
+	double	st[4 * MAXW], c[VAE_MAX_LAYERS][MAXW], h[VAE_MAX_LAYERS][MAXW];
+	double	x[2 * MAXW], lg[512];
+	int	k, t, off = 0, H;
+
+	ref_dense(&dw->z_init, e, st);
+	for (k = 0; k < layers; k++) {
+		H = dw->cell[k].H;
+		for (t = 0; t < H; t++) {
+			c[k][t] = tanh(st[off + t]);
+			h[k][t] = tanh(st[off + H + t]);
+		}
+		off += 2 * H;
+	}
+	for (t = 0; t < n; t++) {
+		memset(x, 0, sizeof x);
+		if (*prev >= 0)
+			x[*prev] = 1.0;
+		memcpy(x + D, e, zin * sizeof *e);
+		for (k = 0; k < layers; k++) {
+			ref_step(&dw->cell[k], x, c[k], h[k]);
+			memcpy(x, h[k], dw->cell[k].H * sizeof *x);
+		}
+		ref_dense(&dw->out, h[layers - 1], lg);
+		*prev = argmax_d(lg, D);
+		out[(size_t)t * stride] = *prev;
+	}
+}
+
+static void
+ref_decode(const struct vae *v, const float *zf, int *tok)
+{
+	const struct vae_params	*p = &v->p;
+	const struct vae_arch	*a = &p->arch;
+	double			 z[MAXW], st[4 * MAXW], x[1] = { 0 };
+	double			 c[VAE_MAX_LAYERS][MAXW], h[VAE_MAX_LAYERS][MAXW];
+	double			 in[MAXW];
+	int			 prev[VAE_MAX_SPLITS], s, k, seg, L, off, H, i;
+	int			 S = a->n_splits;
+
+	for (i = 0; i < a->z_size; i++)
+		z[i] = zf[i];
+	for (s = 0; s < S; s++)
+		prev[s] = -1;
+	if (a->num_segments == 0) {
+		for (s = 0; s < S; s++)
+			ref_dec(&p->dec[s], a->dec_layers, a->out_depth[s], z,
+			    a->z_size, &prev[s], a->num_steps, tok + s, S);
+		return;
+	}
+	ref_dense(&p->cond_init, z, st);
+	for (k = 0, off = 0; k < a->cond_layers; k++) {
+		H = a->cond_size[k];
+		for (i = 0; i < H; i++) {
+			c[k][i] = tanh(st[off + i]);
+			h[k][i] = tanh(st[off + H + i]);
+		}
+		off += 2 * H;
+	}
+	L = a->num_steps / a->num_segments;
+	for (seg = 0; seg < a->num_segments; seg++) {
+		memcpy(in, x, sizeof x);
+		for (k = 0; k < a->cond_layers; k++) {
+			ref_step(&p->cond[k], in, c[k], h[k]);
+			memcpy(in, h[k], a->cond_size[k] * sizeof *in);
+		}
+		for (s = 0; s < S; s++)
+			ref_dec(&p->dec[s], a->dec_layers, a->out_depth[s],
+			    h[a->cond_layers - 1],
+			    a->cond_size[a->cond_layers - 1], &prev[s], L,
+			    tok + (size_t)seg * L * S + s, S);
+	}
+}
+
+/* ---- Tests. ---- */
+
+static void
+test_kind(const char *label, void (*mk)(struct vae_arch *))
+{
+	struct vae_arch	 a;
+	struct vae	*v;
+	struct rng	 r;
+	char		*cause = NULL;
+	int		 B = 3, b, T, S, Z, n, same, rc, i, diff;
+	int		*tok, *tok1, *tok2, *tok3;
+	float		*mu, *mu1, *sg, *z, *zl;
+	double		 ref[MAXW], md;
+	size_t		 TS;
+
+	mk(&a);
+	v = random_model(&a, 11);
+	T = a.num_steps;
+	S = a.n_splits;
+	Z = a.z_size;
+	TS = (size_t)T * S;
+	tok = malloc(B * TS * sizeof *tok);
+	tok1 = malloc(B * TS * sizeof *tok);
+	tok2 = malloc(B * TS * sizeof *tok);
+	tok3 = malloc(B * TS * sizeof *tok);
+	mu = malloc((size_t)B * Z * sizeof *mu);
+	mu1 = malloc((size_t)B * Z * sizeof *mu);
+	sg = malloc((size_t)B * Z * sizeof *mu);
+	z = malloc((size_t)9 * Z * sizeof *z);
+	zl = malloc((size_t)9 * Z * sizeof *z);
+	rng_seed(&r, 5);
+	random_tokens(&a, tok, B, &r);
+
+	/* Encode: against the double reference, and batch == singles. */
+	rc = vae_encode(v, tok, B, mu, sg, &cause);
+	CHECK_MSG(rc == 0, "%s: encode: %s", label, cause ? cause : "");
+	for (b = 0; b < B; b++) {
+		ref_encode(v, tok + b * TS, ref);
+		md = 0;
+		for (i = 0; i < Z; i++)
+			md = fmax(md, fabs(ref[i] - mu[b * Z + i]));
+		CHECK_MSG(md < 1e-5, "%s: mu vs double reference: %g", label,
+		    md);
+		CHECK(vae_encode(v, tok + b * TS, 1, mu1 + b * Z, NULL,
+		    &cause) == 0);
+	}
+	CHECK_CLOSE(mu, mu1, (size_t)B * Z, 1e-5, "encode batch vs single");
+	for (i = 0; i < B * Z; i++)
+		if (!(sg[i] > 0.0f))
+			break;
+	CHECK_MSG(i == B * Z, "%s: sigma = softplus > 0", label);
+	CHECK(vae_encode(v, tok, B, mu1, NULL, &cause) == 0);
+	CHECK(memcmp(mu, mu1, (size_t)B * Z * sizeof *mu) == 0);
+
+	/* Reference linalg path gives the same mu within float noise. */
+	linalg_set_reference(1);
+	CHECK(vae_encode(v, tok, B, mu1, NULL, &cause) == 0);
+	linalg_set_reference(0);
+	CHECK_CLOSE(mu, mu1, (size_t)B * Z, 1e-5, "encode blas vs ref");
+
+	/* Argmax decode: against the reference, batch == singles. */
+	for (i = 0; i < B * Z; i++)
+		z[i] = rng_normal(&r);
+	CHECK(vae_decode(v, z, B, 0.0f, NULL, tok1, &cause) == 0);
+	same = 1;
+	for (b = 0; b < B; b++) {
+		ref_decode(v, z + b * Z, tok2);
+		same &= memcmp(tok2, tok1 + b * TS, TS * sizeof *tok) == 0;
+		CHECK(vae_decode(v, z + b * Z, 1, 0.0f, NULL, tok3 + b * TS,
+		    &cause) == 0);
+	}
+	CHECK_MSG(same, "%s: argmax tokens vs double reference", label);
+	CHECK(memcmp(tok1, tok3, B * TS * sizeof *tok) == 0);
+	linalg_set_reference(1);
+	CHECK(vae_decode(v, z, B, 0.0f, NULL, tok3, &cause) == 0);
+	linalg_set_reference(0);
+	CHECK(memcmp(tok1, tok3, B * TS * sizeof *tok) == 0);
+
+	/* The tokens are not all the same (the test would be weak). */
+	diff = 0;
+	for (i = 1; i < (int)(B * TS); i++)
+		diff += tok1[i] != tok1[0];
+	CHECK_MSG(diff > 0, "%s: decoded tokens all equal", label);
+
+	/* Temperature -> 0 is argmax; same seed, same tokens. */
+	rng_seed(&r, 1);
+	CHECK(vae_decode(v, z, B, 1e-6f, &r, tok2, &cause) == 0);
+	CHECK(memcmp(tok1, tok2, B * TS * sizeof *tok) == 0);
+	rng_seed(&r, 42);
+	CHECK(vae_decode(v, z, B, 1.5f, &r, tok2, &cause) == 0);
+	rng_seed(&r, 42);
+	CHECK(vae_decode(v, z, B, 1.5f, &r, tok3, &cause) == 0);
+	CHECK(memcmp(tok2, tok3, B * TS * sizeof *tok) == 0);
+	diff = 0;
+	for (n = 43; n < 46; n++) {
+		rng_seed(&r, n);
+		CHECK(vae_decode(v, z, B, 1.5f, &r, tok3, &cause) == 0);
+		diff += memcmp(tok2, tok3, B * TS * sizeof *tok) != 0;
+	}
+	CHECK_MSG(diff > 0, "%s: other seeds give other samples", label);
+	for (i = 0; i < (int)(B * TS); i++)
+		if (tok3[i] < 0 || tok3[i] >= a.out_depth[i % S])
+			break;
+	CHECK(i == (int)(B * TS));
+
+	/* Ladder: 9 points decoded in one call == one by one. */
+	vae_interpolate(zl, z, z + Z, Z, 9, VAE_SLERP);
+	CHECK(memcmp(zl, z, Z * sizeof *z) == 0);
+	CHECK(memcmp(zl + 8 * Z, z + Z, Z * sizeof *z) == 0);
+	free(tok1);
+	tok1 = malloc(9 * TS * sizeof *tok);
+	CHECK(vae_decode(v, zl, 9, 0.0f, NULL, tok1, &cause) == 0);
+	same = 1;
+	for (b = 0; b < 9; b++) {
+		CHECK(vae_decode(v, zl + b * Z, 1, 0.0f, NULL, tok2,
+		    &cause) == 0);
+		same &= memcmp(tok2, tok1 + b * TS, TS * sizeof *tok) == 0;
+	}
+	CHECK_MSG(same, "%s: ladder batch == per point", label);
+
+	/* Bad input: an error, not a crash. */
+	tok[3] = 100000;
+	free(cause);
+	cause = NULL;
+	CHECK(vae_encode(v, tok, B, mu, NULL, &cause) == -1);
+	CHECK(cause != NULL && strchr(cause, '\n') == NULL);
+	z[0] = NAN;
+	CHECK(vae_decode(v, z, 1, 0.0f, NULL, tok2, &cause) == -1);
+	CHECK(vae_decode(v, zl, 1, 1.0f, NULL, tok2, &cause) == -1);
+	CHECK(vae_decode(v, zl, 1, -1.0f, NULL, tok2, &cause) == -1);
+	free(cause);
+
+	free(tok);
+	free(tok1);
+	free(tok2);
+	free(tok3);
+	free(mu);
+	free(mu1);
+	free(sg);
+	free(z);
+	free(zl);
+	vae_free(v);
+}
+
+static void
+test_inputs(void)
+{
+	struct vae_arch	a;
+	float		x[2 * 692];
+	int		tok[6] = { 5, 7, 300, 0, 0, 0 }, d[2] = { 0, 5 };
+
+	arch_drums(&a);
+	vae_tokens_to_input(&a, d, 2, x);
+	/* Label 0: only the no-hit column; label 5: classes 0 and 2. */
+	CHECK(x[9] == 1.0f && x[0] == 0.0f);
+	CHECK(x[10 + 0] == 1.0f && x[10 + 2] == 1.0f && x[10 + 1] == 0.0f);
+	CHECK(x[10 + 9] == 0.0f);
+	arch_trio(&a);
+	vae_tokens_to_input(&a, tok, 2, x);
+	CHECK(x[5] == 1.0f && x[90 + 7] == 1.0f && x[180 + 300] == 1.0f);
+	CHECK(x[692 + 0] == 1.0f && x[692 + 90] == 1.0f &&
+	    x[692 + 180] == 1.0f);
+	CHECK(x[6] == 0.0f);
+}
+
+static void
+test_interp(void)
+{
+	float	a[4] = { 1, 0, 0, 0 }, b[4] = { 0, 1, 0, 0 }, o[4 * 5];
+	float	p[4] = { 2, 0, 0, 0 }, n[4] = { -1, 0, 0, 0 }, z0[4] = { 0 };
+	int	i, fin = 1;
+	struct rng r;
+
+	vae_interp_point(o, a, b, 4, 0.5f, VAE_SLERP);
+	CHECK(fabsf(o[0] - (float)M_SQRT1_2) < 1e-6f &&
+	    fabsf(o[1] - (float)M_SQRT1_2) < 1e-6f);
+	vae_interp_point(o, a, b, 4, 0.5f, VAE_LERP);
+	CHECK(o[0] == 0.5f && o[1] == 0.5f);
+	/* (Anti)parallel and zero vectors: finite, lerp. */
+	vae_interpolate(o, a, p, 4, 5, VAE_SLERP);
+	for (i = 0; i < 20; i++)
+		fin &= isfinite(o[i]);
+	vae_interpolate(o, a, n, 4, 5, VAE_SLERP);
+	for (i = 0; i < 20; i++)
+		fin &= isfinite(o[i]);
+	CHECK(fin);
+	CHECK(o[8] == 0.0f);	/* midpoint of a and -a */
+	vae_interpolate(o, z0, a, 4, 5, VAE_SLERP);
+	CHECK(o[4] == 0.25f);
+	vae_interpolate(o, a, b, 4, 1, VAE_SLERP);
+	CHECK(memcmp(o, a, sizeof a) == 0);
+	rng_seed(&r, 3);
+	vae_similar(o, a, 4, 1.0f, &r);
+	CHECK(memcmp(o, a, sizeof a) == 0);
+	vae_similar(o, a, 4, 0.5f, &r);
+	CHECK(o[0] != 0.5f || o[1] != 0.0f);
+}
+
+int
+main(void)
+{
+	test_kind("flat mel", arch_flat_mel);
+	test_kind("hier mel", arch_hier_mel);
+	test_kind("drums", arch_drums);
+	test_kind("trio", arch_trio);
+	test_inputs();
+	test_interp();
+	return (test_report());
+}
