@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/common.h"
+#include "src/noteseq.h"
 
 #define LIVE_MAX_CHANNELS	16
 #define LIVE_TICKS_PER_QUARTER	24	/* MIDI clock resolution */
@@ -260,6 +261,21 @@ int		 live_record_save(struct live *l, const char *path,
  */
 void		 live_signals_install(void);
 int		 live_signal_caught(void);
+
+/*
+ * A pattern from the first `steps` steps of a quantized sequence (notes
+ * clipped to the loop, channel and program from each note).  *notes is
+ * allocated here and backs p->notes; the caller frees it.
+ */
+int		 live_pattern_from_noteseq(struct live_pattern *p,
+		     struct live_note **notes, const struct noteseq *s,
+		     int steps, char **cause) LR_WUR;
+/*
+ * Velocity kept from the input clips: each note takes the velocity of the
+ * input note (quantized ref) nearest in start step, same channel first.
+ */
+void		 live_velocity_nearest(struct live_note *notes, size_t n,
+		     const struct noteseq *ref);
 
 /* Devices (main thread, before live_new). */
 struct live_device {

@@ -1,0 +1,434 @@
+/*
+ * sink.c: the player's outputs.  PortMidi is opened here on the main
+ * thread and then used only by the player thread (PortMidi is not
+ * reentrant).  Every sink can also record what it was given, with the
+ * ideal time and the clock at the moment of sending, so tests and the
+ * bench measure scheduling and --record can write a MIDI file.
+ */
+#include "src/sink.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <portmidi.h>
+
+#include "src/clock.h"
+
+struct sink {
+	enum live_sink_kind	 kind;		/* NULL after a fallback */
+	const struct live_clock	*clock;
+	double			 base;		/* clock at open: ms 0 */
+	int			 latency_ms;
+
+	PortMidiStream		*out;		/* NULL: no device */
+	PortMidiStream		*in;
+	int			 out_id;
+	int			 used;		/* something was written */
+	int			 ok;
+	char			 name[128];
+	char			 error[256];
+
+	struct live_event	*rec;		/* (rec_max) or NULL */
+	size_t			 rec_max;
+	_Atomic size_t		 rec_n;
+	_Atomic uint64_t	 dropped;
+};
+
+static int	pm_users;	/* main thread only: Pm_Initialize count */
+
+static int	pm_start(char **);
+static void	pm_stop(void);
+static int	find_device(const char *, int, char **);
+static PmTimestamp sink_ms(void *);
+
+/*
+ * Start PortMidi.  With no ALSA sequencer, ALSA prints to stderr, which
+ * is the screen under curses: mute fd 2 for the duration of the call.
+ */
+static int
+pm_start(char **cause)
+{
+	PmError	e;
+	int	saved, null;
+
+	if (pm_users++ > 0)
+		return (0);
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY);
+	if (saved != -1 && null != -1)
+		dup2(null, 2);
+	e = Pm_Initialize();
+	if (saved != -1 && null != -1)
+		dup2(saved, 2);
+	if (saved != -1)
+		close(saved);
+	if (null != -1)
+		close(null);
+	if (e != pmNoError) {
+		pm_users--;
+		return (lr_fail(cause, "PortMidi: %s", Pm_GetErrorText(e)));
+	}
+	return (0);
+}
+
+static void
+pm_stop(void)
+{
+	if (pm_users > 0 && --pm_users == 0)
+		Pm_Terminate();
+}
+
+/* Milliseconds on the player clock since the sink opened. */
+static PmTimestamp
+sink_ms(void *arg)
+{
+	struct sink	*s = arg;
+
+	return ((PmTimestamp)((s->clock->now(s->clock->arg) - s->base) *
+	    1000.0));
+}
+
+static int
+match_sub(const char *hay, const char *needle)
+{
+	size_t	i, j;
+
+	for (i = 0; hay[i] != '\0'; i++) {
+		for (j = 0; needle[j] != '\0'; j++)
+			if (tolower((unsigned char)hay[i + j]) !=
+			    tolower((unsigned char)needle[j]))
+				break;
+		if (needle[j] == '\0')
+			return (1);
+	}
+	return (*needle == '\0');
+}
+
+/*
+ * A device by index (all digits) or name substring; output if want_out.
+ * NULL or "" picks the default (-1 if there is none, not an error).
+ */
+static int
+find_device(const char *what, int want_out, char **cause)
+{
+	const PmDeviceInfo	*di;
+	const char		*p;
+	int			 i, n, id;
+
+	n = Pm_CountDevices();
+	if (what == NULL || *what == '\0') {
+		id = want_out ? Pm_GetDefaultOutputDeviceID() :
+		    Pm_GetDefaultInputDeviceID();
+		if (id >= 0)
+			return (id);
+		for (i = 0; i < n; i++) {
+			di = Pm_GetDeviceInfo(i);
+			if (di != NULL && (want_out ? di->output : di->input))
+				return (i);
+		}
+		return (-1);
+	}
+	for (p = what; isdigit((unsigned char)*p); p++)
+		;
+	if (*p == '\0') {
+		id = atoi(what);
+		di = id < n ? Pm_GetDeviceInfo(id) : NULL;
+		if (di == NULL || !(want_out ? di->output : di->input))
+			return (lr_fail(cause, "%s: no MIDI %s with index %s "
+			    "(latentroll devices lists them)", what,
+			    want_out ? "output" : "input", what), -2);
+		return (id);
+	}
+	for (i = 0; i < n; i++) {
+		di = Pm_GetDeviceInfo(i);
+		if (di != NULL && (want_out ? di->output : di->input) &&
+		    match_sub(di->name, what))
+			return (i);
+	}
+	lr_fail(cause, "%s: no MIDI %s matches (latentroll devices lists "
+	    "them)", what, want_out ? "output" : "input");
+	return (-2);
+}
+
+static int
+open_out(struct sink *s, int id, char **cause)
+{
+	const PmDeviceInfo	*di = Pm_GetDeviceInfo(id);
+	PmError			 e;
+
+	e = Pm_OpenOutput(&s->out, id, NULL, 1024, sink_ms, s,
+	    s->latency_ms);
+	if (e != pmNoError) {
+		s->out = NULL;
+		return (lr_fail(cause, "%s: %s", di != NULL ? di->name : "?",
+		    Pm_GetErrorText(e)));
+	}
+	s->out_id = id;
+	s->ok = 1;
+	snprintf(s->name, sizeof s->name, "%s", di != NULL ? di->name : "?");
+	return (0);
+}
+
+/* Open a sink as o says. */
+struct sink *
+sink_open(const struct live_opts *o, const struct live_clock *clock,
+    char **cause)
+{
+	struct sink	*s;
+	int		 id;
+
+	s = lr_calloc(1, sizeof *s);
+	s->kind = o->sink;
+	s->clock = clock;
+	s->base = clock->now(clock->arg);
+	s->latency_ms = o->latency_ms > 0 ? o->latency_ms : 20;
+	s->ok = 1;
+	s->out_id = -1;
+	atomic_init(&s->rec_n, 0);
+	atomic_init(&s->dropped, 0);
+	snprintf(s->name, sizeof s->name, "%s", o->sink == LIVE_SINK_RECORD ?
+	    "recording" : "null");
+	if (o->sink == LIVE_SINK_RECORD || o->record) {
+		s->rec_max = o->record_max > 0 ? o->record_max : 1 << 18;
+		s->rec = lr_calloc(s->rec_max, sizeof *s->rec);
+	}
+	if (o->sink != LIVE_SINK_PORTMIDI && !o->clock_follow)
+		return (s);
+
+	/* PortMidi: not starting is "no MIDI output", not an error. */
+	if (pm_start(NULL) != 0) {
+		if (o->sink == LIVE_SINK_PORTMIDI) {
+			s->kind = LIVE_SINK_NULL;
+			snprintf(s->name, sizeof s->name, "no MIDI output");
+		}
+		return (s);
+	}
+	if (o->sink == LIVE_SINK_PORTMIDI) {
+		id = find_device(o->out, 1, cause);
+		if (id == -2)
+			goto fail;
+		if (id < 0) {
+			s->kind = LIVE_SINK_NULL;
+			snprintf(s->name, sizeof s->name, "no MIDI output");
+		} else if (open_out(s, id, cause) != 0)
+			goto fail;
+	}
+	if (o->in != NULL || o->clock_follow) {
+		id = find_device(o->in, 0, cause);
+		if (id == -2)
+			goto fail;
+		if (id >= 0 && Pm_OpenInput(&s->in, id, NULL, 256, sink_ms,
+		    s) == pmNoError)
+			Pm_SetFilter(s->in, PM_FILT_ACTIVE | PM_FILT_SYSEX);
+		else
+			s->in = NULL;
+	}
+	return (s);
+
+fail:
+	lr_cause_prefix(cause, "MIDI");
+	if (s->out != NULL)
+		Pm_Close(s->out);
+	pm_stop();
+	free(s->rec);
+	free(s);
+	return (NULL);
+}
+
+/* Close: give PortMidi latency + 100 ms to deliver what is stamped. */
+void
+sink_close(struct sink *s)
+{
+	if (s == NULL)
+		return;
+	if (s->out != NULL) {
+		if (s->used)
+			clock_mono_sleep_until(NULL, clock_mono_now(NULL) +
+			    (s->latency_ms + 100) / 1000.0);
+		Pm_Close(s->out);
+	}
+	if (s->in != NULL)
+		Pm_Close(s->in);
+	if (s->out != NULL || s->in != NULL || s->kind == LIVE_SINK_PORTMIDI)
+		pm_stop();
+	free(s->rec);
+	free(s);
+}
+
+static void
+record(struct sink *s, double ideal, double actual, const uint8_t *msg,
+    int len)
+{
+	struct live_event	*ev;
+	size_t			 n;
+
+	n = atomic_load_explicit(&s->rec_n, memory_order_relaxed);
+	if (n >= s->rec_max) {
+		atomic_fetch_add(&s->dropped, 1);
+		return;
+	}
+	ev = &s->rec[n];
+	ev->ideal = ideal;
+	ev->actual = actual;
+	ev->status = msg[0];
+	ev->data1 = len > 1 ? msg[1] : 0;
+	ev->data2 = len > 2 ? msg[2] : 0;
+	ev->len = (uint8_t)len;
+	/* Publish after the copy: readers trust [0, rec_n). */
+	atomic_store_explicit(&s->rec_n, n + 1, memory_order_release);
+}
+
+/* Send one message (player thread). */
+int
+sink_send(struct sink *s, double ideal, const uint8_t *msg, int len)
+{
+	PmEvent	ev;
+	PmError	e;
+	double	now;
+
+	now = s->clock->now(s->clock->arg);
+	if (s->rec != NULL)
+		record(s, ideal, now, msg, len);
+	if (s->out == NULL || !s->ok)
+		return (0);
+	ev.message = Pm_Message(msg[0], len > 1 ? msg[1] : 0,
+	    len > 2 ? msg[2] : 0);
+	ev.timestamp = (PmTimestamp)((ideal - s->base) * 1000.0 + 0.5);
+	e = Pm_Write(s->out, &ev, 1);
+	s->used = 1;
+	if (e == pmNoError)
+		return (0);
+	s->ok = 0;
+	if (e == pmHostError) {
+		Pm_GetHostErrorText(s->error, sizeof s->error);
+		if (s->error[0] == '\0')
+			snprintf(s->error, sizeof s->error, "host error");
+	} else
+		snprintf(s->error, sizeof s->error, "%s", Pm_GetErrorText(e));
+	return (-1);
+}
+
+/* Next input message, if any (player thread). */
+int
+sink_read(struct sink *s, double *t, uint8_t *msg, int *len)
+{
+	PmEvent	ev;
+	int	st;
+
+	if (s->in == NULL || Pm_Poll(s->in) != TRUE)
+		return (0);
+	if (Pm_Read(s->in, &ev, 1) != 1)
+		return (0);
+	st = Pm_MessageStatus(ev.message);
+	msg[0] = (uint8_t)st;
+	msg[1] = (uint8_t)Pm_MessageData1(ev.message);
+	msg[2] = (uint8_t)Pm_MessageData2(ev.message);
+	if (st >= 0xF8 || st == 0xF6)
+		*len = 1;
+	else if ((st & 0xF0) == 0xC0 || (st & 0xF0) == 0xD0 || st == 0xF3 ||
+	    st == 0xF1)
+		*len = 2;
+	else
+		*len = 3;
+	*t = s->base + (double)ev.timestamp / 1000.0;
+	return (1);
+}
+
+/* Re-open the output (player thread: it owns PortMidi now). */
+int
+sink_reopen(struct sink *s, const char *out)
+{
+	char	*cause = NULL;
+	int	 id;
+
+	if (s->out != NULL) {
+		Pm_Close(s->out);
+		s->out = NULL;
+	}
+	if (pm_users == 0) {
+		snprintf(s->error, sizeof s->error, "no MIDI output");
+		return (-1);
+	}
+	id = find_device(out != NULL ? out : s->name, 1, &cause);
+	if (id < 0 || open_out(s, id, &cause) != 0) {
+		snprintf(s->error, sizeof s->error, "%s",
+		    cause != NULL ? cause : "no MIDI output");
+		free(cause);
+		s->ok = 0;
+		return (-1);
+	}
+	s->kind = LIVE_SINK_PORTMIDI;
+	s->error[0] = '\0';
+	return (0);
+}
+
+const char *
+sink_name(struct sink *s)
+{
+	return (s->name);
+}
+
+int
+sink_ok(struct sink *s)
+{
+	return (s->ok);
+}
+
+const char *
+sink_error(struct sink *s)
+{
+	return (s->error);
+}
+
+int
+sink_is_device(struct sink *s)
+{
+	return (s->out != NULL);
+}
+
+/* Recorded events so far. */
+size_t
+sink_recorded(struct sink *s, const struct live_event **ev)
+{
+	*ev = s->rec;
+	if (s->rec == NULL)
+		return (0);
+	return (atomic_load_explicit(&s->rec_n, memory_order_acquire));
+}
+
+uint64_t
+sink_dropped(struct sink *s)
+{
+	return (atomic_load(&s->dropped));
+}
+
+/* List PortMidi devices. */
+int
+sink_devices(struct live_device *d, int max, char **cause)
+{
+	const PmDeviceInfo	*di;
+	int			 i, n, k = 0;
+
+	if (pm_start(cause) != 0)
+		return (-1);
+	n = Pm_CountDevices();
+	for (i = 0; i < n && k < max; i++) {
+		di = Pm_GetDeviceInfo(i);
+		if (di == NULL)
+			continue;
+		d[k].index = i;
+		d[k].input = di->input;
+		d[k].output = di->output;
+		snprintf(d[k].name, sizeof d[k].name, "%s", di->name);
+		snprintf(d[k].interf, sizeof d[k].interf, "%s", di->interf);
+		k++;
+	}
+	pm_stop();
+	return (k);
+}
