@@ -1,0 +1,175 @@
+/*
+ * test_lstm.c: the LSTM layer: the cell against values worked out in
+ * double, the BLAS path against the plain C reference path, batch-1 gemv
+ * against batched gemm, row gather against a dense one-hot product, and a
+ * whole layer (both directions) against a naive double recurrence.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/linalg.h"
+#include "model/lstm.h"
+#include "model/rng.h"
+#include "tests/test.h"
+
+static void
+fill(float *x, size_t n, struct rng *r, float s)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		x[i] = (rng_uniform(r) * 2.0f - 1.0f) * s;
+}
+
+static double
+dsig(double x)
+{
+	return (1.0 / (1.0 + exp(-x)));
+}
+
+/* One unit: c' = sig(i)tanh(j) + c sig(f+1), h' = tanh(c') sig(o). */
+static void
+test_cell_by_hand(void)
+{
+	float	g[4] = { 0.5f, -1.0f, 0.25f, 2.0f }, c = 0.3f, h = 0;
+	float	h2 = 0;
+	double	ec, eh;
+
+	ec = dsig(0.5) * tanh(-1.0) + 0.3 * dsig(1.25);
+	eh = tanh(ec) * dsig(2.0);
+	lstm_cell(&h, 1, &h2, 1, &c, g, 1, 1);
+	CHECK(fabs(c - ec) < 1e-6);
+	CHECK(fabs(h - eh) < 1e-6);
+	CHECK(h2 == h);
+	/* All gates zero, c = 0: c' = 0.5 * 0 + 0 = 0, h' = 0. */
+	memset(g, 0, sizeof g);
+	c = 0;
+	lstm_cell(&h, 1, NULL, 0, &c, g, 1, 1);
+	CHECK(c == 0.0f && h == 0.0f);
+	/* Saturated forget gate keeps c. */
+	g[2] = 40.0f;
+	c = 0.7f;
+	lstm_cell(&h, 1, NULL, 0, &c, g, 1, 1);
+	CHECK(fabsf(c - 0.7f) < 1e-6f);
+}
+
+static void
+test_gates(void)
+{
+	enum { IN = 37, H = 19, B = 5 };
+	struct lstm_w	w;
+	struct rng	r;
+	float		kernel[(IN + H) * 4 * H], bias[4 * H];
+	float		x[B * IN], g1[B * 4 * H], g2[B * 4 * H], g3[4 * H];
+	float		oh[IN];
+	int		b, rows[2] = { 3, 30 };
+
+	rng_seed(&r, 9);
+	fill(kernel, sizeof kernel / 4, &r, 1.0f);
+	fill(bias, 4 * H, &r, 1.0f);
+	fill(x, B * IN, &r, 1.0f);
+	w.kernel = kernel;
+	w.bias = bias;
+	w.in = IN;
+	w.H = H;
+
+	/* BLAS vs the double-accumulating reference. */
+	lstm_gates_bias(g1, &w, B);
+	lstm_gates_dense(g1, x, IN, &w, 0, IN, B);
+	linalg_set_reference(1);
+	lstm_gates_bias(g2, &w, B);
+	lstm_gates_dense(g2, x, IN, &w, 0, IN, B);
+	linalg_set_reference(0);
+	CHECK_CLOSE(g1, g2, B * 4 * H, 1e-5, "gemm vs reference");
+
+	/* Batch 1 (gemv) rows == batched rows. */
+	for (b = 0; b < B; b++) {
+		lstm_gates_bias(g3, &w, 1);
+		lstm_gates_dense(g3, x + b * IN, IN, &w, 0, IN, 1);
+		CHECK_CLOSE(g3, g1 + b * 4 * H, 4 * H, 1e-5, "gemv vs gemm");
+	}
+
+	/* A block of rows (the h part) with a row stride. */
+	lstm_gates_bias(g1, &w, 2);
+	lstm_gates_dense(g1, x, IN, &w, IN, H, 2);
+	linalg_set_reference(1);
+	lstm_gates_bias(g2, &w, 2);
+	lstm_gates_dense(g2, x, IN, &w, IN, H, 2);
+	linalg_set_reference(0);
+	CHECK_CLOSE(g1, g2, 2 * 4 * H, 1e-5, "row block, strided x");
+
+	/* Gather of rows 3 and 30 == dense product with a 2-hot input. */
+	memset(oh, 0, sizeof oh);
+	oh[3] = oh[30] = 1.0f;
+	lstm_gates_bias(g1, &w, 1);
+	lstm_gates_dense(g1, oh, IN, &w, 0, IN, 1);
+	lstm_gates_bias(g2, &w, 1);
+	lstm_gates_gather(g2, rows, 2, &w, 0);
+	CHECK_CLOSE(g1, g2, 4 * H, 1e-6, "gather vs one-hot gemv");
+}
+
+/* A full layer vs a naive double recurrence, forward and reverse. */
+static void
+test_layer(void)
+{
+	enum { IN = 7, H = 6, B = 3, T = 5 };
+	struct lstm_w	w;
+	struct rng	r;
+	float		kernel[(IN + H) * 4 * H], bias[4 * H];
+	float		x[T * B * IN], gin[T * B * 4 * H], y[T * B * 2 * H];
+	float		c[B * H], ey[T * B * 2 * H];
+	double		dc[H], dh[H], g[4 * H];
+	int		rev, b, s, t, u, k;
+
+	rng_seed(&r, 4);
+	fill(kernel, sizeof kernel / 4, &r, 0.8f);
+	fill(bias, 4 * H, &r, 0.8f);
+	fill(x, T * B * IN, &r, 1.0f);
+	w.kernel = kernel;
+	w.bias = bias;
+	w.in = IN;
+	w.H = H;
+	for (rev = 0; rev < 2; rev++) {
+		lstm_gates_bias(gin, &w, T * B);
+		lstm_gates_dense(gin, x, IN, &w, 0, IN, T * B);
+		/* The reverse half goes into columns [H, 2H) of y. */
+		lstm_layer(y + rev * H, 2 * H, c, gin, &w, T, B, rev);
+		for (b = 0; b < B; b++) {
+			memset(dc, 0, sizeof dc);
+			memset(dh, 0, sizeof dh);
+			for (s = 0; s < T; s++) {
+				t = rev ? T - 1 - s : s;
+				for (u = 0; u < 4 * H; u++) {
+					g[u] = bias[u];
+					for (k = 0; k < IN; k++)
+						g[u] += (double)x[(t * B + b) *
+						    IN + k] * kernel[k * 4 * H +
+						    u];
+					for (k = 0; k < H; k++)
+						g[u] += dh[k] *
+						    kernel[(IN + k) * 4 * H + u];
+				}
+				for (u = 0; u < H; u++) {
+					dc[u] = dc[u] * dsig(g[2 * H + u] +
+					    1.0) + dsig(g[u]) * tanh(g[H + u]);
+					dh[u] = tanh(dc[u]) *
+					    dsig(g[3 * H + u]);
+					ey[(t * B + b) * 2 * H + rev * H + u] =
+					    (float)dh[u];
+				}
+			}
+		}
+	}
+	CHECK_CLOSE(y, ey, T * B * 2 * H, 2e-6, "layer vs double");
+}
+
+int
+main(void)
+{
+	test_cell_by_hand();
+	test_gates();
+	test_layer();
+	return (test_report());
+}
