@@ -1,26 +1,443 @@
 /*
- * cmd_model.c: not built yet (placeholder so the binary links).
+ * cmd_model.c: encode, decode and interpolate from the command line, for
+ * scripts (the output formats are stable):
+ *   encode       {"mu": [...], "sigma": [...] | null, "tokens": [...]}
+ *   decode       {"tokens": [...]}
+ *   interpolate  one line per point: {"t": T, "tokens": [...]}
+ * Tokens are a flat list per step for one-split models and a list of
+ * [melody, bass, drums] per step for trio models.
  */
 #include "src/cmds.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "model/ckpt.h"
+#include "model/vae.h"
+#include "src/convert.h"
+#include "src/midifile.h"
+
+static const struct option model_opts[] = {
+	{ "model", required_argument, NULL, 'm' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "z", required_argument, NULL, 'z' },
+	{ "temperature", required_argument, NULL, 't' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "lerp", no_argument, NULL, 'l' },
+	{ "force", no_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct model_args {
+	const char	*model;
+	const char	*zfile;
+	const char	*out;
+	long		 window;
+	double		 temperature;
+	unsigned long long seed;
+	long		 n;
+	int		 lerp;
+	int		 force;
+	char		**files;
+	int		 n_files;
+};
+
+/* Parse the options every model command shares; -1 on a usage error. */
+static int
+parse(int argc, char **argv, struct model_args *a)
+{
+	char	*end;
+	int	 c;
+
+	memset(a, 0, sizeof *a);
+	a->n = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "n:", model_opts, NULL)) != -1) {
+		errno = 0;
+		switch (c) {
+		case 'm':
+			a->model = optarg;
+			break;
+		case 'z':
+			a->zfile = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'l':
+			a->lerp = 1;
+			break;
+		case 'f':
+			a->force = 1;
+			break;
+		case 'w':
+			a->window = strtol(optarg, &end, 10);
+			if (*end != '\0' || a->window < 0 || errno != 0)
+				return (-1);
+			break;
+		case 'n':
+			a->n = strtol(optarg, &end, 10);
+			if (*end != '\0' || a->n < 1 || a->n > 10000 ||
+			    errno != 0)
+				return (-1);
+			break;
+		case 't':
+			a->temperature = strtod(optarg, &end);
+			if (*end != '\0' || !(a->temperature >= 0) ||
+			    a->temperature > 1e6)
+				return (-1);
+			break;
+		case 's':
+			a->seed = strtoull(optarg, &end, 0);
+			if (*end != '\0' || errno != 0)
+				return (-1);
+			break;
+		default:
+			return (-1);
+		}
+	}
+	a->files = argv + optind;
+	a->n_files = argc - optind;
+	return (a->model != NULL ? 0 : -1);
+}
+
+static struct vae *
+load_model(const char *dir)
+{
+	struct vae	*v;
+	char		*cause = NULL;
+
+	if ((v = ckpt_load(dir, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+	}
+	return (v);
+}
+
+/*
+ * Window `window` of a clip as the model's tokens (T, S); -1 after
+ * reporting "FILE: what".
+ */
+static int
+clip_tokens(const char *path, const struct vae *v, long window, int *tok)
+{
+	const struct vae_arch	*a = &v->p.arch;
+	struct noteseq		 s;
+	struct convert_opts	 o;
+	struct windows		 w;
+	char			*cause = NULL;
+	int			 rc = -1;
+
+	noteseq_init(&s);
+	windows_init(&w);
+	if (midifile_load(path, &s, &cause) != 0) {
+		cmd_error("%s", cause);
+		goto out;
+	}
+	memset(&o, 0, sizeof o);
+	o.kind = a->kind == VAE_MELODY ? CONVERT_MELODY : a->kind ==
+	    VAE_DRUMS ? CONVERT_DRUMS : CONVERT_TRIO;
+	o.track = -1;
+	o.channel = -1;
+	o.steps = a->num_steps;
+	if (convert_windows(&s, &o, &w, &cause) != 0) {
+		cmd_error("%s: %s", path, cause);
+		goto out;
+	}
+	if (w.n == 0) {
+		cmd_error("%s: no usable %d-step window (%s)", path,
+		    a->num_steps, w.why != NULL ? w.why : "no notes");
+		goto out;
+	}
+	if (window >= w.n) {
+		cmd_error("%s: window %ld out of range (the clip has %d)",
+		    path, window, w.n);
+		goto out;
+	}
+	if (w.S != a->n_splits || w.steps != a->num_steps) {
+		cmd_error("%s: converter gave %d x %d tokens, the model needs "
+		    "%d x %d", path, w.steps, w.S, a->num_steps, a->n_splits);
+		goto out;
+	}
+	memcpy(tok, w.tokens + (size_t)window * w.steps * w.S,
+	    (size_t)w.steps * w.S * sizeof *tok);
+	rc = 0;
+out:
+	free(cause);
+	windows_free(&w);
+	noteseq_free(&s);
+	return (rc);
+}
+
+static json_t *
+json_floats(const float *x, int n)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_real(x[i]));
+	return (a);
+}
+
+static json_t *
+json_tokens(const struct vae_arch *a, const int *tok)
+{
+	json_t	*arr = json_array(), *step;
+	int	 t, s;
+
+	for (t = 0; t < a->num_steps; t++) {
+		if (a->n_splits == 1) {
+			json_array_append_new(arr, json_integer(tok[t]));
+			continue;
+		}
+		step = json_array();
+		for (s = 0; s < a->n_splits; s++)
+			json_array_append_new(step,
+			    json_integer(tok[t * a->n_splits + s]));
+		json_array_append_new(arr, step);
+	}
+	return (arr);
+}
+
+/* Print one JSON object on one line and free it. */
+static void
+print_json(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(9));
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+/* Tokens (T, S) to a MIDI file at 120 qpm. */
+static int
+write_midi(const char *path, const struct vae_arch *a, const int *tok,
+    int force)
+{
+	struct noteseq	 s;
+	char		*cause = NULL;
+	int		 rc = 0;
+
+	noteseq_init(&s);
+	switch (a->kind) {
+	case VAE_MELODY:
+		convert_melody_to_noteseq(tok, a->num_steps, 120.0, 0, 0, &s);
+		break;
+	case VAE_DRUMS:
+		convert_drums_to_noteseq(tok, a->num_steps, 120.0, 0, &s);
+		break;
+	case VAE_TRIO:
+		convert_trio_to_noteseq(tok, a->num_steps, 120.0, 0, &s);
+		break;
+	}
+	if (midifile_save(path, &s, force, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		rc = -1;
+	}
+	noteseq_free(&s);
+	return (rc);
+}
+
+/* latentroll encode --model DIR FILE.mid [--window N] */
 int
 cmd_encode(int argc, char **argv)
 {
-	cmd_error("encode: not implemented yet");
-	return (CMD_ERROR);
+	struct model_args	 a;
+	struct vae		*v;
+	json_t			*o;
+	char			*cause = NULL;
+	int			*tok = NULL, Z, rc = CMD_ERROR;
+	float			*mu = NULL, *sg = NULL;
+
+	if (parse(argc, argv, &a) != 0 || a.n_files != 1)
+		return (cmd_usage("encode"));
+	midifile_log_init();
+	if ((v = load_model(a.model)) == NULL)
+		return (CMD_ERROR);
+	Z = v->p.arch.z_size;
+	tok = calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
+	    sizeof *tok);
+	mu = calloc(Z, sizeof *mu);
+	sg = calloc(Z, sizeof *sg);
+	if (clip_tokens(a.files[0], v, a.window, tok) != 0)
+		goto out;
+	if (vae_encode(v, tok, 1, mu, sg, &cause) != 0) {
+		cmd_error("%s: %s", a.files[0], cause);
+		goto out;
+	}
+	o = json_object();
+	json_object_set_new(o, "mu", json_floats(mu, Z));
+	json_object_set_new(o, "sigma", vae_has_sigma(v) ?
+	    json_floats(sg, Z) : json_null());
+	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
+	print_json(o);
+	rc = CMD_OK;
+out:
+	free(cause);
+	free(tok);
+	free(mu);
+	free(sg);
+	vae_free(v);
+	return (rc);
 }
 
+/* Read {"z": [...]} or {"mu": [...]} of exactly Z numbers. */
+static int
+read_z(const char *path, float *z, int Z)
+{
+	json_error_t	 je;
+	json_t		*o, *arr, *x;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((o = json_load_file(path, 0, &je)) == NULL) {
+		cmd_error("%s: line %d: %s", path, je.line, je.text);
+		return (-1);
+	}
+	arr = json_object_get(o, "z");
+	if (arr == NULL)
+		arr = json_object_get(o, "mu");
+	if (!json_is_array(arr)) {
+		cmd_error("%s: needs a \"z\" or \"mu\" array", path);
+		goto out;
+	}
+	if (json_array_size(arr) != (size_t)Z) {
+		cmd_error("%s: z has %zu values, the model needs %d", path,
+		    json_array_size(arr), Z);
+		goto out;
+	}
+	json_array_foreach(arr, i, x) {
+		if (!json_is_number(x) || !isfinite(json_number_value(x))) {
+			cmd_error("%s: z[%zu] is not a finite number", path, i);
+			goto out;
+		}
+		z[i] = (float)json_number_value(x);
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return (rc);
+}
+
+/* latentroll decode --model DIR --z Z.json [--temperature T] [--seed S]
+ * [--out OUT.mid] */
 int
 cmd_decode(int argc, char **argv)
 {
-	cmd_error("decode: not implemented yet");
-	return (CMD_ERROR);
+	struct model_args	 a;
+	struct vae		*v;
+	struct rng		 r;
+	json_t			*o;
+	char			*cause = NULL;
+	int			*tok = NULL, rc = CMD_ERROR;
+	float			*z = NULL;
+
+	if (parse(argc, argv, &a) != 0 || a.n_files != 0 || a.zfile == NULL)
+		return (cmd_usage("decode"));
+	midifile_log_init();
+	if ((v = load_model(a.model)) == NULL)
+		return (CMD_ERROR);
+	z = calloc(v->p.arch.z_size, sizeof *z);
+	tok = calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
+	    sizeof *tok);
+	if (read_z(a.zfile, z, v->p.arch.z_size) != 0)
+		goto out;
+	rng_seed(&r, a.seed);
+	if (vae_decode(v, z, 1, (float)a.temperature, &r, tok, &cause) != 0) {
+		cmd_error("%s: %s", a.zfile, cause);
+		goto out;
+	}
+	o = json_object();
+	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
+	print_json(o);
+	if (a.out != NULL && write_midi(a.out, &v->p.arch, tok, a.force) != 0)
+		goto out;
+	rc = CMD_OK;
+out:
+	free(cause);
+	free(tok);
+	free(z);
+	vae_free(v);
+	return (rc);
 }
 
+/* latentroll interpolate --model DIR A.mid B.mid -n N [--lerp] [--out DIR] */
 int
 cmd_interpolate(int argc, char **argv)
 {
-	cmd_error("interpolate: not implemented yet");
-	return (CMD_ERROR);
-}
+	struct model_args	 a;
+	struct vae		*v;
+	struct stat		 st;
+	json_t			*o;
+	char			*cause = NULL, path[4096];
+	int			*tok = NULL, *ta, *tb, rc = CMD_ERROR, Z, i;
+	size_t			 TS;
+	float			*mu = NULL, *zs = NULL;
 
+	if (parse(argc, argv, &a) != 0 || a.n_files != 2 || a.n < 1)
+		return (cmd_usage("interpolate"));
+	midifile_log_init();
+	if ((v = load_model(a.model)) == NULL)
+		return (CMD_ERROR);
+	Z = v->p.arch.z_size;
+	TS = (size_t)v->p.arch.num_steps * v->p.arch.n_splits;
+	tok = calloc(TS * (a.n > 2 ? a.n : 2), sizeof *tok);
+	mu = calloc(2 * (size_t)Z, sizeof *mu);
+	zs = calloc((size_t)a.n * Z, sizeof *zs);
+	ta = tok;
+	tb = tok + TS;
+	if (clip_tokens(a.files[0], v, a.window, ta) != 0 ||
+	    clip_tokens(a.files[1], v, a.window, tb) != 0)
+		goto out;
+	if (vae_encode(v, tok, 2, mu, NULL, &cause) != 0) {
+		cmd_error("%s: %s", a.files[0], cause);
+		goto out;
+	}
+	vae_interpolate(zs, mu, mu + Z, Z, (int)a.n,
+	    a.lerp ? VAE_LERP : VAE_SLERP);
+	/* The whole ladder in one batched decode. */
+	if (vae_decode(v, zs, (int)a.n, 0.0f, NULL, tok, &cause) != 0) {
+		cmd_error("%s: %s", a.model, cause);
+		goto out;
+	}
+	for (i = 0; i < a.n; i++) {
+		o = json_object();
+		json_object_set_new(o, "t", json_real(a.n == 1 ? 0.0 :
+		    (double)i / (a.n - 1)));
+		json_object_set_new(o, "tokens", json_tokens(&v->p.arch,
+		    tok + i * TS));
+		print_json(o);
+	}
+	if (a.out != NULL) {
+		if (stat(a.out, &st) != 0 && mkdir(a.out, 0777) != 0) {
+			cmd_error("%s: %s", a.out, strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < a.n; i++) {
+			snprintf(path, sizeof path, "%s/interp_%02d.mid", a.out,
+			    i);
+			if (write_midi(path, &v->p.arch, tok + i * TS,
+			    a.force) != 0)
+				goto out;
+		}
+	}
+	rc = CMD_OK;
+out:
+	free(cause);
+	free(tok);
+	free(mu);
+	free(zs);
+	vae_free(v);
+	return (rc);
+}
