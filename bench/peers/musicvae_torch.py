@@ -542,6 +542,10 @@ class _Stack:
 		self.b0 = _t(_fold(b0))
 		self.k = [None] + [_t(_reorder(k)) for k, _ in cells[1:]]
 		self.b = [None] + [_t(_fold(b)) for _, b in cells[1:]]
+		# Transposed copies, (4H, in): batch 1 runs on gemv, which
+		# streams a weight matrix faster than a one-row gemm.
+		self.kh0t = self.kh0.t().contiguous()
+		self.kt = [None] + [k.t().contiguous() for k in self.k[1:]]
 		# State dense with its columns regrouped to (h layers | c layers)
 		# so that one addmm + tanh fills hh and cc directly.
 		k, b = init
@@ -561,33 +565,54 @@ class _Stack:
 		self.st = torch.empty(B, 2 * S)			# [hh | cc]
 		self.hh, self.cc = self.st[:, :S], self.st[:, S:]
 		self.g = [torch.empty(B, 4 * H) for H in self.H]
-		self.sg = [torch.empty(B, 3 * H) for H in self.H]
-		self.tg = [torch.empty(B, H) for H in self.H]
+		# Every slice the step loop touches is made once here: creating
+		# a view costs about as much as a small kernel launch.
+		self.cell = []
+		for l, H in enumerate(self.H):
+			g, o = self.g[l], self.off[l]
+			sg, tg = torch.empty(B, 3 * H), torch.empty(B, H)
+			self.cell.append((g[:, :3*H], g[:, 3*H:], sg, tg,
+			    sg[:, :H], sg[:, H:2*H], sg[:, 2*H:],
+			    self.cc[:, o:o+H], self.hh[:, o:o+H]))
+		# Per layer: (gates out, input [h_{l-1}, h_l], kernel, bias);
+		# batch 1 uses vectors and the transposed kernels (gemv).
+		if B == 1:
+			h = self.hh[0]
+			self.mm = [(self.g[0][0], h[:self.H[0]], self.kh0t,
+			    None)] + [(self.g[l][0], h[self.off[l-1]:self.off[l+1]],
+			    self.kt[l], self.b[l]) for l in range(1, len(self.H))]
+		else:
+			self.mm = [(self.g[0], self.hh[:, :self.H[0]], self.kh0,
+			    None)] + [(self.g[l], self.hh[:, self.off[l-1]:
+			    self.off[l+1]], self.k[l], self.b[l]) for l in
+			    range(1, len(self.H))]
+		self.top = self.hh[:, self.off[-2]:]
 
 	def start(self, z):
 		torch.addmm(self.ib, z, self.ik, out=self.st)
 		self.st.tanh_()
 
-	def _cell(self, l):
-		H, o = self.H[l], self.off[l]
-		g, sg, tg = self.g[l], self.sg[l], self.tg[l]
-		c, h = self.cc[:, o:o+H], self.hh[:, o:o+H]
-		torch.sigmoid(g[:, :3*H], out=sg)		# i, f, o
-		torch.tanh(g[:, 3*H:], out=tg)			# j
-		c.mul_(sg[:, H:2*H]).addcmul_(sg[:, :H], tg)
-		torch.tanh(c, out=tg)
-		torch.mul(tg, sg[:, 2*H:], out=h)
-
 	def step(self):
 		"""Advance every layer; self.g[0] already holds layer 0's input
 		part of the gates.  Returns the top h (B, H)."""
-		self.g[0].addmm_(self.hh[:, :self.H[0]], self.kh0)
-		self._cell(0)
-		for l in range(1, len(self.H)):
-			torch.addmm(self.b[l], self.hh[:, self.off[l-1]:
-			    self.off[l+1]], self.k[l], out=self.g[l])
-			self._cell(l)
-		return self.hh[:, self.off[-2]:]
+		mv = self.B == 1
+		for (g, x, k, b), (gs, gt, sg, tg, i, f, o, c, h) in zip(self.mm,
+		    self.cell):
+			if b is None:		# layer 0: accumulate onto the input
+				if mv:
+					g.addmv_(k, x)
+				else:
+					g.addmm_(x, k)
+			elif mv:
+				torch.addmv(b, k, x, out=g)
+			else:
+				torch.addmm(b, x, k, out=g)
+			torch.sigmoid(gs, out=sg)	# i, f, o
+			torch.tanh(gt, out=tg)		# j
+			c.mul_(f).addcmul_(i, tg)
+			torch.tanh(c, out=tg)
+			torch.mul(tg, o, out=h)
+		return self.top
 
 
 class TunedVAE:
@@ -596,16 +621,18 @@ class TunedVAE:
 	def __init__(self, spec):
 		self.spec = spec
 		s = spec
-		# Encoder: both directions side by side: (Din, 8N) input kernel
-		# (one GEMM for all steps), (2, N, 4N) recurrent kernels (bmm).
+		# Encoder: both directions' input kernels side by side, (Din, 8N):
+		# one GEMM (or row gather) for all steps; recurrent kernels
+		# (N, 4N) per direction, and transposed (4N, N) for gemv.
 		self.enc = []
 		for l, cells in enumerate(s.enc):
 			nin = s.Din if l == 0 else 2 * s.N
 			kx = np.concatenate([_reorder(k[:nin]) for k, _ in cells],
 			    -1)
 			bx = np.concatenate([_fold(b) for _, b in cells])
-			kh = np.stack([_reorder(k[nin:]) for k, _ in cells])
-			self.enc.append((_t(kx), _t(bx), _t(kh)))
+			kh = [_t(_reorder(k[nin:])) for k, _ in cells]
+			self.enc.append((_t(kx), _t(bx), kh,
+			    [m.t().contiguous() for m in kh]))
 		self.mu_k, self.mu_b = _t(s.mu[0]), _t(s.mu[1])
 		self.dec = _Stack(s.dec, s.init, s.D + s.Zd)
 		# (D+1, 4H0) one-hot rows; the first step's "previous output" is
@@ -634,8 +661,8 @@ class TunedVAE:
 	def _bidi(self, l, x):
 		"""Final [h_fw, h_bw] (B, 2N) of encoder layer l over x (B, T,
 		nin), or over token ids (B, T) for the one-hot first layer."""
-		kx, bx, kh = self.enc[l]
-		N = kh.shape[1]
+		kx, bx, khs, khts = self.enc[l]
+		N = khs[0].shape[0]
 		if x.dtype == torch.long:
 			xp = kx.index_select(0, x.reshape(-1)).view(*x.shape, -1)
 			xp += bx
@@ -643,26 +670,31 @@ class TunedVAE:
 			xp = torch.addmm(bx, x.reshape(-1, x.shape[-1]),
 			    kx).view(*x.shape[:2], -1)
 		B, T = xp.shape[:2]
-		# (T, 2, B, 4N): step t holds fw input t and bw input T-1-t.
-		xp = xp.view(B, T, 2, 4 * N)
-		xs = torch.stack([xp[:, :, 0], xp[:, :, 1].flip(1)], 0)
-		xs = xs.permute(2, 0, 1, 3).contiguous()
+		xs = xp.transpose(0, 1).contiguous()	# (T, B, 8N)
 		key = (l, B)
 		if key not in self.eg:
-			self.eg[key] = (torch.empty(2, B, 4 * N),
-			    torch.empty(2, B, 3 * N), torch.empty(2, B, N),
-			    torch.empty(2, B, N), torch.empty(2, B, N))
-		g, sg, tg, c, h = self.eg[key]
-		c.zero_()
-		h.zero_()
-		for t in range(T):
-			torch.baddbmm(xs[t], h, kh, out=g)
-			torch.sigmoid(g[..., :3*N], out=sg)
-			torch.tanh(g[..., 3*N:], out=tg)
-			c.mul_(sg[..., N:2*N]).addcmul_(sg[..., :N], tg)
-			torch.tanh(c, out=tg)
-			torch.mul(tg, sg[..., 2*N:], out=h)
-		return torch.cat([h[0], h[1]], -1)
+			self.eg[key] = (torch.empty(B, 4 * N),
+			    torch.empty(B, 3 * N), torch.empty(B, N),
+			    torch.empty(B, N), torch.empty(B, 2 * N))
+		g, sg, tg, c, hh = self.eg[key]
+		# One direction after the other: each recurrent kernel (4 MB at
+		# N = 512) then stays in cache for all T steps.
+		for d in (0, 1):
+			h = hh[:, d * N:(d + 1) * N]
+			c.zero_()
+			h.zero_()
+			for t in (range(T) if d == 0 else range(T - 1, -1, -1)):
+				xt = xs[t, :, d * 4 * N:(d + 1) * 4 * N]
+				if B == 1:	# gemv streams the kernel faster
+					torch.addmv(xt[0], khts[d], h[0], out=g[0])
+				else:
+					torch.addmm(xt, h, khs[d], out=g)
+				torch.sigmoid(g[:, :3*N], out=sg)
+				torch.tanh(g[:, 3*N:], out=tg)
+				c.mul_(sg[:, N:2*N]).addcmul_(sg[:, :N], tg)
+				torch.tanh(c, out=tg)
+				torch.mul(tg, sg[:, 2*N:], out=h)
+		return hh
 
 	def encode(self, tokens):
 		"""mu (B, Z) from tokens (B, T)."""
