@@ -861,12 +861,12 @@ pat_build(const struct live_pattern *lp, char **cause)
 			return (lr_fail(cause, "pattern: program %d on "
 			    "channel %d", lp->program[ch], ch + 1), NULL);
 
-	/* One block: header, notes, index. */
-	sz = sizeof *pat + lp->n * sizeof *pat->notes +
-	    (size_t)(lp->steps + 1) * sizeof *pat->first;
+	/* One block: header, index, notes (in falling alignment). */
+	sz = sizeof *pat + (size_t)(lp->steps + 1) * sizeof *pat->first +
+	    lp->n * sizeof *pat->notes;
 	pat = lr_calloc(1, sz);
-	pat->notes = (struct live_note *)(pat + 1);
-	pat->first = (size_t *)(pat->notes + lp->n);
+	pat->first = (size_t *)(pat + 1);
+	pat->notes = (struct live_note *)(pat->first + lp->steps + 1);
 	pat->steps = lp->steps;
 	pat->n = lp->n;
 	memcpy(pat->program, lp->program, sizeof pat->program);

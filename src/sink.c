@@ -198,7 +198,9 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		s->rec_max = o->record_max > 0 ? o->record_max : 1 << 18;
 		s->rec = lr_calloc(s->rec_max, sizeof *s->rec);
 	}
-	if (o->sink != LIVE_SINK_PORTMIDI && !o->clock_follow)
+	/* Offline runs never touch devices: input comes by live_inject. */
+	if (o->offline || (o->sink != LIVE_SINK_PORTMIDI &&
+	    !o->clock_follow && o->in == NULL))
 		return (s);
 
 	/* PortMidi: not starting is "no MIDI output", not an error. */

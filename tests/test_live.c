@@ -1,0 +1,543 @@
+/*
+ * test_live.c: the player on a simulated clock with the recording sink.
+ * Every expected time is computed here from the tempo and the step grid
+ * (15 / qpm seconds per step), independently of the player's anchor math.
+ * Also: PortMidi enumeration and "no MIDI output" handling, config files.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/config.h"
+#include "src/live.h"
+#include "tests/test.h"
+
+#define EPS	1e-9
+
+/* PortMidi 217 leaks its default-device strings; not ours. */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return ("leak:libportmidi.so\n");
+}
+
+static struct live *
+offline(enum live_quantum q, int master)
+{
+	struct live_opts	o;
+	char			*cause = NULL;
+	struct live		*l;
+
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_RECORD;
+	o.offline = 1;
+	o.qpm = 120;
+	o.quantum = q;
+	o.clock_master = master;
+	l = live_new(&o, &cause);
+	if (l == NULL) {
+		fprintf(stderr, "live_new: %s\n", cause);
+		exit(99);
+	}
+	return (l);
+}
+
+static void
+pattern(struct live_pattern *p, struct live_note *n, size_t count, int steps)
+{
+	int	ch;
+
+	memset(p, 0, sizeof *p);
+	p->steps = steps;
+	p->n = count;
+	p->notes = n;
+	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
+		p->program[ch] = -1;
+}
+
+static struct live_note
+mknote(int pitch, int start, int end, int ch, int vel)
+{
+	struct live_note	n;
+
+	memset(&n, 0, sizeof n);
+	n.pitch = (uint8_t)pitch;
+	n.start_step = start;
+	n.end_step = end;
+	n.channel = (uint8_t)ch;
+	n.velocity = (uint8_t)vel;
+	return (n);
+}
+
+/* Index of the k-th event matching status/data1 (-1 if none). */
+static long
+find_ev(const struct live_event *ev, size_t n, int status, int d1, int k)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (ev[i].status == status && (d1 < 0 || ev[i].data1 == d1) &&
+		    ev[i].len > 0 && k-- == 0)
+			return ((long)i);
+	return (-1);
+}
+
+static size_t
+count_ev(const struct live_event *ev, size_t n, int status, int d1)
+{
+	size_t	i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (ev[i].status == status && (d1 < 0 || ev[i].data1 == d1))
+			c++;
+	return (c);
+}
+
+/* A 1-bar loop of four quarter notes, two loops at 120 qpm. */
+static void
+test_loop_times(void)
+{
+	struct live		*l = offline(LIVE_SWAP_BAR, 0);
+	struct live_note	 n[4];
+	struct live_pattern	 p;
+	const struct live_event	*ev;
+	struct live_status	 st;
+	size_t			 cnt;
+	char			*cause = NULL;
+	int			 i, loop, ok = 1, exact = 1;
+	long			 k;
+
+	for (i = 0; i < 4; i++)
+		n[i] = mknote(60 + i, i * 4, i * 4 + 2, 0, 90 + i);
+	pattern(&p, n, 4, 16);
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 3.999) == 0);
+	cnt = live_recorded(l, &ev);
+	CHECK_MSG(count_ev(ev, cnt, 0x90, -1) == 8, "%zu note-ons",
+	    count_ev(ev, cnt, 0x90, -1));
+	for (loop = 0; loop < 2; loop++)
+		for (i = 0; i < 4; i++) {
+			double on = (loop * 16 + i * 4) * 0.125;
+
+			k = find_ev(ev, cnt, 0x90, 60 + i, loop);
+			if (k < 0 || fabs(ev[k].ideal - on) > EPS ||
+			    ev[k].data2 != 90 + i)
+				ok = 0;
+			if (k >= 0 && ev[k].actual != ev[k].ideal)
+				exact = 0;
+			k = find_ev(ev, cnt, 0x80, 60 + i, loop);
+			if (k < 0 || fabs(ev[k].ideal - (on + 0.25)) > EPS)
+				ok = 0;
+		}
+	CHECK_MSG(ok, "note times off the grid");
+	CHECK(exact);
+	live_status(l, &st);
+	CHECK(st.playing == 1);
+	CHECK(st.step == 31);
+	CHECK(st.loop_step == 15);
+	CHECK(st.pattern_steps == 16);
+	CHECK(st.changed & LIVE_CHANGED_POSITION);
+	live_status(l, &st);
+	CHECK(st.changed == 0);
+	live_free(l);
+}
+
+/* Tempo change mid-bar re-anchors at the exact position. */
+static void
+test_tempo_change(void)
+{
+	struct live		*l = offline(LIVE_SWAP_BAR, 0);
+	struct live_note	 n[16];
+	struct live_pattern	 p;
+	const struct live_event	*ev;
+	size_t			 cnt;
+	char			*cause = NULL;
+	int			 i, ok = 1;
+	long			 k;
+	double			 want;
+
+	for (i = 0; i < 16; i++)
+		n[i] = mknote(40 + i, i, i + 1, 1, 100);
+	pattern(&p, n, 16, 16);
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 0.9) == 0);
+	CHECK(live_set_tempo(l, 60) == 0);
+	CHECK(live_set_tempo(l, 1000) == -1);
+	CHECK(live_advance(l, 6.0) == 0);
+	cnt = live_recorded(l, &ev);
+	/* 0.9 s at 0.125 s/step is step 7.2; after it 0.25 s/step. */
+	for (i = 0; i < 16; i++) {
+		want = i <= 7 ? i * 0.125 : 0.9 + (i - 7.2) * 0.25;
+		k = find_ev(ev, cnt, 0x91, 40 + i, 0);
+		if (k < 0 || fabs(ev[k].ideal - want) > 1e-9) {
+			ok = 0;
+			fprintf(stderr, "step %d at %g, want %g\n", i,
+			    k < 0 ? -1.0 : ev[k].ideal, want);
+		}
+	}
+	/* Second loop: step 16 at 0.9 + 8.8 * 0.25. */
+	k = find_ev(ev, cnt, 0x91, 40, 1);
+	CHECK(k >= 0 && fabs(ev[k].ideal - (0.9 + 8.8 * 0.25)) < 1e-9);
+	CHECK(ok);
+	live_free(l);
+}
+
+/*
+ * A swap at bar/beat/step: requested at 0.3 s (step 2.4), it lands at
+ * step 16, 4 or 3; the old long note gets its note-off right there.
+ */
+static void
+test_swap_quantum(void)
+{
+	enum live_quantum	 qs[3] = { LIVE_SWAP_BAR, LIVE_SWAP_BEAT,
+				    LIVE_SWAP_STEP };
+	int			 at[3] = { 16, 4, 3 };
+	struct live_note	 a[1], b[16];
+	struct live_pattern	 pa, pb;
+	const struct live_event	*ev;
+	struct live_status	 st;
+	struct live		*l;
+	size_t			 cnt;
+	char			*cause = NULL;
+	int			 q, i, idb;
+	long			 k;
+
+	a[0] = mknote(50, 0, 16, 0, 100);
+	for (i = 0; i < 16; i++)
+		b[i] = mknote(70, i, i + 1, 0, 100);
+	pattern(&pa, a, 1, 16);
+	pattern(&pb, b, 16, 16);
+	pb.program[0] = 33;
+	for (q = 0; q < 3; q++) {
+		l = offline(qs[q], 0);
+		CHECK(live_swap(l, &pa, &cause) == 1);
+		CHECK(live_start(l) == 0);
+		CHECK(live_advance(l, 0.3) == 0);
+		idb = live_swap(l, &pb, &cause);
+		CHECK(idb == 2);
+		live_status(l, &st);
+		CHECK(st.pattern_id == 1);
+		CHECK(live_advance(l, 2.5) == 0);
+		cnt = live_recorded(l, &ev);
+		k = find_ev(ev, cnt, 0x80, 50, 0);
+		CHECK_MSG(k >= 0 && fabs(ev[k].ideal - at[q] * 0.125) < EPS,
+		    "quantum %d: cut at %g", q, k >= 0 ? ev[k].ideal : -1);
+		k = find_ev(ev, cnt, 0x90, 70, 0);
+		CHECK_MSG(k >= 0 && fabs(ev[k].ideal - at[q] * 0.125) < EPS,
+		    "quantum %d: new at %g", q, k >= 0 ? ev[k].ideal : -1);
+		k = find_ev(ev, cnt, 0xC0, 33, 0);
+		CHECK(k >= 0 && fabs(ev[k].ideal - at[q] * 0.125) < EPS);
+		/* The old pattern's note never starts again. */
+		CHECK(count_ev(ev, cnt, 0x90, 50) == 1);
+		live_status(l, &st);
+		CHECK(st.pattern_id == (unsigned)idb);
+		live_free(l);
+	}
+}
+
+/* Stop and pause: panic, nothing after; resume keeps the position. */
+static void
+test_stop_pause(void)
+{
+	struct live		*l = offline(LIVE_SWAP_BAR, 1);
+	struct live_note	 n[2];
+	struct live_pattern	 p;
+	const struct live_event	*ev;
+	struct live_status	 st;
+	size_t			 cnt, before, i;
+	char			*cause = NULL;
+	long			 k;
+
+	n[0] = mknote(60, 0, 8, 2, 100);
+	n[1] = mknote(36, 4, 12, LIVE_DRUM_CHANNEL, 120);
+	pattern(&p, n, 2, 16);
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 0.6) == 0);
+	live_status(l, &st);
+	CHECK(st.sounding == 2);
+	CHECK(live_pause(l) == 0);
+	live_status(l, &st);
+	CHECK(st.sounding == 0 && st.paused && !st.playing);
+	cnt = live_recorded(l, &ev);
+	k = find_ev(ev, cnt, 0x82, 60, 0);
+	CHECK(k >= 0 && fabs(ev[k].ideal - 0.6) < EPS);
+	k = find_ev(ev, cnt, 0x89, 36, 0);
+	CHECK(k >= 0 && fabs(ev[k].ideal - 0.6) < EPS);
+	CHECK(find_ev(ev, cnt, 0xB2, 64, 0) > k);
+	CHECK(find_ev(ev, cnt, 0xB2, 123, 0) > k);
+	CHECK(find_ev(ev, cnt, 0xB2, 120, 0) > k);
+	CHECK(find_ev(ev, cnt, 0xB9, 120, 0) > k);
+	/* Only used channels get the CCs. */
+	CHECK(find_ev(ev, cnt, 0xB0, 123, 0) == -1);
+	/* Clock master: 24 ticks per quarter, start then stop. */
+	CHECK(find_ev(ev, cnt, 0xFA, -1, 0) == 0);
+	CHECK(find_ev(ev, cnt, 0xFC, -1, 0) >= 0);
+	CHECK(count_ev(ev, cnt, 0xF8, -1) == 29);	/* ticks 0..28 */
+	k = find_ev(ev, cnt, 0xF8, -1, 24);
+	CHECK(k >= 0 && fabs(ev[k].ideal - 0.5) < EPS);
+
+	/* Paused: time passes, nothing is sent. */
+	before = cnt;
+	CHECK(live_advance(l, 5.0) == 0);
+	cnt = live_recorded(l, &ev);
+	CHECK(cnt == before);
+	/* Resume at 5.0 from tick 29 (step 4.83): step 5 at 5 + 1/48. */
+	CHECK(live_set_velocity(l, LIVE_VEL_FIXED, 77) == 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 7.0) == 0);
+	cnt = live_recorded(l, &ev);
+	CHECK(find_ev(ev, cnt, 0xFB, -1, 0) >= 0);
+	k = find_ev(ev, cnt, 0x92, 60, 1);	/* next loop, step 16 */
+	CHECK_MSG(k >= 0 && fabs(ev[k].ideal - (5.0 + (96 - 29) /
+	    48.0)) < EPS, "resume at %g", k >= 0 ? ev[k].ideal : -1);
+	CHECK(k >= 0 && ev[k].data2 == 77);
+	CHECK(live_stop(l) == 0);
+	live_status(l, &st);
+	CHECK(st.sounding == 0 && !st.playing && !st.paused && st.step >= 0);
+	before = live_recorded(l, &ev);
+	CHECK(live_advance(l, 9.0) == 0);
+	CHECK(live_recorded(l, &ev) == before);
+	/* Stop rewinds: a new start plays step 0 at once. */
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 9.0) == 0);
+	cnt = live_recorded(l, &ev);
+	for (i = before; i < cnt && ev[i].status != 0x92; i++)
+		;
+	CHECK(i < cnt && fabs(ev[i].ideal - 9.0) < EPS);
+	live_free(l);
+	(void)cnt;
+}
+
+/* Bad patterns are refused with a cause, good ones get increasing ids. */
+static void
+test_bad_pattern(void)
+{
+	struct live		*l = offline(LIVE_SWAP_BAR, 0);
+	struct live_note	 n[1];
+	struct live_pattern	 p;
+	char			*cause = NULL;
+
+	n[0] = mknote(60, 16, 18, 0, 100);
+	pattern(&p, n, 1, 16);
+	CHECK(live_swap(l, &p, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "note 0") != NULL);
+	n[0] = mknote(60, 0, 2, 0, 0);
+	CHECK(live_swap(l, &p, &cause) == -1);
+	n[0] = mknote(60, 0, 2, 16, 100);
+	CHECK(live_swap(l, &p, &cause) == -1);
+	p.steps = 0;
+	CHECK(live_swap(l, &p, &cause) == -1);
+	n[0] = mknote(60, 14, 40, 0, 100);	/* clipped to the loop */
+	pattern(&p, n, 1, 16);
+	CHECK(live_swap(l, &p, &cause) == 1);
+	free(cause);
+	live_free(l);
+}
+
+/* Patterns from note sequences, and velocity kept from the input. */
+static void
+test_from_noteseq(void)
+{
+	struct noteseq		 s;
+	struct note		 notes[3];
+	struct live_pattern	 p;
+	struct live_note	*buf, dec[2];
+	char			*cause = NULL;
+
+	memset(&s, 0, sizeof s);
+	memset(notes, 0, sizeof notes);
+	s.notes = notes;
+	s.n = 3;
+	s.quantized = 1;
+	s.total_steps = 40;
+	notes[0].pitch = 60; notes[0].velocity = 30; notes[0].program = 5;
+	notes[0].start_step = 0; notes[0].end_step = 4;
+	notes[1].pitch = 36; notes[1].velocity = 110; notes[1].drum = 1;
+	notes[1].channel = 3; notes[1].start_step = 8; notes[1].end_step = 9;
+	notes[2].pitch = 62; notes[2].velocity = 50; notes[2].program = 5;
+	notes[2].start_step = 30; notes[2].end_step = 40;
+	CHECK(live_pattern_from_noteseq(&p, &buf, &s, 32, &cause) == 0);
+	CHECK(p.steps == 32 && p.n == 3);
+	CHECK(buf[2].end_step == 32);
+	CHECK(buf[1].channel == LIVE_DRUM_CHANNEL);
+	CHECK(p.program[0] == 5 && p.program[LIVE_DRUM_CHANNEL] == -1);
+	free(buf);
+	s.quantized = 0;
+	CHECK(live_pattern_from_noteseq(&p, &buf, &s, 32, &cause) == -1);
+	s.quantized = 1;
+
+	dec[0] = mknote(64, 29, 31, 0, 80);
+	dec[1] = mknote(65, 2, 3, 0, 80);
+	live_velocity_nearest(dec, 2, &s);
+	CHECK(dec[0].velocity == 50);
+	CHECK(dec[1].velocity == 30);
+	free(cause);
+}
+
+/* PortMidi for real: enumeration, and no device is not fatal. */
+static void
+test_portmidi(void)
+{
+	struct live_device	 d[64];
+	struct live_opts	 o;
+	struct live_status	 st;
+	struct live		*l;
+	char			*cause = NULL;
+	int			 n, i, outs = 0;
+
+	n = live_devices(d, 64, &cause);
+	CHECK_MSG(n >= 0, "live_devices: %s", cause ? cause : "?");
+	for (i = 0; i < n; i++) {
+		CHECK(d[i].name[0] != '\0' && (d[i].input || d[i].output));
+		outs += d[i].output;
+	}
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_PORTMIDI;
+	o.record = 1;
+	l = live_new(&o, &cause);
+	CHECK(l != NULL);
+	if (l != NULL) {
+		live_status(l, &st);
+		if (outs == 0)
+			CHECK(strcmp(st.device, "no MIDI output") == 0);
+		else
+			CHECK(st.device[0] != '\0');
+		CHECK(st.device_ok);
+		CHECK(live_wakeup_fd(l) >= 0);
+		live_free(l);
+	}
+	/* A named device that does not exist is a clear error. */
+	o.out = "no-such-synth-xyz";
+	l = live_new(&o, &cause);
+	CHECK(l == NULL);
+	CHECK(cause != NULL && strstr(cause, "no-such-synth-xyz") != NULL);
+	if (outs == 0)
+		printf("SKIP: no MIDI output device (no ALSA sequencer): "
+		    "real-device playback not tested\n");
+	free(cause);
+}
+
+/* The XDG config round-trips and reports bad lines. */
+static void
+test_config(void)
+{
+	char			 dir[] = "/tmp/lr-cfg-XXXXXX", path[256];
+	struct config		 c, c2;
+	struct live_binding	 b;
+	char			*cause = NULL, *p;
+	FILE			*f;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	p = config_path();
+	snprintf(path, sizeof path, "%s/latentroll/config", dir);
+	CHECK(p != NULL && strcmp(p, path) == 0);
+	free(p);
+	CHECK(config_load(&c, NULL, &cause) == 0);	/* missing: ok */
+	CHECK(c.n_bindings == 0 && c.out[0] == '\0');
+	snprintf(c.out, sizeof c.out, "FluidSynth");
+	c.latency_ms = 30;
+	memset(&b, 0, sizeof b);
+	b.channel = 0; b.cc = 74;
+	snprintf(b.target, sizeof b.target, "slider");
+	config_bind(&c, &b);
+	b.channel = -1; b.cc = 1;
+	snprintf(b.target, sizeof b.target, "attr:2");
+	config_bind(&c, &b);
+	b.cc = 2;
+	config_bind(&c, &b);		/* replaces attr:2 */
+	snprintf(c.keys[0].command, sizeof c.keys[0].command, "play");
+	snprintf(c.keys[0].key, sizeof c.keys[0].key, "p");
+	c.n_keys = 1;
+	CHECK(config_save(&c, NULL, &cause) == 0);
+	CHECK(config_load(&c2, NULL, &cause) == 0);
+	CHECK(strcmp(c2.out, "FluidSynth") == 0 && c2.latency_ms == 30);
+	CHECK(c2.n_bindings == 2);
+	CHECK(c2.bindings[1].channel == -1 && c2.bindings[1].cc == 2);
+	CHECK(strcmp(c2.bindings[0].target, "slider") == 0);
+	CHECK(c2.n_keys == 1 && strcmp(c2.keys[0].key, "p") == 0);
+	f = fopen(path, "w");
+	fprintf(f, "out = x\nbogus = 1\n");
+	fclose(f);
+	CHECK(config_load(&c2, NULL, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, ":2: unknown") != NULL);
+	f = fopen(path, "w");
+	fprintf(f, "bind = 17 3 slider\n");
+	fclose(f);
+	CHECK(config_load(&c2, NULL, &cause) == -1);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/latentroll", dir);
+	rmdir(path);
+	rmdir(dir);
+	free(cause);
+}
+
+/* The threaded player on the real clock: it plays, and stops cleanly. */
+static void
+test_threaded(void)
+{
+	struct live_opts	 o;
+	struct live_note	 n[4];
+	struct live_pattern	 p;
+	struct live_status	 st;
+	const struct live_event	*ev;
+	struct live		*l;
+	char			*cause = NULL;
+	size_t			 cnt, i;
+	int			 k, ons = 0, offs = 0;
+
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_RECORD;
+	o.qpm = 240;
+	l = live_new(&o, &cause);
+	CHECK(l != NULL);
+	if (l == NULL)
+		return;
+	for (k = 0; k < 4; k++)
+		n[k] = mknote(60 + k, k, k + 1, 0, 100);
+	pattern(&p, n, 4, 16);
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	usleep(300000);
+	live_status(l, &st);
+	CHECK(st.playing && st.step > 0);
+	CHECK(live_stop(l) == 0);
+	for (k = 0; k < 100; k++) {
+		live_status(l, &st);
+		if (!st.playing)
+			break;
+		usleep(2000);
+	}
+	CHECK(!st.playing && st.sounding == 0);
+	cnt = live_recorded(l, &ev);
+	for (i = 0; i < cnt; i++) {
+		ons += ev[i].status == 0x90;
+		offs += ev[i].status == 0x80;
+	}
+	CHECK(ons > 0 && ons == offs);
+	live_free(l);
+}
+
+int
+main(void)
+{
+	test_loop_times();
+	test_tempo_change();
+	test_swap_quantum();
+	test_stop_pause();
+	test_bad_pattern();
+	test_from_noteseq();
+	test_portmidi();
+	test_config();
+	test_threaded();
+	return (test_report());
+}

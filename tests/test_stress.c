@@ -1,0 +1,184 @@
+/*
+ * test_stress.c: 10,000 random operations (swaps with random patterns
+ * and quanta, tempo changes, stops, pauses, starts, panics, velocity
+ * modes) on the offline player, then a replay of everything it sent:
+ * every note-on is matched by a note-off on the same channel and pitch,
+ * no note-on while the transport is stopped, nothing sounds after a stop,
+ * and time never runs backwards.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/live.h"
+#include "tests/test.h"
+
+#define OPS	10000
+
+static uint64_t	rng = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t
+rnd(void)
+{
+	/* xorshift64*: explicit state, no rand(). */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return ((uint32_t)((rng * 0x2545F4914F6CDD1DULL) >> 32));
+}
+
+static double
+rndf(void)
+{
+	return (rnd() / 4294967296.0);
+}
+
+static void
+random_pattern(struct live_pattern *p, struct live_note *buf, size_t max)
+{
+	size_t	i;
+	int	ch, chans[3] = { 0, 1, 9 };
+
+	memset(p, 0, sizeof *p);
+	p->steps = (rnd() % 2) ? 32 : 16 * (1 + rnd() % 16);
+	p->n = rnd() % max;
+	for (i = 0; i < p->n; i++) {
+		buf[i].pitch = (uint8_t)(36 + rnd() % 48);
+		buf[i].velocity = (uint8_t)(1 + rnd() % 127);
+		buf[i].channel = (uint8_t)chans[rnd() % 3];
+		buf[i].start_step = (int)(rnd() % (unsigned)p->steps);
+		/* Sometimes past the loop end: must be clipped. */
+		buf[i].end_step = buf[i].start_step + 1 + (int)(rnd() % 40);
+	}
+	p->notes = buf;
+	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
+		p->program[ch] = (rnd() % 4 == 0) ? (int)(rnd() % 128) : -1;
+}
+
+int
+main(void)
+{
+	struct live_opts	 o;
+	struct live		*l;
+	struct live_note	 buf[200];
+	struct live_pattern	 p;
+	struct live_status	 st;
+	const struct live_event	*ev;
+	char			*cause = NULL;
+	double			 t = 0, last;
+	size_t			 n, i;
+	int			 op, on[16][128], ch, k, sounding = 0;
+	int			 unmatched_on = 0, stray_off = 0, backwards = 0;
+	int			 after_stop = 0, stop_sounding = 0, swaps = 0;
+	int			 ons = 0;
+
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_RECORD;
+	o.offline = 1;
+	o.record_max = 1u << 20;
+	o.clock_master = 1;
+	l = live_new(&o, &cause);
+	if (l == NULL) {
+		fprintf(stderr, "live_new: %s\n", cause);
+		return (99);
+	}
+	for (op = 0; op < OPS; op++) {
+		switch (rnd() % 10) {
+		case 0: case 1: case 2:
+			random_pattern(&p, buf, 200);
+			if (live_swap(l, &p, &cause) > 0)
+				swaps++;
+			break;
+		case 3:
+			live_set_tempo(l, 30 + rndf() * 270);
+			break;
+		case 4:
+			live_stop(l);
+			live_status(l, &st);
+			if (st.sounding != 0)
+				stop_sounding++;
+			break;
+		case 5:
+			live_pause(l);
+			break;
+		case 6:
+			live_set_quantum(l, (enum live_quantum)(rnd() % 3));
+			break;
+		case 7:
+			live_set_velocity(l, (enum live_velocity)(rnd() % 2),
+			    1 + (int)(rnd() % 127));
+			break;
+		case 8:
+			if (rnd() % 8 == 0)
+				live_panic(l);
+			else
+				live_start(l);
+			break;
+		default:
+			live_start(l);
+			break;
+		}
+		t += rndf() * 0.4;
+		live_advance(l, t);
+	}
+	live_stop(l);
+	live_status(l, &st);
+	CHECK(st.sounding == 0);
+	CHECK(st.dropped == 0);
+
+	/*
+	 * Replay.  Transport state from the realtime bytes is not enough
+	 * (stop without clock master would hide it), so "stopped" is judged
+	 * from the panic: after CC 120 on a channel nothing may sound there
+	 * until a new note-on.
+	 */
+	memset(on, 0, sizeof on);
+	n = live_recorded(l, &ev);
+	last = -1;
+	for (i = 0; i < n; i++) {
+		if (ev[i].ideal < last - 1e-9)
+			backwards++;
+		last = ev[i].ideal;
+		ch = ev[i].status & 0x0F;
+		k = ev[i].data1;
+		switch (ev[i].status & 0xF0) {
+		case 0x90:
+			ons++;
+			if (on[ch][k])
+				unmatched_on++;
+			on[ch][k] = 1;
+			sounding++;
+			break;
+		case 0x80:
+			if (!on[ch][k])
+				stray_off++;
+			else
+				sounding--;
+			on[ch][k] = 0;
+			break;
+		case 0xB0:
+			if (k == 120)
+				for (k = 0; k < 128; k++)
+					after_stop += on[ch][k];
+			break;
+		}
+	}
+	printf("# %zu events, %d note-ons, %d swaps, %.0f s simulated\n", n,
+	    ons, swaps, t);
+	CHECK_MSG(ons > 10000, "only %d note-ons", ons);
+	CHECK(swaps > 2000);
+	CHECK_MSG(unmatched_on == 0, "%d note-ons over a sounding note",
+	    unmatched_on);
+	CHECK_MSG(stray_off == 0, "%d note-offs for silent notes", stray_off);
+	CHECK_MSG(sounding == 0, "%d notes left on", sounding);
+	CHECK_MSG(after_stop == 0, "%d notes on through a panic", after_stop);
+	CHECK_MSG(stop_sounding == 0, "%d stops left notes", stop_sounding);
+	CHECK_MSG(backwards == 0, "%d events back in time", backwards);
+	/* After the final stop, time passes and nothing is sent. */
+	live_advance(l, t + 10);
+	CHECK(live_recorded(l, &ev) == n);
+	live_free(l);
+	free(cause);
+	return (test_report());
+}
