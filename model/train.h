@@ -1,0 +1,102 @@
+/*
+ * train.h: MusicVAE training: the forward pass with caches, the backward
+ * pass, the loss of spec B 4 and one optimisation step.
+ *
+ * The net works time-major internally: every activation is (T, B, width),
+ * so one step of a layer is a contiguous (B, width) block and the input and
+ * weight gradients of a whole layer are single big matrix products.
+ *
+ * A struct train_net holds the activation caches of one architecture for
+ * up to max_B sequences; it never reallocates (a larger batch is an error).
+ * Parameters and gradients are struct vae_params with the same layout
+ * (params_clone_layout), so the optimiser is a loop over n_params.
+ *
+ * Tokens and floats only: no files, no printing.
+ */
+#ifndef LR_TRAIN_H
+#define LR_TRAIN_H
+
+#include "common/common.h"
+#include "model/params.h"
+#include "model/rng.h"
+
+struct train_net;
+
+/* Hyper-parameters (spec B 4; defaults are cat-mel_2bar_small's). */
+struct train_hp {
+	float	max_beta;	/* 0.2 */
+	float	beta_rate;	/* 0.99999: beta = (1 - rate^step) max_beta */
+	float	free_bits;	/* 0: KL below free_bits*ln2 nats is free */
+	float	sampling_rate;	/* inverse-sigmoid k for scheduled
+				   sampling, 0 = teacher forcing only */
+	float	lr;		/* 1e-3 */
+	float	min_lr;		/* 1e-5 */
+	float	decay_rate;	/* 0.9999 */
+	float	clip_norm;	/* 1.0: global-norm clipping */
+	float	zero_norm;	/* 1e4: zero the step's gradient above */
+};
+
+/* Measurements of one forward pass (means over the batch). */
+struct train_stats {
+	double	loss;		/* r_loss + beta*kl_loss */
+	double	r_loss;		/* cross-entropy summed over time */
+	double	kl;		/* KL(q(z|x) || N(0,I)) in nats */
+	double	kl_loss;	/* max(KL - free nats, 0) */
+	double	acc;		/* per-token argmax accuracy */
+	double	beta;
+	double	ss_prob;	/* scheduled-sampling probability used */
+	double	gnorm;		/* global gradient norm before clipping */
+	double	lr;
+};
+
+/* Default hyper-parameters for an architecture (spec B 4 table). */
+void	train_hp_default(struct train_hp *hp, const struct vae_arch *a);
+
+/* Schedules of spec B 4 at a step. */
+double	train_beta(const struct train_hp *hp, long step);
+double	train_lr(const struct train_hp *hp, long step);
+double	train_ss_prob(const struct train_hp *hp, long step);
+
+/*
+ * Initialise parameters from scratch (spec B 4): glorot-uniform LSTM and
+ * output-projection kernels, N(0, 0.001) for mu, sigma and the
+ * initial-state denses, zero biases.
+ */
+void	train_init_params(struct vae_params *p, struct rng *r);
+
+/* Caches for up to max_B sequences of the architecture of p. */
+struct train_net *train_net_new(const struct vae_params *p, int max_B,
+	    char **cause) LR_WUR;
+void	train_net_free(struct train_net *n);
+
+/*
+ * Forward pass on B token sequences (B, T, S) with the loss of spec B 4.
+ * z = mu + sigma*eps with eps drawn from r (use_mu: z = mu, eps unused);
+ * ss_prob > 0 feeds the decoder samples of its own logits (drawn from r)
+ * instead of the previous target with that probability.  Fills st (loss
+ * terms, accuracy).  -1 if B is larger than the net or a token is out of
+ * range.
+ */
+int	train_forward(struct train_net *n, const struct vae_params *p,
+	    const int *tokens, int B, float beta, float free_bits,
+	    float ss_prob, int use_mu, struct rng *r, struct train_stats *st,
+	    char **cause) LR_WUR;
+
+/* Backward pass of the last forward: accumulates (+=) into g. */
+void	train_backward(struct train_net *n, const struct vae_params *p,
+	    struct vae_params *g);
+
+/* mu (B, Z) of the last forward. */
+const float *train_mu(const struct train_net *n);
+
+/*
+ * One optimisation step: zero g, forward, backward, clip, Adam update of p
+ * with moments m and v (all four with the same layout).  step counts from
+ * 0; the schedules use it.
+ */
+int	train_step(struct train_net *n, struct vae_params *p,
+	    struct vae_params *g, float *m, float *v,
+	    const struct train_hp *hp, long step, const int *tokens, int B,
+	    struct rng *r, struct train_stats *st, char **cause) LR_WUR;
+
+#endif
