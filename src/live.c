@@ -59,6 +59,7 @@ enum cmd_kind {
 	CMD_SWAP,
 	CMD_PANIC,
 	CMD_REOPEN,
+	CMD_STOP_AT,
 	CMD_QUIT,
 };
 
@@ -83,6 +84,7 @@ struct play {
 	int			 playing;
 	int			 paused;
 	long			 tick;		/* next tick to process */
+	long			 stop_at;	/* step, -1: none */
 	double			 t0, tick0;	/* the anchor */
 	double			 spt;		/* seconds per tick */
 	double			 qpm;
@@ -137,6 +139,7 @@ static void	note_off(struct live *, double, int, int);
 static void	cut_all(struct live *, double);
 static void	do_panic(struct live *, double);
 static void	process_tick(struct live *, long, double);
+static void	transport_stop(struct live *, double, int);
 static void	apply_pattern(struct live *, struct pat *, double);
 static void	handle_cmd(struct live *, const struct cmd *, double);
 static void	handle_input(struct live *, double, const uint8_t *, int);
@@ -255,6 +258,11 @@ process_tick(struct live *l, long k, double t)
 	if (k % LIVE_TICKS_PER_STEP != 0)
 		return;
 	step = k / LIVE_TICKS_PER_STEP;
+	if (p->stop_at >= 0 && step >= p->stop_at) {
+		p->stop_at = -1;
+		transport_stop(l, t, 0);
+		return;
+	}
 
 	/* Offs first, so a note repeated at its own end re-strikes. */
 	for (ch = 0; ch < 16 && p->sounding > 0; ch++)
@@ -403,6 +411,9 @@ handle_cmd(struct live *l, const struct cmd *c, double now)
 		snprintf(p->st.device, sizeof p->st.device, "%s",
 		    sink_name(l->sink));
 		p->changed |= LIVE_CHANGED_DEVICE | LIVE_CHANGED_ERROR;
+		break;
+	case CMD_STOP_AT:
+		p->stop_at = (long)c->x;
 		break;
 	case CMD_QUIT:
 		break;
@@ -690,6 +701,7 @@ live_new(const struct live_opts *o, char **cause)
 	for (ch = 0; ch < 16; ch++)
 		for (k = 0; k < 128; k++)
 			l->p.off_at[ch][k] = -1;
+	l->p.stop_at = -1;
 	l->p.quantum = o->quantum;
 	l->p.vel_mode = o->velocity_mode;
 	l->p.vel = l->o.velocity;
@@ -796,6 +808,13 @@ int
 live_pause(struct live *l)
 {
 	return (simple_cmd(l, CMD_PAUSE, 0, 0, 0));
+}
+
+/* Stop when a step begins. */
+int
+live_stop_at(struct live *l, long step)
+{
+	return (simple_cmd(l, CMD_STOP_AT, (double)step, 0, 0));
 }
 
 /* Change tempo now. */

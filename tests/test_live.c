@@ -144,6 +144,22 @@ test_loop_times(void)
 	live_status(l, &st);
 	CHECK(st.changed == 0);
 	live_free(l);
+
+	/* Play exactly two loops: everything ends at 4.0, nothing after. */
+	l = offline(LIVE_SWAP_BAR, 0);
+	n[3].end_step = 16;
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_stop_at(l, 32) == 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 10.0) == 0);
+	cnt = live_recorded(l, &ev);
+	CHECK(count_ev(ev, cnt, 0x90, -1) == 8);
+	k = find_ev(ev, cnt, 0x80, 63, 1);
+	CHECK(k >= 0 && fabs(ev[k].ideal - 4.0) < EPS);
+	CHECK(fabs(ev[cnt - 1].ideal - 4.0) < EPS);
+	live_status(l, &st);
+	CHECK(!st.playing && st.sounding == 0);
+	live_free(l);
 }
 
 /* Tempo change mid-bar re-anchors at the exact position. */
