@@ -687,6 +687,7 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	struct stat		 st;
 	int			 k, bytes, nshards, exists, rc = -1, i, nf = 0;
 	double			 qmin, qscale;
+	mode_t			 mask;
 
 	/* The binary and the manifest, in layout order. */
 	ws = json_array();
@@ -754,6 +755,10 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 		tmpdir = NULL;
 		goto out;
 	}
+	/* mkdtemp makes it 0700; a model directory is as mkdir would make. */
+	mask = umask(0);
+	umask(mask);
+	chmod(tmpdir, 0777 & ~mask);
 	for (i = 0; i < nf; i++) {
 		src = path_join(tmpdir, names[i]);
 		if (i < nshards) {
