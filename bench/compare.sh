@@ -1,0 +1,87 @@
+#!/bin/sh
+# compare.sh: latentroll against its PyTorch peers, in one run, same threads.
+#
+# Writes random-weight mel_2bar and mel_16bar checkpoints with bench_infer
+# --save-model, checks the peers agree with each other and with a numpy
+# transcription of the spec on them (a fast wrong peer must not count), then
+# for each thread count runs bench_infer/bench_train --json and the peers
+# (bench/peers/) back to back and prints the ratio tables against the targets
+# of issues B and C.  Missed targets are reported, not fatal; a peer that
+# fails its self-test is.  Run by `make bench`; by hand:
+#
+#   srcdir=. top_builddir=. sh bench/compare.sh
+#
+# Knobs: COMPARE_THREADS ("1 2"), COMPARE_RUNS (20), COMPARE_TRAIN_STEPS (3),
+# PEER_PYTHON (/usr/bin/python3: Debian's python3-torch lives there).
+
+srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-.}
+threads=${COMPARE_THREADS:-1 2}
+runs=${COMPARE_RUNS:-20}
+steps=${COMPARE_TRAIN_STEPS:-3}
+py=${PEER_PYTHON:-/usr/bin/python3}
+peers=$srcdir/bench/peers
+bi=$top_builddir/bench/bench_infer
+bt=$top_builddir/bench/bench_train
+
+if ! "$py" -c 'import torch, numpy' >/dev/null 2>&1; then
+	echo "SKIP: PyTorch peers: $py cannot import torch and numpy" \
+	    "(apt-get install python3-torch python3-numpy)"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lr-compare.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# One line saying why a C side is missing; its table cells then show "-".
+note() {
+	echo "note: $*"
+}
+
+status=0
+for a in mel_2bar mel_16bar; do
+	if [ -x "$bi" ] && "$bi" --save-model "$tmp/$a" --arch "$a" \
+	    >/dev/null 2>"$tmp/err"; then
+		src="bench_infer --save-model"
+	else
+		[ -x "$bi" ] && note "bench_infer --save-model $a failed:" \
+		    "$(head -n 1 "$tmp/err")"
+		rm -rf "$tmp/$a"
+		"$py" "$peers/musicvae_torch.py" --write-random "$tmp/$a" \
+		    --arch "$a" || exit 1
+		src="musicvae_torch.py --write-random (C writer unavailable)"
+	fi
+	if "$py" "$peers/musicvae_torch.py" --selftest "$tmp/$a" \
+	    >"$tmp/selftest" 2>&1; then
+		echo "peers on $a ($src): self-test ok" \
+		    "($(grep -c '^ok' "$tmp/selftest") checks)"
+	else
+		echo "FAIL: peers on $a ($src): self-test:"
+		sed 's/^/  /' "$tmp/selftest"
+		status=1
+	fi
+done
+[ $status -eq 0 ] || exit 1
+
+[ -x "$bi" ] || note "$bi not built: inference C column empty"
+[ -x "$bt" ] || note "$bt not built: training C column empty"
+for n in $threads; do
+	if [ -x "$bi" ] && ! "$bi" --json --threads "$n" --runs "$runs" \
+	    >"$tmp/c_infer_$n.json" 2>"$tmp/err"; then
+		note "bench_infer --json --threads $n failed:" \
+		    "$(head -n 1 "$tmp/err")"
+	fi
+	for a in mel_2bar mel_16bar; do
+		"$py" "$peers/bench_infer_peer.py" "$tmp/$a" --threads "$n" \
+		    --runs "$runs" >"$tmp/p_infer_${a}_$n.json" || exit 1
+	done
+	if [ -x "$bt" ] && ! "$bt" --json --threads "$n" \
+	    >"$tmp/c_train_$n.json" 2>"$tmp/err"; then
+		note "bench_train --json --threads $n failed:" \
+		    "$(head -n 1 "$tmp/err")"
+	fi
+	"$py" "$peers/bench_train_peer.py" --threads "$n" --steps "$steps" \
+	    >"$tmp/p_train_$n.json" || exit 1
+done
+"$py" "$peers/report.py" "$tmp" $threads

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""report.py: the ratio tables of bench/compare.sh.
+
+Reads the JSON files compare.sh left in DIR for each thread count N:
+  c_infer_N.json        bench/bench_infer --json --threads N
+  p_infer_ARCH_N.json   bench_infer_peer.py (ARCH = mel_2bar, mel_16bar)
+  c_train_N.json        bench/bench_train --json --threads N
+  p_train_N.json        bench_train_peer.py
+and prints, per thread count, raw numbers for C / idiomatic / tuned PyTorch,
+the C speedups, and each against its target (issue B and C "Speed").  A
+missing or unreadable file shows as "-"; a target without both sides as "n/a".
+
+  report.py DIR N...
+"""
+
+import json
+import os
+import sys
+
+ARCHS = ("mel_2bar", "mel_16bar")
+
+
+def _load(path):
+	try:
+		with open(path) as f:
+			return json.load(f)
+	except (OSError, ValueError):
+		return {}
+
+
+def _num(d, *keys):
+	for k in keys:
+		if not isinstance(d, dict):
+			return None
+		d = d.get(k)
+	return d if isinstance(d, (int, float)) and not isinstance(d, bool) \
+	    else None
+
+
+def _f(x, fmt="%.3f"):
+	return "-" if x is None else fmt % x
+
+
+def _ratio(a, b):
+	"""How many times faster a time a is than b (b / a)."""
+	return None if a is None or b is None or a <= 0 else b / a
+
+
+def _verdict(x, goal):
+	if x is None:
+		return "n/a"
+	return "ok" if x >= goal else "MISS"
+
+
+def infer_table(d, n, out):
+	c = _load(os.path.join(d, "c_infer_%s.json" % n))
+	misses = 0
+	for arch in ARCHS:
+		p = _load(os.path.join(d, "p_infer_%s_%s.json" % (arch, n)))
+		ci, pi, pt = c.get(arch, {}), p.get("idiomatic", {}), \
+		    p.get("tuned", {})
+		print("inference %s, %s thread(s), medians in ms%s" % (arch, n,
+		    "" if p.get("agree", True) else
+		    "  [PEER VARIANTS DISAGREE: peer numbers invalid]"), file=out)
+		print("  %-10s %10s %10s %10s %9s %9s  %s" % ("", "C",
+		    "idiomatic", "tuned", "C/idiom", "C/tuned", "target"),
+		    file=out)
+		rows = (("encode b1", "encode_b1_ms", ((10, "idiom"),)),
+		    ("decode b1", "decode_b1_ms", ((20, "idiom"), (3, "tuned"))),
+		    ("ladder 33", "ladder33_ms", ((3, "best"),)))
+		for label, key, goals in rows:
+			tc, ti, tt = _num(ci, key), _num(pi, key), _num(pt, key)
+			ri, rt = _ratio(tc, ti), _ratio(tc, tt)
+			best = min([x for x in (ti, tt) if x is not None],
+			    default=None)
+			marks = []
+			for goal, who in goals:
+				r = {"idiom": ri, "tuned": rt,
+				    "best": _ratio(tc, best)}[who]
+				v = _verdict(r, goal)
+				misses += v == "MISS"
+				marks.append(">=%gx %s %s" % (goal, {"idiom":
+				    "idiomatic", "tuned": "tuned", "best":
+				    "best PyTorch"}[who], v))
+			print("  %-10s %10s %10s %10s %9s %9s  %s" % (label,
+			    _f(tc), _f(ti), _f(tt), _f(ri, "%.1fx"),
+			    _f(rt, "%.1fx"), "; ".join(marks)), file=out)
+		roof = _num(ci, "roofline_frac")
+		v = _verdict(roof, 0.70)
+		misses += v == "MISS"
+		print("  C decode b1: %s of roofline (target >= 0.70 %s), %s "
+		    "GFLOP/s, %s GB/s of weights" % (_f(roof, "%.2f"), v,
+		    _f(_num(ci, "gflops_decode"), "%.1f"),
+		    _f(_num(ci, "gbs_decode"), "%.1f")), file=out)
+	print("  sgemm peak %s GFLOP/s, read bandwidth %s GB/s (measured by "
+	    "bench_infer)" % (_f(_num(c, "sgemm_gflops"), "%.1f"),
+	    _f(_num(c, "read_gbs"), "%.1f")), file=out)
+	return misses
+
+
+def train_table(d, n, out):
+	c = _load(os.path.join(d, "c_train_%s.json" % n))
+	p = _load(os.path.join(d, "p_train_%s.json" % n))
+	misses = 0
+	print("training, batch %s, %s thread(s), examples/s" %
+	    (p.get("batch", "64"), n), file=out)
+	print("  %-10s %10s %10s %9s %11s %11s  %s" % ("", "C", "PyTorch",
+	    "C/PyTorch", "C GFLOP/s", "Py GFLOP/s", "target"), file=out)
+	for arch in ARCHS:
+		ec, ep = _num(c, arch, "ex_per_s"), _num(p, arch, "ex_per_s")
+		r = None if ec is None or ep is None or ep <= 0 else ec / ep
+		v = _verdict(r, 2)
+		misses += v == "MISS"
+		print("  %-10s %10s %10s %9s %11s %11s  >=2x %s" % (arch,
+		    _f(ec, "%.1f"), _f(ep, "%.1f"), _f(r, "%.2fx"),
+		    _f(_num(c, arch, "gflops"), "%.1f"),
+		    _f(_num(p, arch, "gflops"), "%.1f"), v), file=out)
+	print("  sgemm peak %s GFLOP/s (measured by bench_train)" %
+	    _f(_num(c, "sgemm_gflops"), "%.1f"), file=out)
+	return misses
+
+
+def main(argv):
+	if len(argv) < 2:
+		print("usage: report.py DIR N...", file=sys.stderr)
+		return 2
+	d, misses = argv[0], 0
+	for n in argv[1:]:
+		misses += infer_table(d, n, sys.stdout)
+		misses += train_table(d, n, sys.stdout)
+	print("%d target(s) missed" % misses)
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main(sys.argv[1:]))
