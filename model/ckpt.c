@@ -137,6 +137,10 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 
 	memset(m, 0, sizeof *m);
 	mp = path_join(dir, CKPT_MANIFEST);
+	if (access(mp, R_OK) != 0) {
+		lr_fail(cause, "%s: %s", mp, strerror(errno));
+		goto fail;
+	}
 	if ((m->root = json_load_file(mp, 0, &je)) == NULL) {
 		lr_fail(cause, "%s: line %d: %s", mp, je.line, je.text);
 		goto fail;
@@ -316,6 +320,8 @@ read_config(const char *path, struct vae_arch *a, char **cause)
 	int		 rc = -1;
 
 	memset(a, 0, sizeof *a);
+	if (access(path, R_OK) != 0)
+		return (lr_fail(cause, "%s: %s", path, strerror(errno)));
 	if ((root = json_load_file(path, 0, &je)) == NULL)
 		return (lr_fail(cause, "%s: line %d: %s", path, je.line,
 		    je.text));
@@ -500,6 +506,20 @@ shard_of(struct manifest *m, struct entry *e, size_t off)
 	return (g->n_paths > 0 ? g->paths[g->n_paths - 1] : "?");
 }
 
+/* "[a, b]" into buf. */
+static const char *
+shape_str(const long long *shape, int ndim, char *buf)
+{
+	int	i, n = 0;
+
+	n += snprintf(buf + n, 64 - n, "[");
+	for (i = 0; i < ndim && n < 40; i++)
+		n += snprintf(buf + n, 64 - n, "%s%lld", i ? ", " : "",
+		    shape[i]);
+	snprintf(buf + n, 64 - n, "]");
+	return (buf);
+}
+
 /* Copy every tensor of the layout from the manifest, by name. */
 static int
 fill(struct vae *v, struct manifest *m, const char *dir, char **cause)
@@ -510,7 +530,9 @@ fill(struct vae *v, struct manifest *m, const char *dir, char **cause)
 	const uint8_t		*q;
 	char			*mp = path_join(dir, CKPT_MANIFEST);
 	size_t			 i;
-	int			 k, d, rc = -1;
+	int			 k, rc = -1;
+	long long		 want[2];
+	char			 sa[64], sb[64];
 	uint16_t		 u16;
 	float			 f;
 
@@ -526,18 +548,13 @@ fill(struct vae *v, struct manifest *m, const char *dir, char **cause)
 			lr_fail(cause, "%s: missing tensor %s", mp, t->name);
 			goto out;
 		}
+		want[0] = t->shape[0];
+		want[1] = t->shape[1];
 		if (e->ndim != t->ndim || e->shape[0] != t->shape[0] ||
 		    (t->ndim == 2 && e->shape[1] != t->shape[1])) {
-			if (t->ndim == 2)
-				lr_fail(cause, "%s: tensor %s has shape %s, "
-				    "expected [%d, %d]", mp, t->name,
-				    e->ndim == 2 ? "2-D of other size" :
-				    "of other rank", t->shape[0],
-				    t->shape[1]);
-			else
-				lr_fail(cause, "%s: tensor %s has the wrong "
-				    "shape, expected [%d]", mp, t->name,
-				    t->shape[0]);
+			lr_fail(cause, "%s: tensor %s has shape %s, expected "
+			    "%s", mp, t->name, shape_str(e->shape, e->ndim,
+			    sa), shape_str(want, t->ndim, sb));
 			goto out;
 		}
 		for (i = 0; i < t->n; i++) {
@@ -558,7 +575,6 @@ fill(struct vae *v, struct manifest *m, const char *dir, char **cause)
 			}
 			t->p[i] = f;
 		}
-		(void)d;
 	}
 	rc = 0;
 out:

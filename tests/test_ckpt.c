@@ -177,6 +177,8 @@ expect_fail(const char *d, const char *what, const char *file,
 	    "%s: one-line cause", what);
 	if (cause == NULL)
 		return;
+	if (getenv("VERBOSE") != NULL)
+		fprintf(stderr, "%s: %s\n", what, cause);
 	CHECK_MSG(strstr(cause, file) != NULL, "%s: cause '%s' lacks %s",
 	    what, cause, file);
 	if (tensor != NULL)
