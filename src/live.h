@@ -78,6 +78,9 @@ struct live_opts {
 	 */
 	int			 offline;
 	const struct live_clock	*clock;		/* NULL: monotonic */
+	/* Tests: the sink fails like a vanished device after this many
+	   messages (0: never). */
+	long			 fail_after;
 };
 
 /* One note of a pattern, on the step grid (4 steps per quarter). */

@@ -29,6 +29,7 @@ struct sink {
 	PortMidiStream		*in;
 	int			 out_id;
 	int			 used;		/* something was written */
+	long			 fail_after;	/* tests: fail after N */
 	int			 ok;
 	char			 name[128];
 	char			 error[256];
@@ -190,6 +191,7 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 	s->latency_ms = o->latency_ms > 0 ? o->latency_ms : 20;
 	s->ok = 1;
 	s->out_id = -1;
+	s->fail_after = o->fail_after;
 	atomic_init(&s->rec_n, 0);
 	atomic_init(&s->dropped, 0);
 	snprintf(s->name, sizeof s->name, "%s", o->sink == LIVE_SINK_RECORD ?
@@ -297,6 +299,12 @@ sink_send(struct sink *s, double ideal, const uint8_t *msg, int len)
 	now = s->clock->now(s->clock->arg);
 	if (s->rec != NULL)
 		record(s, ideal, now, msg, len);
+	if (s->fail_after > 0 && s->ok && --s->fail_after == 0) {
+		/* The test stand-in for a device unplugged mid-play. */
+		s->ok = 0;
+		snprintf(s->error, sizeof s->error, "device removed");
+		return (-1);
+	}
 	if (s->out == NULL || !s->ok)
 		return (0);
 	ev.message = Pm_Message(msg[0], len > 1 ? msg[1] : 0,
@@ -349,6 +357,13 @@ sink_reopen(struct sink *s, const char *out)
 	char	*cause = NULL;
 	int	 id;
 
+	if (s->kind != LIVE_SINK_PORTMIDI && s->out == NULL) {
+		/* Null/recording: nothing to open; a simulated failure
+		   clears, as a replugged device would. */
+		s->ok = 1;
+		s->error[0] = '\0';
+		return (0);
+	}
 	if (s->out != NULL) {
 		Pm_Close(s->out);
 		s->out = NULL;

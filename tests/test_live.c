@@ -396,6 +396,50 @@ test_from_noteseq(void)
 	free(cause);
 }
 
+/* A device that vanishes mid-play: error, silence, app alive, reopen. */
+static void
+test_device_vanishes(void)
+{
+	struct live_opts	 o;
+	struct live_note	 n[1];
+	struct live_pattern	 p;
+	struct live_status	 st;
+	struct live		*l;
+	char			*cause = NULL;
+	size_t			 before;
+	const struct live_event	*ev;
+
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_RECORD;
+	o.offline = 1;
+	o.fail_after = 5;
+	l = live_new(&o, &cause);
+	CHECK(l != NULL);
+	if (l == NULL)
+		return;
+	n[0] = mknote(60, 0, 3, 0, 100);
+	pattern(&p, n, 1, 4);
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 2.0) == 0);
+	live_status(l, &st);
+	CHECK(st.changed & LIVE_CHANGED_ERROR);
+	CHECK(!st.device_ok && strstr(st.error, "device removed") != NULL);
+	CHECK(!st.playing && st.sounding == 0);
+	before = live_recorded(l, &ev);
+	CHECK(live_advance(l, 3.0) == 0);
+	CHECK(live_recorded(l, &ev) == before);
+	CHECK(live_reopen(l, NULL) == 0);
+	live_status(l, &st);
+	CHECK(st.device_ok && st.error[0] == '\0');
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 4.0) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.device_ok);
+	CHECK(live_recorded(l, &ev) > before);
+	live_free(l);
+}
+
 /* PortMidi for real: enumeration, and no device is not fatal. */
 static void
 test_portmidi(void)
@@ -551,6 +595,7 @@ main(void)
 	test_swap_quantum();
 	test_stop_pause();
 	test_bad_pattern();
+	test_device_vanishes();
 	test_from_noteseq();
 	test_portmidi();
 	test_config();
