@@ -296,11 +296,21 @@ cmd_play(int argc, char **argv)
 		sig = play_live(l, steps, loops, qpm);
 	}
 	live_status(l, &st);
-	if (record != NULL && live_record_save(l, record, force,
-	    &cause) != 0) {
-		cmd_error("%s", cause);
-		live_free(l);
-		goto out;
+	if (record != NULL) {
+		struct noteseq	rec;
+
+		if (live_record_noteseq(l, &rec, &cause) != 0) {
+			cmd_error("%s: %s", record, cause);
+			live_free(l);
+			goto out;
+		}
+		c = midifile_save(record, &rec, force, &cause);
+		noteseq_free(&rec);
+		if (c != 0) {
+			cmd_error("%s", cause);
+			live_free(l);
+			goto out;
+		}
 	}
 	printf("%s: %llu MIDI messages, %ld steps per loop, %.1f BPM, %s%s\n",
 	    file, (unsigned long long)st.events, steps, st.qpm,

@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "src/clock.h"
-#include "src/midifile.h"
 #include "src/sink.h"
 #include "src/spsc.h"
 
@@ -1123,65 +1122,14 @@ live_recorded(struct live *l, const struct live_event **ev)
 	return (sink_recorded(l->sink, ev));
 }
 
-/* Write the recording as a MIDI file. */
+/* The recording as a note sequence at the current tempo. */
 int
-live_record_save(struct live *l, const char *path, int force, char **cause)
+live_record_noteseq(struct live *l, struct noteseq *out, char **cause)
 {
-	const struct live_event	*ev;
-	struct noteseq		 s;
-	struct note		*n;
-	size_t			 count, i;
-	double			 t0, on_t[16][128];
-	int			 on_v[16][128], prog[16];
-	int			 ch, k, st, r;
-	struct live_status	 now;
+	struct live_status	st;
 
-	count = live_recorded(l, &ev);
-	if (count == 0)
-		return (lr_fail(cause, "%s: nothing was played", path));
-	live_status(l, &now);
-	noteseq_init(&s);
-	for (ch = 0; ch < 16; ch++) {
-		prog[ch] = 0;
-		for (k = 0; k < 128; k++)
-			on_t[ch][k] = -1;
-	}
-	t0 = ev[0].ideal;
-	for (i = 0; i < count; i++) {
-		st = ev[i].status & 0xF0;
-		ch = ev[i].status & 0x0F;
-		k = ev[i].data1 & 0x7F;
-		if (st == 0xC0)
-			prog[ch] = ev[i].data1;
-		if (st == 0x90 && ev[i].data2 > 0) {
-			on_t[ch][k] = ev[i].ideal - t0;
-			on_v[ch][k] = ev[i].data2;
-			continue;
-		}
-		if (!(st == 0x80 || st == 0x90) || on_t[ch][k] < 0)
-			continue;
-		n = noteseq_add(&s);
-		memset(n, 0, sizeof *n);
-		n->pitch = k;
-		n->velocity = on_v[ch][k];
-		n->channel = ch;
-		n->program = prog[ch];
-		n->drum = ch == LIVE_DRUM_CHANNEL;
-		n->track = ch;
-		n->start_s = on_t[ch][k];
-		n->end_s = ev[i].ideal - t0;
-		if (n->end_s <= n->start_s)
-			n->end_s = n->start_s + 0.001;
-		if (n->end_s > s.total_s)
-			s.total_s = n->end_s;
-		on_t[ch][k] = -1;
-	}
-	noteseq_sort(&s);
-	if (s.n_tempos > 0)
-		s.tempos[0].qpm = now.qpm;
-	r = midifile_save(path, &s, force, cause);
-	noteseq_free(&s);
-	return (r);
+	live_status(l, &st);
+	return (sink_record_noteseq(l->sink, st.qpm, out, cause));
 }
 
 static void

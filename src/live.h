@@ -256,9 +256,14 @@ int		 live_inject(struct live *l, double t, const uint8_t *msg,
  * time: the player only appends.  Returns the count.
  */
 size_t		 live_recorded(struct live *l, const struct live_event **ev);
-/* Write what was played (recording) as a MIDI file (midifile_save). */
-int		 live_record_save(struct live *l, const char *path,
-		     int force, char **cause) LR_WUR;
+/*
+ * What was played (recording) as a note sequence: seconds from the first
+ * message, one track per channel, tempo = current qpm.  out is filled
+ * here (free with noteseq_free); save it with midifile_save.  -1 if
+ * nothing was recorded.
+ */
+int		 live_record_noteseq(struct live *l, struct noteseq *out,
+		     char **cause) LR_WUR;
 
 /*
  * Signals: SIGINT, SIGTERM, SIGHUP handlers that only set a flag; the

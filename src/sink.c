@@ -425,6 +425,87 @@ sink_dropped(struct sink *s)
 	return (atomic_load(&s->dropped));
 }
 
+static int
+note_cmp(const void *a, const void *b)
+{
+	const struct note	*x = a, *y = b;
+
+	if (x->start_s != y->start_s)
+		return (x->start_s < y->start_s ? -1 : 1);
+	return (y->pitch - x->pitch);
+}
+
+/* Pair recorded note-ons and note-offs into a sequence. */
+int
+sink_record_noteseq(struct sink *s, double qpm, struct noteseq *out,
+    char **cause)
+{
+	const struct live_event	*ev;
+	struct note		*n;
+	size_t			 count, i;
+	double			 t0, on_t[16][128];
+	int			 on_v[16][128], prog[16], track[16];
+	int			 ch, k, st;
+
+	memset(out, 0, sizeof *out);
+	count = sink_recorded(s, &ev);
+	for (i = 0; i < count; i++)
+		if ((ev[i].status & 0xF0) == 0x90)
+			break;
+	if (i == count)
+		return (lr_fail(cause, "nothing was played"));
+	out->notes = lr_calloc(count, sizeof *out->notes);
+	out->cap = count;
+	out->tempos = lr_calloc(1, sizeof *out->tempos);
+	out->tempos[0].qpm = qpm > 0 ? qpm : 120;
+	out->tempos[0].tick = -1;
+	out->n_tempos = 1;
+	out->timesigs = lr_calloc(1, sizeof *out->timesigs);
+	out->timesigs[0].num = out->timesigs[0].den = 4;
+	out->n_timesigs = 1;
+	out->steps_per_quarter = 4;
+	for (ch = 0; ch < 16; ch++) {
+		prog[ch] = 0;
+		track[ch] = -1;
+		for (k = 0; k < 128; k++)
+			on_t[ch][k] = -1;
+	}
+	t0 = ev[0].ideal;
+	for (i = 0; i < count; i++) {
+		st = ev[i].status & 0xF0;
+		ch = ev[i].status & 0x0F;
+		k = ev[i].data1 & 0x7F;
+		if (st == 0xC0)
+			prog[ch] = k;
+		if (st == 0x90 && ev[i].data2 > 0) {
+			on_t[ch][k] = ev[i].ideal - t0;
+			on_v[ch][k] = ev[i].data2;
+			continue;
+		}
+		if (!(st == 0x80 || st == 0x90) || on_t[ch][k] < 0)
+			continue;
+		/* One track per channel, in order of first use. */
+		if (track[ch] < 0)
+			track[ch] = out->n_tracks++;
+		n = &out->notes[out->n++];
+		n->pitch = k;
+		n->velocity = on_v[ch][k];
+		n->channel = ch;
+		n->program = prog[ch];
+		n->drum = ch == LIVE_DRUM_CHANNEL;
+		n->track = track[ch];
+		n->start_s = on_t[ch][k];
+		n->end_s = ev[i].ideal - t0;
+		if (n->end_s <= n->start_s)
+			n->end_s = n->start_s + 0.001;
+		if (n->end_s > out->total_s)
+			out->total_s = n->end_s;
+		on_t[ch][k] = -1;
+	}
+	qsort(out->notes, out->n, sizeof *out->notes, note_cmp);
+	return (0);
+}
+
 /* List PortMidi devices. */
 int
 sink_devices(struct live_device *d, int max, char **cause)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "src/live.h"
+#include "src/noteseq.h"
 
 struct sink;
 
@@ -44,6 +45,13 @@ int		 sink_is_device(struct sink *s);
 /* Recorded events (safe from any thread: append only). */
 size_t		 sink_recorded(struct sink *s, const struct live_event **ev);
 uint64_t	 sink_dropped(struct sink *s);
+
+/*
+ * The recorded note-ons/offs as a sequence (see live_record_noteseq).
+ * Built field by field, so the player links without the MIDI module.
+ */
+int		 sink_record_noteseq(struct sink *s, double qpm,
+		    struct noteseq *out, char **cause) LR_WUR;
 
 /* List PortMidi devices (see live_devices). */
 int		 sink_devices(struct live_device *d, int max, char **cause);

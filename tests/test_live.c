@@ -143,6 +143,21 @@ test_loop_times(void)
 	CHECK(st.changed & LIVE_CHANGED_POSITION);
 	live_status(l, &st);
 	CHECK(st.changed == 0);
+
+	/* The recording as notes (what --record writes). */
+	{
+		struct noteseq	rs;
+
+		CHECK(live_record_noteseq(l, &rs, &cause) == 0);
+		CHECK(rs.n == 8 && rs.n_tracks == 1 && rs.n_tempos == 1);
+		CHECK(rs.tempos[0].qpm == 120);
+		CHECK(fabs(rs.notes[5].start_s - 2.5) < EPS &&
+		    fabs(rs.notes[5].end_s - 2.75) < EPS &&
+		    rs.notes[5].pitch == 61 && rs.notes[5].velocity == 91);
+		free(rs.notes);
+		free(rs.tempos);
+		free(rs.timesigs);
+	}
 	live_free(l);
 
 	/* Play exactly two loops: everything ends at 4.0, nothing after. */
