@@ -3,7 +3,8 @@
 #
 # Writes random-weight mel_2bar and mel_16bar checkpoints with bench_infer
 # --save-model, checks the peers agree with each other and with a numpy
-# transcription of the spec on them (a fast wrong peer must not count), then
+# transcription of the spec on them (a fast wrong peer must not count) and,
+# when `latentroll decode` works, with C's argmax tokens, then
 # for each thread count runs bench_infer/bench_train --json and the peers
 # (bench/peers/) back to back and prints the ratio tables against the targets
 # of issues B and C.  Missed targets are reported, not fatal; a peer that
@@ -61,6 +62,16 @@ for a in mel_2bar mel_16bar; do
 		sed 's/^/  /' "$tmp/selftest"
 		status=1
 	fi
+	# Same function on both sides, or the ratios mean nothing: C's
+	# argmax decode of a few z must equal the peers' (a warning only,
+	# since a C bug should not hide the timings).
+	"$py" "$peers/musicvae_torch.py" --parity "$tmp/$a" \
+	    --latentroll "$top_builddir/latentroll" >"$tmp/parity" 2>&1
+	case $? in
+	0)	echo "  $a: $(cat "$tmp/parity")" ;;
+	1)	echo "  WARNING: $a: $(cat "$tmp/parity")" ;;
+	*)	echo "  $a: $(head -n 1 "$tmp/parity") (not checked)" ;;
+	esac
 done
 [ $status -eq 0 ] || exit 1
 

@@ -22,6 +22,7 @@ benchmarks need no more.  Legend: B batch, T steps, D token classes (decoder
 output), Din encoder input width, N encoder units, H decoder units, Z latent.
 
   musicvae_torch.py --selftest DIR
+  musicvae_torch.py --parity DIR [--latentroll PATH]  (exit 1: tokens differ)
   musicvae_torch.py --write-random DIR --arch mel_2bar|mel_16bar
       [--quantize uint8|uint16] [--seed S]
 """
@@ -878,6 +879,45 @@ def selftest(d, out=sys.stdout):
 	return fails
 
 
+def parity(d, latentroll, tmp, out=sys.stdout):
+	"""Compare `latentroll decode` with the tuned peer on checkpoint d for
+	three z.  Returns 0 same tokens, 1 different, 2 C side unavailable."""
+	import subprocess
+	spec = load_spec(d)
+	tuned = TunedVAE(spec)
+	rng = np.random.default_rng(11)
+	for i in range(3):
+		z = rng.standard_normal((1, spec.Z)).astype(np.float32)
+		zf = os.path.join(tmp, "parity_z%d.json" % i)
+		with open(zf, "w") as f:
+			json.dump({"z": [float(x) for x in z[0]]}, f)
+		try:
+			r = subprocess.run([latentroll, "decode", "--model", d,
+			    "--z", zf], capture_output=True, timeout=60)
+		except (OSError, subprocess.SubprocessError) as e:
+			print("parity: C decode unavailable: %s" % e, file=out)
+			return 2
+		try:
+			got = json.loads(r.stdout.decode())["tokens"]
+		except (ValueError, KeyError, TypeError):
+			why = r.stderr.decode().strip().split("\n")[0] or \
+			    "exit %d, no tokens" % r.returncode
+			print("parity: C decode unavailable: %s" % why, file=out)
+			return 2
+		got = np.asarray(got).reshape(-1)
+		with torch.inference_mode():
+			want = tuned.decode(torch.from_numpy(z)).numpy().reshape(-1)
+		if not np.array_equal(got, want):
+			bad = int(np.argmax(got != want)) if got.shape == \
+			    want.shape else -1
+			print("parity: C and PyTorch argmax tokens differ for z%d "
+			    "(first at step %d)" % (i, bad), file=out)
+			return 1
+	print("parity: C and PyTorch argmax tokens equal (3 z, %d steps)" %
+	    spec.T, file=out)
+	return 0
+
+
 def main(argv):
 	import argparse
 	ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -886,10 +926,16 @@ def main(argv):
 	ap.add_argument("--arch", choices=sorted(ARCHS), default="mel_2bar")
 	ap.add_argument("--quantize", choices=("uint8", "uint16"))
 	ap.add_argument("--seed", type=int, default=1)
+	ap.add_argument("--parity", metavar="DIR")
+	ap.add_argument("--latentroll", default="latentroll")
 	a = ap.parse_args(argv)
-	if not a.selftest and not a.write_random:
-		ap.error("give --selftest DIR or --write-random DIR")
+	if not a.selftest and not a.write_random and not a.parity:
+		ap.error("give --selftest DIR, --write-random DIR or --parity DIR")
 	try:
+		if a.parity:
+			import tempfile
+			with tempfile.TemporaryDirectory() as tmp:
+				return parity(a.parity, a.latentroll, tmp)
 		if a.write_random:
 			write_random(a.write_random, a.arch, a.quantize, a.seed)
 		if a.selftest:
