@@ -581,7 +581,7 @@ player_main(void *arg)
 	struct play		*p = &l->p;
 	struct sched_param	 sp;
 	struct cmd		 cmd;
-	double			 now, next;
+	double			 now, next, next_check = 0;
 	int			 quit = 0;
 
 	/* Real-time priority when allowed (root, rtprio limit); a plain
@@ -592,6 +592,19 @@ player_main(void *arg)
 
 	while (!quit) {
 		now = c->now(c->arg);
+		if (now >= next_check) {
+			next_check = now + 0.1;
+			if (sink_check(l->sink) != 0) {
+				snprintf(p->st.error, sizeof p->st.error,
+				    "%s: %s", sink_name(l->sink),
+				    sink_error(l->sink));
+				p->st.device_ok = 0;
+				p->changed |= LIVE_CHANGED_ERROR |
+				    LIVE_CHANGED_DEVICE;
+				if (p->playing)
+					transport_stop(l, now, 1);
+			}
+		}
 		run_ticks(l, now);
 		while (spsc_pop(l->cmdq, &cmd)) {
 			handle_cmd(l, &cmd, now);

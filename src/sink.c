@@ -324,6 +324,22 @@ sink_send(struct sink *s, double ideal, const uint8_t *msg, int len)
 	return (-1);
 }
 
+/*
+ * Poll for an asynchronous host error (ALSA reports a vanished port
+ * here, not always from Pm_Write).  0 fine, -1 newly failed.
+ */
+int
+sink_check(struct sink *s)
+{
+	if (s->out == NULL || !s->ok || !Pm_HasHostError(s->out))
+		return (0);
+	s->ok = 0;
+	Pm_GetHostErrorText(s->error, sizeof s->error);
+	if (s->error[0] == '\0')
+		snprintf(s->error, sizeof s->error, "host error");
+	return (-1);
+}
+
 /* Next input message, if any (player thread). */
 int
 sink_read(struct sink *s, double *t, uint8_t *msg, int *len)

@@ -32,6 +32,8 @@ void		 sink_close(struct sink *s);
  */
 int		 sink_send(struct sink *s, double ideal, const uint8_t *msg,
 		    int len);
+/* Poll for an asynchronous device error: -1 when it just failed. */
+int		 sink_check(struct sink *s);
 /* Next input message: 1 with *t, msg[3], *len; 0 if none. */
 int		 sink_read(struct sink *s, double *t, uint8_t *msg, int *len);
 /* Re-open the output by index or name substring (NULL: same name). */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "src/live.h"
 #include "tests/test.h"
@@ -54,6 +55,123 @@ random_pattern(struct live_pattern *p, struct live_note *buf, size_t max)
 	p->notes = buf;
 	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
 		p->program[ch] = (rnd() % 4 == 0) ? (int)(rnd() % 128) : -1;
+}
+
+/* Replay a record; 0 if every rule held (counts printed on failure). */
+struct replay {
+	int	ons, unmatched_on, stray_off, sounding, after_stop, backwards;
+};
+
+static void
+replay(const struct live_event *ev, size_t n, struct replay *r)
+{
+	static int	on[16][128];
+	size_t		i;
+	double		last = -1;
+	int		ch, k;
+
+	memset(r, 0, sizeof *r);
+	memset(on, 0, sizeof on);
+	for (i = 0; i < n; i++) {
+		if (ev[i].ideal < last - 1e-9)
+			r->backwards++;
+		last = ev[i].ideal;
+		ch = ev[i].status & 0x0F;
+		k = ev[i].data1;
+		switch (ev[i].status & 0xF0) {
+		case 0x90:
+			r->ons++;
+			if (on[ch][k])
+				r->unmatched_on++;
+			on[ch][k] = 1;
+			r->sounding++;
+			break;
+		case 0x80:
+			if (!on[ch][k])
+				r->stray_off++;
+			else
+				r->sounding--;
+			on[ch][k] = 0;
+			break;
+		case 0xB0:
+			/* After CC 120 (the end of a panic) nothing may
+			   still sound on that channel. */
+			if (k == 120)
+				for (k = 0; k < 128; k++)
+					r->after_stop += on[ch][k];
+			break;
+		}
+	}
+}
+
+/*
+ * The same on the real clock with the player thread: commands race the
+ * scheduler for real (1 s), and the queues must keep every rule.
+ */
+static void
+test_threaded(void)
+{
+	struct live_opts	 o;
+	struct live		*l;
+	struct live_note	 buf[64];
+	struct live_pattern	 p;
+	struct live_status	 st;
+	const struct live_event	*ev;
+	struct replay		 r;
+	char			*cause = NULL;
+	size_t			 n;
+	int			 op, i, swap_fail = 0;
+
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_RECORD;
+	o.qpm = 400;
+	o.quantum = LIVE_SWAP_STEP;
+	o.record_max = 1u << 18;
+	if ((l = live_new(&o, &cause)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	live_start(l);
+	for (op = 0; op < 2000; op++) {
+		switch (rnd() % 8) {
+		case 0: case 1: case 2: case 3:
+			random_pattern(&p, buf, 64);
+			p.steps = 16;
+			for (i = 0; i < (int)p.n; i++)
+				buf[i].start_step %= 16;
+			if (live_swap(l, &p, &cause) < 0)
+				swap_fail++;
+			break;
+		case 4:
+			live_set_tempo(l, 200 + rndf() * 200);
+			break;
+		case 5:
+			if (rnd() % 4 == 0)
+				live_stop(l);
+			break;
+		default:
+			live_start(l);
+			break;
+		}
+		usleep(500);
+	}
+	live_stop(l);
+	for (i = 0; i < 1000; i++) {
+		live_status(l, &st);
+		if (!st.playing)
+			break;
+		usleep(1000);
+	}
+	CHECK(!st.playing && st.sounding == 0);
+	n = live_recorded(l, &ev);
+	replay(ev, n, &r);
+	printf("# threaded: %zu events, %d note-ons\n", n, r.ons);
+	CHECK(r.ons > 20);
+	CHECK(swap_fail == 0);
+	CHECK(r.unmatched_on == 0 && r.stray_off == 0 && r.sounding == 0);
+	CHECK(r.after_stop == 0 && r.backwards == 0);
+	live_free(l);
+	free(cause);
 }
 
 int
@@ -180,5 +298,6 @@ main(void)
 	CHECK(live_recorded(l, &ev) == n);
 	live_free(l);
 	free(cause);
+	test_threaded();
 	return (test_report());
 }
