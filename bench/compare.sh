@@ -73,6 +73,14 @@ for a in mel_2bar mel_16bar; do
 	*)	echo "  $a: $(head -n 1 "$tmp/parity") (not checked)" ;;
 	esac
 done
+if "$py" "$peers/bench_train_peer.py" --selftest >"$tmp/selftest" 2>&1; then
+	echo "training peer: self-test ok (tiny flat and hierarchical models" \
+	    "overfit a batch)"
+else
+	echo "FAIL: training peer self-test:"
+	sed 's/^/  /' "$tmp/selftest"
+	status=1
+fi
 [ $status -eq 0 ] || exit 1
 
 [ -x "$bi" ] || note "$bi not built: inference C column empty"

@@ -19,6 +19,7 @@ matrices, as nn.LSTM multiplies them) times 3 for forward plus backward.
 
   bench_train_peer.py [--threads N] [--batch B] [--steps S]
       [--arch mel_2bar,mel_16bar] [--model DIR]
+  bench_train_peer.py --selftest
 """
 
 import argparse
@@ -150,6 +151,36 @@ def bench(torch, nn, mt, a, batch, steps, seed):
 	    "shape": a}
 
 
+def selftest(torch, nn, mt):
+	"""The peer must really learn: a tiny model of each kind overfits one
+	fixed batch (loss falls below a quarter of its start).  Returns the
+	number of failures, printing one line per model."""
+	import numpy as np
+	fails = 0
+	for S in (0, 4):
+		a = dict(D=12, N=16, Z=8, H=[16, 16], T=16, S=S)
+		torch.manual_seed(0)
+		model = build(torch, nn, a)
+		opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+		tok = torch.from_numpy(mt.random_tokens(np.random.default_rng(0),
+		    4, a["T"], a["D"]))
+		x = torch.nn.functional.one_hot(tok, a["D"]).float()
+		losses = []
+		for _ in range(300):
+			r, kl = model(x, tok, torch.zeros(4, a["Z"]))
+			opt.zero_grad(set_to_none=True)
+			(r + 0.01 * kl).backward()
+			torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+			opt.step()
+			losses.append(float(r))
+		ok = losses[-1] < losses[0] / 4
+		fails += not ok
+		print("%s: %s train peer overfits one batch: loss %.2f -> %.2f" %
+		    ("ok" if ok else "FAIL", "hierarchical" if S else "flat",
+		    losses[0], losses[-1]))
+	return fails
+
+
 def main(argv):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 	ap.add_argument("--threads", type=int, default=1)
@@ -159,6 +190,7 @@ def main(argv):
 	ap.add_argument("--model", metavar="DIR", action="append", default=[],
 	    help="take one shape from this checkpoint (repeatable)")
 	ap.add_argument("--seed", type=int, default=1)
+	ap.add_argument("--selftest", action="store_true")
 	a = ap.parse_args(argv)
 	if a.threads < 1 or a.batch < 1 or a.steps < 1:
 		ap.error("--threads, --batch, --steps must be >= 1")
@@ -170,6 +202,8 @@ def main(argv):
 	import torch.nn as nn
 	import musicvae_torch as mt
 	torch.set_num_threads(a.threads)
+	if a.selftest:
+		return 1 if selftest(torch, nn, mt) else 0
 
 	shapes = {}
 	for d in a.model:
