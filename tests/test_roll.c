@@ -1,0 +1,410 @@
+/*
+ * test_roll.c: the instrument's UI state without a terminal: slider steps
+ * and clamping, every edit operation, undo/redo, snapshots, sweep shapes,
+ * the key table and the screen layout.
+ */
+#include "ui/draw.h"
+#include "ui/keys.h"
+#include "ui/prompt.h"
+#include "ui/roll.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/test.h"
+
+static void
+test_slider(void)
+{
+	struct roll	r;
+	int		i, chg;
+
+	roll_init(&r, 7, 32);
+	CHECK(r.slider == 16);
+	CHECK(fabsf(roll_slider_value(&r) - 0.5f) < 1e-6f);
+	chg = roll_apply(&r, ROLL_CMD_SLIDER, 1);
+	CHECK(chg & ROLL_CHG_SLIDER);
+	CHECK(fabsf(roll_slider_value(&r) - 17 / 32.0f) < 1e-6f);
+	roll_apply(&r, ROLL_CMD_SLIDER, -4);
+	CHECK(r.slider == 13);
+	/* Clamps at both ends, and a no-op move asks for no decode. */
+	for (i = 0; i < 50; i++)
+		roll_apply(&r, ROLL_CMD_SLIDER, -1);
+	CHECK(r.slider == 0);
+	CHECK(!(roll_apply(&r, ROLL_CMD_SLIDER, -1) & ROLL_CHG_SLIDER));
+	for (i = 0; i < 20; i++)
+		roll_apply(&r, ROLL_CMD_SLIDER, 4);
+	CHECK(r.slider == ROLL_SLIDER_MAX);
+	/* Jumps: 0 = A, 9 = B, 1..8 between, increasing. */
+	roll_apply(&r, ROLL_CMD_JUMP, 0);
+	CHECK(r.slider == 0);
+	roll_apply(&r, ROLL_CMD_JUMP, 9);
+	CHECK(r.slider == ROLL_SLIDER_MAX);
+	for (i = 1; i <= 8; i++) {
+		int prev;
+
+		roll_apply(&r, ROLL_CMD_JUMP, i - 1);
+		prev = r.slider;
+		roll_apply(&r, ROLL_CMD_JUMP, i);
+		CHECK_MSG(r.slider > prev && r.slider < ROLL_SLIDER_MAX,
+		    "jump %d -> %d", i, r.slider);
+	}
+	CHECK(roll_slider_index(-1) == 0 && roll_slider_index(2) == 32);
+	CHECK(roll_slider_index(0.5f) == 16);
+	CHECK(roll_slider_index(NAN) == 0);
+	roll_free(&r);
+}
+
+static void
+test_knobs(void)
+{
+	struct roll	r;
+	unsigned	seed;
+	int		i;
+
+	roll_init(&r, 3, 32);
+	CHECK(roll_apply(&r, ROLL_CMD_ATTR, -1) == ROLL_CHG_VIEW);
+	CHECK(r.attr_sel == 2);		/* wraps */
+	roll_apply(&r, ROLL_CMD_ATTR, 1);
+	CHECK(r.attr_sel == 0);
+	CHECK(roll_apply(&r, ROLL_CMD_NUDGE, 1) & ROLL_CHG_LADDER);
+	CHECK(fabsf(r.nudge[0] - ROLL_NUDGE_STEP) < 1e-6f);
+	for (i = 0; i < 100; i++)
+		roll_apply(&r, ROLL_CMD_NUDGE, 1);
+	CHECK(r.nudge[0] == ROLL_NUDGE_MAX);
+	roll_apply(&r, ROLL_CMD_ATTR, 1);
+	roll_apply(&r, ROLL_CMD_NUDGE, -1);
+	CHECK(r.nudge[1] < 0 && r.nudge[0] > 0);
+	roll_apply(&r, ROLL_CMD_NUDGE_RESET, 0);
+	CHECK(r.nudge[0] == 0 && r.nudge[1] == 0);
+	/* Temperature lands exactly on 0 after going up and down. */
+	for (i = 0; i < 3; i++)
+		roll_apply(&r, ROLL_CMD_TEMP, 1);
+	CHECK(fabsf(r.temperature - 0.3f) < 1e-5f);
+	for (i = 0; i < 5; i++)
+		roll_apply(&r, ROLL_CMD_TEMP, -1);
+	CHECK(r.temperature == 0);
+	for (i = 0; i < 50; i++)
+		roll_apply(&r, ROLL_CMD_TEMP, 1);
+	CHECK(fabsf(r.temperature - ROLL_TEMP_MAX) < 1e-5f);
+	seed = r.seed;
+	CHECK(roll_apply(&r, ROLL_CMD_RESEED, 0) & ROLL_CHG_LADDER);
+	CHECK(r.seed != seed);
+	CHECK(r.lerp == 0);
+	roll_apply(&r, ROLL_CMD_INTERP, 0);
+	CHECK(r.lerp == 1);
+	/* App commands come back to the caller. */
+	CHECK(roll_apply(&r, ROLL_CMD_SAVE, 0) == ROLL_CHG_APP);
+	CHECK(roll_apply(&r, ROLL_CMD_QUIT, 0) == ROLL_CHG_APP);
+	roll_free(&r);
+}
+
+static const struct ui_note start_notes[] = {
+	{ .pitch = 60, .start = 0, .end = 4 },
+	{ .pitch = 64, .start = 4, .end = 8 },
+	{ .pitch = 67, .start = 8, .end = 16 },
+};
+
+static void
+test_edit(void)
+{
+	struct roll	r;
+	int		i;
+
+	roll_init(&r, 0, 32);
+	/* Edit ops do nothing outside edit mode. */
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_ADD, 0) == 0);
+	CHECK(roll_apply(&r, ROLL_CMD_EDIT, 0) == ROLL_CHG_APP);
+	roll_edit_begin(&r, start_notes, 3);
+	CHECK(r.mode == ROLL_MODE_EDIT && r.edit.n == 3);
+	CHECK(r.cur_step == 0 && r.cur_pitch == 60);
+	CHECK(roll_note_at(&r, 3, 60) == 0 && roll_note_at(&r, 4, 60) < 0);
+	CHECK(!r.edit_active && !r.unsaved);
+
+	/* Add at an empty spot; adding on a note is refused. */
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_ADD, 0) & ROLL_CHG_EDIT));
+	roll_apply(&r, ROLL_CMD_CURSOR_STEP, 20);
+	roll_apply(&r, ROLL_CMD_CURSOR_PITCH, 2);
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_ADD, 0) & ROLL_CHG_EDIT);
+	CHECK(r.edit.n == 4 && r.edit_active && r.unsaved);
+	i = roll_note_at(&r, 20, 62);
+	CHECK(i == 3 && r.edit.v[i].end == 20 + ROLL_NOTE_LEN);
+
+	/* Lengthen, shorten (never to zero), move, transpose. */
+	roll_apply(&r, ROLL_CMD_NOTE_LENGTH, 3);
+	CHECK(r.edit.v[3].end == 25);
+	roll_apply(&r, ROLL_CMD_NOTE_LENGTH, -4);
+	CHECK(r.edit.v[3].end == 21);
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_LENGTH, -1) & ROLL_CHG_EDIT));
+	CHECK(r.edit.v[3].end == 21);
+	roll_apply(&r, ROLL_CMD_NOTE_MOVE, 2);
+	CHECK(r.edit.v[3].start == 22 && r.edit.v[3].end == 23);
+	CHECK(r.cur_step == 22);	/* the cursor follows */
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 20) & ROLL_CHG_EDIT));
+	roll_apply(&r, ROLL_CMD_TRANSPOSE, 12);
+	CHECK(r.edit.v[3].pitch == 74 && r.cur_pitch == 74);
+	CHECK(!(roll_apply(&r, ROLL_CMD_TRANSPOSE, 100) & ROLL_CHG_EDIT));
+
+	/* Selection: transpose two notes together, then delete them. */
+	r.cur_step = 0;
+	r.cur_pitch = 60;
+	roll_apply(&r, ROLL_CMD_SELECT, 0);
+	r.cur_step = 5;
+	r.cur_pitch = 64;
+	roll_apply(&r, ROLL_CMD_SELECT, 0);
+	CHECK(r.edit.v[0].sel && r.edit.v[1].sel && !r.edit.v[2].sel);
+	roll_apply(&r, ROLL_CMD_TRANSPOSE, -2);
+	CHECK(r.edit.v[0].pitch == 58 && r.edit.v[1].pitch == 62);
+	CHECK(r.edit.v[2].pitch == 67);
+	roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0);
+	CHECK(r.edit.n == 2 && r.edit.v[0].pitch == 67);
+
+	/* Undo walks back every step; redo forward again. */
+	roll_apply(&r, ROLL_CMD_UNDO, 0);
+	CHECK(r.edit.n == 4 && r.edit.v[0].pitch == 58);
+	roll_apply(&r, ROLL_CMD_UNDO, 0);
+	CHECK(r.edit.v[0].pitch == 60 && r.edit.v[1].pitch == 64);
+	roll_apply(&r, ROLL_CMD_REDO, 0);
+	CHECK(r.edit.v[0].pitch == 58);
+	roll_apply(&r, ROLL_CMD_REDO, 0);
+	CHECK(r.edit.n == 2);
+	CHECK(roll_apply(&r, ROLL_CMD_REDO, 0) == ROLL_CHG_VIEW);
+	for (i = 0; i < 20; i++)
+		roll_apply(&r, ROLL_CMD_UNDO, 0);
+	CHECK(r.edit.n == 3 && r.edit.v[0].pitch == 60);
+	/* A new edit after undo forgets the redo branch. */
+	roll_apply(&r, ROLL_CMD_SELECT_NONE, 0);
+	r.cur_step = 0;
+	r.cur_pitch = 60;
+	roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0);
+	CHECK(r.edit.n == 2 && r.n_redo == 0);
+
+	/* Leaving edit mode and moving the slider drops the edit to undo. */
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	CHECK(r.mode == ROLL_MODE_PLAY && r.edit_active);
+	roll_apply(&r, ROLL_CMD_SLIDER, 1);
+	CHECK(!r.edit_active);
+	roll_apply(&r, ROLL_CMD_UNDO, 0);
+	CHECK(r.edit_active && r.edit.n == 2);
+	roll_free(&r);
+}
+
+static void
+test_snapshots(void)
+{
+	struct roll	r;
+	int		chg;
+
+	roll_init(&r, 2, 32);
+	roll_apply(&r, ROLL_CMD_JUMP, 0);
+	roll_apply(&r, ROLL_CMD_NUDGE, 1);
+	CHECK(roll_apply(&r, ROLL_CMD_SNAP, 2) == ROLL_CHG_VIEW); /* store */
+	CHECK(r.snaps[2].valid && r.snaps[2].slider == 0);
+	roll_apply(&r, ROLL_CMD_JUMP, 9);
+	roll_apply(&r, ROLL_CMD_NUDGE_RESET, 0);
+	chg = roll_apply(&r, ROLL_CMD_SNAP, 2);		/* recall */
+	CHECK(chg & ROLL_CHG_SLIDER && chg & ROLL_CHG_LADDER);
+	CHECK(r.slider == 0 && r.nudge[0] == ROLL_NUDGE_STEP);
+	/* Recall with equal nudges needs no new ladder. */
+	roll_apply(&r, ROLL_CMD_SLIDER, 3);
+	chg = roll_apply(&r, ROLL_CMD_SNAP, 2);
+	CHECK(chg == ROLL_CHG_SLIDER && r.slider == 0);
+	/* Store overwrites. */
+	roll_apply(&r, ROLL_CMD_SLIDER, 5);
+	roll_apply(&r, ROLL_CMD_SNAP_STORE, 2);
+	CHECK(r.snaps[2].slider == 5);
+	CHECK(roll_apply(&r, ROLL_CMD_SNAP, 8) == 0);	/* out of range */
+	roll_free(&r);
+}
+
+static void
+test_sweep(void)
+{
+	struct roll	r;
+
+	/* Triangle over 4 bars: A at 0, B at 2, A at 4; linear between. */
+	CHECK(roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 0) == 0);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 1) - 0.5f) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 2) - 1) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 3) - 0.5f) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 4)) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 6) - 1) < 1e-6f);
+	/* Sine: same ends, but 1 bar in it is at (1 - cos(pi/2)) / 2. */
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_SINE, 4, 0)) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_SINE, 4, 1) - 0.5f) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_SINE, 4, 2) - 1) < 1e-6f);
+	CHECK(fabsf(roll_sweep_pos(ROLL_SWEEP_SINE, 4, 0.5) -
+	    (float)(0.5 - 0.5 * cos(M_PI / 4))) < 1e-6f);
+	CHECK(roll_sweep_pos(ROLL_SWEEP_SINE, 4, 0.5) <
+	    roll_sweep_pos(ROLL_SWEEP_TRIANGLE, 4, 0.5));
+	CHECK(roll_sweep_pos(ROLL_SWEEP_OFF, 4, 1) == 0);
+	roll_init(&r, 0, 32);
+	roll_apply(&r, ROLL_CMD_SWEEP, 0);
+	CHECK(r.sweep == ROLL_SWEEP_TRIANGLE);
+	roll_apply(&r, ROLL_CMD_SWEEP, 0);
+	CHECK(r.sweep == ROLL_SWEEP_SINE);
+	roll_apply(&r, ROLL_CMD_SWEEP, 0);
+	CHECK(r.sweep == ROLL_SWEEP_OFF);
+	roll_apply(&r, ROLL_CMD_SWEEP_BARS, -10);
+	CHECK(r.sweep_bars == 1);
+	roll_free(&r);
+}
+
+static void
+test_keys(void)
+{
+	const struct key_entry	*e;
+	char			 name[32], *cause = NULL;
+	int			 i, n;
+
+	keys_init();
+	e = keys_lookup(KEY_LEFT, ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_SLIDER && e->arg == -1);
+	e = keys_lookup(KEY_LEFT, ROLL_MODE_EDIT);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_CURSOR_STEP);
+	e = keys_lookup('L', ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->arg == 4);
+	e = keys_lookup('5', ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_JUMP && e->arg == 5);
+	e = keys_lookup(18, ROLL_MODE_EDIT);	/* C-r from any mode */
+	CHECK(e != NULL && e->cmd == ROLL_CMD_REDO);
+	e = keys_lookup('3' | UI_KEY_ALT, ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_SNAP && e->arg == 2);
+	e = keys_lookup(KEY_F(8), ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_SNAP && e->arg == 7);
+	CHECK(keys_lookup('Z', ROLL_MODE_PLAY) == NULL);
+	CHECK(keys_lookup('q', ROLL_MODE_EDIT)->cmd == ROLL_CMD_QUIT);
+	/* Every command has a name, and every named command a help line
+	   somewhere (so the overlay lists every key's job). */
+	for (i = n = 0; (e = keys_entry(i)) != NULL; i++) {
+		CHECK(e->name != NULL && e->name[0] != '\0');
+		if (e->help != NULL)
+			n++;
+	}
+	CHECK(n > 40);
+	/* Names round-trip. */
+	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
+		keys_name(e->key, name, sizeof name);
+		CHECK_MSG(keys_parse(name) == e->key, "key %s", name);
+	}
+	/* Rebinding through a config line. */
+	CHECK(keys_config_line("bind Z quit", &cause) == 0);
+	e = keys_lookup('Z', ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_QUIT);
+	CHECK(keys_config_line("# comment", &cause) == 0);
+	CHECK(keys_config_line("bind Z no-such-cmd", &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "no-such-cmd") != NULL);
+	CHECK(keys_config_line("bind Qx quit", &cause) == -1);
+	CHECK(keys_config_line("frob", &cause) == -1);
+	free(cause);
+	keys_init();
+	CHECK(keys_lookup('Z', ROLL_MODE_PLAY) == NULL);
+}
+
+static void
+test_layout(void)
+{
+	struct roll		r;
+	struct roll_layout	L;
+	struct ui_view		v;
+	static const struct ui_note wide[] = {
+		{ .pitch = 40, .start = 0, .end = 2 },
+		{ .pitch = 90, .start = 2, .end = 4 },
+	};
+	int			lo, per;
+
+	roll_init(&r, 7, 32);
+	roll_layout(&L, &r, 80, 24, 32);
+	CHECK(L.n_lanes == 3 && L.lane_h >= 3);
+	CHECK(L.step_w == 2 && L.view_steps == 32);
+	CHECK(L.attrs_y + L.attrs_rows <= L.status_y);
+	CHECK(L.axis_y < L.slider_y && L.status_y == 22);
+	/* 40x12: one lane (the result), one attribute row, still fits. */
+	roll_layout(&L, &r, 40, 12, 32);
+	CHECK(L.n_lanes == 1 && L.lane_idx[0] == UI_LANE_RESULT);
+	CHECK(L.step_w == 1 && L.view_steps == 32);
+	CHECK(L.attrs_rows == 1 && L.attrs_y < L.status_y);
+	roll_apply(&r, ROLL_CMD_LANE, 0);
+	roll_layout(&L, &r, 40, 12, 32);
+	CHECK(L.lane_idx[0] == UI_LANE_A);
+	/* 16 bars on 80 columns: pages of whole bars. */
+	roll_layout(&L, &r, 80, 24, 256);
+	CHECK(L.view_steps == 76);
+	CHECK(roll_view_start(&L, 256, 10) == 0);
+	CHECK(roll_view_start(&L, 256, 70) == 64);
+	CHECK(roll_view_start(&L, 256, 250) == 256 - 76);
+	/* Tiny terminals do not produce negative sizes. */
+	roll_layout(&L, &r, 5, 3, 32);
+	CHECK(L.lane_h >= 1 && L.view_steps >= 1);
+
+	/* The pitch window covers the notes in use. */
+	memset(&v, 0, sizeof v);
+	v.lanes[0].notes = start_notes;
+	v.lanes[0].n = 3;
+	draw_pitch_window(&v, &r, 8, &lo, &per);
+	CHECK(per == 1 && lo <= 60 && lo + 8 > 67);
+	v.lanes[1].notes = wide;
+	v.lanes[1].n = 2;
+	draw_pitch_window(&v, &r, 8, &lo, &per);
+	CHECK(lo <= 40 && lo + 8 * per > 90);
+	roll_free(&r);
+}
+
+static void
+test_prompt(void)
+{
+	struct prompt	p;
+	char		dir[] = "/tmp/test_roll.XXXXXX", path[256];
+	FILE		*f;
+
+	prompt_open(&p, 1, "save as: ", "ab");
+	CHECK(p.active && strcmp(p.text, "ab") == 0);
+	prompt_key(&p, 'c');
+	prompt_key(&p, KEY_BACKSPACE);
+	prompt_key(&p, 'd');
+	CHECK(strcmp(p.text, "abd") == 0);
+	CHECK(prompt_key(&p, '\n') == PROMPT_ACCEPT);
+	CHECK(prompt_key(&p, 27) == PROMPT_CANCEL);
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/clip_one.mid", dir);
+	if ((f = fopen(path, "w")) != NULL)
+		fclose(f);
+	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
+	if ((f = fopen(path, "w")) != NULL)
+		fclose(f);
+	snprintf(path, sizeof path, "%s/cl", dir);
+	prompt_open(&p, 1, "open: ", path);
+	CHECK(prompt_key(&p, '\t') == PROMPT_CONTINUE);
+	snprintf(path, sizeof path, "%s/clip_", dir);
+	CHECK_MSG(strcmp(p.text, path) == 0, "%s", p.text);
+	CHECK(strstr(p.hint, "clip_one.mid") != NULL);
+	prompt_key(&p, 't');
+	CHECK(prompt_complete(&p) == 1);
+	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
+	CHECK(strcmp(p.text, path) == 0);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/clip_one.mid", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	test_slider();
+	test_knobs();
+	test_edit();
+	test_snapshots();
+	test_sweep();
+	test_keys();
+	test_layout();
+	test_prompt();
+	return (test_report());
+}

@@ -1,0 +1,369 @@
+/*
+ * draw.c: the piano roll on screen.  Layout comes from roll_layout() (pure,
+ * tested); this file only turns state into characters.  Notes are drawn in
+ * plain ASCII so they read the same in monochrome and in a captured pane:
+ *   [===   a note (start, then its length)
+ *   {###   a result note that changed since the last swap
+ * bar lines are '|', beats ':', the playhead '^' on the time axis.
+ */
+#include "ui/draw.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/keys.h"
+
+#define PAIR_A		1
+#define PAIR_B		2
+#define PAIR_RESULT	3
+#define PAIR_CHANGED	4
+#define PAIR_ERROR	5
+#define PAIR_GRID	6
+
+static void	draw_lane(const struct roll *r, const struct ui_view *v,
+		    const struct roll_layout *L, int slot, int lo, int per_row,
+		    int view0);
+static void	draw_axis(const struct ui_view *v, const struct roll_layout *L,
+		    int view0);
+static void	draw_slider(const struct roll *r, const struct roll_layout *L);
+static void	draw_attrs(const struct roll *r, const struct ui_view *v,
+		    const struct roll_layout *L);
+static void	draw_status(const struct roll *r, const struct ui_view *v,
+		    const struct roll_layout *L, const struct prompt *p);
+static void	draw_help(const struct roll_layout *L);
+
+static attr_t
+pair(int n)
+{
+	return (has_colors() ? COLOR_PAIR(n) : A_NORMAL);
+}
+
+void
+draw_pitch_window(const struct ui_view *v, const struct roll *r, int rows,
+    int *lo, int *per_row)
+{
+	int	min = 128, max = -1, span, i, k;
+	size_t	j;
+
+	for (i = 0; i < UI_LANES; i++) {
+		for (j = 0; j < v->lanes[i].n; j++) {
+			if (v->lanes[i].notes[j].pitch < min)
+				min = v->lanes[i].notes[j].pitch;
+			if (v->lanes[i].notes[j].pitch > max)
+				max = v->lanes[i].notes[j].pitch;
+		}
+	}
+	if (r->mode == ROLL_MODE_EDIT) {
+		if (r->cur_pitch < min)
+			min = r->cur_pitch;
+		if (r->cur_pitch > max)
+			max = r->cur_pitch;
+	}
+	if (max < 0) {
+		min = 60;
+		max = 71;
+	}
+	if (rows < 1)
+		rows = 1;
+	span = max - min + 1;
+	k = (span + rows - 1) / rows;
+	if (k < 1)
+		k = 1;
+	/* Centre the notes in use in the rows we have. */
+	*lo = min - (rows * k - span) / 2;
+	if (*lo < 0)
+		*lo = 0;
+	if (*lo + rows * k > 128)
+		*lo = 128 - rows * k > 0 ? 128 - rows * k : 0;
+	*per_row = k;
+}
+
+static void
+draw_lane(const struct roll *r, const struct ui_view *v,
+    const struct roll_layout *L, int slot, int lo, int per_row, int view0)
+{
+	static const char	*titles[UI_LANES] = { "A", "B", "result" };
+	static const int	 pairs[UI_LANES] = { PAIR_A, PAIR_B,
+				     PAIR_RESULT };
+	const struct ui_lane	*lane;
+	char			 label[16], title[256];
+	int			 li, y0, row, s, x, y, c, i, len;
+	size_t			 j;
+
+	li = L->lane_idx[slot];
+	lane = &v->lanes[li];
+	y0 = L->lane_y[slot];
+
+	/* Title row: "-- A a.mid ------". */
+	snprintf(title, sizeof title, "-- %s ", lane->title != NULL ?
+	    lane->title : titles[li]);
+	len = (int)strlen(title);
+	attron(pair(pairs[li]) | A_BOLD);
+	mvaddnstr(y0, 0, title, L->cols);
+	for (x = len; x < L->cols; x++)
+		mvaddch(y0, x, '-');
+	attroff(pair(pairs[li]) | A_BOLD);
+
+	/* Pitch labels and the grid. */
+	for (row = 0; row < L->lane_h; row++) {
+		y = y0 + 1 + row;
+		ui_note_name(lo + (L->lane_h - 1 - row) * per_row, label,
+		    sizeof label);
+		mvprintw(y, 0, "%-*.*s", L->label_w, L->label_w - 1, label);
+		attron(pair(PAIR_GRID));
+		for (i = 0; i < L->view_steps; i++) {
+			s = view0 + i;
+			c = s % 16 == 0 ? '|' : (s % 4 == 0 ? ':' : ' ');
+			for (x = 0; x < L->step_w; x++)
+				mvaddch(y, L->label_w + i * L->step_w + x,
+				    x == 0 ? c : ' ');
+		}
+		attroff(pair(PAIR_GRID));
+	}
+
+	/* Notes, clipped to the view. */
+	for (j = 0; j < lane->n; j++) {
+		const struct ui_note	*n = &lane->notes[j];
+		attr_t			 a;
+
+		row = (n->pitch - lo) / per_row;
+		if (n->pitch < lo || row >= L->lane_h)
+			continue;
+		y = y0 + 1 + (L->lane_h - 1 - row);
+		a = pair(n->changed ? PAIR_CHANGED : pairs[li]);
+		if (n->sel)
+			a |= A_REVERSE;
+		if (n->changed)
+			a |= A_BOLD;
+		attron(a);
+		for (s = n->start; s < n->end; s++) {
+			if (s < view0 || s >= view0 + L->view_steps)
+				continue;
+			for (x = 0; x < L->step_w; x++) {
+				if (s == n->start && x == 0)
+					c = n->changed ? '{' : '[';
+				else
+					c = n->changed ? '#' : '=';
+				mvaddch(y, L->label_w + (s - view0) * L->step_w
+				    + x, c);
+			}
+		}
+		attroff(a);
+	}
+
+	/* The edit cursor, on the result lane. */
+	if (li == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT &&
+	    r->cur_pitch >= lo && (r->cur_pitch - lo) / per_row < L->lane_h &&
+	    r->cur_step >= view0 && r->cur_step < view0 + L->view_steps) {
+		row = (r->cur_pitch - lo) / per_row;
+		y = y0 + 1 + (L->lane_h - 1 - row);
+		x = L->label_w + (r->cur_step - view0) * L->step_w;
+		mvchgat(y, x, L->step_w, A_REVERSE, 0, NULL);
+		ui_note_name(r->cur_pitch, label, sizeof label);
+		mvprintw(y, 0, "%-*.*s", L->label_w, L->label_w - 1, label);
+	}
+}
+
+static void
+draw_axis(const struct ui_view *v, const struct roll_layout *L, int view0)
+{
+	int	i, s, x;
+
+	move(L->axis_y, 0);
+	clrtoeol();
+	for (i = 0; i < L->view_steps; i++) {
+		s = view0 + i;
+		x = L->label_w + i * L->step_w;
+		if (s % 16 == 0)
+			mvprintw(L->axis_y, x, "%d", s / 16 + 1);
+		else if (s % 4 == 0)
+			mvaddch(L->axis_y, x, '.');
+	}
+	if (v->playhead >= view0 && v->playhead < view0 + L->view_steps) {
+		x = L->label_w + (v->playhead - view0) * L->step_w;
+		attron(A_BOLD | A_REVERSE);
+		mvaddch(L->axis_y, x, '^');
+		attroff(A_BOLD | A_REVERSE);
+	}
+}
+
+static void
+draw_slider(const struct roll *r, const struct roll_layout *L)
+{
+	static const char	*sweeps[] = { "", " sweep tri", " sweep sin" };
+	char			 tail[96], sweep[32];
+	int			 w, x, pos, y = L->slider_y;
+
+	sweep[0] = '\0';
+	if (r->sweep != ROLL_SWEEP_OFF)
+		snprintf(sweep, sizeof sweep, "%s/%d", sweeps[r->sweep],
+		    r->sweep_bars);
+	snprintf(tail, sizeof tail, " %s t %.1f seed %u%s",
+	    r->lerp ? "lerp" : "slerp", (double)r->temperature, r->seed,
+	    sweep);
+	move(y, 0);
+	clrtoeol();
+	mvprintw(y, 0, "slider %.2f ", (double)roll_slider_value(r));
+	/* The bar takes what is left, at least a few cells. */
+	w = L->cols - 12 - 2 - (int)strlen(tail);
+	if (w < 5) {
+		w = L->cols - 12 - 2;
+		tail[0] = '\0';
+	}
+	if (w < 3)
+		return;
+	pos = (r->slider * (w - 1) + ROLL_SLIDER_MAX / 2) / ROLL_SLIDER_MAX;
+	addch('A');
+	for (x = 0; x < w; x++)
+		addch(x == pos ? ('|' | A_BOLD | A_REVERSE) :
+		    (x < pos ? '=' : '-'));
+	addch('B');
+	addnstr(tail, L->cols - getcurx(stdscr));
+}
+
+static void
+draw_attrs(const struct roll *r, const struct ui_view *v,
+    const struct roll_layout *L)
+{
+	char	cell[64], val[16];
+	int	i, first, cw, y, x, slot;
+
+	for (y = 0; y < L->attrs_rows; y++) {
+		move(L->attrs_y + y, 0);
+		clrtoeol();
+	}
+	if (v->n_attrs == 0) {
+		mvaddnstr(L->attrs_y, 0, "no attribute vectors", L->cols);
+		return;
+	}
+	cw = L->cols / L->attrs_per_row;
+	/* On a small screen only the selected attribute fits. */
+	first = L->attrs_per_row == 1 && L->attrs_rows == 1 ? r->attr_sel : 0;
+	for (i = first, slot = 0; i < v->n_attrs &&
+	    slot < L->attrs_rows * L->attrs_per_row; i++, slot++) {
+		if (v->attrs_known)
+			snprintf(val, sizeof val, "%5.2f",
+			    (double)v->attr_value[i]);
+		else
+			snprintf(val, sizeof val, "    ?");
+		snprintf(cell, sizeof cell, "%c%-12.12s%+5.2f=%s",
+		    i == r->attr_sel ? '>' : ' ', v->attr_names[i],
+		    (double)r->nudge[i], val);
+		y = L->attrs_y + slot / L->attrs_per_row;
+		x = (slot % L->attrs_per_row) * cw;
+		if (i == r->attr_sel)
+			attron(A_BOLD);
+		if (!v->have_vecs)
+			attron(A_DIM);
+		mvaddnstr(y, x, cell, cw - 1 > 0 ? cw - 1 : 1);
+		attroff(A_BOLD | A_DIM);
+	}
+}
+
+static void
+draw_status(const struct roll *r, const struct ui_view *v,
+    const struct roll_layout *L, const struct prompt *p)
+{
+	char	line[512], lat[32];
+
+	if (v->latency_ms >= 0)
+		snprintf(lat, sizeof lat, "%.1fms", v->latency_ms);
+	else
+		snprintf(lat, sizeof lat, "-");
+	snprintf(line, sizeof line, "%s | %s | %.0f bpm %s | %s | %s%s%s%s%s%s",
+	    v->model != NULL ? v->model : "no model",
+	    v->device != NULL ? v->device : "no MIDI output", v->qpm,
+	    v->clock != NULL ? v->clock : "int",
+	    v->playing ? "playing" : "stopped", lat, v->busy ? " decoding" :
+	    "", r->mode == ROLL_MODE_EDIT ? " | EDIT" : "",
+	    r->unsaved ? " | unsaved" : "", v->keylock != NULL ? " | key " :
+	    "", v->keylock != NULL ? v->keylock : "");
+	move(L->status_y, 0);
+	clrtoeol();
+	attron(A_REVERSE);
+	mvaddnstr(L->status_y, 0, line, L->cols);
+	for (int x = (int)strlen(line); x < L->cols; x++)
+		addch(' ');
+	attroff(A_REVERSE);
+
+	move(L->message_y, 0);
+	clrtoeol();
+	if (p != NULL && p->active) {
+		mvprintw(L->message_y, 0, "%s%s", p->label, p->text);
+		if (p->hint[0] != '\0' && getcurx(stdscr) + 3 < L->cols) {
+			attron(A_DIM);
+			addnstr("  ", 2);
+			addnstr(p->hint, L->cols - getcurx(stdscr) - 1);
+			attroff(A_DIM);
+		}
+		return;
+	}
+	if (v->message == NULL)
+		return;
+	if (v->message_is_error)
+		attron(pair(PAIR_ERROR) | A_BOLD);
+	mvaddnstr(L->message_y, 0, v->message, L->cols - 1);
+	if (v->message_is_error)
+		attroff(pair(PAIR_ERROR) | A_BOLD);
+}
+
+static void
+draw_help(const struct roll_layout *L)
+{
+	const struct key_entry	*e;
+	char			 kn[32], line[128];
+	int			 i, n = 0, cols, per, w, y, x;
+
+	cols = L->cols >= 80 ? 2 : 1;
+	w = L->cols / cols;
+	per = L->rows - 2;
+	if (per < 1)
+		return;
+	for (y = 0; y < L->rows - 1; y++) {
+		move(y, 0);
+		clrtoeol();
+	}
+	attron(A_BOLD);
+	mvaddnstr(0, 0, "keys (? closes)", L->cols);
+	attroff(A_BOLD);
+	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
+		if (e->help == NULL)
+			continue;
+		if (n >= per * cols)
+			break;
+		keys_name(e->key, kn, sizeof kn);
+		snprintf(line, sizeof line, "%-7s %s", kn, e->help);
+		y = 1 + n % per;
+		x = (n / per) * w;
+		mvaddnstr(y, x, line, w - 1);
+		n++;
+	}
+}
+
+void
+draw_screen(const struct roll *r, const struct ui_view *v,
+    const struct prompt *p)
+{
+	struct roll_layout	L;
+	int			lo, per_row, view0, i, focus;
+
+	roll_layout(&L, r, COLS, LINES, v->steps);
+	erase();
+	if (r->help) {
+		draw_help(&L);
+		draw_status(r, v, &L, p);
+		refresh();
+		return;
+	}
+	draw_pitch_window(v, r, L.lane_h, &lo, &per_row);
+	focus = r->mode == ROLL_MODE_EDIT ? r->cur_step : v->playhead;
+	view0 = roll_view_start(&L, v->steps, focus);
+	for (i = 0; i < L.n_lanes; i++)
+		draw_lane(r, v, &L, i, lo, per_row, view0);
+	draw_axis(v, &L, view0);
+	draw_slider(r, &L);
+	draw_attrs(r, v, &L);
+	draw_status(r, v, &L, p);
+	refresh();
+}

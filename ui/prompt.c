@@ -1,0 +1,119 @@
+/*
+ * prompt.c: the path prompt.  Completion reads the directory with glob(3);
+ * nothing here draws (ui/draw.c shows p->label, p->text and p->hint).
+ */
+#include "ui/prompt.h"
+
+#include <sys/stat.h>
+
+#include <curses.h>
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+prompt_open(struct prompt *p, int purpose, const char *label,
+    const char *text)
+{
+	memset(p, 0, sizeof *p);
+	p->active = 1;
+	p->purpose = purpose;
+	snprintf(p->label, sizeof p->label, "%s", label);
+	snprintf(p->text, sizeof p->text, "%s", text != NULL ? text : "");
+	p->len = strlen(p->text);
+}
+
+void
+prompt_close(struct prompt *p)
+{
+	p->active = 0;
+	p->hint[0] = '\0';
+}
+
+enum prompt_result
+prompt_key(struct prompt *p, int key)
+{
+	switch (key) {
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		return (PROMPT_ACCEPT);
+	case 27:
+	case 7:		/* C-g */
+		return (PROMPT_CANCEL);
+	case '\t':
+		prompt_complete(p);
+		return (PROMPT_CONTINUE);
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (p->len > 0)
+			p->text[--p->len] = '\0';
+		return (PROMPT_CONTINUE);
+	case 21:	/* C-u: clear, as in a shell */
+		p->len = 0;
+		p->text[0] = '\0';
+		return (PROMPT_CONTINUE);
+	}
+	if (key >= 32 && key < 256 && key != 127 && p->len + 1 < PROMPT_MAX) {
+		p->text[p->len++] = (char)key;
+		p->text[p->len] = '\0';
+	}
+	return (PROMPT_CONTINUE);
+}
+
+int
+prompt_complete(struct prompt *p)
+{
+	glob_t		 g;
+	char		 pat[PROMPT_MAX + 2];
+	struct stat	 sb;
+	size_t		 i, j, common, used;
+	int		 n;
+
+	snprintf(pat, sizeof pat, "%s*", p->text);
+	p->hint[0] = '\0';
+	if (glob(pat, GLOB_MARK, NULL, &g) != 0) {
+		snprintf(p->hint, sizeof p->hint, "(no match)");
+		return (0);
+	}
+	n = (int)g.gl_pathc;
+	/* Longest common prefix of every match. */
+	common = strlen(g.gl_pathv[0]);
+	for (i = 1; i < g.gl_pathc; i++) {
+		for (j = 0; j < common && g.gl_pathv[i][j] ==
+		    g.gl_pathv[0][j]; j++)
+			;
+		common = j;
+	}
+	if (common >= p->len && common < PROMPT_MAX) {
+		memcpy(p->text, g.gl_pathv[0], common);
+		p->text[common] = '\0';
+		p->len = common;
+	}
+	if (n == 1 && stat(p->text, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		p->hint[0] = '\0';
+	else {
+		used = 0;
+		for (i = 0; i < g.gl_pathc && used + 2 < sizeof p->hint; i++) {
+			const char *base = strrchr(g.gl_pathv[i], '/');
+
+			/* Show the last component (a trailing '/' kept). */
+			if (base != NULL && base[1] == '\0' &&
+			    base > g.gl_pathv[i]) {
+				const char *q = base - 1;
+
+				while (q > g.gl_pathv[i] && q[-1] != '/')
+					q--;
+				base = q;
+			} else
+				base = base != NULL ? base + 1 : g.gl_pathv[i];
+			used += snprintf(p->hint + used, sizeof p->hint - used,
+			    "%s ", base);
+		}
+		if (used >= sizeof p->hint)
+			p->hint[sizeof p->hint - 1] = '\0';
+	}
+	globfree(&g);
+	return (n);
+}

@@ -1,0 +1,543 @@
+/*
+ * roll.c: the instrument's UI state, no curses.  Every key the user
+ * presses ends up as a roll_apply() call (or as an app command that
+ * roll_apply() hands back with ROLL_CHG_APP), so the whole behaviour of the
+ * knobs and of edit mode is tested in tests/test_roll.c.
+ */
+#include "ui/roll.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void	notes_push(struct roll_notes *l, const struct ui_note *n);
+static void	stack_push(struct roll_notes *stack, int *n,
+		    const struct roll_notes *l);
+static int	edit_prepare(struct roll *r);
+static int	edit_targets(const struct roll *r, int *idx);
+static int	edit_op(struct roll *r, enum roll_cmd cmd, int arg);
+static int	knob_changed(struct roll *r);
+
+void
+roll_notes_set(struct roll_notes *dst, const struct ui_note *v, size_t n)
+{
+	if (n > dst->cap) {
+		dst->cap = n + 16;
+		dst->v = lr_realloc(dst->v, dst->cap * sizeof *dst->v);
+	}
+	if (n > 0)
+		memcpy(dst->v, v, n * sizeof *v);
+	dst->n = n;
+}
+
+void
+roll_notes_free(struct roll_notes *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static void
+notes_push(struct roll_notes *l, const struct ui_note *n)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap * 2 + 16;
+		l->v = lr_realloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = *n;
+}
+
+void
+roll_init(struct roll *r, int n_attrs, int steps)
+{
+	memset(r, 0, sizeof *r);
+	r->mode = ROLL_MODE_PLAY;
+	r->slider = ROLL_SLIDER_MAX / 2;
+	r->temperature = 0;
+	r->seed = 1;
+	r->n_attrs = n_attrs < 0 ? 0 :
+	    (n_attrs > UI_MAX_ATTRS ? UI_MAX_ATTRS : n_attrs);
+	r->steps = steps > 0 ? steps : 32;
+	r->cur_pitch = 60;
+	r->sweep_bars = 4;
+	r->lane = UI_LANE_RESULT;
+	r->dirty = ROLL_DIRTY_ALL;
+}
+
+void
+roll_free(struct roll *r)
+{
+	int	i;
+
+	roll_notes_free(&r->edit);
+	for (i = 0; i < ROLL_UNDO; i++) {
+		roll_notes_free(&r->undo[i]);
+		roll_notes_free(&r->redo[i]);
+	}
+}
+
+float
+roll_slider_value(const struct roll *r)
+{
+	return ((float)r->slider / ROLL_SLIDER_MAX);
+}
+
+int
+roll_slider_index(float t)
+{
+	int	i;
+
+	if (!(t > 0))
+		return (0);
+	if (t >= 1)
+		return (ROLL_SLIDER_MAX);
+	i = (int)lroundf(t * ROLL_SLIDER_MAX);
+	return (i);
+}
+
+/*
+ * Sweeps start at A (0) on bar 0 and reach B (1) half way through the
+ * period, so a 4-bar triangle goes A..B in 2 bars and back in 2.
+ */
+float
+roll_sweep_pos(enum roll_sweep shape, int bars, double bar)
+{
+	double	phase;
+
+	if (shape == ROLL_SWEEP_OFF || bars <= 0)
+		return (0);
+	phase = fmod(bar / bars, 1.0);
+	if (phase < 0)
+		phase += 1.0;
+	if (shape == ROLL_SWEEP_TRIANGLE)
+		return ((float)(phase < 0.5 ? 2 * phase : 2 - 2 * phase));
+	return ((float)(0.5 - 0.5 * cos(2 * M_PI * phase)));
+}
+
+/* Push a copy of l on a bounded stack, forgetting the oldest when full. */
+static void
+stack_push(struct roll_notes *stack, int *n, const struct roll_notes *l)
+{
+	struct roll_notes	oldest;
+
+	if (*n == ROLL_UNDO) {
+		oldest = stack[0];
+		memmove(stack, stack + 1, (ROLL_UNDO - 1) * sizeof *stack);
+		stack[ROLL_UNDO - 1] = oldest;
+		(*n)--;
+	}
+	roll_notes_set(&stack[*n], l->v, l->n);
+	(*n)++;
+}
+
+void
+roll_edit_begin(struct roll *r, const struct ui_note *notes, size_t n)
+{
+	size_t	i;
+
+	if (!r->edit_active) {
+		roll_notes_set(&r->edit, notes, n);
+		for (i = 0; i < r->edit.n; i++)
+			r->edit.v[i].changed = r->edit.v[i].sel = 0;
+	}
+	if (r->edit.n > 0 && roll_note_at(r, r->cur_step, r->cur_pitch) < 0) {
+		r->cur_step = r->edit.v[0].start;
+		r->cur_pitch = r->edit.v[0].pitch;
+	}
+	r->mode = ROLL_MODE_EDIT;
+	r->dirty |= ROLL_DIRTY_ALL;
+}
+
+/*
+ * The result lane goes back to following the slider: the edit is not lost,
+ * it goes on the undo stack (u brings it back).
+ */
+void
+roll_edit_drop(struct roll *r)
+{
+	if (!r->edit_active)
+		return;
+	stack_push(r->undo, &r->n_undo, &r->edit);
+	r->edit_active = 0;
+	r->dirty |= ROLL_DIRTY_ALL;
+}
+
+int
+roll_note_at(const struct roll *r, int step, int pitch)
+{
+	size_t	i;
+
+	for (i = 0; i < r->edit.n; i++) {
+		const struct ui_note *n = &r->edit.v[i];
+
+		if (n->pitch == pitch && n->start <= step && step < n->end)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/* Selected notes, or the one under the cursor: indices into idx. */
+static int
+edit_targets(const struct roll *r, int *idx)
+{
+	size_t	i;
+	int	k = 0;
+
+	for (i = 0; i < r->edit.n; i++) {
+		if (r->edit.v[i].sel)
+			idx[k++] = (int)i;
+	}
+	if (k == 0 && (idx[0] = roll_note_at(r, r->cur_step,
+	    r->cur_pitch)) >= 0)
+		k = 1;
+	return (k);
+}
+
+/* Before a change: save the current notes for undo; forget redo. */
+static int
+edit_prepare(struct roll *r)
+{
+	stack_push(r->undo, &r->n_undo, &r->edit);
+	r->n_redo = 0;
+	return (0);
+}
+
+static int
+edit_op(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	struct ui_note	 n;
+	int		*idx, k, i, j, ok = 1;
+
+	idx = lr_calloc(r->edit.n + 1, sizeof *idx);
+	k = edit_targets(r, idx);
+	switch (cmd) {
+	case ROLL_CMD_NOTE_ADD:
+		if (roll_note_at(r, r->cur_step, r->cur_pitch) >= 0) {
+			ok = 0;
+			break;
+		}
+		memset(&n, 0, sizeof n);
+		n.pitch = r->cur_pitch;
+		n.start = r->cur_step;
+		n.end = r->cur_step + ROLL_NOTE_LEN;
+		if (n.end > r->steps)
+			n.end = r->steps;
+		edit_prepare(r);
+		notes_push(&r->edit, &n);
+		break;
+	case ROLL_CMD_NOTE_DELETE:
+		if (k == 0) {
+			ok = 0;
+			break;
+		}
+		edit_prepare(r);
+		/* idx is ascending: delete from the end. */
+		for (i = k - 1; i >= 0; i--) {
+			memmove(&r->edit.v[idx[i]], &r->edit.v[idx[i] + 1],
+			    (r->edit.n - idx[i] - 1) * sizeof *r->edit.v);
+			r->edit.n--;
+		}
+		break;
+	case ROLL_CMD_NOTE_MOVE:
+	case ROLL_CMD_NOTE_LENGTH:
+	case ROLL_CMD_TRANSPOSE:
+		if (k == 0) {
+			ok = 0;
+			break;
+		}
+		/* All or nothing: refuse if any note would leave the grid. */
+		for (i = 0; i < k; i++) {
+			const struct ui_note *m = &r->edit.v[idx[i]];
+
+			if (cmd == ROLL_CMD_NOTE_MOVE && (m->start + arg < 0 ||
+			    m->end + arg > r->steps))
+				ok = 0;
+			if (cmd == ROLL_CMD_NOTE_LENGTH && (m->end + arg <=
+			    m->start || m->end + arg > r->steps))
+				ok = 0;
+			if (cmd == ROLL_CMD_TRANSPOSE && (m->pitch + arg < 0 ||
+			    m->pitch + arg > 127))
+				ok = 0;
+		}
+		if (!ok)
+			break;
+		edit_prepare(r);
+		/* The cursor follows the note it was on. */
+		j = roll_note_at(r, r->cur_step, r->cur_pitch);
+		for (i = 0; i < k; i++) {
+			struct ui_note *m = &r->edit.v[idx[i]];
+
+			if (cmd == ROLL_CMD_NOTE_MOVE) {
+				m->start += arg;
+				m->end += arg;
+				if (j == idx[i])
+					r->cur_step += arg;
+			} else if (cmd == ROLL_CMD_NOTE_LENGTH)
+				m->end += arg;
+			else {
+				m->pitch += arg;
+				if (j == idx[i])
+					r->cur_pitch += arg;
+			}
+		}
+		break;
+	default:
+		ok = 0;
+		break;
+	}
+	free(idx);
+	if (!ok)
+		return (0);
+	r->edit_active = 1;
+	r->unsaved = 1;
+	return (ROLL_CHG_EDIT);
+}
+
+/* A knob moved: the result follows the ladder again. */
+static int
+knob_changed(struct roll *r)
+{
+	roll_edit_drop(r);
+	return (0);
+}
+
+static void
+snap_store(struct roll *r, int i)
+{
+	struct roll_snapshot	*s = &r->snaps[i];
+
+	s->valid = 1;
+	s->slider = r->slider;
+	memcpy(s->nudge, r->nudge, sizeof s->nudge);
+}
+
+int
+roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	struct roll_snapshot	*s;
+	int			 old, i, chg = 0;
+
+	r->dirty |= ROLL_DIRTY_ALL;
+	switch (cmd) {
+	case ROLL_CMD_NONE:
+		return (0);
+	case ROLL_CMD_SLIDER:
+	case ROLL_CMD_JUMP:
+		old = r->slider;
+		if (cmd == ROLL_CMD_SLIDER)
+			r->slider += arg;
+		else	/* 0..9: ten points from A to B */
+			r->slider = roll_slider_index(arg / 9.0f);
+		if (r->slider < 0)
+			r->slider = 0;
+		if (r->slider > ROLL_SLIDER_MAX)
+			r->slider = ROLL_SLIDER_MAX;
+		if (r->slider == old)
+			return (ROLL_CHG_VIEW);
+		knob_changed(r);
+		return (ROLL_CHG_SLIDER);
+	case ROLL_CMD_ATTR:
+		if (r->n_attrs == 0)
+			return (ROLL_CHG_VIEW);
+		r->attr_sel = (r->attr_sel + arg + r->n_attrs) % r->n_attrs;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_NUDGE:
+		if (r->n_attrs == 0)
+			return (ROLL_CHG_VIEW);
+		i = r->attr_sel;
+		r->nudge[i] += arg * ROLL_NUDGE_STEP;
+		if (r->nudge[i] > ROLL_NUDGE_MAX)
+			r->nudge[i] = ROLL_NUDGE_MAX;
+		if (r->nudge[i] < -ROLL_NUDGE_MAX)
+			r->nudge[i] = -ROLL_NUDGE_MAX;
+		knob_changed(r);
+		return (ROLL_CHG_LADDER);
+	case ROLL_CMD_NUDGE_RESET:
+		memset(r->nudge, 0, sizeof r->nudge);
+		knob_changed(r);
+		return (ROLL_CHG_LADDER);
+	case ROLL_CMD_TEMP:
+		r->temperature += arg * ROLL_TEMP_STEP;
+		/* Round to the step so repeated presses land on 0 exactly. */
+		r->temperature = roundf(r->temperature / ROLL_TEMP_STEP) *
+		    ROLL_TEMP_STEP;
+		if (r->temperature < 0)
+			r->temperature = 0;
+		if (r->temperature > ROLL_TEMP_MAX)
+			r->temperature = ROLL_TEMP_MAX;
+		knob_changed(r);
+		return (ROLL_CHG_LADDER);
+	case ROLL_CMD_RESEED:
+		/* A fixed LCG step: reproducible from the saved seed. */
+		r->seed = r->seed * 1103515245u + 12345u;
+		knob_changed(r);
+		return (ROLL_CHG_LADDER);
+	case ROLL_CMD_INTERP:
+		r->lerp = !r->lerp;
+		knob_changed(r);
+		return (ROLL_CHG_LADDER);
+	case ROLL_CMD_SNAP:
+	case ROLL_CMD_SNAP_STORE:
+		if (arg < 0 || arg >= ROLL_SNAPSHOTS)
+			return (0);
+		s = &r->snaps[arg];
+		if (cmd == ROLL_CMD_SNAP_STORE || !s->valid) {
+			snap_store(r, arg);
+			return (ROLL_CHG_VIEW);
+		}
+		chg = ROLL_CHG_SLIDER;
+		if (memcmp(s->nudge, r->nudge, sizeof r->nudge) != 0)
+			chg |= ROLL_CHG_LADDER;
+		r->slider = s->slider;
+		memcpy(r->nudge, s->nudge, sizeof r->nudge);
+		knob_changed(r);
+		return (chg);
+	case ROLL_CMD_SWEEP:
+		r->sweep = (r->sweep + 1) % 3;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_SWEEP_BARS:
+		r->sweep_bars += arg;
+		if (r->sweep_bars < 1)
+			r->sweep_bars = 1;
+		if (r->sweep_bars > 64)
+			r->sweep_bars = 64;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_LANE:
+		r->lane = (r->lane + 1) % UI_LANES;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_HELP:
+		r->help = !r->help;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_EDIT:
+		if (r->mode == ROLL_MODE_EDIT) {
+			r->mode = ROLL_MODE_PLAY;
+			return (ROLL_CHG_VIEW);
+		}
+		/* Entering needs the current result: the app calls
+		   roll_edit_begin() with it. */
+		return (ROLL_CHG_APP);
+	case ROLL_CMD_UNDO:
+		if (r->n_undo == 0)
+			return (ROLL_CHG_VIEW);
+		if (r->edit_active)
+			stack_push(r->redo, &r->n_redo, &r->edit);
+		r->n_undo--;
+		roll_notes_set(&r->edit, r->undo[r->n_undo].v,
+		    r->undo[r->n_undo].n);
+		r->edit_active = 1;
+		r->unsaved = 1;
+		return (ROLL_CHG_EDIT);
+	case ROLL_CMD_REDO:
+		if (r->n_redo == 0)
+			return (ROLL_CHG_VIEW);
+		stack_push(r->undo, &r->n_undo, &r->edit);
+		r->n_redo--;
+		roll_notes_set(&r->edit, r->redo[r->n_redo].v,
+		    r->redo[r->n_redo].n);
+		r->edit_active = 1;
+		r->unsaved = 1;
+		return (ROLL_CHG_EDIT);
+	case ROLL_CMD_CURSOR_STEP:
+		r->cur_step += arg;
+		if (r->cur_step < 0)
+			r->cur_step = 0;
+		if (r->cur_step >= r->steps)
+			r->cur_step = r->steps - 1;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_CURSOR_PITCH:
+		r->cur_pitch += arg;
+		if (r->cur_pitch < 0)
+			r->cur_pitch = 0;
+		if (r->cur_pitch > 127)
+			r->cur_pitch = 127;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_SELECT:
+		i = roll_note_at(r, r->cur_step, r->cur_pitch);
+		if (i >= 0)
+			r->edit.v[i].sel = !r->edit.v[i].sel;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_SELECT_NONE:
+		for (i = 0; i < (int)r->edit.n; i++)
+			r->edit.v[i].sel = 0;
+		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_NOTE_ADD:
+	case ROLL_CMD_NOTE_DELETE:
+	case ROLL_CMD_NOTE_MOVE:
+	case ROLL_CMD_NOTE_LENGTH:
+	case ROLL_CMD_TRANSPOSE:
+		if (r->mode != ROLL_MODE_EDIT)
+			return (0);
+		return (edit_op(r, cmd, arg) | ROLL_CHG_VIEW);
+	default:
+		return (ROLL_CHG_APP);
+	}
+}
+
+void
+roll_layout(struct roll_layout *L, const struct roll *r, int cols, int rows,
+    int steps)
+{
+	int	fixed, avail, i;
+
+	memset(L, 0, sizeof *L);
+	L->cols = cols;
+	L->rows = rows;
+	if (steps <= 0)
+		steps = 32;
+
+	/* Attributes: several per row on a big screen, else the chosen one. */
+	L->attrs_per_row = cols / 26 > 0 ? cols / 26 : 1;
+	if (rows >= 20 && r->n_attrs > 0)
+		L->attrs_rows = (r->n_attrs + L->attrs_per_row - 1) /
+		    L->attrs_per_row;
+	else {
+		L->attrs_rows = 1;
+		L->attrs_per_row = 1;
+	}
+	/* axis, slider, attributes, status, message */
+	fixed = 1 + 1 + L->attrs_rows + 1 + 1;
+	avail = rows - fixed;
+	if (avail >= UI_LANES * 4) {
+		L->n_lanes = UI_LANES;
+		for (i = 0; i < UI_LANES; i++)
+			L->lane_idx[i] = i;
+	} else {
+		L->n_lanes = 1;
+		L->lane_idx[0] = r->lane;
+	}
+	L->lane_h = avail / L->n_lanes - 1;
+	if (L->lane_h < 1)
+		L->lane_h = 1;
+	for (i = 0; i < L->n_lanes; i++)
+		L->lane_y[i] = i * (L->lane_h + 1);
+	L->axis_y = L->n_lanes * (L->lane_h + 1);
+	L->slider_y = L->axis_y + 1;
+	L->attrs_y = L->slider_y + 1;
+	L->status_y = rows - 2;
+	L->message_y = rows - 1;
+
+	L->label_w = 4;
+	L->step_w = L->label_w + 2 * steps <= cols ? 2 : 1;
+	L->view_steps = (cols - L->label_w) / L->step_w;
+	if (L->view_steps > steps)
+		L->view_steps = steps;
+	if (L->view_steps < 1)
+		L->view_steps = 1;
+}
+
+/* Pages of whole bars, so the grid does not jitter while playing. */
+int
+roll_view_start(const struct roll_layout *L, int steps, int focus)
+{
+	int	page, start;
+
+	if (L->view_steps >= steps || focus < 0)
+		return (0);
+	page = L->view_steps - L->view_steps % 16;
+	if (page <= 0)
+		page = L->view_steps;
+	start = (focus / page) * page;
+	if (start + L->view_steps > steps)
+		start = steps - L->view_steps;
+	return (start < 0 ? 0 : start);
+}

@@ -1,0 +1,195 @@
+/*
+ * roll.h: the instrument's UI state as plain data (like cmus's window.c):
+ * slider, attribute selection and nudges, temperature, seed, edit cursor,
+ * selection, undo/redo, snapshots, sweep, modes and dirty bits.  No curses,
+ * no I/O: every function here is unit-tested without a terminal.
+ */
+#ifndef LR_ROLL_H
+#define LR_ROLL_H
+
+#include <stddef.h>
+
+#include "common/common.h"
+#include "ui/ui.h"
+
+#define ROLL_LADDER	33	/* slider points A..B, decoded as one batch */
+#define ROLL_SLIDER_MAX	(ROLL_LADDER - 1)
+#define ROLL_SNAPSHOTS	8
+#define ROLL_UNDO	64
+#define ROLL_NUDGE_STEP	0.25f
+#define ROLL_NUDGE_MAX	3.0f
+#define ROLL_TEMP_STEP	0.1f
+#define ROLL_TEMP_MAX	2.0f
+#define ROLL_NOTE_LEN	2	/* steps of a note added in edit mode */
+
+enum roll_mode {
+	ROLL_MODE_PLAY,		/* slider and knobs */
+	ROLL_MODE_EDIT,		/* cursor on the result lane */
+};
+
+/* Named commands (ui/keys.c maps keys to these). */
+enum roll_cmd {
+	ROLL_CMD_NONE,
+	/* play mode, pure state */
+	ROLL_CMD_SLIDER,	/* arg: steps of 1/32, signed */
+	ROLL_CMD_JUMP,		/* arg: 0..9 (0 = A, 9 = B) */
+	ROLL_CMD_ATTR,		/* arg: -1 up, +1 down */
+	ROLL_CMD_NUDGE,		/* arg: +1 / -1 */
+	ROLL_CMD_NUDGE_RESET,
+	ROLL_CMD_TEMP,		/* arg: +1 / -1 */
+	ROLL_CMD_RESEED,
+	ROLL_CMD_INTERP,	/* slerp <-> lerp */
+	ROLL_CMD_SNAP,		/* arg: 0..7: recall, or store if empty */
+	ROLL_CMD_SNAP_STORE,	/* arg: 0..7: store (overwrite) */
+	ROLL_CMD_SWEEP,		/* off -> triangle -> sine -> off */
+	ROLL_CMD_SWEEP_BARS,	/* arg: +1 / -1 (bars per sweep) */
+	ROLL_CMD_LANE,		/* which lane a small screen shows */
+	ROLL_CMD_HELP,
+	ROLL_CMD_EDIT,		/* enter / leave edit mode */
+	ROLL_CMD_UNDO,
+	ROLL_CMD_REDO,
+	/* edit mode, pure state */
+	ROLL_CMD_CURSOR_STEP,	/* arg: signed steps */
+	ROLL_CMD_CURSOR_PITCH,	/* arg: signed semitones */
+	ROLL_CMD_NOTE_ADD,
+	ROLL_CMD_NOTE_DELETE,
+	ROLL_CMD_SELECT,	/* toggle the note under the cursor */
+	ROLL_CMD_SELECT_NONE,
+	ROLL_CMD_NOTE_MOVE,	/* arg: signed steps */
+	ROLL_CMD_NOTE_LENGTH,	/* arg: signed steps */
+	ROLL_CMD_TRANSPOSE,	/* arg: signed semitones */
+	/* need I/O: handled by src/app.c */
+	ROLL_CMD_PLAY,
+	ROLL_CMD_TEMPO,		/* arg: +1 / -1 */
+	ROLL_CMD_DEVICE,
+	ROLL_CMD_LEARN,
+	ROLL_CMD_OPEN,
+	ROLL_CMD_WINDOW,
+	ROLL_CMD_COPY,
+	ROLL_CMD_SAVE,
+	ROLL_CMD_SAVE_SET,
+	ROLL_CMD_PAD,
+	ROLL_CMD_KEYLOCK,
+	ROLL_CMD_REDRAW,
+	ROLL_CMD_QUIT,
+	ROLL_CMD_COUNT
+};
+
+/* roll_apply() result bits: what the caller must act on. */
+#define ROLL_CHG_SLIDER		0x01	/* show ladder point r->slider */
+#define ROLL_CHG_LADDER		0x02	/* nudges/temperature/seed/kind:
+					   decode the ladder again */
+#define ROLL_CHG_EDIT		0x04	/* the edited notes changed */
+#define ROLL_CHG_VIEW		0x08	/* only the screen */
+#define ROLL_CHG_APP		0x10	/* not a state command: app's job */
+
+/* Dirty bits for drawing. */
+#define ROLL_DIRTY_ALL		0x01
+
+/* A growable list of notes. */
+struct roll_notes {
+	struct ui_note	*v;
+	size_t		 n, cap;
+};
+
+struct roll_snapshot {
+	int	valid;
+	int	slider;
+	float	nudge[UI_MAX_ATTRS];
+};
+
+enum roll_sweep {
+	ROLL_SWEEP_OFF,
+	ROLL_SWEEP_TRIANGLE,
+	ROLL_SWEEP_SINE,
+};
+
+struct roll {
+	enum roll_mode		 mode;
+	int			 slider;	/* ladder index 0..32 */
+	int			 lerp;		/* 0 slerp, 1 lerp */
+	float			 temperature;	/* 0 = argmax */
+	unsigned		 seed;
+
+	int			 n_attrs;
+	int			 attr_sel;
+	float			 nudge[UI_MAX_ATTRS];
+
+	/* Edit mode works on a copy of the result. */
+	int			 steps;		/* loop length */
+	int			 cur_step;
+	int			 cur_pitch;
+	struct roll_notes	 edit;
+	int			 edit_active;	/* result lane shows edit */
+	int			 unsaved;	/* edits not saved yet */
+	struct roll_notes	 undo[ROLL_UNDO];
+	int			 n_undo;
+	struct roll_notes	 redo[ROLL_UNDO];
+	int			 n_redo;
+
+	struct roll_snapshot	 snaps[ROLL_SNAPSHOTS];
+
+	enum roll_sweep		 sweep;
+	int			 sweep_bars;	/* period in bars */
+	int			 sweep_attr;	/* 1: sweep the nudge instead */
+
+	int			 help;		/* help overlay shown */
+	int			 lane;		/* lane shown when small */
+	unsigned		 dirty;
+};
+
+void	roll_init(struct roll *r, int n_attrs, int steps);
+void	roll_free(struct roll *r);
+
+/* Apply one command; returns ROLL_CHG_* bits. */
+int	roll_apply(struct roll *r, enum roll_cmd cmd, int arg);
+
+/* Slider position as a number in [0, 1]. */
+float	roll_slider_value(const struct roll *r);
+/* The ladder point for a position in [0, 1] (nearest). */
+int	roll_slider_index(float t);
+
+/*
+ * Start editing from the current result (copied); the cursor goes to the
+ * first note.  Leaves edit_active as it was if already editing.
+ */
+void	roll_edit_begin(struct roll *r, const struct ui_note *notes, size_t n);
+/* The result is being replaced: keep the edit on the undo stack. */
+void	roll_edit_drop(struct roll *r);
+/* Index of the note under the cursor, or -1. */
+int	roll_note_at(const struct roll *r, int step, int pitch);
+
+/* Sweep position in [0, 1] at a (fractional) bar count since the start. */
+float	roll_sweep_pos(enum roll_sweep shape, int bars, double bar);
+
+/* Copy the notes of one list into another (replacing it). */
+void	roll_notes_set(struct roll_notes *dst, const struct ui_note *v,
+	    size_t n);
+void	roll_notes_free(struct roll_notes *l);
+
+/*
+ * Screen layout (pure, so it is tested): which lanes are shown, where.
+ * At 80x24 all three lanes stack; below that one lane at a time (Tab).
+ */
+struct roll_layout {
+	int	cols, rows;
+	int	n_lanes;		/* lanes shown */
+	int	lane_idx[UI_LANES];	/* which */
+	int	lane_y[UI_LANES];	/* title row */
+	int	lane_h;			/* pitch rows per lane */
+	int	axis_y;			/* time axis row */
+	int	label_w;		/* pitch label columns */
+	int	step_w;			/* columns per step (1 or 2) */
+	int	view_steps;		/* steps visible */
+	int	slider_y;
+	int	attrs_y, attrs_rows, attrs_per_row;
+	int	status_y;
+	int	message_y;
+};
+
+void	roll_layout(struct roll_layout *L, const struct roll *r, int cols,
+	    int rows, int steps);
+/* First step shown so the cursor/playhead stays visible. */
+int	roll_view_start(const struct roll_layout *L, int steps, int focus);
+
+#endif
