@@ -7,6 +7,7 @@
  * used channel, nothing after, and a clean exit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <smf.h>
 
 #include "src/live.h"
 #include "tests/test.h"
@@ -166,11 +169,99 @@ test_signal(int sig)
 	    ev[n - 1].data1 == 120);
 }
 
+/* Note-ons minus note-offs in a MIDI file (libsmf), or -1000. */
+static int
+file_balance(const char *path, int *ons)
+{
+	smf_t		*smf;
+	smf_event_t	*e;
+	int		 bal = 0, st;
+
+	*ons = 0;
+	if ((smf = smf_load(path)) == NULL)
+		return (-1000);
+	while ((e = smf_get_next_event(smf)) != NULL) {
+		if (smf_event_is_metadata(e) || e->midi_buffer_length < 3)
+			continue;
+		st = e->midi_buffer[0] & 0xF0;
+		if (st == 0x90 && e->midi_buffer[2] > 0) {
+			bal++;
+			(*ons)++;
+		} else if (st == 0x80 || st == 0x90)
+			bal--;
+	}
+	smf_delete(smf);
+	return (bal);
+}
+
+/*
+ * The command line: `play --offline --record` renders a clip; a real-time
+ * `play --record` with no MIDI device runs on the null sink, and SIGINT
+ * ends it cleanly with every recorded note closed.
+ */
+static void
+test_cli(void)
+{
+	const char	*bd = getenv("top_builddir"), *sd = test_shared_dir();
+	char		 bin[1024], clip[1024], out[] = "/tmp/lr-play-XXXXXX";
+	char		 rec[1100], cmd[4096];
+	int		 status, ons, bal, fd;
+	pid_t		 pid;
+
+	snprintf(bin, sizeof bin, "%s/latentroll", bd != NULL ? bd : ".");
+	snprintf(clip, sizeof clip, "%s/data/nottingham/ashover1.mid",
+	    sd != NULL ? sd : "../shared");
+	if (access(bin, X_OK) != 0 || access(clip, R_OK) != 0) {
+		printf("SKIP: CLI checks need %s and %s\n", bin, clip);
+		return;
+	}
+	if ((fd = mkstemp(out)) == -1) {
+		CHECK(0);
+		return;
+	}
+	close(fd);
+	unlink(out);
+	snprintf(rec, sizeof rec, "%s.mid", out);
+
+	snprintf(cmd, sizeof cmd, "'%s' play '%s' --offline --bars 4 "
+	    "--loops 2 --record '%s' >/dev/null", bin, clip, rec);
+	CHECK(system(cmd) == 0);
+	bal = file_balance(rec, &ons);
+	CHECK_MSG(bal == 0 && ons > 8, "offline render: balance %d, %d ons",
+	    bal, ons);
+	/* Refuses to overwrite without --force. */
+	snprintf(cmd, sizeof cmd, "'%s' play '%s' --offline --record '%s' "
+	    "2>/dev/null >/dev/null", bin, clip, rec);
+	CHECK(system(cmd) != 0);
+	unlink(rec);
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(bin, "latentroll", "play", clip, "--tempo", "240",
+		    "--record", rec, (char *)NULL);
+		_exit(127);
+	}
+	usleep(1500000);
+	kill(pid, SIGINT);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "play after SIGINT: status %#x", status);
+	bal = file_balance(rec, &ons);
+	CHECK_MSG(bal == 0 && ons > 0, "SIGINT record: balance %d, %d ons",
+	    bal, ons);
+	unlink(rec);
+}
+
 int
 main(void)
 {
 	test_signal(SIGINT);
 	test_signal(SIGTERM);
 	test_signal(SIGHUP);
+	test_cli();
 	return (test_report());
 }
