@@ -1,26 +1,716 @@
 /*
- * cmd_train.c: not built yet (placeholder so the binary links).
+ * cmd_train.c: `latentroll train` and `latentroll eval`.
+ *
+ * train: windows from a MIDI folder (src/dataset.c), the trainer of
+ * model/train.c, a progress line every few seconds, validation every
+ * --valid-every steps, and every --ckpt-minutes (and at the end, and on
+ * SIGINT/SIGTERM) three files written atomically into MODEL_DIR: the
+ * magenta.js checkpoint (ckpt_save), trainstate.bin (everything --resume
+ * needs, src/trainstate.h) and model_card.json.  curve.tsv gets one line
+ * per validation.  A resumed run continues bitwise as if never stopped,
+ * given the same --threads: the batch order is a function of (seed, epoch),
+ * transpositions and the reparameterisation noise come from the one
+ * generator whose state is saved, and timers never touch either.
+ *
+ * eval: teacher-forced accuracy (z = mu, as the paper's Table 1) and
+ * sampled accuracy (argmax autoregressive decode of mu with vae_decode),
+ * KL, window count; JSON on stdout.
  */
 #include "src/cmds.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "model/ckpt.h"
+#include "model/linalg.h"
+#include "model/train.h"
+#include "model/vae.h"
+#include "src/dataset.h"
+#include "src/midifile.h"
+#include "src/trainstate.h"
+
+#define PROGRESS_SECONDS	5.0
+#define VALID_MAX		1024	/* windows per validation */
+
+static volatile sig_atomic_t	train_stop;
+
+struct train_args {
+	const char	*data, *arch, *out, *cache;
+	long		 steps;
+	int		 batch, threads, resume, tiny, enc_size, quiet;
+	unsigned long long seed;
+	double		 ckpt_minutes;
+	long		 valid_every;
+	struct train_hp	 hp;
+	int		 set_lr, set_beta, set_fb, set_ss, set_br;
+	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
+	int		 max_shift;
+};
+
+static const struct option train_opts[] = {
+	{ "data", required_argument, NULL, 'd' },
+	{ "arch", required_argument, NULL, 'a' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "model", required_argument, NULL, 'm' },
+	{ "steps", required_argument, NULL, 'n' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "resume", no_argument, NULL, 'r' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "lr", required_argument, NULL, 'l' },
+	{ "max-beta", required_argument, NULL, 'B' },
+	{ "beta-rate", required_argument, NULL, 'R' },
+	{ "free-bits", required_argument, NULL, 'F' },
+	{ "sampling-rate", required_argument, NULL, 'S' },
+	{ "enc-size", required_argument, NULL, 'e' },
+	{ "tiny", no_argument, NULL, 'T' },
+	{ "ckpt-minutes", required_argument, NULL, 'c' },
+	{ "valid-every", required_argument, NULL, 'v' },
+	{ "transpose", required_argument, NULL, 'x' },
+	{ "split", required_argument, NULL, 'p' },
+	{ "cache", required_argument, NULL, 'C' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec * 1e-9);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	train_stop = 1;
+}
+
+static char *
+path_in(const char *dir, const char *name)
+{
+	size_t	len = strlen(dir) + strlen(name) + 2;
+	char	*p = lr_malloc(len);
+
+	snprintf(p, len, "%s/%s", dir, name);
+	return (p);
+}
+
+/* Cache name from the window shape, so train and eval share it. */
+static void
+cache_name(char *buf, size_t len, const struct vae_arch *a)
+{
+	static const char *kind[] = { "melody", "drums", "trio" };
+
+	snprintf(buf, len, "%s%d", kind[a->kind], a->num_steps);
+}
+
+static int
+parse_num(const char *s, double *out, const char *what)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(*out)) {
+		cmd_error("%s: not a number: '%s'", what, s);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Mean teacher-forced accuracy and KL with z = mu over (up to) max
+   windows of a split. */
+static int
+evaluate_tf(struct train_net *net, const struct vae_params *p,
+    const struct dataset *ds, enum dataset_split sp, int B, int max,
+    double *acc, double *kl, double *rloss, char **cause)
+{
+	struct train_stats	 st;
+	size_t			 len = (size_t)ds->steps * ds->S;
+	int			 n = ds->n[sp], i, b, done = 0;
+	int			*tok;
+	double			 sa = 0, sk = 0, sr = 0;
+
+	if (max > 0 && n > max)
+		n = max;
+	tok = lr_malloc((size_t)B * len * sizeof *tok);
+	for (i = 0; i < n; i += b) {
+		b = n - i < B ? n - i : B;
+		memcpy(tok, ds->tok[sp] + (size_t)i * len,
+		    (size_t)b * len * sizeof *tok);
+		if (train_forward(net, p, tok, b, 0.0f, 0.0f, 0.0f, 1, NULL,
+		    &st, cause) != 0) {
+			free(tok);
+			return (-1);
+		}
+		sa += st.acc * b;
+		sk += st.kl * b;
+		sr += st.r_loss * b;
+		done += b;
+	}
+	free(tok);
+	*acc = done ? sa / done : 0;
+	*kl = done ? sk / done : 0;
+	*rloss = done ? sr / done : 0;
+	return (0);
+}
+
+static int
+write_card(const char *out, const struct train_args *ta,
+    const struct vae_arch *a, const struct dataset *ds, long step,
+    double train_acc, double valid_acc, double valid_kl, size_t n_params,
+    char **cause)
+{
+	json_t		*card, *hp, *data, *arch;
+	char		*path, *tmp, date[64];
+	time_t		 t = time(NULL);
+	int		 i, rc = 0;
+
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	arch = json_object();
+	json_object_set_new(arch, "name", json_string(ta->arch));
+	json_object_set_new(arch, "num_steps", json_integer(a->num_steps));
+	json_object_set_new(arch, "num_segments",
+	    json_integer(a->num_segments));
+	json_object_set_new(arch, "enc_size", json_integer(a->enc_size[0]));
+	json_object_set_new(arch, "z_size", json_integer(a->z_size));
+	json_object_set_new(arch, "dec_layers", json_integer(a->dec_layers));
+	json_object_set_new(arch, "dec_size", json_integer(a->dec_size[0]));
+	json_object_set_new(arch, "n_params", json_integer(n_params));
+	data = json_object();
+	json_object_set_new(data, "dir", json_string(ta->data));
+	json_object_set_new(data, "files", json_integer(ds->n_files));
+	json_object_set_new(data, "files_used", json_integer(ds->n_used));
+	json_object_set_new(data, "windows_train",
+	    json_integer(ds->n[DATASET_TRAIN]));
+	json_object_set_new(data, "windows_valid",
+	    json_integer(ds->n[DATASET_VALID]));
+	json_object_set_new(data, "windows_test",
+	    json_integer(ds->n[DATASET_TEST]));
+	json_object_set_new(data, "split", json_string("FNV-1a 32 of the "
+	    "file basename mod 100: <90 train, <95 valid, else test"));
+	json_object_set_new(data, "transpose", json_integer(ta->max_shift));
+	json_object_set_new(data, "report", json_string(ds->report));
+	hp = json_object();
+	json_object_set_new(hp, "batch", json_integer(ta->batch));
+	json_object_set_new(hp, "seed", json_integer(ta->seed));
+	json_object_set_new(hp, "threads", json_integer(ta->threads));
+	json_object_set_new(hp, "lr", json_real(ta->hp.lr));
+	json_object_set_new(hp, "min_lr", json_real(ta->hp.min_lr));
+	json_object_set_new(hp, "decay_rate", json_real(ta->hp.decay_rate));
+	json_object_set_new(hp, "max_beta", json_real(ta->hp.max_beta));
+	json_object_set_new(hp, "beta_rate", json_real(ta->hp.beta_rate));
+	json_object_set_new(hp, "free_bits", json_real(ta->hp.free_bits));
+	json_object_set_new(hp, "sampling_rate",
+	    json_real(ta->hp.sampling_rate));
+	json_object_set_new(hp, "clip_norm", json_real(ta->hp.clip_norm));
+	card = json_object();
+	json_object_set_new(card, "trainer", json_string("latentroll train"));
+	json_object_set_new(card, "arch", arch);
+	json_object_set_new(card, "data", data);
+	json_object_set_new(card, "hyper_parameters", hp);
+	json_object_set_new(card, "steps", json_integer(step));
+	json_object_set_new(card, "train_acc_recent", json_real(train_acc));
+	json_object_set_new(card, "valid_tf_acc", json_real(valid_acc));
+	json_object_set_new(card, "valid_kl_nats", json_real(valid_kl));
+	json_object_set_new(card, "date", json_string(date));
+	(void)i;
+
+	path = path_in(out, "model_card.json");
+	tmp = path_in(out, "model_card.json.tmp");
+	if (json_dump_file(card, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+	    rename(tmp, path) != 0) {
+		rc = lr_fail(cause, "%s: cannot write", path);
+		unlink(tmp);
+	}
+	free(path);
+	free(tmp);
+	json_decref(card);
+	return (rc);
+}
+
+static int
+save_all(const struct train_args *ta, struct vae *v, struct trainstate *ts,
+    const struct dataset *ds, double train_acc, double valid_acc,
+    double valid_kl, char **cause)
+{
+	char	*path;
+	int	 rc;
+
+	path = path_in(ta->out, "trainstate.bin");
+	rc = trainstate_save(path, ts, cause);
+	free(path);
+	if (rc != 0)
+		return (-1);
+	if (ckpt_save(v, ta->out, CKPT_FLOAT32, cause) != 0)
+		return (-1);
+	return (write_card(ta->out, ta, &v->p.arch, ds, ts->step, train_acc,
+	    valid_acc, valid_kl, v->p.n_params, cause));
+}
+
+static void
+fmt_eta(char *buf, size_t len, double s)
+{
+	if (!isfinite(s) || s < 0)
+		snprintf(buf, len, "?");
+	else if (s >= 3600)
+		snprintf(buf, len, "%dh%02dm", (int)(s / 3600),
+		    (int)fmod(s / 60, 60));
+	else
+		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+}
+
+static int
+train_parse(int argc, char **argv, struct train_args *ta)
+{
+	double	x;
+	int	c;
+
+	memset(ta, 0, sizeof *ta);
+	ta->steps = 200000;
+	ta->batch = 64;
+	ta->threads = 2;
+	ta->seed = 1;
+	ta->ckpt_minutes = 5;
+	ta->valid_every = 1000;
+	ta->max_shift = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", train_opts, NULL)) != -1) {
+		if (c != 'd' && c != 'a' && c != 'o' && c != 'm' && c != 'r' &&
+		    c != 'T' && c != 'p' && c != 'C' && c != 'q' &&
+		    (c == '?' || parse_num(optarg, &x, "train") != 0))
+			return (-1);
+		switch (c) {
+		case 'd': ta->data = optarg; break;
+		case 'a': ta->arch = optarg; break;
+		case 'o': case 'm': ta->out = optarg; break;
+		case 'C': ta->cache = optarg; break;
+		case 'n': ta->steps = (long)x; break;
+		case 'b': ta->batch = (int)x; break;
+		case 's': ta->seed = (unsigned long long)x; break;
+		case 'r': ta->resume = 1; break;
+		case 't': ta->threads = (int)x; break;
+		case 'l': ta->set_lr = 1; ta->lr = x; break;
+		case 'B': ta->set_beta = 1; ta->max_beta = x; break;
+		case 'R': ta->set_br = 1; ta->beta_rate = x; break;
+		case 'F': ta->set_fb = 1; ta->free_bits = x; break;
+		case 'S': ta->set_ss = 1; ta->ss_rate = x; break;
+		case 'e': ta->enc_size = (int)x; break;
+		case 'T': ta->tiny = 1; break;
+		case 'c': ta->ckpt_minutes = x; break;
+		case 'v': ta->valid_every = (long)x; break;
+		case 'x': ta->max_shift = (int)x; break;
+		case 'q': ta->quiet = 1; break;
+		default: return (-1);
+		}
+	}
+	if (ta->batch < 1 || ta->batch > 4096 || ta->threads < 1 ||
+	    ta->steps < 0) {
+		cmd_error("train: --batch 1..4096, --threads >= 1, --steps "
+		    ">= 0");
+		return (-1);
+	}
+	return (0);
+}
 
 int
 cmd_train(int argc, char **argv)
 {
-	cmd_error("train: not implemented yet");
-	return (CMD_ERROR);
+	struct train_args	 ta;
+	struct vae_arch		 a;
+	struct dataset		 ds;
+	struct vae		*v = NULL;
+	struct vae_params	 g;
+	struct train_net	*net = NULL;
+	struct train_stats	 st;
+	struct trainstate	 ts;
+	struct rng		 r;
+	char			*cause = NULL, *tspath = NULL, cname[32];
+	char			 eta[32];
+	float			*gm = NULL, *m = NULL, *vv = NULL;
+	int			*perm = NULL, *tok = NULL, i, l, rc = CMD_ERROR;
+	size_t			 len;
+	long			 step, epoch = 0, cursor = 0, nacc = 0;
+	long			 step0;
+	double			 t0, tlast, tckpt, sacc = 0, sloss = 0, skl = 0;
+	double			 last_acc = 0, vacc = -1, vkl = 0, vr;
+	FILE			*curve = NULL;
+
+	if (train_parse(argc, argv, &ta) != 0)
+		return (cmd_usage("train"));
+	if (ta.data == NULL || ta.arch == NULL || ta.out == NULL) {
+		cmd_error("train: --data, --arch and --out are required");
+		return (cmd_usage("train"));
+	}
+	if (params_arch_named(&a, ta.arch, &cause) != 0) {
+		cmd_error("train: %s", cause);
+		free(cause);
+		return (CMD_USAGE);
+	}
+	if (ta.enc_size > 0)
+		for (l = 0; l < a.enc_layers; l++)
+			a.enc_size[l] = ta.enc_size;
+	if (ta.tiny) {
+		/* Small shapes for tests: same structure, tiny widths. */
+		for (l = 0; l < a.enc_layers; l++)
+			a.enc_size[l] = 24;
+		a.z_size = 8;
+		for (l = 0; l < a.dec_layers; l++)
+			a.dec_size[l] = 24;
+		for (l = 0; l < a.cond_layers; l++)
+			a.cond_size[l] = 24;
+	}
+	train_hp_default(&ta.hp, &a);
+	if (ta.set_lr)
+		ta.hp.lr = ta.lr;
+	if (ta.set_beta)
+		ta.hp.max_beta = ta.max_beta;
+	if (ta.set_br)
+		ta.hp.beta_rate = ta.beta_rate;
+	if (ta.set_fb)
+		ta.hp.free_bits = ta.free_bits;
+	if (ta.set_ss)
+		ta.hp.sampling_rate = ta.ss_rate;
+	if (ta.max_shift < 0)	/* spec B 1.2: +-5 for 2-bar melody only */
+		ta.max_shift = a.kind == VAE_MELODY && a.num_segments == 0 ?
+		    5 : 0;
+	linalg_set_threads(ta.threads);
+	midifile_log_init();
+
+	if (mkdir(ta.out, 0777) != 0 && errno != EEXIST) {
+		cmd_error("%s: %s", ta.out, strerror(errno));
+		return (CMD_ERROR);
+	}
+	tspath = path_in(ta.out, "trainstate.bin");
+	if (!ta.resume && access(tspath, F_OK) == 0) {
+		cmd_error("%s: a run is already there (use --resume, or "
+		    "another --out)", ta.out);
+		free(tspath);
+		return (CMD_ERROR);
+	}
+
+	cache_name(cname, sizeof cname, &a);
+	t0 = now();
+	if (dataset_load(&ds, ta.data, &a, ta.out, cname, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		free(tspath);
+		return (CMD_ERROR);
+	}
+	if (!ta.quiet)
+		fprintf(stderr, "data: %s%s(%.1f s)\n", ds.report,
+		    ds.from_cache ? "  from cache " : "  ", now() - t0);
+
+	if ((v = vae_new(&a, &cause)) == NULL)
+		goto fail;
+	vae_set_has_sigma(v, 1);
+	gm = lr_calloc(v->p.n_params, sizeof *gm);
+	m = lr_calloc(v->p.n_params, sizeof *m);
+	vv = lr_calloc(v->p.n_params, sizeof *vv);
+	params_clone_layout(&g, &v->p, gm);
+
+	memset(&ts, 0, sizeof ts);
+	ts.n_params = v->p.n_params;
+	ts.params = v->p.mem;
+	ts.m = m;
+	ts.v = vv;
+	if (ta.resume && access(tspath, F_OK) == 0) {
+		if (trainstate_load(tspath, &ts, &cause) != 0)
+			goto fail;
+		if (ts.fingerprint != ds.fingerprint) {
+			lr_fail(&cause, "%s: the data changed since this run "
+			    "started (fingerprint differs)", tspath);
+			goto fail;
+		}
+		if (ts.batch != ta.batch) {
+			lr_fail(&cause, "%s: run used --batch %d", tspath,
+			    ts.batch);
+			goto fail;
+		}
+		if (ts.threads != ta.threads && !ta.quiet)
+			fprintf(stderr, "train: warning: run used %d threads, "
+			    "now %d: not bitwise reproducible\n", ts.threads,
+			    ta.threads);
+		r.s = ts.rng;
+		ta.seed = ts.seed;
+		epoch = ts.epoch;
+		cursor = ts.cursor;
+		if (!ta.quiet)
+			fprintf(stderr, "train: resuming at step %ld\n",
+			    ts.step);
+	} else {
+		rng_seed(&r, ta.seed);
+		train_init_params(&v->p, &r);
+		ts.step = 0;
+	}
+	step = ts.step;
+	step0 = step;
+	ts.seed = ta.seed;
+	ts.batch = ta.batch;
+	ts.threads = ta.threads;
+	ts.fingerprint = ds.fingerprint;
+
+	if ((net = train_net_new(&v->p, ta.batch, &cause)) == NULL)
+		goto fail;
+	perm = lr_malloc(ds.n[DATASET_TRAIN] * sizeof *perm);
+	dataset_permutation(perm, ds.n[DATASET_TRAIN], ta.seed, epoch);
+	len = (size_t)a.num_steps * a.n_splits;
+	tok = lr_malloc((size_t)ta.batch * len * sizeof *tok);
+	{
+		char *cp = path_in(ta.out, "curve.tsv");
+
+		curve = fopen(cp, "a");
+		free(cp);
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	tlast = tckpt = t0 = now();
+	while (step < ta.steps && !train_stop) {
+		for (i = 0; i < ta.batch; i++) {
+			if (cursor >= ds.n[DATASET_TRAIN]) {
+				epoch++;
+				cursor = 0;
+				dataset_permutation(perm, ds.n[DATASET_TRAIN],
+				    ta.seed, epoch);
+			}
+			dataset_window(&ds, DATASET_TRAIN, perm[cursor++],
+			    ta.max_shift, &r, tok + (size_t)i * len);
+		}
+		if (train_step(net, &v->p, &g, m, vv, &ta.hp, step, tok,
+		    ta.batch, &r, &st, &cause) != 0)
+			goto fail;
+		step++;
+		sacc += st.acc;
+		sloss += st.loss;
+		skl += st.kl;
+		nacc++;
+		if (!ta.quiet && (now() - tlast >= PROGRESS_SECONDS ||
+		    step == ta.steps)) {
+			double el = now() - t0;
+			double rate = (step - step0) / el;
+
+			fmt_eta(eta, sizeof eta, (ta.steps - step) / rate);
+			fprintf(stderr, "step %ld  loss %.3f  acc %.4f  kl %.2f"
+			    "  beta %.4f  ss %.3f  |g| %.2f  lr %.2e  %.1f ex/s"
+			    "  ETA %s\n", step, sloss / nacc, sacc / nacc,
+			    skl / nacc, st.beta, st.ss_prob, st.gnorm, st.lr,
+			    rate * ta.batch, eta);
+			last_acc = sacc / nacc;
+			sacc = sloss = skl = 0;
+			nacc = 0;
+			tlast = now();
+		}
+		if (ta.valid_every > 0 && (step % ta.valid_every == 0 ||
+		    step == ta.steps) && ds.n[DATASET_VALID] > 0) {
+			if (evaluate_tf(net, &v->p, &ds, DATASET_VALID,
+			    ta.batch, VALID_MAX, &vacc, &vkl, &vr, &cause) != 0)
+				goto fail;
+			if (nacc > 0)
+				last_acc = sacc / nacc;
+			if (!ta.quiet)
+				fprintf(stderr, "valid step %ld  tf-acc %.4f  "
+				    "r_loss %.3f  kl %.2f\n", step, vacc, vr,
+				    vkl);
+			if (curve != NULL) {
+				fprintf(curve, "%ld\t%.5f\t%.5f\t%.4f\t%.3f\n",
+				    step, last_acc, vacc, vkl, vr);
+				fflush(curve);
+			}
+		}
+		if (now() - tckpt >= ta.ckpt_minutes * 60) {
+			ts.step = step;
+			ts.rng = r.s;
+			ts.epoch = epoch;
+			ts.cursor = cursor;
+			if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vkl,
+			    &cause) != 0)
+				goto fail;
+			if (!ta.quiet)
+				fprintf(stderr, "checkpoint at step %ld\n",
+				    step);
+			tckpt = now();
+		}
+	}
+	ts.step = step;
+	ts.rng = r.s;
+	ts.epoch = epoch;
+	ts.cursor = cursor;
+	if (nacc > 0)
+		last_acc = sacc / nacc;
+	if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vkl, &cause) != 0)
+		goto fail;
+	if (!ta.quiet)
+		fprintf(stderr, "train: %s at step %ld; model in %s\n",
+		    train_stop ? "stopped" : "done", step, ta.out);
+	rc = CMD_OK;
+	goto out;
+fail:
+	cmd_error("%s", cause != NULL ? cause : "train failed");
+out:
+	free(cause);
+	if (curve != NULL)
+		fclose(curve);
+	free(tspath);
+	free(perm);
+	free(tok);
+	free(gm);
+	free(m);
+	free(vv);
+	train_net_free(net);
+	vae_free(v);
+	dataset_free(&ds);
+	return (rc);
 }
+
+/* ------------------------------------------------------------------ */
 
 int
 cmd_eval(int argc, char **argv)
 {
-	cmd_error("eval: not implemented yet");
+	struct train_args	 ta;
+	struct dataset		 ds;
+	struct vae		*v;
+	struct train_net	*net = NULL;
+	enum dataset_split	 sp = DATASET_TEST;
+	const char		*split = "test";
+	char			*cause = NULL, cname[32];
+	double			 tfacc, kl, rl, mudiff = 0;
+	float			*mu = NULL;
+	int			*tok = NULL, *out = NULL, i, b, B, n, c;
+	long			 correct = 0, total = 0;
+	size_t			 len, j;
+	json_t			*js;
+
+	memset(&ta, 0, sizeof ta);
+	ta.threads = 2;
+	B = 64;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", train_opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': case 'o': ta.out = optarg; break;
+		case 'd': ta.data = optarg; break;
+		case 'p': split = optarg; break;
+		case 'C': ta.cache = optarg; break;
+		case 't': ta.threads = atoi(optarg); break;
+		case 'b': B = atoi(optarg); break;
+		default: return (cmd_usage("eval"));
+		}
+	}
+	if (ta.out == NULL || ta.data == NULL || B < 1 || ta.threads < 1)
+		return (cmd_usage("eval"));
+	if (strcmp(split, "test") == 0)
+		sp = DATASET_TEST;
+	else if (strcmp(split, "valid") == 0)
+		sp = DATASET_VALID;
+	else if (strcmp(split, "train") == 0)
+		sp = DATASET_TRAIN;
+	else {
+		cmd_error("eval: --split test|valid|train, not '%s'", split);
+		return (CMD_USAGE);
+	}
+	linalg_set_threads(ta.threads);
+	midifile_log_init();
+	if ((v = ckpt_load(ta.out, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (CMD_ERROR);
+	}
+	cache_name(cname, sizeof cname, &v->p.arch);
+	if (dataset_load(&ds, ta.data, &v->p.arch, ta.cache, cname,
+	    &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		vae_free(v);
+		return (CMD_ERROR);
+	}
+	n = ds.n[sp];
+	if (n == 0) {
+		cmd_error("%s: no window in the %s split", ta.data, split);
+		goto fail_quiet;
+	}
+	if ((net = train_net_new(&v->p, B, &cause)) == NULL)
+		goto fail;
+	if (evaluate_tf(net, &v->p, &ds, sp, B, 0, &tfacc, &kl, &rl,
+	    &cause) != 0)
+		goto fail;
+
+	/* Sampled: encode mu, argmax-decode autoregressively. */
+	len = (size_t)ds.steps * ds.S;
+	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
+	out = lr_malloc((size_t)B * len * sizeof *out);
+	for (i = 0; i < n; i += b) {
+		struct train_stats st;
+
+		b = n - i < B ? n - i : B;
+		tok = ds.tok[sp] + (size_t)i * len;
+		if (vae_encode(v, tok, b, mu, NULL, &cause) != 0 ||
+		    vae_decode(v, mu, b, 0.0f, NULL, out, &cause) != 0)
+			goto fail;
+		for (j = 0; j < (size_t)b * len; j++)
+			correct += out[j] == tok[j];
+		total += (long)(b * len);
+		/* The trainer's encoder must agree with the inference one. */
+		if (train_forward(net, &v->p, tok, b, 0, 0, 0, 1, NULL, &st,
+		    &cause) != 0)
+			goto fail;
+		for (j = 0; j < (size_t)b * v->p.arch.z_size; j++)
+			mudiff = fmax(mudiff, fabs(mu[j] - train_mu(net)[j]));
+	}
+	js = json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f}",
+	    "model", ta.out, "split", split, "windows", n,
+	    "tf_acc", tfacc, "sampled_acc", (double)correct / total,
+	    "kl_nats", kl, "r_loss", rl, "mu_train_vs_infer_maxdiff", mudiff);
+	{
+		char *s = json_dumps(js, JSON_SORT_KEYS);
+
+		printf("%s\n", s);
+		free(s);
+	}
+	json_decref(js);
+	free(mu);
+	free(out);
+	train_net_free(net);
+	dataset_free(&ds);
+	vae_free(v);
+	return (CMD_OK);
+fail:
+	cmd_error("%s", cause != NULL ? cause : "eval failed");
+fail_quiet:
+	free(cause);
+	free(mu);
+	free(out);
+	train_net_free(net);
+	dataset_free(&ds);
+	vae_free(v);
 	return (CMD_ERROR);
 }
 
-int
+/*
+ * cmd_attrs moved to src/cmd_attrs.c (another engineer).  Until that file
+ * lands this weak placeholder keeps the binary linking; the real one
+ * overrides it.
+ */
+__attribute__((weak)) int
 cmd_attrs(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	cmd_error("attrs: not implemented yet");
 	return (CMD_ERROR);
 }
-
