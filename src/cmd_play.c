@@ -291,7 +291,8 @@ cmd_play(int argc, char **argv)
 		sig = 0;
 	} else {
 		fprintf(stderr, "latentroll: playing %s on %s, %ld bars at "
-		    "%.1f BPM%s\n", file, st.device, steps / 16, qpm,
+		    "%.1f BPM%s\n", file, strcmp(st.device, "no MIDI output")
+		    == 0 ? "the null sink" : st.device, steps / 16, qpm,
 		    loops == 0 ? " (Ctrl-C stops)" : "");
 		sig = play_live(l, steps, loops, qpm);
 	}

@@ -6,6 +6,21 @@
  * a lock-free queue, read a status snapshot, and read input events.
  * All functions below are called from ONE thread (the UI/main thread).
  * Fallible calls return 0 or -1 and fill *cause (common.h).
+ *
+ * A UI main loop, in short:
+ *	l = live_new(&opts, &cause);		stopped, device open
+ *	live_signals_install();
+ *	id = live_swap(l, &pattern, &cause);	(copied; at the next bar)
+ *	live_start(l);
+ *	for (;;) {
+ *		poll({ stdin, live_wakeup_fd(l) }, 30-100 ms while playing);
+ *		if (live_signal_caught()) break;
+ *		live_wakeup_clear(l);
+ *		live_status(l, &st);		redraw what st.changed says
+ *		while (live_poll_input(l, &ev))	CC (bound: ev.target,
+ *			...;			ev.amount), clock, learn
+ *	}
+ *	live_free(l);				panic, flush, close
  */
 #ifndef LR_LIVE_H
 #define LR_LIVE_H
@@ -288,7 +303,8 @@ int		 live_pattern_from_noteseq(struct live_pattern *p,
 void		 live_velocity_nearest(struct live_note *notes, size_t n,
 		     const struct noteseq *ref);
 
-/* Devices (main thread, before live_new). */
+/* Devices (main thread; before live_new, or while no PortMidi sink is
+   open: PortMidi is not reentrant and the player owns it). */
 struct live_device {
 	int	 index;		/* PortMidi device id */
 	int	 input, output;
