@@ -27,6 +27,9 @@
 
 struct result {
 	double	enc_ms, dec_ms, lad_ms;
+	double	h16_ms;		/* batch-1 decode with fp16 weights, or 0 */
+	double	h16_agree;	/* fraction of its tokens equal to float32 */
+	double	h16_read_gbs;	/* of a buffer of step_bytes / 2 */
 	double	dec_bytes, dec_flops, enc_flops, lad_flops;
 	double	step_bytes;	/* weights re-read every decoded step */
 	double	read_gbs;	/* of a buffer of step_bytes */
@@ -259,12 +262,31 @@ bench_arch(const char *name, int runs, struct result *res)
 	TIME(vae_encode(v, tok, 1, mu, NULL, &cause), res->enc_ms);
 	TIME(vae_decode(v, z, 1, 0.0f, NULL, tok, &cause), res->dec_ms);
 	TIME(vae_decode(v, z, LADDER, 0.0f, NULL, tok, &cause), res->lad_ms);
+	res->h16_ms = 0;
+	if (vae_set_half(v, 1, NULL) == 0) {
+		int *t16 = calloc(TS * LADDER, sizeof *t16), agree = 0;
+
+		TIME(vae_decode(v, z, 1, 0.0f, NULL, t16, &cause),
+		    res->h16_ms);
+		/* Agreement over the ladder's points, decoded one by one. */
+		for (k = 0; k < LADDER; k++)
+			if (vae_decode(v, z + (size_t)k * a->z_size, 1, 0.0f,
+			    NULL, t16 + k * TS, &cause) != 0)
+				goto fail;
+		for (i = 0; i < TS * LADDER; i++)
+			agree += t16[i] == tok[i];
+		res->h16_agree = (double)agree / (TS * LADDER);
+		free(t16);
+		if (vae_set_half(v, 0, &cause) != 0)
+			goto fail;
+	}
 	decode_cost(v, res);
 	res->enc_flops = encode_flops(v);
 	/* The ladder is decode flops x 33 (weights shared over the batch). */
 	res->lad_flops = res->dec_flops * LADDER;
 	res->read_gbs = read_bandwidth((size_t)res->step_bytes);
 	res->roof_frac = res->dec_bytes / (res->read_gbs * 1e6) / res->dec_ms;
+	res->h16_read_gbs = read_bandwidth((size_t)res->step_bytes / 2);
 	free(t);
 	free(tok);
 	free(z);
@@ -283,12 +305,14 @@ print_json(const char *name, const struct result *r, int last)
 	    "\"gflops_decode\": %.3f, \"gbs_decode\": %.3f, "
 	    "\"gflops_encode\": %.3f, \"gflops_ladder\": %.3f, "
 	    "\"decode_weight_mb\": %.3f, \"step_weight_mb\": %.3f, "
-	    "\"step_read_gbs\": %.2f}%s",
+	    "\"step_read_gbs\": %.2f, \"decode_b1_f16_ms\": %.4f, "
+	    "\"f16_token_agree\": %.4f, \"roofline_frac_f16\": %.3f}%s",
 	    name, r->enc_ms, r->dec_ms, r->lad_ms, r->roof_frac,
 	    r->dec_flops / (r->dec_ms * 1e6), r->dec_bytes / (r->dec_ms * 1e6),
 	    r->enc_flops / (r->enc_ms * 1e6), r->lad_flops / (r->lad_ms * 1e6),
-	    r->dec_bytes / 1e6, r->step_bytes / 1e6, r->read_gbs,
-	    last ? "" : ", ");
+	    r->dec_bytes / 1e6, r->step_bytes / 1e6, r->read_gbs, r->h16_ms,
+	    r->h16_agree, r->h16_ms > 0 ? r->dec_bytes / 2 /
+	    (r->h16_read_gbs * 1e6) / r->h16_ms : 0, last ? "" : ", ");
 }
 
 static void
@@ -374,6 +398,13 @@ main(int argc, char **argv)
 	    "lad GF/s", "of peak");
 	print_row("mel_2bar", &r2, peak);
 	print_row("mel_16bar", &r16, peak);
+	if (r2.h16_ms > 0)
+		printf("fp16 weights (vae_set_half), batch-1 decode: mel_2bar "
+		    "%.3f ms (%.1fx, roofline %.0f%%, tokens agree %.1f%%), "
+		    "mel_16bar %.3f ms (%.1fx, tokens agree %.1f%%)\n",
+		    r2.h16_ms, r2.dec_ms / r2.h16_ms, 100 * r2.dec_bytes / 2 /
+		    (r2.h16_read_gbs * 1e6) / r2.h16_ms, 100 * r2.h16_agree,
+		    r16.h16_ms, r16.dec_ms / r16.h16_ms, 100 * r16.h16_agree);
 	printf("roofline: decode weight bytes / read GB/s of a %.2f MB "
 	    "(mel_2bar step) buffer = %.1f GB/s\n", r2.step_bytes / 1e6,
 	    r2.read_gbs);

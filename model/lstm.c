@@ -10,6 +10,11 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LSTM_X86	1
+#endif
+
 #include "model/linalg.h"
 
 static inline float	sigm(float);
@@ -126,3 +131,201 @@ lstm_layer(float *y, int ldy, float *c, float *gin, const struct lstm_w *w,
 		    w->H);
 	}
 }
+
+/* ---- fp16 weights (batch-1 decode, optional). ---- */
+
+/*
+ * Packed layout of a (K, N) matrix: column panels of HALF_PANEL columns,
+ * each stored row after row (K x HALF_PANEL contiguous), so the kernel
+ * streams memory strictly forward; the last N % HALF_PANEL columns follow
+ * as a plain (K, rem) row-major block.  Same size as the matrix.
+ */
+#define HALF_PANEL	128
+
+#ifdef LSTM_X86
+#define HALF_TARGET __attribute__((target("avx2,fma,f16c")))
+
+static int	has_avx512 = -1;
+
+int
+lstm_half_supported(void)
+{
+	__builtin_cpu_init();
+	if (has_avx512 < 0)
+		has_avx512 = __builtin_cpu_supports("avx512f");
+	return (__builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"));
+}
+
+HALF_TARGET static uint16_t
+to_half(float x)
+{
+	return (_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* Round src (K, N) to IEEE half (nearest even) into the packed layout. */
+void
+lstm_half_pack(uint16_t *dst, const float *src, int K, int N)
+{
+	int	nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, k, j;
+
+	for (b = 0; b < nb; b++)
+		for (k = 0; k < K; k++)
+			for (j = 0; j < HALF_PANEL; j++)
+				*dst++ = to_half(src[(size_t)k * N +
+				    b * HALF_PANEL + j]);
+	for (k = 0; k < K; k++)
+		for (j = 0; j < rem; j++)
+			*dst++ = to_half(src[(size_t)k * N + nb * HALF_PANEL +
+			    j]);
+}
+
+#define HALF_FMA512(acc, xb, p) \
+	(acc) = _mm512_fmadd_ps((xb), _mm512_cvtph_ps(			\
+	    _mm256_loadu_si256((const __m256i *)(p))), (acc))
+#define HALF_FMA256(acc, xb, p) \
+	(acc) = _mm256_fmadd_ps((xb), _mm256_cvtph_ps(			\
+	    _mm_loadu_si128((const __m128i *)(p))), (acc))
+
+/* One 128-column panel, rows [0, n) of it, AVX-512: 8 zmm accumulators. */
+__attribute__((target("avx512f"))) static void
+panel512(float *y, const float *x, const uint16_t *r, int n)
+{
+	__m512	a0, a1, a2, a3, a4, a5, a6, a7, xb;
+	int	k;
+
+	a0 = _mm512_loadu_ps(y);
+	a1 = _mm512_loadu_ps(y + 16);
+	a2 = _mm512_loadu_ps(y + 32);
+	a3 = _mm512_loadu_ps(y + 48);
+	a4 = _mm512_loadu_ps(y + 64);
+	a5 = _mm512_loadu_ps(y + 80);
+	a6 = _mm512_loadu_ps(y + 96);
+	a7 = _mm512_loadu_ps(y + 112);
+	for (k = 0; k < n; k++, r += HALF_PANEL) {
+		xb = _mm512_set1_ps(x[k]);
+		HALF_FMA512(a0, xb, r);
+		HALF_FMA512(a1, xb, r + 16);
+		HALF_FMA512(a2, xb, r + 32);
+		HALF_FMA512(a3, xb, r + 48);
+		HALF_FMA512(a4, xb, r + 64);
+		HALF_FMA512(a5, xb, r + 80);
+		HALF_FMA512(a6, xb, r + 96);
+		HALF_FMA512(a7, xb, r + 112);
+	}
+	_mm512_storeu_ps(y, a0);
+	_mm512_storeu_ps(y + 16, a1);
+	_mm512_storeu_ps(y + 32, a2);
+	_mm512_storeu_ps(y + 48, a3);
+	_mm512_storeu_ps(y + 64, a4);
+	_mm512_storeu_ps(y + 80, a5);
+	_mm512_storeu_ps(y + 96, a6);
+	_mm512_storeu_ps(y + 112, a7);
+}
+
+/* The same with AVX2: two passes of 64 columns. */
+HALF_TARGET static void
+panel256(float *y, const float *x, const uint16_t *r0, int n)
+{
+	const uint16_t	*r;
+	__m256		 a0, a1, a2, a3, a4, a5, a6, a7, xb;
+	int		 k, h;
+
+	for (h = 0; h < HALF_PANEL; h += 64) {
+		a0 = _mm256_loadu_ps(y + h);
+		a1 = _mm256_loadu_ps(y + h + 8);
+		a2 = _mm256_loadu_ps(y + h + 16);
+		a3 = _mm256_loadu_ps(y + h + 24);
+		a4 = _mm256_loadu_ps(y + h + 32);
+		a5 = _mm256_loadu_ps(y + h + 40);
+		a6 = _mm256_loadu_ps(y + h + 48);
+		a7 = _mm256_loadu_ps(y + h + 56);
+		for (k = 0, r = r0 + h; k < n; k++, r += HALF_PANEL) {
+			xb = _mm256_set1_ps(x[k]);
+			HALF_FMA256(a0, xb, r);
+			HALF_FMA256(a1, xb, r + 8);
+			HALF_FMA256(a2, xb, r + 16);
+			HALF_FMA256(a3, xb, r + 24);
+			HALF_FMA256(a4, xb, r + 32);
+			HALF_FMA256(a5, xb, r + 40);
+			HALF_FMA256(a6, xb, r + 48);
+			HALF_FMA256(a7, xb, r + 56);
+		}
+		_mm256_storeu_ps(y + h, a0);
+		_mm256_storeu_ps(y + h + 8, a1);
+		_mm256_storeu_ps(y + h + 16, a2);
+		_mm256_storeu_ps(y + h + 24, a3);
+		_mm256_storeu_ps(y + h + 32, a4);
+		_mm256_storeu_ps(y + h + 40, a5);
+		_mm256_storeu_ps(y + h + 48, a6);
+		_mm256_storeu_ps(y + h + 56, a7);
+	}
+}
+
+/* y (N) += x (n) . rows [row0, row0+n) of a packed (K, N) matrix. */
+HALF_TARGET void
+lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
+    int row0, int n)
+{
+	const uint16_t	*tail;
+	__m256		 a0, xb;
+	int		 nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, j, k;
+	float		 acc;
+
+	for (b = 0; b < nb; b++) {
+		const uint16_t *p = W + ((size_t)b * K + row0) * HALF_PANEL;
+
+		if (has_avx512)
+			panel512(y + b * HALF_PANEL, x, p, n);
+		else
+			panel256(y + b * HALF_PANEL, x, p, n);
+	}
+	/* The remainder block: (K, rem) row-major. */
+	tail = W + (size_t)nb * K * HALF_PANEL;
+	y += nb * HALF_PANEL;
+	for (j = 0; j + 8 <= rem; j += 8) {
+		a0 = _mm256_loadu_ps(y + j);
+		for (k = 0; k < n; k++) {
+			xb = _mm256_set1_ps(x[k]);
+			HALF_FMA256(a0, xb, tail + (size_t)(row0 + k) * rem +
+			    j);
+		}
+		_mm256_storeu_ps(y + j, a0);
+	}
+	for (; j < rem; j++) {
+		acc = y[j];
+		for (k = 0; k < n; k++)
+			acc += x[k] * _cvtsh_ss(tail[(size_t)(row0 + k) * rem +
+			    j]);
+		y[j] = acc;
+	}
+}
+#else
+int
+lstm_half_supported(void)
+{
+	return (0);
+}
+
+void
+lstm_half_pack(uint16_t *dst, const float *src, int K, int N)
+{
+	(void)dst;
+	(void)src;
+	(void)K;
+	(void)N;
+}
+
+void
+lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
+    int row0, int n)
+{
+	(void)y;
+	(void)x;
+	(void)W;
+	(void)K;
+	(void)N;
+	(void)row0;
+	(void)n;
+}
+#endif

@@ -53,4 +53,29 @@ void	lstm_cell(float *h, int ldh, float *h2, int ldh2, float *c,
 void	lstm_layer(float *y, int ldy, float *c, float *gin,
 	    const struct lstm_w *w, int T, int B, int reverse);
 
+/*
+ * Half-precision weights for the batch-1 decoder (optional): the per-step
+ * weights of mel_2bar are 3.25 MB in float32, more than this CPU's 2 MB
+ * L2, so each step streams them from L3; as IEEE fp16 they fit.  Needs
+ * AVX2, FMA and F16C at run time (checked, never assumed at build time).
+ */
+#include <stdint.h>
+
+/* 1 if this CPU runs the fp16 kernels. */
+int	lstm_half_supported(void);
+
+/*
+ * Round src (K, N) to IEEE half (nearest even) into dst (K*N) in the
+ * kernel's packed layout (column panels, rows contiguous).  Only if
+ * supported.
+ */
+void	lstm_half_pack(uint16_t *dst, const float *src, int K, int N);
+
+/*
+ * y (N) += x (n) . rows [row0, row0+n) of W, a packed fp16 (K, N) matrix,
+ * accumulated in float.  Only if supported.
+ */
+void	lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K,
+	    int N, int row0, int n);
+
 #endif

@@ -27,6 +27,7 @@ struct vae_arena {
 	float	*mem;
 	size_t	 icap;		/* ints in imem */
 	int	*imem;
+	uint16_t *half;		/* fp16 copy of p.mem, or NULL (vae_set_half) */
 };
 
 /* Buffers are rounded up to 16 floats (64 bytes) so rows start aligned. */
@@ -45,6 +46,8 @@ struct stack {
 	float			*h0;			/* (B, H_0) */
 	float			*xh[VAE_MAX_LAYERS];	/* k>0: (B, in_k+H_k) */
 	float			*g;			/* (B, 4 max H) */
+	const uint16_t		*half;	/* fp16 weights for B == 1, or NULL */
+	const float		*mem;	/* p.mem: offsets into half */
 };
 
 struct enc_buf {
@@ -163,9 +166,43 @@ vae_free(struct vae *v)
 	if (v->arena != NULL) {
 		free(v->arena->mem);
 		free(v->arena->imem);
+		free(v->arena->half);
 		free(v->arena);
 	}
 	free(v);
+}
+
+/* fp16 decoder weights for batch 1 on or off. */
+int
+vae_set_half(struct vae *v, int on, char **cause)
+{
+	struct vae_arena	*a = v->arena;
+	const struct vae_tensor	*t;
+	int			 k;
+
+	free(a->half);
+	a->half = NULL;
+	if (!on)
+		return (0);
+	if (!lstm_half_supported())
+		return (lr_fail(cause, "half-precision weights need a CPU with "
+		    "AVX2, FMA and F16C"));
+	a->half = lr_calloc(v->p.n_params, sizeof *a->half);
+	/* Every matrix packed at its own offset; vectors are not used. */
+	for (k = 0; k < v->p.n_tensors; k++) {
+		t = &v->p.tensors[k];
+		if (t->ndim == 2)
+			lstm_half_pack(a->half + t->off, t->p, t->shape[0],
+			    t->shape[1]);
+	}
+	return (0);
+}
+
+/* The fp16 copy of a float tensor of p.mem. */
+static const uint16_t *
+half_of(const struct stack *st, const float *w)
+{
+	return (st->half + (w - st->mem));
 }
 
 /* 1 if the model has trained encoder/sigma weights. */
@@ -529,7 +566,14 @@ stack_step(struct stack *st, int B)
 
 	for (k = 0; k < st->L; k++) {
 		w = &st->cell[k];
-		if (k == 0)
+		if (st->half != NULL && B == 1 && k == 0)
+			lstm_half_gemv(st->g, st->h0, half_of(st, w->kernel),
+			    w->in + w->H, 4 * w->H, w->in, w->H);
+		else if (st->half != NULL && B == 1) {
+			lstm_gates_bias(st->g, w, B);
+			lstm_half_gemv(st->g, st->xh[k], half_of(st, w->kernel),
+			    w->in + w->H, 4 * w->H, 0, w->in + w->H);
+		} else if (k == 0)
 			lstm_gates_dense(st->g, st->h0, w->H, w, w->in, w->H,
 			    B);
 		else {
@@ -639,7 +683,10 @@ dec_segment(struct dec_buf *d, const struct vae_params *p, int s,
 		stack_step(st, B);
 		top = stack_top(st, &ld);
 		linalg_set_rows(d->logits, dw->out.bias, B, D);
-		if (B == 1)
+		if (st->half != NULL && B == 1)
+			lstm_half_gemv(d->logits, top, half_of(st,
+			    dw->out.kernel), dw->out.in, D, 0, dw->out.in);
+		else if (B == 1)
 			linalg_gemv_row(D, dw->out.in, top, dw->out.kernel, D,
 			    1.0f, d->logits);
 		else
@@ -686,6 +733,9 @@ vae_decode(struct vae *v, const float *z, int B, float temperature,
 	bp.used = 0;
 	dec_layout(&d, &bp, a, p, B, &ni);
 	d.prev = v->arena->imem;
+	/* fp16 only pays where weights are re-read per row: batch 1. */
+	d.core.half = d.cond.half = B == 1 ? v->arena->half : NULL;
+	d.core.mem = d.cond.mem = p->mem;
 	for (i = 0; i < (size_t)ni; i++)
 		d.prev[i] = -1;	/* y_{-1} = zeros */
 

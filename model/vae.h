@@ -81,6 +81,15 @@ int	vae_input_rows(const struct vae_arch *a, const int *tok, int *rows);
  * none: sigma is then zero weights and meaningless).
  */
 int	vae_has_sigma(const struct vae *v);
+
+/*
+ * Batch-1 decoding with fp16 copies of the weights (on = 1): they fit in
+ * L2 where float32 does not, so a decode runs several times faster; logits
+ * move by ~1e-3, which can flip a near-tie argmax.  Float32 with on = 0
+ * (the default).  -1 if the CPU lacks AVX2/FMA/F16C.  Call again after
+ * changing the weights.
+ */
+int	vae_set_half(struct vae *v, int on, char **cause) LR_WUR;
 void	vae_set_has_sigma(struct vae *v, int on);
 
 #endif

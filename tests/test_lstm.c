@@ -23,6 +23,20 @@ fill(float *x, size_t n, struct rng *r, float s)
 		x[i] = (rng_uniform(r) * 2.0f - 1.0f) * s;
 }
 
+/* IEEE half to float, written out so the test does not trust F16C. */
+static double
+half_to_float(uint16_t h)
+{
+	int	e = (h >> 10) & 31, m = h & 1023;
+	double	v;
+
+	if (e == 0)
+		v = ldexp(m, -24);
+	else
+		v = ldexp(1024 + m, e - 25);
+	return ((h & 0x8000) ? -v : v);
+}
+
 static double
 dsig(double x)
 {
@@ -165,11 +179,60 @@ test_layer(void)
 	CHECK_CLOSE(y, ey, T * B * 2 * H, 2e-6, "layer vs double");
 }
 
+/*
+ * The fp16 gemv against double sums over the fp16-rounded weights, on a
+ * matrix with two full panels and a remainder, for a block of rows.
+ */
+static void
+test_half(void)
+{
+	enum { K = 37, N = 2 * 128 + 90, R0 = 5, NR = 30 };
+	struct rng	 r;
+	static float	 w[K * N], y[N], y0[N];
+	static uint16_t	 h[K * N];
+	float		 x[K];
+	double		 e, md = 0, wh;
+	int		 n, k, b;
+
+	if (!lstm_half_supported()) {
+		fprintf(stderr, "no AVX2/FMA/F16C: fp16 kernel not tested\n");
+		return;
+	}
+	rng_seed(&r, 8);
+	fill(w, K * N, &r, 1.0f);
+	fill(x, K, &r, 1.0f);
+	fill(y0, N, &r, 1.0f);
+	lstm_half_pack(h, w, K, N);
+	memcpy(y, y0, sizeof y);
+	lstm_half_gemv(y, x, h, K, N, R0, NR);
+	for (n = 0; n < N; n++) {
+		e = y0[n];
+		for (k = R0; k < R0 + NR; k++) {
+			/* Where the packed layout keeps (k, n). */
+			b = n / 128;
+			if (b < N / 128)
+				wh = half_to_float(h[((size_t)b * K + k) * 128 +
+				    n % 128]);
+			else
+				wh = half_to_float(h[(size_t)(N / 128) * K *
+				    128 + (size_t)k * (N % 128) + n % 128]);
+			/* Rounded to nearest: within 2^-11 relative. */
+			if (fabs(wh - w[k * N + n]) > fabs(w[k * N + n]) /
+			    2048.0)
+				md = INFINITY;
+			e += (double)x[k - R0] * wh;
+		}
+		md = fmax(md, fabs(e - y[n]));
+	}
+	CHECK_MSG(md < 1e-5, "fp16 gemv vs double: %g", md);
+}
+
 int
 main(void)
 {
 	test_cell_by_hand();
 	test_gates();
 	test_layer();
+	test_half();
 	return (test_report());
 }
