@@ -750,7 +750,6 @@ void
 live_free(struct live *l)
 {
 	struct cmd	 c;
-	struct pat	*pat;
 	size_t		 i;
 
 	if (l == NULL)
@@ -781,7 +780,6 @@ live_free(struct live *l)
 	for (i = 0; i < 2; i++)
 		if (l->pipe[i] != -1)
 			close(l->pipe[i]);
-	(void)pat;
 	free(l->bindings);
 	free((char *)l->o.out);
 	free((char *)l->o.in);
