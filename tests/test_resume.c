@@ -1,0 +1,217 @@
+/*
+ * test_resume: N training steps straight vs N/2 steps, a save of the
+ * training state (src/trainstate.c), everything freed, a load into fresh
+ * buffers and N/2 more steps: the parameters must be bitwise identical.
+ * Also: the training-state file refuses a flipped payload byte (CRC), a
+ * bad magic, a truncated file and a parameter-count mismatch, each with a
+ * cause naming the file.  (tests/test_resume.sh does the same through the
+ * CLI with kill -9.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/params.h"
+#include "model/rng.h"
+#include "model/train.h"
+#include "src/trainstate.h"
+#include "tests/test.h"
+
+#define NWIN	16
+#define B	4
+#define STEPS	40
+
+static struct vae_arch	arch;
+static int		tok[NWIN * 32];
+
+struct run {
+	struct vae_params	 p, g;
+	float			*m, *v;
+	struct train_net	*net;
+	struct rng		 r;
+	long			 step;
+};
+
+static void
+run_new(struct run *u)
+{
+	char	*cause = NULL;
+
+	if (params_alloc(&u->p, &arch, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		exit(99);
+	}
+	params_clone_layout(&u->g, &u->p, calloc(u->p.n_params,
+	    sizeof(float)));
+	u->m = calloc(u->p.n_params, sizeof(float));
+	u->v = calloc(u->p.n_params, sizeof(float));
+	u->net = train_net_new(&u->p, B, &cause);
+	u->step = 0;
+}
+
+static void
+run_free(struct run *u)
+{
+	train_net_free(u->net);
+	free(u->m);
+	free(u->v);
+	free(u->g.mem);
+	params_free(&u->p);
+}
+
+/* Steps until `until`; batches cycle through the windows by step. */
+static void
+run_to(struct run *u, long until)
+{
+	struct train_hp		hp;
+	struct train_stats	st;
+	char			*cause = NULL;
+
+	train_hp_default(&hp, &arch);
+	hp.sampling_rate = 50;	/* exercise the sampling draws too */
+	hp.beta_rate = 0.99f;
+	for (; u->step < until; u->step++) {
+		const int *bt = tok + (u->step % (NWIN / B)) * B * 32;
+
+		if (train_step(u->net, &u->p, &u->g, u->m, u->v, &hp, u->step,
+		    bt, B, &u->r, &st, &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			exit(99);
+		}
+	}
+}
+
+static void
+fill_ts(struct trainstate *ts, struct run *u)
+{
+	memset(ts, 0, sizeof *ts);
+	ts->n_params = u->p.n_params;
+	ts->params = u->p.mem;
+	ts->m = u->m;
+	ts->v = u->v;
+	ts->step = u->step;
+	ts->rng = u->r.s;
+	ts->seed = 42;
+	ts->epoch = 3;
+	ts->cursor = 7;
+	ts->batch = B;
+	ts->threads = 2;
+	ts->fingerprint = 0x1234567890abcdefull;
+}
+
+int
+main(void)
+{
+	struct run		 a, b;
+	struct trainstate	 ts;
+	struct rng		 r;
+	char			 path[] = "/tmp/test_resume.XXXXXX";
+	char			*cause = NULL, file[64];
+	int			 fd, i;
+	FILE			*f;
+	long			 size;
+	unsigned char		 c;
+
+	memset(&arch, 0, sizeof arch);
+	arch.kind = VAE_MELODY;
+	arch.num_steps = 32;
+	arch.in_depth = arch.out_depth[0] = 90;
+	arch.n_splits = 1;
+	arch.enc_layers = 1;
+	arch.enc_size[0] = 16;
+	arch.z_size = 4;
+	arch.dec_layers = 2;
+	arch.dec_size[0] = arch.dec_size[1] = 16;
+	rng_seed(&r, 3);
+	for (i = 0; i < NWIN * 32; i++)
+		tok[i] = rng_below(&r, 3) ? 0 : 2 + rng_below(&r, 30);
+
+	if ((fd = mkstemp(path)) < 0)
+		return (99);
+	close(fd);
+	snprintf(file, sizeof file, "%s", path);
+
+	/* Straight. */
+	run_new(&a);
+	rng_seed(&a.r, 11);
+	train_init_params(&a.p, &a.r);
+	run_to(&a, STEPS);
+
+	/* Half, save, free, load, rest. */
+	run_new(&b);
+	rng_seed(&b.r, 11);
+	train_init_params(&b.p, &b.r);
+	run_to(&b, STEPS / 2);
+	fill_ts(&ts, &b);
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	run_free(&b);
+	memset(&b, 0, sizeof b);
+	run_new(&b);
+	fill_ts(&ts, &b);
+	ts.step = 0;
+	ts.rng = 0;
+	CHECK(trainstate_load(file, &ts, &cause) == 0);
+	CHECK(ts.step == STEPS / 2 && ts.seed == 42 && ts.epoch == 3 &&
+	    ts.cursor == 7 && ts.batch == B && ts.threads == 2 &&
+	    ts.fingerprint == 0x1234567890abcdefull);
+	b.step = ts.step;
+	b.r.s = ts.rng;
+	run_to(&b, STEPS);
+	CHECK(memcmp(a.p.mem, b.p.mem, a.p.n_params * sizeof(float)) == 0);
+	CHECK(memcmp(a.m, b.m, a.p.n_params * sizeof(float)) == 0);
+	/* And training moved the weights at all. */
+	{
+		struct run c0;
+
+		run_new(&c0);
+		rng_seed(&c0.r, 11);
+		train_init_params(&c0.p, &c0.r);
+		CHECK(memcmp(c0.p.mem, a.p.mem, a.p.n_params *
+		    sizeof(float)) != 0);
+		run_free(&c0);
+	}
+
+	/* Corruption: flip one payload byte. */
+	f = fopen(file, "r+b");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, size / 2, SEEK_SET);
+	c = (unsigned char)fgetc(f);
+	fseek(f, size / 2, SEEK_SET);
+	fputc(c ^ 0x10, f);
+	fclose(f);
+	fill_ts(&ts, &b);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "CRC") != NULL &&
+	    strstr(cause, file) != NULL);
+
+	/* Wrong parameter count. */
+	fill_ts(&ts, &b);
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	ts.n_params--;
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "parameters") != NULL);
+
+	/* Truncated. */
+	CHECK(truncate(file, size / 3) == 0);
+	fill_ts(&ts, &b);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "truncated") != NULL);
+
+	/* Bad magic. */
+	f = fopen(file, "r+b");
+	fputc('X', f);
+	fclose(f);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "magic") != NULL);
+
+	/* CRC-32 check value of "123456789" (IEEE). */
+	CHECK(trainstate_crc32(0, "123456789", 9) == 0xcbf43926u);
+
+	unlink(file);
+	free(cause);
+	run_free(&a);
+	run_free(&b);
+	return (test_report());
+}
