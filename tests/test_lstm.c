@@ -69,6 +69,40 @@ test_cell_by_hand(void)
 	CHECK(fabsf(c - 0.7f) < 1e-6f);
 }
 
+/* A wide cell (vector path plus remainder) against double, incl. extremes. */
+static void
+test_cell_wide(void)
+{
+	enum { H = 37, B = 2 };
+	struct rng	r;
+	float		g[B * 4 * H], c[B * H], h[B * H], ec[B * H], eh[B * H];
+	double		dc;
+	int		b, u, fin = 1;
+
+	rng_seed(&r, 12);
+	fill(g, B * 4 * H, &r, 12.0f);
+	fill(c, B * H, &r, 3.0f);
+	g[0] = 100.0f;
+	g[H + 1] = -100.0f;
+	g[2 * H + 2] = -200.0f;
+	g[3 * H + 3] = 200.0f;
+	for (b = 0; b < B; b++)
+		for (u = 0; u < H; u++) {
+			const float *gb = g + b * 4 * H;
+
+			dc = c[b * H + u] * dsig(gb[2 * H + u] + 1.0) +
+			    dsig(gb[u]) * tanh(gb[H + u]);
+			ec[b * H + u] = (float)dc;
+			eh[b * H + u] = (float)(tanh(dc) * dsig(gb[3 * H + u]));
+		}
+	lstm_cell(h, H, NULL, 0, c, g, B, H);
+	for (u = 0; u < B * H; u++)
+		fin &= isfinite(h[u]) && isfinite(c[u]);
+	CHECK(fin);
+	CHECK_CLOSE(c, ec, B * H, 2e-6, "wide cell c");
+	CHECK_CLOSE(h, eh, B * H, 2e-6, "wide cell h");
+}
+
 static void
 test_gates(void)
 {
@@ -231,6 +265,7 @@ int
 main(void)
 {
 	test_cell_by_hand();
+	test_cell_wide();
 	test_gates();
 	test_layer();
 	test_half();

@@ -36,6 +36,19 @@ arch_flat_mel(struct vae_arch *a)
 	a->dec_size[1] = 4;
 }
 
+/* Wide enough for the vector cell and a full fp16 panel (4H >= 128). */
+static void
+arch_wide_mel(struct vae_arch *a)
+{
+	arch_flat_mel(a);
+	a->num_steps = 16;
+	a->enc_layers = 1;
+	a->enc_size[0] = 40;
+	a->z_size = 8;
+	a->dec_size[0] = 40;
+	a->dec_size[1] = 27;
+}
+
 static void
 arch_hier_mel(struct vae_arch *a)
 {
@@ -529,6 +542,7 @@ int
 main(void)
 {
 	test_kind("flat mel", arch_flat_mel);
+	test_kind("wide mel", arch_wide_mel);
 	test_kind("hier mel", arch_hier_mel);
 	test_kind("drums", arch_drums);
 	test_kind("trio", arch_trio);
