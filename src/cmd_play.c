@@ -256,7 +256,15 @@ cmd_play(int argc, char **argv)
 	o.velocity = (int)vel;
 	o.clock_follow = follow;
 	o.clock_master = master;
-	if ((l = live_new(&o, &cause)) == NULL) {
+	if ((l = live_new(&o, &cause)) == NULL && out == NULL &&
+	    o.out != NULL) {
+		/* The remembered device is gone: say so, use the default. */
+		cmd_error("%s (remembered in the config; using the default)",
+		    cause);
+		o.out = NULL;
+		l = live_new(&o, &cause);
+	}
+	if (l == NULL) {
 		cmd_error("%s", cause);
 		goto out;
 	}

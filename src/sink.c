@@ -30,6 +30,9 @@ struct sink {
 	int			 out_id;
 	int			 used;		/* something was written */
 	long			 fail_after;	/* tests: fail after N */
+	int			 want_pm;	/* PortMidi was asked for */
+	int			 pm;		/* holds a pm_start() */
+	char			 wanted[128];	/* --out as given */
 	int			 ok;
 	char			 name[128];
 	char			 error[256];
@@ -192,6 +195,9 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 	s->ok = 1;
 	s->out_id = -1;
 	s->fail_after = o->fail_after;
+	s->want_pm = o->sink == LIVE_SINK_PORTMIDI && !o->offline;
+	snprintf(s->wanted, sizeof s->wanted, "%s", o->out != NULL ? o->out :
+	    "");
 	atomic_init(&s->rec_n, 0);
 	atomic_init(&s->dropped, 0);
 	snprintf(s->name, sizeof s->name, "%s", o->sink == LIVE_SINK_RECORD ?
@@ -206,7 +212,9 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		return (s);
 
 	/* PortMidi: not starting is "no MIDI output", not an error. */
-	if (pm_start(NULL) != 0) {
+	if (pm_start(NULL) == 0)
+		s->pm = 1;
+	else {
 		if (o->sink == LIVE_SINK_PORTMIDI) {
 			s->kind = LIVE_SINK_NULL;
 			snprintf(s->name, sizeof s->name, "no MIDI output");
@@ -259,7 +267,7 @@ sink_close(struct sink *s)
 	}
 	if (s->in != NULL)
 		Pm_Close(s->in);
-	if (s->out != NULL || s->in != NULL || s->kind == LIVE_SINK_PORTMIDI)
+	if (s->pm)
 		pm_stop();
 	free(s->rec);
 	free(s);
@@ -366,14 +374,18 @@ sink_read(struct sink *s, double *t, uint8_t *msg, int *len)
 	return (1);
 }
 
-/* Re-open the output (player thread: it owns PortMidi now). */
+/*
+ * Re-open the output (player thread: it owns PortMidi now).  PortMidi
+ * only enumerates in Pm_Initialize, so a replugged device is found by
+ * restarting it, which is safe only with no other stream open.
+ */
 int
 sink_reopen(struct sink *s, const char *out)
 {
 	char	*cause = NULL;
 	int	 id;
 
-	if (s->kind != LIVE_SINK_PORTMIDI && s->out == NULL) {
+	if (!s->want_pm) {
 		/* Null/recording: nothing to open; a simulated failure
 		   clears, as a replugged device would. */
 		s->ok = 1;
@@ -384,14 +396,19 @@ sink_reopen(struct sink *s, const char *out)
 		Pm_Close(s->out);
 		s->out = NULL;
 	}
-	if (pm_users == 0) {
-		snprintf(s->error, sizeof s->error, "no MIDI output");
-		return (-1);
+	if (out != NULL)
+		snprintf(s->wanted, sizeof s->wanted, "%s", out);
+	if (s->pm && s->in == NULL && pm_users == 1) {
+		pm_stop();
+		s->pm = 0;
 	}
-	id = find_device(out != NULL ? out : s->name, 1, &cause);
+	if (!s->pm && pm_start(NULL) == 0)
+		s->pm = 1;
+	id = s->pm ? find_device(s->wanted, 1, &cause) : -1;
 	if (id < 0 || open_out(s, id, &cause) != 0) {
 		snprintf(s->error, sizeof s->error, "%s",
 		    cause != NULL ? cause : "no MIDI output");
+		snprintf(s->name, sizeof s->name, "no MIDI output");
 		free(cause);
 		s->ok = 0;
 		return (-1);

@@ -485,6 +485,23 @@ test_portmidi(void)
 			CHECK(st.device[0] != '\0');
 		CHECK(st.device_ok);
 		CHECK(live_wakeup_fd(l) >= 0);
+		/* Reopen rescans; with nothing plugged in it says so and
+		   the player keeps running. */
+		if (outs == 0) {
+			CHECK(live_reopen(l, NULL) == 0);
+			for (i = 0; i < 200; i++) {
+				live_status(l, &st);
+				if (st.changed & LIVE_CHANGED_DEVICE)
+					break;
+				usleep(1000);
+			}
+			CHECK(!st.device_ok &&
+			    strstr(st.error, "no MIDI output") != NULL);
+			CHECK(live_start(l) == 0);
+			usleep(20000);
+			live_status(l, &st);
+			CHECK(st.playing);
+		}
 		live_free(l);
 	}
 	/* A named device that does not exist is a clear error. */
