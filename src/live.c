@@ -634,7 +634,7 @@ push_cmd(struct live *l, const struct cmd *c)
 
 	collect_garbage(l);
 	for (tries = 0; spsc_push(l->cmdq, c) != 0; tries++) {
-		if (!l->threaded || tries > 1000)
+		if (!l->threaded || tries > 100)
 			return (-1);
 		usleep(1000);
 	}
