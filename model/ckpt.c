@@ -28,7 +28,8 @@ struct entry {
 	long long	 shape[4];
 	size_t		 n;		/* elements */
 	int		 bytes;		/* per element: 4, 2 or 1 */
-	int		 quant;		/* 0 float32, else uint8/uint16 */
+	int		 quant;		/* 0 none, 1 uint8/uint16, 2 float16 */
+	int		 is_int;	/* dtype int32 (global_step): not a weight */
 	double		 qmin, qscale;
 	const uint8_t	*data;
 	size_t		 off;		/* byte offset in the group */
@@ -225,11 +226,17 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 				goto fail;
 			}
 			e->bytes = 4;
+			e->is_int = strcmp(dt, "int32") == 0;
 			q = json_object_get(w, "quantization");
 			if (q != NULL) {
 				dt = json_string_value(json_object_get(q,
 				    "dtype"));
-				if (dt != NULL && strcmp(dt, "uint8") == 0)
+				if (dt != NULL && strcmp(dt, "float16") == 0) {
+					/* Newer tfjs: IEEE half, no min/scale. */
+					e->bytes = 2;
+					e->quant = 2;
+				} else if (dt != NULL &&
+				    strcmp(dt, "uint8") == 0)
 					e->bytes = 1;
 				else if (dt != NULL &&
 				    strcmp(dt, "uint16") == 0)
@@ -240,15 +247,17 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 					    e->name, dt ? dt : "(none)");
 					goto fail;
 				}
-				e->quant = 1;
+				if (e->quant == 0)
+					e->quant = 1;
 				e->qmin = json_number_value(json_object_get(q,
 				    "min"));
 				e->qscale = json_number_value(
 				    json_object_get(q, "scale"));
-				if (!json_is_number(json_object_get(q, "min")) ||
+				if (e->quant == 1 &&
+				    (!json_is_number(json_object_get(q, "min")) ||
 				    !json_is_number(json_object_get(q,
 				    "scale")) || !isfinite(e->qmin) ||
-				    !isfinite(e->qscale)) {
+				    !isfinite(e->qscale))) {
 					lr_fail(cause, "%s: tensor %s: bad "
 					    "quantization min/scale", mp,
 					    e->name);
@@ -506,6 +515,22 @@ shard_of(struct manifest *m, struct entry *e, size_t off)
 	return (g->n_paths > 0 ? g->paths[g->n_paths - 1] : "?");
 }
 
+/* IEEE half to float (the tfjs "float16" quantization). */
+static float
+half_to_float(uint16_t h)
+{
+	int	e = (h >> 10) & 31, m = h & 1023;
+	float	v;
+
+	if (e == 31)
+		v = m != 0 ? NAN : INFINITY;
+	else if (e == 0)
+		v = ldexpf((float)m, -24);
+	else
+		v = ldexpf((float)(1024 + m), e - 25);
+	return ((h & 0x8000) ? -v : v);
+}
+
 /* "[a, b]" into buf. */
 static const char *
 shape_str(const long long *shape, int ndim, char *buf)
@@ -557,9 +582,17 @@ fill(struct vae *v, struct manifest *m, const char *dir, char **cause)
 			    sa), shape_str(want, t->ndim, sb));
 			goto out;
 		}
+		if (e->is_int) {
+			lr_fail(cause, "%s: tensor %s has dtype int32, not "
+			    "float32", mp, t->name);
+			goto out;
+		}
 		for (i = 0; i < t->n; i++) {
 			q = e->data + i * e->bytes;
-			if (!e->quant)
+			if (e->quant == 2) {
+				memcpy(&u16, q, 2);
+				f = half_to_float(u16);
+			} else if (!e->quant)
 				memcpy(&f, q, 4);	/* little-endian */
 			else if (e->bytes == 1)
 				f = (float)(q[0] * e->qscale + e->qmin);

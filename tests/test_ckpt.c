@@ -392,6 +392,96 @@ test_corrupt(void)
 	vae_free(v);
 }
 
+/* float -> IEEE half, nearest (test helper; weights are in normal range). */
+static uint16_t
+f2h(float f)
+{
+	uint16_t	sign = f < 0 ? 0x8000 : 0;
+	double		m;
+	int		e, E, frac;
+
+	if (f == 0.0f)
+		return (sign);
+	m = frexp(fabs(f), &e);		/* |f| = m 2^e, m in [0.5, 1) */
+	E = e - 1 + 15;
+	if (E <= 0)
+		return (sign | (uint16_t)nearbyint(fabs(f) * 16777216.0));
+	frac = (int)nearbyint((m * 2 - 1) * 1024);
+	if (frac == 1024) {
+		frac = 0;
+		E++;
+	}
+	return (sign | (uint16_t)(E << 10) | (uint16_t)frac);
+}
+
+/*
+ * A checkpoint in the newer tfjs "float16" quantization loads as the
+ * rounded weights; an int32 tensor where a weight belongs is refused.
+ */
+static void
+test_float16(void)
+{
+	struct vae	*v, *w;
+	char		 d[512], p[600], *cause = NULL;
+	json_t		*m, *ws, *e;
+	float		*f;
+	uint16_t	*h;
+	size_t		 i, n, at;
+	FILE		*fp;
+	double		 md = 0;
+
+	v = random_model(0, 9);
+	snprintf(d, sizeof d, "%s", dirname_for("f16"));
+	if (ckpt_save(v, d, CKPT_FLOAT32, NULL) != 0)
+		exit(99);
+	n = v->p.n_params;
+	f = malloc(n * 4);
+	h = malloc(n * 2);
+	snprintf(p, sizeof p, "%s/group1-shard1of1", d);
+	fp = fopen(p, "rb");
+	if (fp == NULL || fread(f, 4, n, fp) != n)
+		exit(99);
+	fclose(fp);
+	for (i = 0; i < n; i++)
+		h[i] = f2h(f[i]);
+	fp = fopen(p, "wb");
+	fwrite(h, 2, n, fp);
+	fclose(fp);
+	snprintf(p, sizeof p, "%s/weights_manifest.json", d);
+	m = json_load_file(p, 0, NULL);
+	ws = json_object_get(json_array_get(m, 0), "weights");
+	json_array_foreach(ws, at, e)
+		json_object_set_new(e, "quantization", json_pack("{s:s}",
+		    "dtype", "float16"));
+	json_dump_file(m, p, 0);
+	w = ckpt_load(d, &cause);
+	CHECK_MSG(w != NULL, "float16: %s", cause ? cause : "");
+	if (w != NULL) {
+		for (i = 0; i < n; i++)
+			md = fmax(md, fabs((double)w->p.mem[i] - v->p.mem[i]) /
+			    fmax(fabs(v->p.mem[i]), 1e-4));
+		CHECK_MSG(md <= 1.0 / 2048 + 1e-7, "float16 error %g", md);
+		vae_free(w);
+	}
+	/* int32 where a weight should be. */
+	e = weight_named(m, T_MU, NULL);
+	json_object_del(e, "quantization");
+	json_object_set_new(e, "dtype", json_string("int32"));
+	json_dump_file(m, p, 0);
+	json_decref(m);
+	/* (The shard is now short of 2 bytes per mu element: pad it.) */
+	snprintf(p, sizeof p, "%s/group1-shard1of1", d);
+	fp = fopen(p, "ab");
+	for (i = 0; i < (size_t)2 * 12 * 4; i++)
+		fputc(0, fp);
+	fclose(fp);
+	expect_fail(d, "int32 weight", "weights_manifest.json", T_MU);
+	free(f);
+	free(h);
+	free(cause);
+	vae_free(v);
+}
+
 /* Drop sigma from the manifest and its bytes from the shard. */
 static void
 test_no_sigma(void)
@@ -435,6 +525,7 @@ main(void)
 	}
 	test_corrupt();
 	test_no_sigma();
+	test_float16();
 	rm_dir(root);
 	return (test_report());
 }
