@@ -1,0 +1,97 @@
+#!/bin/sh
+# test_resume.sh: `latentroll train` end to end on a few Nottingham tunes
+# with --tiny shapes: N steps straight vs N/2 + resume, and vs a run killed
+# with SIGKILL mid-way (checkpointing every step) + resume, must give
+# bitwise the same training state and checkpoint.  Also: a second run into
+# the same directory without --resume is refused, a corrupted state is
+# refused with a clear message, and eval prints JSON.
+top_builddir=${top_builddir:-.}
+LR=$top_builddir/latentroll
+pass=0
+fail=0
+
+check() {
+	if eval "$2"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $1" >&2
+	fi
+}
+
+if [ ! -x "$LR" ]; then
+	echo "SKIP: $LR not built"
+	exit 77
+fi
+data=${SHARED_DIR:-}/data/nottingham
+if [ -z "${SHARED_DIR:-}" ] || [ ! -d "$data" ]; then
+	echo "SKIP: SHARED_DIR/data/nottingham not found"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/data"
+# A small corpus: links, never copies.
+for f in $(ls "$data"/*.mid | head -40); do
+	ln -s "$f" "$tmp/data/"
+done
+
+args="--data $tmp/data --arch mel_2bar --tiny --batch 8 --threads 1 \
+    --valid-every 10 --quiet --seed 3"
+N=60
+
+"$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/a.err"; rc=$?
+check "straight run succeeds" '[ $rc -eq 0 ] && [ -f "$tmp/a/trainstate.bin" ]'
+
+"$LR" train $args --out "$tmp/b" --steps $((N / 2)) 2>"$tmp/b.err" &&
+    "$LR" train $args --out "$tmp/b" --steps $N --resume 2>>"$tmp/b.err"
+rc=$?
+check "half + resume succeeds" '[ $rc -eq 0 ]'
+check "half + resume: same training state" \
+    'cmp -s "$tmp/a/trainstate.bin" "$tmp/b/trainstate.bin"'
+check "half + resume: same checkpoint" \
+    'cmp -s "$tmp/a/weights_manifest.json" "$tmp/b/weights_manifest.json" &&
+    for s in "$tmp"/a/group1-shard*; do
+	cmp -s "$s" "$tmp/b/$(basename "$s")" || exit 1; done'
+
+# Killed with SIGKILL while checkpointing every step, then resumed.
+"$LR" train $args --out "$tmp/c" --steps $N --ckpt-minutes 0 \
+    2>"$tmp/c.err" &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ ! -f "$tmp/c/trainstate.bin" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+"$LR" train $args --out "$tmp/c" --steps $N --resume 2>>"$tmp/c.err"
+rc=$?
+check "kill -9 + resume succeeds" '[ $rc -eq 0 ]'
+check "kill -9 + resume: same training state" \
+    'cmp -s "$tmp/a/trainstate.bin" "$tmp/c/trainstate.bin"'
+
+"$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/d.err"; rc=$?
+check "second run without --resume refused" \
+    '[ $rc -eq 1 ] && grep -q "use --resume" "$tmp/d.err"'
+
+printf 'X' | dd of="$tmp/b/trainstate.bin" bs=1 count=1 conv=notrunc \
+    2>/dev/null
+"$LR" train $args --out "$tmp/b" --steps $((N + 5)) --resume 2>"$tmp/e.err"
+rc=$?
+check "corrupt state refused" \
+    '[ $rc -eq 1 ] && grep -q "trainstate.bin: .*magic" "$tmp/e.err"'
+
+"$LR" eval --model "$tmp/a" --data "$tmp/data" --split train \
+    --threads 1 >"$tmp/eval.json" 2>"$tmp/eval.err"
+check "eval prints JSON with accuracies" \
+    'grep -q "\"tf_acc\"" "$tmp/eval.json" &&
+    grep -q "\"sampled_acc\"" "$tmp/eval.json"'
+check "train and inference encoders agree" \
+    'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
+    sys.exit(0 if d[\"mu_train_vs_infer_maxdiff\"] < 1e-4 else 1)" \
+    "$tmp/eval.json" 2>/dev/null || ! command -v python3 >/dev/null'
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
