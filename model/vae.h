@@ -10,7 +10,9 @@
  * drum roll with its "no hit" bit on the same step, as Python Magenta does).
  *
  * A struct vae is used by one thread at a time: its activation arena is
- * sized at first use for a batch size and reused without allocation.
+ * sized at first use for a batch size and reused without allocation; a
+ * later call with a larger batch grows it once (never inside the step
+ * loops), a smaller one reuses it.
  */
 #ifndef LR_VAE_H
 #define LR_VAE_H
