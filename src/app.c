@@ -1,12 +1,1322 @@
 /*
- * app.c: not built yet (placeholder so the binary links).
+ * app.c: the instrument.  Thread ownership: the main thread owns curses,
+ * input, libsmf (clips, saving) and the player handle; the decode worker
+ * owns the model (src/worker.c); the player thread owns PortMidi
+ * (src/live.c).  One poll() waits on stdin, the player's wakeup fd and the
+ * worker's self-pipe, with a timeout only while playing (the playhead).
+ *
+ * The slider never waits for the model: the worker decodes the whole
+ * ladder (33 points) for the current nudges, temperature and seed, and a
+ * slider move only picks another point of it.  Every shown result is sent
+ * to the player at once; the player swaps it in on the next bar.
  */
+#include "src/app.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/attrs.h"
+#include "model/ckpt.h"
 #include "src/cmds.h"
+#include "src/config.h"
+#include "src/convert.h"
+#include "src/keylock.h"
+#include "src/live.h"
+#include "src/midifile.h"
+#include "src/set.h"
+#include "src/worker.h"
+#include "ui/draw.h"
+#include "ui/keys.h"
+#include "ui/prompt.h"
+#include "ui/roll.h"
+#include "ui/ui.h"
+
+enum app_ask {
+	ASK_NONE,
+	ASK_QUIT,
+	ASK_OPEN,
+	ASK_COPY,
+	ASK_WINDOW,
+	ASK_LEARN,
+};
+
+enum app_prompt {
+	PR_OPEN_A,
+	PR_OPEN_B,
+	PR_SAVE,
+	PR_SAVE_SET,
+};
+
+struct clip {
+	char			*path;		/* NULL: empty or copied */
+	struct noteseq		 seq;
+	int			 have_seq;
+	struct windows		 win;
+	int			 wi;		/* window shown */
+	int			*tokens;	/* (T, S) the model sees */
+	struct ui_note		*notes;
+	size_t			 n;
+	char			 title[256];
+};
+
+struct app {
+	struct roll		 r;
+	struct ui_view		 v;
+	struct prompt		 p;
+	enum app_ask		 ask;
+
+	char			*model_dir;
+	char			 model_name[64];
+	struct vae_arch		 arch;
+	int			 T, S;
+	struct worker		*w;
+	struct worker_result	 res;
+	unsigned		 gen;		/* last job submitted */
+	unsigned		 shown_gen;	/* gen of the shown result */
+	int			 shown_slider;
+	double			 t_key;		/* ms when the change asked */
+
+	int			 have_vecs;
+	int			 n_attrs;
+	char			*attr_names[UI_MAX_ATTRS];
+	int			 attr_id[UI_MAX_ATTRS];	/* ATTR_* or -1 */
+
+	struct clip		 clips[2];
+
+	struct ui_note		*result;	/* decoded (+ key lock) */
+	size_t			 n_result;
+	struct ui_note		*swapped;	/* last sent to the player */
+	size_t			 n_swapped;
+
+	struct live		*live;
+	struct live_status	 st;
+	int			 dev_i;
+	long			 sweep_bar;
+
+	int			 keylock;	/* 0 off, 1 key of A, 2 C */
+	int			 key_root;
+	char			 key_label[32];
+
+	char			*set_path;
+	char			 msg[512];
+	int			 msg_err;
+	int			 quit;
+	int			 stderr_fd;
+};
+
+static void	app_msg(struct app *a, int err, const char *fmt, ...)
+		    LR_PRINTF(3, 4);
+static void	app_submit(struct app *a);
+static void	app_show(struct app *a);
+
+static void
+app_msg(struct app *a, int err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->msg_err = err;
+	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+/* ---- tokens, notes, sequences ------------------------------------- */
+
+static double
+app_qpm(struct app *a)
+{
+	return (a->st.qpm > 0 ? a->st.qpm : 120);
+}
+
+/* Model tokens (T, S) to a quantized sequence. */
+static void
+tokens_to_seq(struct app *a, const int *tok, struct noteseq *out)
+{
+	switch (a->arch.kind) {
+	case VAE_DRUMS:
+		convert_drums_to_noteseq(tok, a->T, app_qpm(a), 0, out);
+		break;
+	case VAE_TRIO:
+		convert_trio_to_noteseq(tok, a->T, app_qpm(a), 0, out);
+		break;
+	default:
+		convert_melody_to_noteseq(tok, a->T, app_qpm(a), 0, 0, out);
+		break;
+	}
+}
+
+static void
+seq_to_notes(const struct noteseq *s, struct ui_note **v, size_t *n)
+{
+	size_t	i;
+
+	free(*v);
+	*v = lr_calloc(s->n + 1, sizeof **v);
+	for (i = 0; i < s->n; i++) {
+		(*v)[i].pitch = s->notes[i].pitch;
+		(*v)[i].start = s->notes[i].start_step;
+		(*v)[i].end = s->notes[i].end_step;
+	}
+	*n = s->n;
+}
+
+/*
+ * A sequence from UI notes (what is shown and heard): tempo and meter
+ * come from converting an empty token sequence, so they match decoding.
+ */
+static void
+notes_to_seq(struct app *a, const struct ui_note *v, size_t n,
+    struct noteseq *out)
+{
+	int		*zero;
+	double		 sps = 60.0 / (app_qpm(a) * NOTESEQ_STEPS_PER_QUARTER);
+	size_t		 i;
+	struct note	*nt;
+
+	zero = lr_calloc((size_t)a->T * a->S, sizeof *zero);
+	tokens_to_seq(a, zero, out);
+	free(zero);
+	out->n = 0;
+	for (i = 0; i < n; i++) {
+		nt = noteseq_add(out);
+		memset(nt, 0, sizeof *nt);
+		nt->pitch = v[i].pitch;
+		nt->velocity = 80;
+		nt->drum = a->arch.kind == VAE_DRUMS;
+		nt->channel = nt->drum ? NOTESEQ_DRUM_CHANNEL : 0;
+		nt->start_step = v[i].start;
+		nt->end_step = v[i].end;
+		nt->start_s = v[i].start * sps;
+		nt->end_s = v[i].end * sps;
+	}
+	noteseq_sort(out);
+	out->quantized = 1;
+	out->steps_per_quarter = NOTESEQ_STEPS_PER_QUARTER;
+	out->total_steps = a->T;
+	out->total_s = a->T * sps;
+}
+
+/* The notes the result lane shows: the edit, or the decoded point. */
+static const struct ui_note *
+current_notes(struct app *a, size_t *n)
+{
+	if (a->r.edit_active) {
+		*n = a->r.edit.n;
+		return (a->r.edit.v);
+	}
+	*n = a->n_result;
+	return (a->result);
+}
+
+/* ---- clips -------------------------------------------------------- */
+
+static void
+clip_free(struct clip *c)
+{
+	free(c->path);
+	if (c->have_seq)
+		noteseq_free(&c->seq);
+	windows_free(&c->win);
+	free(c->tokens);
+	free(c->notes);
+	memset(c, 0, sizeof *c);
+}
+
+static void
+clip_title(struct app *a, int i)
+{
+	struct clip	*c = &a->clips[i];
+	const char	*base;
+
+	if (c->path == NULL)
+		base = c->tokens != NULL ? "(copied result)" : "(empty)";
+	else if ((base = strrchr(c->path, '/')) != NULL)
+		base++;
+	else
+		base = c->path;
+	if (c->win.n > 1)
+		snprintf(c->title, sizeof c->title, "%c %s  window %d/%d "
+		    "(bar %d)", 'A' + i, base, c->wi + 1, c->win.n,
+		    c->win.start_step[c->wi] / STEPS_PER_BAR + 1);
+	else
+		snprintf(c->title, sizeof c->title, "%c %s", 'A' + i, base);
+}
+
+/* Point a clip at window wi: its tokens and its lane. */
+static void
+clip_window(struct app *a, int i, int wi)
+{
+	struct clip	*c = &a->clips[i];
+	struct noteseq	 s;
+	size_t		 ts = (size_t)a->T * a->S;
+
+	free(c->tokens);
+	c->tokens = lr_calloc(ts, sizeof *c->tokens);
+	if (c->win.n > 0) {
+		c->wi = wi % c->win.n;
+		memcpy(c->tokens, c->win.tokens + c->wi * ts,
+		    ts * sizeof *c->tokens);
+	}
+	noteseq_init(&s);
+	tokens_to_seq(a, c->tokens, &s);
+	seq_to_notes(&s, &c->notes, &c->n);
+	noteseq_free(&s);
+	clip_title(a, i);
+}
+
+/* Windows of a sequence for this model; -1 with a cause when none. */
+static int
+seq_windows(struct app *a, const struct noteseq *s, const char *name,
+    struct windows *w, char **cause)
+{
+	struct convert_opts	o;
+
+	memset(&o, 0, sizeof o);
+	o.kind = a->arch.kind == VAE_DRUMS ? CONVERT_DRUMS :
+	    (a->arch.kind == VAE_TRIO ? CONVERT_TRIO : CONVERT_MELODY);
+	o.track = -1;
+	o.channel = -1;
+	o.steps = a->T;
+	windows_init(w);
+	if (convert_windows(s, &o, w, cause) != 0) {
+		lr_cause_prefix(cause, "%s", name);
+		return (-1);
+	}
+	if (w->n == 0) {
+		lr_fail(cause, "%s: no usable %d-step window: %s", name, a->T,
+		    w->why != NULL ? w->why : "no notes");
+		windows_free(w);
+		return (-1);
+	}
+	if (w->S != a->S || w->steps != a->T) {
+		lr_fail(cause, "%s: converter gave %dx%d tokens, the model "
+		    "needs %dx%d", name, w->steps, w->S, a->T, a->S);
+		windows_free(w);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Load a clip into slot i; on error the old clip stays. */
+static int
+clip_load(struct app *a, int i, const char *path, int wi, char **cause)
+{
+	struct clip	c;
+
+	memset(&c, 0, sizeof c);
+	if (midifile_load(path, &c.seq, cause) != 0)
+		return (-1);
+	c.have_seq = 1;
+	if (seq_windows(a, &c.seq, path, &c.win, cause) != 0) {
+		noteseq_free(&c.seq);
+		return (-1);
+	}
+	clip_free(&a->clips[i]);
+	a->clips[i] = c;
+	a->clips[i].path = lr_strdup(path);
+	clip_window(a, i, wi);
+	return (0);
+}
+
+/* An empty clip (silence) so the app runs without a usable clip. */
+static void
+clip_empty(struct app *a, int i)
+{
+	clip_free(&a->clips[i]);
+	windows_init(&a->clips[i].win);
+	clip_window(a, i, 0);
+}
+
+/* ---- model -------------------------------------------------------- */
+
+/* attribute_vecs.json beside the model: {"name": [Z floats], "_meta"}. */
+static float *
+load_vecs(struct app *a, int Z, char **cause)
+{
+	char		 path[PATH_MAX];
+	json_error_t	 err;
+	json_t		*root, *v, *x;
+	const char	*k;
+	float		*vecs;
+	size_t		 i;
+	int		 n = 0;
+
+	snprintf(path, sizeof path, "%s/attribute_vecs.json", a->model_dir);
+	if (access(path, F_OK) != 0)
+		return (NULL);
+	if ((root = json_load_file(path, 0, &err)) == NULL) {
+		lr_fail(cause, "%s: %s", path, err.text);
+		return (NULL);
+	}
+	vecs = lr_calloc((size_t)ATTR_N * Z, sizeof *vecs);
+	json_object_foreach(root, k, v) {
+		if (k[0] == '_' || n == ATTR_N)
+			continue;
+		if (!json_is_array(v) || (int)json_array_size(v) != Z) {
+			lr_fail(cause, "%s: %s: expected %d numbers", path, k, Z);
+			goto fail;
+		}
+		json_array_foreach(v, i, x) {
+			if (!json_is_number(x)) {
+				lr_fail(cause, "%s: %s[%zu] is not a number",
+				    path, k, i);
+				goto fail;
+			}
+			vecs[(size_t)n * Z + i] = (float)json_number_value(x);
+		}
+		a->attr_names[n] = lr_strdup(k);
+		a->attr_id[n] = attrs_find(k);
+		n++;
+	}
+	json_decref(root);
+	a->n_attrs = n;
+	a->have_vecs = n > 0;
+	return (vecs);
+fail:
+	while (n > 0)
+		free(a->attr_names[--n]);
+	json_decref(root);
+	free(vecs);
+	return (NULL);
+}
+
+static int
+app_model(struct app *a, char **cause)
+{
+	struct vae	*v;
+	float		*vecs;
+	char		*vcause = NULL;
+	const char	*base;
+	int		 i;
+
+	if ((v = ckpt_load(a->model_dir, cause)) == NULL)
+		return (-1);
+	a->arch = v->p.arch;
+	a->T = a->arch.num_steps;
+	a->S = a->arch.n_splits;
+	base = strrchr(a->model_dir, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : a->model_dir;
+	snprintf(a->model_name, sizeof a->model_name, "%s", base);
+
+	vecs = load_vecs(a, a->arch.z_size, &vcause);
+	if (vcause != NULL) {
+		app_msg(a, 1, "%s", vcause);
+		free(vcause);
+	}
+	if (!a->have_vecs) {
+		/* Still show (and measure) every attribute, without knobs. */
+		a->n_attrs = ATTR_N;
+		for (i = 0; i < ATTR_N; i++) {
+			a->attr_names[i] = lr_strdup(attrs_name(i));
+			a->attr_id[i] = i;
+		}
+	}
+	a->w = worker_new(v, vecs, a->have_vecs ? a->n_attrs : 0, cause);
+	free(vecs);
+	if (a->w == NULL) {
+		vae_free(v);
+		return (-1);
+	}
+	worker_result_init(a->w, &a->res);
+	return (0);
+}
+
+static void
+app_submit(struct app *a)
+{
+	struct worker_job	j;
+
+	memset(&j, 0, sizeof j);
+	j.tok_a = a->clips[0].tokens;
+	j.tok_b = a->clips[1].tokens;
+	j.first = a->r.slider;
+	j.nudge = a->r.nudge;
+	j.temperature = a->r.temperature;
+	j.seed = a->r.seed;
+	j.lerp = a->r.lerp;
+	a->gen = worker_submit(a->w, &j);
+	a->t_key = worker_now_ms();
+}
+
+/* ---- the result and the player ------------------------------------ */
+
+static int
+note_eq(const struct ui_note *x, const struct ui_note *y)
+{
+	return (x->pitch == y->pitch && x->start == y->start &&
+	    x->end == y->end);
+}
+
+/* Send what the result lane shows to the player (next bar). */
+static void
+app_swap(struct app *a)
+{
+	const struct ui_note	*cur;
+	struct live_pattern	 p;
+	struct live_note	*ln = NULL;
+	struct noteseq		 s;
+	size_t			 n, i, k;
+	char			*cause = NULL;
+
+	cur = current_notes(a, &n);
+	/* Changed = not in the last pattern sent to the player. */
+	for (i = 0; i < n; i++) {
+		struct ui_note *m = (struct ui_note *)&cur[i];
+
+		m->changed = 1;
+		for (k = 0; k < a->n_swapped; k++)
+			if (note_eq(m, &a->swapped[k]))
+				m->changed = 0;
+	}
+	free(a->swapped);
+	a->swapped = lr_calloc(n + 1, sizeof *a->swapped);
+	memcpy(a->swapped, cur, n * sizeof *cur);
+	a->n_swapped = n;
+	if (a->live == NULL)
+		return;
+	noteseq_init(&s);
+	notes_to_seq(a, cur, n, &s);
+	if (live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause) != 0 ||
+	    live_swap(a->live, &p, &cause) < 0) {
+		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");
+		free(cause);
+	}
+	free(ln);
+	noteseq_free(&s);
+}
+
+/* Show ladder point r.slider if decoded; send it to the player. */
+static void
+app_show(struct app *a)
+{
+	struct noteseq	s;
+	size_t		ts = (size_t)a->T * a->S, i;
+	int		k = a->r.slider;
+
+	a->v.attrs_known = 0;
+	if (a->res.gen != a->gen || !a->res.valid[k])
+		return;		/* the worker is still at it */
+	if (!a->r.edit_active) {
+		noteseq_init(&s);
+		tokens_to_seq(a, a->res.tokens + k * ts, &s);
+		seq_to_notes(&s, &a->result, &a->n_result);
+		noteseq_free(&s);
+		if (a->keylock)
+			for (i = 0; i < a->n_result; i++)
+				a->result[i].pitch = keylock_pitch(a->key_root,
+				    a->result[i].pitch);
+	}
+	for (i = 0; i < (size_t)a->n_attrs; i++)
+		a->v.attr_value[i] = a->attr_id[i] >= 0 ?
+		    a->res.attrs[k][a->attr_id[i]] : 0;
+	a->v.attrs_known = 1;
+	if (a->shown_gen != a->gen || a->shown_slider != k ||
+	    a->r.edit_active) {
+		if (a->t_key > 0) {
+			a->v.latency_ms = worker_now_ms() - a->t_key;
+			a->t_key = 0;
+		}
+		a->shown_gen = a->gen;
+		a->shown_slider = k;
+		app_swap(a);
+	}
+	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+/* ---- commands ----------------------------------------------------- */
+
+static void
+suggest_name(char *buf, size_t len, const char *stem, const char *ext)
+{
+	int	i;
+
+	for (i = 1; i < 1000; i++) {
+		snprintf(buf, len, "%s-%03d%s", stem, i, ext);
+		if (access(buf, F_OK) != 0)
+			return;
+	}
+}
+
+static void
+save_result(struct app *a, const char *path)
+{
+	const struct ui_note	*cur;
+	struct noteseq		 s;
+	size_t			 n;
+	char			*cause = NULL;
+
+	if (path[0] == '\0') {
+		app_msg(a, 1, "save: no file name");
+		return;
+	}
+	/* Never over anything: a new name or nothing. */
+	if (access(path, F_OK) == 0) {
+		app_msg(a, 1, "%s: exists (not overwritten; choose another "
+		    "name)", path);
+		return;
+	}
+	cur = current_notes(a, &n);
+	noteseq_init(&s);
+	notes_to_seq(a, cur, n, &s);
+	if (midifile_save(path, &s, 0, &cause) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+	} else {
+		a->r.unsaved = 0;
+		app_msg(a, 0, "saved %s (%zu notes)", path, n);
+	}
+	noteseq_free(&s);
+}
+
+static void
+save_set(struct app *a, const char *path)
+{
+	struct set	 s;
+	char		*cause = NULL, rp[PATH_MAX];
+	int		 i, k;
+
+	set_init(&s);
+	if (realpath(a->model_dir, rp) != NULL)
+		s.model = lr_strdup(rp);
+	for (i = 0; i < 2; i++) {
+		if (a->clips[i].path != NULL)
+			s.clip[i] = lr_strdup(realpath(a->clips[i].path, rp) ?
+			    rp : a->clips[i].path);
+		s.window[i] = a->clips[i].wi;
+	}
+	s.slider = a->r.slider;
+	s.lerp = a->r.lerp;
+	s.temperature = a->r.temperature;
+	s.seed = a->r.seed;
+	s.qpm = app_qpm(a);
+	for (k = 0; k < a->n_attrs; k++)
+		set_nudge_add(&s.nudges, a->attr_names[k], a->r.nudge[k]);
+	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
+		if (!a->r.snaps[i].valid)
+			continue;
+		s.snap_valid[i] = 1;
+		s.snap_slider[i] = a->r.snaps[i].slider;
+		for (k = 0; k < a->n_attrs; k++)
+			set_nudge_add(&s.snap_nudges[i], a->attr_names[k],
+			    a->r.snaps[i].nudge[k]);
+	}
+	if (set_save(&s, path, &cause) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+	} else {
+		app_msg(a, 0, "saved set %s (latentroll --set %s)", path, path);
+		free(a->set_path);
+		a->set_path = lr_strdup(path);
+	}
+	if (a->clips[0].path == NULL || a->clips[1].path == NULL)
+		app_msg(a, 0, "saved set %s (a copied clip is not in it: save "
+		    "it with s first)", path);
+	set_free(&s);
+}
+
+/* Apply a set's knobs (the clips and model are loaded by the caller). */
+static void
+apply_set(struct app *a, const struct set *s)
+{
+	int	i, k;
+
+	a->r.slider = s->slider;
+	a->r.lerp = s->lerp;
+	a->r.temperature = s->temperature;
+	a->r.seed = s->seed;
+	for (k = 0; k < a->n_attrs; k++)
+		a->r.nudge[k] = set_nudge_get(&s->nudges, a->attr_names[k]);
+	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
+		if (!s->snap_valid[i])
+			continue;
+		a->r.snaps[i].valid = 1;
+		a->r.snaps[i].slider = s->snap_slider[i];
+		for (k = 0; k < a->n_attrs; k++)
+			a->r.snaps[i].nudge[k] = set_nudge_get(
+			    &s->snap_nudges[i], a->attr_names[k]);
+	}
+}
+
+/* The result becomes clip i (a new endpoint). */
+static void
+copy_result(struct app *a, int i)
+{
+	const struct ui_note	*cur;
+	struct noteseq		 s;
+	struct windows		 w;
+	size_t			 n;
+	char			*cause = NULL;
+
+	cur = current_notes(a, &n);
+	noteseq_init(&s);
+	notes_to_seq(a, cur, n, &s);
+	if (seq_windows(a, &s, "result", &w, &cause) != 0) {
+		app_msg(a, 1, "copy: %s", cause);
+		free(cause);
+		noteseq_free(&s);
+		return;
+	}
+	clip_free(&a->clips[i]);
+	a->clips[i].win = w;
+	a->clips[i].seq = s;
+	a->clips[i].have_seq = 1;
+	clip_window(a, i, 0);
+	app_msg(a, 0, "result copied into %c", 'A' + i);
+	app_submit(a);
+}
+
+static void
+next_device(struct app *a)
+{
+	struct live_device	d[32];
+	char			*cause = NULL, idx[16];
+	int			 n, i, k;
+
+	if (a->live == NULL)
+		return;
+	if ((n = live_devices(d, 32, &cause)) <= 0) {
+		app_msg(a, 1, "%s", cause != NULL ? cause : "no MIDI outputs");
+		free(cause);
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		i = (a->dev_i + 1 + k) % n;
+		if (!d[i].output)
+			continue;
+		a->dev_i = i;
+		snprintf(idx, sizeof idx, "%d", d[i].index);
+		if (live_reopen(a->live, idx) != 0)
+			app_msg(a, 1, "cannot open %s", d[i].name);
+		else
+			app_msg(a, 0, "output: %s", d[i].name);
+		return;
+	}
+	app_msg(a, 1, "no MIDI outputs");
+}
+
+static void
+set_keylock(struct app *a, int mode)
+{
+	a->keylock = mode;
+	if (mode == 1 && a->clips[0].have_seq)
+		a->key_root = keylock_estimate(&a->clips[0].seq);
+	else
+		a->key_root = 0;
+	keylock_name(a->key_root, a->key_label, sizeof a->key_label);
+	a->shown_gen = 0;	/* show and swap again */
+	app_show(a);
+}
+
+/* A one-key answer to a question on the message line. */
+static void
+answer(struct app *a, int key)
+{
+	enum app_ask	ask = a->ask;
+	int		i = key == 'a' || key == 'A' ? 0 :
+			    (key == 'b' || key == 'B' ? 1 : -1);
+	char		target[LIVE_TARGET_MAX];
+
+	a->ask = ASK_NONE;
+	a->msg[0] = '\0';
+	a->r.dirty |= ROLL_DIRTY_ALL;
+	switch (ask) {
+	case ASK_QUIT:
+		if (key == 'y' || key == 'Y')
+			a->quit = 1;
+		break;
+	case ASK_OPEN:
+		if (i >= 0)
+			prompt_open(&a->p, i == 0 ? PR_OPEN_A : PR_OPEN_B,
+			    i == 0 ? "open into A: " : "open into B: ", "");
+		break;
+	case ASK_COPY:
+		if (i >= 0)
+			copy_result(a, i);
+		break;
+	case ASK_WINDOW:
+		if (i < 0)
+			break;
+		if (a->clips[i].win.n <= 1) {
+			app_msg(a, 0, "%c has one window", 'A' + i);
+			break;
+		}
+		clip_window(a, i, a->clips[i].wi + 1);
+		app_msg(a, 0, "%s", a->clips[i].title);
+		app_submit(a);
+		break;
+	case ASK_LEARN:
+		if (key == 's')
+			snprintf(target, sizeof target, "slider");
+		else if (key == 't')
+			snprintf(target, sizeof target, "temperature");
+		else if (key == 'a')
+			snprintf(target, sizeof target, "attr:%d",
+			    a->r.attr_sel);
+		else
+			break;
+		live_learn(a->live, target);
+		app_msg(a, 0, "learn %s: move a control", target);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+prompt_done(struct app *a)
+{
+	char	*cause = NULL, *text = lr_strdup(a->p.text);
+	int	 i;
+
+	prompt_close(&a->p);
+	switch (a->p.purpose) {
+	case PR_OPEN_A:
+	case PR_OPEN_B:
+		i = a->p.purpose == PR_OPEN_A ? 0 : 1;
+		if (clip_load(a, i, text, 0, &cause) != 0) {
+			app_msg(a, 1, "%s", cause);
+			free(cause);
+		} else {
+			app_msg(a, 0, "%s", a->clips[i].title);
+			app_submit(a);
+		}
+		break;
+	case PR_SAVE:
+		save_result(a, text);
+		break;
+	case PR_SAVE_SET:
+		save_set(a, text);
+		break;
+	}
+	free(text);
+	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+static void
+app_command(struct app *a, const struct key_entry *e)
+{
+	const struct ui_note	*cur;
+	char			 name[PATH_MAX];
+	size_t			 n;
+	double			 qpm;
+	int			 chg;
+
+	chg = roll_apply(&a->r, e->cmd, e->arg);
+	if (chg & ROLL_CHG_LADDER) {
+		if (!a->have_vecs && e->cmd == ROLL_CMD_NUDGE) {
+			a->r.nudge[a->r.attr_sel] = 0;
+			app_msg(a, 1, "no attribute_vecs.json beside the model: "
+			    "nudges do nothing");
+			return;
+		}
+		app_submit(a);
+		app_show(a);
+		return;
+	}
+	if (chg & ROLL_CHG_SLIDER) {
+		a->t_key = worker_now_ms();
+		app_show(a);
+		return;
+	}
+	if (chg & ROLL_CHG_EDIT) {
+		app_swap(a);
+		return;
+	}
+	if (!(chg & ROLL_CHG_APP))
+		return;
+	switch (e->cmd) {
+	case ROLL_CMD_EDIT:
+		cur = current_notes(a, &n);
+		roll_edit_begin(&a->r, cur, n);
+		break;
+	case ROLL_CMD_PLAY:
+		if (a->live == NULL)
+			break;
+		if (a->st.playing)
+			live_stop(a->live);
+		else {
+			a->sweep_bar = -1;
+			live_start(a->live);
+		}
+		break;
+	case ROLL_CMD_TEMPO:
+		qpm = app_qpm(a) + 5 * e->arg;
+		if (a->live != NULL && qpm >= 20 && qpm <= 400)
+			live_set_tempo(a->live, qpm);
+		break;
+	case ROLL_CMD_DEVICE:
+		next_device(a);
+		break;
+	case ROLL_CMD_LEARN:
+		if (a->live == NULL)
+			break;
+		a->ask = ASK_LEARN;
+		app_msg(a, 0, "MIDI-learn: (s)lider, (t)emperature or "
+		    "(a)ttribute %s?", a->attr_names[a->r.attr_sel]);
+		break;
+	case ROLL_CMD_OPEN:
+		a->ask = ASK_OPEN;
+		app_msg(a, 0, "open a clip into (a) or (b)?");
+		break;
+	case ROLL_CMD_WINDOW:
+		a->ask = ASK_WINDOW;
+		app_msg(a, 0, "next window of (a) or (b)?");
+		break;
+	case ROLL_CMD_COPY:
+		a->ask = ASK_COPY;
+		app_msg(a, 0, "copy the result into (a) or (b)?");
+		break;
+	case ROLL_CMD_SAVE:
+		suggest_name(name, sizeof name, "latentroll", ".mid");
+		prompt_open(&a->p, PR_SAVE, "save result as: ", name);
+		break;
+	case ROLL_CMD_SAVE_SET:
+		if (a->set_path != NULL)
+			snprintf(name, sizeof name, "%s", a->set_path);
+		else
+			suggest_name(name, sizeof name, "latentroll", ".set");
+		prompt_open(&a->p, PR_SAVE_SET, "save set as: ", name);
+		break;
+	case ROLL_CMD_KEYLOCK:
+		set_keylock(a, (a->keylock + 1) % 3);
+		if (a->keylock)
+			app_msg(a, 0, "key lock: %s", a->key_label);
+		else
+			app_msg(a, 0, "key lock off");
+		break;
+	case ROLL_CMD_PAD:
+		app_msg(a, 1, "2-D pad: not in this build");
+		break;
+	case ROLL_CMD_REDRAW:
+		ui_redraw();
+		break;
+	case ROLL_CMD_QUIT:
+		if (a->r.unsaved) {
+			a->ask = ASK_QUIT;
+			app_msg(a, 0, "unsaved edits: quit anyway? (y/n)");
+		} else
+			a->quit = 1;
+		break;
+	default:
+		break;
+	}
+	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+static void
+app_key(struct app *a, int key)
+{
+	const struct key_entry	*e;
+	char			 kn[32];
+
+	if (a->p.active) {
+		switch (prompt_key(&a->p, key)) {
+		case PROMPT_ACCEPT:
+			prompt_done(a);
+			break;
+		case PROMPT_CANCEL:
+			prompt_close(&a->p);
+			break;
+		default:
+			break;
+		}
+		a->r.dirty |= ROLL_DIRTY_ALL;
+		return;
+	}
+	if (a->ask != ASK_NONE) {
+		answer(a, key);
+		return;
+	}
+	if (a->r.help && key != '?') {
+		a->r.help = 0;	/* any key closes the overlay */
+		a->r.dirty |= ROLL_DIRTY_ALL;
+		return;
+	}
+	if ((e = keys_lookup(key, a->r.mode)) == NULL) {
+		keys_name(key, kn, sizeof kn);
+		app_msg(a, 0, "%s: no command (? lists the keys)", kn);
+		return;
+	}
+	app_command(a, e);
+}
+
+/* ---- player status, MIDI input, sweep ----------------------------- */
+
+static void
+app_input(struct app *a)
+{
+	struct live_input	in;
+	int			k;
+
+	while (live_poll_input(a->live, &in)) {
+		if (in.kind == LIVE_IN_LEARNED)
+			app_msg(a, 0, "CC %d bound to %s", in.number,
+			    in.target);
+		if (in.kind != LIVE_IN_CC || in.target[0] == '\0')
+			continue;
+		if (strcmp(in.target, "slider") == 0) {
+			k = roll_slider_index((float)in.amount);
+			if (k != a->r.slider) {
+				roll_edit_drop(&a->r);
+				a->r.slider = k;
+				app_show(a);
+			}
+		} else if (strcmp(in.target, "temperature") == 0) {
+			a->r.temperature = (float)(in.amount * ROLL_TEMP_MAX);
+			app_submit(a);
+		} else if (strncmp(in.target, "attr:", 5) == 0 &&
+		    a->have_vecs) {
+			k = atoi(in.target + 5);
+			if (k >= 0 && k < a->n_attrs) {
+				a->r.nudge[k] = (float)((in.amount * 2 - 1) *
+				    ROLL_NUDGE_MAX);
+				app_submit(a);
+			}
+		}
+		a->r.dirty |= ROLL_DIRTY_ALL;
+	}
+}
+
+/* Sweep: at each bar, move the slider to where the next bar should be. */
+static void
+app_sweep(struct app *a)
+{
+	long	bar;
+	int	k;
+
+	if (a->r.sweep == ROLL_SWEEP_OFF || !a->st.playing)
+		return;
+	bar = a->st.step / LIVE_STEPS_PER_BAR;
+	if (bar == a->sweep_bar)
+		return;
+	a->sweep_bar = bar;
+	k = roll_slider_index(roll_sweep_pos(a->r.sweep, a->r.sweep_bars,
+	    (double)(bar + 1)));
+	if (k != a->r.slider) {
+		roll_edit_drop(&a->r);
+		a->r.slider = k;
+		app_show(a);
+	}
+}
+
+static void
+app_status(struct app *a)
+{
+	live_status(a->live, &a->st);
+	if (a->st.changed & LIVE_CHANGED_ERROR && a->st.error[0] != '\0')
+		app_msg(a, 1, "MIDI: %s", a->st.error);
+	if (a->st.changed)
+		a->r.dirty |= ROLL_DIRTY_ALL;
+	app_input(a);
+	app_sweep(a);
+}
+
+/* ---- the view, the loop ------------------------------------------- */
+
+static void
+fill_view(struct app *a)
+{
+	struct ui_view	*v = &a->v;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		v->lanes[i].title = a->clips[i].title;
+		v->lanes[i].notes = a->clips[i].notes;
+		v->lanes[i].n = a->clips[i].n;
+	}
+	v->lanes[UI_LANE_RESULT].title = a->r.edit_active ?
+	    "result (edited)" : "result";
+	v->lanes[UI_LANE_RESULT].notes = current_notes(a, &n);
+	v->lanes[UI_LANE_RESULT].n = n;
+	v->steps = a->T;
+	v->playhead = a->st.playing && a->st.pattern_steps > 0 ?
+	    a->st.loop_step % a->T : -1;
+	v->n_attrs = a->n_attrs;
+	for (i = 0; i < a->n_attrs; i++)
+		v->attr_names[i] = a->attr_names[i];
+	v->have_vecs = a->have_vecs;
+	v->model = a->model_name;
+	v->device = a->live != NULL ? a->st.device : "no MIDI output";
+	v->qpm = app_qpm(a);
+	v->clock = a->st.clock_source == LIVE_CLOCK_EXTERNAL ? "ext" : "int";
+	v->playing = a->st.playing;
+	v->busy = worker_busy(a->w);
+	v->keylock = a->keylock ? a->key_label : NULL;
+	v->message = a->msg;
+	v->message_is_error = a->msg_err;
+}
+
+static int
+app_loop(struct app *a)
+{
+	struct pollfd	pfd[3];
+	int		n, key, timeout;
+
+	while (!a->quit) {
+		if (live_signal_caught())
+			break;
+		if (ui_resized())
+			a->r.dirty |= ROLL_DIRTY_ALL;
+		if (a->r.dirty) {
+			fill_view(a);
+			draw_screen(&a->r, &a->v, &a->p);
+			a->r.dirty = 0;
+		}
+		n = 0;
+		pfd[n].fd = STDIN_FILENO;
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = worker_fd(a->w);
+		pfd[n++].events = POLLIN;
+		if (a->live != NULL) {
+			pfd[n].fd = live_wakeup_fd(a->live);
+			pfd[n++].events = POLLIN;
+		}
+		/* Idle: sleep until something happens; playing: the
+		   playhead; decoding: the "decoding" mark. */
+		timeout = a->st.playing ? 50 : -1;
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+			return (-1);
+		if (pfd[1].revents & POLLIN && worker_take(a->w, &a->res)) {
+			if (a->res.error[0] != '\0')
+				app_msg(a, 1, "%s", a->res.error);
+			app_show(a);
+			a->r.dirty |= ROLL_DIRTY_ALL;
+		}
+		if (a->live != NULL) {
+			if (n > 2 && pfd[2].revents & POLLIN)
+				live_wakeup_clear(a->live);
+			app_status(a);
+		}
+		while ((key = ui_getkey()) != -1 && !a->quit)
+			app_key(a, key);
+		if (a->st.playing)
+			a->r.dirty |= ROLL_DIRTY_ALL;
+	}
+	return (0);
+}
+
+/* Key remaps from the config file ("key COMMAND = KEY"). */
+static void
+app_config(struct app *a, struct config *c)
+{
+	char	*cause = NULL, line[128];
+	size_t	 i;
+
+	config_init(c);
+	if (config_load(c, NULL, &cause) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < c->n_keys; i++) {
+		snprintf(line, sizeof line, "bind %s %s", c->keys[i].key,
+		    c->keys[i].command);
+		if (keys_config_line(line, &cause) != 0) {
+			app_msg(a, 1, "config: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+}
+
+static void
+app_free(struct app *a)
+{
+	int	i;
+
+	if (a->live != NULL)
+		live_free(a->live);	/* panics, flushes, closes */
+	a->live = NULL;
+	worker_free(a->w);
+	a->w = NULL;
+	worker_result_free(&a->res);
+	for (i = 0; i < 2; i++)
+		clip_free(&a->clips[i]);
+	for (i = 0; i < a->n_attrs; i++)
+		free(a->attr_names[i]);
+	free(a->result);
+	free(a->swapped);
+	free(a->model_dir);
+	free(a->set_path);
+	roll_free(&a->r);
+}
+
+int
+app_run(const struct app_opts *o)
+{
+	struct app	 a;
+	struct set	 set;
+	struct config	 cfg;
+	struct live_opts lo;
+	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
+	const char	*clip[2];
+	int		 i, have_set = 0, rc = CMD_OK, devnull;
+
+	memset(&a, 0, sizeof a);
+	set_init(&set);
+	a.stderr_fd = -1;
+	a.sweep_bar = -1;
+	midifile_log_init();
+	keys_init();
+	if (o->set != NULL) {
+		if (set_load(&set, o->set, &cause) != 0) {
+			cmd_error("%s", cause);
+			free(cause);
+			return (CMD_ERROR);
+		}
+		have_set = 1;
+		a.set_path = lr_strdup(o->set);
+	}
+
+	/* The model: --model, the set's, or the shipped one. */
+	if (o->model != NULL)
+		a.model_dir = lr_strdup(o->model);
+	else if (have_set && set.model != NULL)
+		a.model_dir = lr_strdup(set.model);
+	else {
+		snprintf(path, sizeof path, "%s/models/mel_2bar",
+		    cmd_datadir());
+		a.model_dir = lr_strdup(path);
+	}
+	roll_init(&a.r, 0, 32);
+	if (app_model(&a, &cause) != 0) {
+		cmd_error("%s (pass a model with --model DIR)", cause);
+		free(cause);
+		app_free(&a);
+		set_free(&set);
+		return (CMD_ERROR);
+	}
+	roll_free(&a.r);
+	roll_init(&a.r, a.n_attrs, a.T);
+	a.v.latency_ms = -1;
+
+	/* Clips: errors go to the status line, the app goes on. */
+	for (i = 0; i < 2; i++) {
+		clip[i] = o->clip[i];
+		if (clip[i] == NULL && have_set)
+			clip[i] = set.clip[i];
+		if (clip[i] == NULL && o->clip[0] == NULL && !have_set) {
+			snprintf(path, sizeof path, "%s/clips/%c.mid",
+			    cmd_datadir(), 'a' + i);
+			clip[i] = path;
+		}
+		if (clip[i] == NULL) {
+			clip_empty(&a, i);
+			continue;
+		}
+		if (clip_load(&a, i, clip[i], have_set ? set.window[i] : 0,
+		    &cause) != 0) {
+			clip_empty(&a, i);
+			if (first_err == NULL)
+				first_err = cause;
+			else
+				free(cause);
+			cause = NULL;
+		}
+	}
+	if (have_set)
+		apply_set(&a, &set);
+
+	app_config(&a, &cfg);
+	memset(&lo, 0, sizeof lo);
+	lo.sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
+	lo.out = o->out != NULL ? o->out : (cfg.out[0] != '\0' ? cfg.out :
+	    NULL);
+	lo.latency_ms = cfg.latency_ms;
+	lo.qpm = have_set ? set.qpm : (a.clips[0].have_seq ?
+	    noteseq_qpm(&a.clips[0].seq) : 120);
+	if (lo.qpm < 20 || lo.qpm > 400)
+		lo.qpm = 120;
+	/* PortMidi may print while opening: before curses, not on it. */
+	if ((a.live = live_new(&lo, &cause)) == NULL) {
+		app_msg(&a, 1, "player: %s", cause);
+		free(cause);
+		cause = NULL;
+	} else {
+		live_set_bindings(a.live, cfg.bindings, cfg.n_bindings);
+		live_status(a.live, &a.st);
+	}
+	set_free(&set);
+	if (first_err != NULL) {
+		app_msg(&a, 1, "%s", first_err);
+		free(first_err);
+	} else if (a.msg[0] == '\0')
+		app_msg(&a, 0, "%s on %s and %s  (? for keys)", a.model_name,
+		    a.clips[0].title, a.clips[1].title);
+
+	live_signals_install();
+	if (ui_start(&cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		app_free(&a);
+		return (CMD_ERROR);
+	}
+	/* Stderr is the screen now: send stray library output away. */
+	fflush(stderr);
+	a.stderr_fd = dup(STDERR_FILENO);
+	devnull = open(o->log != NULL ? o->log : "/dev/null",
+	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (devnull >= 0) {
+		dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
+	app_submit(&a);
+	if (app_loop(&a) != 0)
+		rc = CMD_ERROR;
+	ui_stop();
+	if (a.stderr_fd >= 0) {
+		dup2(a.stderr_fd, STDERR_FILENO);
+		close(a.stderr_fd);
+	}
+	app_free(&a);
+	return (rc);
+}
 
 int
 cmd_tui(int argc, char **argv)
 {
-	cmd_error("tui: not implemented yet");
-	return (CMD_ERROR);
-}
+	struct app_opts	o;
+	int		i, n = 0;
 
+	memset(&o, 0, sizeof o);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--set") == 0 && i + 1 < argc)
+			o.set = argv[++i];
+		else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
+			o.model = argv[++i];
+		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			o.out = argv[++i];
+		else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
+			o.log = argv[++i];
+		else if (strcmp(argv[i], "--no-midi") == 0)
+			o.no_midi = 1;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			cmd_error("unknown option %s (usage: latentroll "
+			    "[--model DIR] [--out DEV] [--no-midi] "
+			    "[A.mid B.mid | --set FILE])", argv[i]);
+			return (CMD_USAGE);
+		} else if (n < 2)
+			o.clip[n++] = argv[i];
+		else {
+			cmd_error("too many clips (two: A and B)");
+			return (CMD_USAGE);
+		}
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cmd_error("the instrument needs a terminal");
+		return (CMD_ERROR);
+	}
+	return (app_run(&o));
+}

@@ -117,6 +117,13 @@ ui_getkey(void)
 }
 
 void
+ui_redraw(void)
+{
+	if (ui_on)
+		clearok(curscr, TRUE);
+}
+
+void
 ui_size(int *cols, int *rows)
 {
 	*cols = ui_on ? COLS : 80;

@@ -74,6 +74,8 @@ void	ui_winch_install(void);
 int	ui_resized(void);
 /* Read one key without blocking: -1 if none; Alt+x as x | UI_KEY_ALT. */
 int	ui_getkey(void);
+/* Repaint the whole terminal on the next draw (C-l). */
+void	ui_redraw(void);
 /* Current terminal size. */
 void	ui_size(int *cols, int *rows);
 /* The version of the ui layer (for the --version line). */

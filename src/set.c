@@ -1,0 +1,262 @@
+/*
+ * set.c: set files through jansson.  Loading is strict about types (a
+ * wrong type is an error naming the field) and lenient about missing
+ * fields (defaults), so an older or hand-written set still opens.
+ */
+#include "src/set.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+set_init(struct set *s)
+{
+	memset(s, 0, sizeof *s);
+	s->slider = 16;
+	s->seed = 1;
+	s->qpm = 120;
+}
+
+static void
+nudges_free(struct set_nudges *n)
+{
+	int	i;
+
+	for (i = 0; i < n->n; i++)
+		free(n->name[i]);
+	n->n = 0;
+}
+
+void
+set_free(struct set *s)
+{
+	int	i;
+
+	free(s->model);
+	free(s->clip[0]);
+	free(s->clip[1]);
+	nudges_free(&s->nudges);
+	for (i = 0; i < SET_SNAPSHOTS; i++)
+		nudges_free(&s->snap_nudges[i]);
+	set_init(s);
+}
+
+void
+set_nudge_add(struct set_nudges *n, const char *name, float v)
+{
+	if (n->n == SET_MAX_ATTRS)
+		return;
+	n->name[n->n] = lr_strdup(name);
+	n->value[n->n++] = v;
+}
+
+float
+set_nudge_get(const struct set_nudges *n, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < n->n; i++)
+		if (strcmp(n->name[i], name) == 0)
+			return (n->value[i]);
+	return (0);
+}
+
+static json_t *
+nudges_json(const struct set_nudges *n)
+{
+	json_t	*o = json_object();
+	int	 i;
+
+	for (i = 0; i < n->n; i++)
+		json_object_set_new(o, n->name[i], json_real(n->value[i]));
+	return (o);
+}
+
+static int
+nudges_load(struct set_nudges *n, json_t *o, const char *path,
+    const char *what, char **cause)
+{
+	const char	*k;
+	json_t		*v;
+
+	if (o == NULL)
+		return (0);
+	if (!json_is_object(o))
+		return (lr_fail(cause, "%s: %s is not an object", path, what));
+	json_object_foreach(o, k, v) {
+		if (!json_is_number(v))
+			return (lr_fail(cause, "%s: %s.%s is not a number",
+			    path, what, k));
+		set_nudge_add(n, k, (float)json_number_value(v));
+	}
+	return (0);
+}
+
+int
+set_save(const struct set *s, const char *path, char **cause)
+{
+	json_t	*root, *clips, *c, *snaps, *sn;
+	char	*tmp;
+	size_t	 len;
+	int	 i, rc;
+
+	root = json_object();
+	json_object_set_new(root, "latentroll_set", json_integer(1));
+	if (s->model != NULL)
+		json_object_set_new(root, "model", json_string(s->model));
+	clips = json_array();
+	for (i = 0; i < 2; i++) {
+		c = json_object();
+		json_object_set_new(c, "path", s->clip[i] != NULL ?
+		    json_string(s->clip[i]) : json_null());
+		json_object_set_new(c, "window", json_integer(s->window[i]));
+		json_array_append_new(clips, c);
+	}
+	json_object_set_new(root, "clips", clips);
+	json_object_set_new(root, "slider", json_integer(s->slider));
+	json_object_set_new(root, "interp", json_string(s->lerp ? "lerp" :
+	    "slerp"));
+	json_object_set_new(root, "temperature", json_real(s->temperature));
+	json_object_set_new(root, "seed", json_integer(s->seed));
+	json_object_set_new(root, "qpm", json_real(s->qpm));
+	json_object_set_new(root, "nudges", nudges_json(&s->nudges));
+	snaps = json_array();
+	for (i = 0; i < SET_SNAPSHOTS; i++) {
+		if (!s->snap_valid[i])
+			continue;
+		sn = json_object();
+		json_object_set_new(sn, "slot", json_integer(i));
+		json_object_set_new(sn, "slider", json_integer(s->snap_slider[i]));
+		json_object_set_new(sn, "nudges", nudges_json(&s->snap_nudges[i]));
+		json_array_append_new(snaps, sn);
+	}
+	json_object_set_new(root, "snapshots", snaps);
+
+	len = strlen(path) + 16;
+	tmp = lr_malloc(len);
+	snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+	rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	if (rc != 0) {
+		lr_fail(cause, "%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	if (rename(tmp, path) != 0) {
+		lr_fail(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	free(tmp);
+	return (0);
+}
+
+static int
+get_int(json_t *root, const char *key, int *out, int lo, int hi,
+    const char *path, char **cause)
+{
+	json_t	*v = json_object_get(root, key);
+
+	if (v == NULL)
+		return (0);
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi)
+		return (lr_fail(cause, "%s: %s must be an integer in %d..%d",
+		    path, key, lo, hi));
+	*out = (int)json_integer_value(v);
+	return (0);
+}
+
+int
+set_load(struct set *s, const char *path, char **cause)
+{
+	json_error_t	 err;
+	json_t		*root, *v, *c, *sn;
+	size_t		 i;
+	int		 slot, seed = 1;
+
+	set_init(s);
+	if ((root = json_load_file(path, 0, &err)) == NULL)
+		return (lr_fail(cause, "%s: %s (line %d)", path, err.text,
+		    err.line));
+	if (!json_is_object(root) ||
+	    json_object_get(root, "latentroll_set") == NULL) {
+		json_decref(root);
+		return (lr_fail(cause, "%s: not a latentroll set file", path));
+	}
+	if ((v = json_object_get(root, "model")) != NULL) {
+		if (!json_is_string(v))
+			goto bad_type;
+		s->model = lr_strdup(json_string_value(v));
+	}
+	if ((v = json_object_get(root, "clips")) != NULL) {
+		if (!json_is_array(v) || json_array_size(v) > 2)
+			goto bad_type;
+		json_array_foreach(v, i, c) {
+			json_t *p = json_object_get(c, "path");
+
+			if (!json_is_object(c))
+				goto bad_type;
+			if (json_is_string(p))
+				s->clip[i] = lr_strdup(json_string_value(p));
+			if (get_int(c, "window", &s->window[i], 0, 1 << 20,
+			    path, cause) != 0)
+				goto fail;
+		}
+	}
+	if (get_int(root, "slider", &s->slider, 0, 32, path, cause) != 0 ||
+	    get_int(root, "seed", &seed, 0, 0x7fffffff, path, cause) != 0)
+		goto fail;
+	s->seed = (unsigned)seed;
+	if ((v = json_object_get(root, "interp")) != NULL) {
+		if (!json_is_string(v))
+			goto bad_type;
+		s->lerp = strcmp(json_string_value(v), "lerp") == 0;
+	}
+	if ((v = json_object_get(root, "temperature")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 10)
+			goto bad_type;
+		s->temperature = (float)json_number_value(v);
+	}
+	if ((v = json_object_get(root, "qpm")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 20 ||
+		    json_number_value(v) > 400)
+			goto bad_type;
+		s->qpm = json_number_value(v);
+	}
+	if (nudges_load(&s->nudges, json_object_get(root, "nudges"), path,
+	    "nudges", cause) != 0)
+		goto fail;
+	if ((v = json_object_get(root, "snapshots")) != NULL) {
+		if (!json_is_array(v))
+			goto bad_type;
+		json_array_foreach(v, i, sn) {
+			slot = -1;
+			if (!json_is_object(sn) || get_int(sn, "slot", &slot, 0,
+			    SET_SNAPSHOTS - 1, path, cause) != 0 || slot < 0)
+				goto bad_type;
+			s->snap_valid[slot] = 1;
+			if (get_int(sn, "slider", &s->snap_slider[slot], 0, 32,
+			    path, cause) != 0 ||
+			    nudges_load(&s->snap_nudges[slot],
+			    json_object_get(sn, "nudges"), path, "snapshot",
+			    cause) != 0)
+				goto fail;
+		}
+	}
+	json_decref(root);
+	return (0);
+bad_type:
+	lr_fail(cause, "%s: a field has the wrong type or range", path);
+fail:
+	json_decref(root);
+	set_free(s);
+	return (-1);
+}

@@ -1,0 +1,65 @@
+/*
+ * worker.h: the decode worker.  One thread owns the struct vae (a vae is
+ * used by one thread at a time) and turns jobs (clips A and B as tokens,
+ * nudges, temperature, seed, slerp/lerp) into the slider's ladder: 33
+ * points from A to B decoded in one batched vae_decode call, each with its
+ * measured attributes.  The point under the slider is decoded first on its
+ * own, so a nudge answers in one small decode.  The UI thread submits jobs
+ * and takes results; a self-pipe wakes its poll() loop.
+ */
+#ifndef LR_WORKER_H
+#define LR_WORKER_H
+
+#include "common/common.h"
+#include "model/attrs.h"
+#include "model/vae.h"
+
+#define WORKER_LADDER	33
+
+struct worker_job {
+	const int	*tok_a;		/* (T, S) */
+	const int	*tok_b;		/* (T, S) */
+	int		 first;		/* ladder point to decode first */
+	const float	*nudge;		/* (n_vecs) amounts, may be NULL */
+	float		 temperature;
+	unsigned	 seed;
+	int		 lerp;
+};
+
+struct worker_result {
+	unsigned	 gen;		/* worker_submit() return value */
+	int		 full;		/* every point decoded */
+	int		 valid[WORKER_LADDER];
+	int		*tokens;	/* (33, T, S) */
+	float		 attrs[WORKER_LADDER][ATTR_N];
+	double		 ms;		/* submit -> this result */
+	char		 error[256];	/* "" or a decode error */
+};
+
+struct worker;
+
+/*
+ * Start the thread; it takes ownership of v.  vecs (n_vecs, Z) are the
+ * attribute vectors (copied), n_vecs may be 0.
+ */
+struct worker	*worker_new(struct vae *v, const float *vecs, int n_vecs,
+		    char **cause) LR_WUR;
+/* Stop the thread, free the model. */
+void		 worker_free(struct worker *w);
+/* Queue a job (copied; replaces one not started yet); returns its gen. */
+unsigned	 worker_submit(struct worker *w, const struct worker_job *j);
+/* Readable when a result was published. */
+int		 worker_fd(struct worker *w);
+/* Allocate a result's buffers for this model. */
+void		 worker_result_init(struct worker *w, struct worker_result *r);
+void		 worker_result_free(struct worker_result *r);
+/* Copy the newest result into r: 1 if there was a new one, else 0. */
+int		 worker_take(struct worker *w, struct worker_result *r);
+/* 1 while a job is queued or running. */
+int		 worker_busy(struct worker *w);
+/* The model's architecture (read-only; safe from any thread). */
+const struct vae_arch *worker_arch(struct worker *w);
+/* Monotonic milliseconds (timing of key -> result). */
+double		 worker_now_ms(void);
+
+#endif
