@@ -38,8 +38,8 @@ for f in $(ls "$data"/*.mid | head -40); do
 done
 
 args="--data $tmp/data --arch mel_2bar --tiny --batch 8 --threads 1 \
-    --valid-every 10 --quiet --seed 3"
-N=60
+    --valid-every 50 --quiet --seed 3"
+N=300
 
 "$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/a.err"; rc=$?
 check "straight run succeeds" '[ $rc -eq 0 ] && [ -f "$tmp/a/trainstate.bin" ]'
@@ -61,14 +61,18 @@ check "half + resume: same checkpoint" \
 pid=$!
 i=0
 while [ $i -lt 100 ] && [ ! -f "$tmp/c/trainstate.bin" ]; do
-	sleep 0.1
+	sleep 0.05
 	i=$((i + 1))
 done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
+cp "$tmp/c/trainstate.bin" "$tmp/c/trainstate.bin.killed" 2>/dev/null
 "$LR" train $args --out "$tmp/c" --steps $N --resume 2>>"$tmp/c.err"
 rc=$?
+at=$(od -An -t d8 -j 24 -N 8 "$tmp/c/trainstate.bin.killed" 2>/dev/null)
 check "kill -9 + resume succeeds" '[ $rc -eq 0 ]'
+check "the kill came mid-run (state at step $at of $N)" \
+    '[ -n "$at" ] && [ "$at" -lt $N ]'
 check "kill -9 + resume: same training state" \
     'cmp -s "$tmp/a/trainstate.bin" "$tmp/c/trainstate.bin"'
 
