@@ -797,7 +797,11 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	/* Everything into a sibling temporary directory first. */
 	nb = strlen(dir) + 16;
 	tmpdir = lr_malloc(nb);
-	snprintf(tmpdir, nb, "%s.tmpXXXXXX", dir);
+	/* "model/" names the same directory as "model": drop the slashes. */
+	k = (int)strlen(dir);
+	while (k > 1 && dir[k - 1] == '/')
+		k--;
+	snprintf(tmpdir, nb, "%.*s.tmpXXXXXX", k, dir);
 	if (mkdtemp(tmpdir) == NULL) {
 		lr_fail(cause, "%s: %s", tmpdir, strerror(errno));
 		free(tmpdir);

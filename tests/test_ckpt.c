@@ -384,6 +384,12 @@ test_corrupt(void)
 	w = ckpt_load(good, &cause);
 	CHECK(w != NULL);
 	vae_free(w);
+	/* A new directory named with a trailing slash. */
+	snprintf(p, sizeof p, "%s/slash/", root);
+	CHECK(ckpt_save(v, p, CKPT_UINT8, &cause) == 0);
+	w = ckpt_load(p, &cause);
+	CHECK(w != NULL);
+	vae_free(w);
 	/* A save that cannot happen leaves no trace and a cause. */
 	CHECK(ckpt_save(v, "/nonexistent-dir/x/model", CKPT_FLOAT32,
 	    &cause) == -1);
