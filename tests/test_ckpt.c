@@ -398,6 +398,59 @@ test_corrupt(void)
 	vae_free(v);
 }
 
+/*
+ * Random byte changes to the manifest and config: every load either
+ * succeeds or fails with a one-line cause; none crashes.
+ */
+static void
+test_fuzz(void)
+{
+	struct vae	*v, *w;
+	struct rng	 r;
+	char		 good[512], bad[512], p[600], *cause = NULL, *text;
+	const char	*names[2] = { "weights_manifest.json", "config.json" };
+	FILE		*f;
+	long		 len;
+	int		 it, k, lines_ok = 1, loaded = 0, failed = 0;
+
+	v = random_model(0, 21);
+	snprintf(good, sizeof good, "%s", dirname_for("fz-good"));
+	snprintf(bad, sizeof bad, "%s", dirname_for("fz-bad"));
+	if (ckpt_save(v, good, CKPT_UINT8, NULL) != 0)
+		exit(99);
+	rng_seed(&r, 77);
+	for (it = 0; it < 120; it++) {
+		cp_dir(good, bad);
+		snprintf(p, sizeof p, "%s/%s", bad, names[it % 2]);
+		f = fopen(p, "rb+");
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		text = malloc(len);
+		fseek(f, 0, SEEK_SET);
+		if (fread(text, 1, len, f) != (size_t)len)
+			exit(99);
+		for (k = 0; k < 1 + (int)rng_below(&r, 3); k++)
+			text[rng_below(&r, (uint32_t)len)] =
+			    "0123456789-.,:[]{}\"ae \xff"[rng_below(&r, 23)];
+		fseek(f, 0, SEEK_SET);
+		fwrite(text, 1, len, f);
+		fclose(f);
+		free(text);
+		w = ckpt_load(bad, &cause);
+		if (w != NULL)
+			loaded++;
+		else {
+			failed++;
+			lines_ok &= cause != NULL && strchr(cause, '\n') == NULL;
+		}
+		vae_free(w);
+	}
+	CHECK(lines_ok);
+	CHECK(failed > 0);
+	free(cause);
+	vae_free(v);
+}
+
 /* float -> IEEE half, nearest (test helper; weights are in normal range). */
 static uint16_t
 f2h(float f)
@@ -532,6 +585,7 @@ main(void)
 	test_corrupt();
 	test_no_sigma();
 	test_float16();
+	test_fuzz();
 	rm_dir(root);
 	return (test_report());
 }
