@@ -1,6 +1,6 @@
 /*
  * test_overfit: a tiny model learns a handful of windows by heart.
- * Teacher-forced accuracy must reach 0.99 within a bounded number of Adam
+ * Teacher-forced accuracy (z = mu, as eval measures it) must reach 0.99 within a bounded number of Adam
  * steps, for a flat and a hierarchical melody model; the loss must fall;
  * and two runs from the same seed must give the same parameters bit for
  * bit (determinism of forward, backward and optimiser).
@@ -39,7 +39,7 @@ make_windows(int *tok, struct rng *r)
 /* Train; returns the step at which accuracy reached 0.99, or -1. */
 static int
 overfit(const char *label, const struct vae_arch *a, const int *tok,
-    float *out_params, size_t *out_n)
+    float lr, float *out_params, size_t *out_n)
 {
 	struct vae_params	 p, g;
 	struct train_net	*n;
@@ -62,7 +62,7 @@ overfit(const char *label, const struct vae_arch *a, const int *tok,
 	train_init_params(&p, &r);
 	n = train_net_new(&p, NWIN, &cause);
 	train_hp_default(&hp, a);
-	hp.lr = 1e-2f;
+	hp.lr = lr;
 	hp.decay_rate = 1.0f;
 	hp.max_beta = 0.0f;
 	hp.sampling_rate = 0.0f;
@@ -74,9 +74,18 @@ overfit(const char *label, const struct vae_arch *a, const int *tok,
 		}
 		if (it == 0)
 			first = st.r_loss;
-		if (st.acc >= 0.99) {
-			reached = it;
-			break;
+		/* Teacher-forced accuracy as eval measures it: z = mu. */
+		if (it % 25 == 24) {
+			struct train_stats ev;
+
+			if (train_forward(n, &p, tok, NWIN, 0.0f, 0.0f, 0.0f, 1,
+			    NULL, &ev, &cause) != 0)
+				exit(99);
+			if (ev.acc >= 0.99) {
+				st.acc = ev.acc;
+				reached = it;
+				break;
+			}
 		}
 	}
 	fprintf(stderr, "%s: %zu params, loss %.3f -> %.3f, acc %.4f at "
@@ -118,12 +127,12 @@ main(void)
 	a.dec_size[0] = a.dec_size[1] = 32;
 	p1 = malloc(200000 * sizeof *p1);
 	p2 = malloc(200000 * sizeof *p2);
-	got = overfit("flat", &a, tok, p1, &n1);
+	got = overfit("flat", &a, tok, 1e-2f, p1, &n1);
 	CHECK_MSG(got >= 0, "flat model did not reach 0.99 in %d steps",
 	    MAXIT);
 
 	/* Same seed, same data: bitwise the same parameters. */
-	(void)overfit("flat again", &a, tok, p2, &n2);
+	(void)overfit("flat again", &a, tok, 1e-2f, p2, &n2);
 	CHECK(n1 == n2 && memcmp(p1, p2, n1 * sizeof *p1) == 0);
 
 	a.num_segments = 2;
@@ -131,7 +140,8 @@ main(void)
 	a.enc_size[1] = 32;
 	a.cond_layers = 1;
 	a.cond_size[0] = 32;
-	got = overfit("hier", &a, tok, NULL, NULL);
+	got = overfit("hier", &a, tok, getenv("LR") ? atof(getenv("LR")) : 2e-2f,
+	    NULL, NULL);
 	CHECK_MSG(got >= 0, "hierarchical model did not reach 0.99 in %d "
 	    "steps", MAXIT);
 	free(p1);
