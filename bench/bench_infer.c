@@ -225,7 +225,7 @@ sgemm_peak(void)
 }
 
 static void
-bench_arch(const char *name, int runs, struct result *res)
+bench_arch(const char *name, int runs, int threads, struct result *res)
 {
 	struct vae	*v = random_model(name, 1);
 	struct rng	 r;
@@ -236,6 +236,7 @@ bench_arch(const char *name, int runs, struct result *res)
 	char		*cause = NULL;
 	size_t		 i, TS = (size_t)a->num_steps * a->n_splits;
 
+	vae_set_threads(v, threads);
 	tok = calloc(TS * LADDER, sizeof *tok);
 	z = calloc((size_t)LADDER * a->z_size, sizeof *z);
 	rng_seed(&r, 2);
@@ -377,8 +378,8 @@ main(int argc, char **argv)
 		return (2);
 	}
 	linalg_set_threads(threads);
-	bench_arch("mel_2bar", runs, &r2);
-	bench_arch("mel_16bar", runs, &r16);
+	bench_arch("mel_2bar", runs, threads, &r2);
+	bench_arch("mel_16bar", runs, threads, &r16);
 	peak = sgemm_peak();
 	bw = read_bandwidth(64u << 20);
 	if (json) {

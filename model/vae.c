@@ -12,6 +12,7 @@
 #include "model/vae.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct vae_arena {
 	float	*mem;
 	size_t	 icap;		/* ints in imem */
 	int	*imem;
+	int	 threads;	/* 2: encoder directions run in parallel */
 	uint16_t *half;		/* fp16 copy of p.mem, or NULL (vae_set_half) */
 };
 
@@ -51,12 +53,22 @@ struct stack {
 };
 
 struct enc_buf {
-	float	*gin;		/* (L, N, 4H) gates of a layer */
+	float	*gin[2];	/* (L, N, 4H) gates of a layer, per direction */
 	float	*y[2];		/* (L, N, 2H) layer outputs, ping-pong */
-	float	*c;		/* (N, H) */
+	float	*c[2];		/* (N, H), per direction */
 	float	*x1;		/* hier: (S, B, 2H0) level-1 input */
 	float	*out;		/* (B, 2 H_top) */
 	float	*tmp;		/* (B, Z) */
+};
+
+/* One direction of one bidirectional layer: a unit a thread can run. */
+struct enc_dir {
+	const struct vae_arch	*a;
+	const struct lstm_w	*w;
+	const int		*tokens;	/* first layer: rows from tokens */
+	const float		*x;		/* else dense input (L, N, ldx) */
+	int			 ldx, ns, L, N, dir;
+	float			*y, *gin, *c;	/* y (L, N, 2H) */
 };
 
 struct dec_buf {
@@ -79,11 +91,12 @@ static void	 stack_init(struct stack *, const float *, int);
 static void	 stack_step(struct stack *, int);
 static const float *stack_top(const struct stack *, int *);
 static void	 enc_layout(struct enc_buf *, struct bump *,
-		    const struct vae_arch *, int);
-static void	 enc_first(struct enc_buf *, const struct vae_params *,
-		    const int *, int, int, int, float *);
-static void	 enc_layer(float *, float *, float *, const float *, int,
-		    const struct lstm_w *, const struct lstm_w *, int, int);
+		    const struct vae_arch *, int, int);
+static void	 enc_dir_run(struct enc_dir *);
+static void	*enc_dir_thread(void *);
+static void	 enc_bidi(const struct vae *, struct enc_buf *, float *,
+		    const struct lstm_w *, const struct lstm_w *,
+		    const int *, const float *, int, int, int, int);
 static void	 dec_layout(struct dec_buf *, struct bump *,
 		    const struct vae_arch *, const struct vae_params *, int,
 		    int *);
@@ -170,6 +183,13 @@ vae_free(struct vae *v)
 		free(v->arena);
 	}
 	free(v);
+}
+
+/* Threads for the encoder's two directions (1 or 2). */
+void
+vae_set_threads(struct vae *v, int n)
+{
+	v->arena->threads = n > 1 ? 2 : 1;
 }
 
 /* fp16 decoder weights for batch 1 on or off. */
@@ -340,7 +360,7 @@ check_tokens(const struct vae_arch *a, const int *tokens, int B,
  */
 static void
 enc_layout(struct enc_buf *e, struct bump *bp, const struct vae_arch *a,
-    int B)
+    int B, int two)
 {
 	int	ns = a->num_segments > 0 ? a->num_segments : 1;
 	size_t	N = (size_t)B * ns, L = a->num_steps / ns, gmax = 0, ymax = 0;
@@ -358,10 +378,13 @@ enc_layout(struct enc_buf *e, struct bump *bp, const struct vae_arch *a,
 		ymax = n * 2 * H > ymax ? n * 2 * H : ymax;
 		cmax = N * H > cmax ? N * H : cmax;
 	}
-	e->gin = take(bp, gmax);
+	/* A second direction's scratch only when it runs at the same time. */
+	e->gin[0] = take(bp, gmax);
+	e->gin[1] = two ? take(bp, gmax) : e->gin[0];
 	e->y[0] = take(bp, ymax);
 	e->y[1] = take(bp, ymax);
-	e->c = take(bp, cmax);
+	e->c[0] = take(bp, cmax);
+	e->c[1] = two ? take(bp, cmax) : e->c[0];
 	e->x1 = a->num_segments > 0 ?
 	    take(bp, (size_t)ns * B * 2 * a->enc_size[0]) : NULL;
 	e->out = take(bp, (size_t)B * 2 * a->enc_size[a->enc_layers - 1]);
@@ -369,46 +392,80 @@ enc_layout(struct enc_buf *e, struct bump *bp, const struct vae_arch *a,
 }
 
 /*
- * First layer, one direction: gates from the one-hot/multi-hot input by row
- * gather (no multiply), then the recurrence.  Sequence n of N covers token
- * steps [seg*L, seg*L+L) of batch row n / ns, seg = n % ns.
+ * One direction of a layer.  The first layer's gates come from the
+ * one-hot/multi-hot input by row gather (no multiply): sequence n of N
+ * covers token steps [seg*L, seg*L+L) of batch row n / ns, seg = n % ns.
+ * Other layers multiply their dense input.  Then the recurrence.
  */
 static void
-enc_first(struct enc_buf *e, const struct vae_params *p, const int *tokens,
-    int B, int ns, int dir, float *y)
+enc_dir_run(struct enc_dir *d)
 {
-	const struct vae_arch	*a = &p->arch;
-	const struct lstm_w	*w = dir == 0 ? &p->enc_fw[0] : &p->enc_bw[0];
-	int			 N = B * ns, L = a->num_steps / ns, S = a->n_splits;
-	int			 rows[10], nr, t, n, G = 4 * w->H;
+	const struct vae_arch	*a = d->a;
+	const struct lstm_w	*w = d->w;
 	const int		*tok;
+	int			 rows[10], nr, t, n, G = 4 * w->H;
 
-	lstm_gates_bias(e->gin, w, L * N);
-	for (t = 0; t < L; t++)
-		for (n = 0; n < N; n++) {
-			tok = tokens + ((size_t)(n / ns) * a->num_steps +
-			    (size_t)(n % ns) * L + t) * S;
-			nr = vae_input_rows(a, tok, rows);
-			lstm_gates_gather(e->gin + ((size_t)t * N + n) * G,
-			    rows, nr, w, 0);
-		}
-	lstm_layer(y + dir * w->H, 2 * w->H, e->c, e->gin, w, L, N, dir);
+	lstm_gates_bias(d->gin, w, d->L * d->N);
+	if (d->tokens != NULL) {
+		for (t = 0; t < d->L; t++)
+			for (n = 0; n < d->N; n++) {
+				tok = d->tokens + ((size_t)(n / d->ns) *
+				    a->num_steps + (size_t)(n % d->ns) * d->L +
+				    t) * a->n_splits;
+				nr = vae_input_rows(a, tok, rows);
+				lstm_gates_gather(d->gin + ((size_t)t * d->N +
+				    n) * G, rows, nr, w, 0);
+			}
+	} else
+		lstm_gates_dense(d->gin, d->x, d->ldx, w, 0, w->in,
+		    d->L * d->N);
+	lstm_layer(d->y + d->dir * w->H, 2 * w->H, d->c, d->gin, w, d->L,
+	    d->N, d->dir);
 }
 
-/* A bidi layer over a dense input x (L, N, in): y (L, N, 2H). */
-static void
-enc_layer(float *y, float *gin, float *c, const float *x, int ldx,
-    const struct lstm_w *fw, const struct lstm_w *bw, int L, int N)
+static void *
+enc_dir_thread(void *arg)
 {
-	int	dir;
+	enc_dir_run(arg);
+	return (NULL);
+}
 
-	for (dir = 0; dir < 2; dir++) {
-		const struct lstm_w *w = dir == 0 ? fw : bw;
+/*
+ * A bidirectional layer into y (L, N, 2H): from tokens (first layer) or
+ * from x (L, N, ldx).  The two directions share nothing but the input, so
+ * with two threads the backward one runs beside the forward one, each
+ * streaming its own weights.
+ */
+static void
+enc_bidi(const struct vae *v, struct enc_buf *e, float *y,
+    const struct lstm_w *fw, const struct lstm_w *bw, const int *tokens,
+    const float *x, int ldx, int ns, int L, int N)
+{
+	struct enc_dir	d[2];
+	pthread_t	th;
+	int		k, spawned = 0;
 
-		lstm_gates_bias(gin, w, L * N);
-		lstm_gates_dense(gin, x, ldx, w, 0, w->in, L * N);
-		lstm_layer(y + dir * w->H, 2 * w->H, c, gin, w, L, N, dir);
+	for (k = 0; k < 2; k++) {
+		d[k].a = &v->p.arch;
+		d[k].w = k == 0 ? fw : bw;
+		d[k].tokens = tokens;
+		d[k].x = x;
+		d[k].ldx = ldx;
+		d[k].ns = ns;
+		d[k].L = L;
+		d[k].N = N;
+		d[k].dir = k;
+		d[k].y = y;
+		d[k].gin = e->gin[k];
+		d[k].c = e->c[k];
 	}
+	if (e->gin[1] != e->gin[0])
+		spawned = pthread_create(&th, NULL, enc_dir_thread, &d[1]) == 0;
+	enc_dir_run(&d[0]);
+	if (spawned)
+		pthread_join(th, NULL);
+	else
+		enc_dir_run(&d[1]);
 }
 
 /* Final states [fw h at the last step, bw h at step 0] of y (L, N, 2H). */
@@ -434,7 +491,7 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 	const struct vae_arch	*a = &p->arch;
 	struct enc_buf		 e;
 	struct bump		 bp = { NULL, 0 };
-	int			 ns, L, N, l, cur, H, s, b, H0;
+	int			 ns, L, N, l, cur, H, s, b, H0, two;
 	size_t			 i;
 	float			 x;
 
@@ -442,25 +499,26 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 		return (lr_fail(cause, "batch size %d", B));
 	if (check_tokens(a, tokens, B, cause) != 0)
 		return (-1);
-	enc_layout(&e, &bp, a, B);
+	two = v->arena->threads > 1;
+	enc_layout(&e, &bp, a, B, two);
 	if (arena_reserve(v, bp.used, 0, cause) != 0)
 		return (-1);
 	bp.base = v->arena->mem;
 	bp.used = 0;
-	enc_layout(&e, &bp, a, B);
+	enc_layout(&e, &bp, a, B, two);
 
 	ns = a->num_segments > 0 ? a->num_segments : 1;
 	N = B * ns;
 	L = a->num_steps / ns;
-	enc_first(&e, p, tokens, B, ns, 0, e.y[0]);
-	enc_first(&e, p, tokens, B, ns, 1, e.y[0]);
+	enc_bidi(v, &e, e.y[0], &p->enc_fw[0], &p->enc_bw[0], tokens, NULL, 0,
+	    ns, L, N);
 	cur = 0;
 	if (a->num_segments == 0) {
 		/* Flat: layer l reads [fw, bw] of layer l-1 at each step. */
 		for (l = 1; l < a->enc_layers; l++) {
-			enc_layer(e.y[1 - cur], e.gin, e.c, e.y[cur],
-			    2 * a->enc_size[l - 1], &p->enc_fw[l],
-			    &p->enc_bw[l], L, N);
+			enc_bidi(v, &e, e.y[1 - cur], &p->enc_fw[l],
+			    &p->enc_bw[l], NULL, e.y[cur],
+			    2 * a->enc_size[l - 1], 1, L, N);
 			cur = 1 - cur;
 		}
 		enc_final(e.out, e.y[cur], L, N, a->enc_size[a->enc_layers - 1]);
@@ -473,8 +531,8 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 				memcpy(e.x1 + ((size_t)s * B + b) * 2 * H0,
 				    e.y[1] + ((size_t)b * ns + s) * 2 * H0,
 				    2 * H0 * sizeof(float));
-		enc_layer(e.y[0], e.gin, e.c, e.x1, 2 * H0, &p->enc_fw[1],
-		    &p->enc_bw[1], ns, B);
+		enc_bidi(v, &e, e.y[0], &p->enc_fw[1], &p->enc_bw[1], NULL,
+		    e.x1, 2 * H0, 1, ns, B);
 		enc_final(e.out, e.y[0], ns, B, a->enc_size[1]);
 	}
 	H = 2 * a->enc_size[a->enc_layers - 1];

@@ -92,6 +92,13 @@ int	vae_has_sigma(const struct vae *v);
  * changing the weights.
  */
 int	vae_set_half(struct vae *v, int on, char **cause) LR_WUR;
+
+/*
+ * Threads for encoding (1, the default, or 2): with 2 the backward
+ * direction of each encoder layer runs in a second thread beside the
+ * forward one.  Results are identical.  Decoding is single-threaded.
+ */
+void	vae_set_threads(struct vae *v, int n);
 void	vae_set_has_sigma(struct vae *v, int on);
 
 #endif

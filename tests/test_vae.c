@@ -377,6 +377,12 @@ test_kind(const char *label, void (*mk)(struct vae_arch *))
 	CHECK(vae_encode(v, tok, B, mu1, NULL, &cause) == 0);
 	CHECK(memcmp(mu, mu1, (size_t)B * Z * sizeof *mu) == 0);
 
+	/* Two encoder threads: bit-identical. */
+	vae_set_threads(v, 2);
+	CHECK(vae_encode(v, tok, B, mu1, NULL, &cause) == 0);
+	CHECK(memcmp(mu, mu1, (size_t)B * Z * sizeof *mu) == 0);
+	vae_set_threads(v, 1);
+
 	/* Reference linalg path gives the same mu within float noise. */
 	linalg_set_reference(1);
 	CHECK(vae_encode(v, tok, B, mu1, NULL, &cause) == 0);
