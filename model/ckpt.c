@@ -3,6 +3,15 @@
  * manifest and its binary shards, float32 or uint8/uint16 quantized.  The
  * only file of model/ that touches the file system.  Every cause names the
  * file and, where there is one, the tensor.
+ *
+ * Format, as tfjs writes it: weights_manifest.json is an array of groups
+ * {"paths": [shard files], "weights": [{name, shape, dtype, quantization?}]};
+ * a group's shards concatenated hold its weights back to back in manifest
+ * order, row-major, little-endian, each elems * (4 | 2 | 1) bytes.  The
+ * order is arbitrary, so tensors are looked up by name.  Loading checks
+ * that the bytes add up exactly (short or extra shard data is an error),
+ * that every tensor the inferred architecture needs is there with its
+ * shape, and that every weight is finite.
  */
 #include "model/ckpt.h"
 
@@ -73,7 +82,7 @@ path_join(const char *dir, const char *name)
 	return (p);
 }
 
-/* Whole file into memory. */
+/* Whole file into memory (shards are at most a few MiB each). */
 static int
 read_file(const char *path, uint8_t **out, size_t *len, char **cause)
 {
@@ -408,7 +417,11 @@ out:
 	return (rc);
 }
 
-/* Units of an LSTM kernel (in+H, 4H), or -1 if it is not one. */
+/*
+ * Units of an LSTM kernel (in+H, 4H), or -1 if it is not one.  The input
+ * width is not checked here: params_layout derives it from the other
+ * layers, and fill() then compares every shape.
+ */
 static int
 kernel_units(struct entry *e)
 {
@@ -615,7 +628,10 @@ out:
 	return (rc);
 }
 
-/* Load a checkpoint directory. */
+/*
+ * Load a checkpoint directory: converter from config.json, layer counts
+ * and widths from the manifest's shapes, then every tensor by name.
+ */
 struct vae *
 ckpt_load(const char *dir, char **cause)
 {
@@ -701,7 +717,10 @@ quantize(uint8_t *out, const float *x, size_t n, int bits, double *qmin,
 	*qscale = scale;
 }
 
-/* Write a whole buffer to path; -1 with a cause. */
+/*
+ * Write a whole buffer to path; -1 with a cause.  fsync so that the
+ * renames that follow never publish a file whose data is not on disk.
+ */
 static int
 write_file(const char *path, const void *buf, size_t len, char **cause)
 {
