@@ -673,14 +673,17 @@ out:
 }
 
 /*
- * tfjs-converter's affine quantizer: range widened to include 0 and nudged
- * so that 0 is exactly representable; q = round((clip(x) - min) / scale).
+ * tfjs-converter's affine quantizer: scale = (max - min) / qmax; when the
+ * range covers 0 the minimum is nudged so that 0 is exactly representable,
+ * otherwise min and max are kept; q = round((clip(x) - min) / scale) with
+ * ties to even, as numpy rounds.  A constant tensor is all zeros with
+ * min = the value and scale 1.
  */
 static void
 quantize(uint8_t *out, const float *x, size_t n, int bits, double *qmin,
     double *qscale)
 {
-	double	mn = INFINITY, mx = -INFINITY, qmax, scale, zp, nmin, nmax;
+	double	mn = INFINITY, mx = -INFINITY, qmax, scale, nmin, nmax;
 	double	y, r;
 	size_t	i;
 	uint16_t u;
@@ -693,15 +696,17 @@ quantize(uint8_t *out, const float *x, size_t n, int bits, double *qmin,
 	if (n == 0 || mn == mx) {
 		nmin = n == 0 ? 0 : mn;
 		scale = 1.0;
+		nmax = nmin;
 	} else {
-		mn = mn < 0 ? mn : 0;
-		mx = mx > 0 ? mx : 0;
 		scale = (mx - mn) / qmax;
-		zp = nearbyint(-mn / scale);
-		zp = zp < 0 ? 0 : zp > qmax ? qmax : zp;
-		nmin = -zp * scale;
+		if (mn <= 0 && 0 <= mx) {
+			nmin = -nearbyint((0 - mn) / scale) * scale;
+			nmax = qmax * scale + nmin;
+		} else {
+			nmin = mn;
+			nmax = mx;
+		}
 	}
-	nmax = nmin + qmax * scale;
 	for (i = 0; i < n; i++) {
 		y = x[i] < nmin ? nmin : x[i] > nmax ? nmax : x[i];
 		r = nearbyint((y - nmin) / scale);
