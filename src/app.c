@@ -112,6 +112,7 @@ struct app {
 	int			 msg_err;
 	int			 quit;
 	int			 stderr_fd;
+	int			 no_midi;
 };
 
 static void	app_msg(struct app *a, int err, const char *fmt, ...)
@@ -240,7 +241,7 @@ clip_title(struct app *a, int i)
 	const char	*base;
 
 	if (c->path == NULL)
-		base = c->tokens != NULL ? "(copied result)" : "(empty)";
+		base = c->win.n > 0 ? "(copied result)" : "(empty)";
 	else if ((base = strrchr(c->path, '/')) != NULL)
 		base++;
 	else
@@ -502,12 +503,15 @@ app_show(struct app *a)
 {
 	struct noteseq	s;
 	size_t		ts = (size_t)a->T * a->S, i;
-	int		k = a->r.slider;
+	int		k = a->r.slider, fresh;
 
 	a->v.attrs_known = 0;
 	if (a->res.gen != a->gen || !a->res.valid[k])
 		return;		/* the worker is still at it */
-	if (!a->r.edit_active) {
+	fresh = a->shown_gen != a->gen || a->shown_slider != k;
+	/* The same point again (the full ladder after the quick first
+	   point) keeps its notes and their changed marks. */
+	if (!a->r.edit_active && fresh) {
 		noteseq_init(&s);
 		tokens_to_seq(a, a->res.tokens + k * ts, &s);
 		seq_to_notes(&s, &a->result, &a->n_result);
@@ -521,8 +525,7 @@ app_show(struct app *a)
 		a->v.attr_value[i] = a->attr_id[i] >= 0 ?
 		    a->res.attrs[k][a->attr_id[i]] : 0;
 	a->v.attrs_known = 1;
-	if (a->shown_gen != a->gen || a->shown_slider != k ||
-	    a->r.edit_active) {
+	if (fresh) {
 		if (a->t_key > 0) {
 			a->v.latency_ms = worker_now_ms() - a->t_key;
 			a->t_key = 0;
@@ -938,8 +941,12 @@ app_key(struct app *a, int key)
 		answer(a, key);
 		return;
 	}
-	if (a->r.help && key != '?') {
-		a->r.help = 0;	/* any key closes the overlay */
+	if (a->r.help) {
+		/* ? pages through the overlay, any other key closes it. */
+		if (key == '?')
+			a->r.help++;
+		else
+			a->r.help = 0;
 		a->r.dirty |= ROLL_DIRTY_ALL;
 		return;
 	}
@@ -1048,7 +1055,8 @@ fill_view(struct app *a)
 		v->attr_names[i] = a->attr_names[i];
 	v->have_vecs = a->have_vecs;
 	v->model = a->model_name;
-	v->device = a->live != NULL ? a->st.device : "no MIDI output";
+	v->device = a->live != NULL && !a->no_midi ? a->st.device :
+	    "no MIDI output";
 	v->qpm = app_qpm(a);
 	v->clock = a->st.clock_source == LIVE_CLOCK_EXTERNAL ? "ext" : "int";
 	v->playing = a->st.playing;
@@ -1168,6 +1176,7 @@ app_run(const struct app_opts *o)
 	set_init(&set);
 	a.stderr_fd = -1;
 	a.sweep_bar = -1;
+	a.no_midi = o->no_midi;
 	midifile_log_init();
 	keys_init();
 	if (o->set != NULL) {
@@ -1257,6 +1266,11 @@ app_run(const struct app_opts *o)
 		    a.clips[0].title, a.clips[1].title);
 
 	live_signals_install();
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cmd_error("the instrument needs a terminal");
+		app_free(&a);
+		return (CMD_ERROR);
+	}
 	if (ui_start(&cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -1313,10 +1327,6 @@ cmd_tui(int argc, char **argv)
 			cmd_error("too many clips (two: A and B)");
 			return (CMD_USAGE);
 		}
-	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		cmd_error("the instrument needs a terminal");
-		return (CMD_ERROR);
 	}
 	return (app_run(&o));
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -246,10 +247,12 @@ publish(struct worker *w, double t0)
 	pthread_mutex_lock(&w->mu);
 	result_copy(w, &w->out, &w->work);
 	w->out_new = 1;
+	/* Done (or failed): not busy any more, before the UI wakes up. */
+	if (w->work.full || w->work.error[0] != '\0')
+		w->running = 0;
 	pthread_mutex_unlock(&w->mu);
 	/* A full pipe already means "wake up": ignore EAGAIN. */
-	if (write(w->pipe[1], &c, 1) < 0)
-		;
+	(void)!write(w->pipe[1], &c, 1);
 }
 
 /* A newer job arrived: stop the current one between decodes. */

@@ -31,7 +31,8 @@ static void	draw_attrs(const struct roll *r, const struct ui_view *v,
 		    const struct roll_layout *L);
 static void	draw_status(const struct roll *r, const struct ui_view *v,
 		    const struct roll_layout *L, const struct prompt *p);
-static void	draw_help(const struct roll_layout *L);
+static void	draw_help(const struct roll *r,
+		    const struct roll_layout *L);
 
 static attr_t
 pair(int n)
@@ -309,33 +310,43 @@ draw_status(const struct roll *r, const struct ui_view *v,
 }
 
 static void
-draw_help(const struct roll_layout *L)
+draw_help(const struct roll *r, const struct roll_layout *L)
 {
 	const struct key_entry	*e;
 	char			 kn[32], line[128];
-	int			 i, n = 0, cols, per, w, y, x;
+	int			 i, n = 0, total = 0, cols, per, w, y, x;
+	int			 pages, page, first;
 
 	cols = L->cols >= 80 ? 2 : 1;
 	w = L->cols / cols;
-	per = L->rows - 2;
+	per = L->rows - 3;	/* title, then the status and message lines */
 	if (per < 1)
 		return;
-	for (y = 0; y < L->rows - 1; y++) {
+	for (i = 0; (e = keys_entry(i)) != NULL; i++)
+		total += e->help != NULL;
+	pages = (total + per * cols - 1) / (per * cols);
+	page = (r->help - 1) % (pages > 0 ? pages : 1);
+	first = page * per * cols;
+	for (y = 0; y < L->rows - 2; y++) {
 		move(y, 0);
 		clrtoeol();
 	}
+	snprintf(line, sizeof line, "keys, page %d/%d (? next page, any "
+	    "other key closes)", page + 1, pages);
 	attron(A_BOLD);
-	mvaddnstr(0, 0, "keys (? closes)", L->cols);
+	mvaddnstr(0, 0, line, L->cols);
 	attroff(A_BOLD);
 	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
 		if (e->help == NULL)
 			continue;
-		if (n >= per * cols)
-			break;
+		if (n < first || n >= first + per * cols) {
+			n++;
+			continue;
+		}
 		keys_name(e->key, kn, sizeof kn);
 		snprintf(line, sizeof line, "%-7s %s", kn, e->help);
-		y = 1 + n % per;
-		x = (n / per) * w;
+		y = 1 + (n - first) % per;
+		x = ((n - first) / per) * w;
 		mvaddnstr(y, x, line, w - 1);
 		n++;
 	}
@@ -351,7 +362,7 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 	roll_layout(&L, r, COLS, LINES, v->steps);
 	erase();
 	if (r->help) {
-		draw_help(&L);
+		draw_help(r, &L);
 		draw_status(r, v, &L, p);
 		refresh();
 		return;

@@ -1,0 +1,277 @@
+#!/bin/sh
+# test_tui.sh: the instrument end to end under tmux.  Starts latentroll on
+# two clips with a model, presses keys with send-keys, reads the screen with
+# capture-pane and checks: the roll shows the clips, the slider moves, the
+# result changes across the middle, a nudge changes the measured attribute,
+# s writes a MIDI file that loads back, a set saved with S reopens with
+# --set, resizing to 40x12 and back survives, q exits 0 with the terminal
+# restored, and a bad clip is an error on the status line, not an exit.
+# A private tmux server (-L) and fixed window sizes; every wait polls with a
+# timeout.  SKIP (77) only when tmux is missing.
+
+srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-.}
+LR=$top_builddir/latentroll
+passed=0
+failed=0
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "SKIP: tmux is not installed"
+	exit 77
+fi
+if [ ! -x "$LR" ]; then
+	echo "test_tui: $LR not built" >&2
+	exit 99
+fi
+
+SOCK=lrtui$$
+TM="tmux -L $SOCK -f /dev/null"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_tui.XXXXXX")
+cleanup() {
+	$TM kill-server >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ok() {
+	passed=$((passed + 1))
+}
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL: $*" >&2
+}
+check() {	# check WHAT COMMAND...
+	what=$1
+	shift
+	if "$@"; then ok; else bad "$what"; fi
+}
+
+screen() {
+	$TM capture-pane -p -t "$1" 2>/dev/null
+}
+# wait_for SESSION REGEX [SECONDS]: poll the screen until it matches.
+wait_for() {
+	i=0
+	n=$(( ${3:-10} * 10 ))
+	while [ $i -lt $n ]; do
+		if screen "$1" | grep -q -- "$2"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "--- screen of $1 while waiting for /$2/:" >&2
+	screen "$1" >&2
+	return 1
+}
+# The rows of the result lane (between its title and the time axis).
+result_lane() {
+	screen "$1" | sed -n '/^-- result/,/^    1 /p' | sed '1d;$d'
+}
+# The measured value of the selected attribute ("=12.34" after ">").
+attr_value() {
+	screen "$1" | grep -o '>[a-z_ ]*[+-][0-9.]*= *[0-9.?]*' | head -1 |
+	    sed 's/.*= *//'
+}
+
+# A model: the shipped one, else random weights (the screen logic does
+# not depend on the model being trained).
+model=$srcdir/share/models/mel_2bar
+if [ ! -f "$model/config.json" ]; then
+	model=$tmp/model
+	if ! "$top_builddir/tests/tui_mkmodel" "$model" mel_2bar 7 \
+	    >"$tmp/mk.log" 2>&1; then
+		cat "$tmp/mk.log" >&2
+		exit 99
+	fi
+fi
+
+# Clips: the shipped examples, else two small melodies written here.
+if [ -f "$srcdir/share/clips/a.mid" ] && [ -f "$srcdir/share/clips/b.mid" ]
+then
+	cp "$srcdir/share/clips/a.mid" "$tmp/a.mid"
+	cp "$srcdir/share/clips/b.mid" "$tmp/b.mid"
+else
+	python3 - "$tmp" <<'EOF' || exit 99
+import struct, sys
+def clip(path, pitches):
+    ev = bytearray(b"\x00\xff\x51\x03\x07\xa1\x20")        # 120 qpm
+    ev += b"\x00\xff\x58\x04\x04\x02\x18\x08"              # 4/4
+    for p in pitches:                                      # eighth notes
+        ev += bytes([0x00, 0x90, p, 90, 0x60, 0x80, p, 0])
+    ev += b"\x00\xff\x2f\x00"
+    with open(path, "wb") as f:
+        f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 96))
+        f.write(b"MTrk" + struct.pack(">I", len(ev)) + ev)
+clip(sys.argv[1] + "/a.mid", [60, 62, 64, 65, 67, 65, 64, 62] * 2)
+clip(sys.argv[1] + "/b.mid", [72, 71, 69, 67, 69, 71, 72, 74] * 2)
+EOF
+fi
+printf 'this is not a MIDI file\n' > "$tmp/bad.mid"
+
+# start SESSION ARGS...: run latentroll in a fresh 80x24 window; the shell
+# around it records the exit status and the terminal modes after it.
+start() {
+	s=$1
+	shift
+	cat > "$tmp/run-$s.sh" <<EOF
+cd "$tmp" || exit 1
+stty -g > "$tmp/stty-before-$s"
+"$LR" --no-midi --model "$model" $* 2> "$tmp/stderr-$s"
+echo "EXIT=\$?"
+stty -g > "$tmp/stty-after-$s"
+echo "DONE"
+sleep 600
+EOF
+	$TM new-session -d -s "$s" -x 80 -y 24 "sh $tmp/run-$s.sh"
+}
+
+# ---- main session ----
+start main a.mid b.mid
+check "roll drawn" wait_for main '^-- result' 20
+check "lane A shows a.mid" wait_for main '^-- A a.mid'
+check "lane B shows b.mid" wait_for main '^-- B b.mid'
+# Notes of the clips are on screen: A's lane has note starts.
+check "clip A notes drawn" sh -c "$TM capture-pane -p -t main |
+    sed -n '/^-- A/,/^-- B/p' | grep -q '\\['"
+check "result decoded" wait_for main 'ms *$\|ms |' 10
+check "slider at 0.50" wait_for main 'slider 0.50'
+
+# The slider moves by 1/32 and 1/8 and jumps.
+$TM send-keys -t main Right
+check "Right: slider 0.53" wait_for main 'slider 0.53'
+$TM send-keys -t main H
+check "H: slider 0.41" wait_for main 'slider 0.41'
+$TM send-keys -t main 9
+check "9: slider 1.00" wait_for main 'slider 1.00'
+$TM send-keys -t main 0
+check "0: slider 0.00" wait_for main 'slider 0.00'
+
+# The result lane changes when the slider crosses the middle.
+$TM send-keys -t main 4
+wait_for main 'slider 0.44' >/dev/null
+sleep 0.2
+result_lane main > "$tmp/before"
+$TM send-keys -t main 5
+wait_for main 'slider 0.56' >/dev/null
+sleep 0.2
+result_lane main > "$tmp/after"
+check "result lane has notes" grep -q '[[{]' "$tmp/after"
+check "result changes across the middle" sh -c \
+    "! cmp -s '$tmp/before' '$tmp/after'"
+
+# A nudge changes the measured attribute of the result.
+v0=$(attr_value main)
+$TM send-keys -t main + + + +
+check "nudge shown" wait_for main '>[a-z_ ]*+1.00='
+i=0
+v1=$v0
+while [ $i -lt 50 ] && [ "$v1" = "$v0" ]; do
+	sleep 0.1
+	v1=$(attr_value main)
+	i=$((i + 1))
+done
+check "measured value present ($v0)" test -n "$v0" -a "$v0" != "?"
+check "nudge changed the measured value ($v0 -> $v1)" test "$v0" != "$v1"
+$TM send-keys -t main x
+check "x resets nudges" wait_for main '>[a-z_ ]*+0.00='
+
+# s: a prompt with a new name; Enter saves; the file loads back.
+$TM send-keys -t main s
+check "save prompt" wait_for main 'save result as: latentroll-001.mid'
+$TM send-keys -t main Enter
+check "saved message" wait_for main 'saved latentroll-001.mid'
+check "saved file exists" test -s "$tmp/latentroll-001.mid"
+check "saved file loads back" sh -c \
+    "'$LR' inspect '$tmp/latentroll-001.mid' >'$tmp/inspect.out' 2>&1"
+# Saving again suggests a new name: never over the first.
+$TM send-keys -t main s
+check "second save suggests a new name" \
+    wait_for main 'save result as: latentroll-002.mid'
+$TM send-keys -t main Escape
+# Never over an input clip.
+$TM send-keys -t main s C-u a.mid Enter
+check "refuses to save over an input" wait_for main 'a.mid: exists'
+
+# S: save the set (slider, nudges...).
+$TM send-keys -t main 7
+wait_for main 'slider 0.78' >/dev/null
+$TM send-keys -t main S
+check "set prompt" wait_for main 'save set as: latentroll-001.set'
+$TM send-keys -t main Enter
+check "set saved" wait_for main 'saved set'
+
+# Help overlay lists keys, any key closes it.
+$TM send-keys -t main '?'
+check "help overlay" wait_for main 'slider 1/32 toward A'
+$TM send-keys -t main Escape
+check "help closed" wait_for main '^-- result'
+
+# Edit mode: add a note, undo it.
+$TM send-keys -t main e
+check "edit mode" wait_for main 'EDIT'
+$TM send-keys -t main x
+check "delete marks unsaved" wait_for main 'unsaved'
+$TM send-keys -t main u e
+check "undo keeps the result" wait_for main '^-- result'
+
+# Resize to 40x12 and back.
+$TM resize-window -t main -x 40 -y 12
+check "40x12 drawn" wait_for main '^slider 0.78'
+check "40x12: one lane" sh -c "[ \$($TM capture-pane -p -t main |
+    grep -c '^-- ') -eq 1 ]"
+$TM resize-window -t main -x 80 -y 24
+check "80x24 again: three lanes" wait_for main '^-- A a.mid'
+
+# q: asks because of the unsaved edit; y quits with status 0.
+$TM send-keys -t main q
+check "quit asks about unsaved edits" wait_for main 'quit anyway'
+$TM send-keys -t main y
+check "exit status 0" wait_for main 'EXIT=0'
+check "terminal restored (roll gone)" sh -c \
+    "! $TM capture-pane -p -t main | grep -q '^slider '"
+wait_for main 'DONE' 5 >/dev/null
+check "terminal modes restored" cmp -s "$tmp/stty-before-main" \
+    "$tmp/stty-after-main"
+check "nothing printed on stderr" test ! -s "$tmp/stderr-main"
+
+# ---- the set reopens ----
+if [ -f "$tmp/latentroll-001.set" ]; then
+	start set --set latentroll-001.set
+	check "--set: roll drawn" wait_for set '^-- result' 20
+	check "--set: slider restored" wait_for set 'slider 0.78'
+	$TM send-keys -t set q
+	check "--set: exit 0" wait_for set 'EXIT=0'
+else
+	bad "no set file written"
+fi
+
+# ---- a bad clip: an error on the status line, the app goes on ----
+start badclip a.mid bad.mid
+check "bad clip: roll drawn" wait_for badclip '^-- result' 20
+check "bad clip: error on the status line" wait_for badclip 'bad.mid: '
+check "bad clip: B is empty" wait_for badclip '^-- B (empty)'
+$TM send-keys -t badclip Right
+check "bad clip: still answers keys" wait_for badclip 'slider 0.53'
+# o: open a missing file: an error, the app goes on.
+$TM send-keys -t badclip o b
+check "open prompt" wait_for badclip 'open into B:'
+$TM send-keys -t badclip nosuch.mid Enter
+check "open error shown" wait_for badclip 'nosuch.mid'
+$TM send-keys -t badclip o b b.mid Enter
+check "open loads b.mid" wait_for badclip '^-- B b.mid'
+$TM send-keys -t badclip q
+check "bad clip: exit 0" wait_for badclip 'EXIT=0'
+
+# ---- no model: a clear error before the screen ----
+if "$LR" --model "$tmp/nonexistent" a.mid b.mid >"$tmp/nomodel.out" \
+    2>&1 </dev/null; then
+	bad "no model: should fail"
+else
+	ok
+fi
+check "no model: message names the directory" grep -q nonexistent \
+    "$tmp/nomodel.out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
