@@ -700,17 +700,3 @@ fail_quiet:
 	vae_free(v);
 	return (CMD_ERROR);
 }
-
-/*
- * cmd_attrs moved to src/cmd_attrs.c (another engineer).  Until that file
- * lands this weak placeholder keeps the binary linking; the real one
- * overrides it.
- */
-__attribute__((weak)) int
-cmd_attrs(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	cmd_error("attrs: not implemented yet");
-	return (CMD_ERROR);
-}
