@@ -278,7 +278,7 @@ fmt_eta(char *buf, size_t len, double s)
 static int
 train_parse(int argc, char **argv, struct train_args *ta)
 {
-	double	x;
+	double	x = 0;
 	int	c;
 
 	memset(ta, 0, sizeof *ta);
