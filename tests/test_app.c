@@ -1,0 +1,301 @@
+/*
+ * test_app.c: the instrument's non-screen parts: the decode worker (the
+ * ladder matches direct vae_decode calls, the quick first point matches
+ * the batch, a newer job wins, attributes are measured), set files (round
+ * trip, bad files are errors naming the file) and the key lock.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/attrs.h"
+#include "model/rng.h"
+#include "model/vae.h"
+#include "src/keylock.h"
+#include "src/set.h"
+#include "src/worker.h"
+
+#include "tests/test.h"
+
+static struct vae *
+random_model(const char *name, uint64_t seed)
+{
+	struct vae_arch	 a;
+	struct vae	*v;
+	struct rng	 rng;
+	char		*cause = NULL;
+	size_t		 i;
+
+	if (params_arch_named(&a, name, &cause) != 0 ||
+	    (v = vae_new(&a, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	rng_seed(&rng, seed);
+	for (i = 0; i < v->p.n_params; i++)
+		v->p.mem[i] = 0.15f * rng_normal(&rng);
+	return (v);
+}
+
+/* Wait (5 s at most) for a result of gen; full: every point. */
+static int
+wait_result(struct worker *w, struct worker_result *r, unsigned gen,
+    int full)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	for (i = 0; i < 500; i++) {
+		if (worker_take(w, r) && r->gen == gen &&
+		    (!full || r->full || r->error[0] != '\0'))
+			return (1);
+		pfd.fd = worker_fd(w);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 10);
+	}
+	return (0);
+}
+
+static void
+test_worker(void)
+{
+	struct vae		*v, *ref;
+	struct worker		*w;
+	struct worker_result	 r, first;
+	struct worker_job	 j;
+	struct rng		 rng;
+	float			*vec, *za, *zb, *zl, nudge[ATTR_N] = { 0 };
+	float			 meas[ATTR_N];
+	int			*ta, *tb, *tok, T, S, Z, i, same, diff;
+	size_t			 ts;
+	unsigned		 g1, g2;
+	char			*cause = NULL;
+
+	v = random_model("mel_2bar", 11);
+	ref = random_model("mel_2bar", 11);	/* same weights */
+	T = v->p.arch.num_steps;
+	S = v->p.arch.n_splits;
+	Z = v->p.arch.z_size;
+	ts = (size_t)T * S;
+	rng_seed(&rng, 2);
+	ta = calloc(ts, sizeof *ta);
+	tb = calloc(ts, sizeof *tb);
+	for (i = 0; i < (int)ts; i++) {
+		ta[i] = i % 4 == 0 ? 2 + 39 + (i / 4) % 8 : 0;
+		tb[i] = i % 2 == 0 ? 2 + 50 - (i / 2) % 12 : 1;
+	}
+	vec = malloc(Z * sizeof *vec);
+	for (i = 0; i < Z; i++)
+		vec[i] = 2 * rng_normal(&rng);
+	w = worker_new(v, vec, 1, &cause);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	worker_result_init(w, &r);
+	worker_result_init(w, &first);
+	CHECK(worker_arch(w)->num_steps == T);
+
+	memset(&j, 0, sizeof j);
+	j.tok_a = ta;
+	j.tok_b = tb;
+	j.first = 5;
+	j.nudge = nudge;
+	j.seed = 1;
+	g1 = worker_submit(w, &j);
+	/* The first result may be the quick single point. */
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(first.valid[5] && first.error[0] == '\0');
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(r.full && r.error[0] == '\0');
+	for (i = 0, same = 1; i < WORKER_LADDER; i++)
+		same &= r.valid[i];
+	CHECK(same);
+	CHECK(memcmp(first.tokens + 5 * ts, r.tokens + 5 * ts,
+	    ts * sizeof (int)) == 0);
+	CHECK(!worker_busy(w));
+
+	/* The ladder equals encode + interpolate + decode done directly. */
+	za = malloc(2 * Z * sizeof *za);
+	zb = za + Z;
+	zl = malloc((size_t)WORKER_LADDER * Z * sizeof *zl);
+	tok = malloc(WORKER_LADDER * ts * sizeof *tok);
+	{
+		int *both = malloc(2 * ts * sizeof *both);
+
+		memcpy(both, ta, ts * sizeof *both);
+		memcpy(both + ts, tb, ts * sizeof *both);
+		CHECK(vae_encode(ref, both, 2, za, NULL, &cause) == 0);
+		free(both);
+	}
+	vae_interpolate(zl, za, zb, Z, WORKER_LADDER, VAE_SLERP);
+	CHECK(vae_decode(ref, zl, WORKER_LADDER, 0, NULL, tok, &cause) == 0);
+	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) == 0);
+	attrs_measure(&ref->p.arch, tok + 32 * ts, meas);
+	CHECK_CLOSE(meas, r.attrs[32], ATTR_N, 0, "attrs of point 32");
+	/* A and B decode differently (else the instrument is mute). */
+	CHECK(memcmp(r.tokens, r.tokens + 32 * ts, ts * sizeof (int)) != 0);
+
+	/* A nudge moves every point along the vector. */
+	nudge[0] = 1.0f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	for (i = 0; i < WORKER_LADDER; i++)
+		for (int z = 0; z < Z; z++)
+			zl[(size_t)i * Z + z] += vec[z];
+	CHECK(vae_decode(ref, zl, WORKER_LADDER, 0, NULL, tok, &cause) == 0);
+	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) == 0);
+
+	/* Sampling: the same seed gives the same ladder, another seed not. */
+	nudge[0] = 0;
+	j.temperature = 1.0f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	memcpy(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok);
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) == 0);
+	j.seed = 2;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) != 0);
+
+	/* Two quick jobs: the newest one's result arrives last. */
+	j.temperature = 0;
+	g1 = worker_submit(w, &j);
+	j.lerp = 1;
+	g2 = worker_submit(w, &j);
+	CHECK(g2 > g1);
+	CHECK(wait_result(w, &r, g2, 1));
+	CHECK(r.gen == g2);
+	for (i = diff = 0; i < 100 && worker_take(w, &r); i++)
+		diff |= r.gen != g2;
+	CHECK(!diff);
+
+	worker_result_free(&r);
+	worker_result_free(&first);
+	worker_free(w);
+	vae_free(ref);
+	free(ta);
+	free(tb);
+	free(vec);
+	free(za);
+	free(zl);
+	free(tok);
+}
+
+static void
+test_set(void)
+{
+	struct set	 s, t;
+	char		 dir[] = "/tmp/test_app.XXXXXX", path[256], *cause = NULL;
+	FILE		*f;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	set_init(&s);
+	s.model = lr_strdup("/models/mel_2bar");
+	s.clip[0] = lr_strdup("/clips/a.mid");
+	s.window[1] = 3;
+	s.slider = 25;
+	s.lerp = 1;
+	s.temperature = 0.5f;
+	s.seed = 12345;
+	s.qpm = 96;
+	set_nudge_add(&s.nudges, "note_density", 0.75f);
+	set_nudge_add(&s.nudges, "register", -1.5f);
+	s.snap_valid[2] = 1;
+	s.snap_slider[2] = 7;
+	set_nudge_add(&s.snap_nudges[2], "register", 1.0f);
+	snprintf(path, sizeof path, "%s/x.set", dir);
+	CHECK(set_save(&s, path, &cause) == 0);
+	CHECK(set_load(&t, path, &cause) == 0);
+	CHECK(t.model != NULL && strcmp(t.model, s.model) == 0);
+	CHECK(t.clip[0] != NULL && strcmp(t.clip[0], "/clips/a.mid") == 0);
+	CHECK(t.clip[1] == NULL && t.window[1] == 3);
+	CHECK(t.slider == 25 && t.lerp == 1 && t.seed == 12345);
+	CHECK(t.temperature == 0.5f && t.qpm == 96);
+	CHECK(set_nudge_get(&t.nudges, "note_density") == 0.75f);
+	CHECK(set_nudge_get(&t.nudges, "register") == -1.5f);
+	CHECK(set_nudge_get(&t.nudges, "legato") == 0);
+	CHECK(t.snap_valid[2] && !t.snap_valid[0] && t.snap_slider[2] == 7);
+	CHECK(set_nudge_get(&t.snap_nudges[2], "register") == 1.0f);
+	set_free(&t);
+
+	/* Bad files: errors that name the file. */
+	f = fopen(path, "w");
+	fputs("{\"latentroll_set\": 1, \"slider\": 99}", f);
+	fclose(f);
+	CHECK(set_load(&t, path, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, path) != NULL &&
+	    strstr(cause, "slider") != NULL);
+	f = fopen(path, "w");
+	fputs("{\"something\": 1}", f);
+	fclose(f);
+	CHECK(set_load(&t, path, &cause) == -1);
+	CHECK(strstr(cause, "not a latentroll set") != NULL);
+	f = fopen(path, "w");
+	fputs("{ broken", f);
+	fclose(f);
+	CHECK(set_load(&t, path, &cause) == -1);
+	CHECK(strstr(cause, path) != NULL);
+	unlink(path);
+	CHECK(set_load(&t, path, &cause) == -1);
+	free(cause);
+	set_free(&s);
+	rmdir(dir);
+}
+
+static void
+test_keylock(void)
+{
+	struct noteseq	 s;
+	struct note	 n[4];
+	int		 p, in, root;
+
+	/* Every snapped pitch is in the scale, and in-scale ones stay. */
+	for (root = 0; root < 12; root++)
+		for (p = 0; p < 128; p++) {
+			in = keylock_pitch(root, p);
+			if (!keylock_in_scale(root, in % 12) ||
+			    abs(in - p) > 1 ||
+			    (keylock_in_scale(root, p % 12) && in != p)) {
+				CHECK_MSG(0, "root %d pitch %d -> %d", root, p,
+				    in);
+				return;
+			}
+		}
+	CHECK(keylock_pitch(0, 61) == 60);	/* C# -> C in C major */
+	CHECK(keylock_pitch(7, 65) == 64);	/* F -> E in G major */
+	CHECK(keylock_pitch(7, 66) == 66);
+
+	/* Estimate: G major notes (with F#) give G; a key signature wins. */
+	memset(&s, 0, sizeof s);
+	memset(n, 0, sizeof n);
+	n[0].pitch = 67; n[0].end_s = 1;
+	n[1].pitch = 66; n[1].end_s = 1;
+	n[2].pitch = 71; n[2].end_s = 1;
+	n[3].pitch = 74; n[3].end_s = 1;
+	s.notes = n;
+	s.n = 4;
+	CHECK(keylock_estimate(&s) == 7);
+	{
+		struct keysig_change k = { .time_s = 0, .key = -1 };
+
+		s.keysigs = &k;
+		s.n_keysigs = 1;
+		CHECK(keylock_estimate(&s) == 5);	/* one flat: F */
+	}
+}
+
+int
+main(void)
+{
+	test_set();
+	test_keylock();
+	test_worker();
+	return (test_report());
+}
