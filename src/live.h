@@ -303,8 +303,8 @@ int		 live_pattern_from_noteseq(struct live_pattern *p,
 void		 live_velocity_nearest(struct live_note *notes, size_t n,
 		     const struct noteseq *ref);
 
-/* Devices (main thread; before live_new, or while no PortMidi sink is
-   open: PortMidi is not reentrant and the player owns it). */
+/* Devices (UI thread; safe while playing: enumeration and re-open share
+   a lock, never held while sending). */
 struct live_device {
 	int	 index;		/* PortMidi device id */
 	int	 input, output;

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,14 @@ struct sink {
 	_Atomic uint64_t	 dropped;
 };
 
-static int	pm_users;	/* main thread only: Pm_Initialize count */
+/*
+ * PortMidi's device table is rebuilt by Pm_Initialize and freed by
+ * Pm_Terminate.  The UI lists devices while the player may be re-opening
+ * (rescanning), so both hold pm_lock around enumeration, open and close.
+ * Never held around Pm_Write/Pm_Read: those touch only the open stream.
+ */
+static pthread_mutex_t	pm_lock = PTHREAD_MUTEX_INITIALIZER;
+static int		pm_users;	/* Pm_Initialize count, under pm_lock */
 
 static int	pm_start(char **);
 static void	pm_stop(void);
@@ -212,9 +220,11 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		return (s);
 
 	/* PortMidi: not starting is "no MIDI output", not an error. */
+	pthread_mutex_lock(&pm_lock);
 	if (pm_start(NULL) == 0)
 		s->pm = 1;
 	else {
+		pthread_mutex_unlock(&pm_lock);
 		if (o->sink == LIVE_SINK_PORTMIDI) {
 			s->kind = LIVE_SINK_NULL;
 			snprintf(s->name, sizeof s->name, "no MIDI output");
@@ -241,6 +251,7 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		else
 			s->in = NULL;
 	}
+	pthread_mutex_unlock(&pm_lock);
 	return (s);
 
 fail:
@@ -248,6 +259,7 @@ fail:
 	if (s->out != NULL)
 		Pm_Close(s->out);
 	pm_stop();
+	pthread_mutex_unlock(&pm_lock);
 	free(s->rec);
 	free(s);
 	return (NULL);
@@ -259,16 +271,17 @@ sink_close(struct sink *s)
 {
 	if (s == NULL)
 		return;
-	if (s->out != NULL) {
-		if (s->used)
-			clock_mono_sleep_until(NULL, clock_mono_now(NULL) +
-			    (s->latency_ms + 100) / 1000.0);
+	if (s->out != NULL && s->used)
+		clock_mono_sleep_until(NULL, clock_mono_now(NULL) +
+		    (s->latency_ms + 100) / 1000.0);
+	pthread_mutex_lock(&pm_lock);
+	if (s->out != NULL)
 		Pm_Close(s->out);
-	}
 	if (s->in != NULL)
 		Pm_Close(s->in);
 	if (s->pm)
 		pm_stop();
+	pthread_mutex_unlock(&pm_lock);
 	free(s->rec);
 	free(s);
 }
@@ -392,6 +405,7 @@ sink_reopen(struct sink *s, const char *out)
 		s->error[0] = '\0';
 		return (0);
 	}
+	pthread_mutex_lock(&pm_lock);
 	if (s->out != NULL) {
 		Pm_Close(s->out);
 		s->out = NULL;
@@ -405,7 +419,12 @@ sink_reopen(struct sink *s, const char *out)
 	if (!s->pm && pm_start(NULL) == 0)
 		s->pm = 1;
 	id = s->pm ? find_device(s->wanted, 1, &cause) : -1;
-	if (id < 0 || open_out(s, id, &cause) != 0) {
+	if (id >= 0 && open_out(s, id, &cause) == 0)
+		id = 0;
+	else
+		id = -1;
+	pthread_mutex_unlock(&pm_lock);
+	if (id < 0) {
 		snprintf(s->error, sizeof s->error, "%s",
 		    cause != NULL ? cause : "no MIDI output");
 		snprintf(s->name, sizeof s->name, "no MIDI output");
@@ -546,8 +565,11 @@ sink_devices(struct live_device *d, int max, char **cause)
 	const PmDeviceInfo	*di;
 	int			 i, n, k = 0;
 
-	if (pm_start(cause) != 0)
+	pthread_mutex_lock(&pm_lock);
+	if (pm_start(cause) != 0) {
+		pthread_mutex_unlock(&pm_lock);
 		return (-1);
+	}
 	n = Pm_CountDevices();
 	for (i = 0; i < n && k < max; i++) {
 		di = Pm_GetDeviceInfo(i);
@@ -561,5 +583,6 @@ sink_devices(struct live_device *d, int max, char **cause)
 		k++;
 	}
 	pm_stop();
+	pthread_mutex_unlock(&pm_lock);
 	return (k);
 }
