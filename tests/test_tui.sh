@@ -215,6 +215,19 @@ check "delete marks unsaved" wait_for main 'unsaved'
 $TM send-keys -t main u e
 check "undo keeps the result" wait_for main '^-- result'
 
+# Space plays (null sink, real clock): the playhead runs; a triangle
+# sweep moves the slider with the bars.
+$TM send-keys -t main 0 p
+check "sweep on" wait_for main 'sweep tri/4'
+$TM send-keys -t main Space
+check "playing" wait_for main 'playing'
+check "playhead drawn" wait_for main '^    .*\^'
+check "sweep moves the slider" wait_for main 'slider 0.50' 5
+$TM send-keys -t main p p Space
+check "stopped" wait_for main 'stopped'
+$TM send-keys -t main 7
+wait_for main 'slider 0.78' >/dev/null
+
 # Resize to 40x12 and back.
 $TM resize-window -t main -x 40 -y 12
 check "40x12 drawn" wait_for main '^slider 0.78'
