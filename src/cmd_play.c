@@ -256,19 +256,30 @@ cmd_play(int argc, char **argv)
 	o.velocity = (int)vel;
 	o.clock_follow = follow;
 	o.clock_master = master;
-	if ((l = live_new(&o, &cause)) == NULL && out == NULL &&
-	    o.out != NULL) {
-		/* The remembered device is gone: say so, use the default. */
-		cmd_error("%s (remembered in the config; using the default)",
-		    cause);
-		o.out = NULL;
-		l = live_new(&o, &cause);
-	}
-	if (l == NULL) {
+	if ((l = live_new(&o, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		goto out;
 	}
 	live_status(l, &st);
+	if (!offline && st.error[0] != '\0') {
+		if (out != NULL || in != NULL) {
+			/* Asked for by name on the command line: a typo
+			   should not play silently. */
+			cmd_error("%s", st.error);
+			live_free(l);
+			goto out;
+		}
+		/* Remembered in the config but gone: use the default. */
+		cmd_error("%s (remembered device; using the default)",
+		    st.error);
+		live_free(l);
+		o.out = o.in = NULL;
+		if ((l = live_new(&o, &cause)) == NULL) {
+			cmd_error("%s", cause);
+			goto out;
+		}
+		live_status(l, &st);
+	}
 	if (!offline) {
 		if (!st.device_ok || strcmp(st.device, "no MIDI output") == 0)
 			cmd_error("no MIDI output; playing on the null sink%s",

@@ -722,9 +722,11 @@ live_new(const struct live_opts *o, char **cause)
 	set_qpm(&l->p, l->o.qpm, 0);
 	l->p.st.clock_source = o->clock_follow ? LIVE_CLOCK_EXTERNAL :
 	    LIVE_CLOCK_INTERNAL;
-	l->p.st.device_ok = 1;
+	l->p.st.device_ok = sink_ok(l->sink);
 	snprintf(l->p.st.device, sizeof l->p.st.device, "%s",
 	    sink_name(l->sink));
+	snprintf(l->p.st.error, sizeof l->p.st.error, "%s",
+	    sink_error(l->sink));
 	for (i = 0; i < 3; i++)
 		l->slots[i] = l->p.st;
 	l->back = 0;

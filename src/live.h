@@ -197,7 +197,9 @@ struct live;
 /*
  * Open the sink and (unless offline) start the player thread, stopped.
  * A PortMidi sink with no usable output does not fail: it runs on the
- * null sink and status.device says "no MIDI output".
+ * null sink, status.device says "no MIDI output", and when a device was
+ * named (opts.out/in) but is absent, status.error says so and
+ * status.device_ok is 0 (live_reopen tries again).
  */
 struct live	*live_new(const struct live_opts *o, char **cause) LR_WUR;
 /* Panic, wait the latency (+100 ms) so PortMidi flushes, close, free. */

@@ -193,6 +193,7 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
     char **cause)
 {
 	struct sink	*s;
+	char		*err = NULL;
 	int		 id;
 
 	s = lr_calloc(1, sizeof *s);
@@ -231,38 +232,40 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		}
 		return (s);
 	}
+	/*
+	 * A device that is named but absent or busy is not fatal either:
+	 * the instrument keeps running and says why (sink_error), and the
+	 * device can be re-opened once it is plugged in.
+	 */
 	if (o->sink == LIVE_SINK_PORTMIDI) {
-		id = find_device(o->out, 1, cause);
-		if (id == -2)
-			goto fail;
-		if (id < 0) {
+		id = find_device(o->out, 1, &err);
+		if (id < 0 || open_out(s, id, &err) != 0) {
 			s->kind = LIVE_SINK_NULL;
 			snprintf(s->name, sizeof s->name, "no MIDI output");
-		} else if (open_out(s, id, cause) != 0)
-			goto fail;
+			if (err != NULL) {
+				s->ok = 0;
+				snprintf(s->error, sizeof s->error, "%s",
+				    err);
+			}
+		}
 	}
 	if (o->in != NULL || o->clock_follow) {
-		id = find_device(o->in, 0, cause);
-		if (id == -2)
-			goto fail;
+		free(err);
+		err = NULL;
+		id = find_device(o->in, 0, &err);
 		if (id >= 0 && Pm_OpenInput(&s->in, id, NULL, 256, sink_ms,
 		    s) == pmNoError)
 			Pm_SetFilter(s->in, PM_FILT_ACTIVE | PM_FILT_SYSEX);
-		else
+		else {
 			s->in = NULL;
+			if (err != NULL && s->error[0] == '\0')
+				snprintf(s->error, sizeof s->error, "%s",
+				    err);
+		}
 	}
+	free(err);
 	pthread_mutex_unlock(&pm_lock);
 	return (s);
-
-fail:
-	lr_cause_prefix(cause, "MIDI");
-	if (s->out != NULL)
-		Pm_Close(s->out);
-	pm_stop();
-	pthread_mutex_unlock(&pm_lock);
-	free(s->rec);
-	free(s);
-	return (NULL);
 }
 
 /* Close: give PortMidi latency + 100 ms to deliver what is stamped. */

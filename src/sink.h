@@ -16,9 +16,9 @@
 struct sink;
 
 /*
- * Open the sink for o (kind, devices, latency, recording).  A PortMidi
- * sink with no output device runs as null, named "no MIDI output".
- * -1/NULL only for a device named but not found or failing to open.
+ * Open the sink for o (kind, devices, latency, recording).  Never fails
+ * for devices: a PortMidi sink with no (or no such) output runs as null,
+ * named "no MIDI output", with sink_error() saying what was missing.
  */
 struct sink	*sink_open(const struct live_opts *o,
 		    const struct live_clock *clock, char **cause) LR_WUR;
