@@ -83,6 +83,8 @@ else
 fi
 [ $status -eq 0 ] || exit 1
 
+[ -r /proc/loadavg ] && note "before the runs, load average" \
+    "$(cut -d ' ' -f 1-3 /proc/loadavg)"
 [ -x "$bi" ] || note "$bi not built: inference C column empty"
 [ -x "$bt" ] || note "$bt not built: training C column empty"
 for n in $threads; do
@@ -100,7 +102,12 @@ for n in $threads; do
 		note "bench_train --json --threads $n failed:" \
 		    "$(head -n 1 "$tmp/err")"
 	fi
+	# Shapes from the checkpoints, i.e. from the table the C side uses.
 	"$py" "$peers/bench_train_peer.py" --threads "$n" --steps "$steps" \
+	    --model "$tmp/mel_2bar" --model "$tmp/mel_16bar" \
 	    >"$tmp/p_train_$n.json" || exit 1
+	# Two cores shared with other work: say how busy they were.
+	[ -r /proc/loadavg ] && note "after the $n-thread runs, load" \
+	    "average $(cut -d ' ' -f 1-3 /proc/loadavg)"
 done
 "$py" "$peers/report.py" "$tmp" $threads
