@@ -7,7 +7,7 @@
  * test needs no Node.  For every model we load the checkpoint with
  * ckpt_load and require
  *   - mu of each encoded input within 1e-4 of magenta.js, relative to the
- *     largest |mu| of that vector;
+ *     largest |mu| of that vector (batched, and the last input alone);
  *   - the argmax tokens of decoding fixed z's IDENTICAL (batched, and the
  *     first z again alone, since batch 1 takes another code path);
  *   - a 5-point lerp interpolation: z's within 1e-4, tokens identical.
@@ -20,8 +20,19 @@
  * roll itself and fed it to MusicVAE.encodeTensors, so drum encodes are
  * compared against the magenta.js network on latentroll's input.  Drum
  * decodes do not depend on that choice and must match as they are.
+ *
+ * The other direction (checkpoints latentroll WRITES load in magenta.js and
+ * give the same argmax tokens) needs Node, so it is not part of make check:
+ * `tests/test_parity --save DIR` also re-saves every fixture model with
+ * ckpt_save (float32, uint16, uint8) and writes random models of the
+ * shipped shapes, each with windows.json (inputs, latentroll's mu and argmax
+ * decode of that mu) for tools/parity/check.js; see tools/parity/README.md.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +41,7 @@
 
 #include "model/ckpt.h"
 #include "model/params.h"
+#include "model/rng.h"
 #include "model/vae.h"
 #include "tests/test.h"
 
@@ -113,9 +125,136 @@ diff_tokens(const int *got, const int *want, size_t n, const char *what,
 	return (bad);
 }
 
+/* JSON array of n ints / floats. */
+static json_t *
+json_ints(const int *x, int n)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(x[i]));
+	return (a);
+}
+
+static json_t *
+json_floats(const float *x, int n)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_real(x[i]));
+	return (a);
+}
+
+/*
+ * Save v as dir in dtype, load it back and write dir/windows.json for
+ * tools/parity/check.js: the B input windows tok (B, T, S), the reloaded
+ * model's mu and the argmax decode of that mu.
+ */
+static void
+save_windows(struct vae *v, const char *dir, enum ckpt_dtype dtype,
+    const int *tok, int B)
+{
+	char		 path[1200];
+	char		*cause = NULL;
+	struct vae	*w;
+	json_t		*root, *arr, *o;
+	float		*mu;
+	int		*dec, L, Z, i;
+
+	CHECK_MSG(ckpt_save(v, dir, dtype, &cause) == 0, "%s: %s", dir,
+	    cause ? cause : "?");
+	free(cause);
+	cause = NULL;
+	if ((w = ckpt_load(dir, &cause)) == NULL) {
+		CHECK_MSG(0, "%s: %s", dir, cause ? cause : "?");
+		free(cause);
+		return;
+	}
+	L = w->p.arch.num_steps * w->p.arch.n_splits;
+	Z = w->p.arch.z_size;
+	mu = lr_calloc((size_t)B * Z, sizeof *mu);
+	dec = lr_calloc((size_t)B * L, sizeof *dec);
+	CHECK(vae_encode(w, tok, B, mu, NULL, NULL) == 0);
+	CHECK(vae_decode(w, mu, B, 0.0f, NULL, dec, NULL) == 0);
+	arr = json_array();
+	for (i = 0; i < B; i++) {
+		o = json_object();
+		json_object_set_new(o, "tokens", json_ints(tok + i * L, L));
+		json_object_set_new(o, "mu", json_floats(mu + i * Z, Z));
+		json_object_set_new(o, "decoded", json_ints(dec + i * L, L));
+		json_array_append_new(arr, o);
+	}
+	root = json_pack("{s:o}", "windows", arr);
+	snprintf(path, sizeof path, "%s/windows.json", dir);
+	CHECK_MSG(json_dump_file(root, path, JSON_COMPACT) == 0, "%s", path);
+	json_decref(root);
+	free(mu);
+	free(dec);
+	vae_free(w);
+}
+
+/* Random valid tokens (B, T, S) for an architecture. */
+static void
+random_tokens(const struct vae_arch *a, struct rng *r, int *tok, int B)
+{
+	int	i, s, n = B * a->num_steps;
+
+	for (i = 0; i < n; i++)
+		for (s = 0; s < a->n_splits; s++)
+			tok[i * a->n_splits + s] = (int)rng_below(r,
+			    (uint32_t)a->out_depth[s]);
+}
+
+/*
+ * Random models of the shipped shapes (params_arch_named), weights
+ * uniform with a 1/sqrt(fan-in) scale, saved for check.js: float32, and
+ * uint16 for the 16-bar one as latentroll ships it.
+ */
+static void
+save_shipped(const char *out)
+{
+	static const char	*names[] = { "mel_2bar", "mel_16bar",
+				    "drums_2bar", "trio_4bar" };
+	char			 dir[1100];
+	struct vae_arch		 a;
+	struct vae		*v;
+	struct vae_tensor	*t;
+	struct rng		 r;
+	int			*tok, k;
+	size_t			 i, j;
+	float			 sc;
+
+	for (k = 0; k < 4; k++) {
+		CHECK(params_arch_named(&a, names[k], NULL) == 0);
+		if ((v = vae_new(&a, NULL)) == NULL) {
+			CHECK(0);
+			continue;
+		}
+		rng_seed(&r, 1000 + k);
+		for (j = 0; j < (size_t)v->p.n_tensors; j++) {
+			t = &v->p.tensors[j];
+			sc = t->ndim == 2 ? 2.0f / sqrtf((float)t->shape[0]) :
+			    0.5f;
+			for (i = 0; i < t->n; i++)
+				t->p[i] = sc * (2.0f * rng_uniform(&r) - 1.0f);
+		}
+		tok = lr_calloc(5 * (size_t)a.num_steps * a.n_splits,
+		    sizeof *tok);
+		random_tokens(&a, &r, tok, 5);
+		snprintf(dir, sizeof dir, "%s/shipped_%s", out, names[k]);
+		save_windows(v, dir, k == 1 ? CKPT_UINT16 : CKPT_FLOAT32, tok,
+		    5);
+		free(tok);
+		vae_free(v);
+	}
+}
+
 /* Everything for one model directory; adds to the global counters. */
 static void
-run_model(const char *name, double *worst)
+run_model(const char *name, double *worst, const char *save)
 {
 	char			 dir[1024], fx[1100];
 	char			*cause = NULL;
@@ -176,6 +315,16 @@ run_model(const char *name, double *worst)
 		    (double)mu[i * Z], (double)want[i * Z]);
 	}
 
+	/* The last input again alone (batch 1 may take another path). */
+	rc = vae_encode(v, tok + (B - 1) * L, 1, mu, NULL, &cause);
+	CHECK_MSG(rc == 0, "%s: encode: %s", name, cause ? cause : "?");
+	if (rc == 0) {
+		r = rel_err(mu, want + (B - 1) * Z, Z);
+		*worst = fmax(*worst, r);
+		CHECK_MSG(r <= REL_TOL, "%s: encode (batch 1): mu off by "
+		    "%.3g of its max", name, r);
+	}
+
 	/* Decode fixed z's, batched, and the first alone. */
 	dec = json_object_get(root, "decode");
 	B = (int)json_array_size(json_object_get(dec, "z"));
@@ -200,6 +349,17 @@ run_model(const char *name, double *worst)
 	if (rc == 0)
 		CHECK(diff_tokens(got, wt, L, "decode (batch 1)", name, 0,
 		    S) == 0);
+
+	/* Re-save with ckpt_save for check.js (--save only). */
+	for (i = 0; save != NULL && strstr(name, "_u") == NULL && i < 3;
+	    i++) {
+		static const char *dt[] = { "f32", "u16", "u8" };
+		char	 sd[1200];
+
+		snprintf(sd, sizeof sd, "%s/%s_%s", save, name, dt[i]);
+		save_windows(v, sd, i == 0 ? CKPT_FLOAT32 : i == 1 ?
+		    CKPT_UINT16 : CKPT_UINT8, tok, (int)json_array_size(enc));
+	}
 
 	/* Interpolate: encode a and b, lerp 5 points, decode them. */
 	itp = json_object_get(root, "interpolate");
@@ -254,13 +414,26 @@ run_model(const char *name, double *worst)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	size_t	i;
-	double	worst = 0;
+	const char	*save = NULL;
+	size_t		 i;
+	double		 worst = 0;
 
+	if (argc == 3 && strcmp(argv[1], "--save") == 0) {
+		save = argv[2];
+		if (mkdir(save, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: %s\n", save, strerror(errno));
+			return (99);
+		}
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: test_parity [--save DIR]\n");
+		return (99);
+	}
 	for (i = 0; i < sizeof models / sizeof models[0]; i++)
-		run_model(models[i], &worst);
+		run_model(models[i], &worst, save);
+	if (save != NULL)
+		save_shipped(save);
 	fprintf(stderr, "largest mu/z error vs magenta.js: %.3g of the "
 	    "vector's max\n", worst);
 	return (test_report());
