@@ -170,11 +170,47 @@ evaluate_tf(struct train_net *net, const struct vae_params *p,
 	return (0);
 }
 
+/* Sampled accuracy: encode mu, argmax-decode autoregressively (the
+   paper's Table 1 "sampled"), over (up to) max windows of a split. */
+static int
+evaluate_sampled(struct vae *v, const struct dataset *ds,
+    enum dataset_split sp, int B, int max, double *acc, char **cause)
+{
+	size_t	 len = (size_t)ds->steps * ds->S, j;
+	int	 n = ds->n[sp], i, b;
+	long	 correct = 0, total = 0;
+	float	*mu;
+	int	*out;
+	const int *tok;
+
+	if (max > 0 && n > max)
+		n = max;
+	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
+	out = lr_malloc((size_t)B * len * sizeof *out);
+	for (i = 0; i < n; i += b) {
+		b = n - i < B ? n - i : B;
+		tok = ds->tok[sp] + (size_t)i * len;
+		if (vae_encode(v, tok, b, mu, NULL, cause) != 0 ||
+		    vae_decode(v, mu, b, 0.0f, NULL, out, cause) != 0) {
+			free(mu);
+			free(out);
+			return (-1);
+		}
+		for (j = 0; j < (size_t)b * len; j++)
+			correct += out[j] == tok[j];
+		total += (long)(b * len);
+	}
+	free(mu);
+	free(out);
+	*acc = total ? (double)correct / total : 0;
+	return (0);
+}
+
 static int
 write_card(const char *out, const struct train_args *ta,
     const struct vae_arch *a, const struct dataset *ds, long step,
-    double train_acc, double valid_acc, double valid_kl, size_t n_params,
-    char **cause)
+    double train_acc, double valid_acc, double valid_sacc, double valid_kl,
+    size_t n_params, char **cause)
 {
 	json_t		*card, *hp, *data, *arch;
 	char		*path, *tmp, date[64];
@@ -227,6 +263,7 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(card, "steps", json_integer(step));
 	json_object_set_new(card, "train_acc_recent", json_real(train_acc));
 	json_object_set_new(card, "valid_tf_acc", json_real(valid_acc));
+	json_object_set_new(card, "valid_sampled_acc", json_real(valid_sacc));
 	json_object_set_new(card, "valid_kl_nats", json_real(valid_kl));
 	json_object_set_new(card, "date", json_string(date));
 	(void)i;
@@ -247,7 +284,7 @@ write_card(const char *out, const struct train_args *ta,
 static int
 save_all(const struct train_args *ta, struct vae *v, struct trainstate *ts,
     const struct dataset *ds, double train_acc, double valid_acc,
-    double valid_kl, char **cause)
+    double valid_sacc, double valid_kl, char **cause)
 {
 	char	*path;
 	int	 rc;
@@ -260,7 +297,7 @@ save_all(const struct train_args *ta, struct vae *v, struct trainstate *ts,
 	if (ckpt_save(v, ta->out, CKPT_FLOAT32, cause) != 0)
 		return (-1);
 	return (write_card(ta->out, ta, &v->p.arch, ds, ts->step, train_acc,
-	    valid_acc, valid_kl, v->p.n_params, cause));
+	    valid_acc, valid_sacc, valid_kl, v->p.n_params, cause));
 }
 
 static void
@@ -348,7 +385,7 @@ cmd_train(int argc, char **argv)
 	long			 step, epoch = 0, cursor = 0, nacc = 0;
 	long			 step0;
 	double			 t0, tlast, tckpt, sacc = 0, sloss = 0, skl = 0;
-	double			 last_acc = 0, vacc = -1, vkl = 0, vr;
+	double			 last_acc = 0, vacc = -1, vkl = 0, vr, vsacc = -1;
 	FILE			*curve = NULL;
 
 	if (train_parse(argc, argv, &ta) != 0)
@@ -521,15 +558,21 @@ cmd_train(int argc, char **argv)
 			if (evaluate_tf(net, &v->p, &ds, DATASET_VALID,
 			    ta.batch, VALID_MAX, &vacc, &vkl, &vr, &cause) != 0)
 				goto fail;
+			if (evaluate_sampled(v, &ds, DATASET_VALID, ta.batch,
+			    VALID_MAX, &vsacc, &cause) != 0)
+				goto fail;
 			if (nacc > 0)
 				last_acc = sacc / nacc;
 			if (!ta.quiet)
 				fprintf(stderr, "valid step %ld  tf-acc %.4f  "
-				    "r_loss %.3f  kl %.2f\n", step, vacc, vr,
-				    vkl);
+				    "sampled-acc %.4f  r_loss %.3f  kl %.2f\n",
+				    step, vacc, vsacc, vr, vkl);
 			if (curve != NULL) {
-				fprintf(curve, "%ld\t%.5f\t%.5f\t%.4f\t%.3f\n",
-				    step, last_acc, vacc, vkl, vr);
+				/* step, train acc, valid tf acc, valid sampled
+				   acc, valid KL, valid r_loss */
+				fprintf(curve, "%ld\t%.5f\t%.5f\t%.5f\t%.4f\t"
+				    "%.3f\n", step, last_acc, vacc, vsacc, vkl,
+				    vr);
 				fflush(curve);
 			}
 		}
@@ -538,8 +581,8 @@ cmd_train(int argc, char **argv)
 			ts.rng = r.s;
 			ts.epoch = epoch;
 			ts.cursor = cursor;
-			if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vkl,
-			    &cause) != 0)
+			if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vsacc,
+			    vkl, &cause) != 0)
 				goto fail;
 			if (!ta.quiet)
 				fprintf(stderr, "checkpoint at step %ld\n",
@@ -553,7 +596,8 @@ cmd_train(int argc, char **argv)
 	ts.cursor = cursor;
 	if (nacc > 0)
 		last_acc = sacc / nacc;
-	if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vkl, &cause) != 0)
+	if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vsacc, vkl,
+	    &cause) != 0)
 		goto fail;
 	if (!ta.quiet)
 		fprintf(stderr, "train: %s at step %ld; model in %s\n",
