@@ -51,9 +51,8 @@ enum app_ask {
 };
 
 enum app_prompt {
-	PR_OPEN_A,
-	PR_OPEN_B,
-	PR_SAVE,
+	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
+	PR_SAVE = PR_OPEN_A + 4,
 	PR_SAVE_SET,
 };
 
@@ -91,7 +90,7 @@ struct app {
 	char			*attr_names[UI_MAX_ATTRS];
 	int			 attr_id[UI_MAX_ATTRS];	/* ATTR_* or -1 */
 
-	struct clip		 clips[2];
+	struct clip		 clips[4];	/* A, B; pad corners C, D */
 
 	struct ui_note		*result;	/* decoded (+ key lock) */
 	size_t			 n_result;
@@ -441,7 +440,10 @@ app_submit(struct app *a)
 	memset(&j, 0, sizeof j);
 	j.tok_a = a->clips[0].tokens;
 	j.tok_b = a->clips[1].tokens;
-	j.first = a->r.slider;
+	j.tok_c = a->clips[2].tokens;
+	j.tok_d = a->clips[3].tokens;
+	j.pad = a->r.pad_on;
+	j.first = roll_point(&a->r);
 	j.nudge = a->r.nudge;
 	j.temperature = a->r.temperature;
 	j.seed = a->r.seed;
@@ -497,13 +499,13 @@ app_swap(struct app *a)
 	noteseq_free(&s);
 }
 
-/* Show ladder point r.slider if decoded; send it to the player. */
+/* Show the point under the slider (or pad) if decoded; send it on. */
 static void
 app_show(struct app *a)
 {
 	struct noteseq	s;
 	size_t		ts = (size_t)a->T * a->S, i;
-	int		k = a->r.slider, fresh;
+	int		k = roll_point(&a->r), fresh;
 
 	a->v.attrs_known = 0;
 	if (a->res.gen != a->gen || !a->res.valid[k])
@@ -592,13 +594,16 @@ save_set(struct app *a, const char *path)
 	set_init(&s);
 	if (realpath(a->model_dir, rp) != NULL)
 		s.model = lr_strdup(rp);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 4; i++) {
 		if (a->clips[i].path != NULL)
 			s.clip[i] = lr_strdup(realpath(a->clips[i].path, rp) ?
 			    rp : a->clips[i].path);
 		s.window[i] = a->clips[i].wi;
 	}
 	s.slider = a->r.slider;
+	s.pad_on = a->r.pad_on;
+	s.pad_x = a->r.pad_x;
+	s.pad_y = a->r.pad_y;
 	s.lerp = a->r.lerp;
 	s.temperature = a->r.temperature;
 	s.seed = a->r.seed;
@@ -635,6 +640,9 @@ apply_set(struct app *a, const struct set *s)
 	int	i, k;
 
 	a->r.slider = s->slider;
+	a->r.pad_on = s->pad_on;
+	a->r.pad_x = s->pad_x;
+	a->r.pad_y = s->pad_y;
 	a->r.lerp = s->lerp;
 	a->r.temperature = s->temperature;
 	a->r.seed = s->seed;
@@ -726,8 +734,8 @@ static void
 answer(struct app *a, int key)
 {
 	enum app_ask	ask = a->ask;
-	int		i = key == 'a' || key == 'A' ? 0 :
-			    (key == 'b' || key == 'B' ? 1 : -1);
+	int		i = key >= 'a' && key <= 'd' ? key - 'a' :
+			    (key >= 'A' && key <= 'D' ? key - 'A' : -1);
 	char		target[LIVE_TARGET_MAX];
 
 	a->ask = ASK_NONE;
@@ -739,16 +747,20 @@ answer(struct app *a, int key)
 			a->quit = 1;
 		break;
 	case ASK_OPEN:
-		if (i >= 0)
-			prompt_open(&a->p, i == 0 ? PR_OPEN_A : PR_OPEN_B,
-			    i == 0 ? "open into A: " : "open into B: ", "");
+		if (i >= 0) {
+			char label[32];
+
+			snprintf(label, sizeof label, "open into %c: ",
+			    'A' + i);
+			prompt_open(&a->p, PR_OPEN_A + i, label, "");
+		}
 		break;
 	case ASK_COPY:
 		if (i >= 0)
 			copy_result(a, i);
 		break;
 	case ASK_WINDOW:
-		if (i < 0)
+		if (i < 0 || a->clips[i].tokens == NULL)
 			break;
 		if (a->clips[i].win.n <= 1) {
 			app_msg(a, 0, "%c has one window", 'A' + i);
@@ -784,9 +796,16 @@ prompt_done(struct app *a)
 
 	prompt_close(&a->p);
 	switch (a->p.purpose) {
-	case PR_OPEN_A:
-	case PR_OPEN_B:
-		i = a->p.purpose == PR_OPEN_A ? 0 : 1;
+	case PR_SAVE:
+		save_result(a, text);
+		break;
+	case PR_SAVE_SET:
+		save_set(a, text);
+		break;
+	default:
+		i = a->p.purpose - PR_OPEN_A;
+		if (i < 0 || i > 3)
+			break;
 		if (clip_load(a, i, text, 0, &cause) != 0) {
 			app_msg(a, 1, "%s", cause);
 			free(cause);
@@ -794,12 +813,6 @@ prompt_done(struct app *a)
 			app_msg(a, 0, "%s", a->clips[i].title);
 			app_submit(a);
 		}
-		break;
-	case PR_SAVE:
-		save_result(a, text);
-		break;
-	case PR_SAVE_SET:
-		save_set(a, text);
 		break;
 	}
 	free(text);
@@ -816,6 +829,14 @@ app_command(struct app *a, const struct key_entry *e)
 	int			 chg;
 
 	chg = roll_apply(&a->r, e->cmd, e->arg);
+	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
+		for (int i = 2; i < 4; i++)
+			if (a->clips[i].tokens == NULL)
+				clip_empty(a, i);
+		app_msg(a, 0, a->r.pad_on ? "pad: arrows move between A "
+		    "(top left), B, C and D (bottom right); o loads C, D" :
+		    "pad off");
+	}
 	if (chg & ROLL_CHG_LADDER) {
 		if (!a->have_vecs && e->cmd == ROLL_CMD_NUDGE) {
 			a->r.nudge[a->r.attr_sel] = 0;
@@ -870,7 +891,8 @@ app_command(struct app *a, const struct key_entry *e)
 		break;
 	case ROLL_CMD_OPEN:
 		a->ask = ASK_OPEN;
-		app_msg(a, 0, "open a clip into (a) or (b)?");
+		app_msg(a, 0, "open a clip into (a) or (b), or pad corner "
+		    "(c) or (d)?");
 		break;
 	case ROLL_CMD_WINDOW:
 		a->ask = ASK_WINDOW;
@@ -897,9 +919,6 @@ app_command(struct app *a, const struct key_entry *e)
 			app_msg(a, 0, "key lock: %s", a->key_label);
 		else
 			app_msg(a, 0, "key lock off");
-		break;
-	case ROLL_CMD_PAD:
-		app_msg(a, 1, "2-D pad: not in this build");
 		break;
 	case ROLL_CMD_REDRAW:
 		ui_redraw();
@@ -950,7 +969,7 @@ app_key(struct app *a, int key)
 		a->r.dirty |= ROLL_DIRTY_ALL;
 		return;
 	}
-	if ((e = keys_lookup(key, a->r.mode)) == NULL) {
+	if ((e = keys_lookup(key, roll_key_mode(&a->r))) == NULL) {
 		keys_name(key, kn, sizeof kn);
 		app_msg(a, 0, "%s: no command (? lists the keys)", kn);
 		return;
@@ -1150,7 +1169,7 @@ app_free(struct app *a)
 	worker_free(a->w);
 	a->w = NULL;
 	worker_result_free(&a->res);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 4; i++)
 		clip_free(&a->clips[i]);
 	for (i = 0; i < a->n_attrs; i++)
 		free(a->attr_names[i]);
@@ -1234,6 +1253,18 @@ app_run(const struct app_opts *o)
 				free(cause);
 			cause = NULL;
 		}
+	}
+	for (i = 2; i < 4; i++) {
+		if (have_set && set.clip[i] != NULL && clip_load(&a, i,
+		    set.clip[i], set.window[i], &cause) != 0) {
+			if (first_err == NULL)
+				first_err = cause;
+			else
+				free(cause);
+			cause = NULL;
+		}
+		if (a.clips[i].tokens == NULL)
+			clip_empty(&a, i);
 	}
 	if (have_set)
 		apply_set(&a, &set);

@@ -37,8 +37,8 @@ set_free(struct set *s)
 	int	i;
 
 	free(s->model);
-	free(s->clip[0]);
-	free(s->clip[1]);
+	for (i = 0; i < 4; i++)
+		free(s->clip[i]);
 	nudges_free(&s->nudges);
 	for (i = 0; i < SET_SNAPSHOTS; i++)
 		nudges_free(&s->snap_nudges[i]);
@@ -109,7 +109,9 @@ set_save(const struct set *s, const char *path, char **cause)
 	if (s->model != NULL)
 		json_object_set_new(root, "model", json_string(s->model));
 	clips = json_array();
-	for (i = 0; i < 2; i++) {
+	/* Pad corners C, D only when one is loaded (indices stay). */
+	for (i = 0; i < (s->clip[2] != NULL || s->clip[3] != NULL ? 4 : 2);
+	    i++) {
 		c = json_object();
 		json_object_set_new(c, "path", s->clip[i] != NULL ?
 		    json_string(s->clip[i]) : json_null());
@@ -118,6 +120,11 @@ set_save(const struct set *s, const char *path, char **cause)
 	}
 	json_object_set_new(root, "clips", clips);
 	json_object_set_new(root, "slider", json_integer(s->slider));
+	c = json_object();
+	json_object_set_new(c, "on", json_boolean(s->pad_on));
+	json_object_set_new(c, "x", json_integer(s->pad_x));
+	json_object_set_new(c, "y", json_integer(s->pad_y));
+	json_object_set_new(root, "pad", c);
 	json_object_set_new(root, "interp", json_string(s->lerp ? "lerp" :
 	    "slerp"));
 	json_object_set_new(root, "temperature", json_real(s->temperature));
@@ -196,7 +203,7 @@ set_load(struct set *s, const char *path, char **cause)
 		s->model = lr_strdup(json_string_value(v));
 	}
 	if ((v = json_object_get(root, "clips")) != NULL) {
-		if (!json_is_array(v) || json_array_size(v) > 2)
+		if (!json_is_array(v) || json_array_size(v) > 4)
 			goto bad_type;
 		json_array_foreach(v, i, c) {
 			json_t *p = json_object_get(c, "path");
@@ -214,6 +221,13 @@ set_load(struct set *s, const char *path, char **cause)
 	    get_int(root, "seed", &seed, 0, 0x7fffffff, path, cause) != 0)
 		goto fail;
 	s->seed = (unsigned)seed;
+	if ((v = json_object_get(root, "pad")) != NULL) {
+		if (!json_is_object(v) || get_int(v, "x", &s->pad_x, 0, 4,
+		    path, cause) != 0 || get_int(v, "y", &s->pad_y, 0, 4, path,
+		    cause) != 0)
+			goto bad_type;
+		s->pad_on = json_is_true(json_object_get(v, "on"));
+	}
 	if ((v = json_object_get(root, "interp")) != NULL) {
 		if (!json_is_string(v))
 			goto bad_type;

@@ -5,7 +5,7 @@
  *
  *	{ "latentroll_set": 1, "model": "DIR",
  *	  "clips": [ { "path": "a.mid", "window": 0 }, { ... } ],
- *	  "slider": 16, "interp": "slerp", "temperature": 0.0, "seed": 1,
+ *	  "slider": 16, "pad": { "on": false, "x": 2, "y": 2 }, "interp": "slerp", "temperature": 0.0, "seed": 1,
  *	  "qpm": 120, "nudges": { "note_density": 0.5 },
  *	  "snapshots": [ { "slot": 0, "slider": 4, "nudges": { ... } } ] }
  *
@@ -27,9 +27,11 @@ struct set_nudges {
 
 struct set {
 	char			*model;		/* heap or NULL */
-	char			*clip[2];	/* heap or NULL */
-	int			 window[2];
+	char			*clip[4];	/* A B, pad C D; heap/NULL */
+	int			 window[4];
 	int			 slider;	/* 0..32 */
+	int			 pad_on;
+	int			 pad_x, pad_y;	/* 0..4 */
 	int			 lerp;
 	float			 temperature;
 	unsigned		 seed;

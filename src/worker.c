@@ -35,7 +35,7 @@ struct worker {
 	int			 has_pending;
 	int			 running;
 	struct worker_job	 pending;	/* pointers into the bufs */
-	int			*pend_a, *pend_b;
+	int			*pend[4];	/* clips A B C D */
 	float			 pend_nudge[ATTR_N];
 	unsigned		 pend_gen;
 	double			 pend_t0;
@@ -44,9 +44,9 @@ struct worker {
 	int			 out_new;
 
 	/* The thread's own. */
-	int			*job_a, *job_b;
-	float			*za, *zb;	/* (Z) encoded clips */
-	int			*enc_a, *enc_b;	/* tokens za, zb came from */
+	int			*job[4];
+	float			*z4;		/* (4, Z) encoded clips */
+	int			*enc[4];	/* tokens z4 came from */
 	int			 have_z;
 	float			*ladder;	/* (33, Z) */
 	struct worker_result	 work;
@@ -117,14 +117,12 @@ worker_new(struct vae *v, const float *vecs, int n_vecs, char **cause)
 		memcpy(w->vecs, vecs, (size_t)n_vecs * w->Z * sizeof *vecs);
 	}
 	ts = (size_t)w->T * w->S;
-	w->pend_a = lr_calloc(ts, sizeof (int));
-	w->pend_b = lr_calloc(ts, sizeof (int));
-	w->job_a = lr_calloc(ts, sizeof (int));
-	w->job_b = lr_calloc(ts, sizeof (int));
-	w->enc_a = lr_calloc(ts, sizeof (int));
-	w->enc_b = lr_calloc(ts, sizeof (int));
-	w->za = lr_calloc(w->Z, sizeof (float));
-	w->zb = lr_calloc(w->Z, sizeof (float));
+	for (i = 0; i < 4; i++) {
+		w->pend[i] = lr_calloc(ts, sizeof (int));
+		w->job[i] = lr_calloc(ts, sizeof (int));
+		w->enc[i] = lr_calloc(ts, sizeof (int));
+	}
+	w->z4 = lr_calloc(4 * (size_t)w->Z, sizeof (float));
 	w->ladder = lr_calloc((size_t)WORKER_LADDER * w->Z, sizeof (float));
 	worker_result_init(w, &w->out);
 	worker_result_init(w, &w->work);
@@ -156,6 +154,8 @@ fail:
 void
 worker_free(struct worker *w)
 {
+	int	i;
+
 	if (w == NULL)
 		return;
 	if (w->pipe[0] >= 0 && w->thread) {
@@ -169,14 +169,12 @@ worker_free(struct worker *w)
 	}
 	vae_free(w->v);
 	free(w->vecs);
-	free(w->pend_a);
-	free(w->pend_b);
-	free(w->job_a);
-	free(w->job_b);
-	free(w->enc_a);
-	free(w->enc_b);
-	free(w->za);
-	free(w->zb);
+	for (i = 0; i < 4; i++) {
+		free(w->pend[i]);
+		free(w->job[i]);
+		free(w->enc[i]);
+	}
+	free(w->z4);
 	free(w->ladder);
 	worker_result_free(&w->out);
 	worker_result_free(&w->work);
@@ -190,8 +188,17 @@ worker_submit(struct worker *w, const struct worker_job *j)
 	unsigned	gen;
 
 	pthread_mutex_lock(&w->mu);
-	memcpy(w->pend_a, j->tok_a, ts * sizeof (int));
-	memcpy(w->pend_b, j->tok_b, ts * sizeof (int));
+	memcpy(w->pend[0], j->tok_a, ts * sizeof (int));
+	memcpy(w->pend[1], j->tok_b, ts * sizeof (int));
+	/* Missing pad corners are silence (all "no event" tokens). */
+	if (j->tok_c != NULL)
+		memcpy(w->pend[2], j->tok_c, ts * sizeof (int));
+	else
+		memset(w->pend[2], 0, ts * sizeof (int));
+	if (j->tok_d != NULL)
+		memcpy(w->pend[3], j->tok_d, ts * sizeof (int));
+	else
+		memset(w->pend[3], 0, ts * sizeof (int));
 	memset(w->pend_nudge, 0, sizeof w->pend_nudge);
 	if (j->nudge != NULL && w->n_vecs > 0)
 		memcpy(w->pend_nudge, j->nudge, w->n_vecs * sizeof (float));
@@ -273,54 +280,103 @@ superseded(struct worker *w)
  * point alone (argmax only: a sampled point must come from the same batch
  * draw as its neighbours to be reproducible), then the whole ladder.
  */
+/* Encode the clips of a job unless they are the ones encoded last. */
+static int
+encode_clips(struct worker *w, const struct worker_job *j, char **cause)
+{
+	const int	*tok[4] = { j->tok_a, j->tok_b, j->tok_c, j->tok_d };
+	size_t		 ts = (size_t)w->T * w->S;
+	int		*all, i, n = j->pad ? 4 : 2, same = w->have_z;
+
+	for (i = 0; i < n && same; i++)
+		same = memcmp(w->enc[i], tok[i], ts * sizeof (int)) == 0;
+	if (same && (n == 2 || w->have_z == 4))
+		return (0);
+	all = lr_malloc(n * ts * sizeof (int));
+	for (i = 0; i < n; i++)
+		memcpy(all + i * ts, tok[i], ts * sizeof (int));
+	if (vae_encode(w->v, all, n, w->z4, NULL, cause) != 0) {
+		free(all);
+		w->have_z = 0;
+		return (-1);
+	}
+	free(all);
+	for (i = 0; i < n; i++)
+		memcpy(w->enc[i], tok[i], ts * sizeof (int));
+	w->have_z = n;
+	return (0);
+}
+
+/*
+ * The points of a job into w->ladder: the slider's ladder
+ * z_i = interp(zA, zB, i/32), or the pad's bilinear grid
+ * z(x, y) = (1-x)(1-y) zA + x(1-y) zB + (1-x)y zC + xy zD (Beat Blender),
+ * then + sum_k nudge_k vec_k on every point.
+ */
+static int
+build_points(struct worker *w, const struct worker_job *j,
+    const float *nudge)
+{
+	const float	*za = w->z4, *zb = za + w->Z, *zc = zb + w->Z;
+	const float	*zd = zc + w->Z;
+	float		 x, y, *p;
+	int		 i, k, z, n, Z = w->Z;
+
+	if (j->pad) {
+		n = WORKER_PAD_N * WORKER_PAD_N;
+		for (i = 0; i < n; i++) {
+			x = (float)(i % WORKER_PAD_N) / (WORKER_PAD_N - 1);
+			y = (float)(i / WORKER_PAD_N) / (WORKER_PAD_N - 1);
+			p = w->ladder + (size_t)i * Z;
+			for (z = 0; z < Z; z++)
+				p[z] = (1 - x) * (1 - y) * za[z] +
+				    x * (1 - y) * zb[z] + (1 - x) * y * zc[z] +
+				    x * y * zd[z];
+		}
+	} else {
+		n = WORKER_LADDER;
+		vae_interpolate(w->ladder, za, zb, Z, n,
+		    j->lerp ? VAE_LERP : VAE_SLERP);
+	}
+	for (k = 0; k < w->n_vecs; k++) {
+		if (nudge[k] == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			for (z = 0; z < Z; z++)
+				w->ladder[(size_t)i * Z + z] += nudge[k] *
+				    w->vecs[(size_t)k * Z + z];
+	}
+	return (n);
+}
+
+/*
+ * One job: encode the clips (only when they changed), build the points,
+ * decode the point on screen alone (argmax only: a sampled point must
+ * come from the same batch draw as its neighbours to be reproducible),
+ * then every point in one batched call.
+ */
 static void
 run_job(struct worker *w, const struct worker_job *j, const float *nudge,
     double t0)
 {
 	struct rng	 rng;
 	size_t		 ts = (size_t)w->T * w->S;
-	float		 mu[2 * 512];
-	int		*both = NULL;
-	int		 i, k, z, Z = w->Z, first;
+	int		 i, n, Z = w->Z, first;
 	char		*cause = NULL;
 
 	memset(w->work.valid, 0, sizeof w->work.valid);
 	w->work.full = 0;
 	w->work.error[0] = '\0';
-	if (!w->have_z || memcmp(w->enc_a, j->tok_a, ts * sizeof (int)) ||
-	    memcmp(w->enc_b, j->tok_b, ts * sizeof (int))) {
-		both = lr_malloc(2 * ts * sizeof (int));
-		memcpy(both, j->tok_a, ts * sizeof (int));
-		memcpy(both + ts, j->tok_b, ts * sizeof (int));
-		if (Z > 512 || vae_encode(w->v, both, 2, mu, NULL,
-		    &cause) != 0) {
-			snprintf(w->work.error, sizeof w->work.error,
-			    "encode: %s", cause != NULL ? cause : "z too big");
-			free(cause);
-			free(both);
-			publish(w, t0);
-			return;
-		}
-		free(both);
-		memcpy(w->za, mu, Z * sizeof (float));
-		memcpy(w->zb, mu + Z, Z * sizeof (float));
-		memcpy(w->enc_a, j->tok_a, ts * sizeof (int));
-		memcpy(w->enc_b, j->tok_b, ts * sizeof (int));
-		w->have_z = 1;
+	if (encode_clips(w, j, &cause) != 0) {
+		snprintf(w->work.error, sizeof w->work.error, "encode: %s",
+		    cause != NULL ? cause : "failed");
+		free(cause);
+		publish(w, t0);
+		return;
 	}
-	vae_interpolate(w->ladder, w->za, w->zb, Z, WORKER_LADDER,
-	    j->lerp ? VAE_LERP : VAE_SLERP);
-	for (k = 0; k < w->n_vecs; k++) {
-		if (nudge[k] == 0)
-			continue;
-		for (i = 0; i < WORKER_LADDER; i++)
-			for (z = 0; z < Z; z++)
-				w->ladder[(size_t)i * Z + z] += nudge[k] *
-				    w->vecs[(size_t)k * Z + z];
-	}
-
-	first = j->first < 0 ? 0 : (j->first >= WORKER_LADDER ?
-	    WORKER_LADDER - 1 : j->first);
+	n = build_points(w, j, nudge);
+	w->work.n = n;
+	first = j->first < 0 ? 0 : (j->first >= n ? n - 1 : j->first);
 	if (j->temperature == 0) {
 		if (vae_decode(w->v, w->ladder + (size_t)first * Z, 1, 0, NULL,
 		    w->work.tokens + first * ts, &cause) != 0)
@@ -333,10 +389,10 @@ run_job(struct worker *w, const struct worker_job *j, const float *nudge,
 			return;
 	}
 	rng_seed(&rng, j->seed);
-	if (vae_decode(w->v, w->ladder, WORKER_LADDER, j->temperature,
-	    &rng, w->work.tokens, &cause) != 0)
+	if (vae_decode(w->v, w->ladder, n, j->temperature, &rng,
+	    w->work.tokens, &cause) != 0)
 		goto fail;
-	for (i = 0; i < WORKER_LADDER; i++) {
+	for (i = 0; i < n; i++) {
 		attrs_measure(&w->arch, w->work.tokens + i * ts,
 		    w->work.attrs[i]);
 		w->work.valid[i] = 1;
@@ -359,6 +415,7 @@ worker_main(void *arg)
 	float			 nudge[ATTR_N];
 	size_t			 ts = (size_t)w->T * w->S;
 	double			 t0;
+	int			 i;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -367,11 +424,13 @@ worker_main(void *arg)
 		if (w->quit)
 			break;
 		j = w->pending;
-		memcpy(w->job_a, w->pend_a, ts * sizeof (int));
-		memcpy(w->job_b, w->pend_b, ts * sizeof (int));
+		for (i = 0; i < 4; i++)
+			memcpy(w->job[i], w->pend[i], ts * sizeof (int));
 		memcpy(nudge, w->pend_nudge, sizeof nudge);
-		j.tok_a = w->job_a;
-		j.tok_b = w->job_b;
+		j.tok_a = w->job[0];
+		j.tok_b = w->job[1];
+		j.tok_c = w->job[2];
+		j.tok_d = w->job[3];
 		j.nudge = nudge;
 		w->work.gen = w->pend_gen;
 		t0 = w->pend_t0;

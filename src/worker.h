@@ -16,10 +16,17 @@
 
 #define WORKER_LADDER	33
 
+#define WORKER_PAD_N	5	/* pad grid points per side */
+
 struct worker_job {
 	const int	*tok_a;		/* (T, S) */
 	const int	*tok_b;		/* (T, S) */
-	int		 first;		/* ladder point to decode first */
+	const int	*tok_c;		/* (T, S) pad corners, or NULL */
+	const int	*tok_d;
+	int		 pad;		/* 1: a 5x5 bilinear grid A B / C D
+					   (point y*5+x) instead of the
+					   33-point ladder A..B */
+	int		 first;		/* point to decode first */
 	const float	*nudge;		/* (n_vecs) amounts, may be NULL */
 	float		 temperature;
 	unsigned	 seed;
@@ -29,6 +36,7 @@ struct worker_job {
 struct worker_result {
 	unsigned	 gen;		/* worker_submit() return value */
 	int		 full;		/* every point decoded */
+	int		 n;		/* points: 33, or 25 for the pad */
 	int		 valid[WORKER_LADDER];
 	int		*tokens;	/* (33, T, S) */
 	float		 attrs[WORKER_LADDER][ATTR_N];

@@ -173,6 +173,25 @@ test_worker(void)
 		diff |= r.gen != g2;
 	CHECK(!diff);
 
+	/* The pad: its corners are the four clips' own decodes. */
+	j.lerp = 0;
+	j.pad = 1;
+	j.tok_c = tb;
+	j.tok_d = ta;
+	j.first = 12;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(r.full && r.n == WORKER_PAD_N * WORKER_PAD_N);
+	vae_interpolate(zl, za, zb, Z, WORKER_LADDER, VAE_SLERP);
+	CHECK(vae_decode(ref, zl, WORKER_LADDER, 0, NULL, tok, &cause) == 0);
+	/* A = ladder point 0, B = point 32; C = B and D = A here. */
+	CHECK(memcmp(r.tokens, tok, ts * sizeof (int)) == 0);
+	CHECK(memcmp(r.tokens + 4 * ts, tok + 32 * ts, ts * sizeof (int)) ==
+	    0);
+	CHECK(memcmp(r.tokens + 20 * ts, tok + 32 * ts, ts * sizeof (int)) ==
+	    0);
+	CHECK(memcmp(r.tokens + 24 * ts, tok, ts * sizeof (int)) == 0);
+
 	worker_result_free(&r);
 	worker_result_free(&first);
 	worker_free(w);
@@ -201,6 +220,10 @@ test_set(void)
 	s.clip[0] = lr_strdup("/clips/a.mid");
 	s.window[1] = 3;
 	s.slider = 25;
+	s.pad_on = 1;
+	s.pad_x = 3;
+	s.pad_y = 1;
+	s.clip[3] = lr_strdup("/clips/d.mid");
 	s.lerp = 1;
 	s.temperature = 0.5f;
 	s.seed = 12345;
@@ -217,6 +240,9 @@ test_set(void)
 	CHECK(t.clip[0] != NULL && strcmp(t.clip[0], "/clips/a.mid") == 0);
 	CHECK(t.clip[1] == NULL && t.window[1] == 3);
 	CHECK(t.slider == 25 && t.lerp == 1 && t.seed == 12345);
+	CHECK(t.pad_on == 1 && t.pad_x == 3 && t.pad_y == 1);
+	CHECK(t.clip[3] != NULL && strcmp(t.clip[3], "/clips/d.mid") == 0);
+	CHECK(t.clip[2] == NULL);
 	CHECK(t.temperature == 0.5f && t.qpm == 96);
 	CHECK(set_nudge_get(&t.nudges, "note_density") == 0.75f);
 	CHECK(set_nudge_get(&t.nudges, "register") == -1.5f);

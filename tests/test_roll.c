@@ -255,6 +255,42 @@ test_sweep(void)
 }
 
 static void
+test_pad(void)
+{
+	struct roll	r;
+	int		i;
+
+	roll_init(&r, 0, 32);
+	CHECK(roll_point(&r) == r.slider);
+	CHECK(roll_apply(&r, ROLL_CMD_PAD_X, 1) == 0);	/* pad off */
+	CHECK(roll_apply(&r, ROLL_CMD_PAD, 0) & ROLL_CHG_LADDER);
+	CHECK(r.pad_on && roll_key_mode(&r) == ROLL_MODE_PAD);
+	CHECK(roll_point(&r) == 0);			/* corner A */
+	CHECK(roll_apply(&r, ROLL_CMD_PAD_X, 1) & ROLL_CHG_SLIDER);
+	roll_apply(&r, ROLL_CMD_PAD_Y, 1);
+	CHECK(roll_point(&r) == ROLL_PAD_N + 1);
+	for (i = 0; i < 10; i++) {
+		roll_apply(&r, ROLL_CMD_PAD_X, 1);
+		roll_apply(&r, ROLL_CMD_PAD_Y, 1);
+	}
+	CHECK(roll_point(&r) == ROLL_PAD_N * ROLL_PAD_N - 1);	/* D */
+	CHECK(roll_apply(&r, ROLL_CMD_PAD_X, 1) == ROLL_CHG_VIEW);
+	/* Pad keys: arrows move the pad, other keys are play mode's. */
+	CHECK(keys_lookup(KEY_LEFT, ROLL_MODE_PAD)->cmd == ROLL_CMD_PAD_X);
+	CHECK(keys_lookup(KEY_UP, ROLL_MODE_PAD)->cmd == ROLL_CMD_PAD_Y);
+	CHECK(keys_lookup('+', ROLL_MODE_PAD)->cmd == ROLL_CMD_NUDGE);
+	/* Edit mode from the pad comes back to the pad. */
+	roll_edit_begin(&r, start_notes, 3);
+	CHECK(roll_key_mode(&r) == ROLL_MODE_EDIT);
+	CHECK(roll_apply(&r, ROLL_CMD_PAD, 0) == ROLL_CHG_VIEW);
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	CHECK(roll_key_mode(&r) == ROLL_MODE_PAD);
+	roll_apply(&r, ROLL_CMD_PAD, 0);
+	CHECK(!r.pad_on && roll_point(&r) == r.slider);
+	roll_free(&r);
+}
+
+static void
 test_keys(void)
 {
 	const struct key_entry	*e;
@@ -404,6 +440,7 @@ main(void)
 	test_snapshots();
 	test_sweep();
 	test_keys();
+	test_pad();
 	test_layout();
 	test_prompt();
 	return (test_report());

@@ -207,6 +207,14 @@ check "help overlay" wait_for main 'slider 1/32 toward A'
 $TM send-keys -t main Escape
 check "help closed" wait_for main '^-- result'
 
+# The 2-D pad: g turns it on, arrows move, g again back to the slider.
+$TM send-keys -t main g
+check "pad on" wait_for main '^pad x 0.00 y 0.00'
+$TM send-keys -t main Right Down Down
+check "pad moves" wait_for main '^pad x 0.25 y 0.50'
+$TM send-keys -t main g
+check "pad off" wait_for main '^slider 0.78'
+
 # Edit mode: add a note, undo it.
 $TM send-keys -t main e
 check "edit mode" wait_for main 'EDIT'

@@ -205,6 +205,18 @@ draw_slider(const struct roll *r, const struct roll_layout *L)
 	    sweep);
 	move(y, 0);
 	clrtoeol();
+	if (r->pad_on) {
+		/* A row of the pad: x across, y as the row number. */
+		mvprintw(y, 0, "pad x %.2f y %.2f  A ",
+		    (double)r->pad_x / (ROLL_PAD_N - 1),
+		    (double)r->pad_y / (ROLL_PAD_N - 1));
+		for (x = 0; x < ROLL_PAD_N; x++)
+			addch(x == r->pad_x ? ('0' + r->pad_y) | A_REVERSE |
+			    A_BOLD : '.');
+		addstr(" B / C..D ");
+		addnstr(tail, L->cols - getcurx(stdscr));
+		return;
+	}
 	mvprintw(y, 0, "slider %.2f ", (double)roll_slider_value(r));
 	/* The bar takes what is left, at least a few cells. */
 	w = L->cols - 12 - 2 - (int)strlen(tail);

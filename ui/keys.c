@@ -17,6 +17,7 @@
 
 #define P	ROLL_MODE_PLAY
 #define E	ROLL_MODE_EDIT
+#define D	ROLL_MODE_PAD
 #define A	KEYS_ANY_MODE
 
 static const struct key_entry keys_default[] = {
@@ -154,8 +155,8 @@ static const struct key_entry keys_default[] = {
 	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = -1, .help = "sweep period -1 bar" },
 	{ .key = ']', .mode = P, .name = "sweep-longer",
 	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = 1, .help = "sweep period +1 bar" },
-	{ .key = 'g', .mode = P, .name = "pad", .cmd = ROLL_CMD_PAD,
-	  .help = "2-D pad: four corner clips" },
+	{ .key = 'g', .mode = A, .name = "pad", .cmd = ROLL_CMD_PAD,
+	  .help = "2-D pad: corners A B / C D (o loads C, D)" },
 	{ .key = 'k', .mode = P, .name = "keylock", .cmd = ROLL_CMD_KEYLOCK,
 	  .help = "key lock: off / key of A / C major" },
 	{ .key = '\t', .mode = A, .name = "lane", .cmd = ROLL_CMD_LANE,
@@ -172,6 +173,17 @@ static const struct key_entry keys_default[] = {
 	  .help = "this help" },
 	{ .key = 'q', .mode = A, .name = "quit", .cmd = ROLL_CMD_QUIT,
 	  .help = "quit (asks if edits are unsaved)" },
+
+	/* Pad mode (other keys as in play mode). */
+	{ .key = KEY_LEFT, .mode = D, .name = "pad-left", .cmd = ROLL_CMD_PAD_X,
+	  .arg = -1, .help = "pad: move toward A/C (arrows)" },
+	{ .key = KEY_RIGHT, .mode = D, .name = "pad-right",
+	  .cmd = ROLL_CMD_PAD_X, .arg = 1 },
+	{ .key = KEY_UP, .mode = D, .name = "pad-up", .cmd = ROLL_CMD_PAD_Y,
+	  .arg = -1 },
+	{ .key = KEY_DOWN, .mode = D, .name = "pad-down", .cmd = ROLL_CMD_PAD_Y,
+	  .arg = 1 },
+	{ .key = 27, .mode = D, .name = "pad-leave", .cmd = ROLL_CMD_PAD },
 
 	/* Edit mode. */
 	{ .key = 27, .mode = E, .name = "edit-leave", .cmd = ROLL_CMD_EDIT },
@@ -215,6 +227,7 @@ static const struct key_entry keys_default[] = {
 };
 
 #undef P
+#undef D
 #undef E
 #undef A
 
@@ -262,6 +275,9 @@ keys_lookup(int key, int mode)
 		    keys_table[i].mode == KEYS_ANY_MODE)
 			return (&keys_table[i]);
 	}
+	/* The pad keeps the play-mode knobs it does not redefine. */
+	if (mode == ROLL_MODE_PAD)
+		return (keys_lookup(key, ROLL_MODE_PLAY));
 	return (NULL);
 }
 

@@ -76,6 +76,22 @@ roll_free(struct roll *r)
 	}
 }
 
+int
+roll_point(const struct roll *r)
+{
+	if (r->pad_on)
+		return (r->pad_y * ROLL_PAD_N + r->pad_x);
+	return (r->slider);
+}
+
+int
+roll_key_mode(const struct roll *r)
+{
+	if (r->mode == ROLL_MODE_PLAY && r->pad_on)
+		return (ROLL_MODE_PAD);
+	return (r->mode);
+}
+
 float
 roll_slider_value(const struct roll *r)
 {
@@ -406,7 +422,7 @@ roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
 		r->lane = (r->lane + 1) % UI_LANES;
 		return (ROLL_CHG_VIEW);
 	case ROLL_CMD_HELP:
-		r->help = !r->help;
+		r->help = r->help ? 0 : 1;
 		return (ROLL_CHG_VIEW);
 	case ROLL_CMD_EDIT:
 		if (r->mode == ROLL_MODE_EDIT) {
@@ -437,6 +453,32 @@ roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
 		r->edit_active = 1;
 		r->unsaved = 1;
 		return (ROLL_CHG_EDIT);
+	case ROLL_CMD_PAD:
+		/* The pad decodes its own grid: a new ladder either way. */
+		if (r->mode == ROLL_MODE_EDIT)
+			return (ROLL_CHG_VIEW);
+		r->pad_on = !r->pad_on;
+		knob_changed(r);
+		return (ROLL_CHG_LADDER);
+	case ROLL_CMD_PAD_X:
+	case ROLL_CMD_PAD_Y:
+		if (!r->pad_on)
+			return (0);
+		i = cmd == ROLL_CMD_PAD_X ? r->pad_x : r->pad_y;
+		old = i;
+		i += arg;
+		if (i < 0)
+			i = 0;
+		if (i >= ROLL_PAD_N)
+			i = ROLL_PAD_N - 1;
+		if (cmd == ROLL_CMD_PAD_X)
+			r->pad_x = i;
+		else
+			r->pad_y = i;
+		if (i == old)
+			return (ROLL_CHG_VIEW);
+		knob_changed(r);
+		return (ROLL_CHG_SLIDER);
 	case ROLL_CMD_CURSOR_STEP:
 		r->cur_step += arg;
 		if (r->cur_step < 0)

@@ -21,10 +21,12 @@
 #define ROLL_TEMP_STEP	0.1f
 #define ROLL_TEMP_MAX	2.0f
 #define ROLL_NOTE_LEN	2	/* steps of a note added in edit mode */
+#define ROLL_PAD_N	5	/* pad points per side (bilinear grid) */
 
 enum roll_mode {
 	ROLL_MODE_PLAY,		/* slider and knobs */
 	ROLL_MODE_EDIT,		/* cursor on the result lane */
+	ROLL_MODE_PAD,		/* play mode with the pad on (key lookup) */
 };
 
 /* Named commands (ui/keys.c maps keys to these). */
@@ -58,6 +60,10 @@ enum roll_cmd {
 	ROLL_CMD_NOTE_MOVE,	/* arg: signed steps */
 	ROLL_CMD_NOTE_LENGTH,	/* arg: signed steps */
 	ROLL_CMD_TRANSPOSE,	/* arg: signed semitones */
+	/* pad mode, pure state */
+	ROLL_CMD_PAD,		/* enter / leave the pad */
+	ROLL_CMD_PAD_X,		/* arg: +1 / -1 */
+	ROLL_CMD_PAD_Y,		/* arg: +1 / -1 */
 	/* need I/O: handled by src/app.c */
 	ROLL_CMD_PLAY,
 	ROLL_CMD_TEMPO,		/* arg: +1 / -1 */
@@ -68,7 +74,6 @@ enum roll_cmd {
 	ROLL_CMD_COPY,
 	ROLL_CMD_SAVE,
 	ROLL_CMD_SAVE_SET,
-	ROLL_CMD_PAD,
 	ROLL_CMD_KEYLOCK,
 	ROLL_CMD_REDRAW,
 	ROLL_CMD_QUIT,
@@ -133,7 +138,10 @@ struct roll {
 	int			 sweep_bars;	/* period in bars */
 	int			 sweep_attr;	/* 1: sweep the nudge instead */
 
-	int			 help;		/* help overlay shown */
+	int			 pad_on;	/* 2-D pad instead of slider */
+	int			 pad_x, pad_y;	/* 0..ROLL_PAD_N-1 */
+
+	int			 help;		/* help overlay page, 0: off */
 	int			 lane;		/* lane shown when small */
 	unsigned		 dirty;
 };
@@ -144,6 +152,13 @@ void	roll_free(struct roll *r);
 /* Apply one command; returns ROLL_CHG_* bits. */
 int	roll_apply(struct roll *r, enum roll_cmd cmd, int arg);
 
+/*
+ * The decoded point the result lane shows: the slider's ladder index, or
+ * with the pad on pad_y * ROLL_PAD_N + pad_x.
+ */
+int	roll_point(const struct roll *r);
+/* The mode keys are looked up in (ROLL_MODE_PAD when the pad is on). */
+int	roll_key_mode(const struct roll *r);
 /* Slider position as a number in [0, 1]. */
 float	roll_slider_value(const struct roll *r);
 /* The ladder point for a position in [0, 1] (nearest). */
