@@ -387,6 +387,14 @@ test_layout(void)
 	v.lanes[1].n = 2;
 	draw_pitch_window(&v, &r, 8, &lo, &per);
 	CHECK(lo <= 40 && lo + 8 * per > 90);
+	/* Edit mode: one semitone a row around the cursor. */
+	r.mode = ROLL_MODE_EDIT;
+	r.cur_pitch = 90;
+	draw_pitch_window(&v, &r, 8, &lo, &per);
+	CHECK(per == 1 && lo <= 90 && lo + 8 > 90);
+	r.cur_pitch = 127;
+	draw_pitch_window(&v, &r, 8, &lo, &per);
+	CHECK(per == 1 && lo == 120);
 	roll_free(&r);
 }
 

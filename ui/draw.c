@@ -56,10 +56,16 @@ draw_pitch_window(const struct ui_view *v, const struct roll *r, int rows,
 		}
 	}
 	if (r->mode == ROLL_MODE_EDIT) {
-		if (r->cur_pitch < min)
-			min = r->cur_pitch;
-		if (r->cur_pitch > max)
-			max = r->cur_pitch;
+		/* Editing needs one semitone per row: follow the cursor. */
+		if (rows < 1)
+			rows = 1;
+		*per_row = 1;
+		*lo = r->cur_pitch - rows / 2;
+		if (*lo < 0)
+			*lo = 0;
+		if (*lo + rows > 128)
+			*lo = 128 - rows > 0 ? 128 - rows : 0;
+		return;
 	}
 	if (max < 0) {
 		min = 60;
