@@ -28,6 +28,8 @@ SOCK=lrtui$$
 TM="tmux -L $SOCK -f /dev/null"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_tui.XXXXXX")
 cleanup() {
+	# KEEP=DIR keeps the screens, logs and files for a post-mortem.
+	[ -n "$KEEP" ] && cp -r "$tmp" "$KEEP"
 	$TM kill-server >/dev/null 2>&1
 	rm -rf "$tmp"
 }
