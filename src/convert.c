@@ -1,0 +1,821 @@
+/*
+ * convert.c: note sequences <-> model tokens (spec B 1.1-1.4).
+ *
+ * Quantization follows note-seq: step = floor(seconds * steps_per_second
+ * + 0.5), and a note that rounds to zero length gets one step.  Where the
+ * tempo changes, Magenta splits the sequence and quantizes each piece at
+ * its own tempo; we do the same in one pass by measuring each time from
+ * the last tempo change (piecewise steps), so the grid follows the music.
+ * With one tempo this is exactly note-seq's formula.
+ *
+ * Melody extraction mirrors note-seq's Melody.from_quantized_sequence and
+ * extract_melodies (gap 1 bar, highest pitch on shared onsets, pad to a
+ * bar, at most 100 bars per melody).  Time-signature changes split the
+ * sequence as Magenta's presplit does: each stretch in a meter of 16
+ * steps per bar (4/4, 2/2, 8/8) is extracted on its own, bars counted
+ * from the start of the stretch; others are skipped as "wrong meter".
+ *
+ * One deliberate difference: Python extracts from every instrument, we
+ * from one track (the user's, or by default the non-drum track with the
+ * most distinct onsets: in the Nottingham files the chord track has more
+ * notes than the tune but fewer onsets).
+ */
+#include "src/convert.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STEPS_TRUNCATE	1600	/* max_bars 100 */
+#define GAP_STEPS		16	/* gap_bars 1.0 */
+#define TRIO_COVER_GAP		2	/* bars of silence a part may have */
+#define MEL_PROG_MAX		31	/* trio: melody programs 0..31 */
+#define BASS_PROG_MIN		32
+#define BASS_PROG_MAX		39
+
+/* magenta.js DEFAULT_DRUM_PITCH_CLASSES (spec B 1.3); first = exemplar. */
+static const int drum_table[DRUM_CLASSES][16] = {
+	{ 36, 35, -1 },
+	{ 38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85, -1 },
+	{ 42, 44, 54, 68, 69, 70, 71, 73, 78, 80, -1 },
+	{ 46, 67, 72, 74, 79, 81, -1 },
+	{ 45, 29, 41, 61, 64, 84, -1 },
+	{ 48, 47, 60, 63, 77, 86, 87, -1 },
+	{ 50, 30, 43, 62, 76, 83, -1 },
+	{ 49, 55, 57, 58, -1 },
+	{ 51, 52, 53, 59, 82, -1 },
+};
+
+int
+convert_drum_class(int pitch)
+{
+	int	c, i;
+
+	for (c = 0; c < DRUM_CLASSES; c++)
+		for (i = 0; drum_table[c][i] != -1; i++)
+			if (drum_table[c][i] == pitch)
+				return (c);
+	return (-1);
+}
+
+int
+convert_drum_pitch(int cls)
+{
+	if (cls < 0 || cls >= DRUM_CLASSES)
+		return (-1);
+	return (drum_table[cls][0]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Quantization. */
+
+/* Exact (unrounded) step of time t through the tempo map. */
+static double
+steps_at(const struct noteseq *s, double t, int spq)
+{
+	double	steps = 0, at = 0, qpm = 120.0;
+	size_t	i;
+
+	for (i = 0; i < s->n_tempos; i++) {
+		if (s->tempos[i].time_s > t)
+			break;
+		if (s->tempos[i].time_s > at) {
+			steps += (s->tempos[i].time_s - at) * (qpm / 60.0 *
+			    spq);
+			at = s->tempos[i].time_s;
+		}
+		if (s->tempos[i].qpm > 0)
+			qpm = s->tempos[i].qpm;
+	}
+	/* With one tempo at 0 this is note-seq's seconds*steps_per_second. */
+	return (steps + (t - at) * (qpm / 60.0 * spq));
+}
+
+static int
+quantize_time(const struct noteseq *s, double t, int spq, int *step)
+{
+	double	v = floor(steps_at(s, t, spq) + 0.5);
+
+	if (!isfinite(v) || v < 0 || v > INT_MAX / 4)
+		return (-1);
+	*step = (int)v;
+	return (0);
+}
+
+int
+convert_quantize(struct noteseq *s, int steps_per_quarter, char **cause)
+{
+	struct note	*nt;
+	size_t		 i;
+	int		 total;
+
+	if (steps_per_quarter <= 0)
+		return (lr_fail(cause, "bad steps per quarter %d",
+		    steps_per_quarter));
+	for (i = 0; i < s->n; i++) {
+		nt = &s->notes[i];
+		if (quantize_time(s, nt->start_s, steps_per_quarter,
+		    &nt->start_step) != 0 || quantize_time(s, nt->end_s,
+		    steps_per_quarter, &nt->end_step) != 0)
+			return (lr_fail(cause, "note at %.1f s is too late to "
+			    "quantize", nt->start_s));
+		if (nt->end_step <= nt->start_step)
+			nt->end_step = nt->start_step + 1;
+	}
+	if (quantize_time(s, s->total_s, steps_per_quarter, &total) != 0)
+		return (lr_fail(cause, "sequence too long to quantize"));
+	for (i = 0; i < s->n; i++)
+		if (s->notes[i].end_step > total)
+			total = s->notes[i].end_step;
+	s->total_steps = total;
+	s->steps_per_quarter = steps_per_quarter;
+	s->quantized = 1;
+	noteseq_sort(s);
+	return (0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Event lists (melody events or drum labels) that grow like Python's. */
+
+struct evlist {
+	int	*ev;
+	int	 len, cap;
+	int	 start;		/* absolute step of ev[0] */
+};
+
+static void
+ev_resize(struct evlist *e, int len, int pad)
+{
+	if (len > e->cap) {
+		e->cap = len + 64;
+		e->ev = lr_realloc(e->ev, (size_t)e->cap * sizeof *e->ev);
+	}
+	while (e->len < len)
+		e->ev[e->len++] = pad;
+	e->len = len;
+}
+
+/*
+ * Melody.set_length: growing on the right ends a sustained note with a
+ * NOTE_OFF at the old end (note-seq melodies_lib set_length).
+ */
+static void
+mel_set_length(struct evlist *e, int len)
+{
+	int	old = e->len, i;
+
+	ev_resize(e, len, MEL_NO_EVENT);
+	if (len <= old)
+		return;
+	for (i = old - 1; i >= 0; i--) {
+		if (e->ev[i] == MEL_NOTE_OFF)
+			break;
+		if (e->ev[i] != MEL_NO_EVENT) {
+			e->ev[old] = MEL_NOTE_OFF;
+			break;
+		}
+	}
+}
+
+/* _add_note: resize to end+1 (dropping later events), write the note. */
+static void
+mel_add_note(struct evlist *e, int cls, int start, int end)
+{
+	int	i;
+
+	mel_set_length(e, end + 1);
+	e->ev[start] = cls;
+	e->ev[end] = MEL_NOTE_OFF;
+	for (i = start + 1; i < end; i++)
+		e->ev[i] = MEL_NO_EVENT;
+}
+
+/* (last note-on index, first NOTE_OFF after it or len). */
+static void
+mel_last_on_off(const struct evlist *e, int *on, int *off)
+{
+	int	i;
+
+	*on = -1;
+	*off = e->len;
+	for (i = e->len - 1; i >= 0; i--) {
+		if (e->ev[i] == MEL_NOTE_OFF)
+			*off = i;
+		if (e->ev[i] >= 2) {
+			*on = i;
+			return;
+		}
+	}
+}
+
+/* Notes chosen for one part, sorted by (start, -pitch). */
+struct part {
+	const struct note	**v;
+	int			  n;
+};
+
+static int
+part_cmp(const void *a, const void *b)
+{
+	const struct note	*x = *(const struct note * const *)a;
+	const struct note	*y = *(const struct note * const *)b;
+
+	if (x->start_step != y->start_step)
+		return (x->start_step < y->start_step ? -1 : 1);
+	return (y->pitch - x->pitch);
+}
+
+/*
+ * One melody from notes starting at or after from, inside [base, end).
+ * gap 0: no split on silence and the melody starts at base (trio).
+ * Returns the index of the first note not used, or -1 if no melody.
+ */
+static int
+melody_extract(const struct part *p, int from_idx, int base, int end,
+    int gap, struct evlist *e)
+{
+	const struct note	*nt;
+	int			 i, si, ei, on, off;
+
+	e->len = 0;
+	if (from_idx >= p->n)
+		return (-1);
+	e->start = gap == 0 ? base : base + (p->v[from_idx]->start_step -
+	    base) / STEPS_PER_BAR * STEPS_PER_BAR;
+	for (i = from_idx; i < p->n; i++) {
+		nt = p->v[i];
+		si = nt->start_step - e->start;
+		/* Notes are cut where the stretch (meter) ends. */
+		ei = (nt->end_step < end ? nt->end_step : end) - e->start;
+		if (ei <= si)
+			ei = si + 1;
+		if (e->len == 0) {
+			mel_add_note(e, nt->pitch - 19, si, ei);
+			continue;
+		}
+		mel_last_on_off(e, &on, &off);
+		if (si <= on)
+			continue;	/* shared onset: highest pitch won */
+		if (gap > 0 && si - off >= gap)
+			break;
+		mel_add_note(e, nt->pitch - 19, si, ei);
+	}
+	if (e->len > 0 && e->ev[e->len - 1] == MEL_NOTE_OFF)
+		e->len--;
+	mel_set_length(e, e->len + (STEPS_PER_BAR - e->len % STEPS_PER_BAR) %
+	    STEPS_PER_BAR);
+	if (e->len > MAX_STEPS_TRUNCATE)
+		e->len = MAX_STEPS_TRUNCATE;
+	return (i);
+}
+
+/* Drum track: label bits per step; unmapped pitches still set length. */
+static int
+drums_extract(const struct part *p, int from_idx, int base, int gap,
+    struct evlist *e)
+{
+	const struct note	*nt;
+	int			 i, si, c;
+
+	e->len = 0;
+	if (from_idx >= p->n)
+		return (-1);
+	e->start = gap == 0 ? base : base + (p->v[from_idx]->start_step -
+	    base) / STEPS_PER_BAR * STEPS_PER_BAR;
+	for (i = from_idx; i < p->n; i++) {
+		nt = p->v[i];
+		si = nt->start_step - e->start;
+		if (gap > 0 && e->len > 0 && si - (e->len - 1) >= gap)
+			break;
+		if (si >= e->len)
+			ev_resize(e, si + 1, 0);
+		if ((c = convert_drum_class(nt->pitch)) >= 0)
+			e->ev[si] |= 1 << c;
+	}
+	ev_resize(e, e->len + (STEPS_PER_BAR - e->len % STEPS_PER_BAR) %
+	    STEPS_PER_BAR, 0);
+	if (e->len > MAX_STEPS_TRUNCATE)
+		e->len = MAX_STEPS_TRUNCATE;
+	return (i);
+}
+
+/* ------------------------------------------------------------------ */
+/* Windows. */
+
+void
+windows_init(struct windows *w)
+{
+	memset(w, 0, sizeof *w);
+	w->track = -1;
+}
+
+void
+windows_free(struct windows *w)
+{
+	free(w->tokens);
+	free(w->start_step);
+	free(w->why);
+	windows_init(w);
+}
+
+static void
+win_add(struct windows *w, int *cap, const int *tok, int start)
+{
+	size_t	len = (size_t)w->steps * w->S;
+
+	if (w->n == *cap) {
+		*cap = *cap == 0 ? 16 : *cap * 2;
+		w->tokens = lr_realloc(w->tokens, (size_t)*cap * len *
+		    sizeof *w->tokens);
+		w->start_step = lr_realloc(w->start_step, (size_t)*cap *
+		    sizeof *w->start_step);
+	}
+	memcpy(w->tokens + (size_t)w->n * len, tok, len * sizeof *tok);
+	w->start_step[w->n] = start;
+	w->n++;
+}
+
+static void
+win_why(struct windows *w, const char *fmt, ...) LR_PRINTF(2, 3);
+
+static void
+win_why(struct windows *w, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	free(w->why);
+	w->why = s;
+}
+
+/* A stretch of the sequence in one meter. */
+struct stretch {
+	int	from, to;	/* steps */
+	int	num, den;
+};
+
+/* The time-signature stretches of a quantized sequence. */
+static int
+stretches(const struct noteseq *s, struct stretch **out)
+{
+	struct stretch	*v;
+	size_t		 i;
+	int		 n = 0, at, end;
+
+	end = s->total_steps;
+	v = lr_calloc(s->n_timesigs + 1, sizeof *v);
+	for (i = 0; i < s->n_timesigs; i++) {
+		if (quantize_time(s, s->timesigs[i].time_s,
+		    s->steps_per_quarter, &at) != 0)
+			break;
+		if (n > 0 && at <= v[n - 1].from) {
+			n--;	/* two signatures on one step: the later */
+		}
+		if (n > 0)
+			v[n - 1].to = at;
+		v[n].from = n == 0 ? 0 : at;
+		v[n].to = end;
+		v[n].num = s->timesigs[i].num;
+		v[n].den = s->timesigs[i].den;
+		n++;
+	}
+	if (n == 0) {
+		v[0].from = 0;
+		v[0].to = end;
+		v[0].num = v[0].den = 4;
+		n = 1;
+	}
+	*out = v;
+	return (n);
+}
+
+static int
+meter_ok(const struct stretch *st)
+{
+	/* steps per bar = 4 steps/quarter * 4 quarters * num/den = 16 */
+	return (st->den > 0 && st->num == st->den);
+}
+
+/* Notes of one part in [from, to), sorted; caller frees p->v. */
+enum part_kind { PART_MELODY, PART_BASS, PART_DRUMS, PART_ANY_PITCHED };
+
+static int
+note_fits(const struct note *nt, enum part_kind k, int track, int channel)
+{
+	if (nt->velocity <= 0)
+		return (0);
+	if (track >= 0 && nt->track != track)
+		return (0);
+	if (channel >= 0 && nt->channel != channel)
+		return (0);
+	if (k == PART_DRUMS)
+		return (nt->drum);
+	if (nt->drum || nt->pitch < MEL_MIN_PITCH || nt->pitch > MEL_MAX_PITCH)
+		return (0);
+	if (k == PART_MELODY)
+		return (nt->program <= MEL_PROG_MAX);
+	if (k == PART_BASS)
+		return (nt->program >= BASS_PROG_MIN &&
+		    nt->program <= BASS_PROG_MAX);
+	return (1);
+}
+
+static void
+part_collect(const struct noteseq *s, enum part_kind k, int track,
+    int channel, int from, int to, struct part *p)
+{
+	size_t	i;
+
+	p->v = lr_calloc(s->n + 1, sizeof *p->v);
+	p->n = 0;
+	for (i = 0; i < s->n; i++)
+		if (note_fits(&s->notes[i], k, track, channel) &&
+		    s->notes[i].start_step >= from &&
+		    s->notes[i].start_step < to)
+			p->v[p->n++] = &s->notes[i];
+	qsort(p->v, p->n, sizeof *p->v, part_cmp);
+}
+
+/* The track with the most distinct onsets for a part kind, or -1. */
+static int
+best_track(const struct noteseq *s, enum part_kind k, int channel)
+{
+	int	 t, best = -1, nt = s->n_tracks > 0 ? s->n_tracks : 1;
+	long	 cnt, best_cnt = 0, last;
+	size_t	 i;
+
+	for (t = 0; t < nt; t++) {
+		cnt = 0;
+		last = -1;
+		/* Notes are sorted by start: count distinct start steps. */
+		for (i = 0; i < s->n; i++) {
+			if (!note_fits(&s->notes[i], k, t, channel))
+				continue;
+			if (s->notes[i].start_step != last)
+				cnt++;
+			last = s->notes[i].start_step;
+		}
+		if (cnt > best_cnt) {
+			best_cnt = cnt;
+			best = t;
+		}
+	}
+	return (best);
+}
+
+/* Melody or drums windows over every 16-step stretch. */
+static void
+windows_single(const struct noteseq *s, const struct convert_opts *o,
+    struct windows *w)
+{
+	struct stretch	*st;
+	struct part	 p;
+	struct evlist	 e;
+	int		 nst, i, k, idx, cap = 0, longest = 0, pieces = 0;
+	int		 bad_num = 0, bad_den = 1, good_meter = 0, any = 0;
+	int		 drums;
+
+	drums = o->kind == CONVERT_DRUMS;
+	if (drums)
+		w->track = o->track;
+	else if ((w->track = o->track) < 0)
+		w->track = best_track(s, PART_ANY_PITCHED, o->channel);
+	if (!drums && w->track < 0) {
+		win_why(w, "no notes in %d..%d outside the drum channel",
+		    MEL_MIN_PITCH, MEL_MAX_PITCH);
+		return;
+	}
+	memset(&e, 0, sizeof e);
+	nst = stretches(s, &st);
+	for (i = 0; i < nst; i++) {
+		part_collect(s, drums ? PART_DRUMS : PART_ANY_PITCHED,
+		    w->track, o->channel, st[i].from, st[i].to, &p);
+		if (p.n == 0) {
+			free(p.v);
+			continue;
+		}
+		any = 1;
+		if (!meter_ok(&st[i])) {
+			bad_num = st[i].num;
+			bad_den = st[i].den > 0 ? st[i].den : 1;
+			free(p.v);
+			continue;
+		}
+		good_meter++;
+		idx = 0;
+		while (idx < p.n) {
+			idx = drums ? drums_extract(&p, idx, st[i].from,
+			    GAP_STEPS, &e) : melody_extract(&p, idx,
+			    st[i].from, st[i].to, GAP_STEPS, &e);
+			if (idx < 0 || e.len == 0)
+				break;
+			pieces++;
+			if (e.len > longest)
+				longest = e.len;
+			if (e.len < w->steps)
+				w->n_refused++;
+			for (k = w->steps; k <= e.len; k += STEPS_PER_BAR)
+				win_add(w, &cap, e.ev + k - w->steps,
+				    e.start + k - w->steps);
+		}
+		free(p.v);
+	}
+	free(e.ev);
+	free(st);
+	if (w->n > 0)
+		return;
+	if (!any)
+		win_why(w, drums ? "no drum notes" : "track %d has no notes "
+		    "in %d..%d", w->track, MEL_MIN_PITCH, MEL_MAX_PITCH);
+	else if (good_meter == 0)
+		win_why(w, "wrong meter: %d/%d gives %d steps per bar, the "
+		    "model needs %d", bad_num, bad_den, 16 * bad_num /
+		    bad_den, STEPS_PER_BAR);
+	else if (pieces > 1)
+		win_why(w, "too short: silences of a bar or more split the "
+		    "%s into %d pieces, the longest %d steps; a window needs "
+		    "%d", drums ? "drums" : "melody", pieces, longest,
+		    w->steps);
+	else
+		win_why(w, "too short: the %s is %d steps, a window needs %d",
+		    drums ? "drum track" : "melody", longest, w->steps);
+}
+
+/* Bars of a part that sound, with gaps up to TRIO_COVER_GAP filled. */
+static void
+cover_bars(const struct part *p, int base, int nbars, char *cov)
+{
+	int	i, b, last = -1, j;
+
+	memset(cov, 0, (size_t)nbars);
+	for (i = 0; i < p->n; i++)
+		for (b = (p->v[i]->start_step - base) / STEPS_PER_BAR;
+		    b < nbars && b * STEPS_PER_BAR + base <
+		    p->v[i]->end_step; b++)
+			if (b >= 0)
+				cov[b] = 1;
+	for (b = 0; b < nbars; b++) {
+		if (!cov[b])
+			continue;
+		if (last >= 0 && b - last - 1 <= TRIO_COVER_GAP)
+			for (j = last + 1; j < b; j++)
+				cov[j] = 1;
+		last = b;
+	}
+}
+
+/* Trio: melody, bass and drums, each over the whole stretch. */
+static void
+windows_trio(const struct noteseq *s, const struct convert_opts *o,
+    struct windows *w)
+{
+	struct stretch	*st;
+	struct part	 p[3];
+	struct evlist	 e[3];
+	enum part_kind	 kinds[3] = { PART_MELODY, PART_BASS, PART_DRUMS };
+	const char	*names[3] = { "melody", "bass", "drums" };
+	int		 tracks[3], nst, i, j, k, t, b, len, cap = 0, ok;
+	int		 missing = -1, metered = 0;
+	char		*cov[3];
+	int		*tok;
+
+	for (j = 0; j < 3; j++)
+		tracks[j] = j == 2 ? -1 : best_track(s, kinds[j], o->channel);
+	if (o->track >= 0)
+		tracks[0] = o->track;
+	w->track = tracks[0];
+	memset(e, 0, sizeof e);
+	tok = lr_calloc((size_t)w->steps * 3, sizeof *tok);
+	nst = stretches(s, &st);
+	for (i = 0; i < nst; i++) {
+		if (!meter_ok(&st[i]))
+			continue;
+		metered++;
+		for (j = 0; j < 3; j++)
+			part_collect(s, kinds[j], tracks[j], -1, st[i].from,
+			    st[i].to, &p[j]);
+		len = st[i].to - st[i].from;
+		len += (STEPS_PER_BAR - len % STEPS_PER_BAR) % STEPS_PER_BAR;
+		if (len > MAX_STEPS_TRUNCATE)
+			len = MAX_STEPS_TRUNCATE;
+		ok = 1;
+		for (j = 0; j < 3; j++) {
+			cov[j] = lr_calloc(len / STEPS_PER_BAR + 1, 1);
+			if (p[j].n == 0) {
+				ok = 0;
+				missing = j;
+				continue;
+			}
+			if (j < 2) {
+				melody_extract(&p[j], 0, st[i].from,
+				    st[i].to, 0, &e[j]);
+				mel_set_length(&e[j], len);
+			} else {
+				drums_extract(&p[j], 0, st[i].from, 0, &e[j]);
+				ev_resize(&e[j], len, 0);
+			}
+			e[j].len = len;
+			cover_bars(&p[j], st[i].from, len / STEPS_PER_BAR,
+			    cov[j]);
+		}
+		for (k = 0; ok && k + w->steps <= len; k += STEPS_PER_BAR) {
+			for (b = k / STEPS_PER_BAR; b < (k + w->steps) /
+			    STEPS_PER_BAR; b++)
+				for (j = 0; j < 3; j++)
+					if (!cov[j][b])
+						goto skip;
+			for (t = 0; t < w->steps; t++)
+				for (j = 0; j < 3; j++)
+					tok[t * 3 + j] = e[j].ev[k + t];
+			win_add(w, &cap, tok, st[i].from + k);
+			continue;
+skip:
+			w->n_refused++;
+		}
+		for (j = 0; j < 3; j++) {
+			free(p[j].v);
+			free(cov[j]);
+		}
+	}
+	for (j = 0; j < 3; j++)
+		free(e[j].ev);
+	free(tok);
+	free(st);
+	if (w->n > 0)
+		return;
+	if (metered == 0)
+		win_why(w, "wrong meter: no stretch in a meter of 16 steps "
+		    "per bar");
+	else if (missing >= 0)
+		win_why(w, "no %s part (trio needs melody programs 0-31, bass "
+		    "32-39 and drums)", names[missing]);
+	else
+		win_why(w, "too short: no %d-step stretch where melody, bass "
+		    "and drums all play", w->steps);
+}
+
+int
+convert_windows(const struct noteseq *s, const struct convert_opts *o,
+    struct windows *w, char **cause)
+{
+	struct noteseq	 q;
+	const struct noteseq *src = s;
+	int		 rc = 0;
+
+	windows_free(w);
+	if (o->steps <= 0 || o->steps % STEPS_PER_BAR != 0 ||
+	    o->steps > MAX_STEPS_TRUNCATE)
+		return (lr_fail(cause, "bad window length %d (a multiple of "
+		    "%d up to %d)", o->steps, STEPS_PER_BAR,
+		    MAX_STEPS_TRUNCATE));
+	if (o->kind != CONVERT_MELODY && o->kind != CONVERT_DRUMS &&
+	    o->kind != CONVERT_TRIO)
+		return (lr_fail(cause, "bad conversion kind %d", o->kind));
+	if (o->track >= 0 && s->n_tracks > 0 && o->track >= s->n_tracks)
+		return (lr_fail(cause, "no track %d (the file has %d)",
+		    o->track, s->n_tracks));
+	w->steps = o->steps;
+	w->S = o->kind == CONVERT_TRIO ? 3 : 1;
+	if (!s->quantized || s->steps_per_quarter !=
+	    NOTESEQ_STEPS_PER_QUARTER) {
+		noteseq_copy(&q, s);
+		if (convert_quantize(&q, NOTESEQ_STEPS_PER_QUARTER,
+		    cause) != 0) {
+			noteseq_free(&q);
+			return (-1);
+		}
+		src = &q;
+	}
+	if (src->n == 0)
+		win_why(w, "no notes");
+	else if (o->kind == CONVERT_TRIO)
+		windows_trio(src, o, w);
+	else
+		windows_single(src, o, w);
+	if (src == &q)
+		noteseq_free(&q);
+	return (rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tokens back to notes. */
+
+static void
+seq_begin(struct noteseq *out, int steps, double qpm, int ntracks)
+{
+	static const char *names[3] = { "melody", "bass", "drums" };
+	int	i;
+
+	noteseq_free(out);
+	noteseq_init(out);
+	out->tempos[0].qpm = qpm > 0 ? qpm : 120.0;
+	out->quantized = 1;
+	out->steps_per_quarter = NOTESEQ_STEPS_PER_QUARTER;
+	out->total_steps = steps;
+	out->total_s = steps * 60.0 / (out->tempos[0].qpm *
+	    NOTESEQ_STEPS_PER_QUARTER);
+	out->n_tracks = ntracks;
+	out->track_names = lr_calloc(ntracks, sizeof *out->track_names);
+	for (i = 0; i < ntracks; i++)
+		out->track_names[i] = lr_strdup(ntracks == 1 ? "latentroll" :
+		    names[i]);
+	out->name = lr_strdup("latentroll");
+}
+
+static void
+seq_note(struct noteseq *out, int pitch, int start, int end, int vel,
+    int channel, int program, int track)
+{
+	struct note	*nt = noteseq_add(out);
+	double		 sps = 60.0 / (out->tempos[0].qpm *
+			    NOTESEQ_STEPS_PER_QUARTER);
+
+	nt->pitch = pitch;
+	nt->velocity = vel > 0 && vel < 128 ? vel : 80;
+	nt->channel = channel;
+	nt->program = program;
+	nt->drum = channel == NOTESEQ_DRUM_CHANNEL;
+	nt->track = track;
+	nt->start_step = start;
+	nt->end_step = end;
+	nt->start_s = start * sps;
+	nt->end_s = end * sps;
+}
+
+/*
+ * Melody decode (spec B 1.2 end): NO_EVENT continues, NOTE_OFF ends the
+ * current note, a pitch ends it and starts another, the end closes it.
+ */
+static void
+melody_decode(struct noteseq *out, const int *tok, int stride, int steps,
+    int vel, int channel, int program, int track)
+{
+	int	t, c, cur = -1, start = 0;
+
+	for (t = 0; t < steps; t++) {
+		c = tok[(size_t)t * stride];
+		if (c <= MEL_NO_EVENT || c >= MEL_CLASSES)
+			continue;
+		if (cur >= 0)
+			seq_note(out, cur, start, t, vel, channel, program,
+			    track);
+		cur = c == MEL_NOTE_OFF ? -1 : c + 19;
+		start = t;
+	}
+	if (cur >= 0)
+		seq_note(out, cur, start, steps, vel, channel, program, track);
+}
+
+static void
+drums_decode(struct noteseq *out, const int *lab, int stride, int steps,
+    int vel, int track)
+{
+	int	t, c, l;
+
+	for (t = 0; t < steps; t++) {
+		l = lab[(size_t)t * stride];
+		if (l <= 0 || l >= DRUM_LABELS)
+			continue;
+		for (c = 0; c < DRUM_CLASSES; c++)
+			if (l & (1 << c))
+				seq_note(out, convert_drum_pitch(c), t, t + 1,
+				    vel, NOTESEQ_DRUM_CHANNEL, 0, track);
+	}
+}
+
+void
+convert_melody_to_noteseq(const int *tokens, int steps, double qpm,
+    int program, int velocity, struct noteseq *out)
+{
+	seq_begin(out, steps, qpm, 1);
+	melody_decode(out, tokens, 1, steps, velocity, 0, program, 0);
+	noteseq_sort(out);
+}
+
+void
+convert_drums_to_noteseq(const int *labels, int steps, double qpm,
+    int velocity, struct noteseq *out)
+{
+	seq_begin(out, steps, qpm, 1);
+	drums_decode(out, labels, 1, steps, velocity, 0);
+	noteseq_sort(out);
+}
+
+void
+convert_trio_to_noteseq(const int *tokens, int steps, double qpm,
+    int velocity, struct noteseq *out)
+{
+	seq_begin(out, steps, qpm, 3);
+	melody_decode(out, tokens, 3, steps, velocity, 0, 0, 0);
+	/* Bass on its own channel, program 33 as Magenta's Python. */
+	melody_decode(out, tokens + 1, 3, steps, velocity, 1, 33, 1);
+	drums_decode(out, tokens + 2, 3, steps, velocity, 2);
+	noteseq_sort(out);
+}
