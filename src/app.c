@@ -448,6 +448,8 @@ app_submit(struct app *a)
 	j.temperature = a->r.temperature;
 	j.seed = a->r.seed;
 	j.lerp = a->r.lerp;
+	j.attr = a->have_vecs ? a->r.attr_sel : -1;
+	j.nudge_step = ROLL_NUDGE_STEP;
 	a->gen = worker_submit(a->w, &j);
 	a->t_key = worker_now_ms();
 }

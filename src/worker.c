@@ -34,6 +34,7 @@ struct worker {
 	/* Shared, under mu. */
 	int			 has_pending;
 	int			 running;
+	int			 speculating;
 	struct worker_job	 pending;	/* pointers into the bufs */
 	int			*pend[4];	/* clips A B C D */
 	float			 pend_nudge[ATTR_N];
@@ -50,6 +51,15 @@ struct worker {
 	int			 have_z;
 	float			*ladder;	/* (33, Z) */
 	struct worker_result	 work;
+
+	/* Speculated neighbours of the last job (nudge +/- one step). */
+	struct spec {
+		int	 valid;
+		float	 nudge[ATTR_N];
+		int	 first, lerp, pad;
+		int	*tokens;		/* (T, S) */
+		float	 attrs[ATTR_N];
+	}			 spec[2];
 };
 
 static void	*worker_main(void *);
@@ -123,6 +133,8 @@ worker_new(struct vae *v, const float *vecs, int n_vecs, char **cause)
 		w->enc[i] = lr_calloc(ts, sizeof (int));
 	}
 	w->z4 = lr_calloc(4 * (size_t)w->Z, sizeof (float));
+	w->spec[0].tokens = lr_calloc(ts, sizeof (int));
+	w->spec[1].tokens = lr_calloc(ts, sizeof (int));
 	w->ladder = lr_calloc((size_t)WORKER_LADDER * w->Z, sizeof (float));
 	worker_result_init(w, &w->out);
 	worker_result_init(w, &w->work);
@@ -175,6 +187,8 @@ worker_free(struct worker *w)
 		free(w->enc[i]);
 	}
 	free(w->z4);
+	free(w->spec[0].tokens);
+	free(w->spec[1].tokens);
 	free(w->ladder);
 	worker_result_free(&w->out);
 	worker_result_free(&w->work);
@@ -229,6 +243,17 @@ worker_busy(struct worker *w)
 }
 
 int
+worker_settled(struct worker *w)
+{
+	int	idle;
+
+	pthread_mutex_lock(&w->mu);
+	idle = !w->has_pending && !w->running && !w->speculating;
+	pthread_mutex_unlock(&w->mu);
+	return (idle);
+}
+
+int
 worker_take(struct worker *w, struct worker_result *r)
 {
 	char	buf[64];
@@ -255,8 +280,12 @@ publish(struct worker *w, double t0)
 	result_copy(w, &w->out, &w->work);
 	w->out_new = 1;
 	/* Done (or failed): not busy any more, before the UI wakes up. */
-	if (w->work.full || w->work.error[0] != '\0')
+	if (w->work.full || w->work.error[0] != '\0') {
 		w->running = 0;
+		/* Set here, in the same lock, so nobody sees the worker
+		   idle between the ladder and its speculation. */
+		w->speculating = w->work.full;
+	}
 	pthread_mutex_unlock(&w->mu);
 	/* A full pipe already means "wake up": ignore EAGAIN. */
 	(void)!write(w->pipe[1], &c, 1);
@@ -274,12 +303,6 @@ superseded(struct worker *w)
 	return (yes);
 }
 
-/*
- * One job: encode the clips (only when they changed), build the ladder
- * z_i = interp(za, zb, i/32) + sum_k nudge_k vec_k, decode the slider's
- * point alone (argmax only: a sampled point must come from the same batch
- * draw as its neighbours to be reproducible), then the whole ladder.
- */
 /* Encode the clips of a job unless they are the ones encoded last. */
 static int
 encode_clips(struct worker *w, const struct worker_job *j, char **cause)
@@ -304,6 +327,8 @@ encode_clips(struct worker *w, const struct worker_job *j, char **cause)
 	for (i = 0; i < n; i++)
 		memcpy(w->enc[i], tok[i], ts * sizeof (int));
 	w->have_z = n;
+	/* New clips: the speculated points belong to the old ones. */
+	w->spec[0].valid = w->spec[1].valid = 0;
 	return (0);
 }
 
@@ -349,6 +374,75 @@ build_points(struct worker *w, const struct worker_job *j,
 	return (n);
 }
 
+/* The latent of one point with given nudges into z (Z). */
+static void
+point_z(struct worker *w, const struct worker_job *j, const float *nudge,
+    int i, float *z)
+{
+	const float	*za = w->z4, *zb = za + w->Z, *zc = zb + w->Z;
+	const float	*zd = zc + w->Z;
+	float		 x, y;
+	int		 k, d, Z = w->Z;
+
+	if (j->pad) {
+		x = (float)(i % WORKER_PAD_N) / (WORKER_PAD_N - 1);
+		y = (float)(i / WORKER_PAD_N) / (WORKER_PAD_N - 1);
+		for (d = 0; d < Z; d++)
+			z[d] = (1 - x) * (1 - y) * za[d] + x * (1 - y) * zb[d] +
+			    (1 - x) * y * zc[d] + x * y * zd[d];
+	} else
+		vae_interp_point(z, za, zb, Z, (float)i / (WORKER_LADDER - 1),
+		    j->lerp ? VAE_LERP : VAE_SLERP);
+	for (k = 0; k < w->n_vecs; k++)
+		if (nudge[k] != 0)
+			for (d = 0; d < Z; d++)
+				z[d] += nudge[k] * w->vecs[(size_t)k * Z + d];
+}
+
+static int
+spec_match(const struct spec *sp, const struct worker_job *j,
+    const float *nudge, int first, int n_vecs)
+{
+	return (sp->valid && j->temperature == 0 && sp->first == first &&
+	    sp->lerp == j->lerp && sp->pad == j->pad &&
+	    memcmp(sp->nudge, nudge, n_vecs * sizeof (float)) == 0);
+}
+
+/*
+ * Idle after a ladder: decode the shown point one nudge step up and down
+ * on the selected attribute.  Stops as soon as a job arrives.
+ */
+static void
+speculate(struct worker *w, const struct worker_job *j, const float *nudge,
+    int first)
+{
+	struct spec	*sp;
+	float		 z[1024];
+	char		*cause = NULL;
+	int		 s;
+
+	if (j->temperature != 0 || j->nudge_step == 0 || w->n_vecs == 0 ||
+	    j->attr < 0 || j->attr >= w->n_vecs || w->Z > 1024)
+		return;
+	for (s = 0; s < 2; s++) {
+		if (superseded(w))
+			break;
+		sp = &w->spec[s];
+		memcpy(sp->nudge, nudge, sizeof sp->nudge);
+		sp->nudge[j->attr] += s == 0 ? j->nudge_step : -j->nudge_step;
+		sp->first = first;
+		sp->lerp = j->lerp;
+		sp->pad = j->pad;
+		point_z(w, j, sp->nudge, first, z);
+		sp->valid = vae_decode(w->v, z, 1, 0, NULL, sp->tokens,
+		    &cause) == 0;
+		free(cause);
+		cause = NULL;
+		if (sp->valid)
+			attrs_measure(&w->arch, sp->tokens, sp->attrs);
+	}
+}
+
 /*
  * One job: encode the clips (only when they changed), build the points,
  * decode the point on screen alone (argmax only: a sampled point must
@@ -377,7 +471,20 @@ run_job(struct worker *w, const struct worker_job *j, const float *nudge,
 	n = build_points(w, j, nudge);
 	w->work.n = n;
 	first = j->first < 0 ? 0 : (j->first >= n ? n - 1 : j->first);
-	if (j->temperature == 0) {
+	w->work.speculated = 0;
+	for (i = 0; i < 2; i++) {
+		if (!spec_match(&w->spec[i], j, nudge, first, w->n_vecs))
+			continue;
+		memcpy(w->work.tokens + first * ts, w->spec[i].tokens,
+		    ts * sizeof (int));
+		memcpy(w->work.attrs[first], w->spec[i].attrs,
+		    sizeof w->spec[i].attrs);
+		w->work.valid[first] = 1;
+		w->work.speculated = 1;
+		publish(w, t0);
+		break;
+	}
+	if (j->temperature == 0 && !w->work.speculated) {
 		if (vae_decode(w->v, w->ladder + (size_t)first * Z, 1, 0, NULL,
 		    w->work.tokens + first * ts, &cause) != 0)
 			goto fail;
@@ -399,6 +506,10 @@ run_job(struct worker *w, const struct worker_job *j, const float *nudge,
 	}
 	w->work.full = 1;
 	publish(w, t0);
+	speculate(w, j, nudge, first);
+	pthread_mutex_lock(&w->mu);
+	w->speculating = 0;
+	pthread_mutex_unlock(&w->mu);
 	return;
 fail:
 	snprintf(w->work.error, sizeof w->work.error, "decode: %s",

@@ -31,6 +31,13 @@ struct worker_job {
 	float		 temperature;
 	unsigned	 seed;
 	int		 lerp;
+	/*
+	 * Speculation: when idle after a ladder, the worker decodes the
+	 * shown point with nudge[attr] +/- nudge_step, so the next press of
+	 * a nudge key is answered without a decode.  nudge_step 0: none.
+	 */
+	int		 attr;
+	float		 nudge_step;
 };
 
 struct worker_result {
@@ -41,6 +48,8 @@ struct worker_result {
 	int		*tokens;	/* (33, T, S) */
 	float		 attrs[WORKER_LADDER][ATTR_N];
 	double		 ms;		/* submit -> this result */
+	int		 speculated;	/* the first point came from the
+					   speculation cache */
 	char		 error[256];	/* "" or a decode error */
 };
 
@@ -65,6 +74,8 @@ void		 worker_result_free(struct worker_result *r);
 int		 worker_take(struct worker *w, struct worker_result *r);
 /* 1 while a job is queued or running. */
 int		 worker_busy(struct worker *w);
+/* 1 when nothing at all runs, speculation included (tests, bench). */
+int		 worker_settled(struct worker *w);
 /* The model's architecture (read-only; safe from any thread). */
 const struct vae_arch *worker_arch(struct worker *w);
 /* Monotonic milliseconds (timing of key -> result). */

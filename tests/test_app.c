@@ -147,6 +147,38 @@ test_worker(void)
 	CHECK(vae_decode(ref, zl, WORKER_LADDER, 0, NULL, tok, &cause) == 0);
 	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) == 0);
 
+	/*
+	 * Speculation: once idle, the next nudge step of attribute 0 is
+	 * answered from the cache, with exactly the tokens and attributes
+	 * the batch then gives for that point.
+	 */
+	j.attr = 0;
+	j.nudge_step = 0.5f;
+	j.first = 9;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	for (i = 0; i < 300 && !worker_settled(w); i++)
+		usleep(10000);
+	CHECK(worker_settled(w));
+	nudge[0] = 1.5f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(first.speculated && first.valid[9]);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(first.tokens + 9 * ts, r.tokens + 9 * ts,
+	    ts * sizeof (int)) == 0);
+	CHECK_CLOSE(first.attrs[9], r.attrs[9], ATTR_N, 0, "spec attrs");
+	for (i = 0; i < 300 && !worker_settled(w); i++)
+		usleep(10000);
+	nudge[0] = 3.0f;	/* never a neighbour: not speculated */
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(!first.speculated);
+	CHECK(wait_result(w, &r, g1, 1));
+	nudge[0] = 0;
+	j.nudge_step = 0;
+	j.first = 5;
+
 	/* Sampling: the same seed gives the same ladder, another seed not. */
 	nudge[0] = 0;
 	j.temperature = 1.0f;
