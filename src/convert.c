@@ -288,7 +288,7 @@ drums_extract(const struct part *p, int from_idx, int base, int gap,
 	for (i = from_idx; i < p->n; i++) {
 		nt = p->v[i];
 		si = nt->start_step - e->start;
-		if (gap > 0 && e->len > 0 && si - (e->len - 1) >= gap)
+		if (gap > 0 && e->len > 0 && si - e->len >= gap)
 			break;
 		if (si >= e->len)
 			ev_resize(e, si + 1, 0);

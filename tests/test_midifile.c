@@ -1,0 +1,424 @@
+/*
+ * test_midifile.c: MIDI files in and out.  Hand-written format 0 and 1
+ * fixtures (running status, velocity-0 note-offs, overlapping notes of one
+ * pitch, a note left open, a tempo map), save/load round trips, refusal to
+ * overwrite an input, atomic saves.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "src/convert.h"
+#include "src/midifile.h"
+#include "tests/test.h"
+
+static char	tmpdir[] = "/tmp/lr_midifile.XXXXXX";
+
+/* A growing byte buffer for fixtures. */
+struct bytes {
+	unsigned char	b[4096];
+	size_t		n;
+};
+
+static void
+put(struct bytes *b, const unsigned char *p, size_t n)
+{
+	memcpy(b->b + b->n, p, n);
+	b->n += n;
+}
+
+static void
+vlq(struct bytes *b, unsigned long v)
+{
+	unsigned char	tmp[5];
+	int		n = 0, i;
+
+	tmp[n++] = v & 0x7f;
+	while ((v >>= 7) != 0)
+		tmp[n++] = 0x80 | (v & 0x7f);
+	for (i = n - 1; i >= 0; i--)
+		b->b[b->n++] = tmp[i];
+}
+
+/* Delta time then raw event bytes. */
+static void
+ev(struct bytes *b, unsigned long delta, const char *hex)
+{
+	unsigned int	x;
+
+	vlq(b, delta);
+	while (*hex != '\0') {
+		if (sscanf(hex, "%2x", &x) != 1)
+			break;
+		b->b[b->n++] = x;
+		hex += 2;
+		if (*hex == ' ')
+			hex++;
+	}
+}
+
+static void
+be(struct bytes *b, unsigned long v, int n)
+{
+	while (n-- > 0)
+		b->b[b->n++] = (v >> (8 * n)) & 0xff;
+}
+
+static void
+header(struct bytes *f, int format, int ntracks, int ppqn)
+{
+	put(f, (const unsigned char *)"MThd", 4);
+	be(f, 6, 4);
+	be(f, format, 2);
+	be(f, ntracks, 2);
+	be(f, ppqn, 2);
+}
+
+static void
+track(struct bytes *f, const struct bytes *t)
+{
+	put(f, (const unsigned char *)"MTrk", 4);
+	be(f, t->n, 4);
+	put(f, t->b, t->n);
+}
+
+static char *
+write_file(const char *name, const struct bytes *f)
+{
+	char	*path;
+	FILE	*fp;
+
+	if (asprintf(&path, "%s/%s", tmpdir, name) == -1)
+		exit(99);
+	if ((fp = fopen(path, "wb")) == NULL)
+		exit(99);
+	fwrite(f->b, 1, f->n, fp);
+	fclose(fp);
+	return (path);
+}
+
+static const struct note *
+find(const struct noteseq *s, int pitch, double start)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->notes[i].pitch == pitch &&
+		    fabs(s->notes[i].start_s - start) < 1e-6)
+			return (&s->notes[i]);
+	return (NULL);
+}
+
+static void
+test_format0(void)
+{
+	struct bytes		 f = { .n = 0 }, t = { .n = 0 };
+	struct noteseq		 s;
+	const struct note	*nt;
+	char			*path, *cause = NULL;
+
+	/* ppqn 96: at 120 qpm one tick is 1/192 s. */
+	ev(&t, 0, "FF 51 03 07 A1 20");		/* 120 qpm */
+	ev(&t, 0, "FF 58 04 04 02 18 08");	/* 4/4 */
+	ev(&t, 0, "FF 59 02 01 00");		/* G major */
+	ev(&t, 0, "C0 05");
+	ev(&t, 0, "90 3C 64");			/* 60 on */
+	ev(&t, 48, "3C 00");			/* running status, vel 0 */
+	ev(&t, 0, "90 3E 50");			/* 62 on at 48 */
+	ev(&t, 48, "90 3E 50");			/* 62 again at 96 */
+	ev(&t, 48, "80 3E 40");			/* closes the first */
+	ev(&t, 48, "80 3E 40");			/* closes the second */
+	ev(&t, 0, "FF 51 03 0F 42 40");		/* 60 qpm at 1.0 s */
+	ev(&t, 0, "99 24 64");			/* kick, channel 10 */
+	ev(&t, 24, "89 24 00");
+	ev(&t, 0, "91 40 64");			/* 64 on ch 2, never off */
+	ev(&t, 96, "FF 2F 00");			/* end at 2.25 s */
+	header(&f, 0, 1, 96);
+	track(&f, &t);
+	path = write_file("format0.mid", &f);
+
+	CHECK(midifile_load(path, &s, &cause) == 0);
+	CHECK_MSG(s.n == 5, "%zu notes", s.n);
+	CHECK(s.n_tracks == 1);
+	nt = find(&s, 60, 0.0);
+	CHECK(nt != NULL && fabs(nt->end_s - 0.25) < 1e-6 &&
+	    nt->velocity == 100 && nt->program == 5 && nt->channel == 0);
+	/* First in, first out for the overlapping 62s. */
+	nt = find(&s, 62, 0.25);
+	CHECK(nt != NULL && fabs(nt->end_s - 0.75) < 1e-6);
+	nt = find(&s, 62, 0.5);
+	CHECK(nt != NULL && fabs(nt->end_s - 1.0) < 1e-6);
+	nt = find(&s, 36, 1.0);
+	CHECK(nt != NULL && nt->drum && nt->channel == 9 &&
+	    fabs(nt->end_s - 1.25) < 1e-6);
+	/* Left open: closed at the end of its track. */
+	nt = find(&s, 64, 1.25);
+	CHECK(nt != NULL && !nt->drum && nt->channel == 1 &&
+	    nt->program == 0 && fabs(nt->end_s - 2.25) < 1e-6);
+	CHECK(s.n_tempos == 2 && s.tempos[0].qpm == 120 &&
+	    fabs(s.tempos[1].qpm - 60) < 1e-9 && s.tempos[1].tick == 192 &&
+	    fabs(s.tempos[1].time_s - 1.0) < 1e-9);
+	CHECK(s.n_timesigs == 1 && s.timesigs[0].num == 4 &&
+	    s.timesigs[0].den == 4);
+	CHECK(s.n_keysigs == 1 && s.keysigs[0].key == 1 &&
+	    s.keysigs[0].minor == 0);
+	CHECK(fabs(s.total_s - 2.25) < 1e-6);
+	/* Sorted by start, then pitch down. */
+	CHECK(s.n == 5 && s.notes[0].pitch == 60 && s.notes[4].pitch == 64);
+	/* The tempo change quantizes piecewise: 1.25 s = 8 + 1 steps. */
+	CHECK(convert_quantize(&s, 4, &cause) == 0);
+	nt = find(&s, 64, 1.25);
+	CHECK(nt != NULL && nt->start_step == 9 && nt->end_step == 13);
+	noteseq_free(&s);
+	free(path);
+	free(cause);
+}
+
+static void
+test_format1(void)
+{
+	struct bytes	 f = { .n = 0 }, t0 = { .n = 0 }, t1 = { .n = 0 };
+	struct bytes	 t2 = { .n = 0 };
+	struct noteseq	 s;
+	char		*path, *cause = NULL;
+
+	ev(&t0, 0, "FF 03 04 54 75 6E 65");	/* "Tune" */
+	ev(&t0, 0, "FF 51 03 09 27 C0");	/* 100 qpm */
+	ev(&t0, 0, "FF 58 04 03 02 18 08");	/* 3/4 */
+	ev(&t0, 0, "FF 2F 00");
+	ev(&t1, 0, "FF 03 06 4D 65 6C 6F 64 79");	/* "Melody" */
+	ev(&t1, 0, "C0 49");			/* flute */
+	ev(&t1, 0, "90 48 60");
+	ev(&t1, 480, "80 48 00");
+	ev(&t1, 0, "FF 2F 00");
+	ev(&t2, 240, "90 30 60");		/* bass, empty name */
+	ev(&t2, 480, "90 30 00");
+	ev(&t2, 0, "FF 2F 00");
+	header(&f, 1, 3, 480);
+	track(&f, &t0);
+	track(&f, &t1);
+	track(&f, &t2);
+	path = write_file("format1.mid", &f);
+	CHECK(midifile_load(path, &s, &cause) == 0);
+	CHECK(s.n == 2 && s.n_tracks == 3);
+	CHECK(s.track_names != NULL && s.track_names[0] != NULL &&
+	    strcmp(s.track_names[0], "Tune") == 0 &&
+	    s.track_names[1] != NULL &&
+	    strcmp(s.track_names[1], "Melody") == 0);
+	CHECK(s.name != NULL && strcmp(s.name, "Tune") == 0);
+	CHECK(fabs(noteseq_qpm(&s) - 100) < 1e-9);
+	CHECK(s.n_timesigs == 1 && s.timesigs[0].num == 3);
+	if (s.n == 2) {
+		CHECK(s.notes[0].pitch == 72 && s.notes[0].track == 1 &&
+		    s.notes[0].program == 73 &&
+		    fabs(s.notes[0].end_s - 0.6) < 1e-9);
+		CHECK(s.notes[1].pitch == 48 && s.notes[1].track == 2 &&
+		    fabs(s.notes[1].start_s - 0.3) < 1e-9);
+	}
+	noteseq_free(&s);
+	free(path);
+	free(cause);
+}
+
+/* Notes match in pitch, channel, program, drum, velocity and time. */
+static int
+same_notes(const struct noteseq *a, const struct noteseq *b, double tol)
+{
+	size_t	i;
+
+	if (a->n != b->n)
+		return (0);
+	for (i = 0; i < a->n; i++) {
+		const struct note *x = &a->notes[i], *y = &b->notes[i];
+
+		if (x->pitch != y->pitch || x->channel != y->channel ||
+		    x->drum != y->drum || x->velocity != y->velocity ||
+		    (!x->drum && x->program != y->program) ||
+		    fabs(x->start_s - y->start_s) > tol ||
+		    fabs(x->end_s - y->end_s) > tol) {
+			fprintf(stderr, "note %zu: %d %d %.4f-%.4f vs %d %d "
+			    "%.4f-%.4f\n", i, x->pitch, x->channel,
+			    x->start_s, x->end_s, y->pitch, y->channel,
+			    y->start_s, y->end_s);
+			return (0);
+		}
+	}
+	return (1);
+}
+
+static void
+test_roundtrip(void)
+{
+	struct noteseq	 s, r, q;
+	struct note	*nt;
+	char		*path, *cause = NULL;
+	int		 i, trial, ok = 0, qok = 0;
+
+	if (asprintf(&path, "%s/round.mid", tmpdir) == -1)
+		exit(99);
+	srand(3);
+	for (trial = 0; trial < 20; trial++) {
+		noteseq_init(&s);
+		s.tempos[0].qpm = 60 + rand() % 120;
+		s.timesigs[0].num = trial % 3 == 0 ? 3 : 4;
+		for (i = 0; i < 40; i++) {
+			nt = noteseq_add(&s);
+			nt->channel = rand() % 3 == 0 ? 9 : rand() % 4;
+			nt->drum = nt->channel == 9;
+			nt->pitch = nt->drum ? 36 + rand() % 10 :
+			    30 + rand() % 70;
+			nt->program = nt->drum ? 0 : nt->channel * 8;
+			nt->velocity = 1 + rand() % 127;
+			nt->start_step = rand() % 128;
+			nt->end_step = nt->start_step + 1 + rand() % 12;
+			nt->start_s = nt->start_step * 15.0 / s.tempos[0].qpm;
+			nt->end_s = nt->end_step * 15.0 / s.tempos[0].qpm;
+			nt->track = nt->channel;
+		}
+		/* No two notes of one pitch and channel may overlap, or the
+		   pairing would legitimately differ. */
+		noteseq_sort(&s);
+		for (i = 0; i < (int)s.n; i++) {
+			size_t j;
+
+			for (j = 0; j < (size_t)i; j++)
+				if (s.notes[j].pitch == s.notes[i].pitch &&
+				    s.notes[j].channel == s.notes[i].channel &&
+				    s.notes[j].end_step >
+				    s.notes[i].start_step)
+					s.notes[i].pitch = -1;
+		}
+		for (i = 0; i < (int)s.n; i++)
+			if (s.notes[i].pitch < 0)
+				s.notes[i--] = s.notes[--s.n];
+		noteseq_sort(&s);
+		s.n_tracks = 10;
+		s.quantized = trial % 2;
+		s.steps_per_quarter = 4;
+		if (midifile_save(path, &s, 1, &cause) != 0) {
+			fprintf(stderr, "save: %s\n", cause);
+			noteseq_free(&s);
+			continue;
+		}
+		if (midifile_load(path, &r, &cause) != 0) {
+			fprintf(stderr, "load: %s\n", cause);
+			noteseq_free(&s);
+			continue;
+		}
+		ok += same_notes(&s, &r, 2e-3) &&
+		    fabs(noteseq_qpm(&r) - s.tempos[0].qpm) < 0.01 &&
+		    r.timesigs[0].num == s.timesigs[0].num;
+		/* Steps survive exactly. */
+		noteseq_copy(&q, &r);
+		if (convert_quantize(&q, 4, &cause) == 0) {
+			int good = q.n == s.n;
+
+			for (i = 0; good && i < (int)s.n; i++)
+				good = q.notes[i].start_step ==
+				    s.notes[i].start_step &&
+				    q.notes[i].end_step == s.notes[i].end_step;
+			qok += good;
+		}
+		noteseq_free(&q);
+		noteseq_free(&r);
+		noteseq_free(&s);
+	}
+	CHECK_MSG(ok == 20, "%d of 20 save/load round trips", ok);
+	CHECK_MSG(qok == 20, "%d of 20 quantized round trips", qok);
+	free(path);
+	free(cause);
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..")
+		    != 0)
+			n++;
+	closedir(d);
+	return (n);
+}
+
+static void
+test_overwrite(void)
+{
+	struct noteseq	 s, r;
+	char		*in, *out, *sub, *cause = NULL;
+	int		 tok[32] = { 41, 0, 0, 0, 43 }, before;
+	struct stat	 sb;
+
+	if (asprintf(&sub, "%s/atomic", tmpdir) == -1 ||
+	    mkdir(sub, 0700) != 0)
+		exit(99);
+	if (asprintf(&in, "%s/in.mid", sub) == -1 ||
+	    asprintf(&out, "%s/out.mid", sub) == -1)
+		exit(99);
+	noteseq_init(&s);
+	convert_melody_to_noteseq(tok, 32, 120, 0, 0, &s);
+	CHECK(midifile_save(in, &s, 0, &cause) == 0);
+	CHECK(count_entries(sub) == 1);		/* no temporary left */
+	CHECK(stat(in, &sb) == 0 && (sb.st_mode & 0777) != 0600);
+	CHECK(!midifile_is_input(in));
+	CHECK(midifile_load(in, &r, &cause) == 0);
+	CHECK(midifile_is_input(in));
+	noteseq_free(&r);
+	/* A loaded input is not overwritten unless forced. */
+	CHECK(midifile_save(in, &s, 0, &cause) == -1 && cause != NULL &&
+	    strstr(cause, in) != NULL && strstr(cause, "input") != NULL);
+	CHECK(midifile_save(in, &s, 1, &cause) == 0);
+	/* Another file is fine; a bad directory fails cleanly. */
+	CHECK(midifile_save(out, &s, 0, &cause) == 0);
+	before = count_entries(sub);
+	CHECK(before == 2);
+	free(out);
+	if (asprintf(&out, "%s/nodir/out.mid", sub) == -1)
+		exit(99);
+	CHECK(midifile_save(out, &s, 0, &cause) == -1 && cause != NULL &&
+	    strncmp(cause, out, strlen(out)) == 0 &&
+	    strchr(cause, '\n') == NULL);
+	CHECK(count_entries(sub) == before);
+	noteseq_free(&s);
+	free(in);
+	free(out);
+	free(sub);
+	free(cause);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char	*cmd;
+
+	if (asprintf(&cmd, "rm -rf '%s'", dir) != -1) {
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+		free(cmd);
+	}
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return (99);
+	}
+	midifile_log_init();
+	test_format0();
+	test_format1();
+	test_roundtrip();
+	test_overwrite();
+	rm_rf(tmpdir);
+	return (test_report());
+}
