@@ -222,6 +222,9 @@ test_cli(void)
 	close(fd);
 	unlink(out);
 	snprintf(rec, sizeof rec, "%s.mid", out);
+	/* A config dir that does not exist: defaults, not the user's. */
+	snprintf(cmd, sizeof cmd, "%s.cfg", out);
+	setenv("XDG_CONFIG_HOME", cmd, 1);
 
 	snprintf(cmd, sizeof cmd, "'%s' play '%s' --offline --bars 4 "
 	    "--loops 2 --record '%s' >/dev/null", bin, clip, rec);
