@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -435,6 +436,7 @@ handle_input(struct live *l, double t, const uint8_t *msg, int len)
 	struct play		*p = &l->p;
 	struct live_input	 ev;
 	enum clock_event	 ce;
+	int			 tick;
 
 	memset(&ev, 0, sizeof ev);
 	if (len == 3 && (msg[0] & 0xF0) == 0xB0) {
@@ -448,9 +450,11 @@ handle_input(struct live *l, double t, const uint8_t *msg, int len)
 	ce = clock_follow_msg(&p->cf, t, msg, len);
 	if (ce == CLOCK_EV_NONE)
 		return;
-	if (p->cf.qpm > 0 && (p->cf.qpm - p->qpm_reported > 0.05 ||
-	    p->qpm_reported - p->cf.qpm > 0.05) && (ce != CLOCK_EV_TICK &&
-	    ce != CLOCK_EV_IDLE_TICK ? 1 : p->cf.n_times % 24 == 0)) {
+	/* Tempo news at most once a beat (and on transport messages), and
+	   only when it moved by more than display precision. */
+	tick = ce == CLOCK_EV_TICK || ce == CLOCK_EV_IDLE_TICK;
+	if (p->cf.qpm > 0 && fabs(p->cf.qpm - p->qpm_reported) > 0.05 &&
+	    (!tick || p->cf.n_times % LIVE_TICKS_PER_QUARTER == 0)) {
 		p->qpm_reported = p->cf.qpm;
 		ev.kind = LIVE_IN_TEMPO;
 		ev.qpm = p->cf.qpm;
