@@ -52,14 +52,15 @@ struct worker {
 	float			*ladder;	/* (33, Z) */
 	struct worker_result	 work;
 
-	/* Speculated neighbours of the last job (nudge +/- one step). */
+	/* Speculated neighbours of the last job: nudge k +/- one step at
+	   spec[2k], spec[2k+1]. */
 	struct spec {
 		int	 valid;
 		float	 nudge[ATTR_N];
 		int	 first, lerp, pad;
 		int	*tokens;		/* (T, S) */
 		float	 attrs[ATTR_N];
-	}			 spec[2];
+	}			 spec[2 * ATTR_N];
 };
 
 static void	*worker_main(void *);
@@ -133,8 +134,8 @@ worker_new(struct vae *v, const float *vecs, int n_vecs, char **cause)
 		w->enc[i] = lr_calloc(ts, sizeof (int));
 	}
 	w->z4 = lr_calloc(4 * (size_t)w->Z, sizeof (float));
-	w->spec[0].tokens = lr_calloc(ts, sizeof (int));
-	w->spec[1].tokens = lr_calloc(ts, sizeof (int));
+	for (i = 0; i < 2 * ATTR_N; i++)
+		w->spec[i].tokens = lr_calloc(ts, sizeof (int));
 	w->ladder = lr_calloc((size_t)WORKER_LADDER * w->Z, sizeof (float));
 	worker_result_init(w, &w->out);
 	worker_result_init(w, &w->work);
@@ -187,8 +188,8 @@ worker_free(struct worker *w)
 		free(w->enc[i]);
 	}
 	free(w->z4);
-	free(w->spec[0].tokens);
-	free(w->spec[1].tokens);
+	for (i = 0; i < 2 * ATTR_N; i++)
+		free(w->spec[i].tokens);
 	free(w->ladder);
 	worker_result_free(&w->out);
 	worker_result_free(&w->work);
@@ -328,7 +329,8 @@ encode_clips(struct worker *w, const struct worker_job *j, char **cause)
 		memcpy(w->enc[i], tok[i], ts * sizeof (int));
 	w->have_z = n;
 	/* New clips: the speculated points belong to the old ones. */
-	w->spec[0].valid = w->spec[1].valid = 0;
+	for (i = 0; i < 2 * ATTR_N; i++)
+		w->spec[i].valid = 0;
 	return (0);
 }
 
@@ -410,7 +412,8 @@ spec_match(const struct spec *sp, const struct worker_job *j,
 
 /*
  * Idle after a ladder: decode the shown point one nudge step up and down
- * on the selected attribute.  Stops as soon as a job arrives.
+ * on every attribute, the selected one first, so the next nudge key (even
+ * after Up/Down) is answered from cache.  Stops as soon as a job arrives.
  */
 static void
 speculate(struct worker *w, const struct worker_job *j, const float *nudge,
@@ -419,17 +422,18 @@ speculate(struct worker *w, const struct worker_job *j, const float *nudge,
 	struct spec	*sp;
 	float		 z[1024];
 	char		*cause = NULL;
-	int		 s;
+	int		 k, n;
 
 	if (j->temperature != 0 || j->nudge_step == 0 || w->n_vecs == 0 ||
 	    j->attr < 0 || j->attr >= w->n_vecs || w->Z > 1024)
 		return;
-	for (s = 0; s < 2; s++) {
+	for (n = 0; n < 2 * w->n_vecs; n++) {
 		if (superseded(w))
 			break;
-		sp = &w->spec[s];
+		k = (j->attr + n / 2) % w->n_vecs;
+		sp = &w->spec[2 * k + n % 2];
 		memcpy(sp->nudge, nudge, sizeof sp->nudge);
-		sp->nudge[j->attr] += s == 0 ? j->nudge_step : -j->nudge_step;
+		sp->nudge[k] += n % 2 == 0 ? j->nudge_step : -j->nudge_step;
 		sp->first = first;
 		sp->lerp = j->lerp;
 		sp->pad = j->pad;
@@ -472,7 +476,7 @@ run_job(struct worker *w, const struct worker_job *j, const float *nudge,
 	w->work.n = n;
 	first = j->first < 0 ? 0 : (j->first >= n ? n - 1 : j->first);
 	w->work.speculated = 0;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 * w->n_vecs; i++) {
 		if (!spec_match(&w->spec[i], j, nudge, first, w->n_vecs))
 			continue;
 		memcpy(w->work.tokens + first * ts, w->spec[i].tokens,
