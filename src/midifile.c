@@ -83,9 +83,18 @@ log_clear(void)
 /* ------------------------------------------------------------------ */
 /* Inputs we must not overwrite. */
 
+/*
+ * An input is known by its real path, and by device, inode, size and
+ * mtime (another name for the same file).  The inode alone is not enough:
+ * once an input is replaced by rename, the kernel may give its inode to
+ * the next file created.
+ */
 struct input_id {
-	dev_t	dev;
-	ino_t	ino;
+	char		*real;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
 };
 
 static pthread_mutex_t	 inputs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -93,30 +102,45 @@ static struct input_id	*inputs;
 static size_t		 n_inputs;
 
 static void
-input_register(const struct stat *sb)
+input_register(const char *path, const struct stat *sb)
 {
+	struct input_id	*in;
+
 	pthread_mutex_lock(&inputs_lock);
 	inputs = lr_realloc(inputs, (n_inputs + 1) * sizeof *inputs);
-	inputs[n_inputs].dev = sb->st_dev;
-	inputs[n_inputs].ino = sb->st_ino;
-	n_inputs++;
+	in = &inputs[n_inputs++];
+	in->real = realpath(path, NULL);
+	in->dev = sb->st_dev;
+	in->ino = sb->st_ino;
+	in->size = sb->st_size;
+	in->mtime = sb->st_mtim;
 	pthread_mutex_unlock(&inputs_lock);
 }
 
 int
 midifile_is_input(const char *path)
 {
-	struct stat	sb;
-	size_t		i;
-	int		found = 0;
+	struct stat	 sb;
+	struct input_id	*in;
+	char		*real;
+	size_t		 i;
+	int		 found = 0;
 
 	if (stat(path, &sb) != 0)
 		return (0);
+	real = realpath(path, NULL);
 	pthread_mutex_lock(&inputs_lock);
-	for (i = 0; i < n_inputs && !found; i++)
-		found = inputs[i].dev == sb.st_dev &&
-		    inputs[i].ino == sb.st_ino;
+	for (i = 0; i < n_inputs && !found; i++) {
+		in = &inputs[i];
+		found = (real != NULL && in->real != NULL &&
+		    strcmp(real, in->real) == 0) ||
+		    (in->dev == sb.st_dev && in->ino == sb.st_ino &&
+		    in->size == sb.st_size &&
+		    in->mtime.tv_sec == sb.st_mtim.tv_sec &&
+		    in->mtime.tv_nsec == sb.st_mtim.tv_nsec);
+	}
 	pthread_mutex_unlock(&inputs_lock);
+	free(real);
 	return (found);
 }
 
@@ -170,9 +194,13 @@ check_track(const unsigned char *p, size_t len, long *ticks)
 {
 	size_t	off = 0;
 	long	delta, total = 0, mlen;
-	int	status = 0, b, n;
+	int	status = 0, b, n, eot = 0, type;
 
 	while (off < len) {
+		/* libsmf asserts if a track goes on after, or runs out
+		   before, its end-of-track event. */
+		if (eot)
+			return ("events after the end-of-track event");
 		if ((delta = read_vlq(p, len, &off)) < 0)
 			return ("bad delta time");
 		total += delta;
@@ -183,12 +211,14 @@ check_track(const unsigned char *p, size_t len, long *ticks)
 			return ("track ends inside an event");
 		b = p[off];
 		if (b == 0xff) {
-			off += 2;
-			if (off > len)
+			if (len - off < 3)
 				return ("track ends inside a meta event");
+			type = p[off + 1];
+			off += 2;
 			if ((mlen = read_vlq(p, len, &off)) < 0 ||
 			    (size_t)mlen > len - off)
 				return ("meta event longer than its track");
+			eot = type == 0x2f;
 			off += mlen;
 			status = 0;
 		} else if (b == 0xf0 || b == 0xf7) {
@@ -215,6 +245,8 @@ check_track(const unsigned char *p, size_t len, long *ticks)
 					    "was expected");
 		}
 	}
+	if (!eot)
+		return ("no end-of-track event (empty or cut short)");
 	*ticks = total;
 	return (NULL);
 }
@@ -582,6 +614,7 @@ midifile_load(const char *path, struct noteseq *s, char **cause)
 	if (read_file(path, &buf, &len, &sb, cause) != 0 ||
 	    check_bytes(buf, len, cause) != 0) {
 		free(buf);
+		noteseq_free(s);	/* a failed load leaves nothing */
 		lr_cause_prefix(cause, "%s", path);
 		return (-1);
 	}
@@ -589,6 +622,7 @@ midifile_load(const char *path, struct noteseq *s, char **cause)
 	smf = smf_load_from_memory(buf, (int)len);
 	free(buf);
 	if (smf == NULL) {
+		noteseq_free(s);
 		return (lr_fail(cause, "%s: %s", path, log_have ? log_buf :
 		    "libsmf could not parse the file"));
 	}
@@ -600,11 +634,10 @@ midifile_load(const char *path, struct noteseq *s, char **cause)
 	smf_delete(smf);
 	if (rc != 0) {
 		noteseq_free(s);
-		noteseq_init(s);
 		lr_cause_prefix(cause, "%s", path);
 		return (-1);
 	}
-	input_register(&sb);
+	input_register(path, &sb);
 	return (0);
 }
 
@@ -837,9 +870,15 @@ midifile_save(const char *path, const struct noteseq *s, int force,
 	char		*tmp, *dir, *slash;
 	int		 fd, rc;
 	mode_t		 mask;
+	struct stat	 sb;
 
 	if (!force && midifile_is_input(path))
 		return (lr_fail(cause, "%s: is an input clip; refusing to "
+		    "overwrite it (use --force)", path));
+	/* A read-only file is someone's data (a corpus, say): even root,
+	   which rename lets through, must ask with force. */
+	if (!force && stat(path, &sb) == 0 && (sb.st_mode & 0222) == 0)
+		return (lr_fail(cause, "%s: is read-only; refusing to "
 		    "overwrite it (use --force)", path));
 	/* The temporary sits beside the target so rename is atomic. */
 	dir = lr_strdup(path);

@@ -377,6 +377,11 @@ test_overwrite(void)
 	CHECK(midifile_save(in, &s, 0, &cause) == -1 && cause != NULL &&
 	    strstr(cause, in) != NULL && strstr(cause, "input") != NULL);
 	CHECK(midifile_save(in, &s, 1, &cause) == 0);
+	/* Nor is a read-only file (rename would let root through). */
+	CHECK(midifile_save(out, &s, 0, &cause) == 0 && chmod(out, 0444) == 0);
+	CHECK(midifile_save(out, &s, 0, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "read-only") != NULL);
+	CHECK(midifile_save(out, &s, 1, &cause) == 0);
 	/* Another file is fine; a bad directory fails cleanly. */
 	CHECK(midifile_save(out, &s, 0, &cause) == 0);
 	before = count_entries(sub);
