@@ -65,6 +65,7 @@ static char	*path_join(const char *, const char *);
 static int	 read_file(const char *, uint8_t **, size_t *, char **);
 static void	 manifest_free(struct manifest *);
 static int	 manifest_load(struct manifest *, const char *, char **);
+static const char *bad_shard(const struct group *);
 static struct entry *find(struct manifest *, const char *);
 static int	 read_config(const char *, struct vae_arch *, char **);
 static int	 infer_arch(struct manifest *, struct vae_arch *,
@@ -126,6 +127,33 @@ manifest_free(struct manifest *m)
 	if (m->root != NULL)
 		json_decref(m->root);
 	memset(m, 0, sizeof *m);
+}
+
+/*
+ * The shard of a group whose size is off, for the error message: the file
+ * a user should look at is a shard, not the manifest.  tfjs writes every
+ * shard but the last at the same size, so a shorter one among those is
+ * the suspect; otherwise the last one.
+ */
+static const char *
+bad_shard(const struct group *g)
+{
+	size_t	size, full = 0;
+	int	k;
+
+	if (g->n_paths == 0)
+		return ("(no shard files)");
+	for (k = 0; k < g->n_paths - 1; k++) {
+		size = g->ends[k] - (k > 0 ? g->ends[k - 1] : 0);
+		if (size > full)
+			full = size;
+	}
+	for (k = 0; k < g->n_paths - 1; k++) {
+		size = g->ends[k] - (k > 0 ? g->ends[k - 1] : 0);
+		if (size < full)
+			return (g->paths[k]);
+	}
+	return (g->paths[g->n_paths - 1]);
 }
 
 /*
@@ -276,17 +304,19 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 			e->off = off;
 			off += e->n * e->bytes;
 			if (off > g->len) {
-				lr_fail(cause, "%s: short shard: tensor %s "
-				    "ends at byte %zu of %zu", mp, e->name,
-				    off, g->len);
+				lr_fail(cause, "%s/%s: short shard: tensor %s "
+				    "ends at byte %zu of the group's %zu (per "
+				    "%s)", dir, bad_shard(g), e->name, off,
+				    g->len, CKPT_MANIFEST);
 				goto fail;
 			}
 			e->data = g->buf + e->off;
 		}
 		if (off != g->len) {
-			lr_fail(cause, "%s: group %zu: %zu extra bytes in "
-			    "the shards after the last tensor", mp, gi + 1,
-			    g->len - off);
+			lr_fail(cause, "%s/%s: %zu extra bytes after the "
+			    "last tensor of group %zu (per %s)", dir,
+			    bad_shard(g), g->len - off, gi + 1,
+			    CKPT_MANIFEST);
 			goto fail;
 		}
 	}
