@@ -1295,8 +1295,8 @@ app_run(const struct app_opts *o)
 		app_msg(&a, 1, "%s", first_err);
 		free(first_err);
 	} else if (a.msg[0] == '\0')
-		app_msg(&a, 0, "%s on %s and %s  (? for keys)", a.model_name,
-		    a.clips[0].title, a.clips[1].title);
+		app_msg(&a, 0, "%s ready  (? lists the keys, q quits)",
+		    a.model_name);
 
 	live_signals_install();
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

@@ -37,6 +37,9 @@ main(int argc, char **argv)
 	rng_seed(&rng, argc > 3 ? strtoull(argv[3], NULL, 10) : 7);
 	for (i = 0; i < v->p.n_params; i++)
 		v->p.mem[i] = 0.15f * rng_normal(&rng);
+	/* Favour "no event" (hold) so notes get lengths, as real ones. */
+	if (v->p.dec[0].out.bias != NULL)
+		v->p.dec[0].out.bias[0] += 1.5f;
 	if (ckpt_save(v, argv[1], CKPT_FLOAT32, &cause) != 0) {
 		fprintf(stderr, "tui_mkmodel: %s\n", cause);
 		return (1);
