@@ -412,9 +412,81 @@ rm_rf(const char *dir)
 	}
 }
 
-int
-main(void)
+/*
+ * --write DIR: save a few sequences and, beside each, the notes we meant
+ * (one "pitch channel velocity start end" line each) for an independent
+ * reader (tests/mido_check.py) to compare against.
+ */
+static int
+write_for_reader(const char *dir)
 {
+	struct noteseq	 s;
+	struct note	*nt;
+	char		*path, *cause = NULL;
+	FILE		*f;
+	int		 k, i, tok[64 * 3];
+	size_t		 j;
+
+	srand(11);
+	for (k = 0; k < 6; k++) {
+		noteseq_init(&s);
+		if (k < 3) {
+			/* Free timing, tempo changes, every channel. */
+			s.tempos[0].qpm = 90 + 20 * k;
+			for (i = 0; i < 50; i++) {
+				nt = noteseq_add(&s);
+				nt->channel = i % 16;
+				nt->drum = nt->channel == 9;
+				nt->pitch = 21 + (i * 7 + k) % 88;
+				nt->velocity = 1 + (i * 13) % 127;
+				nt->program = nt->drum ? 0 : i % 128;
+				nt->track = nt->channel;
+				nt->start_s = i * 0.173 + 0.05 * k;
+				nt->end_s = nt->start_s + 0.1 + (i % 5) * 0.21;
+			}
+			s.n_tracks = 16;
+		} else {
+			for (i = 0; i < 64 * 3; i++)
+				tok[i] = i % 3 == 2 ? rand() % 512 :
+				    (rand() % 3 == 0 ? 2 + rand() % 88 :
+				    rand() % 2);
+			if (k == 3)
+				convert_trio_to_noteseq(tok, 64, 133, 0, &s);
+			else if (k == 4)
+				convert_drums_to_noteseq(tok, 64, 97, 100,
+				    &s);
+			else
+				convert_melody_to_noteseq(tok, 64, 120, 41,
+				    70, &s);
+		}
+		noteseq_sort(&s);
+		if (asprintf(&path, "%s/saved%d.mid", dir, k) == -1)
+			return (99);
+		if (midifile_save(path, &s, 1, &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			return (99);
+		}
+		free(path);
+		if (asprintf(&path, "%s/saved%d.txt", dir, k) == -1 ||
+		    (f = fopen(path, "w")) == NULL)
+			return (99);
+		for (j = 0; j < s.n; j++)
+			fprintf(f, "%d %d %d %.6f %.6f\n", s.notes[j].pitch,
+			    s.notes[j].channel, s.notes[j].velocity,
+			    s.notes[j].start_s, s.notes[j].end_s);
+		fclose(f);
+		free(path);
+		noteseq_free(&s);
+	}
+	free(cause);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--write") == 0)
+		return (write_for_reader(argv[2]));
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return (99);
