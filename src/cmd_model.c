@@ -219,6 +219,33 @@ print_json(json_t *o)
 	json_decref(o);
 }
 
+/*
+ * A decoded clip is new material: never replace an existing file (a corpus
+ * tune, a user's clip) unless asked; midifile_save only guards the files
+ * this process loaded.  Checked before decoding too, so a refused --out
+ * fails before anything is printed.
+ */
+static int
+out_check(const char *path, int force)
+{
+	struct stat	st;
+
+	if (force || stat(path, &st) != 0)
+		return (0);
+	if (S_ISDIR(st.st_mode))
+		cmd_error("%s: is a directory", path);
+	else
+		cmd_error("%s: exists; not overwriting it (use --force)", path);
+	return (-1);
+}
+
+/* Name of point i of an interpolation written to dir. */
+static void
+interp_path(char *buf, size_t len, const char *dir, int i)
+{
+	snprintf(buf, len, "%s/interp_%02d.mid", dir, i);
+}
+
 /* Tokens (T, S) to a MIDI file at 120 qpm. */
 static int
 write_midi(const char *path, const struct vae_arch *a, const int *tok,
@@ -228,6 +255,8 @@ write_midi(const char *path, const struct vae_arch *a, const int *tok,
 	char		*cause = NULL;
 	int		 rc = 0;
 
+	if (out_check(path, force) != 0)
+		return (-1);
 	noteseq_init(&s);
 	switch (a->kind) {
 	case VAE_MELODY:
@@ -298,10 +327,24 @@ read_z(const char *path, float *z, int Z)
 {
 	json_error_t	 je;
 	json_t		*o, *arr, *x;
+	struct stat	 st;
+	FILE		*f;
 	size_t		 i;
 	int		 rc = -1;
 
-	if ((o = json_load_file(path, 0, &je)) == NULL) {
+	/* Open it ourselves: jansson's own message is "line -1: unable..". */
+	if ((f = fopen(path, "r")) == NULL) {
+		cmd_error("%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		cmd_error("%s: is a directory", path);
+		fclose(f);
+		return (-1);
+	}
+	o = json_loadf(f, 0, &je);
+	fclose(f);
+	if (o == NULL) {
 		cmd_error("%s: line %d: %s", path, je.line, je.text);
 		return (-1);
 	}
@@ -345,6 +388,8 @@ cmd_decode(int argc, char **argv)
 
 	if (parse(argc, argv, &a) != 0 || a.n_files != 0 || a.zfile == NULL)
 		return (cmd_usage("decode"));
+	if (a.out != NULL && out_check(a.out, a.force) != 0)
+		return (CMD_ERROR);
 	midifile_log_init();
 	if ((v = load_model(a.model)) == NULL)
 		return (CMD_ERROR);
@@ -387,6 +432,17 @@ cmd_interpolate(int argc, char **argv)
 
 	if (parse(argc, argv, &a) != 0 || a.n_files != 2 || a.n < 1)
 		return (cmd_usage("interpolate"));
+	if (a.out != NULL && stat(a.out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			cmd_error("%s: not a directory", a.out);
+			return (CMD_ERROR);
+		}
+		for (i = 0; i < a.n; i++) {
+			interp_path(path, sizeof path, a.out, i);
+			if (out_check(path, a.force) != 0)
+				return (CMD_ERROR);
+		}
+	}
 	midifile_log_init();
 	if ((v = load_model(a.model)) == NULL)
 		return (CMD_ERROR);
@@ -425,8 +481,7 @@ cmd_interpolate(int argc, char **argv)
 			goto out;
 		}
 		for (i = 0; i < a.n; i++) {
-			snprintf(path, sizeof path, "%s/interp_%02d.mid", a.out,
-			    i);
+			interp_path(path, sizeof path, a.out, i);
 			if (write_midi(path, &v->p.arch, tok + i * TS,
 			    a.force) != 0)
 				goto out;
