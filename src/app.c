@@ -65,6 +65,9 @@ struct clip {
 	int			*tokens;	/* (T, S) the model sees */
 	struct ui_note		*notes;
 	size_t			 n;
+	struct noteseq		 ref;		/* the window's notes with their
+						   velocities, steps from 0 */
+	int			 have_ref;
 	char			 title[256];
 };
 
@@ -227,6 +230,8 @@ clip_free(struct clip *c)
 	free(c->path);
 	if (c->have_seq)
 		noteseq_free(&c->seq);
+	if (c->have_ref)
+		noteseq_free(&c->ref);
 	windows_free(&c->win);
 	free(c->tokens);
 	free(c->notes);
@@ -253,6 +258,40 @@ clip_title(struct app *a, int i)
 		snprintf(c->title, sizeof c->title, "%c %s", 'A' + i, base);
 }
 
+/*
+ * The played result takes its velocities from the nearest clip (the
+ * player's live_velocity_nearest): keep the window's source notes, on
+ * steps counted from the window start.
+ */
+static void
+clip_ref(struct clip *c, int T)
+{
+	struct note	*nt;
+	size_t		 i;
+	int		 s0;
+
+	if (c->have_ref)
+		noteseq_free(&c->ref);
+	c->have_ref = 0;
+	if (!c->have_seq || !c->seq.quantized || c->win.n == 0)
+		return;
+	s0 = c->win.start_step[c->wi];
+	noteseq_init(&c->ref);
+	c->have_ref = 1;
+	for (i = 0; i < c->seq.n; i++) {
+		const struct note *src = &c->seq.notes[i];
+
+		if (src->start_step < s0 || src->start_step >= s0 + T)
+			continue;
+		nt = noteseq_add(&c->ref);
+		*nt = *src;
+		nt->start_step -= s0;
+		nt->end_step -= s0;
+		nt->channel = 0;	/* the result plays on channel 1 */
+	}
+	c->ref.quantized = 1;
+}
+
 /* Point a clip at window wi: its tokens and its lane. */
 static void
 clip_window(struct app *a, int i, int wi)
@@ -273,6 +312,7 @@ clip_window(struct app *a, int i, int wi)
 	seq_to_notes(&s, &c->notes, &c->n);
 	noteseq_free(&s);
 	clip_title(a, i);
+	clip_ref(c, a->T);
 }
 
 /* Windows of a sequence for this model; -1 with a cause when none. */
@@ -318,6 +358,14 @@ clip_load(struct app *a, int i, const char *path, int wi, char **cause)
 	if (midifile_load(path, &c.seq, cause) != 0)
 		return (-1);
 	c.have_seq = 1;
+	/* Quantized here too for the velocity reference (the converter
+	   accepts a quantized sequence as it is). */
+	if (!c.seq.quantized && convert_quantize(&c.seq,
+	    NOTESEQ_STEPS_PER_QUARTER, cause) != 0) {
+		lr_cause_prefix(cause, "%s", path);
+		noteseq_free(&c.seq);
+		return (-1);
+	}
 	if (seq_windows(a, &c.seq, path, &c.win, cause) != 0) {
 		noteseq_free(&c.seq);
 		return (-1);
@@ -473,6 +521,7 @@ app_swap(struct app *a)
 	struct noteseq		 s;
 	size_t			 n, i, k;
 	char			*cause = NULL;
+	int			 rc;
 
 	cur = current_notes(a, &n);
 	/* Changed = not in the last pattern sent to the player. */
@@ -492,8 +541,17 @@ app_swap(struct app *a)
 		return;
 	noteseq_init(&s);
 	notes_to_seq(a, cur, n, &s);
-	if (live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause) != 0 ||
-	    live_swap(a->live, &p, &cause) < 0) {
+	rc = live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause);
+	if (rc == 0) {
+		/* Velocities of the nearer clip (pad: the nearer column). */
+		k = a->r.pad_on ? (a->r.pad_x * 2 < ROLL_PAD_N - 1 ? 0 : 1) :
+		    (a->r.slider * 2 <= ROLL_SLIDER_MAX ? 0 : 1);
+		if (a->clips[k].have_ref)
+			live_velocity_nearest(ln, p.n, &a->clips[k].ref);
+		else if (a->clips[1 - k].have_ref)
+			live_velocity_nearest(ln, p.n, &a->clips[1 - k].ref);
+	}
+	if (rc != 0 || live_swap(a->live, &p, &cause) < 0) {
 		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");
 		free(cause);
 	}
