@@ -181,8 +181,8 @@ print_windows(const struct noteseq *s, int track, int steps, int *n)
 	printf("%d-bar windows: %d", steps / 16, w.n);
 	if (w.n > 0)
 		printf(" (%d distinct)", w.n - dups);
-	if (w.n_refused > 0)
-		printf("; %d melody piece%s too short", w.n_refused,
+	if (w.n > 0 && w.n_refused > 0)
+		printf("; %d more melody piece%s too short", w.n_refused,
 		    w.n_refused == 1 ? "" : "s");
 	if (w.n == 0 && w.why != NULL)
 		printf(": %s", w.why);

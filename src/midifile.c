@@ -714,6 +714,22 @@ add_meta(smf_track_t *tr, long tick, const unsigned char *b, int len)
 	return (0);
 }
 
+/* The sequence's length in ticks: tracks end there, not at the last
+   note, so a clip with a rest at its end keeps its length. */
+static long
+end_ticks(const struct noteseq *s)
+{
+	int	spq = s->steps_per_quarter > 0 ? s->steps_per_quarter :
+		    NOTESEQ_STEPS_PER_QUARTER;
+
+	if (s->quantized && s->total_steps > 0)
+		return ((long)s->total_steps * MIDIFILE_PPQN / spq);
+	if (s->total_s > 0 && s->total_s < MIDIFILE_MAX_SECONDS)
+		return (lround(seconds_to_quarters(s, s->total_s) *
+		    MIDIFILE_PPQN));
+	return (0);
+}
+
 /* The conductor track: name, tempo map, meter, key. */
 static int
 save_conductor(smf_t *smf, const struct noteseq *s)
@@ -761,7 +777,11 @@ save_conductor(smf_t *smf, const struct noteseq *s)
 		if (add_meta(tr, tick, b, 5) != 0)
 			return (-1);
 	}
-	return (smf_track_add_eot_delta_pulses(tr, 0));
+	ev = smf_track_get_last_event(tr);
+	tick = end_ticks(s);
+	if (ev != NULL && ev->time_pulses > tick)
+		tick = ev->time_pulses;
+	return (smf_track_add_eot_pulses(tr, (int)tick));
 }
 
 /*
@@ -816,7 +836,7 @@ save_tracks(smf_t *smf, const struct noteseq *s)
 				smf_track_add_event_pulses(tr, e, 0);
 		}
 		n = 0;
-		last = 0;
+		last = end_ticks(s);
 		for (i = 0; i < s->n; i++) {
 			const struct note *nt = &s->notes[i];
 
