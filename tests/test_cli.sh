@@ -1,0 +1,503 @@
+#!/bin/sh
+# test_cli.sh: the latentroll command line end to end, as a script would
+# use it: exit statuses (0 ok, 1 user error, 2 usage), one-line errors
+# naming the file, the JSON of encode/decode/interpolate checked with
+# Debian's python3, and the MIDI files the commands write read back by
+# `latentroll inspect`.
+#
+# The model is the committed tiny parity checkpoint (mel_2bar: random
+# weights, z of 8; mel_16bar for the hierarchical path): loading it takes
+# milliseconds, and its weights are the ones magenta.js was checked
+# against.  The clips are share/clips/a.mid and b.mid, or two 4/4
+# Nottingham tunes when those are absent; every file a command could write
+# lives in a private temporary directory (the clips are copied there
+# first, so a wrong --out can never reach the corpus).
+srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-.}
+LR=${LATENTROLL:-$top_builddir/latentroll}
+PY=${PYTHON:-/usr/bin/python3}
+pass=0
+fail=0
+
+if [ ! -x "$LR" ]; then
+	echo "SKIP: $LR not built"
+	echo "0 passed, 0 failed"
+	exit 77
+fi
+if ! "$PY" -c 'import json' 2>/dev/null; then
+	echo "SKIP: $PY with the json module is needed to read the output"
+	echo "0 passed, 0 failed"
+	exit 77
+fi
+T=$(mktemp -d /tmp/lr_cli.XXXXXX) || exit 99
+trap 'rm -rf "$T"' EXIT INT TERM
+# An empty configuration: a user's remembered settings must not leak in.
+XDG_CONFIG_HOME=$T/config
+HOME=$T
+export XDG_CONFIG_HOME HOME
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# check DESCRIPTION COMMAND...: the command succeeds (exit status 0).
+check() {
+	d=$1
+	shift
+	if "$@"; then ok; else bad "$d"; fi
+}
+
+# run ARGS...: latentroll with ARGS; output in $T/out, $T/err, status $rc.
+run() {
+	"$LR" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# expect_ok DESCRIPTION ARGS...: exit 0, nothing on stderr.
+expect_ok() {
+	d=$1
+	shift
+	run "$@"
+	if [ "$rc" -ne 0 ]; then
+		bad "$d: exit $rc (want 0): $(head -c 300 "$T/err")"
+		return 1
+	fi
+	ok
+	return 0
+}
+
+# expect_error DESCRIPTION FILE ARGS...: exit 1 and exactly one stderr
+# line "latentroll: FILE...: what".  FILE is matched as a fixed prefix.
+expect_error() {
+	d=$1
+	f=$2
+	shift 2
+	run "$@"
+	n=$(wc -l <"$T/err")
+	if [ "$rc" -ne 1 ]; then
+		bad "$d: exit $rc (want 1): $(head -c 300 "$T/err")"
+	elif [ "$n" -ne 1 ]; then
+		bad "$d: $n lines on stderr (want 1): $(head -c 300 "$T/err")"
+	elif ! grep -qF "latentroll: $f" "$T/err" ||
+	    [ "$(cut -c1-$((12 + ${#f})) "$T/err")" != "latentroll: $f" ]; then
+		bad "$d: does not start 'latentroll: $f': $(cat "$T/err")"
+	elif ! grep -q "^latentroll: .*: ." "$T/err"; then
+		bad "$d: no 'FILE: what': $(cat "$T/err")"
+	else
+		ok
+	fi
+}
+
+# expect_usage DESCRIPTION COMMAND ARGS...: exit 2 and the command's
+# usage line on stderr.
+expect_usage() {
+	d=$1
+	shift
+	run "$@"
+	if [ "$rc" -ne 2 ]; then
+		bad "$d: exit $rc (want 2): $(head -c 300 "$T/err")"
+	elif ! grep -q "usage: latentroll $1" "$T/err"; then
+		bad "$d: no usage line: $(head -c 300 "$T/err")"
+	else
+		ok
+	fi
+}
+
+# py FILE EXPR: evaluate a Python expression over d, the JSON in FILE (or
+# a list of the JSON objects, one per line, with `lines`); print it.
+py() {
+	"$PY" -c '
+import json, sys
+text = open(sys.argv[1]).read()
+lines = [json.loads(l) for l in text.splitlines() if l.strip()]
+d = lines[0] if len(lines) == 1 else None
+r = eval("(" + sys.argv[2] + ")")
+print(json.dumps(r) if not isinstance(r, str) else r)
+' "$@"
+}
+
+# differ A B DESCRIPTION: files A and B are not identical.
+differ() {
+	if cmp -s "$1" "$2"; then bad "$3: the files are identical"; else ok; fi
+}
+
+# same A B DESCRIPTION: files A and B are identical.
+same() {
+	if cmp -s "$1" "$2"; then ok; else
+		bad "$3: $(head -c 200 "$1") vs $(head -c 200 "$2")"
+	fi
+}
+
+# loads FILE DESCRIPTION: `latentroll inspect` reads FILE; echo its notes.
+loads() {
+	"$LR" inspect "$1" >"$T/insp" 2>"$T/insp.err"
+	if [ $? -ne 0 ]; then
+		bad "$2: inspect $1: $(cat "$T/insp.err")"
+		echo -1
+		return 1
+	fi
+	ok
+	sed -n '1s/^.*: \([0-9][0-9]*\) notes,.*$/\1/p' "$T/insp"
+}
+
+# ---- The frame: version, help, usage errors, missing files. ----
+
+expect_ok "--version" --version
+ver=$(sed -n 's/^AC_INIT(\[latentroll\], \[\([^]]*\)\].*/\1/p' \
+    "$srcdir/configure.ac" 2>/dev/null)
+if grep -qE "^latentroll [0-9]+\.[0-9]+" "$T/out" &&
+    { [ -z "$ver" ] || grep -qF "latentroll $ver" "$T/out"; }; then
+	ok
+else
+	bad "--version prints '$(cat "$T/out")' (configure.ac: $ver)"
+fi
+expect_ok "--help" --help
+check "--help lists encode" grep -q "latentroll encode" "$T/out"
+for c in inspect convert encode decode interpolate train eval attrs play \
+    devices; do
+	expect_ok "$c --help" "$c" --help &&
+	    check "$c --help: usage on stdout" \
+	    grep -q "^usage: latentroll $c" "$T/out"
+done
+run frobnicate
+if [ "$rc" -eq 2 ] && grep -q "frobnicate" "$T/err"; then ok; else
+	bad "unknown command: exit $rc (want 2): $(head -c 200 "$T/err")"
+fi
+
+M=$srcdir/tests/data/parity/mel_2bar
+M16=$srcdir/tests/data/parity/mel_16bar
+expect_usage "encode without --model" encode "$T/x.mid"
+expect_usage "encode without a file" encode --model "$M"
+expect_usage "encode with two files" encode --model "$M" "$T/x.mid" "$T/y"
+expect_usage "encode --window -1" encode --model "$M" --window -1 "$T/x.mid"
+expect_usage "decode without --z" decode --model "$M"
+expect_usage "decode without --model" decode --z "$T/z.json"
+expect_usage "decode --temperature x" decode --model "$M" --z "$T/z.json" \
+    --temperature x
+expect_usage "decode --temperature -1" decode --model "$M" --z "$T/z.json" \
+    --temperature -1
+expect_usage "interpolate without -n" interpolate --model "$M" a.mid b.mid
+expect_usage "interpolate -n 0" interpolate --model "$M" a.mid b.mid -n 0
+expect_usage "interpolate with one clip" interpolate --model "$M" a.mid -n 3
+expect_usage "inspect without a file" inspect
+expect_usage "convert with one file" convert "$T/x.mid"
+expect_usage "play without a file" play
+
+expect_error "inspect: missing file" "$T/none.mid" inspect "$T/none.mid"
+expect_error "convert: missing file" "$T/none.mid" \
+    convert "$T/none.mid" "$T/c.mid"
+expect_error "play: missing file" "$T/none.mid" \
+    play "$T/none.mid" --offline --loops 1
+expect_error "encode: missing file" "$T/none.mid" \
+    encode --model "$M" "$T/none.mid"
+expect_error "decode: missing --z file" "$T/none.json" \
+    decode --model "$M" --z "$T/none.json"
+expect_error "decode: --z is a directory" "$T" decode --model "$M" --z "$T"
+expect_error "encode: missing model" "$T/nomodel" \
+    encode --model "$T/nomodel" "$T/none.mid"
+
+# ---- Corrupted models: one line naming the file at fault. ----
+
+cpmodel() {
+	rm -rf "$T/$2"
+	mkdir "$T/$2" && cp "$1"/* "$T/$2"/
+}
+cpmodel "$M" trunc
+sz=$(wc -c <"$T/trunc/group1-shard1of1")
+"$PY" -c 'import os, sys; os.truncate(sys.argv[1], int(sys.argv[2]))' \
+    "$T/trunc/group1-shard1of1" $((sz / 2))
+echo '{"z": [0]}' >"$T/z1.json"
+expect_error "truncated shard" "$T/trunc/group1-shard1of1" \
+    decode --model "$T/trunc" --z "$T/z1.json"
+cpmodel "$M16" trunc16
+"$PY" -c 'import os, sys; os.truncate(sys.argv[1], 1000)' \
+    "$T/trunc16/group1-shard5of16.bin"
+expect_error "truncated middle shard" "$T/trunc16/group1-shard5of16.bin" \
+    decode --model "$T/trunc16" --z "$T/z1.json"
+cpmodel "$M" long
+printf 'xyz' >>"$T/long/group1-shard1of1"
+expect_error "shard with extra bytes" "$T/long/group1-shard1of1" \
+    decode --model "$T/long" --z "$T/z1.json"
+cpmodel "$M" noman
+rm "$T/noman/weights_manifest.json"
+expect_error "missing manifest" "$T/noman/weights_manifest.json" \
+    decode --model "$T/noman" --z "$T/z1.json"
+cpmodel "$M" noshard
+rm "$T/noshard/group1-shard1of1"
+expect_error "missing shard" "$T/noshard/group1-shard1of1" \
+    decode --model "$T/noshard" --z "$T/z1.json"
+cpmodel "$M" nocfg
+rm "$T/nocfg/config.json"
+expect_error "missing config" "$T/nocfg/config.json" \
+    decode --model "$T/nocfg" --z "$T/z1.json"
+cpmodel "$M" badcfg
+printf '{"type": "MusicVAE", ' >"$T/badcfg/config.json"
+expect_error "truncated config" "$T/badcfg/config.json" \
+    decode --model "$T/badcfg" --z "$T/z1.json"
+cpmodel "$M" badman
+printf '[{"paths": ["group1-shard1of1"]' >"$T/badman/weights_manifest.json"
+expect_error "truncated manifest" "$T/badman/weights_manifest.json" \
+    decode --model "$T/badman" --z "$T/z1.json"
+
+# ---- decode alone (no clip needed): a z made here. ----
+
+expect_error "z of the wrong length" "$T/z1.json" \
+    decode --model "$M" --z "$T/z1.json"
+# The model's z size, from its manifest (encoder/mu/kernel is [H, Z]).
+Z=$("$PY" -c '
+import json, sys
+for g in json.load(open(sys.argv[1])):
+    for w in g["weights"]:
+        if w["name"] == "encoder/mu/kernel":
+            print(w["shape"][1])
+' "$M/weights_manifest.json")
+"$PY" -c '
+import json, random, sys
+random.seed(7)
+json.dump({"z": [random.gauss(0, 1) for _ in range(int(sys.argv[2]))]},
+    open(sys.argv[1], "w"))
+' "$T/zr.json" "$Z"
+printf '{"z": [1, 2' >"$T/zbad.json"
+expect_error "bad JSON in --z" "$T/zbad.json" \
+    decode --model "$M" --z "$T/zbad.json"
+echo '{"x": 1}' >"$T/znone.json"
+expect_error "no z in --z" "$T/znone.json" \
+    decode --model "$M" --z "$T/znone.json"
+py "$T/zr.json" '{"z": d["z"][:-1] + ["a"]}' >"$T/zstr.json"
+expect_error "a string in z" "$T/zstr.json" \
+    decode --model "$M" --z "$T/zstr.json"
+py "$T/zr.json" '{"z": d["z"][:-1] + [1e300]}' >"$T/zinf.json"
+expect_error "z beyond float range" "$T/zinf.json" \
+    decode --model "$M" --z "$T/zinf.json"
+
+if expect_ok "decode a random z" decode --model "$M" --z "$T/zr.json"; then
+	cp "$T/out" "$T/d0"
+	check "decode: 32 melody tokens in 0..89" [ "$(py "$T/d0" \
+	    'len(d["tokens"]) == 32 and all(isinstance(t, int) and
+	    0 <= t < 90 for t in d["tokens"])')" = true ]
+fi
+expect_ok "decode --temperature 0" decode --model "$M" --z "$T/zr.json" \
+    --temperature 0 && same "$T/d0" "$T/out" "temperature 0 is the default"
+# A mu key is read like z.
+py "$T/zr.json" '{"mu": d["z"]}' >"$T/zmu.json"
+expect_ok "decode {mu}" decode --model "$M" --z "$T/zmu.json" &&
+    same "$T/d0" "$T/out" "decode of {mu} equals decode of {z}"
+for s in 5 5b 6 7 8 9; do
+	expect_ok "decode --seed ${s%b}" decode --model "$M" --z "$T/zr.json" \
+	    --temperature 1 --seed "${s%b}" && cp "$T/out" "$T/s$s"
+done
+same "$T/s5" "$T/s5b" "temperature 1, seed 5 twice"
+n=$(cat "$T/s5" "$T/s6" "$T/s7" "$T/s8" "$T/s9" | sort -u | wc -l)
+check "5 seeds give >= 2 different samples (got $n)" [ "$n" -ge 2 ]
+n=$(cat "$T/d0" "$T/s5" "$T/s6" "$T/s7" | sort -u | wc -l)
+check "sampling differs from argmax (got $n distinct)" [ "$n" -ge 2 ]
+
+if expect_ok "decode --out" decode --model "$M" --z "$T/zr.json" \
+    --out "$T/dec.mid"; then
+	same "$T/d0" "$T/out" "decode --out prints the same tokens"
+	notes=$(loads "$T/dec.mid" "decode --out writes MIDI")
+	# Notes in the file = pitch tokens (2..89) in the sequence.
+	want=$(py "$T/d0" 'str(sum(1 for t in d["tokens"] if t >= 2))')
+	check "decode --out: $notes notes, tokens say $want" \
+	    [ "$notes" = "$want" ]
+fi
+cp "$T/dec.mid" "$T/dec.keep"
+expect_error "decode --out refuses an existing file" "$T/dec.mid" \
+    decode --model "$M" --z "$T/zr.json" --out "$T/dec.mid"
+check "refused --out printed nothing" [ ! -s "$T/out" ]
+same "$T/dec.mid" "$T/dec.keep" "refused --out left the file alone"
+expect_ok "decode --out --force" decode --model "$M" \
+    --z "$T/zr.json" --temperature 1 --seed 5 --out "$T/dec.mid" --force &&
+    same "$T/s5" "$T/out" "--force decode prints the seed-5 sample"
+differ "$T/dec.mid" "$T/dec.keep" "--force replaced the file"
+expect_error "decode --out in a missing directory" "$T/nodir/x.mid" \
+    decode --model "$M" --z "$T/zr.json" --out "$T/nodir/x.mid"
+
+# Every architecture (flat and hierarchical melody, drums, trio): a random
+# z decoded to MIDI and encoded back gives the decoded tokens, through the
+# file: the converters and the model agree on the token layout.
+for m in mel_2bar mel_16bar drums_2bar trio_4bar; do
+	MM=$srcdir/tests/data/parity/$m
+	zm=$("$PY" -c '
+import json, sys
+for g in json.load(open(sys.argv[1])):
+    for w in g["weights"]:
+        if w["name"] == "encoder/mu/kernel":
+            print(w["shape"][1])
+' "$MM/weights_manifest.json")
+	"$PY" -c '
+import json, random, sys
+random.seed(3)
+json.dump({"z": [random.gauss(0, 1) for _ in range(int(sys.argv[2]))]},
+    open(sys.argv[1], "w"))
+' "$T/z_$m.json" "$zm"
+	expect_ok "$m: decode --out" decode --model "$MM" --z "$T/z_$m.json" \
+	    --out "$T/rt_$m.mid" || continue
+	cp "$T/out" "$T/dt_$m.json"
+	check "$m: decode gave tokens" [ "$(py "$T/dt_$m.json" \
+	    'len(d["tokens"]) > 0')" = true ]
+	expect_ok "$m: encode the decoded file" encode --model "$MM" \
+	    "$T/rt_$m.mid" || continue
+	check "$m: decode -> MIDI -> encode gives the same tokens" \
+	    [ "$(py "$T/out" 'd["tokens"]')" = "$(py "$T/dt_$m.json" \
+	    'd["tokens"]')" ]
+done
+
+# ---- Clips: encode, decode, interpolate, convert, play. ----
+
+A=$srcdir/share/clips/a.mid
+B=$srcdir/share/clips/b.mid
+if [ ! -f "$A" ] || [ ! -f "$B" ]; then
+	# Two 4/4 Nottingham tunes with 2-bar windows (`latentroll inspect`).
+	A=${SHARED_DIR:-$srcdir/../shared}/data/nottingham/ashover2.mid
+	B=${SHARED_DIR:-$srcdir/../shared}/data/nottingham/reelsa-c1.mid
+fi
+if [ ! -f "$A" ] || [ ! -f "$B" ]; then
+	echo "SKIP: clip checks: no share/clips/a.mid, b.mid and no" \
+	    "Nottingham corpus (SHARED_DIR)"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] && exit 77
+	exit 1
+fi
+echo "clips: $A $B"
+cp "$A" "$T/a.mid" && cp "$B" "$T/b.mid" && chmod u+w "$T/a.mid" "$T/b.mid"
+A=$T/a.mid
+B=$T/b.mid
+
+if expect_ok "encode a.mid" encode --model "$M" "$A"; then
+	cp "$T/out" "$T/ea.json"
+	check "encode: mu and sigma of $Z floats, 32 tokens" [ "$(py \
+	    "$T/ea.json" 'len(d["mu"]) == '"$Z"' and
+	    len(d["sigma"]) == '"$Z"' and all(s > 0 for s in d["sigma"]) and
+	    all(isinstance(x, float) for x in d["mu"]) and
+	    len(d["tokens"]) == 32 and
+	    all(isinstance(t, int) and 0 <= t < 90 for t in d["tokens"])')" \
+	    = true ]
+	check "encode: the clip has notes" [ "$(py "$T/ea.json" \
+	    'any(t >= 2 for t in d["tokens"])')" = true ]
+fi
+expect_ok "encode a.mid again" encode --model "$M" "$A" &&
+    same "$T/ea.json" "$T/out" "encode is deterministic"
+expect_ok "encode b.mid" encode --model "$M" "$B" && cp "$T/out" "$T/eb.json"
+differ "$T/ea.json" "$T/eb.json" "a and b encode differently"
+expect_ok "encode --window 1" encode --model "$M" --window 1 "$A" &&
+    cp "$T/out" "$T/ea1.json"
+expect_error "encode --window past the end" "$A" \
+    encode --model "$M" --window 100000 "$A"
+
+# The tokens encode sees are the ones convert writes: encode of convert's
+# output of window 1 gives the same tokens as encode --window 1.
+if expect_ok "convert --window 1" convert "$A" "$T/w1.mid" --window 1 &&
+    expect_ok "encode the converted window" encode --model "$M" "$T/w1.mid"
+then
+	check "convert --window 1 = encode --window 1 tokens" [ "$(py \
+	    "$T/out" 'd["tokens"]')" = "$(py "$T/ea1.json" 'd["tokens"]')" ]
+fi
+
+# decode(encode(a)) through the CLI equals the first interpolation point,
+# which encodes a and b in one batch and decodes the ladder in another.
+expect_ok "decode the encode output" decode --model "$M" --z "$T/ea.json" &&
+    cp "$T/out" "$T/da.json"
+py "$T/ea.json" '{"z": d["mu"]}' >"$T/za.json"
+expect_ok "decode {z: mu}" decode --model "$M" --z "$T/za.json" &&
+    same "$T/da.json" "$T/out" "decode of {z: mu} = decode of encode output"
+expect_ok "decode eb" decode --model "$M" --z "$T/eb.json" &&
+    cp "$T/out" "$T/db.json"
+
+for mode in slerp lerp; do
+	[ $mode = lerp ] && l=--lerp || l=
+	if expect_ok "interpolate -n 5 $l" interpolate --model "$M" "$A" "$B" \
+	    -n 5 $l; then
+		cp "$T/out" "$T/i_$mode"
+		check "$mode: 5 points of 32 tokens" [ "$(py "$T/i_$mode" \
+		    'len(lines) == 5 and
+		    all(len(o["tokens"]) == 32 for o in lines) and
+		    [o["t"] for o in lines] == [0, .25, .5, .75, 1]')" = true ]
+		check "$mode: first = decode(encode(a))" [ "$(py "$T/i_$mode" \
+		    'lines[0]["tokens"]')" = "$(py "$T/da.json" 'd["tokens"]')" ]
+		check "$mode: last = decode(encode(b))" [ "$(py "$T/i_$mode" \
+		    'lines[4]["tokens"]')" = "$(py "$T/db.json" 'd["tokens"]')" ]
+	fi
+done
+if expect_ok "interpolate --out" interpolate --model "$M" "$A" "$B" -n 5 \
+    --out "$T/iv"; then
+	same "$T/i_slerp" "$T/out" "interpolate --out prints the same points"
+	i=0
+	while [ $i -lt 5 ]; do
+		f=$T/iv/interp_0$i.mid
+		notes=$(loads "$f" "interpolate point $i loads")
+		want=$(py "$T/i_slerp" \
+		    'str(sum(1 for t in lines['$i']["tokens"] if t >= 2))')
+		check "point $i: $notes notes, tokens say $want" \
+		    [ "$notes" = "$want" ]
+		i=$((i + 1))
+	done
+	n=$(ls "$T/iv" | wc -l)
+	check "interpolate --out wrote 5 files (got $n)" [ "$n" -eq 5 ]
+fi
+expect_error "interpolate --out again refuses" "$T/iv/interp_00.mid" \
+    interpolate --model "$M" "$A" "$B" -n 5 --out "$T/iv"
+expect_ok "interpolate --out --force" interpolate --model "$M" "$A" "$B" \
+    -n 5 --out "$T/iv" --force
+expect_error "interpolate --out a file" "$T/dec.mid" \
+    interpolate --model "$M" "$A" "$B" -n 2 --out "$T/dec.mid"
+expect_error "interpolate: missing clip b" "$T/none.mid" \
+    interpolate --model "$M" "$A" "$T/none.mid" -n 2
+expect_error "interpolate: b is not MIDI" "$T/zr.json" \
+    interpolate --model "$M" "$A" "$T/zr.json" -n 2
+
+# The hierarchical decoder through the CLI: 16 bars, 256 tokens, from a
+# 16-bar window of a Nottingham tune (the example clips are 4 bars).
+N16=${SHARED_DIR:-$srcdir/../shared}/data/nottingham/ashover2.mid
+if [ -f "$N16" ]; then
+	cp "$N16" "$T/n16.mid"
+	if expect_ok "encode, 16-bar model" encode --model "$M16" "$T/n16.mid"
+	then
+		cp "$T/out" "$T/e16.json"
+		check "16-bar encode: 256 tokens" [ "$(py "$T/e16.json" \
+		    'len(d["tokens"])')" = 256 ]
+		expect_ok "decode, 16-bar model" decode --model "$M16" \
+		    --z "$T/e16.json" --out "$T/d16.mid" &&
+		    check "16-bar decode: 256 tokens" [ "$(py "$T/out" \
+		    'len(d["tokens"])')" = 256 ]
+		loads "$T/d16.mid" "16-bar decode --out loads" >/dev/null
+		check "16-bar: 16 bars in the file" \
+		    grep -q "(16 bars of 16)" "$T/insp"
+	fi
+else
+	echo "SKIP: 16-bar encode of a tune: no $N16 (the round trip" \
+	    "above covers the 16-bar model)"
+fi
+expect_error "2-bar clip for the 16-bar model" "$T/dec.mid" \
+    encode --model "$M16" "$T/dec.mid"
+# A clip the melody model cannot use: one line saying why.
+if [ -f "${SHARED_DIR:-$srcdir/../shared}/data/nottingham/jigs1.mid" ]; then
+	cp "${SHARED_DIR:-$srcdir/../shared}/data/nottingham/jigs1.mid" \
+	    "$T/jig.mid"
+	expect_error "6/8 clip" "$T/jig.mid" encode --model "$M" "$T/jig.mid"
+fi
+
+# convert: what the model sees, as a file; never over its input.
+if expect_ok "convert" convert "$A" "$T/c.mid"; then
+	notes=$(loads "$T/c.mid" "convert output loads")
+	check "convert: 2 bars" grep -q "(2 bars of 16)" "$T/insp"
+	want=$(py "$T/ea.json" 'str(sum(1 for t in d["tokens"] if t >= 2))')
+	check "convert: $notes notes, window 0 tokens say $want" \
+	    [ "$notes" = "$want" ]
+fi
+cp "$A" "$T/a.keep"
+expect_error "convert over its input" "$A" convert "$A" "$A"
+same "$A" "$T/a.keep" "refused convert left the input alone"
+expect_ok "convert over its input --force" convert "$A" "$A" --force
+differ "$A" "$T/a.keep" "--force replaced the input"
+cp "$T/a.keep" "$A"
+
+# play offline records what it played.
+if expect_ok "play --offline --record" play "$A" --offline \
+    --record "$T/rec.mid" --loops 1; then
+	rn=$(loads "$T/rec.mid" "recording loads")
+	an=$(loads "$A" "clip loads")
+	check "recording has the clip's $an notes (got $rn)" [ "$rn" = "$an" ]
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
