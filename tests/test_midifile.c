@@ -5,6 +5,8 @@
  * overwrite an input, atomic saves.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,6 +402,59 @@ test_overwrite(void)
 	free(cause);
 }
 
+/*
+ * glib messages (libsmf's and anyone's) never reach stderr once
+ * midifile_log_init ran: stderr is the screen when curses is up.  Also
+ * files libsmf grumbles about (format 0 with two tracks, an unknown
+ * chunk) load without a word.
+ */
+static void
+test_log_routing(void)
+{
+	struct bytes	 f = { .n = 0 }, t = { .n = 0 }, e = { .n = 0 };
+	struct noteseq	 s;
+	char		*p1, *p2, *errpath, *cause = NULL;
+	int		 saved, fd;
+	struct stat	 sb;
+
+	ev(&e, 0, "FF 2F 00");
+	ev(&t, 0, "90 3C 64");
+	ev(&t, 240, "80 3C 00");
+	ev(&t, 0, "FF 2F 00");
+	header(&f, 0, 2, 480);
+	track(&f, &e);
+	track(&f, &t);
+	p1 = write_file("f0two.mid", &f);
+	f.n = 0;
+	header(&f, 1, 1, 480);
+	track(&f, &t);
+	put(&f, (const unsigned char *)"XFIH\0\0\0\2ab", 10);
+	p2 = write_file("unknown_chunk.mid", &f);
+	if (asprintf(&errpath, "%s/stderr.txt", tmpdir) == -1)
+		exit(99);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	g_log("libsmf", G_LOG_LEVEL_CRITICAL, "SMF error: a test message");
+	g_log("libsmf", G_LOG_LEVEL_WARNING, "SMF warning: a test message");
+	g_warning("a test message in the default domain");
+	CHECK(midifile_load(p1, &s, &cause) == 0 && s.n == 1);
+	noteseq_free(&s);
+	CHECK(midifile_load(p2, &s, &cause) == 0 && s.n == 1);
+	noteseq_free(&s);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	CHECK_MSG(stat(errpath, &sb) == 0 && sb.st_size == 0,
+	    "%lld bytes reached stderr", (long long)sb.st_size);
+	free(p1);
+	free(p2);
+	free(errpath);
+	free(cause);
+}
+
 static void
 rm_rf(const char *dir)
 {
@@ -496,6 +551,7 @@ main(int argc, char **argv)
 	test_format1();
 	test_roundtrip();
 	test_overwrite();
+	test_log_routing();
 	rm_rf(tmpdir);
 	return (test_report());
 }
