@@ -215,7 +215,7 @@ write_card(const char *out, const struct train_args *ta,
 	json_t		*card, *hp, *data, *arch;
 	char		*path, *tmp, date[64];
 	time_t		 t = time(NULL);
-	int		 i, rc = 0;
+	int		 rc = 0;
 
 	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	arch = json_object();
@@ -241,6 +241,9 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(data, "split", json_string("FNV-1a 32 of the "
 	    "file basename mod 100: <90 train, <95 valid, else test"));
 	json_object_set_new(data, "transpose", json_integer(ta->max_shift));
+	json_object_set_new(data, "transpose_rule", json_string("uniform "
+	    "shift in [-transpose, +transpose], narrowed per window so every "
+	    "pitch stays in 21..108"));
 	json_object_set_new(data, "report", json_string(ds->report));
 	hp = json_object();
 	json_object_set_new(hp, "batch", json_integer(ta->batch));
@@ -266,11 +269,11 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(card, "valid_sampled_acc", json_real(valid_sacc));
 	json_object_set_new(card, "valid_kl_nats", json_real(valid_kl));
 	json_object_set_new(card, "date", json_string(date));
-	(void)i;
 
 	path = path_in(out, "model_card.json");
 	tmp = path_in(out, "model_card.json.tmp");
-	if (json_dump_file(card, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+	if (json_dump_file(card, tmp, JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(7)) != 0 ||
 	    rename(tmp, path) != 0) {
 		rc = lr_fail(cause, "%s: cannot write", path);
 		unlink(tmp);
