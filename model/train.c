@@ -172,7 +172,7 @@ softplus(float x)
 	return (x > 20.0f ? x : log1pf(expf(x)));
 }
 
-/* out (M, N) += column sums of nothing: bias gradient = column sums of dG. */
+/* db (N) += column sums of dG (M, N): a bias gradient. */
 static void
 colsum_add(float *db, const float *dG, size_t M, int N)
 {
@@ -785,7 +785,7 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 	int			 G0 = 4 * d->H0, t, k, b, seg, tok, am;
 	size_t			 bh, i;
 	double			 ce = 0;
-	float			*pr;
+	float			*pr, *g;
 
 	for (t = 0; t < T; t++)
 		for (b = 0; b < B; b++) {
@@ -817,7 +817,7 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 			lc = &d->l[k];
 			lc->B = B;
 			bh = (size_t)B * lc->H;
-			float *g = lc->g + (size_t)t * bh * 4;
+			g = lc->g + (size_t)t * bh * 4;
 
 			linalg_set_rows(g, w->cell[k].bias, B, 4 * lc->H);
 			if (k == 0) {
@@ -995,14 +995,14 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 				    G0;
 				float *ds = d->dsum + ((size_t)seg * B + b) *
 				    G0;
+				float *row;
 
 				tok = d->tok_in[(size_t)t * B + b];
 				for (i = 0; i < (size_t)G0; i++)
 					ds[i] += dg[i];
 				if (tok < 0)
 					continue;
-				float *row = dw->cell[0].kernel + (size_t)tok *
-				    G0;
+				row = dw->cell[0].kernel + (size_t)tok * G0;
 				for (i = 0; i < (size_t)G0; i++)
 					row[i] += dg[i];
 			}
