@@ -137,7 +137,8 @@ clip_tokens(const char *path, const struct vae *v, long window, int *tok)
 	char			*cause = NULL;
 	int			 rc = -1;
 
-	noteseq_init(&s);
+	/* midifile_load initialises s itself; zeroed, noteseq_free is safe. */
+	memset(&s, 0, sizeof s);
 	windows_init(&w);
 	if (midifile_load(path, &s, &cause) != 0) {
 		cmd_error("%s", cause);
@@ -217,6 +218,20 @@ print_json(json_t *o)
 	    JSON_REAL_PRECISION(9));
 	fputc('\n', stdout);
 	json_decref(o);
+}
+
+/*
+ * The JSON is the result: a script reading a full disk or a closed pipe
+ * must see a failure, not exit 0 with half an object.
+ */
+static int
+stdout_check(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return (0);
+	cmd_error("stdout: %s", errno != 0 ? strerror(errno) :
+	    "write error");
+	return (-1);
 }
 
 /*
@@ -311,6 +326,8 @@ cmd_encode(int argc, char **argv)
 	    json_floats(sg, Z) : json_null());
 	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
 	print_json(o);
+	if (stdout_check() != 0)
+		goto out;
 	rc = CMD_OK;
 out:
 	free(cause);
@@ -406,6 +423,8 @@ cmd_decode(int argc, char **argv)
 	o = json_object();
 	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
 	print_json(o);
+	if (stdout_check() != 0)
+		goto out;
 	if (a.out != NULL && write_midi(a.out, &v->p.arch, tok, a.force) != 0)
 		goto out;
 	rc = CMD_OK;
@@ -475,6 +494,8 @@ cmd_interpolate(int argc, char **argv)
 		    tok + i * TS));
 		print_json(o);
 	}
+	if (stdout_check() != 0)
+		goto out;
 	if (a.out != NULL) {
 		if (stat(a.out, &st) != 0 && mkdir(a.out, 0777) != 0) {
 			cmd_error("%s: %s", a.out, strerror(errno));

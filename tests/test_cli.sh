@@ -499,5 +499,57 @@ if expect_ok "play --offline --record" play "$A" --offline \
 	check "recording has the clip's $an notes (got $rn)" [ "$rn" = "$an" ]
 fi
 
+# A full disk on stdout is a failure a script must see (exit 1, one line).
+if [ -w /dev/full ]; then
+	for c in encode decode interpolate; do
+		case $c in
+		encode)	set -- encode --model "$M" "$A" ;;
+		decode)	set -- decode --model "$M" --z "$T/zr.json" ;;
+		*)	set -- interpolate --model "$M" "$A" "$B" -n 3 ;;
+		esac
+		"$LR" "$@" >/dev/full 2>"$T/err"
+		rc=$?
+		if [ "$rc" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+		    grep -q "^latentroll: stdout: ." "$T/err"; then
+			ok
+		else
+			bad "$c >/dev/full: exit $rc: $(head -c 200 "$T/err")"
+		fi
+	done
+fi
+
+# Memory: the model commands under valgrind (errors and definite leaks),
+# unless the binary carries AddressSanitizer, which checks every run above.
+if command -v valgrind >/dev/null 2>&1 &&
+    ! ldd "$LR" 2>/dev/null | grep -q libasan; then
+	VG="valgrind -q --error-exitcode=99 --leak-check=full"
+	VG="$VG --errors-for-leak-kinds=definite"
+	rm -rf "$T/iv"
+	for c in encode decode sample interpolate trio badz badclip; do
+		case $c in
+		encode)	set -- encode --model "$M" "$A" ;;
+		decode)	set -- decode --model "$M" --z "$T/ea.json" \
+			    --out "$T/vg.mid" ;;
+		sample)	set -- decode --model "$M" --z "$T/zr.json" \
+			    --temperature 1 --seed 3 ;;
+		interpolate) set -- interpolate --model "$M" "$A" "$B" -n 4 \
+			    --out "$T/iv" ;;
+		trio)	set -- decode --model "$srcdir/tests/data/parity/trio_4bar" \
+			    --z "$T/z_trio_4bar.json" ;;
+		badz)	set -- decode --model "$M" --z "$T/zstr.json" ;;
+		*)	set -- encode --model "$M" "$T/dec.mid" --window 9 ;;
+		esac
+		$VG "$LR" "$@" >/dev/null 2>"$T/err"
+		rc=$?
+		if [ "$rc" -eq 99 ] || grep -q "==[0-9]*==" "$T/err"; then
+			bad "valgrind $c: $(head -c 600 "$T/err")"
+		else
+			ok
+		fi
+	done
+else
+	echo "valgrind: not used (absent, or the binary has AddressSanitizer)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
