@@ -48,7 +48,7 @@ check() {
 
 # run ARGS...: latentroll with ARGS; output in $T/out, $T/err, status $rc.
 run() {
-	"$LR" "$@" >"$T/out" 2>"$T/err"
+	"$LR" "$@" </dev/null >"$T/out" 2>"$T/err"
 	rc=$?
 }
 
@@ -194,6 +194,17 @@ expect_error "decode: missing --z file" "$T/none.json" \
 expect_error "decode: --z is a directory" "$T" decode --model "$M" --z "$T"
 expect_error "encode: missing model" "$T/nomodel" \
     encode --model "$T/nomodel" "$T/none.mid"
+
+# The instrument's own file option fails before the screen opens.  (Its
+# message must not leak jansson's "line -1" for a file it could not open.)
+run --model "$srcdir/tests/data/parity/mel_2bar" --set "$T/none.json"
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    grep -q "^latentroll: $T/none.json: ." "$T/err" &&
+    ! grep -q "line -1" "$T/err"; then
+	ok
+else
+	bad "--set missing file: exit $rc: $(head -c 300 "$T/err")"
+fi
 
 # ---- Corrupted models: one line naming the file at fault. ----
 
@@ -438,6 +449,13 @@ expect_error "interpolate --out again refuses" "$T/iv/interp_00.mid" \
     interpolate --model "$M" "$A" "$B" -n 5 --out "$T/iv"
 expect_ok "interpolate --out --force" interpolate --model "$M" "$A" "$B" \
     -n 5 --out "$T/iv" --force
+# Slerp between a clip and itself (angle 0) must not divide by sin(0).
+expect_ok "interpolate a a" interpolate --model "$M" "$A" "$A" -n 4 &&
+    check "interpolate a a: every point = decode(encode(a))" [ "$(py \
+    "$T/out" 'all(o["tokens"] == lines[0]["tokens"] for o in lines) and
+    len(lines) == 4')" = true ] &&
+    check "interpolate a a: the points are a's" [ "$(py "$T/out" \
+    'lines[0]["tokens"]')" = "$(py "$T/da.json" 'd["tokens"]')" ]
 expect_error "interpolate --out a file" "$T/dec.mid" \
     interpolate --model "$M" "$A" "$B" -n 2 --out "$T/dec.mid"
 expect_error "interpolate: missing clip b" "$T/none.mid" \
