@@ -252,6 +252,15 @@ melody_extract(const struct part *p, int from_idx, int base, int end,
 		ei = (nt->end_step < end ? nt->end_step : end) - e->start;
 		if (ei <= si)
 			ei = si + 1;
+		/*
+		 * Memory bounds: everything past MAX_STEPS_TRUNCATE is cut
+		 * off below, so a note need not last longer than that, and
+		 * without gap splitting (trio) later notes are not needed.
+		 */
+		if (gap == 0 && si >= MAX_STEPS_TRUNCATE)
+			break;
+		if (ei - si > 2 * MAX_STEPS_TRUNCATE)
+			ei = si + 2 * MAX_STEPS_TRUNCATE;
 		if (e->len == 0) {
 			mel_add_note(e, nt->pitch - 19, si, ei);
 			continue;
@@ -289,6 +298,8 @@ drums_extract(const struct part *p, int from_idx, int base, int gap,
 		nt = p->v[i];
 		si = nt->start_step - e->start;
 		if (gap > 0 && e->len > 0 && si - e->len >= gap)
+			break;
+		if (gap == 0 && si >= MAX_STEPS_TRUNCATE)
 			break;
 		if (si >= e->len)
 			ev_resize(e, si + 1, 0);

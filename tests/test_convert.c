@@ -473,6 +473,39 @@ test_windows(void)
 	noteseq_free(&s);
 }
 
+/* Absurd tempos give huge step numbers: bounded memory, no crash. */
+static void
+test_huge_steps(void)
+{
+	struct noteseq	s;
+	struct windows	w;
+
+	noteseq_init(&s);
+	s.tempos[0].qpm = 6e6;		/* 400000 steps per second */
+	add(&s, 60, 0, 1, 0);
+	s.notes[0].start_s = 100.0;
+	s.notes[0].end_s = 300.0;
+	add(&s, 36, 0, 1, 0);
+	s.notes[1].start_s = 100.0;
+	s.notes[1].end_s = 100.1;
+	s.notes[1].drum = 1;
+	add(&s, 40, 0, 1, 0);
+	s.notes[2].start_s = 200.0;
+	s.notes[2].end_s = 201.0;
+	s.notes[2].program = 33;
+	s.total_s = 300.0;
+	/* Two melodies (a gap), each truncated at 100 bars: 99 + 99. */
+	CHECK(windows_of(&s, CONVERT_MELODY, -1, 32, &w) == 0 &&
+	    w.n == 198);
+	windows_free(&w);
+	CHECK(windows_of(&s, CONVERT_TRIO, -1, 32, &w) == 0);
+	windows_free(&w);
+	CHECK(windows_of(&s, CONVERT_DRUMS, -1, 32, &w) == 0 && w.n == 0 &&
+	    w.why != NULL && strstr(w.why, "too short"));
+	windows_free(&w);
+	noteseq_free(&s);
+}
+
 int
 main(void)
 {
@@ -485,5 +518,6 @@ main(void)
 	test_drums();
 	test_trio();
 	test_windows();
+	test_huge_steps();
 	return (test_report());
 }
