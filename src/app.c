@@ -27,6 +27,7 @@
 
 #include "model/attrs.h"
 #include "model/ckpt.h"
+#include "src/clip.h"
 #include "src/cmds.h"
 #include "src/config.h"
 #include "src/convert.h"
@@ -56,20 +57,6 @@ enum app_prompt {
 	PR_SAVE_SET,
 };
 
-struct clip {
-	char			*path;		/* NULL: empty or copied */
-	struct noteseq		 seq;
-	int			 have_seq;
-	struct windows		 win;
-	int			 wi;		/* window shown */
-	int			*tokens;	/* (T, S) the model sees */
-	struct ui_note		*notes;
-	size_t			 n;
-	struct noteseq		 ref;		/* the window's notes with their
-						   velocities, steps from 0 */
-	int			 have_ref;
-	char			 title[256];
-};
 
 struct app {
 	struct roll		 r;
@@ -94,6 +81,7 @@ struct app {
 	int			 attr_id[UI_MAX_ATTRS];	/* ATTR_* or -1 */
 
 	struct clip		 clips[4];	/* A, B; pad corners C, D */
+	struct clip_fmt		 fmt;		/* see app_fmt() */
 
 	struct ui_note		*result;	/* decoded (+ key lock) */
 	size_t			 n_result;
@@ -142,72 +130,15 @@ app_qpm(struct app *a)
 	return (a->st.qpm > 0 ? a->st.qpm : 120);
 }
 
-/* Model tokens (T, S) to a quantized sequence. */
-static void
-tokens_to_seq(struct app *a, const int *tok, struct noteseq *out)
+/* How tokens become notes now (the tempo follows the player). */
+static const struct clip_fmt *
+app_fmt(struct app *a)
 {
-	switch (a->arch.kind) {
-	case VAE_DRUMS:
-		convert_drums_to_noteseq(tok, a->T, app_qpm(a), 0, out);
-		break;
-	case VAE_TRIO:
-		convert_trio_to_noteseq(tok, a->T, app_qpm(a), 0, out);
-		break;
-	default:
-		convert_melody_to_noteseq(tok, a->T, app_qpm(a), 0, 0, out);
-		break;
-	}
-}
-
-static void
-seq_to_notes(const struct noteseq *s, struct ui_note **v, size_t *n)
-{
-	size_t	i;
-
-	free(*v);
-	*v = lr_calloc(s->n + 1, sizeof **v);
-	for (i = 0; i < s->n; i++) {
-		(*v)[i].pitch = s->notes[i].pitch;
-		(*v)[i].start = s->notes[i].start_step;
-		(*v)[i].end = s->notes[i].end_step;
-	}
-	*n = s->n;
-}
-
-/*
- * A sequence from UI notes (what is shown and heard): tempo and meter
- * come from converting an empty token sequence, so they match decoding.
- */
-static void
-notes_to_seq(struct app *a, const struct ui_note *v, size_t n,
-    struct noteseq *out)
-{
-	int		*zero;
-	double		 sps = 60.0 / (app_qpm(a) * NOTESEQ_STEPS_PER_QUARTER);
-	size_t		 i;
-	struct note	*nt;
-
-	zero = lr_calloc((size_t)a->T * a->S, sizeof *zero);
-	tokens_to_seq(a, zero, out);
-	free(zero);
-	out->n = 0;
-	for (i = 0; i < n; i++) {
-		nt = noteseq_add(out);
-		memset(nt, 0, sizeof *nt);
-		nt->pitch = v[i].pitch;
-		nt->velocity = 80;
-		nt->drum = a->arch.kind == VAE_DRUMS;
-		nt->channel = nt->drum ? NOTESEQ_DRUM_CHANNEL : 0;
-		nt->start_step = v[i].start;
-		nt->end_step = v[i].end;
-		nt->start_s = v[i].start * sps;
-		nt->end_s = v[i].end * sps;
-	}
-	noteseq_sort(out);
-	out->quantized = 1;
-	out->steps_per_quarter = NOTESEQ_STEPS_PER_QUARTER;
-	out->total_steps = a->T;
-	out->total_s = a->T * sps;
+	a->fmt.kind = a->arch.kind;
+	a->fmt.T = a->T;
+	a->fmt.S = a->S;
+	a->fmt.qpm = app_qpm(a);
+	return (&a->fmt);
 }
 
 /* The notes the result lane shows: the edit, or the decoded point. */
@@ -220,170 +151,6 @@ current_notes(struct app *a, size_t *n)
 	}
 	*n = a->n_result;
 	return (a->result);
-}
-
-/* ---- clips -------------------------------------------------------- */
-
-static void
-clip_free(struct clip *c)
-{
-	free(c->path);
-	if (c->have_seq)
-		noteseq_free(&c->seq);
-	if (c->have_ref)
-		noteseq_free(&c->ref);
-	windows_free(&c->win);
-	free(c->tokens);
-	free(c->notes);
-	memset(c, 0, sizeof *c);
-}
-
-static void
-clip_title(struct app *a, int i)
-{
-	struct clip	*c = &a->clips[i];
-	const char	*base;
-
-	if (c->path == NULL)
-		base = c->win.n > 0 ? "(copied result)" : "(empty)";
-	else if ((base = strrchr(c->path, '/')) != NULL)
-		base++;
-	else
-		base = c->path;
-	if (c->win.n > 1)
-		snprintf(c->title, sizeof c->title, "%c %s  window %d/%d "
-		    "(bar %d)", 'A' + i, base, c->wi + 1, c->win.n,
-		    c->win.start_step[c->wi] / STEPS_PER_BAR + 1);
-	else
-		snprintf(c->title, sizeof c->title, "%c %s", 'A' + i, base);
-}
-
-/*
- * The played result takes its velocities from the nearest clip (the
- * player's live_velocity_nearest): keep the window's source notes, on
- * steps counted from the window start.
- */
-static void
-clip_ref(struct clip *c, int T)
-{
-	struct note	*nt;
-	size_t		 i;
-	int		 s0;
-
-	if (c->have_ref)
-		noteseq_free(&c->ref);
-	c->have_ref = 0;
-	if (!c->have_seq || !c->seq.quantized || c->win.n == 0)
-		return;
-	s0 = c->win.start_step[c->wi];
-	noteseq_init(&c->ref);
-	c->have_ref = 1;
-	for (i = 0; i < c->seq.n; i++) {
-		const struct note *src = &c->seq.notes[i];
-
-		if (src->start_step < s0 || src->start_step >= s0 + T)
-			continue;
-		nt = noteseq_add(&c->ref);
-		*nt = *src;
-		nt->start_step -= s0;
-		nt->end_step -= s0;
-		nt->channel = 0;	/* the result plays on channel 1 */
-	}
-	c->ref.quantized = 1;
-}
-
-/* Point a clip at window wi: its tokens and its lane. */
-static void
-clip_window(struct app *a, int i, int wi)
-{
-	struct clip	*c = &a->clips[i];
-	struct noteseq	 s;
-	size_t		 ts = (size_t)a->T * a->S;
-
-	free(c->tokens);
-	c->tokens = lr_calloc(ts, sizeof *c->tokens);
-	if (c->win.n > 0) {
-		c->wi = wi % c->win.n;
-		memcpy(c->tokens, c->win.tokens + c->wi * ts,
-		    ts * sizeof *c->tokens);
-	}
-	noteseq_init(&s);
-	tokens_to_seq(a, c->tokens, &s);
-	seq_to_notes(&s, &c->notes, &c->n);
-	noteseq_free(&s);
-	clip_title(a, i);
-	clip_ref(c, a->T);
-}
-
-/* Windows of a sequence for this model; -1 with a cause when none. */
-static int
-seq_windows(struct app *a, const struct noteseq *s, const char *name,
-    struct windows *w, char **cause)
-{
-	struct convert_opts	o;
-
-	memset(&o, 0, sizeof o);
-	o.kind = a->arch.kind == VAE_DRUMS ? CONVERT_DRUMS :
-	    (a->arch.kind == VAE_TRIO ? CONVERT_TRIO : CONVERT_MELODY);
-	o.track = -1;
-	o.channel = -1;
-	o.steps = a->T;
-	windows_init(w);
-	if (convert_windows(s, &o, w, cause) != 0) {
-		lr_cause_prefix(cause, "%s", name);
-		return (-1);
-	}
-	if (w->n == 0) {
-		lr_fail(cause, "%s: no usable %d-step window: %s", name, a->T,
-		    w->why != NULL ? w->why : "no notes");
-		windows_free(w);
-		return (-1);
-	}
-	if (w->S != a->S || w->steps != a->T) {
-		lr_fail(cause, "%s: converter gave %dx%d tokens, the model "
-		    "needs %dx%d", name, w->steps, w->S, a->T, a->S);
-		windows_free(w);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Load a clip into slot i; on error the old clip stays. */
-static int
-clip_load(struct app *a, int i, const char *path, int wi, char **cause)
-{
-	struct clip	c;
-
-	memset(&c, 0, sizeof c);
-	if (midifile_load(path, &c.seq, cause) != 0)
-		return (-1);
-	c.have_seq = 1;
-	/* Quantized here too for the velocity reference (the converter
-	   accepts a quantized sequence as it is). */
-	if (!c.seq.quantized && convert_quantize(&c.seq,
-	    NOTESEQ_STEPS_PER_QUARTER, cause) != 0) {
-		lr_cause_prefix(cause, "%s", path);
-		noteseq_free(&c.seq);
-		return (-1);
-	}
-	if (seq_windows(a, &c.seq, path, &c.win, cause) != 0) {
-		noteseq_free(&c.seq);
-		return (-1);
-	}
-	clip_free(&a->clips[i]);
-	a->clips[i] = c;
-	a->clips[i].path = lr_strdup(path);
-	clip_window(a, i, wi);
-	return (0);
-}
-
-/* An empty clip (silence) so the app runs without a usable clip. */
-static void
-clip_empty(struct app *a, int i)
-{
-	clip_free(&a->clips[i]);
-	windows_init(&a->clips[i].win);
-	clip_window(a, i, 0);
 }
 
 /* ---- model -------------------------------------------------------- */
@@ -540,7 +307,7 @@ app_swap(struct app *a)
 	if (a->live == NULL)
 		return;
 	noteseq_init(&s);
-	notes_to_seq(a, cur, n, &s);
+	clip_notes_to_seq(app_fmt(a), cur, n, &s);
 	rc = live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause);
 	if (rc == 0) {
 		/* Velocities of the nearer clip (pad: the nearer column). */
@@ -575,8 +342,8 @@ app_show(struct app *a)
 	   point) keeps its notes and their changed marks. */
 	if (!a->r.edit_active && fresh) {
 		noteseq_init(&s);
-		tokens_to_seq(a, a->res.tokens + k * ts, &s);
-		seq_to_notes(&s, &a->result, &a->n_result);
+		clip_tokens_to_seq(app_fmt(a), a->res.tokens + k * ts, &s);
+		clip_seq_to_notes(&s, &a->result, &a->n_result);
 		noteseq_free(&s);
 		if (a->keylock)
 			for (i = 0; i < a->n_result; i++)
@@ -633,7 +400,7 @@ save_result(struct app *a, const char *path)
 	}
 	cur = current_notes(a, &n);
 	noteseq_init(&s);
-	notes_to_seq(a, cur, n, &s);
+	clip_notes_to_seq(app_fmt(a), cur, n, &s);
 	if (midifile_save(path, &s, 0, &cause) != 0) {
 		app_msg(a, 1, "%s", cause);
 		free(cause);
@@ -731,8 +498,8 @@ copy_result(struct app *a, int i)
 
 	cur = current_notes(a, &n);
 	noteseq_init(&s);
-	notes_to_seq(a, cur, n, &s);
-	if (seq_windows(a, &s, "result", &w, &cause) != 0) {
+	clip_notes_to_seq(app_fmt(a), cur, n, &s);
+	if (clip_windows(app_fmt(a), &s, "result", &w, &cause) != 0) {
 		app_msg(a, 1, "copy: %s", cause);
 		free(cause);
 		noteseq_free(&s);
@@ -742,7 +509,7 @@ copy_result(struct app *a, int i)
 	a->clips[i].win = w;
 	a->clips[i].seq = s;
 	a->clips[i].have_seq = 1;
-	clip_window(a, i, 0);
+	clip_window(&a->clips[i], app_fmt(a), 0);
 	app_msg(a, 0, "result copied into %c", 'A' + i);
 	app_submit(a);
 }
@@ -826,7 +593,7 @@ answer(struct app *a, int key)
 			app_msg(a, 0, "%c has one window", 'A' + i);
 			break;
 		}
-		clip_window(a, i, a->clips[i].wi + 1);
+		clip_window(&a->clips[i], app_fmt(a), a->clips[i].wi + 1);
 		app_msg(a, 0, "%s", a->clips[i].title);
 		app_submit(a);
 		break;
@@ -866,7 +633,7 @@ prompt_done(struct app *a)
 		i = a->p.purpose - PR_OPEN_A;
 		if (i < 0 || i > 3)
 			break;
-		if (clip_load(a, i, text, 0, &cause) != 0) {
+		if (clip_load(&a->clips[i], app_fmt(a), text, 0, &cause) != 0) {
 			app_msg(a, 1, "%s", cause);
 			free(cause);
 		} else {
@@ -892,7 +659,7 @@ app_command(struct app *a, const struct key_entry *e)
 	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
 		for (int i = 2; i < 4; i++)
 			if (a->clips[i].tokens == NULL)
-				clip_empty(a, i);
+				clip_empty(&a->clips[i], app_fmt(a));
 		app_msg(a, 0, a->r.pad_on ? "pad: arrows move between A "
 		    "(top left), B, C and D (bottom right); o loads C, D" :
 		    "pad off");
@@ -1279,6 +1046,8 @@ app_run(const struct app_opts *o)
 		a.model_dir = lr_strdup(path);
 	}
 	roll_init(&a.r, 0, 32);
+	for (i = 0; i < 4; i++)
+		a.clips[i].letter = 'A' + i;
 	if (app_model(&a, &cause) != 0) {
 		cmd_error("%s (pass a model with --model DIR)", cause);
 		free(cause);
@@ -1301,12 +1070,12 @@ app_run(const struct app_opts *o)
 			clip[i] = path;
 		}
 		if (clip[i] == NULL) {
-			clip_empty(&a, i);
+			clip_empty(&a.clips[i], app_fmt(&a));
 			continue;
 		}
-		if (clip_load(&a, i, clip[i], have_set ? set.window[i] : 0,
-		    &cause) != 0) {
-			clip_empty(&a, i);
+		if (clip_load(&a.clips[i], app_fmt(&a), clip[i],
+		    have_set ? set.window[i] : 0, &cause) != 0) {
+			clip_empty(&a.clips[i], app_fmt(&a));
 			if (first_err == NULL)
 				first_err = cause;
 			else
@@ -1315,8 +1084,9 @@ app_run(const struct app_opts *o)
 		}
 	}
 	for (i = 2; i < 4; i++) {
-		if (have_set && set.clip[i] != NULL && clip_load(&a, i,
-		    set.clip[i], set.window[i], &cause) != 0) {
+		if (have_set && set.clip[i] != NULL &&
+		    clip_load(&a.clips[i], app_fmt(&a), set.clip[i],
+		    set.window[i], &cause) != 0) {
 			if (first_err == NULL)
 				first_err = cause;
 			else
@@ -1324,7 +1094,7 @@ app_run(const struct app_opts *o)
 			cause = NULL;
 		}
 		if (a.clips[i].tokens == NULL)
-			clip_empty(&a, i);
+			clip_empty(&a.clips[i], app_fmt(&a));
 	}
 	if (have_set)
 		apply_set(&a, &set);

@@ -1,0 +1,247 @@
+/*
+ * clip.c: clips for the instrument.  A clip keeps its whole source (for
+ * windows and velocities) and shows the window the model encodes, decoded
+ * back to notes through the same converter as the result, so what the
+ * lane shows is exactly what the model was given.
+ */
+#include "src/clip.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/midifile.h"
+
+static void	clip_title(struct clip *);
+static void	clip_ref(struct clip *, int);
+
+void
+clip_tokens_to_seq(const struct clip_fmt *f, const int *tok,
+    struct noteseq *out)
+{
+	switch (f->kind) {
+	case VAE_DRUMS:
+		convert_drums_to_noteseq(tok, f->T, f->qpm, 0, out);
+		break;
+	case VAE_TRIO:
+		convert_trio_to_noteseq(tok, f->T, f->qpm, 0, out);
+		break;
+	default:
+		convert_melody_to_noteseq(tok, f->T, f->qpm, 0, 0, out);
+		break;
+	}
+}
+
+void
+clip_seq_to_notes(const struct noteseq *s, struct ui_note **v, size_t *n)
+{
+	size_t	i;
+
+	free(*v);
+	*v = lr_calloc(s->n + 1, sizeof **v);
+	for (i = 0; i < s->n; i++) {
+		(*v)[i].pitch = s->notes[i].pitch;
+		(*v)[i].start = s->notes[i].start_step;
+		(*v)[i].end = s->notes[i].end_step;
+	}
+	*n = s->n;
+}
+
+/*
+ * A sequence from UI notes (what is shown and heard): tempo and meter
+ * come from converting an empty token sequence, so they match decoding.
+ */
+void
+clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
+    size_t n, struct noteseq *out)
+{
+	int		*zero;
+	double		 sps = 60.0 / (f->qpm * NOTESEQ_STEPS_PER_QUARTER);
+	size_t		 i;
+	struct note	*nt;
+
+	zero = lr_calloc((size_t)f->T * f->S, sizeof *zero);
+	clip_tokens_to_seq(f, zero, out);
+	free(zero);
+	out->n = 0;
+	for (i = 0; i < n; i++) {
+		nt = noteseq_add(out);
+		memset(nt, 0, sizeof *nt);
+		nt->pitch = v[i].pitch;
+		nt->velocity = 80;
+		nt->drum = f->kind == VAE_DRUMS;
+		nt->channel = nt->drum ? NOTESEQ_DRUM_CHANNEL : 0;
+		nt->start_step = v[i].start;
+		nt->end_step = v[i].end;
+		nt->start_s = v[i].start * sps;
+		nt->end_s = v[i].end * sps;
+	}
+	noteseq_sort(out);
+	out->quantized = 1;
+	out->steps_per_quarter = NOTESEQ_STEPS_PER_QUARTER;
+	out->total_steps = f->T;
+	out->total_s = f->T * sps;
+}
+
+void
+clip_free(struct clip *c)
+{
+	int	letter = c->letter;
+
+	free(c->path);
+	if (c->have_seq)
+		noteseq_free(&c->seq);
+	if (c->have_ref)
+		noteseq_free(&c->ref);
+	windows_free(&c->win);
+	free(c->tokens);
+	free(c->notes);
+	memset(c, 0, sizeof *c);
+	c->letter = letter;
+}
+
+static void
+clip_title(struct clip *c)
+{
+	const char	*base;
+
+	if (c->path == NULL)
+		base = c->win.n > 0 ? "(copied result)" : "(empty)";
+	else if ((base = strrchr(c->path, '/')) != NULL)
+		base++;
+	else
+		base = c->path;
+	if (c->win.n > 1)
+		snprintf(c->title, sizeof c->title, "%c %s  window %d/%d "
+		    "(bar %d)", c->letter, base, c->wi + 1, c->win.n,
+		    c->win.start_step[c->wi] / STEPS_PER_BAR + 1);
+	else
+		snprintf(c->title, sizeof c->title, "%c %s", c->letter, base);
+}
+
+/*
+ * The played result takes its velocities from the nearest clip (the
+ * player's live_velocity_nearest): keep the window's source notes, on
+ * steps counted from the window start.
+ */
+static void
+clip_ref(struct clip *c, int T)
+{
+	struct note	*nt;
+	size_t		 i;
+	int		 s0;
+
+	if (c->have_ref)
+		noteseq_free(&c->ref);
+	c->have_ref = 0;
+	if (!c->have_seq || !c->seq.quantized || c->win.n == 0)
+		return;
+	s0 = c->win.start_step[c->wi];
+	noteseq_init(&c->ref);
+	c->have_ref = 1;
+	for (i = 0; i < c->seq.n; i++) {
+		const struct note *src = &c->seq.notes[i];
+
+		if (src->start_step < s0 || src->start_step >= s0 + T)
+			continue;
+		nt = noteseq_add(&c->ref);
+		*nt = *src;
+		nt->start_step -= s0;
+		nt->end_step -= s0;
+		nt->channel = 0;	/* the result plays on channel 1 */
+	}
+	c->ref.quantized = 1;
+}
+
+void
+clip_window(struct clip *c, const struct clip_fmt *f, int wi)
+{
+	struct noteseq	 s;
+	size_t		 ts = (size_t)f->T * f->S;
+
+	free(c->tokens);
+	c->tokens = lr_calloc(ts, sizeof *c->tokens);
+	if (c->win.n > 0) {
+		c->wi = wi % c->win.n;
+		memcpy(c->tokens, c->win.tokens + c->wi * ts,
+		    ts * sizeof *c->tokens);
+	}
+	noteseq_init(&s);
+	clip_tokens_to_seq(f, c->tokens, &s);
+	clip_seq_to_notes(&s, &c->notes, &c->n);
+	noteseq_free(&s);
+	clip_title(c);
+	clip_ref(c, f->T);
+}
+
+int
+clip_windows(const struct clip_fmt *f, const struct noteseq *s,
+    const char *name, struct windows *w, char **cause)
+{
+	struct convert_opts	o;
+
+	memset(&o, 0, sizeof o);
+	o.kind = f->kind == VAE_DRUMS ? CONVERT_DRUMS :
+	    (f->kind == VAE_TRIO ? CONVERT_TRIO : CONVERT_MELODY);
+	o.track = -1;
+	o.channel = -1;
+	o.steps = f->T;
+	windows_init(w);
+	if (convert_windows(s, &o, w, cause) != 0) {
+		lr_cause_prefix(cause, "%s", name);
+		return (-1);
+	}
+	if (w->n == 0) {
+		lr_fail(cause, "%s: no usable %d-step window: %s", name, f->T,
+		    w->why != NULL ? w->why : "no notes");
+		windows_free(w);
+		return (-1);
+	}
+	if (w->S != f->S || w->steps != f->T) {
+		lr_fail(cause, "%s: converter gave %dx%d tokens, the model "
+		    "needs %dx%d", name, w->steps, w->S, f->T, f->S);
+		windows_free(w);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
+    int wi, char **cause)
+{
+	struct clip	c;
+	int		letter = dst->letter;
+
+	memset(&c, 0, sizeof c);
+	if (midifile_load(path, &c.seq, cause) != 0)
+		return (-1);
+	c.have_seq = 1;
+	/* Quantized here too for the velocity reference (the converter
+	   accepts a quantized sequence as it is). */
+	if (!c.seq.quantized && convert_quantize(&c.seq,
+	    NOTESEQ_STEPS_PER_QUARTER, cause) != 0) {
+		lr_cause_prefix(cause, "%s", path);
+		noteseq_free(&c.seq);
+		return (-1);
+	}
+	if (clip_windows(f, &c.seq, path, &c.win, cause) != 0) {
+		noteseq_free(&c.seq);
+		return (-1);
+	}
+	clip_free(dst);
+	*dst = c;
+	dst->letter = letter;
+	dst->path = lr_strdup(path);
+	clip_window(dst, f, wi);
+	return (0);
+}
+
+void
+clip_empty(struct clip *c, const struct clip_fmt *f)
+{
+	clip_free(c);
+	windows_init(&c->win);
+	clip_window(c, f, 0);
+}
+

@@ -1,0 +1,61 @@
+/*
+ * clip.h: the clips of the instrument (A, B and the pad corners C, D):
+ * a MIDI file, its model-sized windows, the window in use as tokens and as
+ * notes for its lane; plus the token <-> note conversions the screen and
+ * the player need.  Wraps src/midifile.h and src/convert.h for src/app.c.
+ */
+#ifndef LR_CLIP_H
+#define LR_CLIP_H
+
+#include "common/common.h"
+#include "model/params.h"
+#include "src/convert.h"
+#include "src/noteseq.h"
+#include "ui/ui.h"
+
+/* How tokens become notes for one model, at the current tempo. */
+struct clip_fmt {
+	enum vae_kind	kind;
+	int		T, S;		/* steps, splits */
+	double		qpm;
+};
+
+struct clip {
+	int		 letter;	/* 'A'..'D', kept by clip_free */
+	char		*path;		/* NULL: empty or copied */
+	struct noteseq	 seq;		/* quantized source */
+	int		 have_seq;
+	struct windows	 win;
+	int		 wi;		/* window in use */
+	int		*tokens;	/* (T, S) what the model sees */
+	struct ui_note	*notes;		/* the lane */
+	size_t		 n;
+	struct noteseq	 ref;		/* the window's notes with their
+					   velocities, steps from 0 */
+	int		 have_ref;
+	char		 title[256];	/* "A a.mid  window 2/5 (bar 2)" */
+};
+
+/* Model tokens (T, S) to a quantized sequence (out initialised). */
+void	clip_tokens_to_seq(const struct clip_fmt *f, const int *tok,
+	    struct noteseq *out);
+/* A quantized sequence to lane notes (*v reallocated). */
+void	clip_seq_to_notes(const struct noteseq *s, struct ui_note **v,
+	    size_t *n);
+/* Lane notes to a quantized sequence at f->qpm (out initialised). */
+void	clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
+	    size_t n, struct noteseq *out);
+/* Every model-sized window of s; -1 with "NAME: why" when there is none. */
+int	clip_windows(const struct clip_fmt *f, const struct noteseq *s,
+	    const char *name, struct windows *w, char **cause) LR_WUR;
+
+/* Load a MIDI file into c at window wi; on error c is unchanged. */
+int	clip_load(struct clip *c, const struct clip_fmt *f, const char *path,
+	    int wi, char **cause) LR_WUR;
+/* Use window wi (modulo the count) of c's windows. */
+void	clip_window(struct clip *c, const struct clip_fmt *f, int wi);
+/* An empty clip: silence, so the app runs without a usable clip. */
+void	clip_empty(struct clip *c, const struct clip_fmt *f);
+void	clip_free(struct clip *c);
+
+#endif
