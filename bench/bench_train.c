@@ -60,7 +60,8 @@ fwd_macs(const struct vae_arch *a)
 			if (k == 0)
 				m += (nseg > 0 ? nseg : 1) * zin * 4.0 * H;
 		}
-		m += T * a->dec_size[a->dec_layers - 1] * (double)a->out_depth[s];
+		m += T * a->dec_size[a->dec_layers - 1]
+		    * (double)a->out_depth[s];
 	}
 	return (m);
 }

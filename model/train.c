@@ -29,44 +29,21 @@
 #include <string.h>
 
 #include "model/adam.h"
+#include "model/grad.h"
 #include "model/linalg.h"
 #include "model/vae.h"
 
-#define FORGET_BIAS	1.0f	/* TF BasicLSTMCell, added at run time */
-#define MAX_ROWS	16	/* input rows one encoder step can set */
 #define MAX_BUFS	512
 #define LN2		0.69314718055994530942
 #ifndef MAX
 #define MAX(a, b)	((a) > (b) ? (a) : (b))
 #endif
 
-/* One LSTM layer's cache over T steps of B sequences. */
-struct lstm_cache {
-	int	 T, B, H;
-	float	*g;	/* (T, B, 4H) activated gates i, j, f, o */
-	float	*c;	/* (T, B, H) cell after the step */
-	float	*h;	/* (T, B, H) output after the step */
-	float	*cp;	/* (T, B, H) cell before the step */
-	float	*hp;	/* (T, B, H) output before the step */
-	float	*tc;	/* (T, B, H) tanh(c), kept for the backward pass */
-	float	*dh;	/* (T, B, H) gradient arriving on h from above */
-};
-
-/* A bidirectional layer: [0] forward in time, [1] backward. */
-struct bidi {
-	struct lstm_cache	 d[2];
-	int			 T, B, in;
-	float			*x;	/* (T, B, in) dense input, or NULL */
-	int			*rows;	/* (T, B, MAX_ROWS) token input rows */
-	int			*nrows;	/* (T, B) */
-	float			*dx;	/* (T, B, in) input gradient */
-};
-
 /* One core decoder split. */
 struct dec {
 	struct lstm_cache	 l[VAE_MAX_LAYERS];
 	int			 D, H0, top;
-	int			*tok_in;	/* (T, B) previous token, -1 none */
+	int			*tok_in;	/* (T, B) input, -1 none */
 	int			*target;	/* (T, B) */
 	float			*ctxp;		/* (nseg, B, 4H0) ctx W_ctx */
 	float			*s;		/* (nseg, B, Sdim) tanh init */
@@ -82,7 +59,7 @@ struct train_net {
 
 	struct bidi		 enc[VAE_MAX_LAYERS];
 	int			 n_enc;
-	float			*enc_out;	/* (B, 2n) [h_fw final, h_bw final] */
+	float			*enc_out;	/* (B, 2n) final [h_fw, h_bw] */
 	float			*denc_out;
 	float			*mu, *spre, *sigma, *eps, *z; /* (B, Z) */
 	float			*dz, *dmu, *dsig;
@@ -95,7 +72,7 @@ struct train_net {
 	float			*cs;		/* (B, Sc) tanh init */
 	float			*dcs;
 
-	float			*ctx;		/* (nseg, B, zin): z or conductor h */
+	float			*ctx;		/* (nseg, B, zin) */
 	float			*dctx;
 	struct dec		 dec[VAE_MAX_SPLITS];
 
@@ -111,6 +88,12 @@ struct train_net {
 
 /* ------------------------------------------------------------------ */
 /* Buffers and small helpers. */
+
+static float
+softplus(float x)
+{
+	return (x > 20.0f ? x : log1pf(expf(x)));
+}
 
 static void *
 net_alloc(struct train_net *n, size_t count, size_t size)
@@ -144,327 +127,6 @@ cache_alloc(struct train_net *n, struct lstm_cache *lc, int T, int B, int H)
 	lc->hp = fbuf(n, th);
 	lc->tc = fbuf(n, th);
 	lc->dh = fbuf(n, th);
-}
-
-static float
-sigm(float x)
-{
-	return (1.0f / (1.0f + expf(-x)));
-}
-
-/* tanh through one expf: glibc's tanhf (expm1f) was 15% of a step. */
-static float
-ftanh(float x)
-{
-	float	t;
-
-	if (x >= 0) {
-		t = expf(-2.0f * x);
-		return ((1.0f - t) / (1.0f + t));
-	}
-	t = expf(2.0f * x);
-	return ((t - 1.0f) / (1.0f + t));
-}
-
-static float
-softplus(float x)
-{
-	return (x > 20.0f ? x : log1pf(expf(x)));
-}
-
-/* db (N) += column sums of dG (M, N): a bias gradient. */
-static void
-colsum_add(float *db, const float *dG, size_t M, int N)
-{
-	size_t	r;
-	int	j;
-
-	for (r = 0; r < M; r++)
-		for (j = 0; j < N; j++)
-			db[j] += dG[r * N + j];
-}
-
-/* ------------------------------------------------------------------ */
-/* LSTM: one step forward, and a whole layer backward. */
-
-/*
- * One step at time index t.  lc->g[t] holds the pre-activations from the
- * input and the bias; hp/cp is the state to start from (NULL = zeros).
- * Adds hp W_h, applies the gates and writes c[t], h[t].
- */
-static void
-lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
-    const float *hp, const float *cp)
-{
-	size_t	 bh = (size_t)lc->B * lc->H;
-	float	*g = lc->g + (size_t)t * lc->B * 4 * lc->H;	/* (B, 4H) */
-	float	*c = lc->c + (size_t)t * bh, *h = lc->h + (size_t)t * bh;
-	float	*hpt = lc->hp + (size_t)t * bh, *cpt = lc->cp + (size_t)t * bh;
-	float	 gi, gj, gf, go;
-	int	 b, u, H = lc->H;
-
-	if (hp != NULL) {
-		memcpy(hpt, hp, bh * sizeof *hpt);
-		memcpy(cpt, cp, bh * sizeof *cpt);
-		/* g += h_prev W_h: the rows [in, in+H) of the kernel. */
-		linalg_gemm(0, 0, lc->B, 4 * H, H, hpt, H,
-		    w->kernel + (size_t)w->in * 4 * H, 4 * H, 1.0f, g, 4 * H);
-	} else {
-		memset(hpt, 0, bh * sizeof *hpt);
-		memset(cpt, 0, bh * sizeof *cpt);
-	}
-	for (b = 0; b < lc->B; b++) {
-		float	*gb = g + (size_t)b * 4 * H;
-		float	*cb = c + (size_t)b * H, *hb = h + (size_t)b * H;
-		float	*cpb = cpt + (size_t)b * H;
-
-		float	*tcb = lc->tc + (size_t)t * bh + (size_t)b * H;
-
-		for (u = 0; u < H; u++) {
-			gi = sigm(gb[u]);
-			gj = ftanh(gb[H + u]);
-			gf = sigm(gb[2 * H + u] + FORGET_BIAS);
-			go = sigm(gb[3 * H + u]);
-			gb[u] = gi;
-			gb[H + u] = gj;
-			gb[2 * H + u] = gf;
-			gb[3 * H + u] = go;
-			cb[u] = gi * gj + gf * cpb[u];
-			tcb[u] = ftanh(cb[u]);
-			hb[u] = tcb[u] * go;
-		}
-	}
-}
-
-/*
- * Backward through a whole layer that ran steps s = 0..T-1 at time
- * t = rev ? T-1-s : s, its state reset every L steps to an initial state.
- * Reads lc->dh (gradient on every h from above); writes dG (T, B, 4H, the
- * pre-activation gradients, time-indexed), and dinit_c/dinit_h (nseg, B, H)
- * when not NULL (else the reset states were zeros).  Accumulates dW_h and
- * the bias gradient; the input side is the caller's (it differs between
- * dense and token inputs).
- */
-static void
-lstm_layer_backward(struct train_net *n, struct lstm_cache *lc,
-    const struct lstm_w *w, struct lstm_w *dw, float *dG, float *dinit_c,
-    float *dinit_h, int L, int rev)
-{
-	int	 T = lc->T, B = lc->B, H = lc->H, s, t, b, u;
-	size_t	 bh = (size_t)B * H;
-	float	*dhr = n->tmp, *dcr = n->tmp + bh;	/* (B, H) recurrent */
-	const float *Wh = w->kernel + (size_t)w->in * 4 * H;
-
-	memset(dhr, 0, 2 * bh * sizeof *dhr);
-	for (s = T - 1; s >= 0; s--) {
-		t = rev ? T - 1 - s : s;
-		for (b = 0; b < B; b++) {
-			size_t	 o = (size_t)t * bh + (size_t)b * H;
-			const float *g = lc->g + o * 4;
-			float	*dg = dG + o * 4;
-			float	*dhb = dhr + (size_t)b * H;
-			float	*dcb = dcr + (size_t)b * H;
-
-			for (u = 0; u < H; u++) {
-				float	gi = g[u], gj = g[H + u];
-				float	gf = g[2 * H + u], go = g[3 * H + u];
-				float	tc = lc->tc[o + u];
-				float	dh = lc->dh[o + u] + dhb[u];
-				float	dc = dcb[u] + dh * go * (1 - tc * tc);
-
-				dg[u] = dc * gj * gi * (1 - gi);
-				dg[H + u] = dc * gi * (1 - gj * gj);
-				dg[2 * H + u] = dc * lc->cp[o + u] * gf *
-				    (1 - gf);
-				dg[3 * H + u] = dh * tc * go * (1 - go);
-				dcb[u] = dc * gf;
-			}
-		}
-		if (s % L == 0 && dinit_h == NULL) {
-			memset(dhr, 0, 2 * bh * sizeof *dhr);
-			continue;
-		}
-		/* dh_prev = dG W_h^T */
-		linalg_gemm(0, 1, B, H, 4 * H, dG + (size_t)t * bh * 4, 4 * H,
-		    Wh, 4 * H, 0.0f, dhr, H);
-		if (s % L == 0) {
-			memcpy(dinit_h + (size_t)(s / L) * bh, dhr,
-			    bh * sizeof *dhr);
-			memcpy(dinit_c + (size_t)(s / L) * bh, dcr,
-			    bh * sizeof *dcr);
-			memset(dhr, 0, 2 * bh * sizeof *dhr);
-		}
-	}
-	/* dW_h += hp^T dG over all T*B rows; db += colsum dG. */
-	linalg_gemm(1, 0, H, 4 * H, T * B, lc->hp, H, dG, 4 * H, 1.0f,
-	    dw->kernel + (size_t)w->in * 4 * H, 4 * H);
-	colsum_add(dw->bias, dG, (size_t)T * B, 4 * H);
-}
-
-/* Dense input side of a layer: dW_in += x^T dG; dx (+)= dG W_in^T. */
-static void
-dense_in_backward(float *dx, float dx_beta, struct lstm_w *dw,
-    const float *x, const float *dG, const struct lstm_w *w, int M)
-{
-	int	G = 4 * w->H;
-
-	linalg_gemm(1, 0, w->in, G, M, x, w->in, dG, G, 1.0f, dw->kernel, G);
-	if (dx != NULL)
-		linalg_gemm(0, 1, M, w->in, G, dG, G, w->kernel, G, dx_beta,
-		    dx, w->in);
-}
-
-/* Pre-activations of every step from a dense input: g = x W_in + b. */
-static void
-dense_in_forward(struct lstm_cache *lc, const struct lstm_w *w,
-    const float *x)
-{
-	size_t	M = (size_t)lc->T * lc->B;
-
-	linalg_set_rows(lc->g, w->bias, (int)M, 4 * w->H);
-	linalg_gemm(0, 0, (int)M, 4 * w->H, w->in, x, w->in, w->kernel,
-	    4 * w->H, 1.0f, lc->g, 4 * w->H);
-}
-
-/* ------------------------------------------------------------------ */
-/* Bidirectional encoder layers. */
-
-static void
-bidi_forward(struct bidi *e, const struct lstm_w *fw, const struct lstm_w *bw)
-{
-	const struct lstm_w	*w;
-	struct lstm_cache	*lc;
-	size_t			 bh, r, G;
-	int			 d, s, t, prev, k;
-
-	for (d = 0; d < 2; d++) {
-		w = d == 0 ? fw : bw;
-		lc = &e->d[d];
-		G = 4 * (size_t)lc->H;
-		bh = (size_t)lc->B * lc->H;
-		if (e->x != NULL)
-			dense_in_forward(lc, w, e->x);
-		else {
-			/* One-hot input: a sum of kernel rows, no matmul. */
-			linalg_set_rows(lc->g, w->bias, lc->T * lc->B, (int)G);
-			for (r = 0; r < (size_t)lc->T * lc->B; r++)
-				for (k = 0; k < e->nrows[r]; k++) {
-					const float *row = w->kernel +
-					    (size_t)e->rows[r * MAX_ROWS + k] * G;
-					float	*g = lc->g + r * G;
-					size_t	 j;
-
-					for (j = 0; j < G; j++)
-						g[j] += row[j];
-				}
-		}
-		for (s = 0; s < e->T; s++) {
-			t = d == 0 ? s : e->T - 1 - s;
-			prev = d == 0 ? t - 1 : t + 1;
-			if (s == 0)
-				lstm_step_forward(lc, w, t, NULL, NULL);
-			else
-				lstm_step_forward(lc, w, t,
-				    lc->h + (size_t)prev * bh,
-				    lc->c + (size_t)prev * bh);
-		}
-	}
-}
-
-/* Backward of a bidi layer whose d[].dh are filled; fills e->dx if any. */
-static void
-bidi_backward(struct train_net *n, struct bidi *e, const struct lstm_w *fw,
-    const struct lstm_w *bw, struct lstm_w *dfw, struct lstm_w *dbw)
-{
-	const struct lstm_w	*w;
-	struct lstm_w		*dw;
-	struct lstm_cache	*lc;
-	size_t			 r, G;
-	int			 d, k, M = e->T * e->B;
-
-	for (d = 0; d < 2; d++) {
-		w = d == 0 ? fw : bw;
-		dw = d == 0 ? dfw : dbw;
-		lc = &e->d[d];
-		G = 4 * (size_t)lc->H;
-		lstm_layer_backward(n, lc, w, dw, n->dG, NULL, NULL, e->T, d);
-		if (e->x != NULL) {
-			dense_in_backward(e->dx, d == 0 ? 0.0f : 1.0f, dw, e->x,
-			    n->dG, w, M);
-			continue;
-		}
-		for (r = 0; r < (size_t)M; r++)
-			for (k = 0; k < e->nrows[r]; k++) {
-				float	*row = dw->kernel +
-				    (size_t)e->rows[r * MAX_ROWS + k] * G;
-				const float *g = n->dG + r * G;
-				size_t	 j;
-
-				for (j = 0; j < G; j++)
-					row[j] += g[j];
-			}
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Initial states: tanh(dense) split [c0, h0, c1, h1, ...]. */
-
-/* Copy layer k's c or h (which = 0 c, 1 h) out of s (M, Sdim). */
-static void
-state_split(float *out, const float *s, int M, int Sdim, const int *size,
-    int k, int which)
-{
-	int	off = 0, j, r;
-
-	for (j = 0; j < k; j++)
-		off += 2 * size[j];
-	off += which * size[k];
-	for (r = 0; r < M; r++)
-		memcpy(out + (size_t)r * size[k], s + (size_t)r * Sdim + off,
-		    size[k] * sizeof *out);
-}
-
-static void
-state_join(float *ds, const float *d, int M, int Sdim, const int *size,
-    int k, int which)
-{
-	int	off = 0, j, r;
-
-	for (j = 0; j < k; j++)
-		off += 2 * size[j];
-	off += which * size[k];
-	for (r = 0; r < M; r++)
-		memcpy(ds + (size_t)r * Sdim + off, d + (size_t)r * size[k],
-		    size[k] * sizeof *ds);
-}
-
-/* s (M, Sdim) = tanh(x W + b) */
-static void
-init_forward(float *s, const float *x, const struct dense_w *w, int M)
-{
-	size_t	i;
-
-	linalg_set_rows(s, w->bias, M, w->out);
-	linalg_gemm(0, 0, M, w->out, w->in, x, w->in, w->kernel, w->out,
-	    1.0f, s, w->out);
-	for (i = 0; i < (size_t)M * w->out; i++)
-		s[i] = ftanh(s[i]);
-}
-
-/* ds holds dL/ds; turns it into dL/dpre and accumulates dW, db, dx. */
-static void
-init_backward(float *dx, float *ds, const float *s, const float *x,
-    const struct dense_w *w, struct dense_w *dw, int M)
-{
-	size_t	i;
-
-	for (i = 0; i < (size_t)M * w->out; i++)
-		ds[i] *= 1 - s[i] * s[i];
-	linalg_gemm(1, 0, w->in, w->out, M, x, w->in, ds, w->out, 1.0f,
-	    dw->kernel, w->out);
-	colsum_add(dw->bias, ds, M, w->out);
-	linalg_gemm(0, 1, M, w->in, w->out, ds, w->out, w->kernel, w->out,
-	    1.0f, dx, w->in);
 }
 
 /* ------------------------------------------------------------------ */
@@ -602,7 +264,7 @@ encoder_forward(struct train_net *n, const struct vae_params *p,
 	struct bidi		*e0 = &n->enc[0], *e;
 	int			 B = n->B, S = a->n_splits, l, t, b, q, k, u;
 	int			 H, top = n->n_enc - 1;
-	size_t			 r;
+	size_t			 r, last;
 
 	/* Token rows, in the (T, B) order the first layer runs in. */
 	e0->B = n->hier ? n->nseg * B : B;
@@ -629,12 +291,14 @@ encoder_forward(struct train_net *n, const struct vae_params *p,
 			if (n->hier) {
 				/* level 1 input t=k: level-0 final states of
 				   segment k, rows k*B+b: already time-major */
+				last = (size_t)(lo->T - 1) * lo->B;
 				for (r = 0; r < (size_t)n->nseg * B; r++) {
-					memcpy(e->x + r * 2 * H, lo->d[0].h +
-					    ((size_t)(lo->T - 1) * lo->B + r) *
-					    H, H * sizeof(float));
-					memcpy(e->x + r * 2 * H + H, lo->d[1].h +
-					    r * H, H * sizeof(float));
+					memcpy(e->x + r * 2 * H,
+					    lo->d[0].h + (last + r) * H,
+					    H * sizeof(float));
+					memcpy(e->x + r * 2 * H + H,
+					    lo->d[1].h + r * H,
+					    H * sizeof(float));
 				}
 			} else
 				for (r = 0; r < (size_t)n->T * B; r++) {
@@ -646,15 +310,16 @@ encoder_forward(struct train_net *n, const struct vae_params *p,
 					    H * sizeof(float));
 				}
 		}
-		bidi_forward(e, &p->enc_fw[l], &p->enc_bw[l]);
+		grad_bidi_forward(e, &p->enc_fw[l], &p->enc_bw[l]);
 	}
 	e = &n->enc[top];
 	H = e->d[0].H;
 	for (b = 0; b < B; b++) {
-		memcpy(n->enc_out + (size_t)b * 2 * H, e->d[0].h +
-		    ((size_t)(e->T - 1) * B + b) * H, H * sizeof(float));
-		memcpy(n->enc_out + (size_t)b * 2 * H + H, e->d[1].h +
-		    (size_t)b * H, H * sizeof(float));
+		memcpy(n->enc_out + (size_t)b * 2 * H,
+		    e->d[0].h + ((size_t)(e->T - 1) * B + b) * H,
+		    H * sizeof(float));
+		memcpy(n->enc_out + (size_t)b * 2 * H + H,
+		    e->d[1].h + (size_t)b * H, H * sizeof(float));
 	}
 }
 
@@ -699,7 +364,7 @@ conductor_forward(struct train_net *n, const struct vae_params *p)
 	size_t			 bh;
 	struct lstm_cache	*lc;
 
-	init_forward(n->cs, n->z, &p->cond_init, B);
+	grad_init_forward(n->cs, n->z, &p->cond_init, B);
 	for (t = 0; t < n->nseg; t++)
 		for (k = 0; k < a->cond_layers; k++) {
 			lc = &n->cond[k];
@@ -716,14 +381,14 @@ conductor_forward(struct train_net *n, const struct vae_params *p)
 				    p->cond[k].kernel, 4 * lc->H, 1.0f,
 				    lc->g + (size_t)t * bh * 4, 4 * lc->H);
 			if (t == 0) {
-				state_split(n->init_h, n->cs, B, Sc,
+				grad_state_split(n->init_h, n->cs, B, Sc,
 				    a->cond_size, k, 1);
-				state_split(n->init_c, n->cs, B, Sc,
+				grad_state_split(n->init_c, n->cs, B, Sc,
 				    a->cond_size, k, 0);
-				lstm_step_forward(lc, &p->cond[k], t,
+				grad_lstm_step_forward(lc, &p->cond[k], t,
 				    n->init_h, n->init_c);
 			} else
-				lstm_step_forward(lc, &p->cond[k], t,
+				grad_lstm_step_forward(lc, &p->cond[k], t,
 				    lc->h + (size_t)(t - 1) * bh,
 				    lc->c + (size_t)(t - 1) * bh);
 		}
@@ -797,7 +462,7 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 		}
 
 	/* Per segment: initial states and the context's projection. */
-	init_forward(d->s, n->ctx, &w->z_init, n->nseg * B);
+	grad_init_forward(d->s, n->ctx, &w->z_init, n->nseg * B);
 	linalg_gemm(0, 0, n->nseg * B, G0, n->zin, n->ctx, n->zin,
 	    w->cell[0].kernel + (size_t)D * G0, G0, 0.0f, d->ctxp, G0);
 
@@ -844,13 +509,16 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 				/* Core state re-initialised every segment. */
 				float *ih = n->init_h, *ic = n->init_c;
 
-				state_split(ih, d->s + (size_t)seg * B * Sd,
-				    B, Sd, a->dec_size, k, 1);
-				state_split(ic, d->s + (size_t)seg * B * Sd,
-				    B, Sd, a->dec_size, k, 0);
-				lstm_step_forward(lc, &w->cell[k], t, ih, ic);
+				grad_state_split(ih,
+				    d->s + (size_t)seg * B * Sd, B, Sd,
+				    a->dec_size, k, 1);
+				grad_state_split(ic,
+				    d->s + (size_t)seg * B * Sd, B, Sd,
+				    a->dec_size, k, 0);
+				grad_lstm_step_forward(lc, &w->cell[k], t, ih,
+				    ic);
 			} else
-				lstm_step_forward(lc, &w->cell[k], t,
+				grad_lstm_step_forward(lc, &w->cell[k], t,
 				    lc->h + (size_t)(t - 1) * bh,
 				    lc->c + (size_t)(t - 1) * bh);
 		}
@@ -968,21 +636,22 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 	lc = &d->l[d->top];
 	linalg_gemm(1, 0, lc->H, D, (int)M, lc->h, lc->H, d->probs, D, 1.0f,
 	    dw->out.kernel, D);
-	colsum_add(dw->out.bias, d->probs, M, D);
+	grad_colsum_add(dw->out.bias, d->probs, M, D);
 	linalg_gemm(0, 1, (int)M, lc->H, D, d->probs, D, w->out.kernel, D,
 	    0.0f, lc->dh, lc->H);
 
 	for (k = d->top; k >= 0; k--) {
 		lc = &d->l[k];
-		lstm_layer_backward(n, lc, &w->cell[k], &dw->cell[k], n->dG,
-		    n->dinit_c, n->dinit_h, L, 0);
-		state_join(d->ds, n->dinit_h, n->nseg * B, Sd, a->dec_size, k,
-		    1);
-		state_join(d->ds, n->dinit_c, n->nseg * B, Sd, a->dec_size, k,
-		    0);
+		grad_lstm_layer_backward(n->dG, n->dinit_c, n->dinit_h,
+		    &dw->cell[k], lc, &w->cell[k], L, 0, n->tmp);
+		grad_state_join(d->ds, n->dinit_h, n->nseg * B, Sd, a->dec_size,
+		    k, 1);
+		grad_state_join(d->ds, n->dinit_c, n->nseg * B, Sd, a->dec_size,
+		    k, 0);
 		if (k > 0) {
-			dense_in_backward(d->l[k - 1].dh, 0.0f, &dw->cell[k],
-			    d->l[k - 1].h, n->dG, &w->cell[k], (int)M);
+			grad_dense_in_backward(d->l[k - 1].dh, 0.0f,
+			    &dw->cell[k], d->l[k - 1].h, n->dG, &w->cell[k],
+			    (int)M);
 			continue;
 		}
 		/* Layer 0: token rows (scatter), context (summed over the
@@ -1014,8 +683,8 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 		    w->cell[0].kernel + (size_t)D * G0, G0, 1.0f, n->dctx,
 		    n->zin);
 	}
-	init_backward(n->dctx, d->ds, d->s, n->ctx, &w->z_init, &dw->z_init,
-	    n->nseg * B);
+	grad_init_backward(n->dctx, d->ds, d->s, n->ctx, &w->z_init,
+	    &dw->z_init, n->nseg * B);
 }
 
 static void
@@ -1027,22 +696,22 @@ conductor_backward(struct train_net *n, const struct vae_params *p,
 	int			 B = n->B, Sc = params_cond_state_size(a), k;
 	int			 top = a->cond_layers - 1;
 
-	memcpy(n->cond[top].dh, n->dctx, (size_t)n->nseg * B *
-	    n->cond[top].H * sizeof(float));
+	memcpy(n->cond[top].dh, n->dctx,
+	    (size_t)n->nseg * B * n->cond[top].H * sizeof(float));
 	for (k = top; k >= 0; k--) {
 		lc = &n->cond[k];
-		lstm_layer_backward(n, lc, &p->cond[k], &g->cond[k], n->dG,
-		    n->dinit_c, n->dinit_h, n->nseg, 0);
-		state_join(n->dcs, n->dinit_h, B, Sc, a->cond_size, k, 1);
-		state_join(n->dcs, n->dinit_c, B, Sc, a->cond_size, k, 0);
+		grad_lstm_layer_backward(n->dG, n->dinit_c, n->dinit_h,
+		    &g->cond[k], lc, &p->cond[k], n->nseg, 0, n->tmp);
+		grad_state_join(n->dcs, n->dinit_h, B, Sc, a->cond_size, k, 1);
+		grad_state_join(n->dcs, n->dinit_c, B, Sc, a->cond_size, k, 0);
 		if (k > 0)
-			dense_in_backward(n->cond[k - 1].dh, 0.0f, &g->cond[k],
-			    n->cond[k - 1].h, n->dG, &p->cond[k],
+			grad_dense_in_backward(n->cond[k - 1].dh, 0.0f,
+			    &g->cond[k], n->cond[k - 1].h, n->dG, &p->cond[k],
 			    n->nseg * B);
 		/* layer 0's input is a constant zero: no kernel gradient */
 	}
-	init_backward(n->dz, n->dcs, n->cs, n->z, &p->cond_init, &g->cond_init,
-	    B);
+	grad_init_backward(n->dz, n->dcs, n->cs, n->z, &p->cond_init,
+	    &g->cond_init, B);
 }
 
 /* dz -> dmu, dsigma (+ the KL terms) -> d enc_out. */
@@ -1062,15 +731,15 @@ latent_backward(struct train_net *n, const struct vae_params *p,
 			n->dmu[o] = n->dz[o] + kb * n->mu[o];
 			n->dsig[o] = (n->dz[o] * n->eps[o] + kb *
 			    (n->sigma[o] - 1.0f / n->sigma[o])) *
-			    sigm(n->spre[o]);	/* softplus' = sigmoid */
+			    grad_sigm(n->spre[o]);	/* softplus' */
 		}
 	}
 	linalg_gemm(1, 0, in, Z, B, n->enc_out, in, n->dmu, Z, 1.0f,
 	    g->mu.kernel, Z);
-	colsum_add(g->mu.bias, n->dmu, B, Z);
+	grad_colsum_add(g->mu.bias, n->dmu, B, Z);
 	linalg_gemm(1, 0, in, Z, B, n->enc_out, in, n->dsig, Z, 1.0f,
 	    g->sigma.kernel, Z);
-	colsum_add(g->sigma.bias, n->dsig, B, Z);
+	grad_colsum_add(g->sigma.bias, n->dsig, B, Z);
 	linalg_gemm(0, 1, B, in, Z, n->dmu, Z, p->mu.kernel, Z, 0.0f,
 	    n->denc_out, in);
 	linalg_gemm(0, 1, B, in, Z, n->dsig, Z, p->sigma.kernel, Z, 1.0f,
@@ -1083,7 +752,7 @@ encoder_backward(struct train_net *n, const struct vae_params *p,
 {
 	struct bidi	*e, *lo;
 	int		 B = n->B, l, H, d;
-	size_t		 r, bh;
+	size_t		 r, bh, last;
 
 	e = &n->enc[n->n_enc - 1];
 	H = e->d[0].H;
@@ -1099,8 +768,8 @@ encoder_backward(struct train_net *n, const struct vae_params *p,
 	}
 	for (l = n->n_enc - 1; l >= 0; l--) {
 		e = &n->enc[l];
-		bidi_backward(n, e, &p->enc_fw[l], &p->enc_bw[l],
-		    &g->enc_fw[l], &g->enc_bw[l]);
+		grad_bidi_backward(&g->enc_fw[l], &g->enc_bw[l], e,
+		    &p->enc_fw[l], &p->enc_bw[l], n->dG, n->tmp);
 		if (l == 0)
 			break;
 		lo = &n->enc[l - 1];
@@ -1110,10 +779,10 @@ encoder_backward(struct train_net *n, const struct vae_params *p,
 			    sizeof(float));
 		if (n->hier) {
 			/* level-1 step k <- level-0 finals of segment k */
+			last = (size_t)(lo->T - 1) * lo->B;
 			for (r = 0; r < (size_t)n->nseg * B; r++) {
-				memcpy(lo->d[0].dh + ((size_t)(lo->T - 1) *
-				    lo->B + r) * H, e->dx + r * 2 * H,
-				    H * sizeof(float));
+				memcpy(lo->d[0].dh + (last + r) * H,
+				    e->dx + r * 2 * H, H * sizeof(float));
 				memcpy(lo->d[1].dh + r * H,
 				    e->dx + r * 2 * H + H, H * sizeof(float));
 			}
@@ -1141,8 +810,8 @@ train_backward(struct train_net *n, const struct vae_params *p,
 		memset(n->dz, 0, (size_t)n->B * a->z_size * sizeof(float));
 		conductor_backward(n, p, g);
 	} else
-		memcpy(n->dz, n->dctx, (size_t)n->B * a->z_size *
-		    sizeof(float));
+		memcpy(n->dz, n->dctx,
+		    (size_t)n->B * a->z_size * sizeof(float));
 	latent_backward(n, p, g);
 	encoder_backward(n, p, g);
 }

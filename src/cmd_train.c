@@ -388,7 +388,8 @@ cmd_train(int argc, char **argv)
 	long			 step, epoch = 0, cursor = 0, nacc = 0;
 	long			 step0;
 	double			 t0, tlast, tckpt, sacc = 0, sloss = 0, skl = 0;
-	double			 last_acc = 0, vacc = -1, vkl = 0, vr, vsacc = -1;
+	double			 last_acc = 0, vacc = -1, vkl = 0, vr;
+	double			 vsacc = -1;
 	FILE			*curve = NULL;
 
 	if (train_parse(argc, argv, &ta) != 0)

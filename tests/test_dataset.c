@@ -95,7 +95,8 @@ test_corpus(const char *shared)
 {
 	struct dataset	 a, b;
 	struct vae_arch	 arch;
-	char		 data[1024], dir[] = "/tmp/test_dataset.XXXXXX", path[1100];
+	char		 data[1024], path[1100];
+	char		 dir[] = "/tmp/test_dataset.XXXXXX";
 	char		*cause = NULL;
 	size_t		 i, len;
 	int		 s, ok = 1, total = 0;

@@ -1,9 +1,10 @@
 /*
  * test_overfit: a tiny model learns a handful of windows by heart.
- * Teacher-forced accuracy (z = mu, as eval measures it) must reach 0.99 within a bounded number of Adam
- * steps, for a flat and a hierarchical melody model; the loss must fall;
- * and two runs from the same seed must give the same parameters bit for
- * bit (determinism of forward, backward and optimiser).
+ * Teacher-forced accuracy (z = mu, as eval measures it) must reach 0.99
+ * within a bounded number of Adam steps, for a flat and a hierarchical
+ * melody model; the loss must fall; and two runs from the same seed must
+ * give the same parameters bit for bit (determinism of forward, backward
+ * and optimiser).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +141,8 @@ main(void)
 	a.enc_size[1] = 32;
 	a.cond_layers = 1;
 	a.cond_size[0] = 32;
-	got = overfit("hier", &a, tok, getenv("LR") ? atof(getenv("LR")) : 2e-2f,
+	got = overfit("hier", &a, tok,
+	    getenv("LR") ? atof(getenv("LR")) : 2e-2f,
 	    NULL, NULL);
 	CHECK_MSG(got >= 0, "hierarchical model did not reach 0.99 in %d "
 	    "steps", MAXIT);
