@@ -335,6 +335,48 @@ test_roundtrip(void)
 	free(cause);
 }
 
+/* Trio tokens -> MIDI file -> trio tokens: three tracks survive. */
+static void
+test_trio_file(void)
+{
+	struct convert_opts	 o;
+	struct windows		 w;
+	struct noteseq		 s, r;
+	char			*path, *cause = NULL;
+	int			 tok[32 * 3], t;
+
+	memset(tok, 0, sizeof tok);
+	for (t = 0; t < 32; t += 2) {
+		tok[t * 3] = 50 + t % 7;
+		tok[t * 3 + 2] = 1 + (t % 5) * 37;
+	}
+	tok[0 * 3 + 1] = 20;
+	tok[12 * 3 + 1] = 1;
+	tok[16 * 3 + 1] = 22;
+	noteseq_init(&s);
+	convert_trio_to_noteseq(tok, 32, 110, 0, &s);
+	if (asprintf(&path, "%s/trio.mid", tmpdir) == -1)
+		exit(99);
+	CHECK(midifile_save(path, &s, 0, &cause) == 0);
+	CHECK(midifile_load(path, &r, &cause) == 0);
+	CHECK(r.n == s.n && r.n_tracks == 4);	/* conductor + 3 */
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_TRIO;
+	o.track = -1;
+	o.channel = -1;
+	o.steps = 32;
+	windows_init(&w);
+	CHECK(convert_windows(&r, &o, &w, &cause) == 0 && w.n == 1 &&
+	    w.S == 3);
+	if (w.n == 1)
+		CHECK(memcmp(w.tokens, tok, sizeof tok) == 0);
+	windows_free(&w);
+	noteseq_free(&r);
+	noteseq_free(&s);
+	free(path);
+	free(cause);
+}
+
 static int
 count_entries(const char *dir)
 {
@@ -550,6 +592,7 @@ main(int argc, char **argv)
 	test_format0();
 	test_format1();
 	test_roundtrip();
+	test_trio_file();
 	test_overwrite();
 	test_log_routing();
 	rm_rf(tmpdir);
