@@ -110,6 +110,10 @@ static void	app_msg(struct app *a, int err, const char *fmt, ...)
 static void	app_submit(struct app *a);
 static void	app_show(struct app *a);
 
+/*
+ * The one way to tell the user something while curses is up: the message
+ * line (stderr is the screen).  err shows it in the error colour.
+ */
 static void
 app_msg(struct app *a, int err, const char *fmt, ...)
 {
@@ -124,6 +128,7 @@ app_msg(struct app *a, int err, const char *fmt, ...)
 
 /* ---- tokens, notes, sequences ------------------------------------- */
 
+/* Tempo from the player (it may follow an external clock). */
 static double
 app_qpm(struct app *a)
 {
@@ -206,6 +211,10 @@ fail:
 	return (NULL);
 }
 
+/*
+ * Load the checkpoint and its attribute vectors, then hand the model to the
+ * decode worker: from here on only the worker thread touches it.
+ */
 static int
 app_model(struct app *a, char **cause)
 {
@@ -247,6 +256,11 @@ app_model(struct app *a, char **cause)
 	return (0);
 }
 
+/*
+ * Ask the worker for a new ladder (or pad grid) after a change of clips or
+ * knobs.  Stale results are recognised by gen and ignored; the clock
+ * starts here for the key -> result latency on the status line.
+ */
 static void
 app_submit(struct app *a)
 {
@@ -368,6 +382,7 @@ app_show(struct app *a)
 
 /* ---- commands ----------------------------------------------------- */
 
+/* A new name in the current directory: never an existing file. */
 static void
 suggest_name(char *buf, size_t len, const char *stem, const char *ext)
 {
@@ -380,6 +395,11 @@ suggest_name(char *buf, size_t len, const char *stem, const char *ext)
 	}
 }
 
+/*
+ * s: write what the result lane shows (edits and key lock included), as
+ * heard.  midifile_save is atomic and refuses input clips; refusing any
+ * existing file on top keeps the rule "nothing the user made is lost".
+ */
 static void
 save_result(struct app *a, const char *path)
 {
@@ -411,6 +431,10 @@ save_result(struct app *a, const char *path)
 	noteseq_free(&s);
 }
 
+/*
+ * S: everything to come back to this sound.  Paths are made absolute so
+ * the set opens from any directory.
+ */
 static void
 save_set(struct app *a, const char *path)
 {
@@ -514,6 +538,7 @@ copy_result(struct app *a, int i)
 	app_submit(a);
 }
 
+/* d: the next MIDI output, re-opened by the player (PortMidi is its). */
 static void
 next_device(struct app *a)
 {
@@ -543,6 +568,11 @@ next_device(struct app *a)
 	app_msg(a, 1, "no MIDI outputs");
 }
 
+/*
+ * k cycles off -> key of A (its key signature, else the best-fitting major
+ * scale) -> C major.  A post-filter on the shown result: the model and the
+ * measured attributes are untouched.
+ */
 static void
 set_keylock(struct app *a, int mode)
 {
@@ -615,6 +645,7 @@ answer(struct app *a, int key)
 	}
 }
 
+/* Enter on the prompt: do what it was opened for. */
 static void
 prompt_done(struct app *a)
 {
@@ -646,6 +677,11 @@ prompt_done(struct app *a)
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 
+/*
+ * Run one named command: pure state through roll_apply(), then what its
+ * result bits ask for (a new ladder, another point, a swap), or the app's
+ * own commands (I/O: player, files, prompts).
+ */
 static void
 app_command(struct app *a, const struct key_entry *e)
 {
@@ -763,6 +799,7 @@ app_command(struct app *a, const struct key_entry *e)
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 
+/* A key goes to the prompt, a pending question, the help, or the table. */
 static void
 app_key(struct app *a, int key)
 {
@@ -806,6 +843,10 @@ app_key(struct app *a, int key)
 
 /* ---- player status, MIDI input, sweep ----------------------------- */
 
+/*
+ * MIDI input from the player: CCs bound by MIDI learn drive the slider,
+ * the temperature or a nudge, like the keys do.
+ */
 static void
 app_input(struct app *a)
 {
@@ -863,6 +904,7 @@ app_sweep(struct app *a)
 	}
 }
 
+/* Take the player's status snapshot (cmus style) and act on it. */
 static void
 app_status(struct app *a)
 {
@@ -877,6 +919,7 @@ app_status(struct app *a)
 
 /* ---- the view, the loop ------------------------------------------- */
 
+/* The plain data ui/ draws: borrowed pointers, valid for one draw. */
 static void
 fill_view(struct app *a)
 {
@@ -912,6 +955,11 @@ fill_view(struct app *a)
 	v->message_is_error = a->msg_err;
 }
 
+/*
+ * The main loop: draw when dirty (at most once a turn), then one poll() on
+ * stdin, the worker's pipe and the player's wakeup fd.  Signals (INT,
+ * TERM, HUP) only set a flag; WINCH too: both are looked at here.
+ */
 static int
 app_loop(struct app *a)
 {
@@ -985,6 +1033,7 @@ app_config(struct app *a, struct config *c)
 	}
 }
 
+/* Player first: live_free() panics (note-offs, CC 123/120) and flushes. */
 static void
 app_free(struct app *a)
 {
@@ -1159,6 +1208,7 @@ app_run(const struct app_opts *o)
 	return (rc);
 }
 
+/* latentroll [--model DIR] [--out DEV] [--no-midi] [A.mid B.mid | --set F] */
 int
 cmd_tui(int argc, char **argv)
 {

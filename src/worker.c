@@ -95,6 +95,7 @@ worker_result_free(struct worker_result *r)
 	r->tokens = NULL;
 }
 
+/* Copy a result, keeping dst's own token buffer. */
 static void
 result_copy(struct worker *w, struct worker_result *dst,
     const struct worker_result *src)
@@ -271,6 +272,7 @@ worker_take(struct worker *w, struct worker_result *r)
 	return (got);
 }
 
+/* Hand work to the UI (it takes the newest) and wake its poll(). */
 static void
 publish(struct worker *w, double t0)
 {
@@ -401,6 +403,10 @@ point_z(struct worker *w, const struct worker_job *j, const float *nudge,
 				z[d] += nudge[k] * w->vecs[(size_t)k * Z + d];
 }
 
+/*
+ * A speculated point answers a job when everything it was made from is
+ * the same: clips (checked on encode), point, kind, nudges, argmax.
+ */
 static int
 spec_match(const struct spec *sp, const struct worker_job *j,
     const float *nudge, int first, int n_vecs)
@@ -522,6 +528,7 @@ fail:
 	publish(w, t0);
 }
 
+/* Take the newest job (older ones are simply overwritten) and run it. */
 static void *
 worker_main(void *arg)
 {
