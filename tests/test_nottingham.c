@@ -13,13 +13,16 @@
 #include "src/midifile.h"
 #include "tests/test.h"
 
+static long	distinct[2];
+
+/* Windows of a file; distinct ones (per file, as Magenta's set) too. */
 static int
 windows_count(const struct noteseq *s, int steps, int *n, char **why)
 {
 	struct convert_opts	o;
 	struct windows		w;
 	char			*cause = NULL;
-	int			 rc;
+	int			 rc, i, j, dup;
 
 	memset(&o, 0, sizeof o);
 	o.kind = CONVERT_MELODY;
@@ -29,6 +32,13 @@ windows_count(const struct noteseq *s, int steps, int *n, char **why)
 	windows_init(&w);
 	rc = convert_windows(s, &o, &w, &cause);
 	*n = w.n;
+	for (i = 0; i < w.n; i++) {
+		for (j = 0, dup = 0; j < i && !dup; j++)
+			dup = memcmp(w.tokens + (size_t)i * steps,
+			    w.tokens + (size_t)j * steps,
+			    steps * sizeof *w.tokens) == 0;
+		distinct[steps == 32 ? 0 : 1] += !dup;
+	}
 	if (why != NULL && w.n == 0 && w.why != NULL) {
 		free(*why);
 		*why = strdup(w.why);
@@ -93,8 +103,10 @@ main(void)
 	closedir(d);
 	printf("nottingham: %d files, %d load, %ld notes\n", files, loaded,
 	    notes);
-	printf("  2-bar windows: %d files, %ld windows\n", f2, w2);
-	printf(" 16-bar windows: %d files, %ld windows\n", f16, w16);
+	printf("  2-bar windows: %d files, %ld windows (%ld distinct per "
+	    "file)\n", f2, w2, distinct[0]);
+	printf(" 16-bar windows: %d files, %ld windows (%ld distinct per "
+	    "file)\n", f16, w16, distinct[1]);
 	printf("  no 2-bar window for a wrong meter: %d files\n", wrong_meter);
 	CHECK(files >= 1000);
 	CHECK(loaded == files);
@@ -103,6 +115,7 @@ main(void)
 	CHECK(f2 > files / 3 && f2 < files);
 	CHECK(f16 > 0 && f16 <= f2);
 	CHECK(w2 > 10L * f2 && w16 < w2);
+	CHECK(distinct[0] > 0 && distinct[0] <= w2 && distinct[1] <= w16);
 	CHECK(wrong_meter > 0 && wrong_meter + f2 <= files);
 	free(dir);
 	free(why);
