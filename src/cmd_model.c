@@ -50,9 +50,15 @@ struct model_args {
 	int		 n_files;
 };
 
-/* Parse the options every model command shares; -1 on a usage error. */
+/*
+ * Parse the options of a model command; -1 on a usage error.  allowed
+ * lists the option letters the command takes: an option another command
+ * takes (decode --window, encode -n) is a usage error, not silently
+ * ignored, so a script's typo does not quietly change its result.
+ * Numbers must be whole: "" or "5x" or "-5" for a seed are errors.
+ */
 static int
-parse(int argc, char **argv, struct model_args *a)
+parse(int argc, char **argv, const char *allowed, struct model_args *a)
 {
 	char	*end;
 	int	 c;
@@ -63,6 +69,8 @@ parse(int argc, char **argv, struct model_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "n:", model_opts, NULL)) != -1) {
 		errno = 0;
+		if (c == '?' || c == ':' || strchr(allowed, c) == NULL)
+			return (-1);
 		switch (c) {
 		case 'm':
 			a->model = optarg;
@@ -81,24 +89,27 @@ parse(int argc, char **argv, struct model_args *a)
 			break;
 		case 'w':
 			a->window = strtol(optarg, &end, 10);
-			if (*end != '\0' || a->window < 0 || errno != 0)
+			if (end == optarg || *end != '\0' || a->window < 0 ||
+			    errno != 0)
 				return (-1);
 			break;
 		case 'n':
 			a->n = strtol(optarg, &end, 10);
-			if (*end != '\0' || a->n < 1 || a->n > 10000 ||
-			    errno != 0)
+			if (end == optarg || *end != '\0' || a->n < 1 ||
+			    a->n > 10000 || errno != 0)
 				return (-1);
 			break;
 		case 't':
 			a->temperature = strtod(optarg, &end);
-			if (*end != '\0' || !(a->temperature >= 0) ||
+			if (end == optarg || *end != '\0' ||
+			    !(a->temperature >= 0) ||
 			    a->temperature > 1e6)
 				return (-1);
 			break;
 		case 's':
 			a->seed = strtoull(optarg, &end, 0);
-			if (*end != '\0' || errno != 0)
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    optarg[strspn(optarg, " \t")] == '-')
 				return (-1);
 			break;
 		default:
@@ -304,7 +315,7 @@ cmd_encode(int argc, char **argv)
 	int			*tok = NULL, Z, rc = CMD_ERROR;
 	float			*mu = NULL, *sg = NULL;
 
-	if (parse(argc, argv, &a) != 0 || a.n_files != 1)
+	if (parse(argc, argv, "mw", &a) != 0 || a.n_files != 1)
 		return (cmd_usage("encode"));
 	midifile_log_init();
 	if ((v = load_model(a.model)) == NULL)
@@ -403,7 +414,8 @@ cmd_decode(int argc, char **argv)
 	int			*tok = NULL, rc = CMD_ERROR;
 	float			*z = NULL;
 
-	if (parse(argc, argv, &a) != 0 || a.n_files != 0 || a.zfile == NULL)
+	if (parse(argc, argv, "mztsof", &a) != 0 || a.n_files != 0 ||
+	    a.zfile == NULL)
 		return (cmd_usage("decode"));
 	if (a.out != NULL && out_check(a.out, a.force) != 0)
 		return (CMD_ERROR);
@@ -449,7 +461,8 @@ cmd_interpolate(int argc, char **argv)
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
 
-	if (parse(argc, argv, &a) != 0 || a.n_files != 2 || a.n < 1)
+	if (parse(argc, argv, "mwnlof", &a) != 0 || a.n_files != 2 ||
+	    a.n < 1)
 		return (cmd_usage("interpolate"));
 	if (a.out != NULL && stat(a.out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {

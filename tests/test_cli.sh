@@ -175,6 +175,24 @@ expect_usage "decode --temperature x" decode --model "$M" --z "$T/z.json" \
     --temperature x
 expect_usage "decode --temperature -1" decode --model "$M" --z "$T/z.json" \
     --temperature -1
+# Whole numbers only, and only the options the command takes: a script's
+# typo is an error, never a silently different result.
+expect_usage "decode --seed -5" decode --model "$M" --z "$T/z.json" \
+    --seed -5
+expect_usage "decode --seed ''" decode --model "$M" --z "$T/z.json" --seed ""
+expect_usage "decode --temperature ''" decode --model "$M" --z "$T/z.json" \
+    --temperature ""
+expect_usage "encode --window ''" encode --model "$M" --window "" "$T/x.mid"
+expect_usage "encode --window 1x" encode --model "$M" --window 1x "$T/x.mid"
+expect_usage "decode --window (not a decode option)" decode --model "$M" \
+    --z "$T/z.json" --window 1
+expect_usage "decode --lerp" decode --model "$M" --z "$T/z.json" --lerp
+expect_usage "encode -n 3" encode --model "$M" -n 3 "$T/x.mid"
+expect_usage "encode --seed 1" encode --model "$M" --seed 1 "$T/x.mid"
+expect_usage "interpolate --temperature 1" interpolate --model "$M" \
+    a.mid b.mid -n 3 --temperature 1
+expect_usage "decode --bogus" decode --model "$M" --z "$T/z.json" --bogus
+expect_usage "interpolate -n 3x" interpolate --model "$M" a.mid b.mid -n 3x
 expect_usage "interpolate without -n" interpolate --model "$M" a.mid b.mid
 expect_usage "interpolate -n 0" interpolate --model "$M" a.mid b.mid -n 0
 expect_usage "interpolate with one clip" interpolate --model "$M" a.mid -n 3
