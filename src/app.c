@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -887,6 +888,7 @@ static void
 app_sweep(struct app *a)
 {
 	long	bar;
+	float	pos, nudge;
 	int	k;
 
 	if (a->r.sweep == ROLL_SWEEP_OFF || !a->st.playing)
@@ -895,8 +897,22 @@ app_sweep(struct app *a)
 	if (bar == a->sweep_bar)
 		return;
 	a->sweep_bar = bar;
-	k = roll_slider_index(roll_sweep_pos(a->r.sweep, a->r.sweep_bars,
-	    (double)(bar + 1)));
+	pos = roll_sweep_pos(a->r.sweep, a->r.sweep_bars, (double)(bar + 1));
+	if (a->r.sweep_attr) {
+		/* -max .. +max on the nudge grid, so speculation can help. */
+		if (!a->have_vecs)
+			return;
+		nudge = roundf((pos * 2 - 1) * ROLL_NUDGE_MAX /
+		    ROLL_NUDGE_STEP) * ROLL_NUDGE_STEP;
+		if (nudge != a->r.nudge[a->r.attr_sel]) {
+			roll_edit_drop(&a->r);
+			a->r.nudge[a->r.attr_sel] = nudge;
+			app_submit(a);
+			a->r.dirty |= ROLL_DIRTY_ALL;
+		}
+		return;
+	}
+	k = roll_slider_index(pos);
 	if (k != a->r.slider) {
 		roll_edit_drop(&a->r);
 		a->r.slider = k;

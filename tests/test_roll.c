@@ -251,6 +251,10 @@ test_sweep(void)
 	CHECK(r.sweep == ROLL_SWEEP_OFF);
 	roll_apply(&r, ROLL_CMD_SWEEP_BARS, -10);
 	CHECK(r.sweep_bars == 1);
+	CHECK(!r.sweep_attr);
+	roll_apply(&r, ROLL_CMD_SWEEP_TARGET, 0);
+	CHECK(r.sweep_attr);
+	CHECK(keys_lookup('P', ROLL_MODE_PLAY)->cmd == ROLL_CMD_SWEEP_TARGET);
 	roll_free(&r);
 }
 

@@ -238,8 +238,12 @@ $TM send-keys -t main Space
 check "playing" wait_for main 'playing'
 check "playhead drawn" wait_for main '^    .*\^'
 check "sweep moves the slider" wait_for main 'slider 0.50' 5
+# P: the sweep moves the selected nudge instead (down from -max at 0).
+$TM send-keys -t main P
+check "sweep target: attribute" wait_for main 'sweep tri/4 attr'
 $TM send-keys -t main p p Space
 check "stopped" wait_for main 'stopped'
+$TM send-keys -t main P x
 $TM send-keys -t main 7
 wait_for main 'slider 0.78' >/dev/null
 

@@ -204,8 +204,8 @@ draw_slider(const struct roll *r, const struct roll_layout *L)
 
 	sweep[0] = '\0';
 	if (r->sweep != ROLL_SWEEP_OFF)
-		snprintf(sweep, sizeof sweep, "%s/%d", sweeps[r->sweep],
-		    r->sweep_bars);
+		snprintf(sweep, sizeof sweep, "%s/%d%s", sweeps[r->sweep],
+		    r->sweep_bars, r->sweep_attr ? " attr" : "");
 	snprintf(tail, sizeof tail, " %s t %.1f seed %u%s",
 	    r->lerp ? "lerp" : "slerp", (double)r->temperature, r->seed,
 	    sweep);

@@ -151,6 +151,8 @@ static const struct key_entry keys_default[] = {
 	  .cmd = ROLL_CMD_SNAP_STORE, .arg = 7 },
 	{ .key = 'p', .mode = P, .name = "sweep", .cmd = ROLL_CMD_SWEEP,
 	  .help = "sweep: off / triangle / sine" },
+	{ .key = 'P', .mode = P, .name = "sweep-target",
+	  .cmd = ROLL_CMD_SWEEP_TARGET, .help = "sweep the slider / attribute" },
 	{ .key = '[', .mode = P, .name = "sweep-shorter",
 	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = -1, .help = "sweep period -1 bar" },
 	{ .key = ']', .mode = P, .name = "sweep-longer",

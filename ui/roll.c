@@ -418,6 +418,9 @@ roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
 		if (r->sweep_bars > 64)
 			r->sweep_bars = 64;
 		return (ROLL_CHG_VIEW);
+	case ROLL_CMD_SWEEP_TARGET:
+		r->sweep_attr = !r->sweep_attr;
+		return (ROLL_CHG_VIEW);
 	case ROLL_CMD_LANE:
 		r->lane = (r->lane + 1) % UI_LANES;
 		return (ROLL_CHG_VIEW);

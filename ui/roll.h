@@ -45,6 +45,7 @@ enum roll_cmd {
 	ROLL_CMD_SNAP_STORE,	/* arg: 0..7: store (overwrite) */
 	ROLL_CMD_SWEEP,		/* off -> triangle -> sine -> off */
 	ROLL_CMD_SWEEP_BARS,	/* arg: +1 / -1 (bars per sweep) */
+	ROLL_CMD_SWEEP_TARGET,	/* the slider <-> the selected attribute */
 	ROLL_CMD_LANE,		/* which lane a small screen shows */
 	ROLL_CMD_HELP,
 	ROLL_CMD_EDIT,		/* enter / leave edit mode */
@@ -136,7 +137,8 @@ struct roll {
 
 	enum roll_sweep		 sweep;
 	int			 sweep_bars;	/* period in bars */
-	int			 sweep_attr;	/* 1: sweep the nudge instead */
+	int			 sweep_attr;	/* 1: sweep the selected nudge
+						   from -max to +max instead */
 
 	int			 pad_on;	/* 2-D pad instead of slider */
 	int			 pad_x, pad_y;	/* 0..ROLL_PAD_N-1 */
