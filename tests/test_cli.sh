@@ -533,6 +533,18 @@ if expect_ok "play --offline --record" play "$A" --offline \
 	rn=$(loads "$T/rec.mid" "recording loads")
 	an=$(loads "$A" "clip loads")
 	check "recording has the clip's $an notes (got $rn)" [ "$rn" = "$an" ]
+	# Same timing too: the model sees the same tokens in both.
+	for w in 0 1; do
+		"$LR" encode --model "$M" --window $w "$A" >"$T/pa" 2>&1
+		"$LR" encode --model "$M" --window $w "$T/rec.mid" >"$T/pr" 2>&1
+		same "$T/pa" "$T/pr" "window $w of the recording = of the clip"
+	done
+	if expect_ok "play --loops 2" play "$A" --offline \
+	    --record "$T/rec2.mid" --loops 2; then
+		rn=$(loads "$T/rec2.mid" "2-loop recording loads")
+		check "2 loops record $((2 * an)) notes (got $rn)" \
+		    [ "$rn" = $((2 * an)) ]
+	fi
 fi
 
 # A full disk on stdout is a failure a script must see (exit 1, one line).
