@@ -791,7 +791,7 @@ save_conductor(smf_t *smf, const struct noteseq *s)
 static int
 save_tracks(smf_t *smf, const struct noteseq *s)
 {
-	struct { int track, channel, program; } key[64];
+	struct out_key { int track, channel, program; } *key;
 	struct out_event	*ev;
 	smf_track_t		*tr;
 	smf_event_t		*e;
@@ -800,13 +800,14 @@ save_tracks(smf_t *smf, const struct noteseq *s)
 	long			 on, off, last;
 	char			 name[64];
 
+	key = lr_calloc(s->n + 1, sizeof *key);
 	for (i = 0; i < s->n; i++) {
 		for (k = 0; k < nk; k++)
 			if (key[k].track == s->notes[i].track &&
 			    key[k].channel == s->notes[i].channel &&
 			    key[k].program == s->notes[i].program)
 				break;
-		if (k == nk && nk < 64) {
+		if (k == nk) {
 			key[nk].track = s->notes[i].track;
 			key[nk].channel = s->notes[i].channel;
 			key[nk].program = s->notes[i].program;
@@ -869,16 +870,19 @@ save_tracks(smf_t *smf, const struct noteseq *s)
 			    ev[i].b[2]);
 			if (e == NULL) {
 				free(ev);
+				free(key);
 				return (-1);
 			}
 			smf_track_add_event_pulses(tr, e, (int)ev[i].tick);
 		}
 		if (smf_track_add_eot_pulses(tr, (int)last) != 0) {
 			free(ev);
+			free(key);
 			return (-1);
 		}
 	}
 	free(ev);
+	free(key);
 	return (0);
 }
 

@@ -530,7 +530,7 @@ write_for_reader(const char *dir)
 		if (k < 3) {
 			/* Free timing, tempo changes, every channel. */
 			s.tempos[0].qpm = 90 + 20 * k;
-			for (i = 0; i < 50; i++) {
+			for (i = 0; i < 50 + 30 * k; i++) {
 				nt = noteseq_add(&s);
 				nt->channel = i % 16;
 				nt->drum = nt->channel == 9;
