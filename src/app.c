@@ -524,7 +524,7 @@ copy_result(struct app *a, int i)
 	cur = current_notes(a, &n);
 	noteseq_init(&s);
 	clip_notes_to_seq(app_fmt(a), cur, n, &s);
-	if (clip_windows(app_fmt(a), &s, "result", &w, &cause) != 0) {
+	if (clip_windows(app_fmt(a), &s, -1, "result", &w, &cause) != 0) {
 		app_msg(a, 1, "copy: %s", cause);
 		free(cause);
 		noteseq_free(&s);
@@ -594,7 +594,7 @@ answer(struct app *a, int key)
 	enum app_ask	ask = a->ask;
 	int		i = key >= 'a' && key <= 'd' ? key - 'a' :
 			    (key >= 'A' && key <= 'D' ? key - 'A' : -1);
-	char		target[LIVE_TARGET_MAX];
+	char		target[LIVE_TARGET_MAX], *cause = NULL;
 
 	a->ask = ASK_NONE;
 	a->msg[0] = '\0';
@@ -620,6 +620,18 @@ answer(struct app *a, int key)
 	case ASK_WINDOW:
 		if (i < 0 || a->clips[i].tokens == NULL)
 			break;
+		if (key >= 'A' && key <= 'D') {
+			/* Upper case: the next track of that clip. */
+			if (clip_next_track(&a->clips[i], app_fmt(a),
+			    &cause) != 0) {
+				app_msg(a, 1, "%s", cause);
+				free(cause);
+				break;
+			}
+			app_msg(a, 0, "%s", a->clips[i].title);
+			app_submit(a);
+			break;
+		}
 		if (a->clips[i].win.n <= 1) {
 			app_msg(a, 0, "%c has one window", 'A' + i);
 			break;
@@ -760,7 +772,8 @@ app_command(struct app *a, const struct key_entry *e)
 		break;
 	case ROLL_CMD_WINDOW:
 		a->ask = ASK_WINDOW;
-		app_msg(a, 0, "next window of (a) or (b)?");
+		app_msg(a, 0, "next window of (a) (b) (c) (d); next track: "
+		    "(A) (B) (C) (D)?");
 		break;
 	case ROLL_CMD_COPY:
 		a->ask = ASK_COPY;

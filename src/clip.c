@@ -104,6 +104,7 @@ static void
 clip_title(struct clip *c)
 {
 	const char	*base;
+	char		 track[32];
 
 	if (c->path == NULL)
 		base = c->win.n > 0 ? "(copied result)" : "(empty)";
@@ -111,12 +112,18 @@ clip_title(struct clip *c)
 		base++;
 	else
 		base = c->path;
+	if (c->have_seq && c->seq.n_tracks > 1 && c->win.track >= 0)
+		snprintf(track, sizeof track, "  track %d/%d", c->win.track + 1,
+		    c->seq.n_tracks);
+	else
+		track[0] = '\0';
 	if (c->win.n > 1)
-		snprintf(c->title, sizeof c->title, "%c %s  window %d/%d "
-		    "(bar %d)", c->letter, base, c->wi + 1, c->win.n,
+		snprintf(c->title, sizeof c->title, "%c %s%s  window %d/%d "
+		    "(bar %d)", c->letter, base, track, c->wi + 1, c->win.n,
 		    c->win.start_step[c->wi] / STEPS_PER_BAR + 1);
 	else
-		snprintf(c->title, sizeof c->title, "%c %s", c->letter, base);
+		snprintf(c->title, sizeof c->title, "%c %s%s", c->letter, base,
+		    track);
 }
 
 /*
@@ -142,7 +149,8 @@ clip_ref(struct clip *c, int T)
 	for (i = 0; i < c->seq.n; i++) {
 		const struct note *src = &c->seq.notes[i];
 
-		if (src->start_step < s0 || src->start_step >= s0 + T)
+		if (src->start_step < s0 || src->start_step >= s0 + T ||
+		    (c->win.track >= 0 && src->track != c->win.track))
 			continue;
 		nt = noteseq_add(&c->ref);
 		*nt = *src;
@@ -175,7 +183,7 @@ clip_window(struct clip *c, const struct clip_fmt *f, int wi)
 }
 
 int
-clip_windows(const struct clip_fmt *f, const struct noteseq *s,
+clip_windows(const struct clip_fmt *f, const struct noteseq *s, int track,
     const char *name, struct windows *w, char **cause)
 {
 	struct convert_opts	o;
@@ -183,7 +191,7 @@ clip_windows(const struct clip_fmt *f, const struct noteseq *s,
 	memset(&o, 0, sizeof o);
 	o.kind = f->kind == VAE_DRUMS ? CONVERT_DRUMS :
 	    (f->kind == VAE_TRIO ? CONVERT_TRIO : CONVERT_MELODY);
-	o.track = -1;
+	o.track = track;
 	o.channel = -1;
 	o.steps = f->T;
 	windows_init(w);
@@ -225,7 +233,7 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 		noteseq_free(&c.seq);
 		return (-1);
 	}
-	if (clip_windows(f, &c.seq, path, &c.win, cause) != 0) {
+	if (clip_windows(f, &c.seq, -1, path, &c.win, cause) != 0) {
 		noteseq_free(&c.seq);
 		return (-1);
 	}
@@ -235,6 +243,27 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 	dst->path = lr_strdup(path);
 	clip_window(dst, f, wi);
 	return (0);
+}
+
+int
+clip_next_track(struct clip *c, const struct clip_fmt *f, char **cause)
+{
+	struct windows	w;
+	int		n, k, t;
+
+	if (!c->have_seq || (n = c->seq.n_tracks) <= 1)
+		return (lr_fail(cause, "%c has one track", c->letter));
+	for (k = 1; k < n; k++) {
+		t = ((c->win.track < 0 ? 0 : c->win.track) + k) % n;
+		if (clip_windows(f, &c->seq, t, "", &w, NULL) != 0)
+			continue;
+		windows_free(&c->win);
+		c->win = w;
+		clip_window(c, f, 0);
+		return (0);
+	}
+	return (lr_fail(cause, "%c: no other track gives a %d-step window",
+	    c->letter, f->T));
 }
 
 void

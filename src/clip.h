@@ -45,15 +45,25 @@ void	clip_seq_to_notes(const struct noteseq *s, struct ui_note **v,
 /* Lane notes to a quantized sequence at f->qpm (out initialised). */
 void	clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	    size_t n, struct noteseq *out);
-/* Every model-sized window of s; -1 with "NAME: why" when there is none. */
+/*
+ * Every model-sized window of s from one track (-1: the converter's
+ * choice); -1 with "NAME: why" when there is none.
+ */
 int	clip_windows(const struct clip_fmt *f, const struct noteseq *s,
-	    const char *name, struct windows *w, char **cause) LR_WUR;
+	    int track, const char *name, struct windows *w, char **cause)
+	    LR_WUR;
 
 /* Load a MIDI file into c at window wi; on error c is unchanged. */
 int	clip_load(struct clip *c, const struct clip_fmt *f, const char *path,
 	    int wi, char **cause) LR_WUR;
 /* Use window wi (modulo the count) of c's windows. */
 void	clip_window(struct clip *c, const struct clip_fmt *f, int wi);
+/*
+ * The next track of a multi-track clip that gives windows (cyclic), from
+ * its first window.  -1 with a cause when no other track does.
+ */
+int	clip_next_track(struct clip *c, const struct clip_fmt *f,
+	    char **cause) LR_WUR;
 /* An empty clip: silence, so the app runs without a usable clip. */
 void	clip_empty(struct clip *c, const struct clip_fmt *f);
 void	clip_free(struct clip *c);

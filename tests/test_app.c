@@ -13,6 +13,7 @@
 #include "model/attrs.h"
 #include "model/rng.h"
 #include "model/vae.h"
+#include "src/clip.h"
 #include "src/keylock.h"
 #include "src/set.h"
 #include "src/worker.h"
@@ -349,9 +350,65 @@ test_keylock(void)
 	}
 }
 
+/* Clips: windows from the chosen track, next track, lane notes. */
+static void
+test_clip(void)
+{
+	struct clip_fmt	 f = { .kind = VAE_MELODY, .T = 32, .S = 1,
+			    .qpm = 120 };
+	struct clip	 c;
+	struct note	*nt;
+	char		*cause = NULL;
+	int		 i, t;
+
+	memset(&c, 0, sizeof c);
+	c.letter = 'A';
+	noteseq_init(&c.seq);
+	c.have_seq = 1;
+	c.seq.n_tracks = 2;
+	/* Track 0: C4 D4 E4 F4 in quarters; track 1: an octave up. */
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < 16; i++) {
+			nt = noteseq_add(&c.seq);
+			memset(nt, 0, sizeof *nt);
+			nt->pitch = 60 + 12 * t + (i % 4) * 2;
+			nt->velocity = 100;
+			nt->track = t;
+			nt->start_s = i * 0.5;
+			nt->end_s = i * 0.5 + 0.5;
+		}
+	noteseq_sort(&c.seq);
+	CHECK(convert_quantize(&c.seq, 4, &cause) == 0);
+	CHECK(clip_windows(&f, &c.seq, 0, "two.mid", &c.win, &cause) == 0);
+	CHECK(c.win.n > 1 && c.win.track == 0);
+	clip_window(&c, &f, 1);
+	CHECK(c.wi == 1 && c.n == 8 && c.notes[0].pitch < 72);
+	CHECK(strstr(c.title, "track 1/2") != NULL);
+	CHECK(strstr(c.title, "window 2/") != NULL);
+	/* The velocity reference holds the window's notes from step 0. */
+	CHECK(c.have_ref && c.ref.n == 8 && c.ref.notes[0].start_step == 0);
+	CHECK(c.ref.notes[0].velocity == 100);
+	CHECK(clip_next_track(&c, &f, &cause) == 0);
+	CHECK(c.win.track == 1 && c.wi == 0 && c.notes[0].pitch >= 72);
+	CHECK(strstr(c.title, "track 2/2") != NULL);
+	CHECK(clip_next_track(&c, &f, &cause) == 0);
+	CHECK(c.win.track == 0);
+	/* A window count the model cannot use is an error naming the clip. */
+	f.T = 256;
+	windows_free(&c.win);
+	CHECK(clip_windows(&f, &c.seq, 0, "two.mid", &c.win, &cause) == -1);
+	CHECK(cause != NULL && strncmp(cause, "two.mid:", 8) == 0);
+	f.T = 32;
+	clip_empty(&c, &f);
+	CHECK(c.n == 0 && c.letter == 'A' && strstr(c.title, "(empty)"));
+	free(cause);
+	clip_free(&c);
+}
+
 int
 main(void)
 {
+	test_clip();
 	test_set();
 	test_keylock();
 	test_worker();
