@@ -895,6 +895,7 @@ midifile_save(const char *path, const struct noteseq *s, int force,
 	int		 fd, rc;
 	mode_t		 mask;
 	struct stat	 sb;
+	size_t		 i;
 
 	if (!force && midifile_is_input(path))
 		return (lr_fail(cause, "%s: is an input clip; refusing to "
@@ -904,6 +905,13 @@ midifile_save(const char *path, const struct noteseq *s, int force,
 	if (!force && stat(path, &sb) == 0 && (sb.st_mode & 0222) == 0)
 		return (lr_fail(cause, "%s: is read-only; refusing to "
 		    "overwrite it (use --force)", path));
+	/* Refuse what MIDI cannot say rather than drop it quietly. */
+	for (i = 0; i < s->n; i++)
+		if (s->notes[i].pitch < 0 || s->notes[i].pitch > 127 ||
+		    s->notes[i].channel < 0 || s->notes[i].channel > 15)
+			return (lr_fail(cause, "%s: note %zu has pitch %d on "
+			    "channel %d (MIDI has 0..127 on 0..15)", path, i,
+			    s->notes[i].pitch, s->notes[i].channel));
 	/* The temporary sits beside the target so rename is atomic. */
 	dir = lr_strdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL) {

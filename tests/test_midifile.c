@@ -437,6 +437,12 @@ test_overwrite(void)
 	    strncmp(cause, out, strlen(out)) == 0 &&
 	    strchr(cause, '\n') == NULL);
 	CHECK(count_entries(sub) == before);
+	/* A pitch MIDI cannot hold is an error, not a dropped note. */
+	s.notes[0].pitch = 128;
+	CHECK(midifile_save(out, &s, 0, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "pitch 128") != NULL);
+	s.notes[0].pitch = 60;
+	CHECK(count_entries(sub) == before);
 	noteseq_free(&s);
 	free(in);
 	free(out);
