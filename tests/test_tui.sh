@@ -247,6 +247,12 @@ $TM send-keys -t main P x
 $TM send-keys -t main 7
 wait_for main 'slider 0.78' >/dev/null
 
+# k: key lock to the key of A, then C major, then off.
+$TM send-keys -t main k
+check "key lock on" wait_for main 'key [A-G][b#]* major'
+$TM send-keys -t main k k
+check "key lock off" wait_for main 'key lock off'
+
 # Resize to 40x12 and back.
 $TM resize-window -t main -x 40 -y 12
 check "40x12 drawn" wait_for main '^slider 0.78'
@@ -277,6 +283,16 @@ if [ -f "$tmp/latentroll-001.set" ]; then
 else
 	bad "no set file written"
 fi
+
+# ---- c: the result becomes a new endpoint ----
+start copy a.mid b.mid
+check "copy: roll drawn" wait_for copy '^-- result' 20
+wait_for copy 'ms *$' 10 >/dev/null
+$TM send-keys -t copy c b
+check "copy: message" wait_for copy 'result copied into B'
+check "copy: lane B is the result" wait_for copy '^-- B (copied result)'
+$TM send-keys -t copy q
+check "copy: exit 0" wait_for copy 'EXIT=0'
 
 # ---- a bad clip: an error on the status line, the app goes on ----
 start badclip a.mid bad.mid

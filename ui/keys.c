@@ -93,7 +93,7 @@ static const struct key_entry keys_default[] = {
 	{ .key = 'o', .mode = P, .name = "open", .cmd = ROLL_CMD_OPEN,
 	  .help = "open a clip into A or B" },
 	{ .key = 'w', .mode = P, .name = "window", .cmd = ROLL_CMD_WINDOW,
-	  .help = "next window of a long clip" },
+	  .help = "next window (a-d) / track (A-D) of a clip" },
 	{ .key = 'c', .mode = A, .name = "copy", .cmd = ROLL_CMD_COPY,
 	  .help = "copy the result into A or B" },
 	{ .key = 's', .mode = A, .name = "save", .cmd = ROLL_CMD_SAVE,
