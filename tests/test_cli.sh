@@ -498,6 +498,13 @@ if [ -f "$N16" ]; then
 		loads "$T/d16.mid" "16-bar decode --out loads" >/dev/null
 		check "16-bar: 16 bars in the file" \
 		    grep -q "(16 bars of 16)" "$T/insp"
+		# convert --steps 256 writes the window the 16-bar model sees.
+		expect_ok "convert --steps 256" convert "$T/n16.mid" \
+		    "$T/c256.mid" --steps 256 &&
+		    expect_ok "encode the 16-bar conversion" encode \
+		    --model "$M16" "$T/c256.mid" &&
+		    same "$T/out" "$T/e16.json" \
+		    "encode of convert --steps 256 = encode of the tune"
 	fi
 else
 	echo "SKIP: 16-bar encode of a tune: no $N16 (the round trip" \
@@ -505,6 +512,8 @@ else
 fi
 expect_error "2-bar clip for the 16-bar model" "$T/dec.mid" \
     encode --model "$M16" "$T/dec.mid"
+expect_error "convert --steps 256 of a 2-bar clip" "$T/dec.mid" \
+    convert "$T/dec.mid" "$T/c256b.mid" --steps 256
 # A clip the melody model cannot use: one line saying why.
 if [ -f "${SHARED_DIR:-$srcdir/../shared}/data/nottingham/jigs1.mid" ]; then
 	cp "${SHARED_DIR:-$srcdir/../shared}/data/nottingham/jigs1.mid" \
