@@ -37,7 +37,7 @@ int	cmd_tui(int, char **);
 
 /* src/main.c: report a user error as "latentroll: msg" on stderr. */
 void	cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "latentroll: usage: ..." for a command and return CMD_USAGE. */
+/* Print "usage: latentroll CMD ..." on stderr and return CMD_USAGE. */
 int	cmd_usage(const char *name);
 /* The directory of shipped data (models, clips): --data-dir or PKGDATADIR. */
 const char *cmd_datadir(void);

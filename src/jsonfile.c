@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 /* Load a JSON file. */
 json_t *
@@ -17,8 +18,15 @@ jsonfile_load(const char *path, char **cause)
 	json_t		*j;
 
 	if ((j = json_load_file(path, 0, &err)) == NULL) {
-		if (err.line <= 0)
-			lr_fail(cause, "%s: %s", path, err.text);
+		struct stat	sb;
+
+		/* jansson's own text repeats the path: say it once. */
+		if (stat(path, &sb) != 0)
+			lr_fail(cause, "%s: %s", path, strerror(errno));
+		else if (S_ISDIR(sb.st_mode))
+			lr_fail(cause, "%s: is a directory", path);
+		else if (err.line <= 0)
+			lr_fail(cause, "%s: cannot read it", path);
 		else
 			lr_fail(cause, "%s: line %d: %s", path, err.line,
 			    err.text);

@@ -5,6 +5,7 @@
  */
 #include "src/cmds.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,13 @@
 #include <sys/stat.h>
 
 static const struct cmd_entry cmd_table[] = {
-	{ .name = "inspect", .args = "FILE.mid [--track N]",
+	{ .name = "inspect",
+	  .args = "FILE.mid [--track N] [--kind melody|drums|trio]",
 	  .help = "show tracks, tempo, meter, the melody and usable windows",
 	  .fn = cmd_inspect },
 	{ .name = "convert",
-	  .args = "IN.mid OUT.mid [--window N] [--steps 32|256] [--force]",
+	  .args = "IN.mid OUT.mid [--window N] [--steps 32|64|256] "
+	      "[--track N] [--kind melody|drums|trio] [--force]",
 	  .help = "write what the model would see of a clip as a MIDI file",
 	  .fn = cmd_convert },
 	{ .name = "encode", .args = "--model DIR FILE.mid [--window N]",
@@ -24,11 +27,12 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_encode },
 	{ .name = "decode",
 	  .args = "--model DIR --z Z.json [--temperature T] [--seed S] "
-	      "[--out OUT.mid]",
+	      "[--out OUT.mid] [--force]",
 	  .help = "decode a latent vector to tokens (and MIDI)",
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
-	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR]",
+	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR] "
+	      "[--force]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "train",
@@ -122,6 +126,17 @@ command_help(const struct cmd_entry *c)
 	return (CMD_OK);
 }
 
+/* A command's output that could not be written is an error too. */
+static int
+finish(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cmd_error("stdout: %s", strerror(errno));
+		return (rc == CMD_OK ? CMD_ERROR : rc);
+	}
+	return (rc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,12 +147,12 @@ main(int argc, char **argv)
 	while (argc > 1 && argv[1][0] == '-') {
 		if (strcmp(argv[1], "--version") == 0) {
 			printf("latentroll %s\n", PACKAGE_VERSION);
-			return (CMD_OK);
+			return (finish(CMD_OK));
 		}
 		if (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0) {
 			usage_all(stdout);
-			return (CMD_OK);
+			return (finish(CMD_OK));
 		}
 		if (strcmp(argv[1], "--data-dir") == 0) {
 			if (argc < 3) {
@@ -158,8 +173,9 @@ main(int argc, char **argv)
 			for (j = 2; j < argc; j++)
 				if (strcmp(argv[j], "--help") == 0 ||
 				    strcmp(argv[j], "-h") == 0)
-					return (command_help(&cmd_table[i]));
-			return (cmd_table[i].fn(argc - 1, argv + 1));
+					return (finish(command_help(
+					    &cmd_table[i])));
+			return (finish(cmd_table[i].fn(argc - 1, argv + 1)));
 		}
 		/* Not a command: a clip path or an option of the TUI. */
 		if (argv[1][0] != '-' && strchr(argv[1], '.') == NULL &&
