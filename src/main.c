@@ -14,7 +14,7 @@
 
 static const struct cmd_entry cmd_table[] = {
 	{ .name = "inspect",
-	  .args = "FILE.mid [--track N] [--kind melody|drums|trio]",
+	  .args = "FILE.mid [--track N]",
 	  .help = "show tracks, tempo, meter, the melody and usable windows",
 	  .fn = cmd_inspect },
 	{ .name = "convert",
