@@ -2,11 +2,21 @@
  * app.h: the instrument: wiring of the piano roll (ui/), the decode worker
  * (src/worker.c), the player (src/live.h), clips and sets.  cmd_tui()
  * (src/cmds.h) parses the command line into app_opts and runs app_run().
+ * struct app is shared by src/app.c (setup, the loop, the result and the
+ * player) and src/app_cmd.c (what keys do); nothing else uses it.
  */
 #ifndef LR_APP_H
 #define LR_APP_H
 
 #include "common/common.h"
+#include "src/clip.h"
+#include "src/live.h"
+#include "src/set.h"
+#include "src/worker.h"
+#include "ui/keys.h"
+#include "ui/prompt.h"
+#include "ui/roll.h"
+#include "ui/ui.h"
 
 struct app_opts {
 	const char	*clip[2];	/* A and B, NULL: the shipped ones */
@@ -14,10 +24,88 @@ struct app_opts {
 	const char	*set;		/* --set FILE */
 	const char	*out;		/* MIDI output (name or index) */
 	int		 no_midi;	/* null sink */
-	const char	*log;		/* -v log file, NULL: none */
+	const char	*log;		/* --log FILE for stray stderr */
 };
 
 /* Run the instrument until q; returns a CMD_* exit status. */
 int	app_run(const struct app_opts *o);
+
+/* A one-key question on the message line, and what the prompt is for. */
+enum app_ask {
+	ASK_NONE,
+	ASK_QUIT,
+	ASK_OPEN,
+	ASK_COPY,
+	ASK_WINDOW,
+	ASK_LEARN,
+};
+
+enum app_prompt {
+	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
+	PR_SAVE = PR_OPEN_A + 4,
+	PR_SAVE_SET,
+};
+
+
+struct app {
+	struct roll		 r;
+	struct ui_view		 v;
+	struct prompt		 p;
+	enum app_ask		 ask;
+
+	char			*model_dir;
+	char			 model_name[64];
+	struct vae_arch		 arch;
+	int			 T, S;
+	struct worker		*w;
+	struct worker_result	 res;
+	unsigned		 gen;		/* last job submitted */
+	unsigned		 shown_gen;	/* gen of the shown result */
+	int			 shown_slider;
+	double			 t_key;		/* ms when the change asked */
+
+	int			 have_vecs;
+	int			 n_attrs;
+	char			*attr_names[UI_MAX_ATTRS];
+	int			 attr_id[UI_MAX_ATTRS];	/* ATTR_* or -1 */
+
+	struct clip		 clips[4];	/* A, B; pad corners C, D */
+	struct clip_fmt		 fmt;		/* see app_fmt() */
+
+	struct ui_note		*result;	/* decoded (+ key lock) */
+	size_t			 n_result;
+	struct ui_note		*swapped;	/* last sent to the player */
+	size_t			 n_swapped;
+
+	struct live		*live;
+	struct live_status	 st;
+	int			 dev_i;
+	long			 sweep_bar;
+
+	int			 keylock;	/* 0 off, 1 key of A, 2 C */
+	int			 key_root;
+	char			 key_label[32];
+
+	char			*set_path;
+	char			 msg[512];
+	int			 msg_err;
+	int			 quit;
+	int			 stderr_fd;
+	int			 no_midi;
+};
+
+/* src/app.c */
+void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
+double	app_qpm(struct app *a);
+const struct clip_fmt *app_fmt(struct app *a);
+/* The notes the result lane shows: the edit, or the decoded point. */
+const struct ui_note *app_current_notes(struct app *a, size_t *n);
+void	app_submit(struct app *a);
+void	app_swap(struct app *a);
+void	app_show(struct app *a);
+
+/* src/app_cmd.c */
+void	app_key(struct app *a, int key);
+void	app_apply_set(struct app *a, const struct set *s);
 
 #endif
