@@ -323,12 +323,26 @@ static void
 app_input(struct app *a)
 {
 	struct live_input	in;
+	struct live_binding	b;
+	char			*cause = NULL;
 	int			k;
 
 	while (live_poll_input(a->live, &in)) {
-		if (in.kind == LIVE_IN_LEARNED)
-			app_msg(a, 0, "CC %d bound to %s", in.number,
-			    in.target);
+		if (in.kind == LIVE_IN_LEARNED) {
+			/* Keep the binding for next time, in the config. */
+			memset(&b, 0, sizeof b);
+			b.channel = in.channel;
+			b.cc = in.number;
+			snprintf(b.target, sizeof b.target, "%s", in.target);
+			config_bind(&a->cfg, &b);
+			if (config_save(&a->cfg, NULL, &cause) != 0) {
+				app_msg(a, 1, "%s", cause);
+				free(cause);
+				cause = NULL;
+			} else
+				app_msg(a, 0, "CC %d bound to %s (saved)",
+				    in.number, in.target);
+		}
 		if (in.kind != LIVE_IN_CC || in.target[0] == '\0')
 			continue;
 		if (strcmp(in.target, "slider") == 0) {
@@ -548,7 +562,6 @@ app_run(const struct app_opts *o)
 {
 	struct app	 a;
 	struct set	 set;
-	struct config	 cfg;
 	struct live_opts lo;
 	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
 	const char	*clip[2];
@@ -635,12 +648,12 @@ app_run(const struct app_opts *o)
 	if (have_set)
 		app_apply_set(&a, &set);
 
-	app_config(&a, &cfg);
+	app_config(&a, &a.cfg);
 	memset(&lo, 0, sizeof lo);
 	lo.sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
-	lo.out = o->out != NULL ? o->out : (cfg.out[0] != '\0' ? cfg.out :
+	lo.out = o->out != NULL ? o->out : (a.cfg.out[0] != '\0' ? a.cfg.out :
 	    NULL);
-	lo.latency_ms = cfg.latency_ms;
+	lo.latency_ms = a.cfg.latency_ms;
 	lo.qpm = have_set ? set.qpm : (a.clips[0].have_seq ?
 	    noteseq_qpm(&a.clips[0].seq) : 120);
 	if (lo.qpm < 20 || lo.qpm > 400)
@@ -651,7 +664,7 @@ app_run(const struct app_opts *o)
 		free(cause);
 		cause = NULL;
 	} else {
-		live_set_bindings(a.live, cfg.bindings, cfg.n_bindings);
+		live_set_bindings(a.live, a.cfg.bindings, a.cfg.n_bindings);
 		live_status(a.live, &a.st);
 	}
 	set_free(&set);

@@ -10,6 +10,7 @@
 
 #include "common/common.h"
 #include "src/clip.h"
+#include "src/config.h"
 #include "src/live.h"
 #include "src/set.h"
 #include "src/worker.h"
@@ -92,6 +93,7 @@ struct app {
 	int			 quit;
 	int			 stderr_fd;
 	int			 no_midi;
+	struct config		 cfg;		/* user config: keys, CCs */
 };
 
 /* src/app.c */

@@ -34,6 +34,9 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+# The user's own config (key remaps, CC bindings) must not leak in.
+XDG_CONFIG_HOME=$tmp/config
+export XDG_CONFIG_HOME
 
 ok() {
 	passed=$((passed + 1))
