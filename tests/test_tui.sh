@@ -37,6 +37,9 @@ trap cleanup EXIT INT TERM
 # The user's own config (key remaps, CC bindings) must not leak in.
 XDG_CONFIG_HOME=$tmp/config
 export XDG_CONFIG_HOME
+# ... and one remap of our own: z moves the slider right (checked below).
+mkdir -p "$tmp/config/latentroll"
+printf 'key slider-right = z\n' > "$tmp/config/latentroll/config"
 
 ok() {
 	passed=$((passed + 1))
@@ -151,6 +154,8 @@ $TM send-keys -t main 9
 check "9: slider 1.00" wait_for main 'slider 1.00'
 $TM send-keys -t main 0
 check "0: slider 0.00" wait_for main 'slider 0.00'
+$TM send-keys -t main z
+check "config remap: z = slider-right" wait_for main 'slider 0.03'
 
 # The result lane changes when the slider crosses the middle.
 $TM send-keys -t main 4
