@@ -27,6 +27,10 @@ fi
 SOCK=lrtui$$
 TM="tmux -L $SOCK -f /dev/null"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_tui.XXXXXX")
+# The server's socket lives in our directory and goes with it.
+TMUX_TMPDIR=$tmp
+export TMUX_TMPDIR
+unset TMUX
 cleanup() {
 	# KEEP=DIR keeps the screens, logs and files for a post-mortem.
 	[ -n "$KEEP" ] && cp -r "$tmp" "$KEEP"
