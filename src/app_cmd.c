@@ -108,13 +108,16 @@ save_set(struct app *a, const char *path)
 		app_msg(a, 1, "%s", cause);
 		free(cause);
 	} else {
-		app_msg(a, 0, "saved set %s (latentroll --set %s)", path, path);
+		/* A copied result has no file: say so rather than lose it. */
+		if (a->clips[0].path == NULL || a->clips[1].path == NULL)
+			app_msg(a, 0, "saved set %s (a copied clip is not in "
+			    "it: save it with s first)", path);
+		else
+			app_msg(a, 0, "saved set %s (latentroll --set %s)",
+			    path, path);
 		free(a->set_path);
 		a->set_path = lr_strdup(path);
 	}
-	if (a->clips[0].path == NULL || a->clips[1].path == NULL)
-		app_msg(a, 0, "saved set %s (a copied clip is not in it: save "
-		    "it with s first)", path);
 	set_free(&s);
 }
 
