@@ -86,10 +86,12 @@ attr_value() {
 	    sed 's/.*= *//'
 }
 
-# A model: the shipped one, else random weights (the screen logic does
-# not depend on the model being trained).
+# A model: the shipped one (with its attribute vectors, for the nudge
+# check), else random weights: the screen logic does not depend on the
+# model being trained.
 model=$srcdir/share/models/mel_2bar
-if [ ! -f "$model/config.json" ]; then
+if [ ! -f "$model/config.json" ] || [ ! -f "$model/attribute_vecs.json" ]
+then
 	model=$tmp/model
 	if ! "$top_builddir/tests/tui_mkmodel" "$model" mel_2bar 7 \
 	    >"$tmp/mk.log" 2>&1; then
