@@ -130,9 +130,10 @@ command_help(const struct cmd_entry *c)
 static int
 finish(int rc)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* A command that failed has said why already. */
+	if (rc == CMD_OK && (fflush(stdout) != 0 || ferror(stdout))) {
 		cmd_error("stdout: %s", strerror(errno));
-		return (rc == CMD_OK ? CMD_ERROR : rc);
+		return (CMD_ERROR);
 	}
 	return (rc);
 }
