@@ -271,6 +271,16 @@ $TM send-keys -t main P x
 $TM send-keys -t main 7
 wait_for main 'slider 0.78' >/dev/null
 
+# Snapshots: F1 stores (empty slot), F1 again recalls; M-2 likewise.
+$TM send-keys -t main 2 F1 9
+wait_for main 'slider 1.00' >/dev/null
+$TM send-keys -t main F1
+check "F1 recalls the snapshot" wait_for main 'slider 0.22'
+$TM send-keys -t main 0 M-2 9 M-2
+check "M-2 recalls its snapshot" wait_for main 'slider 0.00'
+$TM send-keys -t main 7
+wait_for main 'slider 0.78' >/dev/null
+
 # k: key lock to the key of A, then C major, then off.
 $TM send-keys -t main k
 check "key lock on" wait_for main 'key [A-G][b#]* major'
