@@ -207,14 +207,16 @@ next_device(struct app *a)
 
 /*
  * k cycles off -> key of A (its key signature, else the best-fitting major
- * scale) -> C major.  A post-filter on the shown result: the model and the
+ * scale) -> C major; K moves the lock a fifth up (G, D, ...).  A post-filter on the shown result: the model and the
  * measured attributes are untouched.
  */
 static void
-set_keylock(struct app *a, int mode)
+set_keylock(struct app *a, int mode, int fifths)
 {
 	a->keylock = mode;
-	if (mode == 1 && a->clips[0].have_seq)
+	if (fifths != 0)	/* K: a chosen key, round the circle */
+		a->key_root = (a->key_root + 7 * fifths) % 12;
+	else if (mode == 1 && a->clips[0].have_seq)
 		a->key_root = keylock_estimate(&a->clips[0].seq);
 	else
 		a->key_root = 0;
@@ -427,7 +429,10 @@ app_command(struct app *a, const struct key_entry *e)
 		prompt_open(&a->p, PR_SAVE_SET, "save set as: ", name);
 		break;
 	case ROLL_CMD_KEYLOCK:
-		set_keylock(a, (a->keylock + 1) % 3);
+		if (e->arg != 0)
+			set_keylock(a, a->keylock ? a->keylock : 2, e->arg);
+		else
+			set_keylock(a, (a->keylock + 1) % 3, 0);
 		if (a->keylock)
 			app_msg(a, 0, "key lock: %s", a->key_label);
 		else

@@ -284,7 +284,11 @@ wait_for main 'slider 0.78' >/dev/null
 # k: key lock to the key of A, then C major, then off.
 $TM send-keys -t main k
 check "key lock on" wait_for main 'key [A-G][b#]* major'
-$TM send-keys -t main k k
+$TM send-keys -t main k
+check "key lock C major" wait_for main 'key C major'
+$TM send-keys -t main K
+check "K: a fifth up" wait_for main 'key G major'
+$TM send-keys -t main k
 check "key lock off" wait_for main 'key lock off'
 
 # Resize to 40x12 and back.

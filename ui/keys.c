@@ -161,6 +161,8 @@ static const struct key_entry keys_default[] = {
 	  .help = "2-D pad: corners A B / C D (o loads C, D)" },
 	{ .key = 'k', .mode = P, .name = "keylock", .cmd = ROLL_CMD_KEYLOCK,
 	  .help = "key lock: off / key of A / C major" },
+	{ .key = 'K', .mode = P, .name = "keylock-fifth",
+	  .cmd = ROLL_CMD_KEYLOCK, .arg = 1, .help = "key lock a fifth up" },
 	{ .key = '\t', .mode = A, .name = "lane", .cmd = ROLL_CMD_LANE,
 	  .help = "lane shown on a small screen" },
 	{ .key = 'e', .mode = A, .name = "edit", .cmd = ROLL_CMD_EDIT,
