@@ -185,14 +185,37 @@ channel_len(int status)
 }
 
 /*
+ * Rewrite the n bytes of an event at p in place as a sysex event (0xF0,
+ * VLQ length, data) of the same total size, which libsmf parses correctly
+ * and the note reader ignores.  The length is written as a padded VLQ so
+ * any n >= 3 fits.
+ */
+static void
+as_sysex(unsigned char *p, size_t n)
+{
+	size_t	v, k, L;
+
+	for (v = 1; v < 4; v++) {
+		L = n - 1 - v;
+		if (n > 1 + v && L < ((size_t)1 << (7 * v)))
+			break;
+	}
+	L = n - 1 - v;
+	p[0] = 0xf0;
+	for (k = 0; k < v; k++)
+		p[1 + k] = (unsigned char)(((L >> (7 * (v - 1 - k))) & 0x7f) |
+		    (k + 1 < v ? 0x80 : 0));
+}
+
+/*
  * Walk one track's events: every length must fit the chunk, running
  * status must have a status to run on, and the summed delta times must
  * stay in range.  Fills *last_tick.  Returns NULL or a static reason.
  */
 static const char *
-check_track(const unsigned char *p, size_t len, long *ticks)
+check_track(unsigned char *p, size_t len, long *ticks)
 {
-	size_t	off = 0;
+	size_t	off = 0, start, vstart;
 	long	delta, total = 0, mlen;
 	int	status = 0, b, n, eot = 0, type;
 
@@ -214,14 +237,24 @@ check_track(const unsigned char *p, size_t len, long *ticks)
 			if (len - off < 3)
 				return ("track ends inside a meta event");
 			type = p[off + 1];
+			start = off;
 			off += 2;
+			vstart = off;
 			if ((mlen = read_vlq(p, len, &off)) < 0 ||
 			    (size_t)mlen > len - off)
 				return ("meta event longer than its track");
 			eot = type == 0x2f;
+			if (off - vstart > 1) {
+				/* libsmf 1.3 reads a meta length as one byte. */
+				if (eot)
+					return ("end-of-track event with data");
+				as_sysex(p + start, off - start + mlen);
+			}
 			off += mlen;
 			status = 0;
 		} else if (b == 0xf0 || b == 0xf7) {
+			/* libsmf 1.3 asserts on escaped (0xF7) events. */
+			p[off] = 0xf0;
 			off++;
 			if ((mlen = read_vlq(p, len, &off)) < 0 ||
 			    (size_t)mlen > len - off)
@@ -253,7 +286,7 @@ check_track(const unsigned char *p, size_t len, long *ticks)
 
 /* Check the file's chunks.  -1 with a cause (without the path). */
 static int
-check_bytes(const unsigned char *p, size_t len, char **cause)
+check_bytes(unsigned char *p, size_t len, char **cause)
 {
 	size_t		off, clen;
 	int		format, ntracks, division, seen = 0;

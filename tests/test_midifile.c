@@ -180,6 +180,48 @@ test_format0(void)
 	free(cause);
 }
 
+/*
+ * libsmf 1.3 asserts on escaped (0xF7) events and reads a meta event's
+ * length as one byte; the loader rewrites both as plain sysex events of
+ * the same size, so such files load with every note in place.
+ */
+static void
+test_libsmf_traps(void)
+{
+	struct bytes		 f = { .n = 0 }, t = { .n = 0 };
+	struct noteseq		 s;
+	const struct note	*nt;
+	char			*path, *cause = NULL;
+	int			 i, len;
+
+	for (len = 127; len <= 300; len += 173) {
+		f.n = t.n = 0;
+		ev(&t, 0, "FF 51 03 07 A1 20");		/* 120 qpm */
+		/* A text meta event of len bytes (2-byte VLQ when >= 128). */
+		ev(&t, 0, "FF 01");
+		vlq(&t, len);
+		for (i = 0; i < len; i++)
+			t.b[t.n++] = 'a' + i % 26;
+		ev(&t, 0, "F7 02 F8 F8");		/* escaped clock bytes */
+		ev(&t, 0, "90 3C 64");
+		ev(&t, 96, "80 3C 40");
+		ev(&t, 0, "90 40 64");
+		ev(&t, 96, "80 40 40");
+		ev(&t, 0, "FF 2F 00");
+		header(&f, 0, 1, 96);
+		track(&f, &t);
+		path = write_file("traps.mid", &f);
+		CHECK_MSG(midifile_load(path, &s, &cause) == 0, "%s",
+		    cause != NULL ? cause : "");
+		CHECK_MSG(s.n == 2, "meta of %d bytes: %zu notes", len, s.n);
+		nt = find(&s, 64, 0.5);
+		CHECK(nt != NULL && fabs(nt->end_s - 1.0) < 1e-6);
+		noteseq_free(&s);
+		free(path);
+	}
+	free(cause);
+}
+
 static void
 test_format1(void)
 {
@@ -596,6 +638,7 @@ main(int argc, char **argv)
 	}
 	midifile_log_init();
 	test_format0();
+	test_libsmf_traps();
 	test_format1();
 	test_roundtrip();
 	test_trio_file();
