@@ -32,6 +32,7 @@
 #include "src/cmds.h"
 #include "src/config.h"
 #include "src/convert.h"
+#include "src/jsonfile.h"
 #include "src/keylock.h"
 #include "src/live.h"
 #include "src/midifile.h"
@@ -98,7 +99,6 @@ static float *
 load_vecs(struct app *a, int Z, char **cause)
 {
 	char		 path[PATH_MAX];
-	json_error_t	 err;
 	json_t		*root, *v, *x;
 	const char	*k;
 	float		*vecs;
@@ -108,10 +108,8 @@ load_vecs(struct app *a, int Z, char **cause)
 	snprintf(path, sizeof path, "%s/attribute_vecs.json", a->model_dir);
 	if (access(path, F_OK) != 0)
 		return (NULL);
-	if ((root = json_load_file(path, 0, &err)) == NULL) {
-		lr_fail(cause, "%s: %s", path, err.text);
+	if ((root = jsonfile_load(path, cause)) == NULL)
 		return (NULL);
-	}
 	vecs = lr_calloc((size_t)ATTR_N * Z, sizeof *vecs);
 	json_object_foreach(root, k, v) {
 		if (k[0] == '_' || n == ATTR_N)

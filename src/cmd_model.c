@@ -22,6 +22,7 @@
 #include "model/ckpt.h"
 #include "model/vae.h"
 #include "src/convert.h"
+#include "src/jsonfile.h"
 #include "src/midifile.h"
 
 static const struct option model_opts[] = {
@@ -353,27 +354,14 @@ out:
 static int
 read_z(const char *path, float *z, int Z)
 {
-	json_error_t	 je;
 	json_t		*o, *arr, *x;
-	struct stat	 st;
-	FILE		*f;
+	char		*cause = NULL;
 	size_t		 i;
 	int		 rc = -1;
 
-	/* Open it ourselves: jansson's own message is "line -1: unable..". */
-	if ((f = fopen(path, "r")) == NULL) {
-		cmd_error("%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		cmd_error("%s: is a directory", path);
-		fclose(f);
-		return (-1);
-	}
-	o = json_loadf(f, 0, &je);
-	fclose(f);
-	if (o == NULL) {
-		cmd_error("%s: line %d: %s", path, je.line, je.text);
+	if ((o = jsonfile_load(path, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
 		return (-1);
 	}
 	arr = json_object_get(o, "z");

@@ -37,6 +37,7 @@
 #include "model/train.h"
 #include "model/vae.h"
 #include "src/dataset.h"
+#include "src/jsonfile.h"
 #include "src/midifile.h"
 #include "src/trainstate.h"
 
@@ -212,8 +213,8 @@ write_card(const char *out, const struct train_args *ta,
     double train_acc, double valid_acc, double valid_sacc, double valid_kl,
     size_t n_params, char **cause)
 {
-	json_t		*card, *hp, *data, *arch;
-	char		*path, *tmp, date[64];
+	json_t		*card, *hp, *data, *arch, *old = NULL;
+	char		*path, date[64];
 	time_t		 t = time(NULL);
 	int		 rc = 0;
 
@@ -270,16 +271,20 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(card, "valid_kl_nats", json_real(valid_kl));
 	json_object_set_new(card, "date", json_string(date));
 
+	/* Merge into an existing card: keys other commands wrote (latentroll
+	   attrs: attribute experiment, interpolation quality) survive a
+	   checkpoint. An unreadable card is replaced. */
 	path = path_in(out, "model_card.json");
-	tmp = path_in(out, "model_card.json.tmp");
-	if (json_dump_file(card, tmp, JSON_INDENT(2) | JSON_SORT_KEYS |
-	    JSON_REAL_PRECISION(7)) != 0 ||
-	    rename(tmp, path) != 0) {
-		rc = lr_fail(cause, "%s: cannot write", path);
-		unlink(tmp);
-	}
+	if (access(path, F_OK) == 0 &&
+	    (old = jsonfile_load(path, NULL)) != NULL &&
+	    json_is_object(old)) {
+		json_object_update(old, card);
+		json_decref(card);
+		card = old;
+	} else if (old != NULL)
+		json_decref(old);
+	rc = jsonfile_save(card, path, cause);
 	free(path);
-	free(tmp);
 	json_decref(card);
 	return (rc);
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/jsonfile.h"
+
 void
 set_init(struct set *s)
 {
@@ -100,8 +102,6 @@ int
 set_save(const struct set *s, const char *path, char **cause)
 {
 	json_t	*root, *clips, *c, *snaps, *sn;
-	char	*tmp;
-	size_t	 len;
 	int	 i, rc;
 
 	root = json_object();
@@ -143,25 +143,9 @@ set_save(const struct set *s, const char *path, char **cause)
 	}
 	json_object_set_new(root, "snapshots", snaps);
 
-	len = strlen(path) + 16;
-	tmp = lr_malloc(len);
-	snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-	rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+	rc = jsonfile_save(root, path, cause);
 	json_decref(root);
-	if (rc != 0) {
-		lr_fail(cause, "%s: cannot write: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	if (rename(tmp, path) != 0) {
-		lr_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (rc);
 }
 
 static int
@@ -183,15 +167,13 @@ get_int(json_t *root, const char *key, int *out, int lo, int hi,
 int
 set_load(struct set *s, const char *path, char **cause)
 {
-	json_error_t	 err;
 	json_t		*root, *v, *c, *sn;
 	size_t		 i;
 	int		 slot, seed = 1;
 
 	set_init(s);
-	if ((root = json_load_file(path, 0, &err)) == NULL)
-		return (lr_fail(cause, "%s: %s (line %d)", path, err.text,
-		    err.line));
+	if ((root = jsonfile_load(path, cause)) == NULL)
+		return (-1);
 	if (!json_is_object(root) ||
 	    json_object_get(root, "latentroll_set") == NULL) {
 		json_decref(root);

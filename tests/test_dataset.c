@@ -5,8 +5,11 @@
  * the same shift, stays in 21..108, rests untouched, drums never move);
  * and, with SHARED_DIR, the Nottingham corpus: windows in range, the split
  * near 90/5/5 by files, a second load served from the cache with identical
- * windows, and a corrupted cache rebuilt rather than trusted.
+ * windows, and a corrupted cache rebuilt rather than trusted. The corpus
+ * fingerprint (what --resume checks) follows contents, not mtimes.
  */
+#include <sys/time.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +156,76 @@ test_corpus(const char *shared)
 	free(cause);
 }
 
+static int
+copy_file(const char *from, const char *to)
+{
+	FILE	*in, *out;
+	char	 buf[4096];
+	size_t	 n;
+	int	 ok = 1;
+
+	if ((in = fopen(from, "rb")) == NULL)
+		return (-1);
+	if ((out = fopen(to, "wb")) == NULL) {
+		fclose(in);
+		return (-1);
+	}
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			ok = 0;
+	fclose(in);
+	if (fclose(out) != 0)
+		ok = 0;
+	return (ok ? 0 : -1);
+}
+
+/* A copied or re-provisioned corpus (new mtimes, same bytes) keeps its
+   fingerprint so a run resumes; different bytes change it. */
+static void
+test_fingerprint(void)
+{
+	struct dataset	 ds;
+	struct vae_arch	 arch;
+	struct timeval	 tv[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	char		 dir[] = "/tmp/test_dataset_fp.XXXXXX";
+	char		 a[1100], b[1100], p1[1100], p2[1100];
+	char		*cause = NULL;
+	uint64_t	 fp0, fp1, fp2;
+
+	snprintf(a, sizeof a, "%s/share/clips/a.mid", test_srcdir());
+	snprintf(b, sizeof b, "%s/share/clips/b.mid", test_srcdir());
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(p1, sizeof p1, "%s/one.mid", dir);
+	snprintf(p2, sizeof p2, "%s/two.mid", dir);
+	CHECK(copy_file(a, p1) == 0 && copy_file(b, p2) == 0);
+	CHECK(params_arch_named(&arch, "mel_2bar", &cause) == 0);
+	if (dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		CHECK(0);
+		goto out;
+	}
+	fp0 = ds.fingerprint;
+	dataset_free(&ds);
+	CHECK(utimes(p1, tv) == 0 && utimes(p2, tv) == 0);
+	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) == 0);
+	fp1 = ds.fingerprint;
+	dataset_free(&ds);
+	CHECK(fp1 == fp0);
+	CHECK(copy_file(a, p2) == 0);	/* same names, other bytes */
+	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) == 0);
+	fp2 = ds.fingerprint;
+	dataset_free(&ds);
+	CHECK(fp2 != fp0);
+out:
+	unlink(p1);
+	unlink(p2);
+	rmdir(dir);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -161,6 +234,7 @@ main(void)
 	test_hash();
 	test_perm();
 	test_transpose();
+	test_fingerprint();
 	if (shared != NULL)
 		test_corpus(shared);
 	else
