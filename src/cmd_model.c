@@ -4,6 +4,7 @@
  *   encode       {"mu": [...], "sigma": [...] | null, "tokens": [...]}
  *   decode       {"tokens": [...]}
  *   interpolate  one line per point: {"t": T, "tokens": [...]}
+ * and export (re-save a model, optionally quantized).
  * Tokens are a flat list per step for one-split models and a list of
  * [melody, bass, drums] per step for trio models.
  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -34,6 +36,7 @@ static const struct option model_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
 	{ "lerp", no_argument, NULL, 'l' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "dtype", required_argument, NULL, 'd' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -47,6 +50,7 @@ struct model_args {
 	long		 n;
 	int		 lerp;
 	int		 force;
+	const char	*dtype;
 	char		**files;
 	int		 n_files;
 };
@@ -87,6 +91,9 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 			break;
 		case 'f':
 			a->force = 1;
+			break;
+		case 'd':
+			a->dtype = optarg;
 			break;
 		case 'w':
 			a->window = strtol(optarg, &end, 10);
@@ -516,5 +523,80 @@ out:
 	free(mu);
 	free(zs);
 	vae_free(v);
+	return (rc);
+}
+
+/*
+ * latentroll export --model DIR --out DIR [--dtype float32|uint16|uint8]
+ * [--force]: re-save a model in the magenta.js format, quantized on
+ * request (a shipped model over 20 MB goes out as uint16). The input is
+ * never the output; an existing model directory is replaced only with
+ * --force. model_card.json comes along with the weights' dtype added;
+ * attribute vectors do not: quantization moves mu, so run attrs again.
+ */
+int
+cmd_export(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	enum ckpt_dtype		 dt = CKPT_FLOAT32;
+	json_t			*card;
+	char			*cause = NULL, *src = NULL, *dst = NULL;
+	char			 path[4096];
+	int			 rc = CMD_ERROR;
+
+	if (parse(argc, argv, "mdof", &a) != 0 || a.n_files != 0 ||
+	    a.out == NULL)
+		return (cmd_usage("export"));
+	if (a.dtype == NULL || strcmp(a.dtype, "float32") == 0)
+		dt = CKPT_FLOAT32;
+	else if (strcmp(a.dtype, "uint16") == 0)
+		dt = CKPT_UINT16;
+	else if (strcmp(a.dtype, "uint8") == 0)
+		dt = CKPT_UINT8;
+	else
+		return (cmd_usage("export"));
+	src = realpath(a.model, NULL);
+	dst = realpath(a.out, NULL);
+	if (src != NULL && dst != NULL && strcmp(src, dst) == 0) {
+		cmd_error("%s: is the input model; export to another directory",
+		    a.out);
+		goto done;
+	}
+	snprintf(path, sizeof path, "%s/weights_manifest.json", a.out);
+	if (!a.force && access(path, F_OK) == 0) {
+		cmd_error("%s: holds a model; not replacing it (use --force)",
+		    a.out);
+		goto done;
+	}
+	if ((v = load_model(a.model)) == NULL)
+		goto done;
+	if (ckpt_save(v, a.out, dt, &cause) != 0) {
+		cmd_error("%s", cause);
+		vae_free(v);
+		goto done;
+	}
+	vae_free(v);
+	snprintf(path, sizeof path, "%s/model_card.json", a.model);
+	if (access(path, F_OK) == 0) {
+		if ((card = jsonfile_load(path, &cause)) == NULL) {
+			cmd_error("%s", cause);
+			goto done;
+		}
+		json_object_set_new(card, "weights_dtype", json_string(
+		    a.dtype != NULL ? a.dtype : "float32"));
+		snprintf(path, sizeof path, "%s/model_card.json", a.out);
+		if (jsonfile_save(card, path, &cause) != 0) {
+			cmd_error("%s", cause);
+			json_decref(card);
+			goto done;
+		}
+		json_decref(card);
+	}
+	rc = CMD_OK;
+done:
+	free(cause);
+	free(src);
+	free(dst);
 	return (rc);
 }

@@ -25,6 +25,7 @@ int	cmd_convert(int, char **);
 int	cmd_encode(int, char **);
 int	cmd_decode(int, char **);
 int	cmd_interpolate(int, char **);
+int	cmd_export(int, char **);
 /* src/cmd_train.c */
 int	cmd_train(int, char **);
 int	cmd_eval(int, char **);

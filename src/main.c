@@ -35,6 +35,11 @@ static const struct cmd_entry cmd_table[] = {
 	      "[--force]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
+	{ .name = "export",
+	  .args = "--model DIR --out DIR [--dtype float32|uint16|uint8] "
+	      "[--force]",
+	  .help = "re-save a model, quantized on request",
+	  .fn = cmd_export },
 	{ .name = "train",
 	  .args = "--data DIR --arch ARCH --out MODEL_DIR [--steps N] "
 	      "[--batch B] [--seed S] [--resume]",

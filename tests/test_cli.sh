@@ -152,7 +152,7 @@ else
 fi
 expect_ok "--help" --help
 check "--help lists encode" grep -q "latentroll encode" "$T/out"
-for c in inspect convert encode decode interpolate train eval attrs play \
+for c in inspect convert encode decode interpolate export train eval attrs play \
     devices; do
 	expect_ok "$c --help" "$c" --help &&
 	    check "$c --help: usage on stdout" \
@@ -408,6 +408,40 @@ expect_ok "encode a.mid again" encode --model "$M" "$A" &&
     same "$T/ea.json" "$T/out" "encode is deterministic"
 expect_ok "encode b.mid" encode --model "$M" "$B" && cp "$T/out" "$T/eb.json"
 differ "$T/ea.json" "$T/eb.json" "a and b encode differently"
+# export: float32 re-save encodes bit for bit alike; uint16 and uint8 come
+# close (affine quantization); the input is never the output.
+mkdir -p "$T/exp" && cp -r "$M" "$T/exp/src"
+for dt in float32 uint16 uint8; do
+	if expect_ok "export --dtype $dt" export --model "$T/exp/src" \
+	    --out "$T/exp/$dt" --dtype $dt &&
+	    expect_ok "encode with the $dt export" encode \
+	    --model "$T/exp/$dt" "$A"; then
+		check "$dt export's manifest says $dt" grep -q \
+		    "$([ $dt = float32 ] && echo '"float32"' || echo "\"$dt\"")" \
+		    "$T/exp/$dt/weights_manifest.json"
+		case $dt in
+		float32) same "$T/ea.json" "$T/out" "float32 export: same mu" ;;
+		*)	err=$(py "$T/out" 'max(abs(x - y) for x, y in
+			    zip(d["mu"], json.load(open("'"$T/ea.json"'"))["mu"]))
+			    / max(abs(x) for x in d["mu"])')
+			check "$dt export: mu within 5% (rel err $err)" \
+			    "$PY" -c "import sys; sys.exit(not $err < 0.05)" ;;
+		esac
+	fi
+done
+check "uint8 export is smaller than float32" [ \
+    "$(cat "$T"/exp/uint8/group1-* | wc -c)" -lt \
+    "$(cat "$T"/exp/float32/group1-* | wc -c)" ]
+expect_error "export onto its input" "$T/exp/src" \
+    export --model "$T/exp/src" --out "$T/exp/src" --dtype uint8
+same "$M/weights_manifest.json" "$T/exp/src/weights_manifest.json" \
+    "refused export left the input alone"
+expect_error "export over a model" "$T/exp/uint8" \
+    export --model "$T/exp/src" --out "$T/exp/uint8"
+expect_ok "export --force over a model" \
+    export --model "$T/exp/src" --out "$T/exp/uint8" --force
+expect_usage "export --dtype int4" \
+    export --model "$T/exp/src" --out "$T/exp/x" --dtype int4
 expect_ok "encode --window 1" encode --model "$M" --window 1 "$A" &&
     cp "$T/out" "$T/ea1.json"
 expect_error "encode --window past the end" "$A" \
