@@ -197,6 +197,7 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		errno = 0;
+		end = NULL;
 		switch (ch) {
 		case 'm':
 			aa->model = optarg;
@@ -222,7 +223,8 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 		default:
 			return (-1);
 		}
-		if (errno != 0 || *end != '\0') {
+		if (end != NULL && (errno != 0 || end == optarg ||
+		    *end != '\0')) {
 			cmd_error("attrs: bad number '%s'", optarg);
 			return (-1);
 		}

@@ -48,7 +48,9 @@ static const struct cmd_entry cmd_table[] = {
 	{ .name = "eval", .args = "--model DIR --data DIR [--split test]",
 	  .help = "reconstruction accuracy and KL on a data split (JSON)",
 	  .fn = cmd_eval },
-	{ .name = "attrs", .args = "--model DIR --data DIR",
+	{ .name = "attrs",
+	  .args = "--model DIR --data DIR [--max-windows N] "
+	      "[--test-windows N] [--pairs N] [--seed S] [--scale X]",
 	  .help = "compute attribute vectors (attribute_vecs.json)",
 	  .fn = cmd_attrs },
 	{ .name = "play",

@@ -108,7 +108,10 @@ py() {
 	"$PY" -c '
 import json, sys
 text = open(sys.argv[1]).read()
-lines = [json.loads(l) for l in text.splitlines() if l.strip()]
+try:
+	lines = [json.loads(text)]	# one document, maybe indented
+except ValueError:
+	lines = [json.loads(l) for l in text.splitlines() if l.strip()]
 d = lines[0] if len(lines) == 1 else None
 r = eval("(" + sys.argv[2] + ")")
 print(json.dumps(r) if not isinstance(r, str) else r)
@@ -588,6 +591,41 @@ if expect_ok "play --offline --record" play "$A" --offline \
 		check "2 loops record $((2 * an)) notes (got $rn)" \
 		    [ "$rn" = $((2 * an)) ]
 	fi
+fi
+
+# attrs on the tiny model over a slice of the corpus: seven vectors of z
+# floats with their _meta, the 7x7 table and the interpolation report in
+# the card, keys already there kept.
+NOTT=${SHARED_DIR:-$srcdir/../shared}/data/nottingham
+if [ -d "$NOTT" ]; then
+	cp -r "$M" "$T/am"
+	echo '{"keep": 1}' >"$T/am/model_card.json"
+	if expect_ok "attrs" attrs --model "$T/am" --data "$NOTT" \
+	    --max-windows 400 --test-windows 40 --pairs 5; then
+		check "attrs: 7 vectors of $Z floats and _meta" [ "$(py \
+		    "$T/am/attribute_vecs.json" 'sorted(d) == ["_meta",
+		    "avg_interval", "c_diatonic", "legato", "note_density",
+		    "register", "sync_16th", "sync_8th"] and all(len(v) == '"$Z"'
+		    for k, v in d.items() if k != "_meta") and
+		    d["_meta"]["windows"] == 400')" = true ]
+		check "attrs: 7x7 table and interpolation in the card" [ "$(py \
+		    "$T/am/model_card.json" 'd["keep"] == 1 and
+		    len(d["attribute_experiment"]["relative_change"]) == 7 and
+		    all(len(r) == 7 for r in
+		    d["attribute_experiment"]["relative_change"].values()) and
+		    d["interpolation"]["pairs"] == 5 and
+		    -1 <= d["interpolation"]["mean_spearman_position_vs_hamming_to_A"] <= 1')" \
+		    = true ]
+		check "attrs: stdout is the card's report" [ "$(py "$T/out" \
+		    'sorted(d) == ["attribute_experiment", "interpolation"]')" \
+		    = true ]
+	fi
+	expect_error "attrs on a missing data dir" "$T/nodata" \
+	    attrs --model "$T/am" --data "$T/nodata"
+	expect_usage "attrs --pairs x" attrs --model "$T/am" --data "$NOTT" \
+	    --pairs x
+else
+	echo "SKIP: attrs checks: no Nottingham corpus ($NOTT)"
 fi
 
 # A full disk on stdout is a failure a script must see (exit 1, one line).
