@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "src/convert.h"
 #include "src/midifile.h"
@@ -358,6 +359,13 @@ cmd_convert(int argc, char **argv)
 		return (cmd_usage("convert"));
 	in = argv[optind];
 	outpath = argv[optind + 1];
+	/* Like every command that writes: an existing file (a corpus tune,
+	   a user's clip) is replaced only with --force; the input never. */
+	if (!force && access(outpath, F_OK) == 0) {
+		cmd_error("%s: exists; not overwriting it (use --force)",
+		    outpath);
+		return (CMD_ERROR);
+	}
 
 	midifile_log_init();
 	if (midifile_load(in, &s, &cause) != 0) {

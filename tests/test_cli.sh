@@ -572,6 +572,12 @@ same "$A" "$T/a.keep" "refused convert left the input alone"
 expect_ok "convert over its input --force" convert "$A" "$A" --force
 differ "$A" "$T/a.keep" "--force replaced the input"
 cp "$T/a.keep" "$A"
+cp "$T/c.mid" "$T/c.keep"
+expect_error "convert over an existing file" "$T/c.mid" \
+    convert "$A" "$T/c.mid" --window 1
+same "$T/c.mid" "$T/c.keep" "refused convert left the file alone"
+expect_ok "convert --force over an existing file" \
+    convert "$A" "$T/c.mid" --window 1 --force
 
 # play offline records what it played.
 if expect_ok "play --offline --record" play "$A" --offline \
