@@ -103,3 +103,13 @@ lr_strdup(const char *s)
 		oom(strlen(s) + 1);
 	return (p);
 }
+
+char *
+lr_path_join(const char *dir, const char *name)
+{
+	size_t	 n = strlen(dir) + strlen(name) + 2;
+	char	*p = lr_malloc(n);
+
+	snprintf(p, n, "%s/%s", dir, name);
+	return (p);
+}

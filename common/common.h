@@ -26,5 +26,7 @@ void	*lr_malloc(size_t n);
 void	*lr_calloc(size_t n, size_t size);
 void	*lr_realloc(void *p, size_t n);
 char	*lr_strdup(const char *s);
+/* "dir/name", newly allocated. */
+char	*lr_path_join(const char *dir, const char *name);
 
 #endif

@@ -61,7 +61,6 @@ struct manifest {
 	int		 n_groups;
 };
 
-static char	*path_join(const char *, const char *);
 static int	 read_file(const char *, uint8_t **, size_t *, char **);
 static void	 manifest_free(struct manifest *);
 static int	 manifest_load(struct manifest *, const char *, char **);
@@ -72,16 +71,6 @@ static int	 infer_arch(struct manifest *, struct vae_arch *,
 		    const char *, char **);
 static int	 fill(struct vae *, struct manifest *, const char *,
 		    char **);
-
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t	 n = strlen(dir) + strlen(name) + 2;
-	char	*p = lr_malloc(n);
-
-	snprintf(p, n, "%s/%s", dir, name);
-	return (p);
-}
 
 /* Whole file into memory (shards are at most a few MiB each). */
 static int
@@ -174,7 +163,7 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 	long long	 v;
 
 	memset(m, 0, sizeof *m);
-	mp = path_join(dir, CKPT_MANIFEST);
+	mp = lr_path_join(dir, CKPT_MANIFEST);
 	if (access(mp, R_OK) != 0) {
 		lr_fail(cause, "%s: %s", mp, strerror(errno));
 		goto fail;
@@ -211,7 +200,7 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 				goto fail;
 			}
 			g->paths[k] = lr_strdup(s);
-			sp = path_join(dir, s);
+			sp = lr_path_join(dir, s);
 			if (read_file(sp, &buf, &len, cause) != 0) {
 				free(sp);
 				goto fail;
@@ -596,7 +585,7 @@ fill(struct vae *v, struct manifest *m, const char *dir, char **cause)
 	struct vae_tensor	*t;
 	struct entry		*e;
 	const uint8_t		*q;
-	char			*mp = path_join(dir, CKPT_MANIFEST);
+	char			*mp = lr_path_join(dir, CKPT_MANIFEST);
 	size_t			 i;
 	int			 k, rc = -1;
 	long long		 want[2];
@@ -672,8 +661,8 @@ ckpt_load(const char *dir, char **cause)
 	uint8_t			*text;
 	size_t			 len;
 
-	cp = path_join(dir, CKPT_CONFIG);
-	mp = path_join(dir, CKPT_MANIFEST);
+	cp = lr_path_join(dir, CKPT_CONFIG);
+	mp = lr_path_join(dir, CKPT_MANIFEST);
 	v = NULL;
 	if (read_config(cp, &a, cause) != 0)
 		goto out;
@@ -867,7 +856,7 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	umask(mask);
 	chmod(tmpdir, 0777 & ~mask);
 	for (i = 0; i < nf; i++) {
-		src = path_join(tmpdir, names[i]);
+		src = lr_path_join(tmpdir, names[i]);
 		if (i < nshards) {
 			off = (size_t)i * CKPT_SHARD_BYTES;
 			nb = len - off < CKPT_SHARD_BYTES ? len - off :
@@ -899,8 +888,8 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	 * vectors, model card): replace ours one by one, manifest last.
 	 */
 	for (i = 0; i < nf; i++) {
-		src = path_join(tmpdir, names[i]);
-		dst = path_join(dir, names[i]);
+		src = lr_path_join(tmpdir, names[i]);
+		dst = lr_path_join(dir, names[i]);
 		k = rename(src, dst);
 		if (k != 0)
 			lr_fail(cause, "%s: %s", dst, strerror(errno));
@@ -912,7 +901,7 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	rc = 0;
 clean:
 	for (i = 0; i < nf; i++) {
-		src = path_join(tmpdir, names[i]);
+		src = lr_path_join(tmpdir, names[i]);
 		unlink(src);
 		free(src);
 	}

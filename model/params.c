@@ -142,7 +142,7 @@ int
 params_layout(struct vae_params *p, const struct vae_arch *a, char **cause)
 {
 	static const char	*dir[2] = { "fw", "bw" };
-	char			 pre[VAE_NAME_MAX], dpre[VAE_NAME_MAX];
+	char			 pre[VAE_NAME_MAX], dpre[64];	/* dpre: at most ~40 */
 	int			 l, d, k, s, in, zin, top, hier;
 	struct lstm_w		*lw;
 

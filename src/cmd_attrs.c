@@ -41,16 +41,6 @@ struct attrs_args {
 	float		 scale;		/* vector scale for the experiment */
 };
 
-static char *
-path_join(const char *dir, const char *name)
-{
-	char	*p;
-
-	if (asprintf(&p, "%s/%s", dir, name) == -1)
-		return (NULL);
-	return (p);
-}
-
 /* Encode n windows (n, T, S) into mu (n, Z) in batches. */
 static int
 encode_all(struct vae *v, const int *tok, int n, float *mu, char **cause)
@@ -396,7 +386,7 @@ interpolation(struct vae *v, const int *tok, int n_win, int n_pairs,
 static int
 card_merge(const char *model, const char *key, json_t *val, char **cause)
 {
-	char	*path = path_join(model, "model_card.json");
+	char	*path = lr_path_join(model, "model_card.json");
 	json_t	*card;
 	int	 r;
 
@@ -460,7 +450,7 @@ cmd_attrs(int argc, char **argv)
 	    "data", aa.data, "windows", n_used, "split",
 	    "train (FNV-1a of file name % 100 < 90)", "date", date);
 	json_object_set_new(vj, "_meta", meta);
-	path = path_join(aa.model, "attribute_vecs.json");
+	path = lr_path_join(aa.model, "attribute_vecs.json");
 	k = jsonfile_save(vj, path, &cause);
 	json_decref(vj);
 	free(path);

@@ -199,17 +199,6 @@ out:
 }
 
 static json_t *
-json_floats(const float *x, int n)
-{
-	json_t	*a = json_array();
-	int	 i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_real(x[i]));
-	return (a);
-}
-
-static json_t *
 json_tokens(const struct vae_arch *a, const int *tok)
 {
 	json_t	*arr = json_array(), *step;
@@ -340,9 +329,9 @@ cmd_encode(int argc, char **argv)
 		goto out;
 	}
 	o = json_object();
-	json_object_set_new(o, "mu", json_floats(mu, Z));
+	json_object_set_new(o, "mu", jsonfile_floats(mu, Z));
 	json_object_set_new(o, "sigma", vae_has_sigma(v) ?
-	    json_floats(sg, Z) : json_null());
+	    jsonfile_floats(sg, Z) : json_null());
 	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
 	print_json(o);
 	if (stdout_check() != 0)

@@ -101,16 +101,6 @@ on_signal(int sig)
 	train_stop = 1;
 }
 
-static char *
-path_in(const char *dir, const char *name)
-{
-	size_t	len = strlen(dir) + strlen(name) + 2;
-	char	*p = lr_malloc(len);
-
-	snprintf(p, len, "%s/%s", dir, name);
-	return (p);
-}
-
 /* Cache name from the window shape, so train and eval share it. */
 static void
 cache_name(char *buf, size_t len, const struct vae_arch *a)
@@ -274,7 +264,7 @@ write_card(const char *out, const struct train_args *ta,
 	/* Merge into an existing card: keys other commands wrote (latentroll
 	   attrs: attribute experiment, interpolation quality) survive a
 	   checkpoint. An unreadable card is replaced. */
-	path = path_in(out, "model_card.json");
+	path = lr_path_join(out, "model_card.json");
 	if (access(path, F_OK) == 0 &&
 	    (old = jsonfile_load(path, NULL)) != NULL &&
 	    json_is_object(old)) {
@@ -297,7 +287,7 @@ save_all(const struct train_args *ta, struct vae *v, struct trainstate *ts,
 	char	*path;
 	int	 rc;
 
-	path = path_in(ta->out, "trainstate.bin");
+	path = lr_path_join(ta->out, "trainstate.bin");
 	rc = trainstate_save(path, ts, cause);
 	free(path);
 	if (rc != 0)
@@ -442,7 +432,7 @@ cmd_train(int argc, char **argv)
 		cmd_error("%s: %s", ta.out, strerror(errno));
 		return (CMD_ERROR);
 	}
-	tspath = path_in(ta.out, "trainstate.bin");
+	tspath = lr_path_join(ta.out, "trainstate.bin");
 	if (!ta.resume && access(tspath, F_OK) == 0) {
 		cmd_error("%s: a run is already there (use --resume, or "
 		    "another --out)", ta.out);
@@ -518,7 +508,7 @@ cmd_train(int argc, char **argv)
 	len = (size_t)a.num_steps * a.n_splits;
 	tok = lr_malloc((size_t)ta.batch * len * sizeof *tok);
 	{
-		char *cp = path_in(ta.out, "curve.tsv");
+		char *cp = lr_path_join(ta.out, "curve.tsv");
 
 		curve = fopen(cp, "a");
 		free(cp);
