@@ -280,24 +280,56 @@ draw_attrs(const struct roll *r, const struct ui_view *v,
 	}
 }
 
+/*
+ * The status line at a given level of detail: 0 is everything; each level
+ * gives up the least useful part (latency, then the clock source, then
+ * the length of the device and model names) so that the state a player
+ * must see (play state, edit mode, unsaved edits, key lock) stays on an
+ * 80-column screen whatever the device is called.
+ */
+static void
+status_text(char *line, size_t len, const struct roll *r,
+    const struct ui_view *v, int level)
+{
+	char		 lat[32], tempo[48];
+	const char	*model = v->model != NULL ? v->model : "no model";
+	const char	*dev = v->device != NULL ? v->device : "no MIDI output";
+	int		 wdev = level >= 3 ? 12 : 64, wmodel = level >= 4 ? 10 : 64;
+
+	lat[0] = '\0';
+	if (level < 1) {
+		if (v->latency_ms >= 0)
+			snprintf(lat, sizeof lat, " | %.1fms", v->latency_ms);
+		else
+			snprintf(lat, sizeof lat, " | -");
+	}
+	if (level < 2)
+		snprintf(tempo, sizeof tempo, "%.0f bpm %s", v->qpm,
+		    v->clock != NULL ? v->clock : "int");
+	else
+		snprintf(tempo, sizeof tempo, "%.0f bpm%s", v->qpm,
+		    v->clock != NULL && strcmp(v->clock, "ext") == 0 ?
+		    " ext" : "");
+	snprintf(line, len, "%.*s | %.*s | %s | %s%s%s%s%s%s%s",
+	    wmodel, model, wdev, dev, tempo,
+	    v->playing ? "playing" : "stopped", v->busy ? " decoding" : "",
+	    lat, r->mode == ROLL_MODE_EDIT ? " | EDIT" : "",
+	    r->unsaved ? " | unsaved" : "", v->keylock != NULL ? " | key " :
+	    "", v->keylock != NULL ? v->keylock : "");
+}
+
 static void
 draw_status(const struct roll *r, const struct ui_view *v,
     const struct roll_layout *L, const struct prompt *p)
 {
-	char	line[512], lat[32];
+	char	line[512];
+	int	level;
 
-	if (v->latency_ms >= 0)
-		snprintf(lat, sizeof lat, "%.1fms", v->latency_ms);
-	else
-		snprintf(lat, sizeof lat, "-");
-	snprintf(line, sizeof line, "%s | %s | %.0f bpm %s | %s | %s%s%s%s%s%s",
-	    v->model != NULL ? v->model : "no model",
-	    v->device != NULL ? v->device : "no MIDI output", v->qpm,
-	    v->clock != NULL ? v->clock : "int",
-	    v->playing ? "playing" : "stopped", lat, v->busy ? " decoding" :
-	    "", r->mode == ROLL_MODE_EDIT ? " | EDIT" : "",
-	    r->unsaved ? " | unsaved" : "", v->keylock != NULL ? " | key " :
-	    "", v->keylock != NULL ? v->keylock : "");
+	for (level = 0; level <= 4; level++) {
+		status_text(line, sizeof line, r, v, level);
+		if ((int)strlen(line) <= L->cols)
+			break;
+	}
 	move(L->status_y, 0);
 	clrtoeol();
 	attron(A_REVERSE);
