@@ -221,7 +221,14 @@ do_panic(struct live *l, double t)
 	p->chan_used = 0;
 }
 
-/* Swap in a pattern at t: cut what sounds, set programs. */
+/*
+ * Swap in a pattern at t: cut what sounds, set programs.  The cut is the
+ * panic minus All Sound Off: the exact note-offs, then sustain off and All
+ * Notes Off on the channels in use, so not even a note the map does not
+ * know of (a synth that missed a note-off) outlives a swap.  CC 120 would
+ * also silence the release and reverb tails at every bar of a sweep, an
+ * audible glitch, so it is kept for stop, errors, signals and exit.
+ */
 static void
 apply_pattern(struct live *l, struct pat *pat, double t)
 {
@@ -230,6 +237,12 @@ apply_pattern(struct live *l, struct pat *pat, double t)
 	int		 ch;
 
 	cut_all(l, t);
+	for (ch = 0; ch < 16; ch++) {
+		if (!(p->chan_used & (1u << ch)))
+			continue;
+		send_msg(l, t, 0xB0 | ch, 64, 0, 3);
+		send_msg(l, t, 0xB0 | ch, 123, 0, 3);
+	}
 	p->pat = pat;
 	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
 		if (pat->program[ch] >= 0)

@@ -220,7 +220,8 @@ test_tempo_change(void)
 
 /*
  * A swap at bar/beat/step: requested at 0.3 s (step 2.4), it lands at
- * step 16, 4 or 3; the old long note gets its note-off right there.
+ * step 16, 4 or 3; the old long note gets its note-off right there,
+ * then sustain off and All Notes Off.
  */
 static void
 test_swap_quantum(void)
@@ -263,6 +264,15 @@ test_swap_quantum(void)
 		    "quantum %d: new at %g", q, k >= 0 ? ev[k].ideal : -1);
 		k = find_ev(ev, cnt, 0xC0, 33, 0);
 		CHECK(k >= 0 && fabs(ev[k].ideal - at[q] * 0.125) < EPS);
+		/* Sustain off and All Notes Off at the swap, after the
+		   exact note-off; no All Sound Off (it would cut tails). */
+		k = find_ev(ev, cnt, 0xB0, 123, 0);
+		CHECK_MSG(k >= 0 && fabs(ev[k].ideal - at[q] * 0.125) < EPS &&
+		    k > find_ev(ev, cnt, 0x80, 50, 0), "quantum %d: CC 123 "
+		    "at %g", q, k >= 0 ? ev[k].ideal : -1);
+		k = find_ev(ev, cnt, 0xB0, 64, 0);
+		CHECK(k >= 0 && fabs(ev[k].ideal - at[q] * 0.125) < EPS);
+		CHECK(count_ev(ev, cnt, 0xB0, 120) == 0);
 		/* The old pattern's note never starts again. */
 		CHECK(count_ev(ev, cnt, 0x90, 50) == 1);
 		live_status(l, &st);
