@@ -611,9 +611,11 @@ app_run(const struct app_opts *o)
 		clip[i] = o->clip[i];
 		if (clip[i] == NULL && have_set)
 			clip[i] = set.clip[i];
+		/* The shipped examples: a.mid, b.mid (4 bars), or their
+		   16-bar versions for a 16-bar model. */
 		if (clip[i] == NULL && o->clip[0] == NULL && !have_set) {
-			snprintf(path, sizeof path, "%s/clips/%c.mid",
-			    cmd_datadir(), 'a' + i);
+			snprintf(path, sizeof path, "%s/clips/%c%s.mid",
+			    cmd_datadir(), 'a' + i, a.T > 64 ? "16" : "");
 			clip[i] = path;
 		}
 		if (clip[i] == NULL) {

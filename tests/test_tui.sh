@@ -349,6 +349,28 @@ check "open loads b.mid" wait_for badclip '^-- B b.mid'
 $TM send-keys -t badclip q
 check "bad clip: exit 0" wait_for badclip 'EXIT=0'
 
+# ---- plain `latentroll` on a 16-bar model opens the 16-bar examples ----
+m16=$srcdir/share/models/mel_16bar
+if [ ! -f "$m16/config.json" ]; then
+	m16=$tmp/m16
+	"$top_builddir/tests/tui_mkmodel" "$m16" mel_16bar 7 >/dev/null 2>&1 ||
+	    bad "tui_mkmodel mel_16bar"
+fi
+data=$(cd "$srcdir/share" && pwd)
+m16=$(cd "$m16" && pwd)
+cat > "$tmp/run-sixteen.sh" <<EOF
+cd "$tmp" || exit 1
+"$LR" --data-dir "$data" --no-midi --model "$m16" 2> "$tmp/stderr-sixteen"
+echo "EXIT=\$?"
+sleep 600
+EOF
+$TM new-session -d -s sixteen -x 80 -y 24 "sh $tmp/run-sixteen.sh"
+check "16-bar: lane A shows a16.mid" wait_for sixteen '^-- A a16.mid' 20
+check "16-bar: lane B shows b16.mid" wait_for sixteen '^-- B b16.mid'
+check "16-bar: result decoded" wait_for sixteen 'ms *$\|ms |' 20
+$TM send-keys -t sixteen q
+check "16-bar: exit 0" wait_for sixteen 'EXIT=0'
+
 # ---- no model: a clear error before the screen ----
 if "$LR" --model "$tmp/nonexistent" a.mid b.mid >"$tmp/nomodel.out" \
     2>&1 </dev/null; then

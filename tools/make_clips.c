@@ -7,8 +7,11 @@
  *	notes with rests, an octave and more below A: different in rhythm,
  *	register and articulation, so interpolating A to B moves audibly.
  * Both are 4 bars of 4/4 at 100 qpm: three 2-bar windows each.
+ *   A16, B16: the same two, grown to 16 bars for the 16-bar model (one
+ *	256-step window each): A as a folk tune's AABA strain (the B phrase
+ *	is A a diatonic third higher), B as four rounds of its progression.
  *
- * make_clips --write DIR	writes DIR/a.mid and DIR/b.mid
+ * make_clips --write DIR	writes DIR/{a,b,a16,b16}.mid
  * make_clips			(as a test) regenerates them and checks the
  *				shipped files are identical and usable
  */
@@ -57,14 +60,14 @@ note(struct noteseq *s, int pitch, int start, int end, int vel)
 }
 
 static void
-clip_begin(struct noteseq *s, const char *name, int key, int minor)
+clip_begin(struct noteseq *s, const char *name, int key, int minor, int bars)
 {
 	noteseq_init(s);
 	s->tempos[0].qpm = QPM;
 	s->quantized = 1;
 	s->steps_per_quarter = NOTESEQ_STEPS_PER_QUARTER;
-	s->total_steps = 64;
-	s->total_s = 64 * 60.0 / (QPM * NOTESEQ_STEPS_PER_QUARTER);
+	s->total_steps = 16 * bars;
+	s->total_s = 16 * bars * 60.0 / (QPM * NOTESEQ_STEPS_PER_QUARTER);
 	s->n_tracks = 1;
 	s->track_names = lr_calloc(1, sizeof *s->track_names);
 	s->track_names[0] = lr_strdup(name);
@@ -75,32 +78,63 @@ clip_begin(struct noteseq *s, const char *name, int key, int minor)
 	s->n_keysigs = 1;
 }
 
+/*
+ * Move a G major pitch up `deg` steps of the G major scale.  Pitch classes
+ * are counted up from G (G A B = 7 9 11, C D E F# = 12 14 16 18), so a
+ * step past F# lands on the G above.
+ */
+static int
+diatonic_up(int pitch, int deg)
+{
+	static const int	g_major[7] = { 7, 9, 11, 12, 14, 16, 18 };
+	int			i, k, pc = pitch % 12;
+
+	for (i = 0; i < 7 && g_major[i] % 12 != pc; i++)
+		;
+	if (i == 7)		/* not in G major: no such note in A */
+		return (pitch);
+	k = i + deg;
+	return (pitch - g_major[i] + g_major[k % 7] + 12 * (k / 7));
+}
+
+/* A: 4 bars, or 16 as A A B A with B = A a diatonic third higher. */
 static void
-make_a(struct noteseq *s)
+make_a(struct noteseq *s, int bars)
 {
 	size_t	i;
+	int	phrase, p;
 
-	clip_begin(s, "A: G major tune", 1, 0);
-	for (i = 0; i < sizeof clip_a / sizeof clip_a[0]; i++)
-		note(s, clip_a[i][0], clip_a[i][1], clip_a[i][2],
-		    i % 4 == 0 ? 96 : 84);	/* a little accent */
+	clip_begin(s, bars == 4 ? "A: G major tune" : "A16: G major tune, "
+	    "AABA", 1, 0, bars);
+	for (phrase = 0; phrase < bars / 4; phrase++)
+		for (i = 0; i < sizeof clip_a / sizeof clip_a[0]; i++) {
+			p = clip_a[i][0];
+			if (phrase == 2)
+				p = diatonic_up(p, 2);
+			note(s, p, 64 * phrase + clip_a[i][1],
+			    64 * phrase + clip_a[i][2],
+			    i % 4 == 0 ? 96 : 84);	/* a little accent */
+		}
 	noteseq_sort(s);
 }
 
+/* B: the 4-chord arpeggio round, once or four times. */
 static void
-make_b(struct noteseq *s)
+make_b(struct noteseq *s, int bars)
 {
-	int	bar, i, start;
+	int	bar, i, start, last = bars - 1;
 
-	clip_begin(s, "B: E minor arpeggios", 1, 1);
-	for (bar = 0; bar < 4; bar++)
+	clip_begin(s, bars == 4 ? "B: E minor arpeggios" : "B16: E minor "
+	    "arpeggios", 1, 1, bars);
+	for (bar = 0; bar < bars; bar++)
 		for (i = 0; i < 6; i++) {
 			/* The last bar ends on its fourth note. */
-			if (bar == 3 && i > 3)
+			if (bar == last && i > 3)
 				break;
 			start = bar * 16 + arp_on[i];
-			note(s, arp_pitch[bar][i], start, start +
-			    (bar == 3 && i == 3 ? 8 : 2), i == 0 ? 100 : 80);
+			note(s, arp_pitch[bar % 4][i], start, start +
+			    (bar == last && i == 3 ? 8 : 2),
+			    i == 0 ? 100 : 80);
 		}
 	noteseq_sort(s);
 }
@@ -108,25 +142,25 @@ make_b(struct noteseq *s)
 static int
 write_clips(const char *dir, char **cause)
 {
-	struct noteseq	 s;
-	char		*path;
-	int		 rc;
+	static const char	*names[4] = { "a", "b", "a16", "b16" };
+	struct noteseq		 s;
+	char			*path;
+	int			 rc, k;
 
-	make_a(&s);
-	if (asprintf(&path, "%s/a.mid", dir) == -1)
-		return (-1);
-	rc = midifile_save(path, &s, 1, cause);
-	free(path);
-	noteseq_free(&s);
-	if (rc != 0)
-		return (-1);
-	make_b(&s);
-	if (asprintf(&path, "%s/b.mid", dir) == -1)
-		return (-1);
-	rc = midifile_save(path, &s, 1, cause);
-	free(path);
-	noteseq_free(&s);
-	return (rc);
+	for (k = 0; k < 4; k++) {
+		if (k % 2 == 0)
+			make_a(&s, k < 2 ? 4 : 16);
+		else
+			make_b(&s, k < 2 ? 4 : 16);
+		if (asprintf(&path, "%s/%s.mid", dir, names[k]) == -1)
+			return (-1);
+		rc = midifile_save(path, &s, 1, cause);
+		free(path);
+		noteseq_free(&s);
+		if (rc != 0)
+			return (-1);
+	}
+	return (0);
 }
 
 static char *
@@ -145,7 +179,7 @@ slurp(const char *path, size_t *len)
 
 /* The shipped clip is what we generate, loads, and gives windows. */
 static void
-check_clip(const char *name, const char *tmp)
+check_clip(const char *name, const char *tmp, int bars)
 {
 	struct convert_opts	 o;
 	struct windows		 w;
@@ -168,7 +202,8 @@ check_clip(const char *name, const char *tmp)
 	    s.timesigs[0].den == 4 && noteseq_qpm(&s) > 99.9 &&
 	    noteseq_qpm(&s) < 100.1);
 	/* The tracks end at the clip's end, not at its last note-off. */
-	CHECK(convert_quantize(&s, 4, &cause) == 0 && s.total_steps == 64);
+	CHECK(convert_quantize(&s, 4, &cause) == 0 &&
+	    s.total_steps == 16 * bars);
 	memset(&o, 0, sizeof o);
 	o.kind = CONVERT_MELODY;
 	o.track = -1;
@@ -176,7 +211,12 @@ check_clip(const char *name, const char *tmp)
 	o.steps = 32;
 	windows_init(&w);
 	CHECK(convert_windows(&s, &o, &w, &cause) == 0);
-	CHECK_MSG(w.n == 3, "%s: %d two-bar windows", name, w.n);
+	CHECK_MSG(w.n == bars - 1, "%s: %d two-bar windows", name, w.n);
+	windows_free(&w);
+	o.steps = 256;
+	windows_init(&w);
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0);
+	CHECK_MSG(w.n == (bars == 16), "%s: %d 16-bar windows", name, w.n);
 	windows_free(&w);
 	noteseq_free(&s);
 	free(shipped);
@@ -200,8 +240,10 @@ main(int argc, char **argv)
 	if (mkdtemp(tmp) == NULL)
 		return (99);
 	CHECK(write_clips(tmp, &cause) == 0);
-	check_clip("a.mid", tmp);
-	check_clip("b.mid", tmp);
+	check_clip("a.mid", tmp, 4);
+	check_clip("b.mid", tmp, 4);
+	check_clip("a16.mid", tmp, 16);
+	check_clip("b16.mid", tmp, 16);
 	if (asprintf(&cmd, "rm -rf '%s'", tmp) != -1) {
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", tmp);
