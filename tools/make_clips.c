@@ -3,13 +3,16 @@
  * own midifile_save so that they are exactly what latentroll writes.
  *   A: a stepwise folk tune in G major, quarters and eighths, legato,
  *	G4..E5 (a Nottingham-like line the melody models know well).
- *   B: a syncopated arpeggio line in E minor (3+3+2 sixteenths), short
- *	notes with rests, an octave and more below A: different in rhythm,
- *	register and articulation, so interpolating A to B moves audibly.
+ *   B: a reel-like line in E minor, running eighths, D4..C5: the relative
+ *	minor (same notes as A, another tonal centre) in another rhythm and
+ *	contour, so the way from A to B changes audibly and stays in key.
+ *	(The first B, a 3+3+2 staccato arpeggio line an octave lower, was
+ *	too far from anything in the corpus: the trained mel_2bar rebuilt 23
+ *	of its 96 tokens, so slider 1.0 did not sound like B; this B, 94.)
  * Both are 4 bars of 4/4 at 100 qpm: three 2-bar windows each.
- *   A16, B16: the same two, grown to 16 bars for the 16-bar model (one
- *	256-step window each): A as a folk tune's AABA strain (the B phrase
- *	is A a diatonic third higher), B as four rounds of its progression.
+ *   A16, B16: the same two grown to 16 bars for the 16-bar model (one
+ *	256-step window each), as a folk strain AABA whose B phrase is the
+ *	tune a diatonic third higher.
  *
  * make_clips --write DIR	writes DIR/{a,b,a16,b16}.mid
  * make_clips			(as a test) regenerates them and checks the
@@ -36,13 +39,16 @@ static const int clip_a[][3] = {
 	{ 71, 48, 50 }, { 69, 50, 52 }, { 66, 52, 56 }, { 67, 56, 63 },
 };
 
-/* Onsets 0 3 6 8 11 14 in every bar: the 3+3+2 pattern twice. */
-static const int arp_on[6] = { 0, 3, 6, 8, 11, 14 };
-static const int arp_pitch[4][6] = {
-	{ 52, 55, 59, 64, 59, 55 },	/* E minor */
-	{ 48, 52, 55, 60, 55, 52 },	/* C major */
-	{ 45, 48, 52, 57, 52, 48 },	/* A minor */
-	{ 47, 51, 54, 57, 54, 51 },	/* B7 */
+/* pitch, start step, end step: E minor, eighths, the last bar a half. */
+static const int clip_b[][3] = {
+	{ 64, 0, 2 }, { 66, 2, 4 }, { 67, 4, 6 }, { 69, 6, 8 },
+	{ 71, 8, 10 }, { 69, 10, 12 }, { 67, 12, 14 }, { 66, 14, 16 },
+	{ 64, 16, 18 }, { 67, 18, 20 }, { 71, 20, 22 }, { 67, 22, 24 },
+	{ 69, 24, 26 }, { 66, 26, 28 }, { 62, 28, 30 }, { 66, 30, 32 },
+	{ 64, 32, 34 }, { 69, 34, 36 }, { 69, 36, 38 }, { 71, 38, 40 },
+	{ 72, 40, 42 }, { 71, 42, 44 }, { 69, 44, 46 }, { 67, 46, 48 },
+	{ 66, 48, 50 }, { 69, 50, 52 }, { 67, 52, 54 }, { 66, 54, 56 },
+	{ 64, 56, 64 },
 };
 
 static void
@@ -97,44 +103,26 @@ diatonic_up(int pitch, int deg)
 	return (pitch - g_major[i] + g_major[k % 7] + 12 * (k / 7));
 }
 
-/* A: 4 bars, or 16 as A A B A with B = A a diatonic third higher. */
+/*
+ * A tune of 4 bars, or of 16 as A A B A with B = the tune a diatonic third
+ * higher (both clips use the notes of G major).
+ */
 static void
-make_a(struct noteseq *s, int bars)
+make_tune(struct noteseq *s, const int (*tune)[3], size_t n,
+    const char *name, int minor, int bars)
 {
 	size_t	i;
 	int	phrase, p;
 
-	clip_begin(s, bars == 4 ? "A: G major tune" : "A16: G major tune, "
-	    "AABA", 1, 0, bars);
+	clip_begin(s, name, 1, minor, bars);
 	for (phrase = 0; phrase < bars / 4; phrase++)
-		for (i = 0; i < sizeof clip_a / sizeof clip_a[0]; i++) {
-			p = clip_a[i][0];
+		for (i = 0; i < n; i++) {
+			p = tune[i][0];
 			if (phrase == 2)
 				p = diatonic_up(p, 2);
-			note(s, p, 64 * phrase + clip_a[i][1],
-			    64 * phrase + clip_a[i][2],
+			note(s, p, 64 * phrase + tune[i][1],
+			    64 * phrase + tune[i][2],
 			    i % 4 == 0 ? 96 : 84);	/* a little accent */
-		}
-	noteseq_sort(s);
-}
-
-/* B: the 4-chord arpeggio round, once or four times. */
-static void
-make_b(struct noteseq *s, int bars)
-{
-	int	bar, i, start, last = bars - 1;
-
-	clip_begin(s, bars == 4 ? "B: E minor arpeggios" : "B16: E minor "
-	    "arpeggios", 1, 1, bars);
-	for (bar = 0; bar < bars; bar++)
-		for (i = 0; i < 6; i++) {
-			/* The last bar ends on its fourth note. */
-			if (bar == last && i > 3)
-				break;
-			start = bar * 16 + arp_on[i];
-			note(s, arp_pitch[bar % 4][i], start, start +
-			    (bar == last && i == 3 ? 8 : 2),
-			    i == 0 ? 100 : 80);
 		}
 	noteseq_sort(s);
 }
@@ -149,9 +137,13 @@ write_clips(const char *dir, char **cause)
 
 	for (k = 0; k < 4; k++) {
 		if (k % 2 == 0)
-			make_a(&s, k < 2 ? 4 : 16);
+			make_tune(&s, clip_a, sizeof clip_a / sizeof clip_a[0],
+			    k < 2 ? "A: G major tune" : "A16: G major tune, "
+			    "AABA", 0, k < 2 ? 4 : 16);
 		else
-			make_b(&s, k < 2 ? 4 : 16);
+			make_tune(&s, clip_b, sizeof clip_b / sizeof clip_b[0],
+			    k < 2 ? "B: E minor reel" : "B16: E minor reel, "
+			    "AABA", 1, k < 2 ? 4 : 16);
 		if (asprintf(&path, "%s/%s.mid", dir, names[k]) == -1)
 			return (-1);
 		rc = midifile_save(path, &s, 1, cause);
