@@ -34,5 +34,16 @@ sys.exit(0 if h % 100 >= 95 else 1)' "$f" || continue
 		n=$((n + 1))
 		[ $n -lt 5 ] || break
 	done
-	node "$here/check.js" "$m" $args
+	# One line per window: token agreement and mu's relative error.
+	node "$here/check.js" "$m" $args >"$tmp/out" 2>"$tmp/err" || st=1
+	/usr/bin/python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+	if l.startswith("{"):
+		d = json.loads(l)
+		print("  window %d: tokens %s, mu rel err %.2g, min logit gap %.3g"
+		    % (d["window"], "same" if d.get("tokens_ok") else "DIFFER",
+		    d.get("mu_rel_err", float("nan")), d.get("min_gap", 0)))
+' "$tmp/out"
+	grep "^check.js" "$tmp/err" | sed "s/^/  /"
 done
+exit ${st:-0}
