@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model/attrs.h"
 #include "model/ckpt.h"
@@ -390,10 +391,18 @@ card_merge(const char *model, const char *key, json_t *val, char **cause)
 	json_t	*card;
 	int	 r;
 
-	card = json_load_file(path, 0, NULL);
-	if (card == NULL || !json_is_object(card)) {
-		json_decref(card);
+	/* A card that is there but unreadable is an error, not replaced:
+	   it holds the training numbers. */
+	if (access(path, F_OK) != 0)
 		card = json_object();
+	else if ((card = jsonfile_load(path, cause)) == NULL) {
+		free(path);
+		return (-1);
+	} else if (!json_is_object(card)) {
+		json_decref(card);
+		r = lr_fail(cause, "%s: not a JSON object", path);
+		free(path);
+		return (r);
 	}
 	json_object_set(card, key, val);
 	r = jsonfile_save(card, path, cause);
@@ -423,6 +432,17 @@ cmd_attrs(int argc, char **argv)
 		return (CMD_ERROR);
 	}
 	memset(&ds, 0, sizeof ds);
+	/* Refuse a broken card before writing anything. */
+	path = lr_path_join(aa.model, "model_card.json");
+	if (access(path, F_OK) == 0) {
+		if ((all = jsonfile_load(path, &cause)) == NULL) {
+			free(path);
+			cmd_error("%s", cause);
+			goto out;
+		}
+		json_decref(all);
+	}
+	free(path);
 	if (dataset_load(&ds, aa.data, &v->p.arch, NULL, "attrs",
 	    &cause) != 0) {
 		cmd_error("%s", cause);

@@ -626,6 +626,14 @@ if [ -d "$NOTT" ]; then
 		    'sorted(d) == ["attribute_experiment", "interpolation"]')" \
 		    = true ]
 	fi
+	cp -r "$M" "$T/am2"
+	printf '{"x": ' >"$T/am2/model_card.json"
+	expect_error "attrs with a broken model card" \
+	    "$T/am2/model_card.json" attrs --model "$T/am2" --data "$NOTT" \
+	    --max-windows 40 --test-windows 4 --pairs 2
+	check "broken card: no vectors written, card kept" [ ! -e \
+	    "$T/am2/attribute_vecs.json" ] && check "broken card kept" \
+	    [ "$(cat "$T/am2/model_card.json")" = '{"x": ' ]
 	expect_error "attrs on a missing data dir" "$T/nodata" \
 	    attrs --model "$T/am" --data "$T/nodata"
 	expect_usage "attrs --pairs x" attrs --model "$T/am" --data "$NOTT" \
