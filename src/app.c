@@ -246,6 +246,7 @@ app_swap(struct app *a)
 				m->changed = 0;
 	}
 	free(a->swapped);
+	a->swapped_edit = a->r.edit_active;
 	a->swapped = lr_calloc(n + 1, sizeof *a->swapped);
 	memcpy(a->swapped, cur, n * sizeof *cur);
 	a->n_swapped = n;
@@ -280,8 +281,11 @@ app_show(struct app *a)
 	int		k = roll_point(&a->r), fresh;
 
 	a->v.attrs_known = 0;
-	if (a->res.gen != a->gen || !a->res.valid[k])
-		return;		/* the worker is still at it */
+	if (a->res.gen != a->gen || !a->res.valid[k]) {
+		/* The worker is still at it: the lane keeps the result. */
+		roll_edit_follow(&a->r, a->result, a->n_result);
+		return;
+	}
 	fresh = a->shown_gen != a->gen || a->shown_slider != k;
 	/* The same point again (the full ladder after the quick first
 	   point) keeps its notes and their changed marks. */
@@ -299,11 +303,15 @@ app_show(struct app *a)
 		a->v.attr_value[i] = a->attr_id[i] >= 0 ?
 		    a->res.attrs[k][a->attr_id[i]] : 0;
 	a->v.attrs_known = 1;
-	if (fresh) {
-		if (a->t_key > 0) {
-			a->v.latency_ms = worker_now_ms() - a->t_key;
-			a->t_key = 0;
-		}
+	/* Edit mode with nothing edited: keys edit what is shown. */
+	roll_edit_follow(&a->r, a->result, a->n_result);
+	if (fresh && a->t_key > 0) {
+		a->v.latency_ms = worker_now_ms() - a->t_key;
+		a->t_key = 0;
+	}
+	/* A dropped edit (a snapshot of this very point) is still what
+	   the player has: send the point too. */
+	if (fresh || a->swapped_edit != a->r.edit_active) {
 		a->shown_gen = a->gen;
 		a->shown_slider = k;
 		app_swap(a);
@@ -563,7 +571,7 @@ app_run(const struct app_opts *o)
 	struct live_opts lo;
 	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
 	const char	*clip[2];
-	int		 i, have_set = 0, rc = CMD_OK, devnull;
+	int		 i, k, have_set = 0, rc = CMD_OK, devnull;
 
 	memset(&a, 0, sizeof a);
 	set_init(&set);
@@ -622,8 +630,11 @@ app_run(const struct app_opts *o)
 			clip_empty(&a.clips[i], app_fmt(&a));
 			continue;
 		}
+		/* A set's track and window belong to the set's clip. */
+		k = have_set && o->clip[i] == NULL;
 		if (clip_load(&a.clips[i], app_fmt(&a), clip[i],
-		    have_set ? set.window[i] : 0, &cause) != 0) {
+		    k ? set.track[i] : -1, k ? set.window[i] : 0,
+		    &cause) != 0) {
 			clip_empty(&a.clips[i], app_fmt(&a));
 			if (first_err == NULL)
 				first_err = cause;
@@ -635,7 +646,7 @@ app_run(const struct app_opts *o)
 	for (i = 2; i < 4; i++) {
 		if (have_set && set.clip[i] != NULL &&
 		    clip_load(&a.clips[i], app_fmt(&a), set.clip[i],
-		    set.window[i], &cause) != 0) {
+		    set.track[i], set.window[i], &cause) != 0) {
 			if (first_err == NULL)
 				first_err = cause;
 			else

@@ -84,6 +84,8 @@ save_set(struct app *a, const char *path)
 			s.clip[i] = lr_strdup(realpath(a->clips[i].path, rp) ?
 			    rp : a->clips[i].path);
 		s.window[i] = a->clips[i].wi;
+		s.track[i] = a->clips[i].path != NULL ?
+		    a->clips[i].win.track : -1;
 	}
 	s.slider = a->r.slider;
 	s.pad_on = a->r.pad_on;
@@ -315,7 +317,8 @@ prompt_done(struct app *a)
 		i = a->p.purpose - PR_OPEN_A;
 		if (i < 0 || i > 3)
 			break;
-		if (clip_load(&a->clips[i], app_fmt(a), text, 0, &cause) != 0) {
+		if (clip_load(&a->clips[i], app_fmt(a), text, -1, 0,
+		    &cause) != 0) {
 			app_msg(a, 1, "%s", cause);
 			free(cause);
 		} else {

@@ -216,7 +216,7 @@ clip_windows(const struct clip_fmt *f, const struct noteseq *s, int track,
 
 int
 clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
-    int wi, char **cause)
+    int track, int wi, char **cause)
 {
 	struct clip	c;
 	int		letter = dst->letter;
@@ -233,7 +233,9 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 		noteseq_free(&c.seq);
 		return (-1);
 	}
-	if (clip_windows(f, &c.seq, -1, path, &c.win, cause) != 0) {
+	if ((track < 0 || clip_windows(f, &c.seq, track, path, &c.win,
+	    NULL) != 0) && clip_windows(f, &c.seq, -1, path, &c.win,
+	    cause) != 0) {
 		noteseq_free(&c.seq);
 		return (-1);
 	}

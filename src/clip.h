@@ -53,9 +53,13 @@ int	clip_windows(const struct clip_fmt *f, const struct noteseq *s,
 	    int track, const char *name, struct windows *w, char **cause)
 	    LR_WUR;
 
-/* Load a MIDI file into c at window wi; on error c is unchanged. */
+/*
+ * Load a MIDI file into c from one track (-1: the converter's choice; a
+ * track that no longer gives windows falls back to that) at window wi;
+ * on error c is unchanged.
+ */
 int	clip_load(struct clip *c, const struct clip_fmt *f, const char *path,
-	    int wi, char **cause) LR_WUR;
+	    int track, int wi, char **cause) LR_WUR;
 /* Use window wi (modulo the count) of c's windows. */
 void	clip_window(struct clip *c, const struct clip_fmt *f, int wi);
 /*

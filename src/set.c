@@ -17,7 +17,11 @@
 void
 set_init(struct set *s)
 {
+	int	i;
+
 	memset(s, 0, sizeof *s);
+	for (i = 0; i < 4; i++)
+		s->track[i] = -1;
 	s->slider = 16;
 	s->seed = 1;
 	s->qpm = 120;
@@ -98,6 +102,26 @@ nudges_load(struct set_nudges *n, json_t *o, const char *path,
 	return (0);
 }
 
+/*
+ * A set may replace an older set (S again saves over the set in use), but
+ * nothing else: not a clip, not a file the user made for something else.
+ */
+static int
+replaceable(const char *path)
+{
+	json_t	*root;
+	int	 ok;
+
+	if (access(path, F_OK) != 0)
+		return (1);
+	if ((root = jsonfile_load(path, NULL)) == NULL)
+		return (0);
+	ok = json_is_object(root) &&
+	    json_object_get(root, "latentroll_set") != NULL;
+	json_decref(root);
+	return (ok);
+}
+
 int
 set_save(const struct set *s, const char *path, char **cause)
 {
@@ -115,6 +139,9 @@ set_save(const struct set *s, const char *path, char **cause)
 		c = json_object();
 		json_object_set_new(c, "path", s->clip[i] != NULL ?
 		    json_string(s->clip[i]) : json_null());
+		if (s->track[i] >= 0)
+			json_object_set_new(c, "track",
+			    json_integer(s->track[i]));
 		json_object_set_new(c, "window", json_integer(s->window[i]));
 		json_array_append_new(clips, c);
 	}
@@ -143,6 +170,11 @@ set_save(const struct set *s, const char *path, char **cause)
 	}
 	json_object_set_new(root, "snapshots", snaps);
 
+	if (!replaceable(path)) {
+		json_decref(root);
+		return (lr_fail(cause, "%s: exists and is not a set file (not "
+		    "overwritten; choose another name)", path));
+	}
 	rc = jsonfile_save(root, path, cause);
 	json_decref(root);
 	return (rc);
@@ -169,7 +201,7 @@ set_load(struct set *s, const char *path, char **cause)
 {
 	json_t		*root, *v, *c, *sn;
 	size_t		 i;
-	int		 slot, seed = 1;
+	int		 slot;
 
 	set_init(s);
 	if ((root = jsonfile_load(path, cause)) == NULL)
@@ -194,15 +226,25 @@ set_load(struct set *s, const char *path, char **cause)
 				goto bad_type;
 			if (json_is_string(p))
 				s->clip[i] = lr_strdup(json_string_value(p));
-			if (get_int(c, "window", &s->window[i], 0, 1 << 20,
+			if (get_int(c, "track", &s->track[i], -1, 1 << 16,
+			    path, cause) != 0 ||
+			    get_int(c, "window", &s->window[i], 0, 1 << 20,
 			    path, cause) != 0)
 				goto fail;
 		}
 	}
-	if (get_int(root, "slider", &s->slider, 0, 32, path, cause) != 0 ||
-	    get_int(root, "seed", &seed, 0, 0x7fffffff, path, cause) != 0)
+	if (get_int(root, "slider", &s->slider, 0, 32, path, cause) != 0)
 		goto fail;
-	s->seed = (unsigned)seed;
+	/* The seed is a full 32-bit LCG state (r reseeds): 0..2^32-1. */
+	if ((v = json_object_get(root, "seed")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 0xffffffffLL) {
+			lr_fail(cause, "%s: seed must be an integer in "
+			    "0..4294967295", path);
+			goto fail;
+		}
+		s->seed = (unsigned)json_integer_value(v);
+	}
 	if ((v = json_object_get(root, "pad")) != NULL) {
 		if (!json_is_object(v) || get_int(v, "x", &s->pad_x, 0, 4,
 		    path, cause) != 0 || get_int(v, "y", &s->pad_y, 0, 4, path,

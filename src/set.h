@@ -4,7 +4,7 @@
  * tempo, nudges by attribute name, snapshots), as JSON:
  *
  *	{ "latentroll_set": 1, "model": "DIR",
- *	  "clips": [ { "path": "a.mid", "window": 0 }, { ... } ],
+ *	  "clips": [ { "path": "a.mid", "track": 1, "window": 0 }, { ... } ],
  *	  "slider": 16, "pad": { "on": false, "x": 2, "y": 2 }, "interp": "slerp", "temperature": 0.0, "seed": 1,
  *	  "qpm": 120, "nudges": { "note_density": 0.5 },
  *	  "snapshots": [ { "slot": 0, "slider": 4, "nudges": { ... } } ] }
@@ -28,7 +28,8 @@ struct set_nudges {
 struct set {
 	char			*model;		/* heap or NULL */
 	char			*clip[4];	/* A B, pad C D; heap/NULL */
-	int			 window[4];
+	int			 track[4];	/* -1: the converter's choice */
+	int			 window[4];	/* of that track's windows */
 	int			 slider;	/* 0..32 */
 	int			 pad_on;
 	int			 pad_x, pad_y;	/* 0..4 */
@@ -51,7 +52,10 @@ float	set_nudge_get(const struct set_nudges *n, const char *name);
 
 /* Load; -1 with "FILE: what is wrong". */
 int	set_load(struct set *s, const char *path, char **cause) LR_WUR;
-/* Save atomically (temp + rename). */
+/*
+ * Save atomically (temp + rename).  Never over a file that is not a set
+ * (a clip, anything else): -1 with "FILE: ... not overwritten".
+ */
 int	set_save(const struct set *s, const char *path, char **cause) LR_WUR;
 
 #endif

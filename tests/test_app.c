@@ -242,6 +242,7 @@ test_set(void)
 {
 	struct set	 s, t;
 	char		 dir[] = "/tmp/test_app.XXXXXX", path[256], *cause = NULL;
+	char		 other[256], buf[64];
 	FILE		*f;
 
 	if (mkdtemp(dir) == NULL) {
@@ -259,7 +260,8 @@ test_set(void)
 	s.clip[3] = lr_strdup("/clips/d.mid");
 	s.lerp = 1;
 	s.temperature = 0.5f;
-	s.seed = 12345;
+	s.seed = 3295386429u;	/* four presses of r: above INT_MAX */
+	s.track[0] = 1;
 	s.qpm = 96;
 	set_nudge_add(&s.nudges, "note_density", 0.75f);
 	set_nudge_add(&s.nudges, "register", -1.5f);
@@ -272,7 +274,8 @@ test_set(void)
 	CHECK(t.model != NULL && strcmp(t.model, s.model) == 0);
 	CHECK(t.clip[0] != NULL && strcmp(t.clip[0], "/clips/a.mid") == 0);
 	CHECK(t.clip[1] == NULL && t.window[1] == 3);
-	CHECK(t.slider == 25 && t.lerp == 1 && t.seed == 12345);
+	CHECK(t.slider == 25 && t.lerp == 1 && t.seed == 3295386429u);
+	CHECK(t.track[0] == 1 && t.track[1] == -1);
 	CHECK(t.pad_on == 1 && t.pad_x == 3 && t.pad_y == 1);
 	CHECK(t.clip[3] != NULL && strcmp(t.clip[3], "/clips/d.mid") == 0);
 	CHECK(t.clip[2] == NULL);
@@ -283,6 +286,20 @@ test_set(void)
 	CHECK(t.snap_valid[2] && !t.snap_valid[0] && t.snap_slider[2] == 7);
 	CHECK(set_nudge_get(&t.snap_nudges[2], "register") == 1.0f);
 	set_free(&t);
+	/* A set saves over a set, never over anything else (a clip). */
+	CHECK(set_save(&s, path, &cause) == 0);
+	snprintf(other, sizeof other, "%s/a.mid", dir);
+	f = fopen(other, "w");
+	fputs("MThd not a set", f);
+	fclose(f);
+	CHECK(set_save(&s, other, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "not overwritten") != NULL);
+	f = fopen(other, "r");
+	CHECK(f != NULL && fgets(buf, sizeof buf, f) != NULL &&
+	    strcmp(buf, "MThd not a set") == 0);
+	if (f != NULL)
+		fclose(f);
+	unlink(other);
 
 	/* Bad files: errors that name the file. */
 	f = fopen(path, "w");

@@ -122,6 +122,7 @@ clip(sys.argv[1] + "/b.mid", [72, 71, 69, 67, 69, 71, 72, 74] * 2)
 EOF
 fi
 printf 'this is not a MIDI file\n' > "$tmp/bad.mid"
+cp "$tmp/a.mid" "$tmp/a.orig"
 
 # start SESSION ARGS...: run latentroll in a fresh 80x24 window; the shell
 # around it records the exit status and the terminal modes after it.
@@ -221,8 +222,15 @@ $TM send-keys -t main Escape
 # Never over an input clip.
 $TM send-keys -t main s C-u a.mid Enter
 check "refuses to save over an input" wait_for main 'a.mid: exists'
+# Nor a set (S): an input clip stays as it was.
+$TM send-keys -t main S C-u a.mid Enter
+check "set refuses to save over an input" \
+    wait_for main 'a.mid: exists and is not a set'
+check "input clip intact" cmp -s "$tmp/a.mid" "$tmp/a.orig"
 
-# S: save the set (slider, nudges...).
+# S: save the set (slider, nudges, seed...).  r r: a seed above 2^31.
+$TM send-keys -t main r r
+check "reseeded twice" wait_for main 'seed 2524885223'
 $TM send-keys -t main 7
 wait_for main 'slider 0.78' >/dev/null
 $TM send-keys -t main S
@@ -316,6 +324,7 @@ if [ -f "$tmp/latentroll-001.set" ]; then
 	start set --set latentroll-001.set
 	check "--set: roll drawn" wait_for set '^-- result' 20
 	check "--set: slider restored" wait_for set 'slider 0.78'
+	check "--set: seed restored" wait_for set 'seed 2524885223'
 	$TM send-keys -t set q
 	check "--set: exit 0" wait_for set 'EXIT=0'
 else
