@@ -77,6 +77,7 @@ struct app {
 	size_t			 n_result;
 	struct ui_note		*swapped;	/* last sent to the player */
 	size_t			 n_swapped;
+	int			 swapped_edit;	/* it was the edit */
 
 	struct live		*live;
 	struct live_status	 st;

@@ -193,6 +193,41 @@ test_edit(void)
 	roll_free(&r);
 }
 
+/*
+ * Edit mode entered, nothing edited, then the result changes (a snapshot
+ * key, a sweep, a CC): keys edit the notes on screen, not the old copy.
+ */
+static void
+test_edit_follow(void)
+{
+	static const struct ui_note	 other[] = {
+		{ .pitch = 72, .start = 0, .end = 2 },
+		{ .pitch = 74, .start = 2, .end = 4 },
+	};
+	struct roll			 r;
+
+	roll_init(&r, 0, 32);
+	roll_edit_begin(&r, start_notes, 3);
+	r.edit.v[0].sel = 1;
+	roll_edit_follow(&r, start_notes, 3);	/* same notes: kept */
+	CHECK(r.edit.n == 3 && r.edit.v[0].sel);
+	roll_edit_follow(&r, other, 2);
+	CHECK(r.edit.n == 2 && r.edit.v[0].pitch == 72 && !r.edit.v[0].sel);
+	r.cur_step = 0;
+	r.cur_pitch = 72;
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0) & ROLL_CHG_EDIT);
+	CHECK(r.edit.n == 1 && r.edit.v[0].pitch == 74);
+	/* An edit in progress is never replaced. */
+	roll_edit_follow(&r, start_notes, 3);
+	CHECK(r.edit.n == 1 && r.edit_active);
+	/* Nor is anything outside edit mode. */
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	roll_edit_drop(&r);
+	roll_edit_follow(&r, start_notes, 3);
+	CHECK(r.edit.n == 1);
+	roll_free(&r);
+}
+
 static void
 test_snapshots(void)
 {
@@ -449,6 +484,7 @@ main(void)
 	test_slider();
 	test_knobs();
 	test_edit();
+	test_edit_follow();
 	test_snapshots();
 	test_sweep();
 	test_keys();

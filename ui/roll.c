@@ -164,6 +164,27 @@ roll_edit_begin(struct roll *r, const struct ui_note *notes, size_t n)
 	r->dirty |= ROLL_DIRTY_ALL;
 }
 
+void
+roll_edit_follow(struct roll *r, const struct ui_note *notes, size_t n)
+{
+	size_t	i;
+
+	if (r->mode != ROLL_MODE_EDIT || r->edit_active)
+		return;
+	/* The same notes keep their selection. */
+	for (i = 0; i < n && n == r->edit.n; i++)
+		if (notes[i].pitch != r->edit.v[i].pitch ||
+		    notes[i].start != r->edit.v[i].start ||
+		    notes[i].end != r->edit.v[i].end)
+			break;
+	if (i == n && n == r->edit.n)
+		return;
+	roll_notes_set(&r->edit, notes, n);
+	for (i = 0; i < r->edit.n; i++)
+		r->edit.v[i].changed = r->edit.v[i].sel = 0;
+	r->dirty |= ROLL_DIRTY_ALL;
+}
+
 /*
  * The result lane goes back to following the slider: the edit is not lost,
  * it goes on the undo stack (u brings it back).

@@ -171,6 +171,12 @@ int	roll_slider_index(float t);
  * first note.  Leaves edit_active as it was if already editing.
  */
 void	roll_edit_begin(struct roll *r, const struct ui_note *notes, size_t n);
+/*
+ * The result lane shows new notes while edit mode has nothing edited yet:
+ * edit those (a key in edit mode works on what is on screen).
+ */
+void	roll_edit_follow(struct roll *r, const struct ui_note *notes,
+	    size_t n);
 /* The result is being replaced: keep the edit on the undo stack. */
 void	roll_edit_drop(struct roll *r);
 /* Index of the note under the cursor, or -1. */
