@@ -112,6 +112,7 @@ config_load(struct config *c, const char *path, char **cause)
 			r = 0;
 		else
 			lr_fail(cause, "%s: %s", path, strerror(errno));
+		c->bad = r != 0;
 		free(def);
 		return (r);
 	}
@@ -167,6 +168,7 @@ config_load(struct config *c, const char *path, char **cause)
 	else
 		r = 0;
 out:
+	c->bad = r != 0;
 	fclose(f);
 	free(def);
 	return (r);
@@ -204,6 +206,12 @@ config_save(const struct config *c, const char *path, char **cause)
 	if (path == NULL && (path = def = config_path()) == NULL)
 		return (lr_fail(cause, "config: neither XDG_CONFIG_HOME nor "
 		    "HOME is set"));
+	if (c->bad) {
+		lr_fail(cause, "%s: did not load, so it is not rewritten (fix "
+		    "it; the binding holds until quit)", path);
+		free(def);
+		return (-1);
+	}
 	if (mkdirs(path) != 0) {
 		lr_fail(cause, "%s: %s", path, strerror(errno));
 		free(def);

@@ -34,6 +34,9 @@ struct config {
 	size_t			n_bindings;
 	struct config_key	keys[CONFIG_MAX_KEYS];
 	size_t			n_keys;
+	int			bad;		/* the file did not load: saving
+						   would lose what follows the
+						   error, so config_save refuses */
 };
 
 void	config_init(struct config *c);
@@ -42,7 +45,10 @@ void	config_init(struct config *c);
 char	*config_path(void);
 /* Load path (NULL: config_path()); a missing file leaves defaults. */
 int	config_load(struct config *c, const char *path, char **cause) LR_WUR;
-/* Save atomically (temp + rename), creating the directory. */
+/*
+ * Save atomically (temp + rename), creating the directory; -1 when c came
+ * from a file that failed to load (it holds only part of it).
+ */
 int	config_save(const struct config *c, const char *path,
 	    char **cause) LR_WUR;
 /* Add or replace the binding for b->target. */

@@ -14,6 +14,7 @@
 #include "model/rng.h"
 #include "model/vae.h"
 #include "src/clip.h"
+#include "src/config.h"
 #include "src/keylock.h"
 #include "src/set.h"
 #include "src/worker.h"
@@ -422,9 +423,57 @@ test_clip(void)
 	clip_free(&c);
 }
 
+/* A config that did not load is never rewritten (MIDI learn saves). */
+static void
+test_config(void)
+{
+	struct config		 c;
+	struct live_binding	 b;
+	char			 dir[] = "/tmp/test_app.XXXXXX", path[256];
+	char			 buf[256], *cause = NULL;
+	const char		*text = "out = Synth\nbogus line\nlatency = 30\n";
+	FILE			*f;
+	size_t			 n;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/config", dir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	CHECK(config_load(&c, path, &cause) == -1);
+	memset(&b, 0, sizeof b);
+	b.cc = 74;
+	snprintf(b.target, sizeof b.target, "slider");
+	config_bind(&c, &b);
+	CHECK(config_save(&c, path, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, path) != NULL);
+	f = fopen(path, "r");
+	n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	buf[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	CHECK(strcmp(buf, text) == 0);
+	/* A good one round-trips with the new binding. */
+	f = fopen(path, "w");
+	fputs("out = Synth\n", f);
+	fclose(f);
+	CHECK(config_load(&c, path, &cause) == 0);
+	config_bind(&c, &b);
+	CHECK(config_save(&c, path, &cause) == 0);
+	CHECK(config_load(&c, path, &cause) == 0 && c.n_bindings == 1 &&
+	    strcmp(c.out, "Synth") == 0);
+	free(cause);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
+	test_config();
 	test_clip();
 	test_set();
 	test_keylock();
