@@ -115,7 +115,9 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 				return (-1);
 			break;
 		case 's':
-			a->seed = strtoull(optarg, &end, 0);
+			/* Decimal, as attrs and train read it: "010" is ten,
+			   not an octal eight, and "09" is not an error. */
+			a->seed = strtoull(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || errno != 0 ||
 			    optarg[strspn(optarg, " \t")] == '-')
 				return (-1);
@@ -532,7 +534,10 @@ cmd_export(int argc, char **argv)
 	json_t			*card;
 	char			*cause = NULL, *src = NULL, *dst = NULL;
 	char			 path[4096];
-	int			 rc = CMD_ERROR;
+	static const char	*sidecar[] = { "weights_manifest.json",
+				    "model_card.json", "attribute_vecs.json" };
+	size_t			 i;
+	int			 rc = CMD_ERROR, has_card;
 
 	if (parse(argc, argv, "mdof", &a) != 0 || a.n_files != 0 ||
 	    a.out == NULL)
@@ -552,11 +557,15 @@ cmd_export(int argc, char **argv)
 		    a.out);
 		goto done;
 	}
-	snprintf(path, sizeof path, "%s/weights_manifest.json", a.out);
-	if (!a.force && access(path, F_OK) == 0) {
-		cmd_error("%s: holds a model; not replacing it (use --force)",
-		    a.out);
-		goto done;
+	/* The card and the vectors describe the model beside them: they
+	   are part of what --force replaces, and without it are kept. */
+	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", a.out, sidecar[i]);
+		if (!a.force && access(path, F_OK) == 0) {
+			cmd_error("%s: holds %s; not replacing it (use "
+			    "--force)", a.out, i == 0 ? "a model" : sidecar[i]);
+			goto done;
+		}
 	}
 	if ((v = load_model(a.model)) == NULL)
 		goto done;
@@ -566,8 +575,21 @@ cmd_export(int argc, char **argv)
 		goto done;
 	}
 	vae_free(v);
+	/* The old model's vectors and card (when this one has none) must
+	   not pass for the new one's: quantization moves mu. */
 	snprintf(path, sizeof path, "%s/model_card.json", a.model);
-	if (access(path, F_OK) == 0) {
+	has_card = access(path, F_OK) == 0;
+	for (i = 1; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		if (i == 1 && has_card)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", a.out, sidecar[i]);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			cmd_error("%s: %s", path, strerror(errno));
+			goto done;
+		}
+	}
+	snprintf(path, sizeof path, "%s/model_card.json", a.model);
+	if (has_card) {
 		if ((card = jsonfile_load(path, &cause)) == NULL) {
 			cmd_error("%s", cause);
 			goto done;

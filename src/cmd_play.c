@@ -125,7 +125,7 @@ cmd_play(int argc, char **argv)
 	struct noteseq		 s;
 	struct live		*l;
 	const char		*file, *record = NULL, *out = NULL, *in = NULL;
-	char			*cause = NULL;
+	char			*cause = NULL, *end;
 	long			 bars = 0, loops = -1, latency = 0, vel = 0;
 	long			 steps;
 	double			 qpm = 0, t_end;
@@ -142,8 +142,10 @@ cmd_play(int argc, char **argv)
 			}
 			break;
 		case OPT_TEMPO:
-			qpm = atof(optarg);
-			if (!(qpm >= 20 && qpm <= 400)) {
+			/* strtod, not atof: "120x" is a typo, not 120. */
+			qpm = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' ||
+			    !(qpm >= 20 && qpm <= 400)) {
 				cmd_error("--tempo %s: want 20..400 BPM",
 				    optarg);
 				return (CMD_USAGE);

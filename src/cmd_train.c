@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -110,18 +111,35 @@ cache_name(char *buf, size_t len, const struct vae_arch *a)
 	snprintf(buf, len, "%s%d", kind[a->kind], a->num_steps);
 }
 
+/*
+ * A number for option --name: finite and in [lo, hi], and whole when
+ * whole is set ("1.5" steps, "2x" or "0x10" are typos, not 1, 2 or 16;
+ * "-1" for a seed or a count is not a huge or a default value).  -1 after
+ * reporting it.
+ */
 static int
-parse_num(const char *s, double *out, const char *what)
+parse_num(const char *name, const char *s, int whole, double lo, double hi,
+    double *out)
 {
 	char	*end;
 
 	errno = 0;
-	*out = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(*out)) {
-		cmd_error("%s: not a number: '%s'", what, s);
+	if (whole) {
+		/* strtoll, not strtod: every digit of a 64-bit seed counts. */
+		*out = (double)strtoll(s, &end, 10);
+		if (errno == 0 && end != s && *end == '\0' && *out >= lo &&
+		    *out <= hi)
+			return (0);
+		cmd_error("--%s %s: want a whole number from %.0f to %.0f",
+		    name, s, lo, hi);
 		return (-1);
 	}
-	return (0);
+	*out = strtod(s, &end);
+	if (errno == 0 && end != s && *end == '\0' && isfinite(*out) &&
+	    *out >= lo && *out <= hi)
+		return (0);
+	cmd_error("--%s %s: want a number from %g to %g", name, s, lo, hi);
+	return (-1);
 }
 
 /* Mean teacher-forced accuracy and KL with z = mu over (up to) max
@@ -313,8 +331,9 @@ fmt_eta(char *buf, size_t len, double s)
 static int
 train_parse(int argc, char **argv, struct train_args *ta)
 {
-	double	x = 0;
-	int	c;
+	double	 x = 0;
+	char	*end;
+	int	 c, rc = 0;
 
 	memset(ta, 0, sizeof *ta);
 	ta->steps = 200000;
@@ -326,39 +345,60 @@ train_parse(int argc, char **argv, struct train_args *ta)
 	ta->max_shift = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", train_opts, NULL)) != -1) {
-		if (c != 'd' && c != 'a' && c != 'o' && c != 'm' && c != 'r' &&
-		    c != 'T' && c != 'p' && c != 'C' && c != 'q' &&
-		    (c == '?' || parse_num(optarg, &x, "train") != 0))
-			return (-1);
 		switch (c) {
-		case 'd': ta->data = optarg; break;
-		case 'a': ta->arch = optarg; break;
-		case 'o': case 'm': ta->out = optarg; break;
-		case 'C': ta->cache = optarg; break;
-		case 'n': ta->steps = (long)x; break;
-		case 'b': ta->batch = (int)x; break;
-		case 's': ta->seed = (unsigned long long)x; break;
-		case 'r': ta->resume = 1; break;
-		case 't': ta->threads = (int)x; break;
-		case 'l': ta->set_lr = 1; ta->lr = x; break;
-		case 'B': ta->set_beta = 1; ta->max_beta = x; break;
-		case 'R': ta->set_br = 1; ta->beta_rate = x; break;
-		case 'F': ta->set_fb = 1; ta->free_bits = x; break;
-		case 'S': ta->set_ss = 1; ta->ss_rate = x; break;
-		case 'e': ta->enc_size = (int)x; break;
-		case 'T': ta->tiny = 1; break;
-		case 'c': ta->ckpt_minutes = x; break;
-		case 'v': ta->valid_every = (long)x; break;
-		case 'x': ta->max_shift = (int)x; break;
-		case 'q': ta->quiet = 1; break;
-		default: return (-1);
+		case 'd': ta->data = optarg; continue;
+		case 'a': ta->arch = optarg; continue;
+		case 'o': case 'm': ta->out = optarg; continue;
+		case 'C': ta->cache = optarg; continue;
+		case 'r': ta->resume = 1; continue;
+		case 'T': ta->tiny = 1; continue;
+		case 'q': ta->quiet = 1; continue;
+		case 'n': rc = parse_num("steps", optarg, 1, 0, 1e12, &x);
+			ta->steps = (long)x; break;
+		case 'b': rc = parse_num("batch", optarg, 1, 1, 4096, &x);
+			ta->batch = (int)x; break;
+		case 's':
+			/* Whole and exact (strtoull, not a double), and no
+			   more than the card's JSON integer holds. */
+			errno = 0;
+			ta->seed = strtoull(optarg, &end, 10);
+			rc = 0;
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[strspn(optarg, " \t")] == '-' ||
+			    ta->seed > (unsigned long long)LLONG_MAX) {
+				cmd_error("--seed %s: want a whole number from "
+				    "0 to %lld", optarg, LLONG_MAX);
+				rc = -1;
+			}
+			break;
+		case 't': rc = parse_num("threads", optarg, 1, 1, 256, &x);
+			ta->threads = (int)x; break;
+		case 'e': rc = parse_num("enc-size", optarg, 1, 1, 4096, &x);
+			ta->enc_size = (int)x; break;
+		case 'v': rc = parse_num("valid-every", optarg, 1, 0, 1e12, &x);
+			ta->valid_every = (long)x; break;
+		/* No shift beyond the piano's 87 semitones can apply. */
+		case 'x': rc = parse_num("transpose", optarg, 1, 0, 87, &x);
+			ta->max_shift = (int)x; break;
+		case 'l': rc = parse_num("lr", optarg, 0, 1e-12, 10, &x);
+			ta->set_lr = 1; ta->lr = x; break;
+		case 'B': rc = parse_num("max-beta", optarg, 0, 0, 1e6, &x);
+			ta->set_beta = 1; ta->max_beta = x; break;
+		case 'R': rc = parse_num("beta-rate", optarg, 0, 0, 1, &x);
+			ta->set_br = 1; ta->beta_rate = x; break;
+		case 'F': rc = parse_num("free-bits", optarg, 0, 0, 1e6, &x);
+			ta->set_fb = 1; ta->free_bits = x; break;
+		case 'S':
+			rc = parse_num("sampling-rate", optarg, 0, 0, 1e9, &x);
+			ta->set_ss = 1; ta->ss_rate = x; break;
+		case 'c':
+			rc = parse_num("ckpt-minutes", optarg, 0, 0, 1e6, &x);
+			ta->ckpt_minutes = x; break;
+		default:
+			return (-1);	/* '?', or --split (eval's) */
 		}
-	}
-	if (ta->batch < 1 || ta->batch > 4096 || ta->threads < 1 ||
-	    ta->steps < 0) {
-		cmd_error("train: --batch 1..4096, --threads >= 1, --steps "
-		    ">= 0");
-		return (-1);
+		if (rc != 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -439,10 +479,29 @@ cmd_train(int argc, char **argv)
 		free(tspath);
 		return (CMD_ERROR);
 	}
+	/* A model that is no run of ours (a shipped or exported one, a
+	   magenta.js checkpoint): training would replace its weights with
+	   fresh ones, --resume or not, since there is nothing to resume. */
+	if (access(tspath, F_OK) != 0) {
+		char *man = lr_path_join(ta.out, "weights_manifest.json");
+
+		if (access(man, F_OK) == 0) {
+			cmd_error("%s: holds a model that is not a training "
+			    "run; not replacing it (use another --out)",
+			    ta.out);
+			free(man);
+			free(tspath);
+			return (CMD_ERROR);
+		}
+		free(man);
+	}
 
 	cache_name(cname, sizeof cname, &a);
 	t0 = now();
-	if (dataset_load(&ds, ta.data, &a, ta.out, cname, &cause) != 0) {
+	/* --cache names where the windows are kept (a run's folder by
+	   default), as for eval. */
+	if (dataset_load(&ds, ta.data, &a, ta.cache != NULL ? ta.cache :
+	    ta.out, cname, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
 		free(tspath);
@@ -633,7 +692,7 @@ cmd_eval(int argc, char **argv)
 	enum dataset_split	 sp = DATASET_TEST;
 	const char		*split = "test";
 	char			*cause = NULL, cname[32];
-	double			 tfacc, kl, rl, mudiff = 0;
+	double			 tfacc, kl, rl, mudiff = 0, x;
 	float			*mu = NULL;
 	int			*tok = NULL, *out = NULL, i, b, B, n, c;
 	long			 correct = 0, total = 0;
@@ -650,8 +709,16 @@ cmd_eval(int argc, char **argv)
 		case 'd': ta.data = optarg; break;
 		case 'p': split = optarg; break;
 		case 'C': ta.cache = optarg; break;
-		case 't': ta.threads = atoi(optarg); break;
-		case 'b': B = atoi(optarg); break;
+		case 't':
+			if (parse_num("threads", optarg, 1, 1, 256, &x) != 0)
+				return (cmd_usage("eval"));
+			ta.threads = (int)x;
+			break;
+		case 'b':
+			if (parse_num("batch", optarg, 1, 1, 4096, &x) != 0)
+				return (cmd_usage("eval"));
+			B = (int)x;
+			break;
 		default: return (cmd_usage("eval"));
 		}
 	}

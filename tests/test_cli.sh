@@ -202,6 +202,27 @@ expect_usage "interpolate with one clip" interpolate --model "$M" a.mid -n 3
 expect_usage "inspect without a file" inspect
 expect_usage "convert with one file" convert "$T/x.mid"
 expect_usage "play without a file" play
+run play "$T/x.mid" --offline --tempo 120x
+if [ "$rc" -eq 2 ] && grep -q "^latentroll: --tempo 120x: " "$T/err"; then
+	ok
+else
+	bad "play --tempo 120x: exit $rc (want 2): $(head -c 200 "$T/err")"
+fi
+# train and eval: whole numbers where a count is meant, in range; never a
+# fraction cut, a negative read as a default or wrapped to a huge seed.
+for o in "--steps 1.5" "--steps 0x10" "--seed -1" "--seed 1.5" \
+    "--transpose -3" "--valid-every -1" "--enc-size -5" "--lr -1" \
+    "--ckpt-minutes -1" "--batch 2.9"; do
+	# shellcheck disable=SC2086
+	expect_usage "train $o" train --data "$T/nodata" --arch mel_2bar \
+	    --out "$T/norun" $o
+done
+expect_usage "eval --batch 2x" eval --model "$M" --data "$T/nodata" \
+    --batch 2x
+expect_usage "eval --threads 1x" eval --model "$M" --data "$T/nodata" \
+    --threads 1x
+expect_usage "eval --batch 4294967297" eval --model "$M" --data "$T/nodata" \
+    --batch 4294967297
 
 expect_error "inspect: missing file" "$T/none.mid" inspect "$T/none.mid"
 expect_error "convert: missing file" "$T/none.mid" \
@@ -318,6 +339,9 @@ for s in 5 5b 6 7 8 9; do
 	    --temperature 1 --seed "${s%b}" && cp "$T/out" "$T/s$s"
 done
 same "$T/s5" "$T/s5b" "temperature 1, seed 5 twice"
+# Seeds are decimal, as for attrs and train: 09 is nine, not an error.
+expect_ok "decode --seed 09" decode --model "$M" --z "$T/zr.json" \
+    --temperature 1 --seed 09 && same "$T/s9" "$T/out" "--seed 09 = --seed 9"
 n=$(cat "$T/s5" "$T/s6" "$T/s7" "$T/s8" "$T/s9" | sort -u | wc -l)
 check "5 seeds give >= 2 different samples (got $n)" [ "$n" -ge 2 ]
 n=$(cat "$T/d0" "$T/s5" "$T/s6" "$T/s7" | sort -u | wc -l)
@@ -441,8 +465,20 @@ same "$M/weights_manifest.json" "$T/exp/src/weights_manifest.json" \
     "refused export left the input alone"
 expect_error "export over a model" "$T/exp/uint8" \
     export --model "$T/exp/src" --out "$T/exp/uint8"
+# The replaced model's vectors and card must not pass for the new one's.
+echo '{"register": [1, 2], "_meta": {}}' >"$T/exp/uint8/attribute_vecs.json"
+echo '{"steps": 999}' >"$T/exp/uint8/model_card.json"
 expect_ok "export --force over a model" \
     export --model "$T/exp/src" --out "$T/exp/uint8" --force
+check "export --force removed the old attribute vectors" \
+    [ ! -e "$T/exp/uint8/attribute_vecs.json" ]
+check "export --force removed the old card (the source has none)" \
+    [ ! -e "$T/exp/uint8/model_card.json" ]
+mkdir -p "$T/exp/card" && echo '{"mine": 1}' >"$T/exp/card/model_card.json"
+expect_error "export over a model card" "$T/exp/card" \
+    export --model "$T/exp/src" --out "$T/exp/card"
+check "refused export kept the card" \
+    [ "$(cat "$T/exp/card/model_card.json")" = '{"mine": 1}' ]
 expect_usage "export --dtype int4" \
     export --model "$T/exp/src" --out "$T/exp/x" --dtype int4
 expect_ok "encode --window 1" encode --model "$M" --window 1 "$A" &&
@@ -638,6 +674,20 @@ if [ -d "$NOTT" ]; then
 	    attrs --model "$T/am" --data "$T/nodata"
 	expect_usage "attrs --pairs x" attrs --model "$T/am" --data "$NOTT" \
 	    --pairs x
+	# train: a model that is no run (shipped, exported) is never
+	# replaced; --cache is where the windows go.
+	mkdir -p "$T/data" "$T/cache"
+	for f in "$NOTT"/ashover1*.mid; do cp "$f" "$T/data/"; done
+	cp -r "$M" "$T/tm"
+	expect_error "train over a model" "$T/tm" train --data "$T/data" \
+	    --arch mel_2bar --out "$T/tm" --tiny --batch 2 --steps 1 --quiet
+	same "$M/group1-shard1of1" "$T/tm/group1-shard1of1" \
+	    "refused train left the model alone"
+	expect_ok "train --cache" train --data "$T/data" --arch mel_2bar \
+	    --out "$T/tr" --tiny --batch 2 --steps 1 --quiet --cache "$T/cache"
+	check "train --cache wrote the windows there" \
+	    [ -e "$T/cache/windows-melody32.cache" ] &&
+	    check "and not in the run" [ ! -e "$T/tr/windows-melody32.cache" ]
 else
 	echo "SKIP: attrs checks: no Nottingham corpus ($NOTT)"
 fi
