@@ -450,6 +450,12 @@ test_prompt(void)
 	prompt_key(&p, KEY_BACKSPACE);
 	prompt_key(&p, 'd');
 	CHECK(strcmp(p.text, "abd") == 0);
+	/* Backspace takes a whole UTF-8 character ("é" is two bytes). */
+	prompt_key(&p, 0xc3);
+	prompt_key(&p, 0xa9);
+	CHECK(strcmp(p.text, "abd\xc3\xa9") == 0);
+	prompt_key(&p, KEY_BACKSPACE);
+	CHECK(strcmp(p.text, "abd") == 0 && p.len == 3);
 	CHECK(prompt_key(&p, '\n') == PROMPT_ACCEPT);
 	CHECK(prompt_key(&p, 27) == PROMPT_CANCEL);
 	if (mkdtemp(dir) == NULL) {

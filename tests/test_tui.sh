@@ -351,6 +351,11 @@ check "bad clip: still answers keys" wait_for badclip 'slider 0.53'
 # o: open a missing file: an error, the app goes on.
 $TM send-keys -t badclip o b
 check "open prompt" wait_for badclip 'open into B:'
+# A path longer than the screen: its end stays in view as it is typed.
+long=$(printf 'x%.0s' $(seq 120))
+$TM send-keys -t badclip "$long" end-of-path
+check "long prompt shows its end" wait_for badclip '<x*end-of-path$'
+$TM send-keys -t badclip C-u
 $TM send-keys -t badclip nosuch.mid Enter
 check "open error shown" wait_for badclip 'nosuch.mid'
 $TM send-keys -t badclip o b b.mid Enter

@@ -34,6 +34,17 @@ static void	draw_status(const struct roll *r, const struct ui_view *v,
 static void	draw_help(const struct roll *r,
 		    const struct roll_layout *L);
 
+/* Screen columns of a UTF-8 string (one per character). */
+static int
+text_cols(const char *s)
+{
+	int	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return (n);
+}
+
 static attr_t
 pair(int n)
 {
@@ -105,7 +116,7 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	/* Title row: "-- A a.mid ------". */
 	snprintf(title, sizeof title, "-- %s ", lane->title != NULL ?
 	    lane->title : titles[li]);
-	len = (int)strlen(title);
+	len = text_cols(title);
 	attron(pair(pairs[li]) | A_BOLD);
 	mvaddnstr(y0, 0, title, L->cols);
 	for (x = len; x < L->cols; x++)
@@ -341,7 +352,26 @@ draw_status(const struct roll *r, const struct ui_view *v,
 	move(L->message_y, 0);
 	clrtoeol();
 	if (p != NULL && p->active) {
-		mvprintw(L->message_y, 0, "%s%s", p->label, p->text);
+		const char	*t = p->text;
+		int		 room, skip;
+
+		/* The label, unless the screen is too narrow for it. */
+		move(L->message_y, 0);
+		room = L->cols - 1 - text_cols(p->label);
+		if (room >= 8)
+			addstr(p->label);
+		else
+			room = L->cols - 1;
+		/* A long path: its end, where the typing is, stays in
+		   view behind a '<'. */
+		if ((skip = text_cols(t) - room) > 0) {
+			for (skip++; skip > 0 && *t != '\0'; skip--)
+				do
+					t++;
+				while (((unsigned char)*t & 0xc0) == 0x80);
+			addch('<');
+		}
+		addstr(t);
 		if (p->hint[0] != '\0' && getcurx(stdscr) + 3 < L->cols) {
 			attron(A_DIM);
 			addnstr("  ", 2);

@@ -47,8 +47,13 @@ prompt_key(struct prompt *p, int key)
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
+		/* A whole character: UTF-8 continuation bytes too. */
+		while (p->len > 0 &&
+		    ((unsigned char)p->text[p->len - 1] & 0xc0) == 0x80)
+			p->len--;
 		if (p->len > 0)
-			p->text[--p->len] = '\0';
+			p->len--;
+		p->text[p->len] = '\0';
 		return (PROMPT_CONTINUE);
 	case 21:	/* C-u: clear, as in a shell */
 		p->len = 0;

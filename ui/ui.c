@@ -5,6 +5,7 @@
 #include "ui/ui.h"
 
 #include <curses.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,9 @@ ui_start(char **cause)
 		return (0);
 	/* ESC arrives alone or as Alt: 25 ms is plenty on a local tty. */
 	set_escdelay(25);
+	/* UTF-8 names (clips, paths typed at the prompt) drawn as such;
+	   only the character type, so numbers keep their '.'. */
+	setlocale(LC_CTYPE, "");
 	if (initscr() == NULL)
 		return (lr_fail(cause, "cannot start curses (TERM?)"));
 	cbreak();
