@@ -370,6 +370,16 @@ test_keys(void)
 	CHECK(keys_config_line("bind Z quit", &cause) == 0);
 	e = keys_lookup('Z', ROLL_MODE_PLAY);
 	CHECK(e != NULL && e->cmd == ROLL_CMD_QUIT);
+	/* A command of every mode takes the key in every mode. */
+	CHECK(keys_config_line("bind x play", &cause) == 0);
+	e = keys_lookup('x', ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_PLAY);
+	e = keys_lookup('x', ROLL_MODE_EDIT);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_PLAY);
+	/* A play-mode one only in play mode. */
+	CHECK(keys_config_line("bind s reseed", &cause) == 0);
+	CHECK(keys_lookup('s', ROLL_MODE_PLAY)->cmd == ROLL_CMD_RESEED);
+	CHECK(keys_lookup('s', ROLL_MODE_EDIT)->cmd == ROLL_CMD_SAVE);
 	CHECK(keys_config_line("# comment", &cause) == 0);
 	CHECK(keys_config_line("bind Z no-such-cmd", &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "no-such-cmd") != NULL);

@@ -187,12 +187,14 @@ static const struct key_entry keys_default[] = {
 	  .arg = -1 },
 	{ .key = KEY_DOWN, .mode = D, .name = "pad-down", .cmd = ROLL_CMD_PAD_Y,
 	  .arg = 1 },
-	{ .key = 27, .mode = D, .name = "pad-leave", .cmd = ROLL_CMD_PAD },
+	{ .key = 27, .mode = D, .name = "pad-leave", .cmd = ROLL_CMD_PAD,
+	  .help = "pad: leave (as g)" },
 
 	/* Edit mode. */
 	{ .key = 27, .mode = E, .name = "edit-leave", .cmd = ROLL_CMD_EDIT },
 	{ .key = KEY_LEFT, .mode = E, .name = "cursor-left",
-	  .cmd = ROLL_CMD_CURSOR_STEP, .arg = -1, .help = "edit: cursor" },
+	  .cmd = ROLL_CMD_CURSOR_STEP, .arg = -1,
+	  .help = "edit: cursor (arrows; Up/Down: pitch)" },
 	{ .key = KEY_RIGHT, .mode = E, .name = "cursor-right",
 	  .cmd = ROLL_CMD_CURSOR_STEP, .arg = 1 },
 	{ .key = KEY_UP, .mode = E, .name = "cursor-up",
@@ -373,7 +375,7 @@ keys_config_line(const char *line, char **cause)
 {
 	char			 verb[16], key[32], name[64], extra[2];
 	const struct key_entry	*e;
-	struct key_entry	*t;
+	struct key_entry	*t, ne;
 	int			 k, n, i;
 
 	keys_ready();
@@ -388,18 +390,32 @@ keys_config_line(const char *line, char **cause)
 		return (lr_fail(cause, "unknown key %s", key));
 	if ((e = keys_find(name)) == NULL)
 		return (lr_fail(cause, "unknown command %s", name));
+	ne = *e;	/* the table moves below */
+	/*
+	 * A command of every mode takes the key in every mode: a mode's own
+	 * binding would win over it in lookup and the remap would do nothing
+	 * there ("key play = x" left x resetting the nudges).
+	 */
+	for (i = 0; ne.mode == KEYS_ANY_MODE && i < keys_n; i++) {
+		if (keys_table[i].key != k || keys_table[i].mode == ne.mode)
+			continue;
+		memmove(&keys_table[i], &keys_table[i + 1],
+		    (keys_n - i - 1) * sizeof keys_table[0]);
+		keys_n--;
+		i--;
+	}
 	/* Rebind an existing entry of the key in that mode, else append. */
 	for (i = 0; i < keys_n; i++) {
 		t = &keys_table[i];
-		if (t->key == k && t->mode == e->mode) {
-			*t = *e;
+		if (t->key == k && t->mode == ne.mode) {
+			*t = ne;
 			t->key = k;
 			return (0);
 		}
 	}
 	if (keys_n == KEYS_MAX)
 		return (lr_fail(cause, "too many bindings"));
-	keys_table[keys_n] = *e;
+	keys_table[keys_n] = ne;
 	keys_table[keys_n].key = k;
 	keys_table[keys_n].help = NULL;
 	keys_n++;
