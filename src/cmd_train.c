@@ -409,6 +409,7 @@ cmd_train(int argc, char **argv)
 	struct train_args	 ta;
 	struct vae_arch		 a;
 	struct dataset		 ds;
+	struct stat		 sb;
 	struct vae		*v = NULL;
 	struct vae_params	 g;
 	struct train_net	*net = NULL;
@@ -469,6 +470,15 @@ cmd_train(int argc, char **argv)
 	midifile_log_init();
 
 	if (mkdir(ta.out, 0777) != 0 && errno != EEXIST) {
+		cmd_error("%s: %s", ta.out, strerror(errno));
+		return (CMD_ERROR);
+	}
+	/* Now, not at the first checkpoint minutes (or hours) later. */
+	if (stat(ta.out, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		cmd_error("%s: not a directory", ta.out);
+		return (CMD_ERROR);
+	}
+	if (access(ta.out, W_OK) != 0) {
 		cmd_error("%s: %s", ta.out, strerror(errno));
 		return (CMD_ERROR);
 	}

@@ -615,6 +615,13 @@ same "$T/c.mid" "$T/c.keep" "refused convert left the file alone"
 expect_ok "convert --force over an existing file" \
     convert "$A" "$T/c.mid" --window 1 --force
 
+# A recording that cannot be written is refused before playing (live, the
+# null sink here: one line, at once, not after a loop).
+expect_error "play --record in a missing folder" "$T/nodir/r.mid" \
+    play "$A" --loops 1 --record "$T/nodir/r.mid"
+expect_error "play --record a directory" "$T/iv" \
+    play "$A" --offline --loops 1 --record "$T/iv" --force
+
 # play offline records what it played.
 if expect_ok "play --offline --record" play "$A" --offline \
     --record "$T/rec.mid" --loops 1; then
@@ -685,6 +692,12 @@ if [ -d "$NOTT" ]; then
 	    "refused train left the model alone"
 	expect_ok "train --cache" train --data "$T/data" --arch mel_2bar \
 	    --out "$T/tr" --tiny --batch 2 --steps 1 --quiet --cache "$T/cache"
+	# An --out that cannot hold a run is said before training, not at
+	# the first checkpoint.
+	expect_error "train --out a file" "$T/dec.mid" train --data "$T/data" \
+	    --arch mel_2bar --out "$T/dec.mid" --tiny --batch 2 --steps 1 \
+	    --quiet && check "train --out a file: said at once" \
+	    [ "$(cat "$T/err")" = "latentroll: $T/dec.mid: not a directory" ]
 	check "train --cache wrote the windows there" \
 	    [ -e "$T/cache/windows-melody32.cache" ] &&
 	    check "and not in the run" [ ! -e "$T/tr/windows-melody32.cache" ]
