@@ -331,7 +331,7 @@ app_input(struct app *a)
 	struct live_input	in;
 	struct live_binding	b;
 	char			*cause = NULL;
-	int			k;
+	int			chg;
 
 	while (live_poll_input(a->live, &in)) {
 		if (in.kind == LIVE_IN_LEARNED) {
@@ -351,25 +351,14 @@ app_input(struct app *a)
 		}
 		if (in.kind != LIVE_IN_CC || in.target[0] == '\0')
 			continue;
-		if (strcmp(in.target, "slider") == 0) {
-			k = roll_slider_index((float)in.amount);
-			if (k != a->r.slider) {
-				roll_edit_drop(&a->r);
-				a->r.slider = k;
-				app_show(a);
-			}
-		} else if (strcmp(in.target, "temperature") == 0) {
-			a->r.temperature = (float)(in.amount * ROLL_TEMP_MAX);
+		if (strncmp(in.target, "attr:", 5) == 0 && !a->have_vecs)
+			continue;
+		/* As the keys: the edit is dropped, then decode or show. */
+		chg = roll_cc(&a->r, in.target, in.amount);
+		if (chg & ROLL_CHG_LADDER)
 			app_submit(a);
-		} else if (strncmp(in.target, "attr:", 5) == 0 &&
-		    a->have_vecs) {
-			k = atoi(in.target + 5);
-			if (k >= 0 && k < a->n_attrs) {
-				a->r.nudge[k] = (float)((in.amount * 2 - 1) *
-				    ROLL_NUDGE_MAX);
-				app_submit(a);
-			}
-		}
+		if (chg != 0)
+			app_show(a);
 		a->r.dirty |= ROLL_DIRTY_ALL;
 	}
 }

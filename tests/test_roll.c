@@ -228,6 +228,34 @@ test_edit_follow(void)
 	roll_free(&r);
 }
 
+/* MIDI controls act like the keys: every one drops an edit. */
+static void
+test_cc(void)
+{
+	struct roll	r;
+
+	roll_init(&r, 3, 32);
+	roll_edit_begin(&r, start_notes, 3);
+	roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0);
+	CHECK(r.edit_active);
+	CHECK(roll_cc(&r, "temperature", 0.5) == ROLL_CHG_LADDER);
+	CHECK(!r.edit_active && fabsf(r.temperature - 1.0f) < 1e-6f);
+	CHECK(roll_cc(&r, "temperature", 0.5) == 0);
+	roll_apply(&r, ROLL_CMD_UNDO, 0);
+	CHECK(r.edit_active);
+	CHECK(roll_cc(&r, "attr:2", 1.0) == ROLL_CHG_LADDER);
+	CHECK(!r.edit_active && r.nudge[2] == ROLL_NUDGE_MAX);
+	CHECK(roll_cc(&r, "attr:3", 1.0) == 0);	/* no such attribute */
+	roll_apply(&r, ROLL_CMD_UNDO, 0);
+	CHECK(roll_cc(&r, "slider", 0.0) == ROLL_CHG_SLIDER);
+	CHECK(!r.edit_active && r.slider == 0);
+	CHECK(roll_cc(&r, "slider", 0.0) == 0);
+	CHECK(roll_cc(&r, "slider", 1.0) == ROLL_CHG_SLIDER &&
+	    r.slider == ROLL_SLIDER_MAX);
+	CHECK(roll_cc(&r, "bogus", 1.0) == 0);
+	roll_free(&r);
+}
+
 static void
 test_snapshots(void)
 {
@@ -501,6 +529,7 @@ main(void)
 	test_knobs();
 	test_edit();
 	test_edit_follow();
+	test_cc();
 	test_snapshots();
 	test_sweep();
 	test_keys();

@@ -7,6 +7,7 @@
 #include "ui/roll.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -537,6 +538,46 @@ roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
 	default:
 		return (ROLL_CHG_APP);
 	}
+}
+
+int
+roll_cc(struct roll *r, const char *target, double amount)
+{
+	float	v;
+	int	k;
+
+	if (!(amount >= 0))
+		amount = 0;
+	if (amount > 1)
+		amount = 1;
+	if (strcmp(target, "slider") == 0) {
+		k = roll_slider_index((float)amount);
+		if (k == r->slider)
+			return (0);
+		knob_changed(r);
+		r->slider = k;
+		r->dirty |= ROLL_DIRTY_ALL;
+		return (ROLL_CHG_SLIDER);
+	}
+	if (strcmp(target, "temperature") == 0) {
+		v = (float)(amount * ROLL_TEMP_MAX);
+		if (v == r->temperature)
+			return (0);
+		knob_changed(r);
+		r->temperature = v;
+		r->dirty |= ROLL_DIRTY_ALL;
+		return (ROLL_CHG_LADDER);
+	}
+	if (sscanf(target, "attr:%d", &k) == 1 && k >= 0 && k < r->n_attrs) {
+		v = (float)((amount * 2 - 1) * ROLL_NUDGE_MAX);
+		if (v == r->nudge[k])
+			return (0);
+		knob_changed(r);
+		r->nudge[k] = v;
+		r->dirty |= ROLL_DIRTY_ALL;
+		return (ROLL_CHG_LADDER);
+	}
+	return (0);
 }
 
 void

@@ -155,6 +155,13 @@ void	roll_free(struct roll *r);
 int	roll_apply(struct roll *r, enum roll_cmd cmd, int arg);
 
 /*
+ * A MIDI control bound by learn ("slider", "temperature", "attr:K") moved
+ * to amount in [0, 1]: the same change as the keys make, the edit dropped
+ * like theirs.  Returns ROLL_CHG_SLIDER, ROLL_CHG_LADDER or 0 (no change).
+ */
+int	roll_cc(struct roll *r, const char *target, double amount);
+
+/*
  * The decoded point the result lane shows: the slider's ladder index, or
  * with the pad on pad_y * ROLL_PAD_N + pad_x.
  */
