@@ -59,7 +59,10 @@ save_result(struct app *a, const char *path)
 		app_msg(a, 1, "%s", cause);
 		free(cause);
 	} else {
-		a->r.unsaved = 0;
+		/* Only the edit itself saved makes it safe to quit: a
+		   dropped edit (u brings it back) is still unsaved. */
+		if (a->r.edit_active)
+			a->r.unsaved = 0;
 		app_msg(a, 0, "saved %s (%zu notes)", path, n);
 	}
 	noteseq_free(&s);

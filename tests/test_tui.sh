@@ -338,7 +338,15 @@ wait_for copy 'ms *$' 10 >/dev/null
 $TM send-keys -t copy c b
 check "copy: message" wait_for copy 'result copied into B'
 check "copy: lane B is the result" wait_for copy '^-- B (copied result)'
+# An edit dropped by the slider, then s saves the plain result: the
+# edit is still unsaved, so q asks.
+$TM send-keys -t copy e x a
+check "copy: edited" wait_for copy 'unsaved'
+$TM send-keys -t copy e Right s Enter
+check "copy: saved the result" wait_for copy 'saved latentroll-'
 $TM send-keys -t copy q
+check "copy: a dropped edit is still unsaved" wait_for copy 'quit anyway'
+$TM send-keys -t copy y
 check "copy: exit 0" wait_for copy 'EXIT=0'
 
 # ---- a bad clip: an error on the status line, the app goes on ----
