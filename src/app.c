@@ -190,12 +190,16 @@ app_model(struct app *a, char **cause)
 /*
  * Ask the worker for a new ladder (or pad grid) after a change of clips or
  * knobs.  Stale results are recognised by gen and ignored; the clock
- * starts here for the key -> result latency on the status line.
+ * starts here for the key -> result latency on the status line.  The
+ * result follows the new ladder: an edit goes to the undo stack, as on a
+ * knob (a new clip, window or track was not heard while an edit played).
  */
 void
 app_submit(struct app *a)
 {
 	struct worker_job	j;
+
+	roll_edit_drop(&a->r);
 
 	memset(&j, 0, sizeof j);
 	j.tok_a = a->clips[0].tokens;

@@ -366,9 +366,15 @@ check "long prompt shows its end" wait_for badclip '<x*end-of-path$'
 $TM send-keys -t badclip C-u
 $TM send-keys -t badclip nosuch.mid Enter
 check "open error shown" wait_for badclip 'nosuch.mid'
-$TM send-keys -t badclip o b b.mid Enter
+# A new clip is heard even over an edit: the edit goes to undo.
+$TM send-keys -t badclip e x a
+check "bad clip: edited" wait_for badclip '^-- result (edited)'
+$TM send-keys -t badclip e o b b.mid Enter
 check "open loads b.mid" wait_for badclip '^-- B b.mid'
+check "a new clip drops the edit" wait_for badclip '^-- result --'
 $TM send-keys -t badclip q
+check "bad clip: asks (the edit is unsaved)" wait_for badclip 'quit anyway'
+$TM send-keys -t badclip y
 check "bad clip: exit 0" wait_for badclip 'EXIT=0'
 
 # ---- plain `latentroll` on a 16-bar model opens the 16-bar examples ----
