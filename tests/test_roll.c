@@ -389,6 +389,14 @@ test_keys(void)
 			n++;
 	}
 	CHECK(n > 40);
+	/* Each help line fits a column of the 80-column overlay (two of
+	   40, "KEY     help" in 39): a cut line hides what a key does. */
+	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
+		keys_name(e->key, name, sizeof name);
+		if (e->help != NULL)
+			CHECK_MSG(strlen(name) <= 7 && 8 + strlen(e->help) <= 39,
+			    "help of %s: \"%s\"", name, e->help);
+	}
 	/* Names round-trip. */
 	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
 		keys_name(e->key, name, sizeof name);
