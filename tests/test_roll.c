@@ -524,6 +524,19 @@ test_prompt(void)
 	CHECK(prompt_complete(&p) == 1);
 	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
 	CHECK(strcmp(p.text, path) == 0);
+	/* ~ is $HOME, in completion and on Enter. */
+	setenv("HOME", dir, 1);
+	prompt_open(&p, 1, "open: ", "~/clip_t");
+	CHECK(prompt_complete(&p) == 1);
+	CHECK_MSG(strcmp(p.text, path) == 0, "%s", p.text);
+	prompt_open(&p, 1, "save as: ", "~/new.mid");
+	CHECK(prompt_key(&p, '\n') == PROMPT_ACCEPT);
+	snprintf(path, sizeof path, "%s/new.mid", dir);
+	CHECK_MSG(strcmp(p.text, path) == 0, "%s", p.text);
+	prompt_open(&p, 1, "save as: ", "~user/x");	/* not ours */
+	prompt_key(&p, '\n');
+	CHECK(strcmp(p.text, "~user/x") == 0);
+	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/clip_one.mid", dir);
 	unlink(path);

@@ -9,7 +9,10 @@
 #include <curses.h>
 #include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static void	expand_home(struct prompt *);
 
 void
 prompt_open(struct prompt *p, int purpose, const char *label,
@@ -21,6 +24,25 @@ prompt_open(struct prompt *p, int purpose, const char *label,
 	snprintf(p->label, sizeof p->label, "%s", label);
 	snprintf(p->text, sizeof p->text, "%s", text != NULL ? text : "");
 	p->len = strlen(p->text);
+}
+
+/* A leading ~ is $HOME, as in a shell (glob's GLOB_TILDE does not
+   apply to the text the caller opens or saves). */
+static void
+expand_home(struct prompt *p)
+{
+	const char	*home = getenv("HOME");
+	char		 buf[PROMPT_MAX];
+	int		 n;
+
+	if (p->text[0] != '~' || (p->text[1] != '/' && p->text[1] != '\0') ||
+	    home == NULL || home[0] == '\0')
+		return;
+	n = snprintf(buf, sizeof buf, "%s%s", home, p->text + 1);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return;
+	memcpy(p->text, buf, (size_t)n + 1);
+	p->len = (size_t)n;
 }
 
 void
@@ -37,6 +59,7 @@ prompt_key(struct prompt *p, int key)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
+		expand_home(p);
 		return (PROMPT_ACCEPT);
 	case 27:
 	case 7:		/* C-g */
@@ -76,6 +99,7 @@ prompt_complete(struct prompt *p)
 	size_t		 i, j, common, used;
 	int		 n;
 
+	expand_home(p);
 	snprintf(pat, sizeof pat, "%s*", p->text);
 	p->hint[0] = '\0';
 	if (glob(pat, GLOB_MARK, NULL, &g) != 0) {

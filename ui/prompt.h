@@ -31,7 +31,10 @@ struct prompt {
 void	prompt_open(struct prompt *p, int purpose, const char *label,
 	    const char *text);
 void	prompt_close(struct prompt *p);
-/* Feed a key (curses code); PROMPT_ACCEPT leaves the text in p->text. */
+/*
+ * Feed a key (curses code); PROMPT_ACCEPT leaves the text in p->text, a
+ * leading ~ turned into $HOME (Tab does that too).
+ */
 enum prompt_result prompt_key(struct prompt *p, int key);
 /*
  * Complete p->text as a path: the longest common prefix of the matches,
