@@ -196,6 +196,24 @@ get_int(json_t *root, const char *key, int *out, int lo, int hi,
 	return (0);
 }
 
+/*
+ * A relative path in a set is relative to the set file, as in a playlist:
+ * a hand-written set beside its clips opens from any directory.
+ */
+static char *
+set_path_dup(const char *set_path, const char *p)
+{
+	const char	*slash = strrchr(set_path, '/');
+	char		*out;
+
+	if (p[0] == '/' || slash == NULL)
+		return (lr_strdup(p));
+	if (asprintf(&out, "%.*s/%s", (int)(slash - set_path), set_path,
+	    p) == -1)
+		return (lr_strdup(p));
+	return (out);
+}
+
 int
 set_load(struct set *s, const char *path, char **cause)
 {
@@ -214,7 +232,7 @@ set_load(struct set *s, const char *path, char **cause)
 	if ((v = json_object_get(root, "model")) != NULL) {
 		if (!json_is_string(v))
 			goto bad_type;
-		s->model = lr_strdup(json_string_value(v));
+		s->model = set_path_dup(path, json_string_value(v));
 	}
 	if ((v = json_object_get(root, "clips")) != NULL) {
 		if (!json_is_array(v) || json_array_size(v) > 4)
@@ -225,7 +243,8 @@ set_load(struct set *s, const char *path, char **cause)
 			if (!json_is_object(c))
 				goto bad_type;
 			if (json_is_string(p))
-				s->clip[i] = lr_strdup(json_string_value(p));
+				s->clip[i] = set_path_dup(path,
+				    json_string_value(p));
 			if (get_int(c, "track", &s->track[i], -1, 1 << 16,
 			    path, cause) != 0 ||
 			    get_int(c, "window", &s->window[i], 0, 1 << 20,

@@ -302,6 +302,19 @@ test_set(void)
 		fclose(f);
 	unlink(other);
 
+	/* Relative paths are relative to the set file. */
+	f = fopen(path, "w");
+	fputs("{\"latentroll_set\": 1, \"model\": \"m/mel\", \"clips\": "
+	    "[{\"path\": \"a.mid\"}, {\"path\": \"/abs/b.mid\"}]}", f);
+	fclose(f);
+	CHECK(set_load(&t, path, &cause) == 0);
+	snprintf(other, sizeof other, "%s/a.mid", dir);
+	CHECK(t.clip[0] != NULL && strcmp(t.clip[0], other) == 0);
+	CHECK(t.clip[1] != NULL && strcmp(t.clip[1], "/abs/b.mid") == 0);
+	snprintf(other, sizeof other, "%s/m/mel", dir);
+	CHECK(t.model != NULL && strcmp(t.model, other) == 0);
+	set_free(&t);
+
 	/* Bad files: errors that name the file. */
 	f = fopen(path, "w");
 	fputs("{\"latentroll_set\": 1, \"slider\": 99}", f);
