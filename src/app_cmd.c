@@ -105,6 +105,9 @@ save_set(struct app *a, const char *path)
 			continue;
 		s.snap_valid[i] = 1;
 		s.snap_slider[i] = a->r.snaps[i].slider;
+		s.snap_pad_on[i] = a->r.snaps[i].pad_on;
+		s.snap_pad_x[i] = a->r.snaps[i].pad_x;
+		s.snap_pad_y[i] = a->r.snaps[i].pad_y;
 		for (k = 0; k < a->n_attrs; k++)
 			set_nudge_add(&s.snap_nudges[i], a->attr_names[k],
 			    a->r.snaps[i].nudge[k]);
@@ -146,6 +149,9 @@ app_apply_set(struct app *a, const struct set *s)
 			continue;
 		a->r.snaps[i].valid = 1;
 		a->r.snaps[i].slider = s->snap_slider[i];
+		a->r.snaps[i].pad_on = s->snap_pad_on[i];
+		a->r.snaps[i].pad_x = s->snap_pad_x[i];
+		a->r.snaps[i].pad_y = s->snap_pad_y[i];
 		for (k = 0; k < a->n_attrs; k++)
 			a->r.snaps[i].nudge[k] = set_nudge_get(
 			    &s->snap_nudges[i], a->attr_names[k]);

@@ -165,6 +165,11 @@ set_save(const struct set *s, const char *path, char **cause)
 		sn = json_object();
 		json_object_set_new(sn, "slot", json_integer(i));
 		json_object_set_new(sn, "slider", json_integer(s->snap_slider[i]));
+		c = json_object();
+		json_object_set_new(c, "on", json_boolean(s->snap_pad_on[i]));
+		json_object_set_new(c, "x", json_integer(s->snap_pad_x[i]));
+		json_object_set_new(c, "y", json_integer(s->snap_pad_y[i]));
+		json_object_set_new(sn, "pad", c);
 		json_object_set_new(sn, "nudges", nudges_json(&s->snap_nudges[i]));
 		json_array_append_new(snaps, sn);
 	}
@@ -300,6 +305,16 @@ set_load(struct set *s, const char *path, char **cause)
 			    SET_SNAPSHOTS - 1, path, cause) != 0 || slot < 0)
 				goto bad_type;
 			s->snap_valid[slot] = 1;
+			if ((c = json_object_get(sn, "pad")) != NULL) {
+				if (!json_is_object(c) || get_int(c, "x",
+				    &s->snap_pad_x[slot], 0, 4, path,
+				    cause) != 0 || get_int(c, "y",
+				    &s->snap_pad_y[slot], 0, 4, path,
+				    cause) != 0)
+					goto bad_type;
+				s->snap_pad_on[slot] = json_is_true(
+				    json_object_get(c, "on"));
+			}
 			if (get_int(sn, "slider", &s->snap_slider[slot], 0, 32,
 			    path, cause) != 0 ||
 			    nudges_load(&s->snap_nudges[slot],

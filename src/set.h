@@ -7,7 +7,8 @@
  *	  "clips": [ { "path": "a.mid", "track": 1, "window": 0 }, { ... } ],
  *	  "slider": 16, "pad": { "on": false, "x": 2, "y": 2 }, "interp": "slerp", "temperature": 0.0, "seed": 1,
  *	  "qpm": 120, "nudges": { "note_density": 0.5 },
- *	  "snapshots": [ { "slot": 0, "slider": 4, "nudges": { ... } } ] }
+ *	  "snapshots": [ { "slot": 0, "slider": 4, "pad": { ... },
+ *	    "nudges": { ... } } ] }
  *
  * `latentroll --set FILE` reopens it.
  */
@@ -40,6 +41,9 @@ struct set {
 	struct set_nudges	 nudges;
 	int			 snap_valid[SET_SNAPSHOTS];
 	int			 snap_slider[SET_SNAPSHOTS];
+	int			 snap_pad_on[SET_SNAPSHOTS];
+	int			 snap_pad_x[SET_SNAPSHOTS];
+	int			 snap_pad_y[SET_SNAPSHOTS];
 	struct set_nudges	 snap_nudges[SET_SNAPSHOTS];
 };
 

@@ -269,6 +269,10 @@ test_set(void)
 	s.snap_valid[2] = 1;
 	s.snap_slider[2] = 7;
 	set_nudge_add(&s.snap_nudges[2], "register", 1.0f);
+	s.snap_valid[4] = 1;
+	s.snap_pad_on[4] = 1;
+	s.snap_pad_x[4] = 4;
+	s.snap_pad_y[4] = 2;
 	snprintf(path, sizeof path, "%s/x.set", dir);
 	CHECK(set_save(&s, path, &cause) == 0);
 	CHECK(set_load(&t, path, &cause) == 0);
@@ -286,6 +290,8 @@ test_set(void)
 	CHECK(set_nudge_get(&t.nudges, "legato") == 0);
 	CHECK(t.snap_valid[2] && !t.snap_valid[0] && t.snap_slider[2] == 7);
 	CHECK(set_nudge_get(&t.snap_nudges[2], "register") == 1.0f);
+	CHECK(!t.snap_pad_on[2] && t.snap_valid[4] && t.snap_pad_on[4] &&
+	    t.snap_pad_x[4] == 4 && t.snap_pad_y[4] == 2);
 	set_free(&t);
 	/* A set saves over a set, never over anything else (a clip). */
 	CHECK(set_save(&s, path, &cause) == 0);

@@ -281,6 +281,20 @@ test_snapshots(void)
 	roll_apply(&r, ROLL_CMD_SNAP_STORE, 2);
 	CHECK(r.snaps[2].slider == 5);
 	CHECK(roll_apply(&r, ROLL_CMD_SNAP, 8) == 0);	/* out of range */
+	/* A snapshot of a pad point recalls that point (it recalled the
+	   hidden slider: nothing happened). */
+	roll_apply(&r, ROLL_CMD_PAD, 0);
+	roll_apply(&r, ROLL_CMD_PAD_X, 3);
+	roll_apply(&r, ROLL_CMD_PAD_Y, 1);
+	roll_apply(&r, ROLL_CMD_SNAP, 5);
+	roll_apply(&r, ROLL_CMD_PAD_X, -3);
+	chg = roll_apply(&r, ROLL_CMD_SNAP, 5);
+	CHECK(chg == ROLL_CHG_SLIDER && roll_point(&r) == 1 * ROLL_PAD_N + 3);
+	roll_apply(&r, ROLL_CMD_PAD, 0);		/* pad off */
+	chg = roll_apply(&r, ROLL_CMD_SNAP, 5);
+	CHECK(chg & ROLL_CHG_LADDER && r.pad_on && r.pad_x == 3);
+	chg = roll_apply(&r, ROLL_CMD_SNAP, 2);		/* a slider one */
+	CHECK(chg & ROLL_CHG_LADDER && !r.pad_on && r.slider == 5);
 	roll_free(&r);
 }
 

@@ -346,6 +346,9 @@ snap_store(struct roll *r, int i)
 
 	s->valid = 1;
 	s->slider = r->slider;
+	s->pad_on = r->pad_on;
+	s->pad_x = r->pad_x;
+	s->pad_y = r->pad_y;
 	memcpy(s->nudge, r->nudge, sizeof s->nudge);
 }
 
@@ -424,9 +427,14 @@ roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
 			return (ROLL_CHG_VIEW);
 		}
 		chg = ROLL_CHG_SLIDER;
-		if (memcmp(s->nudge, r->nudge, sizeof r->nudge) != 0)
+		/* The pad decodes its own grid: on <-> off is a new one. */
+		if (memcmp(s->nudge, r->nudge, sizeof r->nudge) != 0 ||
+		    s->pad_on != r->pad_on)
 			chg |= ROLL_CHG_LADDER;
 		r->slider = s->slider;
+		r->pad_on = s->pad_on;
+		r->pad_x = s->pad_x;
+		r->pad_y = s->pad_y;
 		memcpy(r->nudge, s->nudge, sizeof r->nudge);
 		knob_changed(r);
 		return (chg);

@@ -101,6 +101,7 @@ struct roll_notes {
 struct roll_snapshot {
 	int	valid;
 	int	slider;
+	int	pad_on, pad_x, pad_y;	/* the pad's point, when on */
 	float	nudge[UI_MAX_ATTRS];
 };
 
