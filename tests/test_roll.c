@@ -538,6 +538,17 @@ test_prompt(void)
 	CHECK(prompt_complete(&p) == 1);
 	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
 	CHECK(strcmp(p.text, path) == 0);
+	/* Brackets in a name are not a pattern. */
+	snprintf(path, sizeof path, "%s/take [2].mid", dir);
+	if ((f = fopen(path, "w")) != NULL)
+		fclose(f);
+	snprintf(path, sizeof path, "%s/take [", dir);
+	prompt_open(&p, 1, "open: ", path);
+	CHECK(prompt_complete(&p) == 1);
+	snprintf(path, sizeof path, "%s/take [2].mid", dir);
+	CHECK_MSG(strcmp(p.text, path) == 0, "%s", p.text);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
 	/* ~ is $HOME, in completion and on Enter. */
 	setenv("HOME", dir, 1);
 	prompt_open(&p, 1, "open: ", "~/clip_t");

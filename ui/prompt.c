@@ -94,13 +94,20 @@ int
 prompt_complete(struct prompt *p)
 {
 	glob_t		 g;
-	char		 pat[PROMPT_MAX + 2];
+	char		 pat[2 * PROMPT_MAX + 2], *e;
 	struct stat	 sb;
 	size_t		 i, j, common, used;
 	int		 n;
 
 	expand_home(p);
-	snprintf(pat, sizeof pat, "%s*", p->text);
+	/* The text is a name, not a pattern: "take [2].mid" completes. */
+	for (e = pat, i = 0; i < p->len; i++) {
+		if (strchr("*?[\\", p->text[i]) != NULL)
+			*e++ = '\\';
+		*e++ = p->text[i];
+	}
+	*e++ = '*';
+	*e = '\0';
 	p->hint[0] = '\0';
 	if (glob(pat, GLOB_MARK, NULL, &g) != 0) {
 		snprintf(p->hint, sizeof p->hint, "(no match)");
