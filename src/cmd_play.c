@@ -165,7 +165,7 @@ cmd_play(int argc, char **argv)
 	char			*cause = NULL, *end;
 	long			 bars = 0, loops = -1, latency = 0, vel = 0;
 	long			 steps;
-	double			 qpm = 0, t_end;
+	double			 qpm = 0, t_end, t;
 	int			 c, offline = 0, force = 0, follow = 0;
 	int			 master = 0, rc = CMD_ERROR, sig;
 
@@ -345,10 +345,16 @@ cmd_play(int argc, char **argv)
 		live_stop_at(l, loops * steps);
 	live_start(l);
 	if (offline) {
-		t_end = (double)(loops * steps) * 15.0 / qpm;
-		live_advance(l, t_end + 1);
+		/* A loop at a time: the handlers only set a flag, so one
+		   call for --loops 1000000 could not be stopped (Ctrl-C,
+		   kill) short of SIGKILL. */
+		t_end = (double)(loops * steps) * 15.0 / qpm + 1;
+		t = 0;
+		while ((sig = live_signal_caught()) == 0 && t < t_end) {
+			t += (double)steps * 15.0 / qpm;
+			live_advance(l, t < t_end ? t : t_end);
+		}
 		live_stop(l);
-		sig = 0;
 	} else {
 		fprintf(stderr, "latentroll: playing %s on %s, %ld bars at "
 		    "%.1f BPM%s\n", file, strcmp(st.device, "no MIDI output")

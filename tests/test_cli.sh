@@ -622,6 +622,24 @@ expect_error "play --record in a missing folder" "$T/nodir/r.mid" \
 expect_error "play --record a directory" "$T/iv" \
     play "$A" --offline --loops 1 --record "$T/iv" --force
 
+# A long offline render stops on SIGTERM (Ctrl-C, kill), as live does.
+"$LR" play "$A" --offline --loops 1000000 >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -TERM $pid 2>/dev/null
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 $pid 2>/dev/null; then
+	kill -KILL $pid 2>/dev/null
+	bad "play --offline --loops 1000000 ignored SIGTERM"
+else
+	ok
+fi
+wait $pid 2>/dev/null
+
 # play offline records what it played.
 if expect_ok "play --offline --record" play "$A" --offline \
     --record "$T/rec.mid" --loops 1; then
