@@ -255,12 +255,11 @@ out_check(const char *path, int force)
 {
 	struct stat	st;
 
+	if (cmd_out_check(path) != 0)
+		return (-1);
 	if (force || stat(path, &st) != 0)
 		return (0);
-	if (S_ISDIR(st.st_mode))
-		cmd_error("%s: is a directory", path);
-	else
-		cmd_error("%s: exists; not overwriting it (use --force)", path);
+	cmd_error("%s: exists; not overwriting it (use --force)", path);
 	return (-1);
 }
 
@@ -450,6 +449,10 @@ cmd_interpolate(int argc, char **argv)
 	if (parse(argc, argv, "mwnlof", &a) != 0 || a.n_files != 2 ||
 	    a.n < 1)
 		return (cmd_usage("interpolate"));
+	/* A folder to be made needs a parent that can hold it. */
+	if (a.out != NULL && stat(a.out, &st) != 0 &&
+	    cmd_out_check(a.out) != 0)
+		return (CMD_ERROR);
 	if (a.out != NULL && stat(a.out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
 			cmd_error("%s: not a directory", a.out);

@@ -6,9 +6,6 @@
  */
 #include "src/cmds.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -63,40 +60,6 @@ parse_num(const char *s, long lo, long hi)
 	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
 		return (-1);
 	return (v);
-}
-
-/*
- * Can the recording be written at the end?  A directory, or a folder
- * that is missing or not writable, is said now, not after the playing
- * (minutes of it, live).  -1 after reporting it.
- */
-static int
-record_check(const char *path)
-{
-	struct stat	 sb;
-	const char	*slash;
-	char		 dir[4096];
-	int		 err;
-
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		cmd_error("%s: is a directory", path);
-		return (-1);
-	}
-	if ((slash = strrchr(path, '/')) == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else
-		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
-		    (int)(slash - path), path);
-	if (stat(dir, &sb) != 0)
-		err = errno;
-	else if (!S_ISDIR(sb.st_mode))
-		err = ENOTDIR;
-	else if (access(dir, W_OK) != 0)
-		err = errno;
-	else
-		return (0);
-	cmd_error("%s: %s", path, strerror(err));
-	return (-1);
 }
 
 /* Wait until the player has stopped (at most 1 s). */
@@ -249,7 +212,7 @@ cmd_play(int argc, char **argv)
 		cmd_error("%s: exists (use --force to overwrite)", record);
 		return (CMD_ERROR);
 	}
-	if (record != NULL && record_check(record) != 0)
+	if (record != NULL && cmd_out_check(record) != 0)
 		return (CMD_ERROR);
 
 	if (config_load(&cfg, NULL, &cause) != 0) {

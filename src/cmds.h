@@ -40,6 +40,9 @@ int	cmd_tui(int, char **);
 void	cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "usage: latentroll CMD ..." on stderr and return CMD_USAGE. */
 int	cmd_usage(const char *name);
+/* Can a new file go at path (not a directory, in a writable folder)?
+   -1 after reporting why not. */
+int	cmd_out_check(const char *path);
 /* The directory of shipped data (models, clips): --data-dir or PKGDATADIR. */
 const char *cmd_datadir(void);
 

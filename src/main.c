@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const struct cmd_entry cmd_table[] = {
 	{ .name = "inspect",
@@ -93,6 +94,40 @@ cmd_usage(const char *name)
 		}
 	fprintf(stderr, "usage: latentroll [A.mid B.mid | --set FILE]\n");
 	return (CMD_USAGE);
+}
+
+/*
+ * Can a new file be written at path?  Not a directory, and its folder
+ * exists and is writable: said before the work (a decode, minutes of
+ * playing), not after it.  -1 after reporting it.
+ */
+int
+cmd_out_check(const char *path)
+{
+	struct stat	 sb;
+	const char	*slash;
+	char		 dir[4096];
+	int		 err;
+
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		cmd_error("%s: is a directory", path);
+		return (-1);
+	}
+	if ((slash = strrchr(path, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if (stat(dir, &sb) != 0)
+		err = errno;
+	else if (!S_ISDIR(sb.st_mode))
+		err = ENOTDIR;
+	else if (access(dir, W_OK) != 0)
+		err = errno;
+	else
+		return (0);
+	cmd_error("%s: %s", path, strerror(err));
+	return (-1);
 }
 
 /* Where shipped models and clips live. */

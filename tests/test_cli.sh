@@ -367,6 +367,7 @@ expect_ok "decode --out --force" decode --model "$M" \
 differ "$T/dec.mid" "$T/dec.keep" "--force replaced the file"
 expect_error "decode --out in a missing directory" "$T/nodir/x.mid" \
     decode --model "$M" --z "$T/zr.json" --out "$T/nodir/x.mid"
+check "--out in a missing directory: refused before printing" [ ! -s "$T/out" ]
 
 # Every architecture (flat and hierarchical melody, drums, trio): a random
 # z decoded to MIDI and encoded back gives the decoded tokens, through the
@@ -549,6 +550,10 @@ expect_ok "interpolate a a" interpolate --model "$M" "$A" "$A" -n 4 &&
     'lines[0]["tokens"]')" = "$(py "$T/da.json" 'd["tokens"]')" ]
 expect_error "interpolate --out a file" "$T/dec.mid" \
     interpolate --model "$M" "$A" "$B" -n 2 --out "$T/dec.mid"
+expect_error "interpolate --out in a missing directory" "$T/nodir/iv" \
+    interpolate --model "$M" "$A" "$B" -n 2 --out "$T/nodir/iv" &&
+    check "interpolate --out in a missing directory: nothing printed" \
+    [ ! -s "$T/out" ]
 expect_error "interpolate: missing clip b" "$T/none.mid" \
     interpolate --model "$M" "$A" "$T/none.mid" -n 2
 expect_error "interpolate: b is not MIDI" "$T/zr.json" \
