@@ -55,7 +55,7 @@ struct train_args {
 	double		 ckpt_minutes;
 	long		 valid_every;
 	struct train_hp	 hp;
-	int		 set_lr, set_beta, set_fb, set_ss, set_br;
+	int		 set_lr, set_beta, set_fb, set_ss, set_br, set_seed;
 	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
 	int		 max_shift;
 };
@@ -362,6 +362,7 @@ train_parse(int argc, char **argv, struct train_args *ta)
 			   more than the card's JSON integer holds. */
 			errno = 0;
 			ta->seed = strtoull(optarg, &end, 10);
+			ta->set_seed = 1;
 			rc = 0;
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    optarg[strspn(optarg, " \t")] == '-' ||
@@ -545,6 +546,13 @@ cmd_train(int argc, char **argv)
 		if (ts.batch != ta.batch) {
 			lr_fail(&cause, "%s: run used --batch %d", tspath,
 			    ts.batch);
+			goto fail;
+		}
+		/* The seed orders the data: a resumed run keeps its own,
+		   so another one asked for is not quietly dropped. */
+		if (ta.set_seed && ts.seed != ta.seed) {
+			lr_fail(&cause, "%s: run used --seed %llu", tspath,
+			    (unsigned long long)ts.seed);
 			goto fail;
 		}
 		if (ts.threads != ta.threads && !ta.quiet)

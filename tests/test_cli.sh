@@ -715,6 +715,13 @@ if [ -d "$NOTT" ]; then
 	    "refused train left the model alone"
 	expect_ok "train --cache" train --data "$T/data" --arch mel_2bar \
 	    --out "$T/tr" --tiny --batch 2 --steps 1 --quiet --cache "$T/cache"
+	# A resumed run keeps its seed: another one is an error, not dropped.
+	expect_error "train --resume --seed other" "$T/tr/trainstate.bin" \
+	    train --data "$T/data" --arch mel_2bar --out "$T/tr" --tiny \
+	    --batch 2 --steps 2 --quiet --cache "$T/cache" --resume --seed 7
+	expect_ok "train --resume --seed same" train --data "$T/data" \
+	    --arch mel_2bar --out "$T/tr" --tiny --batch 2 --steps 2 --quiet \
+	    --cache "$T/cache" --resume --seed 1
 	# An --out that cannot hold a run is said before training, not at
 	# the first checkpoint.
 	expect_error "train --out a file" "$T/dec.mid" train --data "$T/data" \
