@@ -55,8 +55,8 @@ static const struct cmd_entry cmd_table[] = {
 	  .help = "compute attribute vectors (attribute_vecs.json)",
 	  .fn = cmd_attrs },
 	{ .name = "play",
-	  .args = "FILE.mid [--bars N] [--tempo BPM] [--out DEV] "
-	      "[--record OUT.mid] [--offline]",
+	  .args = "FILE.mid [--bars N] [--tempo BPM] [--loops N] "
+	      "[--out DEV] [--record OUT.mid] [--force] [--offline]",
 	  .help = "loop a clip on a MIDI output",
 	  .fn = cmd_play },
 	{ .name = "devices", .args = "",

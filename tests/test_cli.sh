@@ -161,6 +161,10 @@ for c in inspect convert encode decode interpolate export train eval attrs play 
 	    check "$c --help: usage on stdout" \
 	    grep -q "^usage: latentroll $c" "$T/out"
 done
+# What the errors tell the user to use is in the synopsis.
+"$LR" play --help >"$T/out" 2>&1
+check "play --help lists --force and --loops" grep -q -- "--loops N.*--force" \
+    "$T/out"
 run frobnicate
 if [ "$rc" -eq 2 ] && grep -q "frobnicate" "$T/err"; then ok; else
 	bad "unknown command: exit $rc (want 2): $(head -c 200 "$T/err")"
