@@ -534,13 +534,13 @@ cmd_export(int argc, char **argv)
 	struct model_args	 a;
 	struct vae		*v;
 	enum ckpt_dtype		 dt = CKPT_FLOAT32;
-	json_t			*card;
+	json_t			*card = NULL;
 	char			*cause = NULL, *src = NULL, *dst = NULL;
 	char			 path[4096];
 	static const char	*sidecar[] = { "weights_manifest.json",
 				    "model_card.json", "attribute_vecs.json" };
 	size_t			 i;
-	int			 rc = CMD_ERROR, has_card;
+	int			 rc = CMD_ERROR;
 
 	if (parse(argc, argv, "mdof", &a) != 0 || a.n_files != 0 ||
 	    a.out == NULL)
@@ -570,6 +570,19 @@ cmd_export(int argc, char **argv)
 			goto done;
 		}
 	}
+	/* The card is read before anything is written: a broken one must
+	   not leave weights without it. */
+	snprintf(path, sizeof path, "%s/model_card.json", a.model);
+	if (access(path, F_OK) == 0) {
+		if ((card = jsonfile_load(path, &cause)) == NULL) {
+			cmd_error("%s", cause);
+			goto done;
+		}
+		if (!json_is_object(card)) {
+			cmd_error("%s: not a JSON object", path);
+			goto done;
+		}
+	}
 	if ((v = load_model(a.model)) == NULL)
 		goto done;
 	if (ckpt_save(v, a.out, dt, &cause) != 0) {
@@ -580,10 +593,8 @@ cmd_export(int argc, char **argv)
 	vae_free(v);
 	/* The old model's vectors and card (when this one has none) must
 	   not pass for the new one's: quantization moves mu. */
-	snprintf(path, sizeof path, "%s/model_card.json", a.model);
-	has_card = access(path, F_OK) == 0;
 	for (i = 1; i < sizeof sidecar / sizeof sidecar[0]; i++) {
-		if (i == 1 && has_card)
+		if (i == 1 && card != NULL)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", a.out, sidecar[i]);
 		if (unlink(path) != 0 && errno != ENOENT) {
@@ -591,24 +602,19 @@ cmd_export(int argc, char **argv)
 			goto done;
 		}
 	}
-	snprintf(path, sizeof path, "%s/model_card.json", a.model);
-	if (has_card) {
-		if ((card = jsonfile_load(path, &cause)) == NULL) {
-			cmd_error("%s", cause);
-			goto done;
-		}
+	if (card != NULL) {
 		json_object_set_new(card, "weights_dtype", json_string(
 		    a.dtype != NULL ? a.dtype : "float32"));
 		snprintf(path, sizeof path, "%s/model_card.json", a.out);
 		if (jsonfile_save(card, path, &cause) != 0) {
 			cmd_error("%s", cause);
-			json_decref(card);
 			goto done;
 		}
-		json_decref(card);
 	}
 	rc = CMD_OK;
 done:
+	if (card != NULL)
+		json_decref(card);
 	free(cause);
 	free(src);
 	free(dst);

@@ -479,6 +479,12 @@ check "export --force removed the old attribute vectors" \
     [ ! -e "$T/exp/uint8/attribute_vecs.json" ]
 check "export --force removed the old card (the source has none)" \
     [ ! -e "$T/exp/uint8/model_card.json" ]
+# A broken card of the source is said before any weights are written.
+cp -r "$M" "$T/exp/badcard" && printf '{"x": ' >"$T/exp/badcard/model_card.json"
+expect_error "export of a model with a broken card" \
+    "$T/exp/badcard/model_card.json" \
+    export --model "$T/exp/badcard" --out "$T/exp/fromcard"
+check "broken card: nothing exported" [ ! -e "$T/exp/fromcard" ]
 mkdir -p "$T/exp/card" && echo '{"mine": 1}' >"$T/exp/card/model_card.json"
 expect_error "export over a model card" "$T/exp/card" \
     export --model "$T/exp/src" --out "$T/exp/card"
