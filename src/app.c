@@ -292,8 +292,10 @@ app_show(struct app *a)
 	}
 	fresh = a->shown_gen != a->gen || a->shown_slider != k;
 	/* The same point again (the full ladder after the quick first
-	   point) keeps its notes and their changed marks. */
-	if (!a->r.edit_active && fresh) {
+	   point) keeps its notes and their changed marks.  A new point is
+	   decoded into the result even under an edit: dropping the edit
+	   later shows it, not the point before. */
+	if (fresh) {
 		noteseq_init(&s);
 		clip_tokens_to_seq(app_fmt(a), a->res.tokens + k * ts, &s);
 		clip_seq_to_notes(&s, &a->result, &a->n_result);

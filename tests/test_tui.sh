@@ -349,6 +349,39 @@ check "copy: a dropped edit is still unsaved" wait_for copy 'quit anyway'
 $TM send-keys -t copy y
 check "copy: exit 0" wait_for copy 'EXIT=0'
 
+# ---- an edit back (u) while a nudge decodes, then dropped: the result
+# lane shows the nudged point, not the one before the nudge ----
+norm() {	# the result lane without the changed marks
+	result_lane "$1" | tr '{#' '[='
+}
+start stale a.mid b.mid
+check "stale: roll drawn" wait_for stale '^-- result' 20
+wait_for stale 'ms *$' 10 >/dev/null
+$TM send-keys -t stale e x
+check "stale: edited" wait_for stale '^-- result (edited)'
+$TM send-keys -t stale e Up
+sleep 0.3
+$TM send-keys -t stale + + + + u
+check "stale: edit back" wait_for stale '^-- result (edited)'
+sleep 1
+$TM send-keys -t stale F1
+sleep 0.3
+$TM send-keys -t stale F1
+check "stale: snapshot drops the edit" wait_for stale '^-- result --'
+sleep 0.5
+norm stale > "$tmp/stale-shown"
+$TM send-keys -t stale x
+sleep 1
+$TM send-keys -t stale + + + +
+sleep 1.5
+norm stale > "$tmp/stale-fresh"
+check "stale: the dropped edit shows the nudged point" \
+    cmp -s "$tmp/stale-shown" "$tmp/stale-fresh"
+$TM send-keys -t stale q
+wait_for stale 'quit anyway' 5 >/dev/null
+$TM send-keys -t stale y
+check "stale: exit 0" wait_for stale 'EXIT=0'
+
 # ---- a bad clip: an error on the status line, the app goes on ----
 start badclip a.mid bad.mid
 check "bad clip: roll drawn" wait_for badclip '^-- result' 20
