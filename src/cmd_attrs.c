@@ -448,6 +448,11 @@ cmd_attrs(int argc, char **argv)
 		cmd_error("%s", cause);
 		goto out;
 	}
+	if (ds.n[DATASET_TRAIN] < 4) {
+		cmd_error("%s: %d windows in the train split; attribute "
+		    "vectors need at least 4", aa.data, ds.n[DATASET_TRAIN]);
+		goto out;
+	}
 	fprintf(stderr, "attrs: %d train, %d test windows\n",
 	    ds.n[DATASET_TRAIN], ds.n[DATASET_TEST]);
 

@@ -521,6 +521,13 @@ cmd_train(int argc, char **argv)
 	if (!ta.quiet)
 		fprintf(stderr, "data: %s%s(%.1f s)\n", ds.report,
 		    ds.from_cache ? "  from cache " : "  ", now() - t0);
+	if (ds.n[DATASET_TRAIN] == 0) {
+		cmd_error("%s: no window falls in the train split (%d files; "
+		    "the split hashes file names)", ta.data, ds.n_files);
+		dataset_free(&ds);
+		free(tspath);
+		return (CMD_ERROR);
+	}
 
 	if ((v = vae_new(&a, &cause)) == NULL)
 		goto fail;

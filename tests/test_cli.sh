@@ -710,6 +710,20 @@ if [ -d "$NOTT" ]; then
 	check "broken card: no vectors written, card kept" [ ! -e \
 	    "$T/am2/attribute_vecs.json" ] && check "broken card kept" \
 	    [ "$(cat "$T/am2/model_card.json")" = '{"x": ' ]
+	# A folder of test-split tunes only: eval works, train and attrs
+	# say why they cannot.
+	mkdir -p "$T/testonly"
+	cp "$NOTT/hpps36.mid" "$NOTT/morris20.mid" "$T/testonly/"
+	if expect_ok "eval --split test of test-split tunes only" \
+	    eval --model "$M" --data "$T/testonly" --split test; then
+		check "eval: windows counted" [ "$(py "$T/out" \
+		    'd["windows"] > 0')" = true ]
+	fi
+	expect_error "train on test-split tunes only" "$T/testonly" \
+	    train --data "$T/testonly" --arch mel_2bar --out "$T/tro" \
+	    --steps 1 --quiet
+	expect_error "attrs on test-split tunes only" "$T/testonly" \
+	    attrs --model "$T/am" --data "$T/testonly"
 	expect_error "attrs on a missing data dir" "$T/nodata" \
 	    attrs --model "$T/am" --data "$T/nodata"
 	expect_usage "attrs --pairs x" attrs --model "$T/am" --data "$NOTT" \
