@@ -335,6 +335,12 @@ fi
 start copy a.mid b.mid
 check "copy: roll drawn" wait_for copy '^-- result' 20
 wait_for copy 'ms *$' 10 >/dev/null
+# Esc and an arrow at once are two keys (not Alt+Right): edit mode
+# left, then the slider moves.
+$TM send-keys -t copy e
+check "copy: edit mode" wait_for copy 'EDIT'
+$TM send-keys -t copy Escape Right
+check "Esc then Right: the slider moves" wait_for copy 'slider 0.53'
 $TM send-keys -t copy c b
 check "copy: message" wait_for copy 'result copied into B'
 check "copy: lane B is the result" wait_for copy '^-- B (copied result)'

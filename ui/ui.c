@@ -111,10 +111,16 @@ ui_getkey(void)
 	if (c == '\r')
 		c = '\n';
 	if (c == 27) {
-		/* Alt+x is ESC followed at once by x. */
+		/* Alt+x is ESC followed at once by x.  ESC then an arrow
+		   or another ESC (Esc pressed just before them) is two
+		   keys: the second is read next time. */
 		d = getch();
 		if (d == ERR)
 			return (27);
+		if (d == 27 || d > 255) {
+			ungetch(d);
+			return (27);
+		}
 		return (d | UI_KEY_ALT);
 	}
 	return (c);
