@@ -659,6 +659,17 @@ app_run(const struct app_opts *o)
 	lo.sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
 	lo.out = o->out != NULL ? o->out : (a.cfg.out[0] != '\0' ? a.cfg.out :
 	    NULL);
+	/*
+	 * Input, for MIDI-learned knobs and clock: --in, the config's, else
+	 * the default input ("" = the default or first one, if any), so a
+	 * controller plugged in works without setting anything up.
+	 */
+	if (!o->no_midi)
+		lo.in = o->in != NULL ? o->in : a.cfg.in;
+	lo.clock_follow = !o->no_midi && (o->follow ||
+	    (!o->master && a.cfg.clock == CONFIG_CLOCK_FOLLOW));
+	lo.clock_master = !lo.clock_follow && (o->master ||
+	    a.cfg.clock == CONFIG_CLOCK_MASTER);
 	lo.latency_ms = a.cfg.latency_ms;
 	lo.qpm = have_set ? set.qpm : (a.clips[0].have_seq ?
 	    noteseq_qpm(&a.clips[0].seq) : 120);
@@ -714,7 +725,10 @@ app_run(const struct app_opts *o)
 	return (rc);
 }
 
-/* latentroll [--model DIR] [--out DEV] [--no-midi] [A.mid B.mid | --set F] */
+/*
+ * latentroll [--model DIR] [--out DEV] [--in DEV] [--follow | --master]
+ * [--no-midi] [A.mid B.mid | --set F]
+ */
 int
 cmd_tui(int argc, char **argv)
 {
@@ -729,14 +743,31 @@ cmd_tui(int argc, char **argv)
 			o.model = argv[++i];
 		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			o.out = argv[++i];
+		else if (strcmp(argv[i], "--in") == 0 && i + 1 < argc)
+			o.in = argv[++i];
+		else if (strcmp(argv[i], "--follow") == 0)
+			o.follow = 1;
+		else if (strcmp(argv[i], "--master") == 0)
+			o.master = 1;
 		else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
 			o.log = argv[++i];
 		else if (strcmp(argv[i], "--no-midi") == 0)
 			o.no_midi = 1;
-		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		else if (i + 1 == argc && (strcmp(argv[i], "--set") == 0 ||
+		    strcmp(argv[i], "--model") == 0 ||
+		    strcmp(argv[i], "--out") == 0 ||
+		    strcmp(argv[i], "--in") == 0 ||
+		    strcmp(argv[i], "--log") == 0)) {
+			cmd_error("%s needs a value (usage: latentroll "
+			    "[--model DIR] [--out DEV] [--in DEV] [--follow | "
+			    "--master] [--no-midi] [A.mid B.mid | --set FILE])",
+			    argv[i]);
+			return (CMD_USAGE);
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			cmd_error("unknown option %s (usage: latentroll "
-			    "[--model DIR] [--out DEV] [--no-midi] "
-			    "[A.mid B.mid | --set FILE])", argv[i]);
+			    "[--model DIR] [--out DEV] [--in DEV] [--follow | "
+			    "--master] [--no-midi] [A.mid B.mid | --set FILE])",
+			    argv[i]);
 			return (CMD_USAGE);
 		} else if (n < 2)
 			o.clip[n++] = argv[i];
@@ -744,6 +775,11 @@ cmd_tui(int argc, char **argv)
 			cmd_error("too many clips (two: A and B)");
 			return (CMD_USAGE);
 		}
+	}
+	if (o.follow && o.master) {
+		cmd_error("--follow and --master: the clock comes from outside "
+		    "or from here, not both");
+		return (CMD_USAGE);
 	}
 	return (app_run(&o));
 }

@@ -24,6 +24,9 @@ struct app_opts {
 	const char	*model;		/* checkpoint dir, NULL: shipped */
 	const char	*set;		/* --set FILE */
 	const char	*out;		/* MIDI output (name or index) */
+	const char	*in;		/* MIDI input for CC knobs and clock */
+	int		 follow;	/* follow an external clock */
+	int		 master;	/* send clock */
 	int		 no_midi;	/* null sink */
 	const char	*log;		/* --log FILE for stray stderr */
 };

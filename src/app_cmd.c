@@ -411,6 +411,11 @@ app_command(struct app *a, const struct key_entry *e)
 	case ROLL_CMD_LEARN:
 		if (a->live == NULL)
 			break;
+		if (!a->st.has_input) {
+			app_msg(a, 1, "MIDI-learn needs a MIDI input: none is "
+			    "open (--in DEV, or \"in = DEV\" in the config)");
+			break;
+		}
 		a->ask = ASK_LEARN;
 		app_msg(a, 0, "MIDI-learn: (s)lider, (t)emperature or "
 		    "(a)ttribute %s?", a->attr_names[a->r.attr_sel]);

@@ -142,6 +142,19 @@ config_load(struct config *c, const char *path, char **cause)
 				    "0..1000 ms", path, lineno, v);
 				goto out;
 			}
+		} else if (strcmp(k, "clock") == 0) {
+			if (strcmp(v, "internal") == 0)
+				c->clock = CONFIG_CLOCK_INTERNAL;
+			else if (strcmp(v, "follow") == 0)
+				c->clock = CONFIG_CLOCK_FOLLOW;
+			else if (strcmp(v, "master") == 0)
+				c->clock = CONFIG_CLOCK_MASTER;
+			else {
+				lr_fail(cause, "%s:%d: clock is internal, "
+				    "follow or master, not \"%s\"", path,
+				    lineno, v);
+				goto out;
+			}
 		} else if (strcmp(k, "bind") == 0) {
 			if (parse_bind(c, v) != 0) {
 				lr_fail(cause, "%s:%d: bind wants CHANNEL(1-16 "
@@ -231,6 +244,9 @@ config_save(const struct config *c, const char *path, char **cause)
 		fprintf(f, "in = %s\n", c->in);
 	if (c->latency_ms > 0)
 		fprintf(f, "latency = %d\n", c->latency_ms);
+	if (c->clock != CONFIG_CLOCK_INTERNAL)
+		fprintf(f, "clock = %s\n", c->clock == CONFIG_CLOCK_FOLLOW ?
+		    "follow" : "master");
 	for (i = 0; i < c->n_bindings; i++) {
 		if (c->bindings[i].channel < 0)
 			fprintf(f, "bind = * %d %s\n", c->bindings[i].cc,

@@ -26,10 +26,18 @@ struct config_key {
 	char	key[16];
 };
 
+/* Where the instrument's tempo comes from ("clock = ..."). */
+enum config_clock {
+	CONFIG_CLOCK_INTERNAL,	/* own tempo, no clock out */
+	CONFIG_CLOCK_FOLLOW,	/* follow 24 ppqn clock on the input */
+	CONFIG_CLOCK_MASTER,	/* own tempo, clock out to the output */
+};
+
 struct config {
 	char			out[128];	/* "" : default */
 	char			in[128];
 	int			latency_ms;	/* 0: default */
+	int			clock;		/* CONFIG_CLOCK_* */
 	struct live_binding	bindings[CONFIG_MAX_BINDINGS];
 	size_t			n_bindings;
 	struct config_key	keys[CONFIG_MAX_KEYS];

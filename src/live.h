@@ -140,6 +140,8 @@ struct live_status {
 	enum live_clock_source	 clock_source;
 	char			 device[128];	/* "no MIDI output" if none */
 	int			 device_ok;	/* 0 after an error */
+	int			 has_input;	/* a MIDI input is open (CC
+						   knobs, learn, clock) */
 	char			 error[256];	/* "" or last error */
 	unsigned		 sounding;	/* notes on right now */
 	uint64_t		 events;	/* messages sent */

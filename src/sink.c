@@ -440,6 +440,13 @@ sink_reopen(struct sink *s, const char *out)
 	return (0);
 }
 
+/* 1 when a MIDI input is open. */
+int
+sink_has_input(struct sink *s)
+{
+	return (s->in != NULL);
+}
+
 const char *
 sink_name(struct sink *s)
 {

@@ -40,6 +40,8 @@ int		 sink_read(struct sink *s, double *t, uint8_t *msg, int *len);
 int		 sink_reopen(struct sink *s, const char *out);
 
 const char	*sink_name(struct sink *s);
+/* 1 when a MIDI input is open. */
+int		 sink_has_input(struct sink *s);
 int		 sink_ok(struct sink *s);
 const char	*sink_error(struct sink *s);
 int		 sink_is_device(struct sink *s);

@@ -484,6 +484,23 @@ test_config(void)
 	CHECK(config_save(&c, path, &cause) == 0);
 	CHECK(config_load(&c, path, &cause) == 0 && c.n_bindings == 1 &&
 	    strcmp(c.out, "Synth") == 0);
+	CHECK(c.clock == CONFIG_CLOCK_INTERNAL);
+	/* The clock source and the input round-trip; a bad value is an
+	   error naming the line. */
+	f = fopen(path, "w");
+	fputs("in = Keys\nclock = follow\n", f);
+	fclose(f);
+	CHECK(config_load(&c, path, &cause) == 0 &&
+	    c.clock == CONFIG_CLOCK_FOLLOW && strcmp(c.in, "Keys") == 0);
+	c.clock = CONFIG_CLOCK_MASTER;
+	CHECK(config_save(&c, path, &cause) == 0);
+	CHECK(config_load(&c, path, &cause) == 0 &&
+	    c.clock == CONFIG_CLOCK_MASTER && strcmp(c.in, "Keys") == 0);
+	f = fopen(path, "w");
+	fputs("clock = slave\n", f);
+	fclose(f);
+	CHECK(config_load(&c, path, &cause) == -1 && cause != NULL &&
+	    strstr(cause, ":1: clock") != NULL);
 	free(cause);
 	unlink(path);
 	rmdir(dir);

@@ -241,6 +241,17 @@ expect_error "decode: --z is a directory" "$T" decode --model "$M" --z "$T"
 expect_error "encode: missing model" "$T/nomodel" \
     encode --model "$T/nomodel" "$T/none.mid"
 
+# The instrument's clock comes from outside or from here, not both.
+for args in "--follow --master" "--no-midi --in" "--model"; do
+	run $args
+	if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	    grep -qF -- "${args##* }" "$T/err"; then
+		ok
+	else
+		bad "instrument $args: exit $rc: $(head -c 300 "$T/err")"
+	fi
+done
+
 # The instrument's own file option fails before the screen opens.  (Its
 # message must not leak jansson's "line -1" for a file it could not open.)
 run --model "$srcdir/tests/data/parity/mel_2bar" --set "$T/none.json"

@@ -163,6 +163,9 @@ $TM send-keys -t main 0
 check "0: slider 0.00" wait_for main 'slider 0.00'
 $TM send-keys -t main z
 check "config remap: z = slider-right" wait_for main 'slider 0.03'
+# m without a MIDI input (--no-midi) says so instead of waiting forever.
+$TM send-keys -t main m
+check "m: no MIDI input said" wait_for main 'MIDI-learn needs a MIDI input'
 
 # The result lane changes when the slider crosses the middle: from a
 # point left of it to one right of it (nearest pair first, widening when
