@@ -242,6 +242,13 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 					goto fail;
 				}
 				e->shape[d] = v;
+				/* A product past SIZE_MAX would wrap to a
+				   small size and shift every later tensor. */
+				if (v != 0 && e->n > SIZE_MAX / (size_t)v) {
+					lr_fail(cause, "%s: tensor %s: shape too "
+					    "large", mp, e->name);
+					goto fail;
+				}
 				e->n *= (size_t)v;
 			}
 			dt = json_string_value(json_object_get(w, "dtype"));
@@ -291,14 +298,16 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 				}
 			}
 			e->off = off;
-			off += e->n * e->bytes;
-			if (off > g->len) {
+			/* Compared by division: n * bytes may not fit. */
+			if (e->n > (g->len - off) / (size_t)e->bytes) {
 				lr_fail(cause, "%s/%s: short shard: tensor %s "
-				    "ends at byte %zu of the group's %zu (per "
-				    "%s)", dir, bad_shard(g), e->name, off,
+				    "(%zu elements of %d bytes) starts at byte "
+				    "%zu of the group's %zu (per %s)", dir,
+				    bad_shard(g), e->name, e->n, e->bytes, off,
 				    g->len, CKPT_MANIFEST);
 				goto fail;
 			}
+			off += e->n * e->bytes;
 			e->data = g->buf + e->off;
 		}
 		if (off != g->len) {

@@ -256,6 +256,32 @@ ed_qdtype(json_t *m)
 	    "uint4"));
 }
 
+/*
+ * An extra tensor whose element count wraps: 2^31 * 2^31 * 4 elements of
+ * 4 bytes is 2^66 bytes, 0 modulo 2^64, so without a checked product it
+ * took no room and the checkpoint loaded.
+ */
+static void
+ed_huge(json_t *m)
+{
+	json_t	*ws = json_object_get(json_array_get(m, 0), "weights");
+
+	json_array_insert_new(ws, 0, json_pack("{s:s,s:[I,I,i],s:s}",
+	    "name", "extra/huge", "shape", (json_int_t)1 << 31,
+	    (json_int_t)1 << 31, 4, "dtype", "float32"));
+}
+
+/* 2^31 * 2^30 * 4 elements: fits size_t, but not in bytes (2^64). */
+static void
+ed_huge_bytes(json_t *m)
+{
+	json_t	*ws = json_object_get(json_array_get(m, 0), "weights");
+
+	json_array_insert_new(ws, 0, json_pack("{s:s,s:[I,I,i],s:s}",
+	    "name", "extra/huge", "shape", (json_int_t)1 << 31,
+	    (json_int_t)1 << 30, 4, "dtype", "float32"));
+}
+
 static void
 append(const char *path, const char *bytes, size_t n)
 {
@@ -310,6 +336,15 @@ test_corrupt(void)
 	cp_dir(good, bad);
 	edit_manifest(bad, ed_shape);
 	expect_fail(bad, "wrong shape", "weights_manifest.json", T_MU);
+
+	cp_dir(good, bad);
+	edit_manifest(bad, ed_huge);
+	expect_fail(bad, "shape overflow", "weights_manifest.json",
+	    "extra/huge");
+	cp_dir(good, bad);
+	edit_manifest(bad, ed_huge_bytes);
+	expect_fail(bad, "byte size overflow", "weights_manifest.json",
+	    "extra/huge");
 
 	cp_dir(good, bad);
 	edit_manifest(bad, ed_dtype);
