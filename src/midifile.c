@@ -330,7 +330,9 @@ check_bytes(unsigned char *p, size_t len, char **cause)
 			    NULL)
 				return (lr_fail(cause, "track %d: %s", seen,
 				    why));
-			seen++;
+			if (++seen > 0xffff)
+				return (lr_fail(cause, "more than %d tracks",
+				    0xffff));
 		}
 		off += 8 + clen;
 	}
@@ -340,6 +342,40 @@ check_bytes(unsigned char *p, size_t len, char **cause)
 		return (lr_fail(cause, "header says %d tracks, file has %d "
 		    "(truncated?)", ntracks, seen));
 	return (0);
+}
+
+/*
+ * The checked bytes as libsmf reads them right: a 6-byte header whose
+ * track count is the number of MTrk chunks, then those chunks only.
+ * libsmf 1.3 stops at an unknown chunk before a track (losing every track
+ * after it), reads only as many tracks as the header says (more is legal
+ * in practice and mido reads them all) and refuses a longer header.
+ */
+static void
+keep_tracks(unsigned char **buf, size_t *len)
+{
+	unsigned char	*p = *buf, *out;
+	size_t		 off, clen, n;
+	int		 seen = 0;
+
+	out = lr_malloc(*len + 1);
+	memcpy(out, p, 14);
+	out[4] = out[5] = out[6] = 0;
+	out[7] = 6;
+	n = 14;
+	for (off = 8 + be32(p + 4); off < *len; off += 8 + clen) {
+		clen = be32(p + off + 4);
+		if (memcmp(p + off, "MTrk", 4) != 0)
+			continue;
+		memcpy(out + n, p + off, 8 + clen);
+		n += 8 + clen;
+		seen++;
+	}
+	out[10] = (unsigned char)(seen >> 8);
+	out[11] = (unsigned char)seen;
+	free(p);
+	*buf = out;
+	*len = n;
 }
 
 static int
@@ -651,6 +687,7 @@ midifile_load(const char *path, struct noteseq *s, char **cause)
 		lr_cause_prefix(cause, "%s", path);
 		return (-1);
 	}
+	keep_tracks(&buf, &len);
 	log_clear();
 	smf = smf_load_from_memory(buf, (int)len);
 	free(buf);

@@ -545,6 +545,57 @@ test_log_routing(void)
 	free(cause);
 }
 
+/*
+ * Chunks libsmf reads wrong on its own: an unknown chunk before the first
+ * track (libsmf stopped there: no tracks, no notes), more tracks than the
+ * header says (the extra ones were dropped), a header longer than 6 bytes
+ * (refused).  All load every note.
+ */
+static void
+test_chunks(void)
+{
+	struct bytes	 f = { .n = 0 }, t = { .n = 0 }, e = { .n = 0 };
+	struct noteseq	 s;
+	char		*p, *cause = NULL;
+
+	ev(&e, 0, "FF 03 01 63");
+	ev(&e, 0, "FF 2F 00");
+	ev(&t, 0, "90 3C 64");
+	ev(&t, 240, "80 3C 00");
+	ev(&t, 0, "FF 2F 00");
+
+	header(&f, 1, 1, 480);
+	put(&f, (const unsigned char *)"XFIH\0\0\0\2ab", 10);
+	track(&f, &t);
+	p = write_file("chunk_first.mid", &f);
+	CHECK_MSG(midifile_load(p, &s, &cause) == 0 && s.n == 1 &&
+	    s.n_tracks == 1, "unknown chunk first: %zu notes", s.n);
+	noteseq_free(&s);
+	free(p);
+
+	f.n = 0;
+	header(&f, 1, 1, 480);
+	track(&f, &e);
+	track(&f, &t);
+	p = write_file("more_tracks.mid", &f);
+	CHECK_MSG(midifile_load(p, &s, &cause) == 0 && s.n == 1 &&
+	    s.n_tracks == 2 && s.notes[0].track == 1,
+	    "more tracks than the header: %zu notes", s.n);
+	noteseq_free(&s);
+	free(p);
+
+	f.n = 0;
+	put(&f, (const unsigned char *)"MThd\0\0\0\10\0\0\0\1\1\340\0\0",
+	    16);
+	track(&f, &t);
+	p = write_file("long_header.mid", &f);
+	CHECK_MSG(midifile_load(p, &s, &cause) == 0 && s.n == 1,
+	    "8-byte header: %s", cause ? cause : "");
+	noteseq_free(&s);
+	free(p);
+	free(cause);
+}
+
 static void
 rm_rf(const char *dir)
 {
@@ -644,6 +695,7 @@ main(int argc, char **argv)
 	test_trio_file();
 	test_overwrite();
 	test_log_routing();
+	test_chunks();
 	rm_rf(tmpdir);
 	return (test_report());
 }
