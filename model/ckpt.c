@@ -318,6 +318,15 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 			goto fail;
 		}
 	}
+	/* tfjs keeps the last of two weights with one name, find() the
+	   first: refuse rather than pick one quietly. */
+	for (wi = 0; wi < (size_t)m->n; wi++)
+		for (k = 0; k < wi; k++)
+			if (strcmp(m->e[k].name, m->e[wi].name) == 0) {
+				lr_fail(cause, "%s: tensor %s is listed twice",
+				    mp, m->e[wi].name);
+				goto fail;
+			}
 	free(mp);
 	return (0);
 fail:

@@ -282,6 +282,16 @@ ed_huge_bytes(json_t *m)
 	    (json_int_t)1 << 30, 4, "dtype", "float32"));
 }
 
+/* The last tensor again, at the end (its bytes appended by the caller). */
+static void
+ed_dup(json_t *m)
+{
+	json_t	*ws = json_object_get(json_array_get(m, 0), "weights");
+
+	json_array_append_new(ws, json_deep_copy(weight_named(m, T_OUT,
+	    NULL)));
+}
+
 static void
 append(const char *path, const char *bytes, size_t n)
 {
@@ -364,6 +374,18 @@ test_corrupt(void)
 	cp_dir(good, bad);
 	append(p, "xyz", 3);
 	expect_fail(bad, "extra bytes", "weights_manifest.json", NULL);
+
+	/* Bytes and entry both there: tfjs would use the second copy. */
+	cp_dir(good, bad);
+	edit_manifest(bad, ed_dup);
+	{
+		char	zeros[90 * 4];
+
+		memset(zeros, 0, sizeof zeros);
+		append(p, zeros, sizeof zeros);
+	}
+	expect_fail(bad, "tensor listed twice", "weights_manifest.json",
+	    T_OUT);
 
 	cp_dir(good, bad);
 	unlink(p);
