@@ -353,12 +353,19 @@ check_pitch(json_t *args, const char *path, char **cause)
 	json_t	*lo = json_object_get(args, "minPitch");
 	json_t	*hi = json_object_get(args, "maxPitch");
 
-	if ((lo != NULL && json_integer_value(lo) != 21) ||
-	    (hi != NULL && json_integer_value(hi) != 108))
-		return (lr_fail(cause, "%s: pitch range %lld..%lld not "
+	/* A number, integer or not (21.0 is 21); anything else is bad. */
+	if ((lo != NULL && (!json_is_number(lo) ||
+	    json_number_value(lo) != 21)) || (hi != NULL &&
+	    (!json_is_number(hi) || json_number_value(hi) != 108))) {
+		if ((lo != NULL && !json_is_number(lo)) ||
+		    (hi != NULL && !json_is_number(hi)))
+			return (lr_fail(cause, "%s: minPitch and maxPitch "
+			    "must be numbers", path));
+		return (lr_fail(cause, "%s: pitch range %g..%g not "
 		    "supported (only 21..108)", path,
-		    lo ? json_integer_value(lo) : 21,
-		    hi ? json_integer_value(hi) : 108));
+		    lo ? json_number_value(lo) : 21,
+		    hi ? json_number_value(hi) : 108));
+	}
 	return (0);
 }
 

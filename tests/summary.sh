@@ -1,6 +1,6 @@
 #!/bin/sh
 # summary.sh: add up the "N passed, N failed" lines of every test log into
-# one closing line, and list the failures.
+# one closing line, and list the failures (the FAIL lines of each log).
 top=${1:-.}
 p=0; f=0; s=0
 for log in $(find "$top/tests" -name '*.log' ! -name test-suite.log); do
@@ -17,7 +17,11 @@ for log in $(find "$top/tests" -name '*.log' ! -name test-suite.log); do
 	np=${line%% passed*}
 	nf=${line#*passed, }; nf=${nf%% failed*}
 	p=$((p + np)); f=$((f + nf))
-	[ "$nf" -gt 0 ] && echo "failures in $log" >&2
+	if [ "$nf" -gt 0 ]; then
+		# The failing checks themselves, so a CI excerpt says which.
+		echo "failures in $log:" >&2
+		grep -E '^(FAIL|not ok)' "$log" | head -n 20 >&2
+	fi
 done
 echo "total: $p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]

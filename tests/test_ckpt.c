@@ -399,6 +399,16 @@ test_corrupt(void)
 	    "\"args\": {\"numSteps\": 8, \"minPitch\": 0, "
 	    "\"maxPitch\": 127}}}");
 	expect_fail(bad, "pitch range", "config.json", NULL);
+	/* 21.0 is 21: was refused as "pitch range 0..0". */
+	write_text(p, "{\"dataConverter\": {\"type\": \"MelodyConverter\", "
+	    "\"args\": {\"numSteps\": 8, \"minPitch\": 21.0, "
+	    "\"maxPitch\": 108.0}}}");
+	w = ckpt_load(bad, &cause);
+	CHECK_MSG(w != NULL, "minPitch 21.0: %s", cause ? cause : "");
+	vae_free(w);
+	write_text(p, "{\"dataConverter\": {\"type\": \"MelodyConverter\", "
+	    "\"args\": {\"numSteps\": 8, \"minPitch\": \"21\"}}}");
+	expect_fail(bad, "minPitch a string", "config.json", NULL);
 	write_text(p, "{\"dataConverter\": {\"type\": \"MelodyConverter\", "
 	    "\"args\": {}}}");
 	expect_fail(bad, "no numSteps", "config.json", NULL);
