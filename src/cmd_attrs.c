@@ -76,21 +76,29 @@ decode_all(struct vae *v, const float *z, int n, int *tok, char **cause)
 	return (0);
 }
 
-/* Mean of every attribute over n sequences. */
+/* Mean (and, if sd is not NULL, standard deviation) of every attribute
+   over n sequences. */
 static void
-mean_attrs(const struct vae_arch *a, const int *tok, int n, double *mean)
+mean_attrs(const struct vae_arch *a, const int *tok, int n, double *mean,
+    double *sd)
 {
 	size_t	w = (size_t)a->num_steps * a->n_splits;
 	float	v[ATTR_N];
+	double	sq[ATTR_N];
 	int	i, k;
 
 	for (k = 0; k < ATTR_N; k++)
-		mean[k] = 0;
+		mean[k] = sq[k] = 0;
 	for (i = 0; i < n; i++) {
 		attrs_measure(a, tok + i * w, v);
-		for (k = 0; k < ATTR_N; k++)
-			mean[k] += v[k] / n;
+		for (k = 0; k < ATTR_N; k++) {
+			mean[k] += (double)v[k] / n;
+			sq[k] += (double)v[k] * v[k] / n;
+		}
 	}
+	if (sd != NULL)
+		for (k = 0; k < ATTR_N; k++)
+			sd[k] = sqrt(fmax(sq[k] - mean[k] * mean[k], 0));
 }
 
 /*
@@ -262,9 +270,9 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 	int			 Z = a->z_size, i, j, k, ok = 1;
 	float			*mu, *z;
 	int			*out;
-	double			 base[ATTR_N], moved[ATTR_N];
-	double			 rel[ATTR_N][ATTR_N];
-	json_t			*table, *row, *jo;
+	double			 base[ATTR_N], moved[ATTR_N], sd[ATTR_N];
+	double			 rel[ATTR_N][ATTR_N], nsd[ATTR_N][ATTR_N];
+	json_t			*table, *row, *jo, *stable, *sjo;
 
 	mu = lr_malloc((size_t)n * Z * sizeof *mu);
 	z = lr_malloc((size_t)n * Z * sizeof *z);
@@ -273,7 +281,7 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 	    decode_all(v, mu, n, out, cause) != 0)
 		ok = 0;
 	if (ok)
-		mean_attrs(a, out, n, base);
+		mean_attrs(a, out, n, base, sd);
 	for (k = 0; ok && k < ATTR_N; k++) {
 		for (i = 0; i < n; i++)
 			for (j = 0; j < Z; j++)
@@ -283,10 +291,16 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 			ok = 0;
 			break;
 		}
-		mean_attrs(a, out, n, moved);
-		for (j = 0; j < ATTR_N; j++)
+		mean_attrs(a, out, n, moved, NULL);
+		for (j = 0; j < ATTR_N; j++) {
 			rel[k][j] = (moved[j] - base[j]) /
 			    fmax(fabs(base[j]), 1e-6);
+			/* Beside the paper's relative change: the change
+			   in standard deviations of the attribute over
+			   the unmoved decodes, which does not blow up for
+			   an attribute whose mean is near 0 (sync_16th). */
+			nsd[k][j] = (moved[j] - base[j]) / fmax(sd[j], 1e-6);
+		}
 	}
 	free(mu);
 	free(z);
@@ -296,9 +310,11 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 
 	table = json_object();
 	jo = json_object();
+	stable = json_object();
+	sjo = json_object();
 	int pass = 1;
 	for (k = 0; k < ATTR_N; k++) {
-		double other = 0;
+		double other = 0, sother = 0;
 
 		row = json_object();
 		for (j = 0; j < ATTR_N; j++) {
@@ -312,16 +328,32 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 		    json_real(other > 0 ? fabs(rel[k][k]) / other : INFINITY));
 		if (!(fabs(rel[k][k]) >= 3 * other))
 			pass = 0;
+		row = json_object();
+		for (j = 0; j < ATTR_N; j++) {
+			json_object_set_new(row, attrs_name(j),
+			    json_real(nsd[k][j]));
+			if (j != k && fabs(nsd[k][j]) > sother)
+				sother = fabs(nsd[k][j]);
+		}
+		json_object_set_new(stable, attrs_name(k), row);
+		json_object_set_new(sjo, attrs_name(k), json_real(sother > 0 ?
+		    fabs(nsd[k][k]) / sother : INFINITY));
 	}
 	row = json_object();
 	for (j = 0; j < ATTR_N; j++)
 		json_object_set_new(row, attrs_name(j), json_real(base[j]));
-	return (json_pack("{s:i, s:f, s:o, s:o, s:o, s:b, s:s}",
+	jo = json_pack("{s:i, s:f, s:o, s:o, s:o, s:b, s:s, s:o, s:o, s:s}",
 	    "windows", n, "scale", (double)scale,
 	    "relative_change", table, "own_over_max_other", jo,
 	    "base_means", row, "target_3x_met", pass,
 	    "definition", "rows: vector added; columns: attribute; "
-	    "(mean after - mean before) / |mean before|, argmax decodes"));
+	    "(mean after - mean before) / |mean before|, argmax decodes",
+	    "sd_change", stable, "sd_own_over_max_other", sjo,
+	    "sd_definition", "(mean after - mean before) / standard "
+	    "deviation of the attribute over the unmoved decodes");
+	if (jo == NULL)
+		lr_fail(cause, "attrs: cannot build the experiment's JSON");
+	return (jo);
 }
 
 /* Step 3: interpolation smoothness and validity. */

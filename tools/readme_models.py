@@ -91,15 +91,23 @@ def section(top):
                    "500 test windows: mean relative change of each attribute "
                    "(rows: vector, columns: attribute); last column: own "
                    "change over the largest other." % n)
+        so = ae.get("sd_own_over_max_other")
+        if so:
+            out[-1] += (" The last column gives the same ratio with each "
+                        "change measured in standard deviations of the "
+                        "attribute over the unmoved decodes, which does not "
+                        "blow up for an attribute whose mean is near 0.")
         out.append("")
-        out.append("| vector | " + " | ".join(ATTRS) + " | own/other |")
-        out.append("|---|" + "---|" * (len(ATTRS) + 1))
+        out.append("| vector | " + " | ".join(ATTRS) + " | own/other |" +
+                   (" own/other in sd |" if so else ""))
+        out.append("|---|" + "---|" * (len(ATTRS) + (2 if so else 1)))
         for v in ATTRS:
             cells = []
             for a in ATTRS:
                 s = "%+.3f" % rc[v][a]
                 cells.append("**%s**" % s if a == v else s)
-            out.append("| %s | %s | %.2f |" % (v, " | ".join(cells), oo[v]))
+            out.append("| %s | %s | %.2f |" % (v, " | ".join(cells), oo[v]) +
+                       (" %.2f |" % so[v] if so else ""))
     out.append("")
     out.append(END)
     return "\n".join(out)
