@@ -268,6 +268,20 @@ clip_next_track(struct clip *c, const struct clip_fmt *f, char **cause)
 	    c->letter, f->T));
 }
 
+int
+clip_unsaved(const struct clip *c)
+{
+	return (c->path == NULL && c->have_seq);
+}
+
+void
+clip_set_path(struct clip *c, const char *path)
+{
+	free(c->path);
+	c->path = lr_strdup(path);
+	clip_title(c);
+}
+
 void
 clip_empty(struct clip *c, const struct clip_fmt *f)
 {

@@ -68,6 +68,10 @@ void	clip_window(struct clip *c, const struct clip_fmt *f, int wi);
  */
 int	clip_next_track(struct clip *c, const struct clip_fmt *f,
 	    char **cause) LR_WUR;
+/* A result copied into c (c) that is in no file yet. */
+int	clip_unsaved(const struct clip *c);
+/* c's notes were written to path: the clip is that file from now on. */
+void	clip_set_path(struct clip *c, const char *path);
 /* An empty clip: silence, so the app runs without a usable clip. */
 void	clip_empty(struct clip *c, const struct clip_fmt *f);
 void	clip_free(struct clip *c);

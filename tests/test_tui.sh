@@ -347,6 +347,11 @@ check "Esc then Right: the slider moves" wait_for copy 'slider 0.53'
 $TM send-keys -t copy c b
 check "copy: message" wait_for copy 'result copied into B'
 check "copy: lane B is the result" wait_for copy '^-- B (copied result)'
+# The copy is in no file yet: q asks (nothing else is unsaved here).
+$TM send-keys -t copy q
+check "copy: q asks about the copied clip" \
+    wait_for copy 'unsaved copied clip B (S saves it): quit anyway'
+$TM send-keys -t copy n
 # An edit dropped by the slider, then s saves the plain result: the
 # edit is still unsaved, so q asks.
 $TM send-keys -t copy e x a
@@ -354,9 +359,36 @@ check "copy: edited" wait_for copy 'unsaved'
 $TM send-keys -t copy e Right s Enter
 check "copy: saved the result" wait_for copy 'saved latentroll-'
 $TM send-keys -t copy q
-check "copy: a dropped edit is still unsaved" wait_for copy 'quit anyway'
+check "copy: a dropped edit is still unsaved" \
+    wait_for copy 'unsaved edits and copied clip B'
+$TM send-keys -t copy n
+# S writes the copy beside the set (never over a file: copy-B.mid is
+# taken, so copy-B-2.mid) and the set names it; then only the edit is
+# unsaved.
+printf 'not mine\n' > "$tmp/copy-B.mid"
+$TM send-keys -t copy S C-u copy.set Enter
+check "copy: S saves the copied clip" \
+    wait_for copy 'saved set copy.set, copy B in copy-B-2.mid'
+check "copy: a taken name is left alone" \
+    sh -c "[ \"\$(cat '$tmp/copy-B.mid')\" = 'not mine' ]"
+check "copy: the copy loads back" sh -c \
+    "'$LR' inspect '$tmp/copy-B-2.mid' >'$tmp/inspect-copy.out' 2>&1"
+check "copy: the set names the copy" grep -q '"path": *"[^"]*/copy-B-2.mid"' \
+    "$tmp/copy.set"
+check "copy: the lane names its file" wait_for copy '^-- B copy-B-2.mid'
+$TM send-keys -t copy q
+check "copy: only the edit is unsaved now" \
+    wait_for copy 'unsaved edits: quit anyway'
 $TM send-keys -t copy y
 check "copy: exit 0" wait_for copy 'EXIT=0'
+start copyset --set copy.set
+check "copy: the set reopens with the copy in B" \
+    wait_for copyset '^-- B copy-B-2.mid' 20
+check "copy: its notes are drawn" sh -c "$TM capture-pane -p -t copyset |
+    sed -n '/^-- B/,/^-- result/p' | grep -q '\\['"
+$TM send-keys -t copyset q
+check "copy: the set quits at once (nothing unsaved)" \
+    wait_for copyset 'EXIT=0'
 
 # ---- an edit back (u) while a nudge decodes, then dropped: the result
 # lane shows the nudged point, not the one before the nudge ----
