@@ -62,10 +62,16 @@ app_msg(struct app *a, int err, const char *fmt, ...)
 
 /* ---- tokens, notes, sequences ------------------------------------- */
 
-/* Tempo from the player (it may follow an external clock). */
+/*
+ * The tempo: the one last asked for (the player reports it a poll later,
+ * so three quick presses of > would step from a stale value), or the
+ * player's when it follows an external clock.
+ */
 double
 app_qpm(struct app *a)
 {
+	if (a->qpm_want > 0 && a->st.clock_source != LIVE_CLOCK_EXTERNAL)
+		return (a->qpm_want);
 	return (a->st.qpm > 0 ? a->st.qpm : 120);
 }
 
@@ -325,6 +331,18 @@ app_show(struct app *a)
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 
+int
+app_take(struct app *a)
+{
+	if (!worker_take(a->w, &a->res))
+		return (0);
+	if (a->res.error[0] != '\0')
+		app_msg(a, 1, "%s", a->res.error);
+	app_show(a);
+	a->r.dirty |= ROLL_DIRTY_ALL;
+	return (1);
+}
+
 /* ---- player status, MIDI input, sweep ----------------------------- */
 
 /*
@@ -492,12 +510,8 @@ app_loop(struct app *a)
 		timeout = a->st.playing ? 50 : -1;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			return (-1);
-		if (pfd[1].revents & POLLIN && worker_take(a->w, &a->res)) {
-			if (a->res.error[0] != '\0')
-				app_msg(a, 1, "%s", a->res.error);
-			app_show(a);
-			a->r.dirty |= ROLL_DIRTY_ALL;
-		}
+		if (pfd[1].revents & POLLIN)
+			app_take(a);
 		if (a->live != NULL) {
 			if (n > 2 && pfd[2].revents & POLLIN)
 				live_wakeup_clear(a->live);
@@ -675,6 +689,7 @@ app_run(const struct app_opts *o)
 	    noteseq_qpm(&a.clips[0].seq) : 120);
 	if (lo.qpm < 20 || lo.qpm > 400)
 		lo.qpm = 120;
+	a.qpm_want = lo.qpm;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.live = live_new(&lo, &cause)) == NULL) {
 		app_msg(&a, 1, "player: %s", cause);

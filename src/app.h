@@ -84,6 +84,8 @@ struct app {
 
 	struct live		*live;
 	struct live_status	 st;
+	double			 qpm_want;	/* tempo asked for (st.qpm lags
+						   a burst of < >); 0: none */
 	int			 dev_i;
 	long			 sweep_bar;
 
@@ -109,6 +111,8 @@ const struct ui_note *app_current_notes(struct app *a, size_t *n);
 void	app_submit(struct app *a);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
+/* Take a result from the worker and show it: 1 if there was one. */
+int	app_take(struct app *a);
 
 /* src/app_cmd.c */
 void	app_key(struct app *a, int key);

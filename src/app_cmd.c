@@ -483,8 +483,16 @@ app_command(struct app *a, const struct key_entry *e)
 		}
 		break;
 	case ROLL_CMD_TEMPO:
+		if (a->st.clock_source == LIVE_CLOCK_EXTERNAL) {
+			app_msg(a, 0, "the tempo follows the external clock");
+			break;
+		}
+		/* From the tempo asked for, not the player's last report. */
 		qpm = app_qpm(a) + 5 * e->arg;
-		if (a->live != NULL && qpm >= 20 && qpm <= 400)
+		if (qpm < 20 || qpm > 400)
+			break;
+		a->qpm_want = qpm;
+		if (a->live != NULL)
 			live_set_tempo(a->live, qpm);
 		break;
 	case ROLL_CMD_DEVICE:

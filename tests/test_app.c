@@ -5,6 +5,7 @@
  * trip, bad files are errors naming the file) and the key lock.
  */
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "model/attrs.h"
 #include "model/rng.h"
 #include "model/vae.h"
+#include "src/app.h"
 #include "src/clip.h"
+#include "src/cmds.h"
 #include "src/config.h"
 #include "src/keylock.h"
 #include "src/set.h"
@@ -506,6 +509,183 @@ test_config(void)
 	rmdir(dir);
 }
 
+/* ---- the app without a terminal ----------------------------------- */
+
+/* src/main.c's, for app_run() (linked in, not run here). */
+void
+cmd_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	fputs("test_app: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+const char *
+cmd_datadir(void)
+{
+	return ("share");
+}
+
+/* A clip from pitches in eighths (2 steps each), path NULL. */
+static void
+fixture_clip(struct clip *c, const struct clip_fmt *f, const int *pitch,
+    int n)
+{
+	struct note	*nt;
+	char		*cause = NULL;
+	int		 i;
+
+	noteseq_init(&c->seq);
+	c->have_seq = 1;
+	c->seq.n_tracks = 1;
+	for (i = 0; i < n; i++) {
+		nt = noteseq_add(&c->seq);
+		memset(nt, 0, sizeof *nt);
+		nt->pitch = pitch[i];
+		nt->velocity = 90;
+		nt->start_s = i * 0.25;
+		nt->end_s = i * 0.25 + 0.25;
+	}
+	noteseq_sort(&c->seq);
+	if (convert_quantize(&c->seq, 4, &cause) != 0 ||
+	    clip_windows(f, &c->seq, -1, "fixture", &c->win, &cause) != 0) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	clip_window(c, f, 0);
+}
+
+/*
+ * A struct app as app_run() builds it, minus the terminal: a random
+ * mel_2bar model with one attribute vector (note_density), clips A, B,
+ * and an offline player on the null sink (the test drives its clock).
+ */
+static void
+fixture_new(struct app *a)
+{
+	static const int	 pa[] = { 60, 62, 64, 65, 67, 65, 64, 62,
+				     60, 64, 67, 72, 67, 64, 60, 55 };
+	static const int	 pb[] = { 61, 66, 63, 70, 68, 73, 66, 61,
+				     75, 70, 66, 63, 70, 75, 78, 73 };
+	struct live_opts	 lo;
+	struct vae		*v;
+	struct rng		 rng;
+	float			*vec;
+	char			*cause = NULL;
+	int			 i, Z;
+
+	memset(a, 0, sizeof *a);
+	keys_init();
+	v = random_model("mel_2bar", 11);
+	a->arch = v->p.arch;
+	a->T = a->arch.num_steps;
+	a->S = a->arch.n_splits;
+	Z = a->arch.z_size;
+	vec = malloc(Z * sizeof *vec);
+	rng_seed(&rng, 4);
+	for (i = 0; i < Z; i++)
+		vec[i] = 2 * rng_normal(&rng);
+	a->n_attrs = ATTR_N;
+	a->have_vecs = 1;
+	for (i = 0; i < ATTR_N; i++) {
+		a->attr_names[i] = lr_strdup(attrs_name(i));
+		a->attr_id[i] = i;
+	}
+	if ((a->w = worker_new(v, vec, 1, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	free(vec);
+	worker_result_init(a->w, &a->res);
+	roll_init(&a->r, a->n_attrs, a->T);
+	a->v.latency_ms = -1;
+	a->sweep_bar = -1;
+	a->no_midi = 1;
+	for (i = 0; i < 4; i++)
+		a->clips[i].letter = 'A' + i;
+	a->qpm_want = 100;
+	fixture_clip(&a->clips[0], app_fmt(a), pa, 16);
+	fixture_clip(&a->clips[1], app_fmt(a), pb, 16);
+	clip_empty(&a->clips[2], app_fmt(a));
+	clip_empty(&a->clips[3], app_fmt(a));
+	memset(&lo, 0, sizeof lo);
+	lo.sink = LIVE_SINK_NULL;
+	lo.offline = 1;
+	lo.qpm = 100;
+	if ((a->live = live_new(&lo, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	live_status(a->live, &a->st);
+}
+
+static void
+fixture_free(struct app *a)
+{
+	int	i;
+
+	live_free(a->live);
+	worker_free(a->w);
+	worker_result_free(&a->res);
+	for (i = 0; i < 4; i++)
+		clip_free(&a->clips[i]);
+	for (i = 0; i < a->n_attrs; i++)
+		free(a->attr_names[i]);
+	free(a->result);
+	free(a->swapped);
+	roll_free(&a->r);
+}
+
+/* Run the app's loop on the worker until the whole ladder is shown. */
+static int
+fixture_settle(struct app *a)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	for (i = 0; i < 500; i++) {
+		app_take(a);
+		if (a->res.gen == a->gen && a->res.full && worker_settled(a->w))
+			return (1);
+		pfd.fd = worker_fd(a->w);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 10);
+	}
+	return (0);
+}
+
+/*
+ * < and >: three presses in one burst step from the tempo asked for, not
+ * from the player's report (which lags until its next status): 100 ->
+ * 115, and the player gets there too.
+ */
+static void
+test_app_tempo(void)
+{
+	struct app	a;
+
+	fixture_new(&a);
+	CHECK(app_qpm(&a) == 100 && a.st.qpm == 100);
+	app_key(&a, '>');
+	app_key(&a, '>');
+	app_key(&a, '>');
+	CHECK_MSG(app_qpm(&a) == 115, "%g", app_qpm(&a));
+	CHECK(live_advance(a.live, 0.5) == 0);
+	live_status(a.live, &a.st);
+	CHECK_MSG(a.st.qpm == 115, "player at %g", a.st.qpm);
+	app_key(&a, '<');
+	app_key(&a, '<');
+	CHECK(app_qpm(&a) == 105);
+	CHECK(live_advance(a.live, 1.0) == 0);
+	live_status(a.live, &a.st);
+	CHECK(a.st.qpm == 105);
+	fixture_free(&a);
+}
+
 int
 main(void)
 {
@@ -514,5 +694,6 @@ main(void)
 	test_set();
 	test_keylock();
 	test_worker();
+	test_app_tempo();
 	return (test_report());
 }

@@ -166,6 +166,13 @@ check "config remap: z = slider-right" wait_for main 'slider 0.03'
 # m without a MIDI input (--no-midi) says so instead of waiting forever.
 $TM send-keys -t main m
 check "m: no MIDI input said" wait_for main 'MIDI-learn needs a MIDI input'
+# Tempo: three presses of > in one burst are three steps of 5 (each from
+# the tempo asked for, not from the player's last report).
+bpm0=$(screen main | grep -o '| [0-9]* bpm' | head -1 | tr -dc 0-9)
+$TM send-keys -t main '>' '>' '>'
+check "> > > in a burst: $bpm0 + 15 bpm" wait_for main "| $((bpm0 + 15)) bpm"
+$TM send-keys -t main '<' '<' '<'
+check "< < <: back to $bpm0 bpm" wait_for main "| $bpm0 bpm"
 
 # The result lane changes when the slider crosses the middle: from a
 # point left of it to one right of it (nearest pair first, widening when
