@@ -233,6 +233,33 @@ note_eq(const struct ui_note *x, const struct ui_note *y)
 	    x->end == y->end);
 }
 
+/*
+ * The attribute panel measures what the result lane shows and the player
+ * plays (an edit, the key lock), not the bare decode.  A trio lane cannot
+ * be turned back into parts: it shows the decoded point's values.
+ */
+static void
+app_measure(struct app *a, const struct ui_note *cur, size_t n)
+{
+	float	m[ATTR_N];
+	int	*tok, i, k = roll_point(&a->r);
+
+	tok = lr_calloc((size_t)a->T * a->S, sizeof *tok);
+	if (clip_notes_to_tokens(app_fmt(a), cur, n, tok) == 0)
+		attrs_measure(&a->arch, tok, m);
+	else if (a->res.gen == a->gen && k < a->res.n && a->res.valid[k])
+		memcpy(m, a->res.attrs[k], sizeof m);
+	else {
+		free(tok);
+		a->v.attrs_known = 0;
+		return;
+	}
+	free(tok);
+	for (i = 0; i < a->n_attrs; i++)
+		a->v.attr_value[i] = a->attr_id[i] >= 0 ? m[a->attr_id[i]] : 0;
+	a->v.attrs_known = 1;
+}
+
 /* Send what the result lane shows to the player (next bar). */
 void
 app_swap(struct app *a)
@@ -260,6 +287,7 @@ app_swap(struct app *a)
 	a->swapped = lr_calloc(n + 1, sizeof *a->swapped);
 	memcpy(a->swapped, cur, n * sizeof *cur);
 	a->n_swapped = n;
+	app_measure(a, cur, n);
 	if (a->live == NULL)
 		return;
 	noteseq_init(&s);
@@ -311,10 +339,6 @@ app_show(struct app *a)
 				a->result[i].pitch = keylock_pitch(a->key_root,
 				    a->result[i].pitch);
 	}
-	for (i = 0; i < (size_t)a->n_attrs; i++)
-		a->v.attr_value[i] = a->attr_id[i] >= 0 ?
-		    a->res.attrs[k][a->attr_id[i]] : 0;
-	a->v.attrs_known = 1;
 	/* Edit mode with nothing edited: keys edit what is shown. */
 	roll_edit_follow(&a->r, a->result, a->n_result);
 	if (fresh && a->t_key > 0) {
@@ -326,8 +350,9 @@ app_show(struct app *a)
 	if (fresh || a->swapped_edit != a->r.edit_active) {
 		a->shown_gen = a->gen;
 		a->shown_slider = k;
-		app_swap(a);
-	}
+		app_swap(a);	/* measures it too */
+	} else
+		a->v.attrs_known = 1;	/* as measured at the last swap */
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 

@@ -83,6 +83,50 @@ clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	out->total_s = f->T * sps;
 }
 
+int
+clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
+    size_t n, int *tok)
+{
+	int	*on, *end, t, p, c, cur_end = -1;
+	size_t	 i;
+
+	memset(tok, 0, (size_t)f->T * f->S * sizeof *tok);
+	if (f->kind == VAE_TRIO)
+		return (-1);
+	if (f->kind == VAE_DRUMS) {
+		for (i = 0; i < n; i++)
+			if (v[i].start >= 0 && v[i].start < f->T &&
+			    (c = convert_drum_class(v[i].pitch)) >= 0)
+				tok[v[i].start] |= 1 << c;
+		return (0);
+	}
+	on = lr_calloc(f->T, sizeof *on);
+	end = lr_calloc(f->T, sizeof *end);
+	for (i = 0; i < n; i++) {
+		if (v[i].start < 0 || v[i].start >= f->T)
+			continue;
+		p = v[i].pitch < MEL_MIN_PITCH ? MEL_MIN_PITCH :
+		    (v[i].pitch > MEL_MAX_PITCH ? MEL_MAX_PITCH : v[i].pitch);
+		/* Class 2 is MEL_MIN_PITCH; 0 here means no note starts. */
+		if (p - MEL_MIN_PITCH + 2 > on[v[i].start]) {
+			on[v[i].start] = p - MEL_MIN_PITCH + 2;
+			end[v[i].start] = v[i].end;
+		}
+	}
+	for (t = 0; t < f->T; t++) {
+		if (on[t] > 0) {
+			tok[t] = on[t];
+			cur_end = end[t];
+		} else if (t == cur_end) {
+			tok[t] = MEL_NOTE_OFF;
+			cur_end = -1;
+		}
+	}
+	free(on);
+	free(end);
+	return (0);
+}
+
 void
 clip_free(struct clip *c)
 {

@@ -686,6 +686,76 @@ test_app_tempo(void)
 	fixture_free(&a);
 }
 
+/*
+ * The attribute panel measures the notes shown and played: the bare
+ * decode's values only while nothing decorates it, the key-locked pitches
+ * under k, and an edit's notes (deleting them all measures silence).
+ */
+static void
+test_app_measure(void)
+{
+	struct app	 a;
+	float		 want[ATTR_N], got[ATTR_N], dens0;
+	int		*tok, k, i, t, n0;
+	size_t		 ts;
+
+	fixture_new(&a);
+	ts = (size_t)a.T * a.S;
+	tok = calloc(ts, sizeof *tok);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	k = roll_point(&a.r);
+	CHECK(a.v.attrs_known && a.n_result > 2);
+	for (i = 0; i < ATTR_N; i++)
+		got[i] = a.v.attr_value[i];
+	CHECK_CLOSE(got, a.res.attrs[k], ATTR_N, 1e-6, "plain result");
+
+	/* k k: key lock to C major.  Expected: the decoded tokens with
+	   each pitch snapped, measured. */
+	app_key(&a, 'k');
+	app_key(&a, 'k');
+	CHECK(a.keylock == 2 && a.key_root == 0);
+	memcpy(tok, a.res.tokens + k * ts, ts * sizeof *tok);
+	for (t = 0; t < a.T; t++)
+		if (tok[t] >= 2)
+			tok[t] = keylock_pitch(0, tok[t] + 19) - 19;
+	attrs_measure(&a.arch, tok, want);
+	for (i = 0; i < ATTR_N; i++)
+		got[i] = a.v.attr_value[i];
+	CHECK(a.v.attrs_known);
+	CHECK_CLOSE(got, want, ATTR_N, 1e-6, "key-locked result");
+	/* The random model's decode is not in C major; the lock is. */
+	CHECK_MSG(a.res.attrs[k][ATTR_C_DIATONIC] < 1, "%g",
+	    (double)a.res.attrs[k][ATTR_C_DIATONIC]);
+	CHECK(got[ATTR_C_DIATONIC] == 1);
+	app_key(&a, 'k');
+	CHECK(a.keylock == 0);
+
+	/* e, then x on each note: the measured density follows. */
+	dens0 = a.v.attr_value[ATTR_NOTE_DENSITY];
+	CHECK(dens0 > 0);
+	app_key(&a, 'e');
+	n0 = (int)a.r.edit.n;
+	for (i = 0; i < n0; i++) {
+		a.r.cur_step = a.r.edit.v[0].start;
+		a.r.cur_pitch = a.r.edit.v[0].pitch;
+		app_key(&a, 'x');
+		if (i == 0)
+			CHECK_MSG(a.v.attr_value[ATTR_NOTE_DENSITY] < dens0,
+			    "%g after one delete, %g before",
+			    (double)a.v.attr_value[ATTR_NOTE_DENSITY],
+			    (double)dens0);
+	}
+	CHECK(a.r.edit_active && a.r.edit.n == 0);
+	CHECK(a.v.attrs_known && a.v.attr_value[ATTR_NOTE_DENSITY] == 0);
+	CHECK(a.res.attrs[k][ATTR_NOTE_DENSITY] == dens0);
+	/* u: the edit before the last delete: one note again. */
+	app_key(&a, 'u');
+	CHECK(a.r.edit.n == 1 && a.v.attr_value[ATTR_NOTE_DENSITY] > 0);
+	free(tok);
+	fixture_free(&a);
+}
+
 int
 main(void)
 {
@@ -695,5 +765,6 @@ main(void)
 	test_keylock();
 	test_worker();
 	test_app_tempo();
+	test_app_measure();
 	return (test_report());
 }
