@@ -412,21 +412,34 @@ app_input(struct app *a)
 	}
 }
 
-/* Sweep: at each bar, move the slider to where the next bar should be. */
-static void
+#define APP_BEATS_PER_BAR	4
+#define APP_STEPS_PER_BEAT	(LIVE_STEPS_PER_BAR / APP_BEATS_PER_BAR)
+
+/*
+ * Sweep: at each beat, move the slider (or the nudge) to where the next
+ * beat should be, and have the player swap on beats while it runs, so the
+ * music follows the waveform (a 4-bar sweep visits 16 points, and
+ * triangle and sine differ), not only its value at whole bars.
+ */
+void
 app_sweep(struct app *a)
 {
-	long	bar;
+	long	beat;
 	float	pos, nudge;
-	int	k;
+	int	k, on;
 
-	if (a->r.sweep == ROLL_SWEEP_OFF || !a->st.playing)
+	on = a->r.sweep != ROLL_SWEEP_OFF && a->st.playing;
+	if (on != a->sweep_quantum && a->live != NULL)
+		live_set_quantum(a->live, on ? LIVE_SWAP_BEAT : LIVE_SWAP_BAR);
+	a->sweep_quantum = on;
+	if (!on)
 		return;
-	bar = a->st.step / LIVE_STEPS_PER_BAR;
-	if (bar == a->sweep_bar)
+	beat = a->st.step / APP_STEPS_PER_BEAT;
+	if (beat == a->sweep_beat)
 		return;
-	a->sweep_bar = bar;
-	pos = roll_sweep_pos(a->r.sweep, a->r.sweep_bars, (double)(bar + 1));
+	a->sweep_beat = beat;
+	pos = roll_sweep_pos(a->r.sweep, a->r.sweep_bars,
+	    (double)(beat + 1) / APP_BEATS_PER_BAR);
 	if (a->r.sweep_attr) {
 		/* -max .. +max on the nudge grid, so speculation can help. */
 		if (!a->have_vecs)
@@ -610,7 +623,7 @@ app_run(const struct app_opts *o)
 	memset(&a, 0, sizeof a);
 	set_init(&set);
 	a.stderr_fd = -1;
-	a.sweep_bar = -1;
+	a.sweep_beat = -1;
 	a.no_midi = o->no_midi;
 	midifile_log_init();
 	keys_init();

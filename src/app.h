@@ -87,7 +87,8 @@ struct app {
 	double			 qpm_want;	/* tempo asked for (st.qpm lags
 						   a burst of < >); 0: none */
 	int			 dev_i;
-	long			 sweep_bar;
+	long			 sweep_beat;	/* beat the sweep last moved on */
+	int			 sweep_quantum;	/* 1: the player swaps on beats */
 
 	int			 keylock;	/* 0 off, 1 key of A, 2 C */
 	int			 key_root;
@@ -111,6 +112,8 @@ const struct ui_note *app_current_notes(struct app *a, size_t *n);
 void	app_submit(struct app *a);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
+/* The sweep: at each new beat of st.step, move to the next beat's point. */
+void	app_sweep(struct app *a);
 /* Take a result from the worker and show it: 1 if there was one. */
 int	app_take(struct app *a);
 

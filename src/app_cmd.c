@@ -478,7 +478,7 @@ app_command(struct app *a, const struct key_entry *e)
 		if (a->st.playing)
 			live_stop(a->live);
 		else {
-			a->sweep_bar = -1;
+			a->sweep_beat = -1;
 			live_start(a->live);
 		}
 		break;

@@ -603,7 +603,7 @@ fixture_new(struct app *a)
 	worker_result_init(a->w, &a->res);
 	roll_init(&a->r, a->n_attrs, a->T);
 	a->v.latency_ms = -1;
-	a->sweep_bar = -1;
+	a->sweep_beat = -1;
 	a->no_midi = 1;
 	for (i = 0; i < 4; i++)
 		a->clips[i].letter = 'A' + i;
@@ -756,6 +756,56 @@ test_app_measure(void)
 	fixture_free(&a);
 }
 
+/*
+ * The sweep moves every beat: over a 4-bar sweep (16 beats) the slider
+ * takes more than 4 points, and triangle and sine take different ones
+ * (at whole bars alone they agree: 0, 0.5, 1, 0.5).
+ */
+static void
+test_app_sweep(void)
+{
+	struct app	 a;
+	int		 pos[2][64], shape, step, i, distinct, differ = 0;
+
+	fixture_new(&a);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	a.st.playing = 1;
+	for (shape = 0; shape < 2; shape++) {
+		a.r.sweep = shape == 0 ? ROLL_SWEEP_TRIANGLE : ROLL_SWEEP_SINE;
+		a.r.sweep_bars = 4;
+		a.sweep_beat = -1;
+		for (step = 0; step < 64; step++) {
+			a.st.step = step;
+			app_sweep(&a);
+			pos[shape][step] = a.r.slider;
+		}
+		CHECK(a.sweep_quantum == 1);
+		for (i = distinct = 0; i < 64; i++)
+			distinct += i == 0 || pos[shape][i] != pos[shape][i - 1];
+		CHECK_MSG(distinct > 4, "%s: %d points",
+		    shape == 0 ? "triangle" : "sine", distinct);
+		/* Steps of one beat share a point. */
+		for (i = 0; i < 64; i++)
+			if (pos[shape][i] != pos[shape][i - i % 4])
+				break;
+		CHECK(i == 64);
+		/* The point shown is the one swapped in. */
+		CHECK(a.shown_slider == a.r.slider);
+	}
+	for (i = 0; i < 64; i++)
+		differ += pos[0][i] != pos[1][i];
+	CHECK_MSG(differ > 0, "triangle and sine visit the same points");
+	/* The first beat of each: on its way from A, the next beat's. */
+	CHECK(pos[0][0] == roll_slider_index(0.125f) &&
+	    pos[1][0] == roll_slider_index(roll_sweep_pos(ROLL_SWEEP_SINE, 4,
+	    0.25)));
+	a.r.sweep = ROLL_SWEEP_OFF;
+	app_sweep(&a);
+	CHECK(a.sweep_quantum == 0);
+	fixture_free(&a);
+}
+
 int
 main(void)
 {
@@ -766,5 +816,6 @@ main(void)
 	test_worker();
 	test_app_tempo();
 	test_app_measure();
+	test_app_sweep();
 	return (test_report());
 }
