@@ -73,7 +73,7 @@ test_worker(void)
 	struct rng		 rng;
 	float			*vec, *za, *zb, *zl, nudge[ATTR_N] = { 0 };
 	float			 meas[ATTR_N];
-	int			*ta, *tb, *tok, T, S, Z, i, same, diff;
+	int			*ta, *tb, *tok, T, S, Z, i, k, same, diff;
 	size_t			 ts;
 	unsigned		 g1, g2;
 	char			*cause = NULL;
@@ -197,6 +197,55 @@ test_worker(void)
 	g1 = worker_submit(w, &j);
 	CHECK(wait_result(w, &r, g1, 1));
 	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) != 0);
+	/*
+	 * Sampled too, the point under the slider comes first on its own,
+	 * equal to that point of the ladder; the ladder does not depend on
+	 * which point came first (seed 1 again, first 20: the ladder above).
+	 */
+	j.seed = 1;
+	j.first = 20;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(first.valid[20]);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(first.tokens + 20 * ts, r.tokens + 20 * ts,
+	    ts * sizeof (int)) == 0);
+	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) == 0);
+	/* A result with that one point arrives before the ladder (the
+	   UI may miss it when slow: one of five seeds must show it). */
+	for (k = diff = 0; k < 5 && !diff; k++) {
+		j.seed = 7 + k;
+		g1 = worker_submit(w, &j);
+		CHECK(wait_result(w, &first, g1, 0));
+		for (i = same = 0; i < WORKER_LADDER; i++)
+			same += first.valid[i];
+		diff = !first.full && same == 1 && first.valid[20];
+		CHECK(wait_result(w, &r, g1, 1));
+		CHECK(memcmp(first.tokens + 20 * ts, r.tokens + 20 * ts,
+		    ts * sizeof (int)) == 0);
+	}
+	CHECK_MSG(diff, "no sampled point came before its ladder");
+	/* The sampled points differ from the argmax ones. */
+	CHECK(memcmp(r.tokens + 20 * ts, r.tokens + 21 * ts,
+	    ts * sizeof (int)) != 0 || memcmp(r.tokens + 20 * ts,
+	    r.tokens + 19 * ts, ts * sizeof (int)) != 0);
+	/* And a sampled nudge step is speculated, equal to the batch. */
+	j.attr = 0;
+	j.nudge_step = 0.5f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	for (i = 0; i < 300 && !worker_settled(w); i++)
+		usleep(10000);
+	nudge[0] = 0.5f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(first.speculated && first.valid[20]);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(first.tokens + 20 * ts, r.tokens + 20 * ts,
+	    ts * sizeof (int)) == 0);
+	nudge[0] = 0;
+	j.nudge_step = 0;
+	j.first = 5;
 
 	/* Two quick jobs: the newest one's result arrives last. */
 	j.temperature = 0;
