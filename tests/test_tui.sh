@@ -80,6 +80,9 @@ wait_for() {
 result_lane() {
 	screen "$1" | sed -n '/^-- result/,/^    1 /p' | sed '1d;$d'
 }
+norm() {	# the result lane without the changed marks
+	result_lane "$1" | tr '{#' '[='
+}
 # The measured value of the selected attribute ("=12.34" after ">").
 attr_value() {
 	screen "$1" | grep -o '>[a-z0-9_ ]*[+-][0-9.]*= *[0-9.?]*' | head -1 |
@@ -253,6 +256,8 @@ $TM send-keys -t main '?'
 check "help overlay" wait_for main 'slider 1/32 toward A'
 $TM send-keys -t main Escape
 check "help closed" wait_for main '^-- result'
+check "help text gone" sh -c \
+    "! $TM capture-pane -p -t main | grep -q 'slider 1/32 toward A'"
 
 # The 2-D pad: g turns it on, arrows move, g again back to the slider.
 $TM send-keys -t main g
@@ -267,10 +272,34 @@ $TM send-keys -t main e
 check "edit mode" wait_for main 'EDIT'
 # The cursor starts on the first note: x deletes it, a adds one back
 # (either alone is an edit even when the result is empty).
-$TM send-keys -t main x a
+# The lane after each step, to check undo and redo bring back exactly
+# the notes before.
+sleep 0.3
+norm main > "$tmp/edit0"
+$TM send-keys -t main x
+check "x: edited" wait_for main '^-- result (edited)'
+sleep 0.3
+norm main > "$tmp/edit1"
+$TM send-keys -t main a
 check "editing marks unsaved" wait_for main 'unsaved'
-$TM send-keys -t main u e
-check "undo keeps the result" wait_for main '^-- result'
+sleep 0.3
+norm main > "$tmp/edit2"
+check "x deleted a note" sh -c "! cmp -s '$tmp/edit0' '$tmp/edit1'"
+check "a added a note" sh -c "! cmp -s '$tmp/edit1' '$tmp/edit2'"
+$TM send-keys -t main u
+sleep 0.3
+norm main > "$tmp/edit-u1"
+check "u: the notes before a" cmp -s "$tmp/edit1" "$tmp/edit-u1"
+$TM send-keys -t main u
+sleep 0.3
+norm main > "$tmp/edit-u2"
+check "u u: the notes before x" cmp -s "$tmp/edit0" "$tmp/edit-u2"
+$TM send-keys -t main C-r
+sleep 0.3
+norm main > "$tmp/edit-r"
+check "C-r: x again" cmp -s "$tmp/edit1" "$tmp/edit-r"
+$TM send-keys -t main e
+check "edit mode left" sh -c "! $TM capture-pane -p -t main | grep -q EDIT"
 
 # Space plays (null sink, real clock): the playhead runs; a triangle
 # sweep moves the slider with the bars.
@@ -399,9 +428,6 @@ check "copy: the set quits at once (nothing unsaved)" \
 
 # ---- an edit back (u) while a nudge decodes, then dropped: the result
 # lane shows the nudged point, not the one before the nudge ----
-norm() {	# the result lane without the changed marks
-	result_lane "$1" | tr '{#' '[='
-}
 start stale a.mid b.mid
 check "stale: roll drawn" wait_for stale '^-- result' 20
 wait_for stale 'ms *$' 10 >/dev/null
@@ -446,7 +472,20 @@ $TM send-keys -t badclip "$long" end-of-path
 check "long prompt shows its end" wait_for badclip '<x*end-of-path$'
 $TM send-keys -t badclip C-u
 $TM send-keys -t badclip nosuch.mid Enter
-check "open error shown" wait_for badclip 'nosuch.mid'
+check "open error shown" \
+    wait_for badclip 'nosuch.mid: No such file or directory'
+check "open error: the prompt is closed" sh -c \
+    "! $TM capture-pane -p -t badclip | grep -q 'open into B:'"
+# o with a file that exists but is not MIDI: the error, B unchanged, keys
+# still answer.
+check "open a bad clip: no old error on screen" sh -c \
+    "! $TM capture-pane -p -t badclip | grep -q 'not a MIDI file'"
+$TM send-keys -t badclip o b bad.mid Enter
+check "open a bad clip: error on the status line" \
+    wait_for badclip 'bad.mid: not a MIDI file'
+check "open a bad clip: B unchanged" wait_for badclip '^-- B (empty)'
+$TM send-keys -t badclip Left
+check "open a bad clip: still answers keys" wait_for badclip 'slider 0.50'
 # A new clip is heard even over an edit: the edit goes to undo.
 $TM send-keys -t badclip e x a
 check "bad clip: edited" wait_for badclip '^-- result (edited)'
