@@ -48,6 +48,7 @@ enum app_prompt {
 	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
 	PR_SAVE = PR_OPEN_A + 4,
 	PR_SAVE_SET,
+	PR_CHOOSE_A,	/* .. PR_CHOOSE_A + 3: window and track of D */
 };
 
 

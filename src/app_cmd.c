@@ -389,6 +389,59 @@ answer(struct app *a, int key)
 	}
 }
 
+/*
+ * After o: a clip with several windows (or tracks that give windows) asks
+ * which, the loaded choice preselected ("1", or "1 2": window 1 of track
+ * 2); Enter keeps it, so one key press reaches window 15 of a16.mid.
+ */
+static void
+choose_open(struct app *a, int i)
+{
+	struct clip	*c = &a->clips[i];
+	char		 label[64], text[32];
+	int		 nt = clip_tracks(c, app_fmt(a));
+
+	if (c->win.n <= 1 && nt <= 1)
+		return;
+	if (nt > 1) {
+		snprintf(label, sizeof label, "%c: window 1-%d, track 1-%d: ",
+		    'A' + i, c->win.n, c->seq.n_tracks);
+		snprintf(text, sizeof text, "%d %d", c->wi + 1,
+		    c->win.track + 1);
+	} else {
+		snprintf(label, sizeof label, "%c: window 1-%d: ", 'A' + i,
+		    c->win.n);
+		snprintf(text, sizeof text, "%d", c->wi + 1);
+	}
+	prompt_open(&a->p, PR_CHOOSE_A + i, label, text);
+}
+
+/* The answer to choose_open(): "WINDOW [TRACK]", 1-based. */
+static void
+choose_done(struct app *a, int i, const char *text)
+{
+	struct clip	*c = &a->clips[i];
+	char		*cause = NULL, extra;
+	int		 wi, track, n, old_wi = c->wi, old_track = c->win.track;
+
+	n = sscanf(text, "%d %d %c", &wi, &track, &extra);
+	if (n == 1)
+		track = c->win.track + 1;
+	if (n != 1 && n != 2) {
+		app_msg(a, 1, "%c: \"%s\": a window number, then maybe a "
+		    "track number", 'A' + i, text);
+		return;
+	}
+	if (clip_choose(c, app_fmt(a), track - 1, wi - 1, &cause) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+		return;
+	}
+	app_msg(a, 0, "%s", c->title);
+	if (c->wi != old_wi || c->win.track != old_track)
+		app_submit(a);
+}
+
 /* Enter on the prompt: do what it was opened for. */
 static void
 prompt_done(struct app *a)
@@ -404,6 +457,12 @@ prompt_done(struct app *a)
 	case PR_SAVE_SET:
 		save_set(a, text);
 		break;
+	case PR_CHOOSE_A:
+	case PR_CHOOSE_A + 1:
+	case PR_CHOOSE_A + 2:
+	case PR_CHOOSE_A + 3:
+		choose_done(a, a->p.purpose - PR_CHOOSE_A, text);
+		break;
 	default:
 		i = a->p.purpose - PR_OPEN_A;
 		if (i < 0 || i > 3)
@@ -415,6 +474,7 @@ prompt_done(struct app *a)
 		} else {
 			app_msg(a, 0, "%s", a->clips[i].title);
 			app_submit(a);
+			choose_open(a, i);
 		}
 		break;
 	}

@@ -313,6 +313,58 @@ clip_next_track(struct clip *c, const struct clip_fmt *f, char **cause)
 }
 
 int
+clip_tracks(const struct clip *c, const struct clip_fmt *f)
+{
+	struct windows	w;
+	int		t, n = 0;
+
+	if (!c->have_seq || c->seq.n_tracks <= 1)
+		return (c->win.n > 0);
+	for (t = 0; t < c->seq.n_tracks; t++)
+		if (clip_windows(f, &c->seq, t, "", &w, NULL) == 0) {
+			windows_free(&w);
+			n++;
+		}
+	return (n);
+}
+
+int
+clip_choose(struct clip *c, const struct clip_fmt *f, int track, int wi,
+    char **cause)
+{
+	struct windows	w;
+	char		*why = NULL;
+	int		n;
+
+	if (track == c->win.track) {
+		if (wi < 0 || wi >= c->win.n)
+			return (lr_fail(cause, "%c: window %d: there are 1-%d",
+			    c->letter, wi + 1, c->win.n));
+		clip_window(c, f, wi);
+		return (0);
+	}
+	if (!c->have_seq || track < 0 || track >= c->seq.n_tracks)
+		return (lr_fail(cause, "%c: track %d: there are 1-%d",
+		    c->letter, track + 1, c->have_seq ? c->seq.n_tracks : 1));
+	if (clip_windows(f, &c->seq, track, "", &w, &why) != 0) {
+		lr_fail(cause, "%c: track %d%s", c->letter, track + 1,
+		    why != NULL ? why : ": no window");
+		free(why);
+		return (-1);
+	}
+	if (wi < 0 || wi >= w.n) {
+		n = w.n;
+		windows_free(&w);
+		return (lr_fail(cause, "%c: track %d has windows 1-%d, not %d",
+		    c->letter, track + 1, n, wi + 1));
+	}
+	windows_free(&c->win);
+	c->win = w;
+	clip_window(c, f, wi);
+	return (0);
+}
+
+int
 clip_unsaved(const struct clip *c)
 {
 	return (c->path == NULL && c->have_seq);

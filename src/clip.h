@@ -77,6 +77,15 @@ void	clip_window(struct clip *c, const struct clip_fmt *f, int wi);
  */
 int	clip_next_track(struct clip *c, const struct clip_fmt *f,
 	    char **cause) LR_WUR;
+/* How many tracks of c give windows (the choices after opening it). */
+int	clip_tracks(const struct clip *c, const struct clip_fmt *f);
+/*
+ * Use window wi (0-based) of track (0-based; the one in use: c->win.track)
+ * of c; -1 with a cause and c unchanged when that track gives no window
+ * or has no window wi.
+ */
+int	clip_choose(struct clip *c, const struct clip_fmt *f, int track,
+	    int wi, char **cause) LR_WUR;
 /* A result copied into c (c) that is in no file yet. */
 int	clip_unsaved(const struct clip *c);
 /* c's notes were written to path: the clip is that file from now on. */

@@ -482,6 +482,20 @@ test_clip(void)
 	CHECK(strstr(c.title, "track 2/2") != NULL);
 	CHECK(clip_next_track(&c, &f, &cause) == 0);
 	CHECK(c.win.track == 0);
+	/* o's choice: any window of any track at once; a bad one is an
+	   error naming the clip, and the clip stays. */
+	CHECK(clip_tracks(&c, &f) == 2);
+	CHECK(clip_choose(&c, &f, 1, c.win.n - 1, &cause) == 0);
+	CHECK(c.win.track == 1 && c.wi == c.win.n - 1 &&
+	    c.notes[0].pitch >= 72);
+	CHECK(clip_choose(&c, &f, 1, c.win.n, &cause) == -1);
+	CHECK(cause != NULL && strncmp(cause, "A: window", 9) == 0);
+	CHECK(clip_choose(&c, &f, 5, 0, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "track 6") != NULL);
+	CHECK(clip_choose(&c, &f, 0, 99, &cause) == -1);
+	CHECK(c.win.track == 1 && c.wi == c.win.n - 1);
+	CHECK(clip_choose(&c, &f, 0, 0, &cause) == 0 && c.win.track == 0 &&
+	    c.wi == 0);
 	/* A window count the model cannot use is an error naming the clip. */
 	f.T = 256;
 	windows_free(&c.win);

@@ -492,6 +492,58 @@ check "bad clip: edited" wait_for badclip '^-- result (edited)'
 $TM send-keys -t badclip e o b b.mid Enter
 check "open loads b.mid" wait_for badclip '^-- B b.mid'
 check "a new clip drops the edit" wait_for badclip '^-- result --'
+# A clip with several windows asks which, window 1 preselected.
+nwin=$(screen badclip | sed -n 's/^-- B b.mid.*  window 1\/\([0-9]*\).*/\1/p')
+check "open asks for the window of b.mid ($nwin)" \
+    wait_for badclip "B: window 1-$nwin: 1\$"
+$TM send-keys -t badclip C-u "$nwin" Enter
+check "the window chosen: $nwin" \
+    wait_for badclip "^-- B b.mid.*  window $nwin/$nwin"
+# a16.mid (15 windows on this model): window 15 in one answer, not 14
+# presses of w; a bad answer is an error and the clip stays.
+if [ -f "$srcdir/share/clips/a16.mid" ]; then
+	cp "$srcdir/share/clips/a16.mid" "$tmp/a16.mid"
+	$TM send-keys -t badclip o a a16.mid Enter
+	check "a16: asks for the window" wait_for badclip 'A: window 1-15: 1$'
+	$TM send-keys -t badclip C-u 15 Enter
+	check "a16: window 15 at once" \
+	    wait_for badclip '^-- A a16.mid.*  window 15/15 (bar 15)'
+	$TM send-keys -t badclip o a a16.mid Enter
+	wait_for badclip 'A: window 1-15: 1$' >/dev/null
+	$TM send-keys -t badclip C-u 16 Enter
+	check "a16: window 16 is an error" \
+	    wait_for badclip 'A: window 16: there are 1-15'
+	check "a16: the clip stays at window 1" \
+	    wait_for badclip '^-- A a16.mid.*  window 1/15'
+fi
+# Several tracks: window and track, the converter's track preselected.
+python3 - "$tmp/three.mid" <<'PY' || bad "three.mid not written"
+import struct, sys
+def track(ev):
+    ev = bytearray(ev) + b"\x00\xff\x2f\x00"
+    return b"MTrk" + struct.pack(">I", len(ev)) + ev
+def notes(pitches, dur):
+    ev = bytearray()
+    for p in pitches:
+        ev += bytes([0x00, 0x90, p, 90]) + bytes([dur, 0x80, p, 0])
+    return ev
+tempo = b"\x00\xff\x51\x03\x07\xa1\x20\x00\xff\x58\x04\x04\x02\x18\x08"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"MThd" + struct.pack(">IHHH", 6, 1, 3, 96))
+    f.write(track(tempo))
+    f.write(track(notes([60, 62, 64, 65, 67, 65, 64, 62] * 2, 0x30)))
+    f.write(track(notes([79, 76, 72, 76] * 2, 0x60)))
+PY
+$TM send-keys -t badclip o b three.mid Enter
+check "tracks: asks for window and track" \
+    wait_for badclip 'B: window 1-1, track 1-3: 1 2$'
+$TM send-keys -t badclip C-u '1 3' Enter
+check "tracks: track 3 chosen" wait_for badclip '^-- B three.mid  track 3/3'
+$TM send-keys -t badclip o b three.mid Enter
+wait_for badclip 'track 1-3: 1 2$' >/dev/null
+$TM send-keys -t badclip C-u '1 1' Enter
+check "tracks: a track without notes is an error" \
+    wait_for badclip 'B: track 1: .*no notes'
 $TM send-keys -t badclip q
 check "bad clip: asks (the edit is unsaved)" wait_for badclip 'quit anyway'
 $TM send-keys -t badclip y
