@@ -4,6 +4,7 @@
  *   nudge: + pressed at human speed (the worker idle between presses, so
  *          the point was speculated), submit -> point ready, p50/p99;
  *   cold:  a knob change that was not speculated (one B=1 decode);
+ *   sampled: the same at temperature 1 (the point first, then the ladder);
  *   ladder: submit -> all 33 points ready (what later slider moves use);
  *   slider: a move inside a decoded ladder (copy of one point), p50/p99.
  * Uses share/models/ARCH when present, else random weights of ARCH.
@@ -65,7 +66,7 @@ bench_arch(const char *name, int iters)
 	char			 dir[512], *cause = NULL;
 	const char		*src = getenv("srcdir");
 	float			*vecs, nudge[ATTR_N] = { 0 };
-	double			*nud, *lad, *sl, *cold, t0;
+	double			*nud, *lad, *sl, *cold, *samp, t0;
 	int			*ta, *tb, *pt, i, k, T, S, Z, n_vecs = 1;
 	int			 hits = 0;
 	size_t			 ts, q;
@@ -114,6 +115,7 @@ bench_arch(const char *name, int iters)
 
 	nud = calloc(iters, sizeof *nud);
 	cold = calloc(iters, sizeof *cold);
+	samp = calloc(iters, sizeof *samp);
 	lad = calloc(iters, sizeof *lad);
 	sl = calloc(iters * 32, sizeof *sl);
 	pt = malloc(ts * sizeof *pt);
@@ -130,6 +132,22 @@ bench_arch(const char *name, int iters)
 		cold[i] = worker_now_ms() - t0;
 		wait_for(w, &r, gen, j.first, 1);
 	}
+	/* The same sampled: the point under the slider still comes first. */
+	j.temperature = 1.0f;
+	for (i = 0; i < iters; i++) {
+		unsigned gen;
+
+		nudge[0] = (i % 2) ? 0.5f : -0.5f;
+		j.first = (i * 7) % 33;
+		j.seed = 1 + i;
+		t0 = worker_now_ms();
+		gen = worker_submit(w, &j);
+		wait_for(w, &r, gen, j.first, 0);
+		samp[i] = worker_now_ms() - t0;
+		wait_for(w, &r, gen, j.first, 1);
+	}
+	j.temperature = 0;
+	j.seed = 1;
 	/* A user pressing + at human speed: the worker settles between
 	   presses, so each press finds its point speculated. */
 	nudge[0] = 0;
@@ -161,15 +179,18 @@ bench_arch(const char *name, int iters)
 	printf("%-10s (%s, %d runs)\n"
 	    "  nudge key (speculated %d/%d): p50 %.2f ms  p99 %.2f ms\n"
 	    "  cold knob change (one decode): p50 %.2f ms  p99 %.2f ms\n"
+	    "  the same at temperature 1:     p50 %.2f ms  p99 %.2f ms\n"
 	    "  whole ladder after a change:   p50 %.1f ms  p99 %.1f ms\n"
 	    "  slider move (cached ladder):   p99 %.4f ms\n", name, dir, iters,
 	    hits, iters, pct(nud, iters, 0.5), pct(nud, iters, 0.99),
-	    pct(cold, iters, 0.5), pct(cold, iters, 0.99), pct(lad, iters, 0.5),
+	    pct(cold, iters, 0.5), pct(cold, iters, 0.99), pct(samp, iters, 0.5),
+	    pct(samp, iters, 0.99), pct(lad, iters, 0.5),
 	    pct(lad, iters, 0.99), pct(sl, iters * 32, 0.99));
 	worker_result_free(&r);
 	worker_free(w);
 	free(nud);
 	free(cold);
+	free(samp);
 	free(lad);
 	free(sl);
 	free(pt);

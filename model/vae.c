@@ -102,7 +102,9 @@ static void	 dec_layout(struct dec_buf *, struct bump *,
 		    int *);
 static void	 dec_segment(struct dec_buf *, const struct vae_params *,
 		    int, const float *, int, int, int, float, struct rng *,
-		    int *);
+		    int, int *);
+static int	 decode(struct vae *, const float *, int, float,
+		    struct rng *, int, int *, char **);
 static int	 pick(const float *, int, float, struct rng *);
 
 static float *
@@ -704,11 +706,12 @@ pick(const float *l, int D, float temperature, struct rng *rng)
  * Decode nsteps of split s from e (B, zin): initial state tanh(dense(e)),
  * input [previous one-hot, e].  prev (B) carries the previous token in and
  * out (-1: zeros).  Tokens go to steps [t0, t0+nsteps) of (B, T, S).
+ * rows: rng is an array, row b samples from rng[b].
  */
 static void
 dec_segment(struct dec_buf *d, const struct vae_params *p, int s,
     const float *e, int B, int t0, int nsteps, float temperature,
-    struct rng *rng, int *tokens)
+    struct rng *rng, int rows, int *tokens)
 {
 	const struct vae_arch	*a = &p->arch;
 	const struct dec_w	*dw = &p->dec[s];
@@ -752,7 +755,7 @@ dec_segment(struct dec_buf *d, const struct vae_params *p, int s,
 			    dw->out.kernel, D, 1.0f, d->logits, D);
 		for (b = 0; b < B; b++) {
 			tok = pick(d->logits + (size_t)b * D, D, temperature,
-			    rng);
+			    rows ? &rng[b] : rng);
 			prev[b] = tok;
 			tokens[((size_t)b * a->num_steps + t0 + t) *
 			    a->n_splits + s] = tok;
@@ -764,6 +767,20 @@ dec_segment(struct dec_buf *d, const struct vae_params *p, int s,
 int
 vae_decode(struct vae *v, const float *z, int B, float temperature,
     struct rng *rng, int *tokens, char **cause)
+{
+	return (decode(v, z, B, temperature, rng, 0, tokens, cause));
+}
+
+int
+vae_decode_rows(struct vae *v, const float *z, int B, float temperature,
+    struct rng *rngs, int *tokens, char **cause)
+{
+	return (decode(v, z, B, temperature, rngs, 1, tokens, cause));
+}
+
+static int
+decode(struct vae *v, const float *z, int B, float temperature,
+    struct rng *rng, int rows, int *tokens, char **cause)
 {
 	const struct vae_params	*p = &v->p;
 	const struct vae_arch	*a = &p->arch;
@@ -800,7 +817,7 @@ vae_decode(struct vae *v, const float *z, int B, float temperature,
 	if (a->num_segments == 0) {
 		for (s = 0; s < a->n_splits; s++)
 			dec_segment(&d, p, s, z, B, 0, a->num_steps,
-			    temperature, rng, tokens);
+			    temperature, rng, rows, tokens);
 		return (0);
 	}
 
@@ -830,6 +847,6 @@ vae_decode(struct vae *v, const float *z, int B, float temperature,
 	for (k = 0; k < nseg; k++)
 		for (s = 0; s < a->n_splits; s++)
 			dec_segment(&d, p, s, d.emb + (size_t)k * B * Hc, B,
-			    k * steps, steps, temperature, rng, tokens);
+			    k * steps, steps, temperature, rng, rows, tokens);
 	return (0);
 }

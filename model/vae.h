@@ -55,6 +55,14 @@ int	vae_encode(struct vae *v, const int *tokens, int B, float *mu,
  */
 int	vae_decode(struct vae *v, const float *z, int B, float temperature,
 	    struct rng *rng, int *tokens, char **cause) LR_WUR;
+/*
+ * The same with one generator per row (rngs: B of them): row b samples
+ * from rngs[b] only, so it decodes as vae_decode(z_b, 1, rngs[b]) does,
+ * whatever else is in the batch.
+ */
+int	vae_decode_rows(struct vae *v, const float *z, int B,
+	    float temperature, struct rng *rngs, int *tokens, char **cause)
+	    LR_WUR;
 
 /* n points from a to b inclusive, each of Z floats, into out (n, Z). */
 void	vae_interpolate(float *out, const float *a, const float *b, int Z,

@@ -62,10 +62,16 @@ app_msg(struct app *a, int err, const char *fmt, ...)
 
 /* ---- tokens, notes, sequences ------------------------------------- */
 
-/* Tempo from the player (it may follow an external clock). */
+/*
+ * The tempo: the one last asked for (the player reports it a poll later,
+ * so three quick presses of > would step from a stale value), or the
+ * player's when it follows an external clock.
+ */
 double
 app_qpm(struct app *a)
 {
+	if (a->qpm_want > 0 && a->st.clock_source != LIVE_CLOCK_EXTERNAL)
+		return (a->qpm_want);
 	return (a->st.qpm > 0 ? a->st.qpm : 120);
 }
 
@@ -227,6 +233,33 @@ note_eq(const struct ui_note *x, const struct ui_note *y)
 	    x->end == y->end);
 }
 
+/*
+ * The attribute panel measures what the result lane shows and the player
+ * plays (an edit, the key lock), not the bare decode.  A trio lane cannot
+ * be turned back into parts: it shows the decoded point's values.
+ */
+static void
+app_measure(struct app *a, const struct ui_note *cur, size_t n)
+{
+	float	m[ATTR_N];
+	int	*tok, i, k = roll_point(&a->r);
+
+	tok = lr_calloc((size_t)a->T * a->S, sizeof *tok);
+	if (clip_notes_to_tokens(app_fmt(a), cur, n, tok) == 0)
+		attrs_measure(&a->arch, tok, m);
+	else if (a->res.gen == a->gen && k < a->res.n && a->res.valid[k])
+		memcpy(m, a->res.attrs[k], sizeof m);
+	else {
+		free(tok);
+		a->v.attrs_known = 0;
+		return;
+	}
+	free(tok);
+	for (i = 0; i < a->n_attrs; i++)
+		a->v.attr_value[i] = a->attr_id[i] >= 0 ? m[a->attr_id[i]] : 0;
+	a->v.attrs_known = 1;
+}
+
 /* Send what the result lane shows to the player (next bar). */
 void
 app_swap(struct app *a)
@@ -254,6 +287,7 @@ app_swap(struct app *a)
 	a->swapped = lr_calloc(n + 1, sizeof *a->swapped);
 	memcpy(a->swapped, cur, n * sizeof *cur);
 	a->n_swapped = n;
+	app_measure(a, cur, n);
 	if (a->live == NULL)
 		return;
 	noteseq_init(&s);
@@ -305,10 +339,6 @@ app_show(struct app *a)
 				a->result[i].pitch = keylock_pitch(a->key_root,
 				    a->result[i].pitch);
 	}
-	for (i = 0; i < (size_t)a->n_attrs; i++)
-		a->v.attr_value[i] = a->attr_id[i] >= 0 ?
-		    a->res.attrs[k][a->attr_id[i]] : 0;
-	a->v.attrs_known = 1;
 	/* Edit mode with nothing edited: keys edit what is shown. */
 	roll_edit_follow(&a->r, a->result, a->n_result);
 	if (fresh && a->t_key > 0) {
@@ -320,9 +350,22 @@ app_show(struct app *a)
 	if (fresh || a->swapped_edit != a->r.edit_active) {
 		a->shown_gen = a->gen;
 		a->shown_slider = k;
-		app_swap(a);
-	}
+		app_swap(a);	/* measures it too */
+	} else
+		a->v.attrs_known = 1;	/* as measured at the last swap */
 	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+int
+app_take(struct app *a)
+{
+	if (!worker_take(a->w, &a->res))
+		return (0);
+	if (a->res.error[0] != '\0')
+		app_msg(a, 1, "%s", a->res.error);
+	app_show(a);
+	a->r.dirty |= ROLL_DIRTY_ALL;
+	return (1);
 }
 
 /* ---- player status, MIDI input, sweep ----------------------------- */
@@ -369,21 +412,34 @@ app_input(struct app *a)
 	}
 }
 
-/* Sweep: at each bar, move the slider to where the next bar should be. */
-static void
+#define APP_BEATS_PER_BAR	4
+#define APP_STEPS_PER_BEAT	(LIVE_STEPS_PER_BAR / APP_BEATS_PER_BAR)
+
+/*
+ * Sweep: at each beat, move the slider (or the nudge) to where the next
+ * beat should be, and have the player swap on beats while it runs, so the
+ * music follows the waveform (a 4-bar sweep visits 16 points, and
+ * triangle and sine differ), not only its value at whole bars.
+ */
+void
 app_sweep(struct app *a)
 {
-	long	bar;
+	long	beat;
 	float	pos, nudge;
-	int	k;
+	int	k, on;
 
-	if (a->r.sweep == ROLL_SWEEP_OFF || !a->st.playing)
+	on = a->r.sweep != ROLL_SWEEP_OFF && a->st.playing;
+	if (on != a->sweep_quantum && a->live != NULL)
+		live_set_quantum(a->live, on ? LIVE_SWAP_BEAT : LIVE_SWAP_BAR);
+	a->sweep_quantum = on;
+	if (!on)
 		return;
-	bar = a->st.step / LIVE_STEPS_PER_BAR;
-	if (bar == a->sweep_bar)
+	beat = a->st.step / APP_STEPS_PER_BEAT;
+	if (beat == a->sweep_beat)
 		return;
-	a->sweep_bar = bar;
-	pos = roll_sweep_pos(a->r.sweep, a->r.sweep_bars, (double)(bar + 1));
+	a->sweep_beat = beat;
+	pos = roll_sweep_pos(a->r.sweep, a->r.sweep_bars,
+	    (double)(beat + 1) / APP_BEATS_PER_BAR);
 	if (a->r.sweep_attr) {
 		/* -max .. +max on the nudge grid, so speculation can help. */
 		if (!a->have_vecs)
@@ -492,12 +548,8 @@ app_loop(struct app *a)
 		timeout = a->st.playing ? 50 : -1;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			return (-1);
-		if (pfd[1].revents & POLLIN && worker_take(a->w, &a->res)) {
-			if (a->res.error[0] != '\0')
-				app_msg(a, 1, "%s", a->res.error);
-			app_show(a);
-			a->r.dirty |= ROLL_DIRTY_ALL;
-		}
+		if (pfd[1].revents & POLLIN)
+			app_take(a);
 		if (a->live != NULL) {
 			if (n > 2 && pfd[2].revents & POLLIN)
 				live_wakeup_clear(a->live);
@@ -571,7 +623,7 @@ app_run(const struct app_opts *o)
 	memset(&a, 0, sizeof a);
 	set_init(&set);
 	a.stderr_fd = -1;
-	a.sweep_bar = -1;
+	a.sweep_beat = -1;
 	a.no_midi = o->no_midi;
 	midifile_log_init();
 	keys_init();
@@ -675,6 +727,7 @@ app_run(const struct app_opts *o)
 	    noteseq_qpm(&a.clips[0].seq) : 120);
 	if (lo.qpm < 20 || lo.qpm > 400)
 		lo.qpm = 120;
+	a.qpm_want = lo.qpm;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.live = live_new(&lo, &cause)) == NULL) {
 		app_msg(&a, 1, "player: %s", cause);

@@ -48,6 +48,7 @@ enum app_prompt {
 	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
 	PR_SAVE = PR_OPEN_A + 4,
 	PR_SAVE_SET,
+	PR_CHOOSE_A,	/* .. PR_CHOOSE_A + 3: window and track of D */
 };
 
 
@@ -84,8 +85,11 @@ struct app {
 
 	struct live		*live;
 	struct live_status	 st;
+	double			 qpm_want;	/* tempo asked for (st.qpm lags
+						   a burst of < >); 0: none */
 	int			 dev_i;
-	long			 sweep_bar;
+	long			 sweep_beat;	/* beat the sweep last moved on */
+	int			 sweep_quantum;	/* 1: the player swaps on beats */
 
 	int			 keylock;	/* 0 off, 1 key of A, 2 C */
 	int			 key_root;
@@ -109,6 +113,10 @@ const struct ui_note *app_current_notes(struct app *a, size_t *n);
 void	app_submit(struct app *a);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
+/* The sweep: at each new beat of st.step, move to the next beat's point. */
+void	app_sweep(struct app *a);
+/* Take a result from the worker and show it: 1 if there was one. */
+int	app_take(struct app *a);
 
 /* src/app_cmd.c */
 void	app_key(struct app *a, int key);

@@ -69,24 +69,68 @@ save_result(struct app *a, const char *path)
 }
 
 /*
+ * A copied clip is in no file: S writes it beside the set as SET-B.mid
+ * (SET-B-2.mid, ...: never an existing file, so never an input), through
+ * midifile_save (atomic).  The name goes to name; -1 with a cause.
+ */
+static int
+save_copy(struct app *a, int i, const char *setpath, char *name,
+    size_t len, char **cause)
+{
+	char	stem[PATH_MAX - 16], *dot, *slash;
+	int	k;
+
+	snprintf(stem, sizeof stem, "%s", setpath);
+	dot = strrchr(stem, '.');
+	slash = strrchr(stem, '/');
+	if (dot != NULL && (slash == NULL ? dot > stem : dot > slash + 1))
+		*dot = '\0';
+	for (k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(name, len, "%s-%c.mid", stem, 'A' + i);
+		else
+			snprintf(name, len, "%s-%c-%d.mid", stem, 'A' + i, k);
+		if (access(name, F_OK) != 0)
+			break;
+	}
+	if (k == 1000)
+		return (lr_fail(cause, "%s: no free name for clip %c", stem,
+		    'A' + i));
+	return (midifile_save(name, &a->clips[i].seq, 0, cause));
+}
+
+/*
  * S: everything to come back to this sound.  Paths are made absolute so
- * the set opens from any directory.
+ * the set opens from any directory.  A copied clip is written beside the
+ * set first; if the set itself cannot be saved, those new files go again
+ * (all or nothing) and the copies stay unsaved.
  */
 static void
 save_set(struct app *a, const char *path)
 {
 	struct set	 s;
-	char		*cause = NULL, rp[PATH_MAX];
-	int		 i, k;
+	char		*cause = NULL, rp[PATH_MAX], copy[4][PATH_MAX];
+	char		 what[512];
+	int		 i, k, wrote[4] = { 0 };
+	size_t		 off = 0;
 
 	set_init(&s);
 	if (realpath(a->model_dir, rp) != NULL)
 		s.model = lr_strdup(rp);
 	for (i = 0; i < 4; i++) {
+		s.window[i] = a->clips[i].wi;
+		if (clip_unsaved(&a->clips[i])) {
+			if (save_copy(a, i, path, copy[i], sizeof copy[i],
+			    &cause) != 0)
+				goto fail;
+			wrote[i] = 1;
+			s.clip[i] = lr_strdup(realpath(copy[i], rp) ? rp :
+			    copy[i]);
+			continue;	/* track: the converter's choice */
+		}
 		if (a->clips[i].path != NULL)
 			s.clip[i] = lr_strdup(realpath(a->clips[i].path, rp) ?
 			    rp : a->clips[i].path);
-		s.window[i] = a->clips[i].wi;
 		s.track[i] = a->clips[i].path != NULL ?
 		    a->clips[i].win.track : -1;
 	}
@@ -112,20 +156,31 @@ save_set(struct app *a, const char *path)
 			set_nudge_add(&s.snap_nudges[i], a->attr_names[k],
 			    a->r.snaps[i].nudge[k]);
 	}
-	if (set_save(&s, path, &cause) != 0) {
-		app_msg(a, 1, "%s", cause);
-		free(cause);
-	} else {
-		/* A copied result has no file: say so rather than lose it. */
-		if (a->clips[0].path == NULL || a->clips[1].path == NULL)
-			app_msg(a, 0, "saved set %s (a copied clip is not in "
-			    "it: save it with s first)", path);
-		else
-			app_msg(a, 0, "saved set %s (latentroll --set %s)",
-			    path, path);
-		free(a->set_path);
-		a->set_path = lr_strdup(path);
+	if (set_save(&s, path, &cause) != 0)
+		goto fail;
+	what[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		if (!wrote[i])
+			continue;
+		clip_set_path(&a->clips[i], copy[i]);
+		off += snprintf(what + off, off < sizeof what ?
+		    sizeof what - off : 0, ", copy %c in %s", 'A' + i,
+		    copy[i]);
+		if (off >= sizeof what)
+			off = sizeof what - 1;
 	}
+	app_msg(a, 0, "saved set %s%s (latentroll --set %s)", path, what,
+	    path);
+	free(a->set_path);
+	a->set_path = lr_strdup(path);
+	set_free(&s);
+	return;
+fail:
+	for (i = 0; i < 4; i++)
+		if (wrote[i])
+			unlink(copy[i]);
+	app_msg(a, 1, "%s", cause != NULL ? cause : "save failed");
+	free(cause);
 	set_free(&s);
 }
 
@@ -236,6 +291,33 @@ set_keylock(struct app *a, int mode, int fifths)
 	app_show(a);
 }
 
+/*
+ * q: nothing the user made may be lost.  Ask while an edit is unsaved or
+ * a copied clip is in no file yet (S writes it beside the set).
+ */
+static void
+ask_quit(struct app *a)
+{
+	char	copies[16];
+	int	i, n = 0;
+
+	for (i = 0; i < 4; i++)
+		if (clip_unsaved(&a->clips[i]))
+			copies[n++] = 'A' + i;
+	copies[n] = '\0';
+	if (!a->r.unsaved && n == 0) {
+		a->quit = 1;
+		return;
+	}
+	a->ask = ASK_QUIT;
+	if (n == 0)
+		app_msg(a, 0, "unsaved edits: quit anyway? (y/n)");
+	else
+		app_msg(a, 0, "unsaved %scopied clip %s (S saves it): quit "
+		    "anyway? (y/n)", a->r.unsaved ? "edits and " : "",
+		    copies);
+}
+
 /* A one-key answer to a question on the message line. */
 static void
 answer(struct app *a, int key)
@@ -307,6 +389,59 @@ answer(struct app *a, int key)
 	}
 }
 
+/*
+ * After o: a clip with several windows (or tracks that give windows) asks
+ * which, the loaded choice preselected ("1", or "1 2": window 1 of track
+ * 2); Enter keeps it, so one key press reaches window 15 of a16.mid.
+ */
+static void
+choose_open(struct app *a, int i)
+{
+	struct clip	*c = &a->clips[i];
+	char		 label[64], text[32];
+	int		 nt = clip_tracks(c, app_fmt(a));
+
+	if (c->win.n <= 1 && nt <= 1)
+		return;
+	if (nt > 1) {
+		snprintf(label, sizeof label, "%c: window 1-%d, track 1-%d: ",
+		    'A' + i, c->win.n, c->seq.n_tracks);
+		snprintf(text, sizeof text, "%d %d", c->wi + 1,
+		    c->win.track + 1);
+	} else {
+		snprintf(label, sizeof label, "%c: window 1-%d: ", 'A' + i,
+		    c->win.n);
+		snprintf(text, sizeof text, "%d", c->wi + 1);
+	}
+	prompt_open(&a->p, PR_CHOOSE_A + i, label, text);
+}
+
+/* The answer to choose_open(): "WINDOW [TRACK]", 1-based. */
+static void
+choose_done(struct app *a, int i, const char *text)
+{
+	struct clip	*c = &a->clips[i];
+	char		*cause = NULL, extra;
+	int		 wi, track, n, old_wi = c->wi, old_track = c->win.track;
+
+	n = sscanf(text, "%d %d %c", &wi, &track, &extra);
+	if (n == 1)
+		track = c->win.track + 1;
+	if (n != 1 && n != 2) {
+		app_msg(a, 1, "%c: \"%s\": a window number, then maybe a "
+		    "track number", 'A' + i, text);
+		return;
+	}
+	if (clip_choose(c, app_fmt(a), track - 1, wi - 1, &cause) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+		return;
+	}
+	app_msg(a, 0, "%s", c->title);
+	if (c->wi != old_wi || c->win.track != old_track)
+		app_submit(a);
+}
+
 /* Enter on the prompt: do what it was opened for. */
 static void
 prompt_done(struct app *a)
@@ -322,6 +457,12 @@ prompt_done(struct app *a)
 	case PR_SAVE_SET:
 		save_set(a, text);
 		break;
+	case PR_CHOOSE_A:
+	case PR_CHOOSE_A + 1:
+	case PR_CHOOSE_A + 2:
+	case PR_CHOOSE_A + 3:
+		choose_done(a, a->p.purpose - PR_CHOOSE_A, text);
+		break;
 	default:
 		i = a->p.purpose - PR_OPEN_A;
 		if (i < 0 || i > 3)
@@ -333,6 +474,7 @@ prompt_done(struct app *a)
 		} else {
 			app_msg(a, 0, "%s", a->clips[i].title);
 			app_submit(a);
+			choose_open(a, i);
 		}
 		break;
 	}
@@ -396,13 +538,21 @@ app_command(struct app *a, const struct key_entry *e)
 		if (a->st.playing)
 			live_stop(a->live);
 		else {
-			a->sweep_bar = -1;
+			a->sweep_beat = -1;
 			live_start(a->live);
 		}
 		break;
 	case ROLL_CMD_TEMPO:
+		if (a->st.clock_source == LIVE_CLOCK_EXTERNAL) {
+			app_msg(a, 0, "the tempo follows the external clock");
+			break;
+		}
+		/* From the tempo asked for, not the player's last report. */
 		qpm = app_qpm(a) + 5 * e->arg;
-		if (a->live != NULL && qpm >= 20 && qpm <= 400)
+		if (qpm < 20 || qpm > 400)
+			break;
+		a->qpm_want = qpm;
+		if (a->live != NULL)
 			live_set_tempo(a->live, qpm);
 		break;
 	case ROLL_CMD_DEVICE:
@@ -459,11 +609,7 @@ app_command(struct app *a, const struct key_entry *e)
 		ui_redraw();
 		break;
 	case ROLL_CMD_QUIT:
-		if (a->r.unsaved) {
-			a->ask = ASK_QUIT;
-			app_msg(a, 0, "unsaved edits: quit anyway? (y/n)");
-		} else
-			a->quit = 1;
+		ask_quit(a);
 		break;
 	default:
 		break;

@@ -83,6 +83,50 @@ clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	out->total_s = f->T * sps;
 }
 
+int
+clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
+    size_t n, int *tok)
+{
+	int	*on, *end, t, p, c, cur_end = -1;
+	size_t	 i;
+
+	memset(tok, 0, (size_t)f->T * f->S * sizeof *tok);
+	if (f->kind == VAE_TRIO)
+		return (-1);
+	if (f->kind == VAE_DRUMS) {
+		for (i = 0; i < n; i++)
+			if (v[i].start >= 0 && v[i].start < f->T &&
+			    (c = convert_drum_class(v[i].pitch)) >= 0)
+				tok[v[i].start] |= 1 << c;
+		return (0);
+	}
+	on = lr_calloc(f->T, sizeof *on);
+	end = lr_calloc(f->T, sizeof *end);
+	for (i = 0; i < n; i++) {
+		if (v[i].start < 0 || v[i].start >= f->T)
+			continue;
+		p = v[i].pitch < MEL_MIN_PITCH ? MEL_MIN_PITCH :
+		    (v[i].pitch > MEL_MAX_PITCH ? MEL_MAX_PITCH : v[i].pitch);
+		/* Class 2 is MEL_MIN_PITCH; 0 here means no note starts. */
+		if (p - MEL_MIN_PITCH + 2 > on[v[i].start]) {
+			on[v[i].start] = p - MEL_MIN_PITCH + 2;
+			end[v[i].start] = v[i].end;
+		}
+	}
+	for (t = 0; t < f->T; t++) {
+		if (on[t] > 0) {
+			tok[t] = on[t];
+			cur_end = end[t];
+		} else if (t == cur_end) {
+			tok[t] = MEL_NOTE_OFF;
+			cur_end = -1;
+		}
+	}
+	free(on);
+	free(end);
+	return (0);
+}
+
 void
 clip_free(struct clip *c)
 {
@@ -266,6 +310,72 @@ clip_next_track(struct clip *c, const struct clip_fmt *f, char **cause)
 	}
 	return (lr_fail(cause, "%c: no other track gives a %d-step window",
 	    c->letter, f->T));
+}
+
+int
+clip_tracks(const struct clip *c, const struct clip_fmt *f)
+{
+	struct windows	w;
+	int		t, n = 0;
+
+	if (!c->have_seq || c->seq.n_tracks <= 1)
+		return (c->win.n > 0);
+	for (t = 0; t < c->seq.n_tracks; t++)
+		if (clip_windows(f, &c->seq, t, "", &w, NULL) == 0) {
+			windows_free(&w);
+			n++;
+		}
+	return (n);
+}
+
+int
+clip_choose(struct clip *c, const struct clip_fmt *f, int track, int wi,
+    char **cause)
+{
+	struct windows	w;
+	char		*why = NULL;
+	int		n;
+
+	if (track == c->win.track) {
+		if (wi < 0 || wi >= c->win.n)
+			return (lr_fail(cause, "%c: window %d: there are 1-%d",
+			    c->letter, wi + 1, c->win.n));
+		clip_window(c, f, wi);
+		return (0);
+	}
+	if (!c->have_seq || track < 0 || track >= c->seq.n_tracks)
+		return (lr_fail(cause, "%c: track %d: there are 1-%d",
+		    c->letter, track + 1, c->have_seq ? c->seq.n_tracks : 1));
+	if (clip_windows(f, &c->seq, track, "", &w, &why) != 0) {
+		lr_fail(cause, "%c: track %d%s", c->letter, track + 1,
+		    why != NULL ? why : ": no window");
+		free(why);
+		return (-1);
+	}
+	if (wi < 0 || wi >= w.n) {
+		n = w.n;
+		windows_free(&w);
+		return (lr_fail(cause, "%c: track %d has windows 1-%d, not %d",
+		    c->letter, track + 1, n, wi + 1));
+	}
+	windows_free(&c->win);
+	c->win = w;
+	clip_window(c, f, wi);
+	return (0);
+}
+
+int
+clip_unsaved(const struct clip *c)
+{
+	return (c->path == NULL && c->have_seq);
+}
+
+void
+clip_set_path(struct clip *c, const char *path)
+{
+	free(c->path);
+	c->path = lr_strdup(path);
+	clip_title(c);
 }
 
 void

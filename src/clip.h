@@ -46,6 +46,15 @@ void	clip_seq_to_notes(const struct noteseq *s, struct ui_note **v,
 void	clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	    size_t n, struct noteseq *out);
 /*
+ * Lane notes back to model tokens (T, S), to measure what is shown and
+ * played: melody: a note-on where a note starts (the highest of notes
+ * starting together; pitches clamped to the model's range), a note-off
+ * where the sounding note ends; drums: the classes hit at each step.
+ * -1 for trio (a lane note does not say which part it is in).
+ */
+int	clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
+	    size_t n, int *tok);
+/*
  * Every model-sized window of s from one track (-1: the converter's
  * choice); -1 with "NAME: why" when there is none.
  */
@@ -68,6 +77,19 @@ void	clip_window(struct clip *c, const struct clip_fmt *f, int wi);
  */
 int	clip_next_track(struct clip *c, const struct clip_fmt *f,
 	    char **cause) LR_WUR;
+/* How many tracks of c give windows (the choices after opening it). */
+int	clip_tracks(const struct clip *c, const struct clip_fmt *f);
+/*
+ * Use window wi (0-based) of track (0-based; the one in use: c->win.track)
+ * of c; -1 with a cause and c unchanged when that track gives no window
+ * or has no window wi.
+ */
+int	clip_choose(struct clip *c, const struct clip_fmt *f, int track,
+	    int wi, char **cause) LR_WUR;
+/* A result copied into c (c) that is in no file yet. */
+int	clip_unsaved(const struct clip *c);
+/* c's notes were written to path: the clip is that file from now on. */
+void	clip_set_path(struct clip *c, const char *path);
 /* An empty clip: silence, so the app runs without a usable clip. */
 void	clip_empty(struct clip *c, const struct clip_fmt *f);
 void	clip_free(struct clip *c);

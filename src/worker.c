@@ -58,6 +58,8 @@ struct worker {
 		int	 valid;
 		float	 nudge[ATTR_N];
 		int	 first, lerp, pad;
+		float	 temperature;
+		unsigned seed;
 		int	*tokens;		/* (T, S) */
 		float	 attrs[ATTR_N];
 	}			 spec[2 * ATTR_N];
@@ -404,15 +406,32 @@ point_z(struct worker *w, const struct worker_job *j, const float *nudge,
 }
 
 /*
+ * Each point samples from its own generator, seeded from the job's seed
+ * and the point's index: a point decodes the same alone (first, or
+ * speculated) as in the ladder's batch (vae_decode_rows), and the same
+ * whichever point was decoded first.
+ */
+static void
+point_rng(struct rng *r, unsigned seed, int i)
+{
+	struct rng	m;
+
+	rng_seed(&m, (uint64_t)seed << 32 | (uint32_t)i);
+	rng_seed(r, rng_u64(&m));
+}
+
+/*
  * A speculated point answers a job when everything it was made from is
- * the same: clips (checked on encode), point, kind, nudges, argmax.
+ * the same: clips (checked on encode), point, kind, nudges, temperature
+ * and seed.
  */
 static int
 spec_match(const struct spec *sp, const struct worker_job *j,
     const float *nudge, int first, int n_vecs)
 {
-	return (sp->valid && j->temperature == 0 && sp->first == first &&
-	    sp->lerp == j->lerp && sp->pad == j->pad &&
+	return (sp->valid && sp->first == first && sp->lerp == j->lerp &&
+	    sp->pad == j->pad && sp->temperature == j->temperature &&
+	    (j->temperature == 0 || sp->seed == j->seed) &&
 	    memcmp(sp->nudge, nudge, n_vecs * sizeof (float)) == 0);
 }
 
@@ -426,12 +445,13 @@ speculate(struct worker *w, const struct worker_job *j, const float *nudge,
     int first)
 {
 	struct spec	*sp;
+	struct rng	 rng;
 	float		 z[1024];
 	char		*cause = NULL;
 	int		 k, n;
 
-	if (j->temperature != 0 || j->nudge_step == 0 || w->n_vecs == 0 ||
-	    j->attr < 0 || j->attr >= w->n_vecs || w->Z > 1024)
+	if (j->nudge_step == 0 || w->n_vecs == 0 || j->attr < 0 ||
+	    j->attr >= w->n_vecs || w->Z > 1024)
 		return;
 	for (n = 0; n < 2 * w->n_vecs; n++) {
 		if (superseded(w))
@@ -443,9 +463,12 @@ speculate(struct worker *w, const struct worker_job *j, const float *nudge,
 		sp->first = first;
 		sp->lerp = j->lerp;
 		sp->pad = j->pad;
+		sp->temperature = j->temperature;
+		sp->seed = j->seed;
 		point_z(w, j, sp->nudge, first, z);
-		sp->valid = vae_decode(w->v, z, 1, 0, NULL, sp->tokens,
-		    &cause) == 0;
+		point_rng(&rng, j->seed, first);
+		sp->valid = vae_decode_rows(w->v, z, 1, j->temperature, &rng,
+		    sp->tokens, &cause) == 0;
 		free(cause);
 		cause = NULL;
 		if (sp->valid)
@@ -455,15 +478,15 @@ speculate(struct worker *w, const struct worker_job *j, const float *nudge,
 
 /*
  * One job: encode the clips (only when they changed), build the points,
- * decode the point on screen alone (argmax only: a sampled point must
- * come from the same batch draw as its neighbours to be reproducible),
- * then every point in one batched call.
+ * decode the point on screen alone (at any temperature: each point has
+ * its own generator, see point_rng), then every point in one batched
+ * call.
  */
 static void
 run_job(struct worker *w, const struct worker_job *j, const float *nudge,
     double t0)
 {
-	struct rng	 rng;
+	struct rng	 rng[WORKER_LADDER];
 	size_t		 ts = (size_t)w->T * w->S;
 	int		 i, n, Z = w->Z, first;
 	char		*cause = NULL;
@@ -494,9 +517,11 @@ run_job(struct worker *w, const struct worker_job *j, const float *nudge,
 		publish(w, t0);
 		break;
 	}
-	if (j->temperature == 0 && !w->work.speculated) {
-		if (vae_decode(w->v, w->ladder + (size_t)first * Z, 1, 0, NULL,
-		    w->work.tokens + first * ts, &cause) != 0)
+	if (!w->work.speculated) {
+		point_rng(&rng[0], j->seed, first);
+		if (vae_decode_rows(w->v, w->ladder + (size_t)first * Z, 1,
+		    j->temperature, rng, w->work.tokens + first * ts,
+		    &cause) != 0)
 			goto fail;
 		attrs_measure(&w->arch, w->work.tokens + first * ts,
 		    w->work.attrs[first]);
@@ -505,8 +530,9 @@ run_job(struct worker *w, const struct worker_job *j, const float *nudge,
 		if (superseded(w))
 			return;
 	}
-	rng_seed(&rng, j->seed);
-	if (vae_decode(w->v, w->ladder, n, j->temperature, &rng,
+	for (i = 0; i < n; i++)
+		point_rng(&rng[i], j->seed, i);
+	if (vae_decode_rows(w->v, w->ladder, n, j->temperature, rng,
 	    w->work.tokens, &cause) != 0)
 		goto fail;
 	for (i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
  * trip, bad files are errors naming the file) and the key lock.
  */
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "model/attrs.h"
 #include "model/rng.h"
 #include "model/vae.h"
+#include "src/app.h"
 #include "src/clip.h"
+#include "src/cmds.h"
 #include "src/config.h"
 #include "src/keylock.h"
 #include "src/set.h"
@@ -70,7 +73,7 @@ test_worker(void)
 	struct rng		 rng;
 	float			*vec, *za, *zb, *zl, nudge[ATTR_N] = { 0 };
 	float			 meas[ATTR_N];
-	int			*ta, *tb, *tok, T, S, Z, i, same, diff;
+	int			*ta, *tb, *tok, T, S, Z, i, k, same, diff;
 	size_t			 ts;
 	unsigned		 g1, g2;
 	char			*cause = NULL;
@@ -194,6 +197,55 @@ test_worker(void)
 	g1 = worker_submit(w, &j);
 	CHECK(wait_result(w, &r, g1, 1));
 	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) != 0);
+	/*
+	 * Sampled too, the point under the slider comes first on its own,
+	 * equal to that point of the ladder; the ladder does not depend on
+	 * which point came first (seed 1 again, first 20: the ladder above).
+	 */
+	j.seed = 1;
+	j.first = 20;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(first.valid[20]);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(first.tokens + 20 * ts, r.tokens + 20 * ts,
+	    ts * sizeof (int)) == 0);
+	CHECK(memcmp(tok, r.tokens, WORKER_LADDER * ts * sizeof *tok) == 0);
+	/* A result with that one point arrives before the ladder (the
+	   UI may miss it when slow: one of five seeds must show it). */
+	for (k = diff = 0; k < 5 && !diff; k++) {
+		j.seed = 7 + k;
+		g1 = worker_submit(w, &j);
+		CHECK(wait_result(w, &first, g1, 0));
+		for (i = same = 0; i < WORKER_LADDER; i++)
+			same += first.valid[i];
+		diff = !first.full && same == 1 && first.valid[20];
+		CHECK(wait_result(w, &r, g1, 1));
+		CHECK(memcmp(first.tokens + 20 * ts, r.tokens + 20 * ts,
+		    ts * sizeof (int)) == 0);
+	}
+	CHECK_MSG(diff, "no sampled point came before its ladder");
+	/* The sampled points differ from the argmax ones. */
+	CHECK(memcmp(r.tokens + 20 * ts, r.tokens + 21 * ts,
+	    ts * sizeof (int)) != 0 || memcmp(r.tokens + 20 * ts,
+	    r.tokens + 19 * ts, ts * sizeof (int)) != 0);
+	/* And a sampled nudge step is speculated, equal to the batch. */
+	j.attr = 0;
+	j.nudge_step = 0.5f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &r, g1, 1));
+	for (i = 0; i < 300 && !worker_settled(w); i++)
+		usleep(10000);
+	nudge[0] = 0.5f;
+	g1 = worker_submit(w, &j);
+	CHECK(wait_result(w, &first, g1, 0));
+	CHECK(first.speculated && first.valid[20]);
+	CHECK(wait_result(w, &r, g1, 1));
+	CHECK(memcmp(first.tokens + 20 * ts, r.tokens + 20 * ts,
+	    ts * sizeof (int)) == 0);
+	nudge[0] = 0;
+	j.nudge_step = 0;
+	j.first = 5;
 
 	/* Two quick jobs: the newest one's result arrives last. */
 	j.temperature = 0;
@@ -430,6 +482,20 @@ test_clip(void)
 	CHECK(strstr(c.title, "track 2/2") != NULL);
 	CHECK(clip_next_track(&c, &f, &cause) == 0);
 	CHECK(c.win.track == 0);
+	/* o's choice: any window of any track at once; a bad one is an
+	   error naming the clip, and the clip stays. */
+	CHECK(clip_tracks(&c, &f) == 2);
+	CHECK(clip_choose(&c, &f, 1, c.win.n - 1, &cause) == 0);
+	CHECK(c.win.track == 1 && c.wi == c.win.n - 1 &&
+	    c.notes[0].pitch >= 72);
+	CHECK(clip_choose(&c, &f, 1, c.win.n, &cause) == -1);
+	CHECK(cause != NULL && strncmp(cause, "A: window", 9) == 0);
+	CHECK(clip_choose(&c, &f, 5, 0, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "track 6") != NULL);
+	CHECK(clip_choose(&c, &f, 0, 99, &cause) == -1);
+	CHECK(c.win.track == 1 && c.wi == c.win.n - 1);
+	CHECK(clip_choose(&c, &f, 0, 0, &cause) == 0 && c.win.track == 0 &&
+	    c.wi == 0);
 	/* A window count the model cannot use is an error naming the clip. */
 	f.T = 256;
 	windows_free(&c.win);
@@ -506,6 +572,303 @@ test_config(void)
 	rmdir(dir);
 }
 
+/* ---- the app without a terminal ----------------------------------- */
+
+/* src/main.c's, for app_run() (linked in, not run here). */
+void
+cmd_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	fputs("test_app: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+const char *
+cmd_datadir(void)
+{
+	return ("share");
+}
+
+/* A clip from pitches in eighths (2 steps each), path NULL. */
+static void
+fixture_clip(struct clip *c, const struct clip_fmt *f, const int *pitch,
+    int n)
+{
+	struct note	*nt;
+	char		*cause = NULL;
+	int		 i;
+
+	noteseq_init(&c->seq);
+	c->have_seq = 1;
+	c->seq.n_tracks = 1;
+	for (i = 0; i < n; i++) {
+		nt = noteseq_add(&c->seq);
+		memset(nt, 0, sizeof *nt);
+		nt->pitch = pitch[i];
+		nt->velocity = 90;
+		nt->start_s = i * 0.25;
+		nt->end_s = i * 0.25 + 0.25;
+	}
+	noteseq_sort(&c->seq);
+	if (convert_quantize(&c->seq, 4, &cause) != 0 ||
+	    clip_windows(f, &c->seq, -1, "fixture", &c->win, &cause) != 0) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	clip_window(c, f, 0);
+}
+
+/*
+ * A struct app as app_run() builds it, minus the terminal: a random
+ * mel_2bar model with one attribute vector (note_density), clips A, B,
+ * and an offline player on the null sink (the test drives its clock).
+ */
+static void
+fixture_new(struct app *a)
+{
+	static const int	 pa[] = { 60, 62, 64, 65, 67, 65, 64, 62,
+				     60, 64, 67, 72, 67, 64, 60, 55 };
+	static const int	 pb[] = { 61, 66, 63, 70, 68, 73, 66, 61,
+				     75, 70, 66, 63, 70, 75, 78, 73 };
+	struct live_opts	 lo;
+	struct vae		*v;
+	struct rng		 rng;
+	float			*vec;
+	char			*cause = NULL;
+	int			 i, Z;
+
+	memset(a, 0, sizeof *a);
+	keys_init();
+	v = random_model("mel_2bar", 11);
+	a->arch = v->p.arch;
+	a->T = a->arch.num_steps;
+	a->S = a->arch.n_splits;
+	Z = a->arch.z_size;
+	vec = malloc(Z * sizeof *vec);
+	rng_seed(&rng, 4);
+	for (i = 0; i < Z; i++)
+		vec[i] = 2 * rng_normal(&rng);
+	a->n_attrs = ATTR_N;
+	a->have_vecs = 1;
+	for (i = 0; i < ATTR_N; i++) {
+		a->attr_names[i] = lr_strdup(attrs_name(i));
+		a->attr_id[i] = i;
+	}
+	if ((a->w = worker_new(v, vec, 1, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	free(vec);
+	worker_result_init(a->w, &a->res);
+	roll_init(&a->r, a->n_attrs, a->T);
+	a->v.latency_ms = -1;
+	a->sweep_beat = -1;
+	a->no_midi = 1;
+	for (i = 0; i < 4; i++)
+		a->clips[i].letter = 'A' + i;
+	a->qpm_want = 100;
+	fixture_clip(&a->clips[0], app_fmt(a), pa, 16);
+	fixture_clip(&a->clips[1], app_fmt(a), pb, 16);
+	clip_empty(&a->clips[2], app_fmt(a));
+	clip_empty(&a->clips[3], app_fmt(a));
+	memset(&lo, 0, sizeof lo);
+	lo.sink = LIVE_SINK_NULL;
+	lo.offline = 1;
+	lo.qpm = 100;
+	if ((a->live = live_new(&lo, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	live_status(a->live, &a->st);
+}
+
+static void
+fixture_free(struct app *a)
+{
+	int	i;
+
+	live_free(a->live);
+	worker_free(a->w);
+	worker_result_free(&a->res);
+	for (i = 0; i < 4; i++)
+		clip_free(&a->clips[i]);
+	for (i = 0; i < a->n_attrs; i++)
+		free(a->attr_names[i]);
+	free(a->result);
+	free(a->swapped);
+	roll_free(&a->r);
+}
+
+/* Run the app's loop on the worker until the whole ladder is shown. */
+static int
+fixture_settle(struct app *a)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	for (i = 0; i < 500; i++) {
+		app_take(a);
+		if (a->res.gen == a->gen && a->res.full && worker_settled(a->w))
+			return (1);
+		pfd.fd = worker_fd(a->w);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 10);
+	}
+	return (0);
+}
+
+/*
+ * < and >: three presses in one burst step from the tempo asked for, not
+ * from the player's report (which lags until its next status): 100 ->
+ * 115, and the player gets there too.
+ */
+static void
+test_app_tempo(void)
+{
+	struct app	a;
+
+	fixture_new(&a);
+	CHECK(app_qpm(&a) == 100 && a.st.qpm == 100);
+	app_key(&a, '>');
+	app_key(&a, '>');
+	app_key(&a, '>');
+	CHECK_MSG(app_qpm(&a) == 115, "%g", app_qpm(&a));
+	CHECK(live_advance(a.live, 0.5) == 0);
+	live_status(a.live, &a.st);
+	CHECK_MSG(a.st.qpm == 115, "player at %g", a.st.qpm);
+	app_key(&a, '<');
+	app_key(&a, '<');
+	CHECK(app_qpm(&a) == 105);
+	CHECK(live_advance(a.live, 1.0) == 0);
+	live_status(a.live, &a.st);
+	CHECK(a.st.qpm == 105);
+	fixture_free(&a);
+}
+
+/*
+ * The attribute panel measures the notes shown and played: the bare
+ * decode's values only while nothing decorates it, the key-locked pitches
+ * under k, and an edit's notes (deleting them all measures silence).
+ */
+static void
+test_app_measure(void)
+{
+	struct app	 a;
+	float		 want[ATTR_N], got[ATTR_N], dens0;
+	int		*tok, k, i, t, n0;
+	size_t		 ts;
+
+	fixture_new(&a);
+	ts = (size_t)a.T * a.S;
+	tok = calloc(ts, sizeof *tok);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	k = roll_point(&a.r);
+	CHECK(a.v.attrs_known && a.n_result > 2);
+	for (i = 0; i < ATTR_N; i++)
+		got[i] = a.v.attr_value[i];
+	CHECK_CLOSE(got, a.res.attrs[k], ATTR_N, 1e-6, "plain result");
+
+	/* k k: key lock to C major.  Expected: the decoded tokens with
+	   each pitch snapped, measured. */
+	app_key(&a, 'k');
+	app_key(&a, 'k');
+	CHECK(a.keylock == 2 && a.key_root == 0);
+	memcpy(tok, a.res.tokens + k * ts, ts * sizeof *tok);
+	for (t = 0; t < a.T; t++)
+		if (tok[t] >= 2)
+			tok[t] = keylock_pitch(0, tok[t] + 19) - 19;
+	attrs_measure(&a.arch, tok, want);
+	for (i = 0; i < ATTR_N; i++)
+		got[i] = a.v.attr_value[i];
+	CHECK(a.v.attrs_known);
+	CHECK_CLOSE(got, want, ATTR_N, 1e-6, "key-locked result");
+	/* The random model's decode is not in C major; the lock is. */
+	CHECK_MSG(a.res.attrs[k][ATTR_C_DIATONIC] < 1, "%g",
+	    (double)a.res.attrs[k][ATTR_C_DIATONIC]);
+	CHECK(got[ATTR_C_DIATONIC] == 1);
+	app_key(&a, 'k');
+	CHECK(a.keylock == 0);
+
+	/* e, then x on each note: the measured density follows. */
+	dens0 = a.v.attr_value[ATTR_NOTE_DENSITY];
+	CHECK(dens0 > 0);
+	app_key(&a, 'e');
+	n0 = (int)a.r.edit.n;
+	for (i = 0; i < n0; i++) {
+		a.r.cur_step = a.r.edit.v[0].start;
+		a.r.cur_pitch = a.r.edit.v[0].pitch;
+		app_key(&a, 'x');
+		if (i == 0)
+			CHECK_MSG(a.v.attr_value[ATTR_NOTE_DENSITY] < dens0,
+			    "%g after one delete, %g before",
+			    (double)a.v.attr_value[ATTR_NOTE_DENSITY],
+			    (double)dens0);
+	}
+	CHECK(a.r.edit_active && a.r.edit.n == 0);
+	CHECK(a.v.attrs_known && a.v.attr_value[ATTR_NOTE_DENSITY] == 0);
+	CHECK(a.res.attrs[k][ATTR_NOTE_DENSITY] == dens0);
+	/* u: the edit before the last delete: one note again. */
+	app_key(&a, 'u');
+	CHECK(a.r.edit.n == 1 && a.v.attr_value[ATTR_NOTE_DENSITY] > 0);
+	free(tok);
+	fixture_free(&a);
+}
+
+/*
+ * The sweep moves every beat: over a 4-bar sweep (16 beats) the slider
+ * takes more than 4 points, and triangle and sine take different ones
+ * (at whole bars alone they agree: 0, 0.5, 1, 0.5).
+ */
+static void
+test_app_sweep(void)
+{
+	struct app	 a;
+	int		 pos[2][64], shape, step, i, distinct, differ = 0;
+
+	fixture_new(&a);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	a.st.playing = 1;
+	for (shape = 0; shape < 2; shape++) {
+		a.r.sweep = shape == 0 ? ROLL_SWEEP_TRIANGLE : ROLL_SWEEP_SINE;
+		a.r.sweep_bars = 4;
+		a.sweep_beat = -1;
+		for (step = 0; step < 64; step++) {
+			a.st.step = step;
+			app_sweep(&a);
+			pos[shape][step] = a.r.slider;
+		}
+		CHECK(a.sweep_quantum == 1);
+		for (i = distinct = 0; i < 64; i++)
+			distinct += i == 0 || pos[shape][i] != pos[shape][i - 1];
+		CHECK_MSG(distinct > 4, "%s: %d points",
+		    shape == 0 ? "triangle" : "sine", distinct);
+		/* Steps of one beat share a point. */
+		for (i = 0; i < 64; i++)
+			if (pos[shape][i] != pos[shape][i - i % 4])
+				break;
+		CHECK(i == 64);
+		/* The point shown is the one swapped in. */
+		CHECK(a.shown_slider == a.r.slider);
+	}
+	for (i = 0; i < 64; i++)
+		differ += pos[0][i] != pos[1][i];
+	CHECK_MSG(differ > 0, "triangle and sine visit the same points");
+	/* The first beat of each: on its way from A, the next beat's. */
+	CHECK(pos[0][0] == roll_slider_index(0.125f) &&
+	    pos[1][0] == roll_slider_index(roll_sweep_pos(ROLL_SWEEP_SINE, 4,
+	    0.25)));
+	a.r.sweep = ROLL_SWEEP_OFF;
+	app_sweep(&a);
+	CHECK(a.sweep_quantum == 0);
+	fixture_free(&a);
+}
+
 int
 main(void)
 {
@@ -514,5 +877,8 @@ main(void)
 	test_set();
 	test_keylock();
 	test_worker();
+	test_app_tempo();
+	test_app_measure();
+	test_app_sweep();
 	return (test_report());
 }

@@ -80,6 +80,9 @@ wait_for() {
 result_lane() {
 	screen "$1" | sed -n '/^-- result/,/^    1 /p' | sed '1d;$d'
 }
+norm() {	# the result lane without the changed marks
+	result_lane "$1" | tr '{#' '[='
+}
 # The measured value of the selected attribute ("=12.34" after ">").
 attr_value() {
 	screen "$1" | grep -o '>[a-z0-9_ ]*[+-][0-9.]*= *[0-9.?]*' | head -1 |
@@ -166,6 +169,13 @@ check "config remap: z = slider-right" wait_for main 'slider 0.03'
 # m without a MIDI input (--no-midi) says so instead of waiting forever.
 $TM send-keys -t main m
 check "m: no MIDI input said" wait_for main 'MIDI-learn needs a MIDI input'
+# Tempo: three presses of > in one burst are three steps of 5 (each from
+# the tempo asked for, not from the player's last report).
+bpm0=$(screen main | grep -o '| [0-9]* bpm' | head -1 | tr -dc 0-9)
+$TM send-keys -t main '>' '>' '>'
+check "> > > in a burst: $bpm0 + 15 bpm" wait_for main "| $((bpm0 + 15)) bpm"
+$TM send-keys -t main '<' '<' '<'
+check "< < <: back to $bpm0 bpm" wait_for main "| $bpm0 bpm"
 
 # The result lane changes when the slider crosses the middle: from a
 # point left of it to one right of it (nearest pair first, widening when
@@ -246,6 +256,8 @@ $TM send-keys -t main '?'
 check "help overlay" wait_for main 'slider 1/32 toward A'
 $TM send-keys -t main Escape
 check "help closed" wait_for main '^-- result'
+check "help text gone" sh -c \
+    "! $TM capture-pane -p -t main | grep -q 'slider 1/32 toward A'"
 
 # The 2-D pad: g turns it on, arrows move, g again back to the slider.
 $TM send-keys -t main g
@@ -260,10 +272,34 @@ $TM send-keys -t main e
 check "edit mode" wait_for main 'EDIT'
 # The cursor starts on the first note: x deletes it, a adds one back
 # (either alone is an edit even when the result is empty).
-$TM send-keys -t main x a
+# The lane after each step, to check undo and redo bring back exactly
+# the notes before.
+sleep 0.3
+norm main > "$tmp/edit0"
+$TM send-keys -t main x
+check "x: edited" wait_for main '^-- result (edited)'
+sleep 0.3
+norm main > "$tmp/edit1"
+$TM send-keys -t main a
 check "editing marks unsaved" wait_for main 'unsaved'
-$TM send-keys -t main u e
-check "undo keeps the result" wait_for main '^-- result'
+sleep 0.3
+norm main > "$tmp/edit2"
+check "x deleted a note" sh -c "! cmp -s '$tmp/edit0' '$tmp/edit1'"
+check "a added a note" sh -c "! cmp -s '$tmp/edit1' '$tmp/edit2'"
+$TM send-keys -t main u
+sleep 0.3
+norm main > "$tmp/edit-u1"
+check "u: the notes before a" cmp -s "$tmp/edit1" "$tmp/edit-u1"
+$TM send-keys -t main u
+sleep 0.3
+norm main > "$tmp/edit-u2"
+check "u u: the notes before x" cmp -s "$tmp/edit0" "$tmp/edit-u2"
+$TM send-keys -t main C-r
+sleep 0.3
+norm main > "$tmp/edit-r"
+check "C-r: x again" cmp -s "$tmp/edit1" "$tmp/edit-r"
+$TM send-keys -t main e
+check "edit mode left" sh -c "! $TM capture-pane -p -t main | grep -q EDIT"
 
 # Space plays (null sink, real clock): the playhead runs; a triangle
 # sweep moves the slider with the bars.
@@ -347,6 +383,11 @@ check "Esc then Right: the slider moves" wait_for copy 'slider 0.53'
 $TM send-keys -t copy c b
 check "copy: message" wait_for copy 'result copied into B'
 check "copy: lane B is the result" wait_for copy '^-- B (copied result)'
+# The copy is in no file yet: q asks (nothing else is unsaved here).
+$TM send-keys -t copy q
+check "copy: q asks about the copied clip" \
+    wait_for copy 'unsaved copied clip B (S saves it): quit anyway'
+$TM send-keys -t copy n
 # An edit dropped by the slider, then s saves the plain result: the
 # edit is still unsaved, so q asks.
 $TM send-keys -t copy e x a
@@ -354,15 +395,39 @@ check "copy: edited" wait_for copy 'unsaved'
 $TM send-keys -t copy e Right s Enter
 check "copy: saved the result" wait_for copy 'saved latentroll-'
 $TM send-keys -t copy q
-check "copy: a dropped edit is still unsaved" wait_for copy 'quit anyway'
+check "copy: a dropped edit is still unsaved" \
+    wait_for copy 'unsaved edits and copied clip B'
+$TM send-keys -t copy n
+# S writes the copy beside the set (never over a file: copy-B.mid is
+# taken, so copy-B-2.mid) and the set names it; then only the edit is
+# unsaved.
+printf 'not mine\n' > "$tmp/copy-B.mid"
+$TM send-keys -t copy S C-u copy.set Enter
+check "copy: S saves the copied clip" \
+    wait_for copy 'saved set copy.set, copy B in copy-B-2.mid'
+check "copy: a taken name is left alone" \
+    sh -c "[ \"\$(cat '$tmp/copy-B.mid')\" = 'not mine' ]"
+check "copy: the copy loads back" sh -c \
+    "'$LR' inspect '$tmp/copy-B-2.mid' >'$tmp/inspect-copy.out' 2>&1"
+check "copy: the set names the copy" grep -q '"path": *"[^"]*/copy-B-2.mid"' \
+    "$tmp/copy.set"
+check "copy: the lane names its file" wait_for copy '^-- B copy-B-2.mid'
+$TM send-keys -t copy q
+check "copy: only the edit is unsaved now" \
+    wait_for copy 'unsaved edits: quit anyway'
 $TM send-keys -t copy y
 check "copy: exit 0" wait_for copy 'EXIT=0'
+start copyset --set copy.set
+check "copy: the set reopens with the copy in B" \
+    wait_for copyset '^-- B copy-B-2.mid' 20
+check "copy: its notes are drawn" sh -c "$TM capture-pane -p -t copyset |
+    sed -n '/^-- B/,/^-- result/p' | grep -q '\\['"
+$TM send-keys -t copyset q
+check "copy: the set quits at once (nothing unsaved)" \
+    wait_for copyset 'EXIT=0'
 
 # ---- an edit back (u) while a nudge decodes, then dropped: the result
 # lane shows the nudged point, not the one before the nudge ----
-norm() {	# the result lane without the changed marks
-	result_lane "$1" | tr '{#' '[='
-}
 start stale a.mid b.mid
 check "stale: roll drawn" wait_for stale '^-- result' 20
 wait_for stale 'ms *$' 10 >/dev/null
@@ -407,13 +472,78 @@ $TM send-keys -t badclip "$long" end-of-path
 check "long prompt shows its end" wait_for badclip '<x*end-of-path$'
 $TM send-keys -t badclip C-u
 $TM send-keys -t badclip nosuch.mid Enter
-check "open error shown" wait_for badclip 'nosuch.mid'
+check "open error shown" \
+    wait_for badclip 'nosuch.mid: No such file or directory'
+check "open error: the prompt is closed" sh -c \
+    "! $TM capture-pane -p -t badclip | grep -q 'open into B:'"
+# o with a file that exists but is not MIDI: the error, B unchanged, keys
+# still answer.
+check "open a bad clip: no old error on screen" sh -c \
+    "! $TM capture-pane -p -t badclip | grep -q 'not a MIDI file'"
+$TM send-keys -t badclip o b bad.mid Enter
+check "open a bad clip: error on the status line" \
+    wait_for badclip 'bad.mid: not a MIDI file'
+check "open a bad clip: B unchanged" wait_for badclip '^-- B (empty)'
+$TM send-keys -t badclip Left
+check "open a bad clip: still answers keys" wait_for badclip 'slider 0.50'
 # A new clip is heard even over an edit: the edit goes to undo.
 $TM send-keys -t badclip e x a
 check "bad clip: edited" wait_for badclip '^-- result (edited)'
 $TM send-keys -t badclip e o b b.mid Enter
 check "open loads b.mid" wait_for badclip '^-- B b.mid'
 check "a new clip drops the edit" wait_for badclip '^-- result --'
+# A clip with several windows asks which, window 1 preselected.
+nwin=$(screen badclip | sed -n 's/^-- B b.mid.*  window 1\/\([0-9]*\).*/\1/p')
+check "open asks for the window of b.mid ($nwin)" \
+    wait_for badclip "B: window 1-$nwin: 1\$"
+$TM send-keys -t badclip C-u "$nwin" Enter
+check "the window chosen: $nwin" \
+    wait_for badclip "^-- B b.mid.*  window $nwin/$nwin"
+# a16.mid (15 windows on this model): window 15 in one answer, not 14
+# presses of w; a bad answer is an error and the clip stays.
+if [ -f "$srcdir/share/clips/a16.mid" ]; then
+	cp "$srcdir/share/clips/a16.mid" "$tmp/a16.mid"
+	$TM send-keys -t badclip o a a16.mid Enter
+	check "a16: asks for the window" wait_for badclip 'A: window 1-15: 1$'
+	$TM send-keys -t badclip C-u 15 Enter
+	check "a16: window 15 at once" \
+	    wait_for badclip '^-- A a16.mid.*  window 15/15 (bar 15)'
+	$TM send-keys -t badclip o a a16.mid Enter
+	wait_for badclip 'A: window 1-15: 1$' >/dev/null
+	$TM send-keys -t badclip C-u 16 Enter
+	check "a16: window 16 is an error" \
+	    wait_for badclip 'A: window 16: there are 1-15'
+	check "a16: the clip stays at window 1" \
+	    wait_for badclip '^-- A a16.mid.*  window 1/15'
+fi
+# Several tracks: window and track, the converter's track preselected.
+python3 - "$tmp/three.mid" <<'PY' || bad "three.mid not written"
+import struct, sys
+def track(ev):
+    ev = bytearray(ev) + b"\x00\xff\x2f\x00"
+    return b"MTrk" + struct.pack(">I", len(ev)) + ev
+def notes(pitches, dur):
+    ev = bytearray()
+    for p in pitches:
+        ev += bytes([0x00, 0x90, p, 90]) + bytes([dur, 0x80, p, 0])
+    return ev
+tempo = b"\x00\xff\x51\x03\x07\xa1\x20\x00\xff\x58\x04\x04\x02\x18\x08"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"MThd" + struct.pack(">IHHH", 6, 1, 3, 96))
+    f.write(track(tempo))
+    f.write(track(notes([60, 62, 64, 65, 67, 65, 64, 62] * 2, 0x30)))
+    f.write(track(notes([79, 76, 72, 76] * 2, 0x60)))
+PY
+$TM send-keys -t badclip o b three.mid Enter
+check "tracks: asks for window and track" \
+    wait_for badclip 'B: window 1-1, track 1-3: 1 2$'
+$TM send-keys -t badclip C-u '1 3' Enter
+check "tracks: track 3 chosen" wait_for badclip '^-- B three.mid  track 3/3'
+$TM send-keys -t badclip o b three.mid Enter
+wait_for badclip 'track 1-3: 1 2$' >/dev/null
+$TM send-keys -t badclip C-u '1 1' Enter
+check "tracks: a track without notes is an error" \
+    wait_for badclip 'B: track 1: .*no notes'
 $TM send-keys -t badclip q
 check "bad clip: asks (the edit is unsaved)" wait_for badclip 'quit anyway'
 $TM send-keys -t badclip y
