@@ -253,10 +253,18 @@ size_t		 live_bindings(struct live *l,
 		     const struct live_binding **b);
 
 /*
- * Re-open the output (after a device error or vanish), by index or name
- * substring (NULL: the same name).
+ * Re-open the output (after a device error or vanish), by index, name or
+ * name substring (NULL: the same name).  PortMidi is restarted first, so
+ * a device plugged in or started since (a synth) is found; the sounding
+ * notes end, and playing goes on after.  Queued: status.device and
+ * status.error say how it went.
  */
 int		 live_reopen(struct live *l, const char *out);
+/*
+ * Rescan now (live_reopen(l, NULL), waited for, at most 3 s): call it
+ * before live_devices() to list what is plugged in while playing.
+ */
+int		 live_rescan(struct live *l, char **cause) LR_WUR;
 
 /*
  * Offline mode only: run the scheduler up to simulated time t (seconds

@@ -111,9 +111,11 @@ live_new(const struct live_opts *o, char **cause)
 	} else
 		l->pipe[0] = l->pipe[1] = -1;
 
-	for (ch = 0; ch < 16; ch++)
+	for (ch = 0; ch < 16; ch++) {
 		for (k = 0; k < 128; k++)
 			l->p.off_at[ch][k] = -1;
+		l->p.prog_sent[ch] = -1;
+	}
 	l->p.stop_at = -1;
 	l->p.quantum = o->quantum;
 	l->p.vel_mode = o->velocity_mode;
@@ -135,6 +137,7 @@ live_new(const struct live_opts *o, char **cause)
 	atomic_init(&l->middle, 1);
 	l->front = 2;
 	atomic_init(&l->changed, 0);
+	atomic_init(&l->reopened, 0);
 	l->next_id = 1;
 
 	if (!o->offline) {
@@ -475,6 +478,26 @@ live_reopen(struct live *l, const char *out)
 	if (out != NULL)
 		snprintf(c.name, sizeof c.name, "%s", out);
 	return (push_cmd(l, &c));
+}
+
+/*
+ * Rescan the devices: the player re-opens the same output and input
+ * after restarting PortMidi (sink_reopen), so live_devices() then lists
+ * what is plugged in now.  Waits for it (at most 3 s).
+ */
+int
+live_rescan(struct live *l, char **cause)
+{
+	unsigned	before = atomic_load(&l->reopened);
+	int		i;
+
+	if (live_reopen(l, NULL) != 0)
+		return (lr_fail(cause, "player busy: rescan not queued"));
+	for (i = 0; i < 3000 && atomic_load(&l->reopened) == before; i++)
+		usleep(1000);
+	if (atomic_load(&l->reopened) == before)
+		return (lr_fail(cause, "player did not rescan in 3 s"));
+	return (0);
 }
 
 /* The player's clock now. */

@@ -465,6 +465,78 @@ test_device_vanishes(void)
 	live_free(l);
 }
 
+/*
+ * A rescan while playing (the `d` key; a synth started after us): on the
+ * recording sink it runs the same player path as with PortMidi.  The
+ * note sounding at the rescan ends there, playing goes on, and the
+ * program, sent once at the first swap and not again at a second swap
+ * with the same program, is sent again for the re-opened synth.
+ */
+static void
+test_rescan(void)
+{
+	struct live		*l = offline(LIVE_SWAP_BAR, 0);
+	struct live_note	 n[1];
+	struct live_pattern	 p;
+	const struct live_event	*ev;
+	struct live_status	 st;
+	size_t			 cnt, i;
+	char			*cause = NULL;
+	long			 k;
+	int			 ons = 0, offs = 0, bad = 0, on = 0;
+
+	n[0] = mknote(60, 0, 16, 0, 100);	/* a whole bar: 2 s */
+	pattern(&p, n, 1, 16);
+	p.program[0] = 41;
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 1.0) == 0);
+	CHECK(live_swap(l, &p, &cause) > 0);	/* same program */
+	CHECK(live_advance(l, 2.5) == 0);
+	cnt = live_recorded(l, &ev);
+	CHECK_MSG(count_ev(ev, cnt, 0xC0, 41) == 1, "%zu program changes "
+	    "for two swaps with the same program",
+	    count_ev(ev, cnt, 0xC0, 41));
+	CHECK(live_rescan(l, &cause) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.device_ok);
+	cnt = live_recorded(l, &ev);
+	/* The note that started at 2 s ended at the rescan (2.5 s). */
+	k = find_ev(ev, cnt, 0x80, 60, 1);
+	CHECK_MSG(k >= 0 && fabs(ev[k].ideal - 2.5) < EPS, "off at %g",
+	    k >= 0 ? ev[k].ideal : -1);
+	CHECK(count_ev(ev, cnt, 0xC0, 41) == 2);
+	k = find_ev(ev, cnt, 0xC0, 41, 1);
+	CHECK(k >= 0 && fabs(ev[k].ideal - 2.5) < EPS);
+	CHECK(live_advance(l, 6.5) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.sounding == 1);
+	/* Going on from where it was: the next bar 1.5 s later (less the
+	   tick already run at 2.5 s, 1/48 s). */
+	cnt = live_recorded(l, &ev);
+	k = find_ev(ev, cnt, 0x90, 60, 2);
+	CHECK_MSG(k >= 0 && fabs(ev[k].ideal - (4.0 - 1.0 / 48)) < 1e-6,
+	    "resumed note at %g", k >= 0 ? ev[k].ideal : -1);
+	CHECK(live_stop(l) == 0);
+	cnt = live_recorded(l, &ev);
+	for (i = 0; i < cnt; i++) {
+		if (ev[i].status == 0x90) {
+			bad += on;
+			on = 1;
+			ons++;
+		} else if (ev[i].status == 0x80) {
+			bad += !on;
+			on = 0;
+			offs++;
+		}
+	}
+	/* 0 s, 2 s, then (resumed) about 4 s and 6 s. */
+	CHECK_MSG(ons == 4 && offs == 4 && bad == 0, "ons %d offs %d bad %d",
+	    ons, offs, bad);
+	live_free(l);
+	free(cause);
+}
+
 /* PortMidi for real: enumeration, and no device is not fatal. */
 static void
 test_portmidi(void)
@@ -495,6 +567,15 @@ test_portmidi(void)
 			CHECK(st.device[0] != '\0');
 		CHECK(st.device_ok);
 		CHECK(live_wakeup_fd(l) >= 0);
+		/* A rescan while running keeps the player up and lists
+		   the same devices (none plugged in since). */
+		CHECK(live_rescan(l, &cause) == 0);
+		CHECK(live_devices(d, 64, &cause) == n);
+		live_status(l, &st);
+		if (outs == 0)
+			CHECK(strcmp(st.device, "no MIDI output") == 0);
+		else
+			CHECK(st.device_ok && st.device[0] != '\0');
 		/* Reopen rescans; with nothing plugged in it says so and
 		   the player keeps running. */
 		if (outs == 0) {
@@ -652,6 +733,7 @@ main(void)
 	test_stop_pause();
 	test_bad_pattern();
 	test_device_vanishes();
+	test_rescan();
 	test_from_noteseq();
 	test_portmidi();
 	test_config();
