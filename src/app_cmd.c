@@ -201,6 +201,10 @@ next_device(struct app *a)
 
 	if (a->live == NULL)
 		return;
+	if (a->no_midi) {
+		app_msg(a, 1, "--no-midi: no MIDI output to choose");
+		return;
+	}
 	if (live_rescan(a->live, &cause) != 0 ||
 	    (n = live_devices(d, 32, &cause)) <= 0) {
 		app_msg(a, 1, "%s", cause != NULL ? cause : "no MIDI outputs");

@@ -340,7 +340,7 @@ pat_build(const struct live_opts *o, const struct live_pattern *lp,
 	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
 		pat->program[ch] = -1;
 	for (ch = LIVE_MAX_CHANNELS - 1; ch >= 0; ch--)
-		if (lp->program[ch] >= 0 && ch != LIVE_DRUM_CHANNEL)
+		if (lp->program[ch] >= 0)
 			pat->program[map_channel(o, ch)] = lp->program[ch];
 	if (o->program_fixed)
 		pat->program[o->channel] = o->program;

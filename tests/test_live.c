@@ -835,6 +835,12 @@ test_threaded(void)
 	usleep(300000);
 	live_status(l, &st);
 	CHECK(st.playing && st.step > 0);
+	/* A rescan from the UI thread while the player plays: waited
+	   for, and playing goes on. */
+	CHECK(live_rescan(l, &cause) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.device_ok);
+	usleep(100000);
 	CHECK(live_stop(l) == 0);
 	for (k = 0; k < 100; k++) {
 		live_status(l, &st);
