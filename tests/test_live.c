@@ -16,14 +16,6 @@
 
 #define EPS	1e-9
 
-/* PortMidi 217 leaks its default-device strings; not ours. */
-const char *__lsan_default_suppressions(void);
-const char *
-__lsan_default_suppressions(void)
-{
-	return ("leak:libportmidi.so\n");
-}
-
 static struct live *
 offline(enum live_quantum q, int master)
 {

@@ -21,14 +21,6 @@
 #include "src/live.h"
 #include "tests/test.h"
 
-/* PortMidi 217 leaks its default-device strings; not ours. */
-const char *__lsan_default_suppressions(void);
-const char *
-__lsan_default_suppressions(void)
-{
-	return ("leak:libportmidi.so\n");
-}
-
 /* The child: play until a signal, panic, write the record to fd. */
 static int
 child(int ready, int out)
