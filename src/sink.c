@@ -91,6 +91,7 @@ pm_init_quiet(void)
 	return (e);
 }
 
+/* Hold PortMidi, initializing it for the first holder. */
 static int
 pm_start(char **cause)
 {
@@ -502,6 +503,7 @@ sink_reopen(struct sink *s, const char *out)
 	} else if (s->out != NULL) {
 		Pm_Close(s->out);
 		s->out = NULL;
+		s->used = 0;
 		pm_streams--;
 	}
 	if (!s->pm && pm_start(NULL) == 0)
