@@ -301,6 +301,11 @@ app_swap(struct app *a)
 			live_velocity_nearest(ln, p.n, &a->clips[k].ref);
 		else if (a->clips[1 - k].have_ref)
 			live_velocity_nearest(ln, p.n, &a->clips[1 - k].ref);
+		/* The program of that clip, not the result's program 0
+		   (issue E; live_opts.program_fixed overrides it). */
+		live_pattern_programs(&p, a->clips[k].have_ref ?
+		    &a->clips[k].ref : a->clips[1 - k].have_ref ?
+		    &a->clips[1 - k].ref : NULL);
 	}
 	if (rc != 0 || live_swap(a->live, &p, &cause) < 0) {
 		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");
@@ -723,6 +728,7 @@ app_run(const struct app_opts *o)
 	lo.clock_master = !lo.clock_follow && (o->master ||
 	    a.cfg.clock == CONFIG_CLOCK_MASTER);
 	lo.latency_ms = a.cfg.latency_ms;
+	config_live_opts(&a.cfg, &lo);	/* channel =, program = */
 	lo.qpm = have_set ? set.qpm : (a.clips[0].have_seq ?
 	    noteseq_qpm(&a.clips[0].seq) : 120);
 	if (lo.qpm < 20 || lo.qpm > 400)

@@ -241,17 +241,27 @@ copy_result(struct app *a, int i)
 	app_submit(a);
 }
 
-/* d: the next MIDI output, re-opened by the player (PortMidi is its). */
+/*
+ * d: the next MIDI output, re-opened by the player (PortMidi is its).
+ * The player rescans first, so a synth started after us is offered; the
+ * choice is re-opened by name (indices move when devices come and go)
+ * and remembered in the config.
+ */
 static void
 next_device(struct app *a)
 {
 	struct live_device	d[32];
-	char			*cause = NULL, idx[16];
+	char			*cause = NULL;
 	int			 n, i, k;
 
 	if (a->live == NULL)
 		return;
-	if ((n = live_devices(d, 32, &cause)) <= 0) {
+	if (a->no_midi) {
+		app_msg(a, 1, "--no-midi: no MIDI output to choose");
+		return;
+	}
+	if (live_rescan(a->live, &cause) != 0 ||
+	    (n = live_devices(d, 32, &cause)) <= 0) {
 		app_msg(a, 1, "%s", cause != NULL ? cause : "no MIDI outputs");
 		free(cause);
 		return;
@@ -261,10 +271,16 @@ next_device(struct app *a)
 		if (!d[i].output)
 			continue;
 		a->dev_i = i;
-		snprintf(idx, sizeof idx, "%d", d[i].index);
-		if (live_reopen(a->live, idx) != 0)
+		if (live_reopen(a->live, d[i].name) != 0) {
 			app_msg(a, 1, "cannot open %s", d[i].name);
-		else
+			return;
+		}
+		snprintf(a->cfg.out, sizeof a->cfg.out, "%s", d[i].name);
+		if (config_save(&a->cfg, NULL, &cause) != 0) {
+			app_msg(a, 1, "output: %s (not remembered: %s)",
+			    d[i].name, cause);
+			free(cause);
+		} else
 			app_msg(a, 0, "output: %s", d[i].name);
 		return;
 	}

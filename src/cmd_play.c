@@ -32,6 +32,8 @@ enum {
 	OPT_VELOCITY,
 	OPT_FOLLOW,
 	OPT_MASTER,
+	OPT_CHANNEL,
+	OPT_PROGRAM,
 };
 
 static const struct option play_opts[] = {
@@ -45,6 +47,9 @@ static const struct option play_opts[] = {
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "velocity", required_argument, NULL, OPT_VELOCITY },
+	{ "quantum", required_argument, NULL, OPT_QUANTUM },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "program", required_argument, NULL, OPT_PROGRAM },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "clock-master", no_argument, NULL, OPT_MASTER },
 	{ NULL, 0, NULL, 0 },
@@ -60,6 +65,32 @@ parse_num(const char *s, long lo, long hi)
 	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
 		return (-1);
 	return (v);
+}
+
+/*
+ * A clip with one non-drum channel is a melody: it moves to the pattern's
+ * melody channel (0), which the player puts on --channel.
+ */
+static void
+melody_to_channel0(struct live_pattern *p, struct live_note *notes)
+{
+	size_t	i;
+	int	ch = -1;
+
+	for (i = 0; i < p->n; i++) {
+		if (notes[i].channel == LIVE_DRUM_CHANNEL)
+			continue;
+		if (ch >= 0 && notes[i].channel != ch)
+			return;
+		ch = notes[i].channel;
+	}
+	if (ch <= 0)
+		return;
+	for (i = 0; i < p->n; i++)
+		if (notes[i].channel == ch)
+			notes[i].channel = 0;
+	p->program[0] = p->program[ch];
+	p->program[ch] = -1;
 }
 
 /* Wait until the player has stopped (at most 1 s). */
@@ -127,7 +158,8 @@ cmd_play(int argc, char **argv)
 	const char		*file, *record = NULL, *out = NULL, *in = NULL;
 	char			*cause = NULL, *end;
 	long			 bars = 0, loops = -1, latency = 0, vel = 0;
-	long			 steps;
+	long			 steps, channel = 0, program = -1;
+	enum live_quantum	 quantum = LIVE_SWAP_BAR;
 	double			 qpm = 0, t_end, t;
 	int			 c, offline = 0, force = 0, follow = 0;
 	int			 master = 0, rc = CMD_ERROR, sig;
@@ -183,6 +215,34 @@ cmd_play(int argc, char **argv)
 		case OPT_VELOCITY:
 			if ((vel = parse_num(optarg, 1, 127)) < 0) {
 				cmd_error("--velocity %s: want 1..127",
+				    optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_QUANTUM:
+			if (strcmp(optarg, "bar") == 0)
+				quantum = LIVE_SWAP_BAR;
+			else if (strcmp(optarg, "beat") == 0)
+				quantum = LIVE_SWAP_BEAT;
+			else if (strcmp(optarg, "step") == 0)
+				quantum = LIVE_SWAP_STEP;
+			else {
+				cmd_error("--quantum %s: want bar, beat or "
+				    "step", optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_CHANNEL:
+			if ((channel = parse_num(optarg, 1, 16)) < 0 ||
+			    channel == 10) {
+				cmd_error("--channel %s: want 1..16, not 10 "
+				    "(the drums')", optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_PROGRAM:
+			if ((program = parse_num(optarg, 0, 127)) < 0) {
+				cmd_error("--program %s: want 0..127",
 				    optarg);
 				return (CMD_USAGE);
 			}
@@ -260,6 +320,17 @@ cmd_play(int argc, char **argv)
 	o.velocity = (int)vel;
 	o.clock_follow = follow;
 	o.clock_master = master;
+	o.quantum = quantum;
+	/* Channel and program: the config's, then the command line's. */
+	config_live_opts(&cfg, &o);
+	if (channel > 0)
+		o.channel = (int)channel - 1;
+	if (program >= 0) {
+		o.program_fixed = 1;
+		o.program = (int)program;
+	}
+	if (channel > 0 || cfg.channel > 0)
+		melody_to_channel0(&p, notes);
 	if ((l = live_new(&o, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		goto out;

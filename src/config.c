@@ -20,6 +20,32 @@ void
 config_init(struct config *c)
 {
 	memset(c, 0, sizeof *c);
+	c->program = -1;
+}
+
+/* Set what the config chooses for the player. */
+void
+config_live_opts(const struct config *c, struct live_opts *o)
+{
+	if (c->channel >= 1 && c->channel <= 16)
+		o->channel = c->channel - 1;
+	if (c->program >= 0 && c->program <= 127) {
+		o->program_fixed = 1;
+		o->program = c->program;
+	}
+}
+
+/* A whole number in [lo, hi], or -1. */
+static int
+parse_int(const char *v, int lo, int hi)
+{
+	char	*end;
+	long	 n;
+
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < lo || n > hi)
+		return (-1);
+	return ((int)n);
 }
 
 /* $XDG_CONFIG_HOME/latentroll/config or $HOME/.config/latentroll/config. */
@@ -142,6 +168,19 @@ config_load(struct config *c, const char *path, char **cause)
 				    "0..1000 ms", path, lineno, v);
 				goto out;
 			}
+		} else if (strcmp(k, "channel") == 0) {
+			c->channel = parse_int(v, 1, 16);
+			if (c->channel < 0 || c->channel == 10) {
+				lr_fail(cause, "%s:%d: channel %s: want 1..16, "
+				    "not 10 (the drums')", path, lineno, v);
+				goto out;
+			}
+		} else if (strcmp(k, "program") == 0) {
+			if ((c->program = parse_int(v, 0, 127)) < 0) {
+				lr_fail(cause, "%s:%d: program %s not in "
+				    "0..127", path, lineno, v);
+				goto out;
+			}
 		} else if (strcmp(k, "clock") == 0) {
 			if (strcmp(v, "internal") == 0)
 				c->clock = CONFIG_CLOCK_INTERNAL;
@@ -244,6 +283,10 @@ config_save(const struct config *c, const char *path, char **cause)
 		fprintf(f, "in = %s\n", c->in);
 	if (c->latency_ms > 0)
 		fprintf(f, "latency = %d\n", c->latency_ms);
+	if (c->channel >= 1 && c->channel <= 16)
+		fprintf(f, "channel = %d\n", c->channel);
+	if (c->program >= 0 && c->program <= 127)
+		fprintf(f, "program = %d\n", c->program);
 	if (c->clock != CONFIG_CLOCK_INTERNAL)
 		fprintf(f, "clock = %s\n", c->clock == CONFIG_CLOCK_FOLLOW ?
 		    "follow" : "master");

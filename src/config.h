@@ -5,6 +5,8 @@
  *	out = FluidSynth		output device: name substring or index
  *	in = nanoKONTROL		input device (clock, CC)
  *	latency = 20			PortMidi latency, ms
+ *	channel = 1			melody channel 1-16 (not 10)
+ *	program = 0			program 0-127 (default: the clip's)
  *	bind = 1 74 slider		CC learn: channel (1-16 or *), CC, target
  *	key play = p			key remap: command = key
  *
@@ -37,6 +39,8 @@ struct config {
 	char			out[128];	/* "" : default */
 	char			in[128];
 	int			latency_ms;	/* 0: default */
+	int			channel;	/* 1..16, 0: default (1) */
+	int			program;	/* 0..127, -1: the source's */
 	int			clock;		/* CONFIG_CLOCK_* */
 	struct live_binding	bindings[CONFIG_MAX_BINDINGS];
 	size_t			n_bindings;
@@ -59,6 +63,8 @@ int	config_load(struct config *c, const char *path, char **cause) LR_WUR;
  */
 int	config_save(const struct config *c, const char *path,
 	    char **cause) LR_WUR;
+/* Channel and program for the player (channel =, program =). */
+void	config_live_opts(const struct config *c, struct live_opts *o);
 /* Add or replace the binding for b->target. */
 void	config_bind(struct config *c, const struct live_binding *b);
 

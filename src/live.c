@@ -45,6 +45,7 @@ static void	cut_all(struct live *, double);
 static void	process_tick(struct live *, long, double);
 static void	transport_stop(struct live *, double, int);
 static void	apply_pattern(struct live *, struct pat *, double);
+static void	send_programs(struct live *, double);
 static void	handle_input(struct live *, double, const uint8_t *, int);
 static double	tick_time(const struct play *, long);
 
@@ -143,9 +144,7 @@ apply_pattern(struct live *l, struct pat *pat, double t)
 		send_msg(l, t, 0xB0 | ch, 123, 0, 3);
 	}
 	p->pat = pat;
-	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
-		if (pat->program[ch] >= 0)
-			send_msg(l, t, 0xC0 | ch, pat->program[ch], 0, 2);
+	send_programs(l, t);
 	/* The garbage queue is as deep as the command queue, which is the
 	   only way patterns arrive, so this push cannot fail. */
 	if (old != NULL)
@@ -153,6 +152,28 @@ apply_pattern(struct live *l, struct pat *pat, double t)
 	p->st.pattern_id = pat->id;
 	p->st.pattern_steps = pat->steps;
 	p->changed |= LIVE_CHANGED_PATTERN;
+}
+
+/*
+ * The playing pattern's programs, each only when the synth does not have
+ * it already: many synths reset a channel's voices on a program change,
+ * so one at every swap of a sweep would be heard.
+ */
+static void
+send_programs(struct live *l, double t)
+{
+	struct play	*p = &l->p;
+	int		 ch, prog;
+
+	if (p->pat == NULL)
+		return;
+	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++) {
+		prog = p->pat->program[ch];
+		if (prog < 0 || prog == p->prog_sent[ch])
+			continue;
+		send_msg(l, t, 0xC0 | ch, prog, 0, 2);
+		p->prog_sent[ch] = prog;
+	}
 }
 
 /* Everything due at tick k, ideal time t. */
@@ -274,6 +295,7 @@ void
 live_handle_cmd(struct live *l, const struct cmd *c, double now)
 {
 	struct play	*p = &l->p;
+	int		 was, ch;
 
 	switch (c->kind) {
 	case CMD_START:
@@ -309,7 +331,11 @@ live_handle_cmd(struct live *l, const struct cmd *c, double now)
 			apply_pattern(l, c->pat, now);
 		break;
 	case CMD_REOPEN:
-		if (p->playing)
+		/* Rescan and re-open: the sounding notes end first (the
+		   streams close), playing goes on afterwards, and the new
+		   synth gets the programs. */
+		was = p->playing;
+		if (was)
 			transport_stop(l, now, 1);
 		if (sink_reopen(l->sink, c->name[0] != '\0' ? c->name :
 		    NULL) == 0) {
@@ -322,7 +348,15 @@ live_handle_cmd(struct live *l, const struct cmd *c, double now)
 		}
 		snprintf(p->st.device, sizeof p->st.device, "%s",
 		    sink_name(l->sink));
+		p->st.has_input = sink_has_input(l->sink);
 		p->changed |= LIVE_CHANGED_DEVICE | LIVE_CHANGED_ERROR;
+		now = l->clock->now(l->clock->arg);
+		for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
+			p->prog_sent[ch] = -1;
+		send_programs(l, now);
+		if (was)
+			transport_start(l, now);
+		atomic_fetch_add(&l->reopened, 1);
 		break;
 	case CMD_STOP_AT:
 		p->stop_at = (long)c->x;

@@ -81,6 +81,17 @@ struct live_opts {
 	enum live_quantum	 quantum;
 	enum live_velocity	 velocity_mode;
 	int			 velocity;	/* fixed velocity; 0: 100 */
+	/*
+	 * Where the parts play.  A pattern's channel 0 is the melody, 1 a
+	 * trio's bass, LIVE_DRUM_CHANNEL the drums (always channel 10);
+	 * the melody goes to `channel` (0-based; 0: MIDI channel 1), the
+	 * bass to the next channel after it (skipping 10), other channels
+	 * stay.  program_fixed: `program` (0..127) on the melody channel
+	 * instead of the pattern's (the source clip's).
+	 */
+	int			 channel;
+	int			 program_fixed;
+	int			 program;
 	int			 clock_follow;	/* follow clock from `in` */
 	int			 clock_master;	/* send 0xF8 + start/stop */
 	size_t			 record_max;	/* recorded events kept;
@@ -253,10 +264,18 @@ size_t		 live_bindings(struct live *l,
 		     const struct live_binding **b);
 
 /*
- * Re-open the output (after a device error or vanish), by index or name
- * substring (NULL: the same name).
+ * Re-open the output (after a device error or vanish), by index, name or
+ * name substring (NULL: the same name).  PortMidi is restarted first, so
+ * a device plugged in or started since (a synth) is found; the sounding
+ * notes end, and playing goes on after.  Queued: status.device and
+ * status.error say how it went.
  */
 int		 live_reopen(struct live *l, const char *out);
+/*
+ * Rescan now (live_reopen(l, NULL), waited for, at most 3 s): call it
+ * before live_devices() to list what is plugged in while playing.
+ */
+int		 live_rescan(struct live *l, char **cause) LR_WUR;
 
 /*
  * Offline mode only: run the scheduler up to simulated time t (seconds
@@ -300,6 +319,16 @@ int		 live_signal_caught(void);
 int		 live_pattern_from_noteseq(struct live_pattern *p,
 		     struct live_note **notes, const struct noteseq *s,
 		     int steps, char **cause) LR_WUR;
+/*
+ * The programs of the source clip: the melody (channel 0) takes the most
+ * used program among ref's non-drum notes; no ref, or no such note,
+ * leaves the synth's program alone (-1).  For a result, whose notes say
+ * program 0 because the model knows no instrument.
+ */
+void		 live_pattern_programs(struct live_pattern *p,
+		     const struct noteseq *ref);
+/* The channel the bass of a trio plays on, for a melody on `melody`. */
+int		 live_bass_channel(int melody);
 /*
  * Velocity kept from the input clips: each note takes the velocity of the
  * input note (quantized ref) nearest in start step, same channel first.

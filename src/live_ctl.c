@@ -83,6 +83,12 @@ live_new(const struct live_opts *o, char **cause)
 		l->o.qpm = 120;
 	if (l->o.velocity <= 0 || l->o.velocity > 127)
 		l->o.velocity = 100;
+	/* Channel 10 is the drums': a melody there would play as drums. */
+	if (l->o.channel < 0 || l->o.channel > 15 ||
+	    l->o.channel == LIVE_DRUM_CHANNEL)
+		l->o.channel = 0;
+	if (l->o.program < 0 || l->o.program > 127)
+		l->o.program_fixed = 0;
 	clock_sim_init(&l->sim, 0);
 	if (o->offline)
 		l->clock = &l->sim.clock;
@@ -111,9 +117,11 @@ live_new(const struct live_opts *o, char **cause)
 	} else
 		l->pipe[0] = l->pipe[1] = -1;
 
-	for (ch = 0; ch < 16; ch++)
+	for (ch = 0; ch < 16; ch++) {
 		for (k = 0; k < 128; k++)
 			l->p.off_at[ch][k] = -1;
+		l->p.prog_sent[ch] = -1;
+	}
 	l->p.stop_at = -1;
 	l->p.quantum = o->quantum;
 	l->p.vel_mode = o->velocity_mode;
@@ -135,6 +143,7 @@ live_new(const struct live_opts *o, char **cause)
 	atomic_init(&l->middle, 1);
 	l->front = 2;
 	atomic_init(&l->changed, 0);
+	atomic_init(&l->reopened, 0);
 	l->next_id = 1;
 
 	if (!o->offline) {
@@ -264,9 +273,32 @@ live_panic(struct live *l)
 	simple_cmd(l, CMD_PANIC, 0, 0, 0);
 }
 
+/* The next channel after the melody's, skipping the drums'. */
+int
+live_bass_channel(int melody)
+{
+	int	ch = (melody + 1) % LIVE_MAX_CHANNELS;
+
+	if (ch == LIVE_DRUM_CHANNEL)
+		ch = (ch + 1) % LIVE_MAX_CHANNELS;
+	return (ch);
+}
+
+/* Where a pattern channel plays (live_opts.channel). */
+static int
+map_channel(const struct live_opts *o, int ch)
+{
+	if (ch == 0)
+		return (o->channel);
+	if (ch == 1)
+		return (live_bass_channel(o->channel));
+	return (ch);
+}
+
 /* Build the player's copy of a pattern (UI side: allocates). */
 static struct pat *
-pat_build(const struct live_pattern *lp, char **cause)
+pat_build(const struct live_opts *o, const struct live_pattern *lp,
+    char **cause)
 {
 	struct pat		*pat;
 	const struct live_note	*n;
@@ -303,7 +335,15 @@ pat_build(const struct live_pattern *lp, char **cause)
 	pat->notes = (struct live_note *)(pat->first + lp->steps + 1);
 	pat->steps = lp->steps;
 	pat->n = lp->n;
-	memcpy(pat->program, lp->program, sizeof pat->program);
+	/* Melody and bass last: on a clash with a channel that stays,
+	   the part wins. */
+	for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)
+		pat->program[ch] = -1;
+	for (ch = LIVE_MAX_CHANNELS - 1; ch >= 0; ch--)
+		if (lp->program[ch] >= 0)
+			pat->program[map_channel(o, ch)] = lp->program[ch];
+	if (o->program_fixed)
+		pat->program[o->channel] = o->program;
 
 	/* Counting sort by start step (stable). */
 	count = pat->first;
@@ -318,6 +358,8 @@ pat_build(const struct live_pattern *lp, char **cause)
 			n = &lp->notes[i];
 			s = n->start_step;
 			pat->notes[count[s] + fill[s]] = *n;
+			pat->notes[count[s] + fill[s]].channel =
+			    (uint8_t)map_channel(o, n->channel);
 			/* A note cannot outlast the loop: it ends there. */
 			if (n->end_step > lp->steps)
 				pat->notes[count[s] + fill[s]].end_step =
@@ -336,7 +378,7 @@ live_swap(struct live *l, const struct live_pattern *lp, char **cause)
 	struct cmd	 c;
 	struct pat	*pat;
 
-	pat = pat_build(lp, cause);
+	pat = pat_build(&l->o, lp, cause);
 	if (pat == NULL)
 		return (-1);
 	pat->id = l->next_id++;
@@ -477,6 +519,26 @@ live_reopen(struct live *l, const char *out)
 	return (push_cmd(l, &c));
 }
 
+/*
+ * Rescan the devices: the player re-opens the same output and input
+ * after restarting PortMidi (sink_reopen), so live_devices() then lists
+ * what is plugged in now.  Waits for it (at most 3 s).
+ */
+int
+live_rescan(struct live *l, char **cause)
+{
+	unsigned	before = atomic_load(&l->reopened);
+	int		i;
+
+	if (live_reopen(l, NULL) != 0)
+		return (lr_fail(cause, "player busy: rescan not queued"));
+	for (i = 0; i < 3000 && atomic_load(&l->reopened) == before; i++)
+		usleep(1000);
+	if (atomic_load(&l->reopened) == before)
+		return (lr_fail(cause, "player did not rescan in 3 s"));
+	return (0);
+}
+
 /* The player's clock now. */
 double
 live_now(struct live *l)
@@ -598,6 +660,25 @@ live_pattern_from_noteseq(struct live_pattern *p, struct live_note **notes,
 	p->notes = out;
 	*notes = out;
 	return (0);
+}
+
+/* The source clip's melody program (most used, lowest on a tie). */
+void
+live_pattern_programs(struct live_pattern *p, const struct noteseq *ref)
+{
+	int	count[128], k, best = -1;
+	size_t	i;
+
+	memset(count, 0, sizeof count);
+	for (i = 0; ref != NULL && i < ref->n; i++) {
+		k = ref->notes[i].program;
+		if (!ref->notes[i].drum && k >= 0 && k <= 127)
+			count[k]++;
+	}
+	for (k = 0; k < 128; k++)
+		if (count[k] > 0 && (best < 0 || count[k] > count[best]))
+			best = k;
+	p->program[0] = best;
 }
 
 /* Each note takes the velocity of the nearest reference note. */

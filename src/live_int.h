@@ -72,6 +72,7 @@ struct play {
 	long			 off_at[16][128];	/* tick, -1: silent */
 	unsigned		 sounding;
 	unsigned		 chan_used;	/* bit per channel */
+	int			 prog_sent[LIVE_MAX_CHANNELS]; /* -1: none */
 	int			 dev_error;
 	int			 following;
 	struct clock_follow	 cf;
@@ -100,6 +101,7 @@ struct live {
 	int			 back, front;
 	_Atomic int		 middle;
 	_Atomic unsigned	 changed;
+	_Atomic unsigned	 reopened;	/* CMD_REOPENs done */
 
 	/* UI side. */
 	unsigned		 next_id;

@@ -56,7 +56,9 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_attrs },
 	{ .name = "play",
 	  .args = "FILE.mid [--bars N] [--tempo BPM] [--loops N] "
-	      "[--out DEV] [--record OUT.mid] [--force] [--offline]",
+	      "[--out DEV] [--record OUT.mid] [--force] [--offline] "
+	      "[--channel N] [--program P] [--quantum bar|beat|step] "
+	      "[--velocity N]",
 	  .help = "loop a clip on a MIDI output",
 	  .fn = cmd_play },
 	{ .name = "devices", .args = "",

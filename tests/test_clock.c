@@ -35,16 +35,21 @@ test_follow(void)
 	struct clock_follow	f;
 	uint8_t			spp[3] = { 0xF2, 0x10, 0x01 };
 	double			t = 10.0, period;
-	int			i;
+	int			i, ticks = 0, at = 0;
 
 	clock_follow_init(&f);
 	CHECK(f.qpm == 0 && !f.running);
 	CHECK(clock_follow_msg(&f, t, START, 1) == CLOCK_EV_START);
 	/* 8 beats at 120 qpm with +-1 ms jitter on every tick. */
 	period = 60.0 / (120 * 24);
-	for (i = 0; i < 24 * 8; i++)
-		CHECK(clock_follow_msg(&f, t + i * period + 0.001 * jitter(),
-		    TICK, 1) == CLOCK_EV_TICK || i > 0);
+	for (i = 0; i < 24 * 8; i++) {
+		ticks += clock_follow_msg(&f, t + i * period + 0.001 *
+		    jitter(), TICK, 1) == CLOCK_EV_TICK;
+		/* Tick i arrived: the next one is i + 1. */
+		at += f.tick == i + 1;
+	}
+	CHECK_MSG(ticks == 24 * 8 && at == 24 * 8, "%d ticks, %d at place",
+	    ticks, at);
 	CHECK_MSG(fabs(f.qpm - 120) < 0.5, "qpm %g", f.qpm);
 	CHECK(f.tick == 24 * 8);
 	t += 24 * 8 * period;
@@ -89,6 +94,17 @@ test_sim_clock(void)
 	CHECK(clock_mono_now(NULL) > 0);
 }
 
+/* Note-offs for pitch in rec[from, to). */
+static int
+count_off(const struct live_event *rec, size_t from, size_t to, int pitch)
+{
+	int	c = 0;
+
+	for (; from < to; from++)
+		c += rec[from].status == 0x80 && rec[from].data1 == pitch;
+	return (c);
+}
+
 static struct live *
 slave(void)
 {
@@ -122,7 +138,7 @@ test_slaved_player(void)
 	double			 period = 60.0 / (100 * 24), t0 = 1.0;
 	size_t			 cnt, i, before;
 	int			 k, ons = 0, starts = 0, stops = 0, tempos = 0;
-	int			 ok = 1;
+	int			 ok = 1, lost = 0;
 
 	memset(&p, 0, sizeof p);
 	for (k = 0; k < 16; k++)
@@ -145,7 +161,8 @@ test_slaved_player(void)
 
 	CHECK(live_inject(l, t0, START, 1) == 0);
 	for (k = 0; k < 24 * 8; k++)
-		CHECK(live_inject(l, t0 + k * period, TICK, 1) == 0 || 1);
+		lost += live_inject(l, t0 + k * period, TICK, 1) != 0;
+	CHECK_MSG(lost == 0, "%d ticks not queued", lost);
 	CHECK(live_inject(l, t0 + 24 * 8 * period - period / 2, STOP, 1) ==
 	    0);
 	CHECK(live_advance(l, t0 + 10) == 0);
@@ -189,6 +206,94 @@ test_slaved_player(void)
 		;
 	CHECK(i < cnt && rec[i].data1 == 60 &&
 	    fabs(rec[i].ideal - (t0 + 31 + period)) < 1e-9);
+	live_free(l);
+}
+
+/*
+ * Song position pointer in the player: while stopped it moves where
+ * continue starts (a note at that step plays on the first tick); while
+ * running it ends what sounds there and jumps.  The UI is told the
+ * position in steps.
+ */
+static void
+test_song_position(void)
+{
+	struct live		*l = slave();
+	struct live_note	 n[4];
+	struct live_pattern	 p;
+	struct live_status	 st;
+	struct live_input	 ev;
+	const struct live_event	*rec;
+	char			*cause = NULL;
+	double			 period = 60.0 / (120 * 24), t, t_spp;
+	uint8_t			 spp[3] = { 0xF2, 8, 0 };	/* step 8 */
+	size_t			 cnt, before, i;
+	int			 k, pos = -1, ons;
+	long			 j;
+
+	memset(&p, 0, sizeof p);
+	for (k = 0; k < 16; k++)
+		p.program[k] = -1;
+	for (k = 0; k < 4; k++) {
+		memset(&n[k], 0, sizeof n[k]);
+		n[k].pitch = (uint8_t)(60 + k);
+		n[k].velocity = 100;
+		n[k].start_step = k * 4;
+		n[k].end_step = k * 4 + 3;
+	}
+	p.steps = 16;
+	p.n = 4;
+	p.notes = n;
+	CHECK(live_swap(l, &p, &cause) > 0);
+
+	/* Stopped: position to step 8, continue, one tick: note 62. */
+	t = 1.0;
+	live_inject(l, t, spp, 3);
+	live_inject(l, t + 0.1, CONT, 1);
+	live_inject(l, t + 0.1 + period, TICK, 1);
+	CHECK(live_advance(l, t + 0.5) == 0);
+	cnt = live_recorded(l, &rec);
+	for (i = 0; i < cnt && rec[i].status != 0x90; i++)
+		;
+	CHECK_MSG(i < cnt && rec[i].data1 == 62 &&
+	    fabs(rec[i].ideal - (t + 0.1 + period)) < 1e-9,
+	    "after SPP 8 + continue: note %d at %g", i < cnt ?
+	    rec[i].data1 : -1, i < cnt ? rec[i].ideal : -1);
+	while (live_poll_input(l, &ev))
+		if (ev.kind == LIVE_IN_POSITION)
+			pos = ev.value;
+	CHECK_MSG(pos == 8, "position event %d", pos);
+	live_status(l, &st);
+	CHECK(st.playing && st.sounding == 1 && st.step == 8);
+
+	/* Running: 5 more ticks (62 still sounds), then position 0: 62
+	   ends at the pointer, and the next tick plays note 60. */
+	t += 0.1 + period;
+	for (j = 1; j <= 5; j++)
+		live_inject(l, t + j * period, TICK, 1);
+	t_spp = t + 5.5 * period;
+	spp[1] = 0;
+	live_inject(l, t_spp, spp, 3);
+	live_inject(l, t + 6 * period, TICK, 1);
+	before = cnt;
+	CHECK(live_advance(l, t + 0.5) == 0);
+	cnt = live_recorded(l, &rec);
+	ons = 0;
+	for (i = before; i < cnt; i++) {
+		if (rec[i].status == 0x80 && rec[i].data1 == 62)
+			CHECK_MSG(fabs(rec[i].ideal - t_spp) < 1e-9,
+			    "62 off at %g, SPP at %g", rec[i].ideal, t_spp);
+		if (rec[i].status == 0x90) {
+			ons++;
+			CHECK_MSG(rec[i].data1 == 60 && fabs(rec[i].ideal -
+			    (t + 6 * period)) < 1e-9, "after SPP 0: note %d "
+			    "at %g", rec[i].data1, rec[i].ideal);
+		}
+	}
+	CHECK(ons == 1);
+	CHECK(count_off(rec, before, cnt, 62) == 1);
+	live_status(l, &st);
+	CHECK(st.sounding == 1 && st.step == 0);
 	live_free(l);
 }
 
@@ -245,6 +350,7 @@ main(void)
 	test_follow();
 	test_sim_clock();
 	test_slaved_player();
+	test_song_position();
 	test_cc_learn();
 	return (test_report());
 }

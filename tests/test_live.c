@@ -16,14 +16,6 @@
 
 #define EPS	1e-9
 
-/* PortMidi 217 leaks its default-device strings; not ours. */
-const char *__lsan_default_suppressions(void);
-const char *
-__lsan_default_suppressions(void)
-{
-	return ("leak:libportmidi.so\n");
-}
-
 static struct live *
 offline(enum live_quantum q, int master)
 {
@@ -421,6 +413,97 @@ test_from_noteseq(void)
 	free(cause);
 }
 
+/* The channel of the first event with this status high nibble and
+   data1, or -1. */
+static int
+chan_of(const struct live_event *ev, size_t n, int hi, int d1)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if ((ev[i].status & 0xF0) == hi && ev[i].data1 == d1)
+			return (ev[i].status & 0x0F);
+	return (-1);
+}
+
+/*
+ * Channel and program: a trio pattern (melody 0, bass 1, drums) with the
+ * melody on a chosen channel: the bass on the next one (skipping 10 when
+ * it is next), drums on 10; the melody's program from the pattern or
+ * fixed; the source clip's program for a result.
+ */
+static void
+test_channel_program(void)
+{
+	struct live_opts	 o;
+	struct live_note	 n[3];
+	struct live_pattern	 p;
+	const struct live_event	*ev;
+	struct live		*l;
+	struct noteseq		 ref;
+	struct note		 rn[5];
+	size_t			 cnt;
+	char			*cause = NULL;
+	int			 t, mel[3] = { 3, 8, 0 }, bass[3] = { 4, 10, 1 };
+
+	n[0] = mknote(72, 0, 4, 0, 100);
+	n[1] = mknote(40, 0, 4, 1, 100);
+	n[2] = mknote(36, 0, 1, LIVE_DRUM_CHANNEL, 100);
+	for (t = 0; t < 3; t++) {
+		memset(&o, 0, sizeof o);
+		o.sink = LIVE_SINK_RECORD;
+		o.offline = 1;
+		o.qpm = 120;
+		o.channel = mel[t];
+		o.program_fixed = t == 1;
+		o.program = 12;
+		if ((l = live_new(&o, &cause)) == NULL) {
+			CHECK(0);
+			return;
+		}
+		pattern(&p, n, 3, 16);
+		p.program[0] = 5;
+		p.program[1] = 33;
+		CHECK(live_swap(l, &p, &cause) > 0);
+		CHECK(live_start(l) == 0);
+		CHECK(live_advance(l, 1.0) == 0);
+		cnt = live_recorded(l, &ev);
+		CHECK_MSG(chan_of(ev, cnt, 0x90, 72) == mel[t] &&
+		    chan_of(ev, cnt, 0x80, 72) == mel[t],
+		    "melody on %d, want %d", chan_of(ev, cnt, 0x90, 72),
+		    mel[t]);
+		CHECK_MSG(chan_of(ev, cnt, 0x90, 40) == bass[t],
+		    "bass on %d, want %d", chan_of(ev, cnt, 0x90, 40),
+		    bass[t]);
+		CHECK(chan_of(ev, cnt, 0x90, 36) == LIVE_DRUM_CHANNEL);
+		CHECK(chan_of(ev, cnt, 0xC0, 33) == bass[t]);
+		if (t == 1) {
+			CHECK(chan_of(ev, cnt, 0xC0, 12) == mel[t]);
+			CHECK(count_ev(ev, cnt, 0xC0 | mel[t], 5) == 0);
+		} else
+			CHECK(chan_of(ev, cnt, 0xC0, 5) == mel[t]);
+		/* No program change on the drum channel. */
+		CHECK(count_ev(ev, cnt, 0xC0 | LIVE_DRUM_CHANNEL, -1) == 0);
+		live_free(l);
+	}
+
+	/* A result's program: the source clip's most used (24), not 0;
+	   drums do not count; no source leaves the synth alone. */
+	memset(&ref, 0, sizeof ref);
+	memset(rn, 0, sizeof rn);
+	ref.notes = rn;
+	ref.n = 5;
+	rn[0].program = 24; rn[1].program = 24; rn[2].program = 0;
+	rn[3].program = 7; rn[3].drum = 1; rn[4].program = 7; rn[4].drum = 1;
+	pattern(&p, n, 1, 16);
+	p.program[0] = 0;
+	live_pattern_programs(&p, &ref);
+	CHECK(p.program[0] == 24);
+	live_pattern_programs(&p, NULL);
+	CHECK(p.program[0] == -1);
+	free(cause);
+}
+
 /* A device that vanishes mid-play: error, silence, app alive, reopen. */
 static void
 test_device_vanishes(void)
@@ -465,6 +548,78 @@ test_device_vanishes(void)
 	live_free(l);
 }
 
+/*
+ * A rescan while playing (the `d` key; a synth started after us): on the
+ * recording sink it runs the same player path as with PortMidi.  The
+ * note sounding at the rescan ends there, playing goes on, and the
+ * program, sent once at the first swap and not again at a second swap
+ * with the same program, is sent again for the re-opened synth.
+ */
+static void
+test_rescan(void)
+{
+	struct live		*l = offline(LIVE_SWAP_BAR, 0);
+	struct live_note	 n[1];
+	struct live_pattern	 p;
+	const struct live_event	*ev;
+	struct live_status	 st;
+	size_t			 cnt, i;
+	char			*cause = NULL;
+	long			 k;
+	int			 ons = 0, offs = 0, bad = 0, on = 0;
+
+	n[0] = mknote(60, 0, 16, 0, 100);	/* a whole bar: 2 s */
+	pattern(&p, n, 1, 16);
+	p.program[0] = 41;
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	CHECK(live_advance(l, 1.0) == 0);
+	CHECK(live_swap(l, &p, &cause) > 0);	/* same program */
+	CHECK(live_advance(l, 2.5) == 0);
+	cnt = live_recorded(l, &ev);
+	CHECK_MSG(count_ev(ev, cnt, 0xC0, 41) == 1, "%zu program changes "
+	    "for two swaps with the same program",
+	    count_ev(ev, cnt, 0xC0, 41));
+	CHECK(live_rescan(l, &cause) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.device_ok);
+	cnt = live_recorded(l, &ev);
+	/* The note that started at 2 s ended at the rescan (2.5 s). */
+	k = find_ev(ev, cnt, 0x80, 60, 1);
+	CHECK_MSG(k >= 0 && fabs(ev[k].ideal - 2.5) < EPS, "off at %g",
+	    k >= 0 ? ev[k].ideal : -1);
+	CHECK(count_ev(ev, cnt, 0xC0, 41) == 2);
+	k = find_ev(ev, cnt, 0xC0, 41, 1);
+	CHECK(k >= 0 && fabs(ev[k].ideal - 2.5) < EPS);
+	CHECK(live_advance(l, 6.5) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.sounding == 1);
+	/* Going on from where it was: the next bar 1.5 s later (less the
+	   tick already run at 2.5 s, 1/48 s). */
+	cnt = live_recorded(l, &ev);
+	k = find_ev(ev, cnt, 0x90, 60, 2);
+	CHECK_MSG(k >= 0 && fabs(ev[k].ideal - (4.0 - 1.0 / 48)) < 1e-6,
+	    "resumed note at %g", k >= 0 ? ev[k].ideal : -1);
+	CHECK(live_stop(l) == 0);
+	cnt = live_recorded(l, &ev);
+	for (i = 0; i < cnt; i++) {
+		if (ev[i].status == 0x90) {
+			bad += on;
+			on = 1;
+			ons++;
+		} else if (ev[i].status == 0x80) {
+			bad += !on;
+			on = 0;
+			offs++;
+		}
+	}
+	/* 0 s, 2 s, then (resumed) about 4 s and 6 s. */
+	CHECK_MSG(ons == 4 && offs == 4 && bad == 0, "ons %d offs %d bad %d",
+	    ons, offs, bad);
+	live_free(l);
+	free(cause);
+}
+
 /* PortMidi for real: enumeration, and no device is not fatal. */
 static void
 test_portmidi(void)
@@ -495,6 +650,15 @@ test_portmidi(void)
 			CHECK(st.device[0] != '\0');
 		CHECK(st.device_ok);
 		CHECK(live_wakeup_fd(l) >= 0);
+		/* A rescan while running keeps the player up and lists
+		   the same devices (none plugged in since). */
+		CHECK(live_rescan(l, &cause) == 0);
+		CHECK(live_devices(d, 64, &cause) == n);
+		live_status(l, &st);
+		if (outs == 0)
+			CHECK(strcmp(st.device, "no MIDI output") == 0);
+		else
+			CHECK(st.device_ok && st.device[0] != '\0');
 		/* Reopen rescans; with nothing plugged in it says so and
 		   the player keeps running. */
 		if (outs == 0) {
@@ -590,6 +754,43 @@ test_config(void)
 	fprintf(f, "bind = 17 3 slider\n");
 	fclose(f);
 	CHECK(config_load(&c2, NULL, &cause) == -1);
+	/* Channel and program: defaults, a round trip, the player's
+	   options, and the values refused. */
+	CHECK(config_load(&c, "/nonexistent/lr-config", &cause) == 0);
+	CHECK(c.channel == 0 && c.program == -1);
+	c.channel = 5;
+	c.program = 0;
+	CHECK(config_save(&c, NULL, &cause) == 0);
+	CHECK(config_load(&c2, NULL, &cause) == 0);
+	CHECK(c2.channel == 5 && c2.program == 0);
+	{
+		struct live_opts	o;
+
+		memset(&o, 0, sizeof o);
+		config_live_opts(&c2, &o);
+		CHECK(o.channel == 4 && o.program_fixed && o.program == 0);
+		c.program = -1;
+		memset(&o, 0, sizeof o);
+		config_live_opts(&c, &o);
+		CHECK(!o.program_fixed);
+	}
+	{
+		const char	*bad[] = { "channel = 10", "channel = 17",
+				    "channel = 0", "channel = 2x",
+				    "program = 128", "program = -1" };
+		size_t		 i;
+
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			f = fopen(path, "w");
+			fprintf(f, "%s\n", bad[i]);
+			fclose(f);
+			free(cause);
+			cause = NULL;
+			CHECK_MSG(config_load(&c2, NULL, &cause) == -1 &&
+			    cause != NULL && strstr(cause, ":1: ") != NULL,
+			    "%s: %s", bad[i], cause ? cause : "accepted");
+		}
+	}
 	unlink(path);
 	snprintf(path, sizeof path, "%s/latentroll", dir);
 	rmdir(path);
@@ -626,6 +827,12 @@ test_threaded(void)
 	usleep(300000);
 	live_status(l, &st);
 	CHECK(st.playing && st.step > 0);
+	/* A rescan from the UI thread while the player plays: waited
+	   for, and playing goes on. */
+	CHECK(live_rescan(l, &cause) == 0);
+	live_status(l, &st);
+	CHECK(st.playing && st.device_ok);
+	usleep(100000);
 	CHECK(live_stop(l) == 0);
 	for (k = 0; k < 100; k++) {
 		live_status(l, &st);
@@ -652,7 +859,9 @@ main(void)
 	test_stop_pause();
 	test_bad_pattern();
 	test_device_vanishes();
+	test_rescan();
 	test_from_noteseq();
+	test_channel_program();
 	test_portmidi();
 	test_config();
 	test_threaded();

@@ -189,7 +189,9 @@ main(void)
 	int			 op, on[16][128], ch, k, sounding = 0;
 	int			 unmatched_on = 0, stray_off = 0, backwards = 0;
 	int			 after_stop = 0, stop_sounding = 0, swaps = 0;
-	int			 ons = 0;
+	int			 ons = 0, stopped = 1, on_stopped = 0;
+	int			 running = 0, on_not_running = 0, stopped_ops = 0;
+	size_t			 mark;
 
 	memset(&o, 0, sizeof o);
 	o.sink = LIVE_SINK_RECORD;
@@ -216,9 +218,11 @@ main(void)
 			live_status(l, &st);
 			if (st.sounding != 0)
 				stop_sounding++;
+			stopped = 1;
 			break;
 		case 5:
 			live_pause(l);
+			stopped = 1;
 			break;
 		case 6:
 			live_set_quantum(l, (enum live_quantum)(rnd() % 3));
@@ -228,17 +232,30 @@ main(void)
 			    1 + (int)(rnd() % 127));
 			break;
 		case 8:
-			if (rnd() % 8 == 0)
+			if (rnd() % 8 == 0) {
 				live_panic(l);
-			else
+				stopped = 1;
+			} else {
 				live_start(l);
+				stopped = 0;
+			}
 			break;
 		default:
 			live_start(l);
+			stopped = 0;
 			break;
 		}
+		/* Stopped by our last transport command: time passes (and
+		   swaps, tempo changes come) but no note may start. */
+		mark = live_recorded(l, &ev);
 		t += rndf() * 0.4;
 		live_advance(l, t);
+		if (stopped) {
+			stopped_ops++;
+			n = live_recorded(l, &ev);
+			for (i = mark; i < n; i++)
+				on_stopped += (ev[i].status & 0xF0) == 0x90;
+		}
 	}
 	live_stop(l);
 	live_status(l, &st);
@@ -260,9 +277,15 @@ main(void)
 		last = ev[i].ideal;
 		ch = ev[i].status & 0x0F;
 		k = ev[i].data1;
+		/* Clock master: the transport is in the record too. */
+		if (ev[i].status == 0xFA || ev[i].status == 0xFB)
+			running = 1;
+		else if (ev[i].status == 0xFC)
+			running = 0;
 		switch (ev[i].status & 0xF0) {
 		case 0x90:
 			ons++;
+			on_not_running += !running;
 			if (on[ch][k])
 				unmatched_on++;
 			on[ch][k] = 1;
@@ -293,6 +316,10 @@ main(void)
 	CHECK_MSG(after_stop == 0, "%d notes on through a panic", after_stop);
 	CHECK_MSG(stop_sounding == 0, "%d stops left notes", stop_sounding);
 	CHECK_MSG(backwards == 0, "%d events back in time", backwards);
+	CHECK_MSG(stopped_ops > 1000 && on_stopped == 0, "%d note-ons while "
+	    "stopped (%d stopped turns)", on_stopped, stopped_ops);
+	CHECK_MSG(on_not_running == 0, "%d note-ons between clock stop and "
+	    "start", on_not_running);
 	/* After the final stop, time passes and nothing is sent. */
 	live_advance(l, t + 10);
 	CHECK(live_recorded(l, &ev) == n);
