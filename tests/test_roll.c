@@ -445,16 +445,16 @@ test_layout(void)
 {
 	struct roll		r;
 	struct roll_layout	L;
-	struct ui_view		v;
-	static const struct ui_note wide[] = {
-		{ .pitch = 40, .start = 0, .end = 2 },
-		{ .pitch = 90, .start = 2, .end = 4 },
-	};
-	int			lo, per;
 
 	roll_init(&r, 7, 32);
 	roll_layout(&L, &r, 80, 24, 32);
-	CHECK(L.n_lanes == 3 && L.lane_h >= 3);
+	CHECK(L.n_lanes == 3 && L.lane_h[0] >= 4);
+	/* Every row is used: the lanes take what the panel leaves, the
+	   result lane the most. */
+	CHECK_MSG(L.attrs_y + L.attrs_rows == L.status_y, "attrs end %d, "
+	    "status %d", L.attrs_y + L.attrs_rows, L.status_y);
+	CHECK(L.lane_h[2] >= L.lane_h[1] && L.lane_h[1] >= L.lane_h[0]);
+	CHECK(L.lane_h[2] - L.lane_h[0] <= 1);
 	CHECK(L.step_w == 2 && L.view_steps == 32);
 	CHECK(L.attrs_y + L.attrs_rows <= L.status_y);
 	CHECK(L.axis_y < L.slider_y && L.status_y == 22);
@@ -462,7 +462,8 @@ test_layout(void)
 	roll_layout(&L, &r, 40, 12, 32);
 	CHECK(L.n_lanes == 1 && L.lane_idx[0] == UI_LANE_RESULT);
 	CHECK(L.step_w == 1 && L.view_steps == 32);
-	CHECK(L.attrs_rows == 1 && L.attrs_y < L.status_y);
+	CHECK(L.attrs_rows == 1 && L.attrs_y + 1 == L.status_y);
+	CHECK(L.lane_h[0] == 12 - 6);
 	roll_apply(&r, ROLL_CMD_LANE, 0);
 	roll_layout(&L, &r, 40, 12, 32);
 	CHECK(L.lane_idx[0] == UI_LANE_A);
@@ -474,26 +475,282 @@ test_layout(void)
 	CHECK(roll_view_start(&L, 256, 250) == 256 - 76);
 	/* Tiny terminals do not produce negative sizes. */
 	roll_layout(&L, &r, 5, 3, 32);
-	CHECK(L.lane_h >= 1 && L.view_steps >= 1);
+	CHECK(L.lane_h[0] >= 1 && L.view_steps >= 1);
 
-	/* The pitch window covers the notes in use. */
+	roll_free(&r);
+}
+
+/* The first window of share/clips/a.mid and b.mid, and a result between. */
+static const struct ui_note clip_a[] = {
+	{ 67, 0, 4, 0, 0 }, { 69, 4, 6, 0, 0 }, { 71, 6, 8, 0, 0 },
+	{ 72, 8, 12, 0, 0 }, { 71, 12, 16, 0, 0 }, { 69, 16, 18, 0, 0 },
+	{ 67, 18, 20, 0, 0 }, { 69, 20, 22, 0, 0 }, { 71, 22, 24, 0, 0 },
+	{ 74, 24, 32, 0, 0 },
+};
+static const struct ui_note clip_b[] = {
+	{ 64, 0, 2, 0, 0 }, { 66, 2, 4, 0, 0 }, { 67, 4, 6, 0, 0 },
+	{ 69, 6, 8, 0, 0 }, { 71, 8, 10, 0, 0 }, { 69, 10, 12, 0, 0 },
+	{ 67, 12, 14, 0, 0 }, { 66, 14, 16, 0, 0 }, { 64, 16, 18, 0, 0 },
+	{ 67, 18, 20, 0, 0 }, { 71, 20, 22, 0, 0 }, { 67, 22, 24, 0, 0 },
+	{ 69, 24, 26, 0, 0 }, { 66, 26, 28, 0, 0 }, { 62, 28, 30, 0, 0 },
+	{ 66, 30, 32, 0, 0 },
+};
+static const struct ui_note clip_r[] = {
+	{ 67, 0, 4, 0, 0 }, { 69, 4, 6, 1, 0 }, { 71, 6, 8, 0, 0 },
+	{ 72, 8, 12, 0, 0 }, { 71, 12, 16, 0, 0 }, { 64, 16, 18, 1, 0 },
+	{ 67, 18, 20, 0, 0 }, { 71, 20, 22, 0, 0 }, { 67, 22, 24, 0, 0 },
+	{ 69, 24, 26, 0, 0 }, { 66, 26, 28, 1, 0 }, { 62, 28, 30, 0, 0 },
+	{ 66, 30, 32, 0, 0 },
+};
+
+static void
+view_clips(struct ui_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->lanes[0].notes = clip_a;
+	v->lanes[0].n = sizeof clip_a / sizeof clip_a[0];
+	v->lanes[1].notes = clip_b;
+	v->lanes[1].n = sizeof clip_b / sizeof clip_b[0];
+	v->lanes[2].notes = clip_r;
+	v->lanes[2].n = sizeof clip_r / sizeof clip_r[0];
+	v->steps = 32;
+	v->playhead = -1;
+	v->n_attrs = 7;
+	v->qpm = 120;
+	v->latency_ms = -1;
+}
+
+/* "F#4" (or "F#" with the octave given) to a MIDI pitch; -1 if not one. */
+static int
+parse_note(const char *s, size_t len, int octave)
+{
+	static const int	 base[7] = { 9, 11, 0, 2, 4, 5, 7 };	/* A-G */
+	char			 buf[16];
+	int			 p;
+
+	if (len == 0 || len >= sizeof buf || s[0] < 'A' || s[0] > 'G')
+		return (-1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	p = base[buf[0] - 'A'];
+	s = buf + 1;
+	if (*s == '#') {
+		p++;
+		s++;
+	}
+	if (*s != '\0')
+		octave = atoi(s);
+	return ((octave + 1) * 12 + p);
+}
+
+/* A row label names the pitch, or a range "F#-G4"/"B3-C4" holding it. */
+static int
+label_holds(const char *label, int pitch)
+{
+	const char	*dash;
+	int		 lo, hi;
+
+	for (dash = label + 1; *dash != '\0'; dash++) {
+		if (dash[0] == '-' && dash[1] >= 'A' && dash[1] <= 'G')
+			break;
+	}
+	if (*dash == '\0')
+		return (parse_note(label, strlen(label), 0) == pitch);
+	hi = parse_note(dash + 1, strlen(dash + 1), 0);
+	lo = parse_note(label, dash - label, hi / 12 - 1);
+	return (lo >= 0 && lo < hi && pitch >= lo && pitch <= hi);
+}
+
+/*
+ * Draw the screen into a curses screen that writes to /dev/null and read
+ * it back: every note start ('[' or '{') must sit on a row whose label
+ * names its pitch (or a range holding it), and in play mode every note in
+ * the time view must be drawn.
+ */
+static void
+check_screen(const struct roll *r, const struct ui_view *v, int cols,
+    int rows, const char *what)
+{
+	struct roll_layout	 L;
+	struct pitch_rows	 pr[UI_LANES];
+	const struct ui_lane	*lane;
+	SCREEN			*sc;
+	FILE			*out, *in;
+	char			 label[32];
+	int			 slot, row, x, y, k, c, found, view0, bad = 0;
+	size_t			 j;
+
+	out = fopen("/dev/null", "w");
+	in = fopen("/dev/null", "r");
+	if (out == NULL || in == NULL ||
+	    (sc = newterm("vt100", out, in)) == NULL) {
+		CHECK_MSG(0, "%s: no curses screen (vt100)", what);
+		if (out != NULL)
+			fclose(out);
+		if (in != NULL)
+			fclose(in);
+		return;
+	}
+	resizeterm(rows, cols);
+	draw_screen(r, v, NULL);
+	draw_layout(&L, r, v, cols, rows, pr);
+	view0 = roll_view_start(&L, v->steps, r->mode == ROLL_MODE_EDIT ?
+	    r->cur_step : v->playhead);
+	for (slot = 0; slot < L.n_lanes; slot++) {
+		lane = &v->lanes[L.lane_idx[slot]];
+		for (j = 0; j < lane->n; j++) {
+			const struct ui_note	*n = &lane->notes[j];
+
+			if (n->start < view0 || n->start >= view0 + L.view_steps)
+				continue;
+			x = L.label_w + (n->start - view0) * L.step_w;
+			found = 0;
+			for (row = 0; row < L.lane_h[slot]; row++) {
+				y = L.lane_y[slot] + 1 + row;
+				c = (int)(mvinch(y, x) & A_CHARTEXT);
+				if (c != '[' && c != '{')
+					continue;
+				found++;
+				for (k = 0; k < L.label_w && k + 1 <
+				    (int)sizeof label; k++)
+					label[k] = (char)(mvinch(y, k) &
+					    A_CHARTEXT);
+				while (k > 0 && label[k - 1] == ' ')
+					k--;
+				label[k] = '\0';
+				if (!label_holds(label, n->pitch)) {
+					bad++;
+					CHECK_MSG(0, "%s: lane %d: pitch %d at "
+					    "step %d drawn on a row labelled "
+					    "\"%s\"", what, L.lane_idx[slot],
+					    n->pitch, n->start, label);
+				}
+			}
+			if (r->mode != ROLL_MODE_EDIT ||
+			    L.lane_idx[slot] != UI_LANE_RESULT ||
+			    draw_pitch_row(&pr[slot], n->pitch) >= 0)
+				CHECK_MSG(found == 1, "%s: lane %d: pitch %d at "
+				    "step %d drawn %d times", what,
+				    L.lane_idx[slot], n->pitch, n->start, found);
+		}
+	}
+	CHECK(bad == 0);
+	endwin();
+	delscreen(sc);
+	fclose(out);
+	fclose(in);
+}
+
+/* Rows are well formed: n rows, disjoint, descending, labels honest. */
+static int
+rows_sane(const struct pitch_rows *pr, int rows)
+{
+	char	label[16];
+	int	i;
+
+	if (pr->n != rows)
+		return (0);
+	for (i = 0; i < pr->n; i++) {
+		if (pr->lo[i] > pr->hi[i] || pr->lo[i] < 0 || pr->hi[i] > 127)
+			return (0);
+		if (i > 0 && pr->hi[i] >= pr->lo[i - 1])
+			return (0);
+		draw_row_label(pr, i, label, sizeof label);
+		if (!label_holds(label, pr->lo[i]) ||
+		    !label_holds(label, pr->hi[i]))
+			return (0);
+	}
+	return (1);
+}
+
+static void
+test_pitch_axis(void)
+{
+	static const struct ui_note	 close[] = {
+		{ 60, 0, 2, 0, 0 }, { 61, 2, 4, 0, 0 }, { 62, 4, 6, 0, 0 },
+		{ 64, 6, 8, 0, 0 }, { 65, 8, 10, 0, 0 },
+	};
+	struct roll			 r;
+	struct ui_view			 v;
+	struct pitch_rows		 pr;
+	char				 label[16];
+	int				 i, p;
+
+	roll_init(&r, 7, 32);
 	memset(&v, 0, sizeof v);
-	v.lanes[0].notes = start_notes;
-	v.lanes[0].n = 3;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(per == 1 && lo <= 60 && lo + 8 > 67);
-	v.lanes[1].notes = wide;
-	v.lanes[1].n = 2;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(lo <= 40 && lo + 8 * per > 90);
-	/* Edit mode: one semitone a row around the cursor. */
+	/* Span fits: one semitone a row, true names. */
+	v.lanes[0].notes = close;
+	v.lanes[0].n = 5;
+	draw_pitch_rows(&v, &r, 0, 8, &pr);
+	CHECK(rows_sane(&pr, 8));
+	for (i = 0; i < pr.n; i++)
+		CHECK(pr.lo[i] == pr.hi[i] && (i == 0 ||
+		    pr.lo[i] == pr.lo[i - 1] - 1));
+	CHECK(draw_pitch_row(&pr, 60) >= 0 && draw_pitch_row(&pr, 65) >= 0);
+	/* Five pitches in five rows (span 6): folded, one row each, and
+	   the semitone neighbours 60 61 62 apart. */
+	draw_pitch_rows(&v, &r, 0, 5, &pr);
+	CHECK(rows_sane(&pr, 5));
+	for (i = 0; i < 5; i++) {
+		p = close[i].pitch;
+		CHECK_MSG(draw_pitch_row(&pr, p) >= 0 &&
+		    pr.lo[draw_pitch_row(&pr, p)] == p &&
+		    pr.hi[draw_pitch_row(&pr, p)] == p, "fold %d", p);
+	}
+	draw_row_label(&pr, draw_pitch_row(&pr, 61), label, sizeof label);
+	CHECK_MSG(strcmp(label, "C#4") == 0, "%s", label);
+	/* Three rows: runs split at the widest interval (62 | 64). */
+	draw_pitch_rows(&v, &r, 0, 3, &pr);
+	CHECK(rows_sane(&pr, 3));
+	CHECK(draw_pitch_row(&pr, 62) != draw_pitch_row(&pr, 64));
+	for (i = 0; i < 5; i++)
+		CHECK(draw_pitch_row(&pr, close[i].pitch) >= 0);
+	draw_row_label(&pr, draw_pitch_row(&pr, 64), label, sizeof label);
+	CHECK_MSG(strcmp(label, "E-F4") == 0, "%s", label);
+
+	/* A shared axis when the pitches of every lane fit; the lane's own
+	   when only those do. */
+	view_clips(&v);
+	draw_pitch_rows(&v, &r, 0, 8, &pr);
+	CHECK(rows_sane(&pr, 8) && draw_pitch_row(&pr, 62) >= 0);
+	draw_pitch_rows(&v, &r, 0, 5, &pr);
+	CHECK(rows_sane(&pr, 5));
+	for (i = 0; i < (int)(sizeof clip_a / sizeof clip_a[0]); i++) {
+		p = draw_pitch_row(&pr, clip_a[i].pitch);
+		CHECK(p >= 0 && pr.lo[p] == clip_a[i].pitch &&
+		    pr.hi[p] == clip_a[i].pitch);
+	}
+	/* Edit mode: the result lane is one semitone a row around the
+	   cursor, which reaches every pitch. */
+	roll_edit_begin(&r, clip_r, sizeof clip_r / sizeof clip_r[0]);
+	for (p = 0; p < 128; p += 9) {
+		r.cur_pitch = p == 126 ? 127 : p;
+		draw_pitch_rows(&v, &r, UI_LANE_RESULT, 4, &pr);
+		CHECK(rows_sane(&pr, 4));
+		i = draw_pitch_row(&pr, r.cur_pitch);
+		CHECK_MSG(i >= 0 && pr.lo[i] == r.cur_pitch, "cursor %d",
+		    r.cur_pitch);
+		CHECK(pr.lo[0] - pr.lo[3] == 3);
+	}
+	r.cur_pitch = 67;
+	draw_pitch_rows(&v, &r, UI_LANE_RESULT, 13, &pr);
+	CHECK(rows_sane(&pr, 13) && pr.lo[12] == 62 && pr.lo[0] == 74);
+
+	/* On screen, at 80x24 and 40x12 (each lane in turn), play and edit
+	   mode: every note on a row named after it. */
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	check_screen(&r, &v, 80, 24, "80x24");
+	for (i = 0; i < UI_LANES; i++) {
+		r.lane = i;
+		check_screen(&r, &v, 40, 12, "40x12");
+	}
+	check_screen(&r, &v, 60, 16, "60x16");
+	check_screen(&r, &v, 100, 40, "100x40");
 	r.mode = ROLL_MODE_EDIT;
-	r.cur_pitch = 90;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(per == 1 && lo <= 90 && lo + 8 > 90);
-	r.cur_pitch = 127;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(per == 1 && lo == 120);
+	r.cur_pitch = 69;
+	check_screen(&r, &v, 80, 24, "80x24 edit");
+	r.lane = UI_LANE_RESULT;
+	check_screen(&r, &v, 40, 12, "40x12 edit");
 	roll_free(&r);
 }
 
@@ -581,6 +838,7 @@ main(void)
 	test_keys();
 	test_pad();
 	test_layout();
+	test_pitch_axis();
 	test_prompt();
 	return (test_report());
 }

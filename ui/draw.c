@@ -22,8 +22,8 @@
 #define PAIR_GRID	6
 
 static void	draw_lane(const struct roll *r, const struct ui_view *v,
-		    const struct roll_layout *L, int slot, int lo, int per_row,
-		    int view0);
+		    const struct roll_layout *L, int slot,
+		    const struct pitch_rows *pr, int view0);
 static void	draw_axis(const struct ui_view *v, const struct roll_layout *L,
 		    int view0);
 static void	draw_slider(const struct roll *r, const struct roll_layout *L);
@@ -51,55 +51,247 @@ pair(int n)
 	return (has_colors() ? COLOR_PAIR(n) : A_NORMAL);
 }
 
-void
-draw_pitch_window(const struct ui_view *v, const struct roll *r, int rows,
-    int *lo, int *per_row)
+/* The pitches in use, of one lane or (lane < 0) of every lane. */
+static int
+pitch_set(const struct ui_view *v, int lane, char used[128])
 {
-	int	min = 128, max = -1, span, i, k;
+	int	i, p, n = 0;
 	size_t	j;
 
+	memset(used, 0, 128);
 	for (i = 0; i < UI_LANES; i++) {
+		if (lane >= 0 && i != lane)
+			continue;
 		for (j = 0; j < v->lanes[i].n; j++) {
-			if (v->lanes[i].notes[j].pitch < min)
-				min = v->lanes[i].notes[j].pitch;
-			if (v->lanes[i].notes[j].pitch > max)
-				max = v->lanes[i].notes[j].pitch;
+			p = v->lanes[i].notes[j].pitch;
+			if (p >= 0 && p <= 127 && !used[p]) {
+				used[p] = 1;
+				n++;
+			}
 		}
 	}
-	if (r->mode == ROLL_MODE_EDIT) {
-		/* Editing needs one semitone per row: follow the cursor. */
-		if (rows < 1)
-			rows = 1;
-		*per_row = 1;
-		*lo = r->cur_pitch - rows / 2;
-		if (*lo < 0)
-			*lo = 0;
-		if (*lo + rows > 128)
-			*lo = 128 - rows > 0 ? 128 - rows : 0;
+	return (n);
+}
+
+/* One semitone a row, lo on the bottom row. */
+static void
+rows_chromatic(struct pitch_rows *pr, int rows, int lo)
+{
+	int	i;
+
+	if (lo + rows > 128)
+		lo = 128 - rows;
+	if (lo < 0)
+		lo = 0;
+	pr->n = rows;
+	for (i = 0; i < rows; i++)
+		pr->lo[i] = pr->hi[i] = lo + rows - 1 - i;
+}
+
+/* Lowest and highest pitch of a set (with at least one pitch). */
+static void
+pitch_span(const char used[128], int *min, int *max)
+{
+	for (*min = 0; *min < 127 && !used[*min]; (*min)++)
+		;
+	for (*max = 127; *max > 0 && !used[*max]; (*max)--)
+		;
+}
+
+/*
+ * A set of n pitches on `rows` rows: one semitone a row if its span fits,
+ * else one row per pitch (the spare rows the semitones just above and
+ * below).  Returns 0 if neither fits.
+ */
+static int
+rows_fit(struct pitch_rows *pr, int rows, const char used[128], int n)
+{
+	int	asc[128], min, max, below, above, k, p;
+
+	if (n == 0)
+		return (0);
+	pitch_span(used, &min, &max);
+	if (max - min + 1 <= rows) {
+		rows_chromatic(pr, rows, min - (rows - (max - min + 1)) / 2);
+		return (1);
+	}
+	if (n > rows)
+		return (0);
+	above = (rows - n) / 2;
+	if (above > 127 - max)
+		above = 127 - max;
+	below = rows - n - above;
+	if (below > min) {
+		below = min;
+		above = rows - n - below;	/* rows <= 128: fits */
+	}
+	k = 0;
+	for (p = min - below; p < min; p++)
+		asc[k++] = p;
+	for (p = min; p <= max; p++) {
+		if (used[p])
+			asc[k++] = p;
+	}
+	for (p = max + 1; p <= max + above; p++)
+		asc[k++] = p;
+	pr->n = k;
+	for (p = 0; p < k; p++)
+		pr->lo[p] = pr->hi[p] = asc[k - 1 - p];
+	return (1);
+}
+
+/*
+ * More distinct pitches than rows: runs of neighbouring pitches share a
+ * row, split at the widest intervals (ties: the split farthest from the
+ * others, so the runs stay even).
+ */
+static void
+rows_ranges(struct pitch_rows *pr, int rows, const char used[128])
+{
+	int	asc[128], cut[128], n = 0, p, g, i, best, bgap, bdist, d, j;
+
+	for (p = 0; p < 128; p++) {
+		if (used[p])
+			asc[n++] = p;
+	}
+	memset(cut, 0, sizeof cut);	/* cut[g]: a row ends after asc[g] */
+	for (i = 0; i < rows - 1; i++) {
+		best = -1;
+		bgap = bdist = -1;
+		for (g = 0; g < n - 1; g++) {
+			if (cut[g])
+				continue;
+			/* Distance to the nearest cut or end, in pitches. */
+			d = g + 1 < n - 1 - g ? g + 1 : n - 1 - g;
+			for (j = 0; j < n - 1; j++) {
+				if (cut[j] && (j > g ? j - g : g - j) < d)
+					d = j > g ? j - g : g - j;
+			}
+			if (asc[g + 1] - asc[g] > bgap ||
+			    (asc[g + 1] - asc[g] == bgap && d > bdist)) {
+				best = g;
+				bgap = asc[g + 1] - asc[g];
+				bdist = d;
+			}
+		}
+		if (best < 0)
+			break;
+		cut[best] = 1;
+	}
+	/* Runs bottom up into rows top down. */
+	pr->n = 0;
+	for (g = n - 1; g >= 0; g--) {
+		if (g == n - 1 || cut[g]) {
+			pr->hi[pr->n] = asc[g];
+			pr->n++;
+		}
+		pr->lo[pr->n - 1] = asc[g];
+	}
+}
+
+void
+draw_pitch_rows(const struct ui_view *v, const struct roll *r, int lane,
+    int rows, struct pitch_rows *pr)
+{
+	char	all[128], own[128];
+	int	n_all, n_own, min, max, lo;
+
+	if (rows > DRAW_ROWS_MAX)
+		rows = DRAW_ROWS_MAX;
+	pr->n = 0;
+	if (rows < 1)
+		return;
+	n_all = pitch_set(v, -1, all);
+	if (lane == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT) {
+		/* Editing: one semitone a row, the notes centred while the
+		   cursor is among them, else the cursor. */
+		lo = r->cur_pitch - rows / 2;
+		if (n_all > 0) {
+			pitch_span(all, &min, &max);
+			if (max - min + 1 <= rows &&
+			    r->cur_pitch >= min - (rows - (max - min + 1)) / 2 &&
+			    r->cur_pitch < min - (rows - (max - min + 1)) / 2 +
+			    rows)
+				lo = min - (rows - (max - min + 1)) / 2;
+		}
+		rows_chromatic(pr, rows, lo);
 		return;
 	}
-	if (max < 0) {
-		min = 60;
-		max = 71;
+	if (n_all == 0) {
+		rows_chromatic(pr, rows, 66 - rows / 2);
+		return;
 	}
-	if (rows < 1)
-		rows = 1;
-	span = max - min + 1;
-	k = (span + rows - 1) / rows;
-	if (k < 1)
-		k = 1;
-	/* Centre the notes in use in the rows we have. */
-	*lo = min - (rows * k - span) / 2;
-	if (*lo < 0)
-		*lo = 0;
-	if (*lo + rows * k > 128)
-		*lo = 128 - rows * k > 0 ? 128 - rows * k : 0;
-	*per_row = k;
+	if (rows_fit(pr, rows, all, n_all))
+		return;
+	n_own = pitch_set(v, lane, own);
+	if (rows_fit(pr, rows, own, n_own))
+		return;
+	rows_ranges(pr, rows, n_own > 0 ? own : all);
+}
+
+int
+draw_pitch_row(const struct pitch_rows *pr, int pitch)
+{
+	int	i;
+
+	for (i = 0; i < pr->n; i++) {
+		if (pitch >= pr->lo[i] && pitch <= pr->hi[i])
+			return (i);
+	}
+	return (-1);
+}
+
+void
+draw_row_label(const struct pitch_rows *pr, int row, char *buf, size_t len)
+{
+	char	lo[8], hi[8];
+	int	a, b;
+
+	if (row < 0 || row >= pr->n) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	a = pr->lo[row];
+	b = pr->hi[row];
+	ui_note_name(b, hi, sizeof hi);
+	if (a == b) {
+		snprintf(buf, len, "%s", hi);
+		return;
+	}
+	ui_note_name(a, lo, sizeof lo);
+	/* Same octave: "F#-G4"; else "B3-C4". */
+	if (a / 12 == b / 12)
+		lo[strcspn(lo, "-0123456789")] = '\0';
+	snprintf(buf, len, "%s-%s", lo, hi);
+}
+
+void
+draw_layout(struct roll_layout *L, const struct roll *r,
+    const struct ui_view *v, int cols, int rows,
+    struct pitch_rows pr[UI_LANES])
+{
+	char	label[16];
+	int	i, j, w;
+
+	roll_layout(L, r, cols, rows, v->steps);
+	w = L->label_w;
+	for (i = 0; i < L->n_lanes; i++) {
+		draw_pitch_rows(v, r, L->lane_idx[i], L->lane_h[i], &pr[i]);
+		for (j = 0; j < pr[i].n; j++) {
+			draw_row_label(&pr[i], j, label, sizeof label);
+			if ((int)strlen(label) + 1 > w)
+				w = (int)strlen(label) + 1;
+		}
+	}
+	/* Labels never take more than half the screen. */
+	if (w > L->label_w && w <= cols / 2)
+		roll_layout_label(L, v->steps, w);
 }
 
 static void
 draw_lane(const struct roll *r, const struct ui_view *v,
-    const struct roll_layout *L, int slot, int lo, int per_row, int view0)
+    const struct roll_layout *L, int slot, const struct pitch_rows *pr,
+    int view0)
 {
 	static const char	*titles[UI_LANES] = { "A", "B", "result" };
 	static const int	 pairs[UI_LANES] = { PAIR_A, PAIR_B,
@@ -124,11 +316,13 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	attroff(pair(pairs[li]) | A_BOLD);
 
 	/* Pitch labels and the grid. */
-	for (row = 0; row < L->lane_h; row++) {
+	for (row = 0; row < L->lane_h[slot]; row++) {
 		y = y0 + 1 + row;
-		ui_note_name(lo + (L->lane_h - 1 - row) * per_row, label,
-		    sizeof label);
-		mvprintw(y, 0, "%-*.*s", L->label_w, L->label_w - 1, label);
+		draw_row_label(pr, row, label, sizeof label);
+		/* A cut label would name another pitch: none then. */
+		if ((int)strlen(label) >= L->label_w)
+			label[0] = '\0';
+		mvprintw(y, 0, "%-*s", L->label_w, label);
 		attron(pair(PAIR_GRID));
 		for (i = 0; i < L->view_steps; i++) {
 			s = view0 + i;
@@ -145,10 +339,10 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 		const struct ui_note	*n = &lane->notes[j];
 		attr_t			 a;
 
-		row = (n->pitch - lo) / per_row;
-		if (n->pitch < lo || row >= L->lane_h)
+		row = draw_pitch_row(pr, n->pitch);
+		if (row < 0 || row >= L->lane_h[slot])
 			continue;
-		y = y0 + 1 + (L->lane_h - 1 - row);
+		y = y0 + 1 + row;
 		a = pair(n->changed ? PAIR_CHANGED : pairs[li]);
 		if (n->sel)
 			a |= A_REVERSE;
@@ -171,15 +365,13 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	}
 
 	/* The edit cursor, on the result lane. */
-	if (li == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT &&
-	    r->cur_pitch >= lo && (r->cur_pitch - lo) / per_row < L->lane_h &&
-	    r->cur_step >= view0 && r->cur_step < view0 + L->view_steps) {
-		row = (r->cur_pitch - lo) / per_row;
-		y = y0 + 1 + (L->lane_h - 1 - row);
+	row = draw_pitch_row(pr, r->cur_pitch);
+	if (li == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT && row >= 0 &&
+	    row < L->lane_h[slot] && r->cur_step >= view0 &&
+	    r->cur_step < view0 + L->view_steps) {
+		y = y0 + 1 + row;
 		x = L->label_w + (r->cur_step - view0) * L->step_w;
 		mvchgat(y, x, L->step_w, A_REVERSE, 0, NULL);
-		ui_note_name(r->cur_pitch, label, sizeof label);
-		mvprintw(y, 0, "%-*.*s", L->label_w, L->label_w - 1, label);
 	}
 }
 
@@ -437,9 +629,10 @@ draw_screen(const struct roll *r, const struct ui_view *v,
     const struct prompt *p)
 {
 	struct roll_layout	L;
-	int			lo, per_row, view0, i, focus;
+	struct pitch_rows	pr[UI_LANES];
+	int			view0, i, focus;
 
-	roll_layout(&L, r, COLS, LINES, v->steps);
+	draw_layout(&L, r, v, COLS, LINES, pr);
 	erase();
 	if (r->help) {
 		draw_help(r, &L);
@@ -447,11 +640,10 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 		refresh();
 		return;
 	}
-	draw_pitch_window(v, r, L.lane_h, &lo, &per_row);
 	focus = r->mode == ROLL_MODE_EDIT ? r->cur_step : v->playhead;
 	view0 = roll_view_start(&L, v->steps, focus);
 	for (i = 0; i < L.n_lanes; i++)
-		draw_lane(r, v, &L, i, lo, per_row, view0);
+		draw_lane(r, v, &L, i, &pr[i], view0);
 	draw_axis(v, &L, view0);
 	draw_slider(r, &L);
 	draw_attrs(r, v, &L);
