@@ -754,6 +754,126 @@ test_pitch_axis(void)
 	roll_free(&r);
 }
 
+/* Draw the screen at cols x rows and read back row y (< 0: from the end). */
+static void
+screen_row(const struct roll *r, const struct ui_view *v, int cols,
+    int rows, int y, char *buf, size_t len)
+{
+	SCREEN	*sc;
+	FILE	*out, *in;
+	int	 x, n = 0;
+
+	buf[0] = '\0';
+	out = fopen("/dev/null", "w");
+	in = fopen("/dev/null", "r");
+	if (out == NULL || in == NULL ||
+	    (sc = newterm("vt100", out, in)) == NULL) {
+		CHECK_MSG(0, "no curses screen (vt100)");
+		if (out != NULL)
+			fclose(out);
+		if (in != NULL)
+			fclose(in);
+		return;
+	}
+	resizeterm(rows, cols);
+	draw_screen(r, v, NULL);
+	if (y < 0)
+		y += rows;
+	for (x = 0; x < cols && n + 1 < (int)len; x++)
+		buf[n++] = (char)(mvinch(y, x) & A_CHARTEXT);
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	endwin();
+	delscreen(sc);
+	fclose(out);
+	fclose(in);
+}
+
+static void
+test_status(void)
+{
+	struct roll		r;
+	struct roll_layout	L;
+	struct pitch_rows	pr[UI_LANES];
+	struct ui_view		v;
+	char			line[512];
+
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	v.model = "mel_2bar";
+	v.device = "FLUID Synth (128:0): Synth input port";
+	v.playing = 1;
+	v.busy = 1;
+	v.latency_ms = 3.2;
+	v.keylock = "G major";
+	roll_edit_begin(&r, clip_r, sizeof clip_r / sizeof clip_r[0]);
+	roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0);
+	CHECK(r.mode == ROLL_MODE_EDIT && r.unsaved);
+	/* 80 columns: everything, the long names cut. */
+	draw_status_line(line, sizeof line, &r, &v, 80);
+	CHECK_MSG(strlen(line) <= 80 && strstr(line, "playing decoding") &&
+	    strstr(line, "EDIT") && strstr(line, "unsaved") &&
+	    strstr(line, "key G major") && strstr(line, "ms") &&
+	    strstr(line, "FLUID") && strstr(line, "mel_2bar") &&
+	    strstr(line, "bpm"), "80: \"%s\"", line);
+	/* 40 columns: play state, EDIT, unsaved first, then what fits. */
+	screen_row(&r, &v, 40, 12, -2, line, sizeof line);
+	CHECK_MSG(strlen(line) <= 40 && strstr(line, "play") &&
+	    strstr(line, "EDIT") && strstr(line, "unsaved") &&
+	    strstr(line, "G major") && strstr(line, "decoding"),
+	    "40: \"%s\"", line);
+	/* Nothing but state: tempo, latency and the device come back. */
+	v.busy = 0;
+	v.keylock = NULL;
+	v.device = "no MIDI output";
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	r.unsaved = 0;
+	draw_status_line(line, sizeof line, &r, &v, 40);
+	CHECK_MSG(strlen(line) <= 40 && strstr(line, "play") &&
+	    strstr(line, "ms") && strstr(line, "bpm") &&
+	    strstr(line, "no MIDI"), "40 idle: \"%s\"", line);
+	/* Even at 24 columns the state a player needs stays. */
+	r.mode = ROLL_MODE_EDIT;
+	r.unsaved = 1;
+	draw_status_line(line, sizeof line, &r, &v, 24);
+	CHECK_MSG(strlen(line) <= 24 && strstr(line, "play") &&
+	    strstr(line, "EDIT") && strstr(line, "unsaved"), "24: \"%s\"",
+	    line);
+	r.mode = ROLL_MODE_PLAY;
+
+	/* The slider line keeps slerp/lerp, temperature and seed at 40. */
+	r.seed = 2524885223u;
+	r.temperature = 0.5f;
+	draw_layout(&L, &r, &v, 40, 12, pr);
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strlen(line) <= 40 && strncmp(line, "slider 0.50 A", 13) ==
+	    0 && strstr(line, "slerp") && strstr(line, "t0.5") &&
+	    strstr(line, "2524885223"), "40: \"%s\"", line);
+	r.seed = 7;
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strstr(line, "slerp t 0.5 seed 7") != NULL, "40: \"%s\"",
+	    line);
+	/* A sweep is shown before the seed. */
+	r.seed = 2524885223u;
+	roll_apply(&r, ROLL_CMD_SWEEP, 0);
+	roll_apply(&r, ROLL_CMD_INTERP, 0);
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strlen(line) <= 40 && strstr(line, "lerp t0.5") &&
+	    strstr(line, "tri/"), "40 sweep: \"%s\"", line);
+	draw_layout(&L, &r, &v, 80, 24, pr);
+	screen_row(&r, &v, 80, 24, L.slider_y, line, sizeof line);
+	CHECK_MSG(strstr(line, "lerp t 0.5 seed 2524885223 sweep tri/") !=
+	    NULL, "80: \"%s\"", line);
+	/* The pad row keeps what of it fits whole. */
+	roll_apply(&r, ROLL_CMD_PAD, 0);
+	draw_layout(&L, &r, &v, 40, 12, pr);
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strncmp(line, "pad x 0.00 y 0.00", 17) == 0 &&
+	    strlen(line) <= 40, "40 pad: \"%s\"", line);
+	roll_free(&r);
+}
+
 static void
 test_prompt(void)
 {
@@ -839,6 +959,7 @@ main(void)
 	test_pad();
 	test_layout();
 	test_pitch_axis();
+	test_status();
 	test_prompt();
 	return (test_report());
 }

@@ -398,20 +398,38 @@ draw_axis(const struct ui_view *v, const struct roll_layout *L, int view0)
 	}
 }
 
+/*
+ * The slider's tail at a level of detail: 0 " slerp t 0.5 seed 7 sweep
+ * tri/4 attr", 1 " slerp t0.5 s7 tri/4a", 2 without the seed, 3 nothing.
+ */
+static void
+slider_tail(char *tail, size_t len, const struct roll *r, int level)
+{
+	static const char	*sweeps[] = { "", "tri", "sin" };
+	const char		*kind = r->lerp ? "lerp" : "slerp";
+	char			 sweep[32], seed[24];
+
+	tail[0] = sweep[0] = seed[0] = '\0';
+	if (level >= 3)
+		return;
+	if (r->sweep != ROLL_SWEEP_OFF)
+		snprintf(sweep, sizeof sweep, level == 0 ? " sweep %s/%d%s" :
+		    " %s/%d%s", sweeps[r->sweep], r->sweep_bars, r->sweep_attr ?
+		    (level == 0 ? " attr" : "a") : "");
+	if (level == 0)
+		snprintf(seed, sizeof seed, " seed %u", r->seed);
+	else if (level == 1)
+		snprintf(seed, sizeof seed, " s%u", r->seed);
+	snprintf(tail, len, " %s t%s%.1f%s%s", kind, level == 0 ? " " : "",
+	    (double)r->temperature, seed, sweep);
+}
+
 static void
 draw_slider(const struct roll *r, const struct roll_layout *L)
 {
-	static const char	*sweeps[] = { "", " sweep tri", " sweep sin" };
-	char			 tail[96], sweep[32];
-	int			 w, x, pos, y = L->slider_y;
+	char	tail[96];
+	int	w, x, pos, level, y = L->slider_y;
 
-	sweep[0] = '\0';
-	if (r->sweep != ROLL_SWEEP_OFF)
-		snprintf(sweep, sizeof sweep, "%s/%d%s", sweeps[r->sweep],
-		    r->sweep_bars, r->sweep_attr ? " attr" : "");
-	snprintf(tail, sizeof tail, " %s t %.1f seed %u%s",
-	    r->lerp ? "lerp" : "slerp", (double)r->temperature, r->seed,
-	    sweep);
 	move(y, 0);
 	clrtoeol();
 	if (r->pad_on) {
@@ -422,16 +440,33 @@ draw_slider(const struct roll *r, const struct roll_layout *L)
 		for (x = 0; x < ROLL_PAD_N; x++)
 			addch(x == r->pad_x ? ('0' + r->pad_y) | A_REVERSE |
 			    A_BOLD : '.');
-		addstr(" B / C..D ");
+		addstr(" B / C..D");
+		/* The most of the tail that fits whole. */
+		for (level = 0; level < 3; level++) {
+			slider_tail(tail, sizeof tail, r, level);
+			if (getcurx(stdscr) + (int)strlen(tail) <= L->cols)
+				break;
+		}
+		slider_tail(tail, sizeof tail, r, level);
 		addnstr(tail, L->cols - getcurx(stdscr));
 		return;
 	}
 	mvprintw(y, 0, "slider %.2f ", (double)roll_slider_value(r));
-	/* The bar takes what is left, at least a few cells. */
-	w = L->cols - 12 - 2 - (int)strlen(tail);
-	if (w < 5) {
-		w = L->cols - 12 - 2;
+	/*
+	 * The bar takes what is left, at least 5 cells; on a narrow screen
+	 * the tail goes short first, then the bar down to 3 cells, then the
+	 * seed, and only then the kind and temperature.
+	 */
+	for (level = 0; level < 4; level++) {
+		slider_tail(tail, sizeof tail, r, level < 2 ? level :
+		    level - 1);
+		w = L->cols - 12 - 2 - (int)strlen(tail);
+		if (w >= (level == 2 ? 3 : 5))
+			break;
+	}
+	if (level == 4) {
 		tail[0] = '\0';
+		w = L->cols - 12 - 2;
 	}
 	if (w < 3)
 		return;
@@ -484,41 +519,129 @@ draw_attrs(const struct roll *r, const struct ui_view *v,
 }
 
 /*
- * The status line at a given level of detail: 0 is everything; each level
- * gives up the least useful part (latency, then the clock source, then
- * the length of the device and model names) so that the state a player
- * must see (play state, edit mode, unsaved edits, key lock) stays on an
- * 80-column screen whatever the device is called.
+ * What the status line gives up, least needed first, one step a level, so
+ * that the state a player must see (play state, edit mode, unsaved edits)
+ * stays at 40 columns whatever the device is called.
  */
+enum {
+	ST_CLOCK = 1,		/* "int" goes ("ext" stays) */
+	ST_LAT_SHORT,		/* "101ms" */
+	ST_DEV12,		/* device name cut to 12 */
+	ST_MODEL10,		/* model name cut to 10 */
+	ST_SEP,			/* "|" between fields, not " | " */
+	ST_WORDS,		/* "play", "stop", "120bpm", "key " goes */
+	ST_DEV8,
+	ST_MODEL_OFF,
+	ST_LAT_OFF,
+	ST_DEV_OFF,
+	ST_TEMPO_OFF,
+	ST_KEY_OFF,
+	ST_BUSY_OFF,		/* last: play state, EDIT, unsaved stay */
+	ST_LAST = ST_BUSY_OFF
+};
+
+/* Append a field to the line with the separator of the level. */
+static void
+status_add(char *line, size_t len, int level, const char *field)
+{
+	size_t	n = strlen(line);
+
+	if (field[0] == '\0' || n + 1 >= len)
+		return;
+	snprintf(line + n, len - n, "%s%s", n == 0 ? "" : (level >= ST_SEP ?
+	    "|" : " | "), field);
+}
+
+/* A name cut to w bytes, at a word if one ends past half of it. */
+static void
+status_cut(char *buf, size_t len, const char *s, int w)
+{
+	size_t	n, i, want;
+	char	*sp;
+
+	snprintf(buf, len, "%.*s", w, s);
+	n = strlen(buf);
+	if (n < strlen(s) && s[n] != ' ' && (sp = strrchr(buf, ' ')) != NULL &&
+	    sp - buf >= w / 2)
+		*sp = '\0';
+	/* Not in the middle of a UTF-8 character. */
+	n = strlen(buf);
+	for (i = n; i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80; i--)
+		;
+	if (i > 0 && (unsigned char)buf[i - 1] >= 0xc0) {
+		want = (unsigned char)buf[i - 1] >= 0xf0 ? 4 :
+		    ((unsigned char)buf[i - 1] >= 0xe0 ? 3 : 2);
+		if (i - 1 + want > n)
+			buf[i - 1] = '\0';
+	}
+	n = strlen(buf);
+	while (n > 0 && strchr(" :(-", buf[n - 1]) != NULL)
+		buf[--n] = '\0';
+}
+
 static void
 status_text(char *line, size_t len, const struct roll *r,
     const struct ui_view *v, int level)
 {
-	char		 lat[32], tempo[48];
+	char		 f[96];
 	const char	*model = v->model != NULL ? v->model : "no model";
 	const char	*dev = v->device != NULL ? v->device : "no MIDI output";
-	int		 wdev = level >= 3 ? 12 : 64, wmodel = level >= 4 ? 10 : 64;
+	int		 words = level >= ST_WORDS;
 
-	lat[0] = '\0';
-	if (level < 1) {
-		if (v->latency_ms >= 0)
-			snprintf(lat, sizeof lat, " | %.1fms", v->latency_ms);
-		else
-			snprintf(lat, sizeof lat, " | -");
+	line[0] = '\0';
+	if (level < ST_MODEL_OFF) {
+		status_cut(f, sizeof f, model, level >= ST_MODEL10 ? 10 : 64);
+		status_add(line, len, level, f);
 	}
-	if (level < 2)
-		snprintf(tempo, sizeof tempo, "%.0f bpm %s", v->qpm,
-		    v->clock != NULL ? v->clock : "int");
-	else
-		snprintf(tempo, sizeof tempo, "%.0f bpm%s", v->qpm,
-		    v->clock != NULL && strcmp(v->clock, "ext") == 0 ?
-		    " ext" : "");
-	snprintf(line, len, "%.*s | %.*s | %s | %s%s%s%s%s%s%s",
-	    wmodel, model, wdev, dev, tempo,
-	    v->playing ? "playing" : "stopped", v->busy ? " decoding" : "",
-	    lat, r->mode == ROLL_MODE_EDIT ? " | EDIT" : "",
-	    r->unsaved ? " | unsaved" : "", v->keylock != NULL ? " | key " :
-	    "", v->keylock != NULL ? v->keylock : "");
+	if (level < ST_DEV_OFF) {
+		status_cut(f, sizeof f, dev, level >= ST_DEV8 ? 8 :
+		    (level >= ST_DEV12 ? 12 : 64));
+		status_add(line, len, level, f);
+	}
+	if (level < ST_TEMPO_OFF) {
+		if (level < ST_CLOCK)
+			snprintf(f, sizeof f, "%.0f bpm %s", v->qpm,
+			    v->clock != NULL ? v->clock : "int");
+		else
+			snprintf(f, sizeof f, "%.0f%sbpm%s", v->qpm,
+			    words ? "" : " ", v->clock != NULL &&
+			    strcmp(v->clock, "ext") == 0 ? " ext" : "");
+		status_add(line, len, level, f);
+	}
+	snprintf(f, sizeof f, "%s%s", v->playing ? (words ? "play" :
+	    "playing") : (words ? "stop" : "stopped"), v->busy &&
+	    level < ST_BUSY_OFF ? " decoding" : "");
+	status_add(line, len, level, f);
+	if (level < ST_LAT_OFF) {
+		if (v->latency_ms < 0)
+			snprintf(f, sizeof f, "-");
+		else if (level >= ST_LAT_SHORT)
+			snprintf(f, sizeof f, "%.0fms", v->latency_ms);
+		else
+			snprintf(f, sizeof f, "%.1fms", v->latency_ms);
+		status_add(line, len, level, f);
+	}
+	if (r->mode == ROLL_MODE_EDIT)
+		status_add(line, len, level, "EDIT");
+	if (r->unsaved)
+		status_add(line, len, level, "unsaved");
+	if (v->keylock != NULL && level < ST_KEY_OFF) {
+		snprintf(f, sizeof f, "%s%s", words ? "" : "key ", v->keylock);
+		status_add(line, len, level, f);
+	}
+}
+
+void
+draw_status_line(char *line, size_t len, const struct roll *r,
+    const struct ui_view *v, int cols)
+{
+	int	level;
+
+	for (level = 0; level <= ST_LAST; level++) {
+		status_text(line, len, r, v, level);
+		if (text_cols(line) <= cols)
+			break;
+	}
 }
 
 static void
@@ -526,18 +649,16 @@ draw_status(const struct roll *r, const struct ui_view *v,
     const struct roll_layout *L, const struct prompt *p)
 {
 	char	line[512];
-	int	level;
 
-	for (level = 0; level <= 4; level++) {
-		status_text(line, sizeof line, r, v, level);
-		if ((int)strlen(line) <= L->cols)
-			break;
-	}
+	draw_status_line(line, sizeof line, r, v, L->cols);
 	move(L->status_y, 0);
 	clrtoeol();
 	attron(A_REVERSE);
-	mvaddnstr(L->status_y, 0, line, L->cols);
-	for (int x = (int)strlen(line); x < L->cols; x++)
+	if (text_cols(line) <= L->cols)
+		mvaddstr(L->status_y, 0, line);
+	else
+		mvaddnstr(L->status_y, 0, line, L->cols);
+	for (int x = text_cols(line); x < L->cols; x++)
 		addch(' ');
 	attroff(A_REVERSE);
 

@@ -45,5 +45,11 @@ void	draw_row_label(const struct pitch_rows *pr, int row, char *buf,
 void	draw_layout(struct roll_layout *L, const struct roll *r,
 	    const struct ui_view *v, int cols, int rows,
 	    struct pitch_rows pr[UI_LANES]);
+/*
+ * The status line that fits in cols: the least needed fields shortened or
+ * dropped first; play state, EDIT and unsaved always stay.
+ */
+void	draw_status_line(char *line, size_t len, const struct roll *r,
+	    const struct ui_view *v, int cols);
 
 #endif
