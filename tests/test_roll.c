@@ -815,8 +815,17 @@ test_status(void)
 	CHECK_MSG(strlen(line) <= 80 && strstr(line, "playing decoding") &&
 	    strstr(line, "EDIT") && strstr(line, "unsaved") &&
 	    strstr(line, "key G major") && strstr(line, "ms") &&
-	    strstr(line, "FLUID") && strstr(line, "mel_2bar") &&
-	    strstr(line, "bpm"), "80: \"%s\"", line);
+	    strstr(line, "FLUID") && strstr(line, " | 120 bpm | "),
+	    "80: \"%s\"", line);
+	/* A short device name, not decoding: the model too. */
+	v.device = "no MIDI output";
+	v.busy = 0;
+	draw_status_line(line, sizeof line, &r, &v, 80);
+	CHECK_MSG(strlen(line) <= 80 && strstr(line, "mel_2bar | no MIDI") &&
+	    strstr(line, "| playing | 3ms | EDIT | unsaved | key G major"),
+	    "80: \"%s\"", line);
+	v.device = "FLUID Synth (128:0): Synth input port";
+	v.busy = 1;
 	/* 40 columns: play state, EDIT, unsaved first, then what fits. */
 	screen_row(&r, &v, 40, 12, -2, line, sizeof line);
 	CHECK_MSG(strlen(line) <= 40 && strstr(line, "play") &&

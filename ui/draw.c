@@ -526,12 +526,12 @@ draw_attrs(const struct roll *r, const struct ui_view *v,
 enum {
 	ST_CLOCK = 1,		/* "int" goes ("ext" stays) */
 	ST_LAT_SHORT,		/* "101ms" */
-	ST_DEV12,		/* device name cut to 12 */
+	ST_DEV12,		/* device name cut to 12, at a word */
 	ST_MODEL10,		/* model name cut to 10 */
-	ST_SEP,			/* "|" between fields, not " | " */
-	ST_WORDS,		/* "play", "stop", "120bpm", "key " goes */
 	ST_DEV8,
 	ST_MODEL_OFF,
+	ST_SEP,			/* "|" between fields, not " | " */
+	ST_WORDS,		/* "play", "stop", "120bpm", "key " goes */
 	ST_LAT_OFF,
 	ST_DEV_OFF,
 	ST_TEMPO_OFF,
