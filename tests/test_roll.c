@@ -371,12 +371,88 @@ test_pad(void)
 	roll_free(&r);
 }
 
+/* A help line whose keys column starts with keys and which says text. */
+static int
+help_line_with(const char *keys, const char *text)
+{
+	struct keys_help	h;
+	size_t			n = strlen(keys);
+	int			i;
+
+	for (i = 0; keys_help(i, &h) == 0; i++) {
+		if (strncmp(h.line, keys, n) == 0 && h.line[n] == ' ' &&
+		    strncmp(h.line + (n < 8 ? 8 : n) + 1, text,
+		    strlen(text)) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Help lines of a command. */
+static int
+help_count(const char *name)
+{
+	struct keys_help	h;
+	int			i, n = 0;
+
+	for (i = 0; keys_help(i, &h) == 0; i++)
+		n += h.name != NULL && strcmp(h.name, name) == 0;
+	return (n);
+}
+
+/*
+ * Every entry of the key table is listed: its key is among the keys of a
+ * help line of its command (or of its series, "jump-" for jump-3), and
+ * every help line fits the 39 columns of an overlay column.
+ */
+static int
+help_covers_table(void)
+{
+	const struct key_entry	*e;
+	struct keys_help	 h;
+	size_t			 n;
+	int			 i, j, k, found, ok = 1;
+
+	for (i = 0; keys_help(i, &h) == 0; i++) {
+		if (strlen(h.line) > 39) {
+			CHECK_MSG(0, "help line too wide: \"%s\"", h.line);
+			ok = 0;
+		}
+	}
+	CHECK(i > 60);
+	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
+		found = 0;
+		for (j = 0; !found && keys_help(j, &h) == 0; j++) {
+			if (h.name == NULL)
+				continue;
+			n = strlen(h.name);
+			if (strcmp(h.name, e->name) != 0 &&
+			    !(h.name[n - 1] == '-' &&
+			    strncmp(h.name, e->name, n) == 0 &&
+			    e->name[n] >= '1' && e->name[n] <= '9' &&
+			    e->name[n + 1] == '\0'))
+				continue;
+			for (k = 0; k < h.n_keys; k++)
+				found |= h.keys[k] == e->key;
+		}
+		if (!found) {
+			char	kn[32];
+
+			keys_name(e->key, kn, sizeof kn);
+			CHECK_MSG(0, "key %s (%s) not in the help", kn,
+			    e->name);
+			ok = 0;
+		}
+	}
+	return (ok);
+}
+
 static void
 test_keys(void)
 {
 	const struct key_entry	*e;
 	char			 name[32], *cause = NULL;
-	int			 i, n;
+	int			 i;
 
 	keys_init();
 	e = keys_lookup(KEY_LEFT, ROLL_MODE_PLAY);
@@ -395,22 +471,19 @@ test_keys(void)
 	CHECK(e != NULL && e->cmd == ROLL_CMD_SNAP && e->arg == 7);
 	CHECK(keys_lookup('Z', ROLL_MODE_PLAY) == NULL);
 	CHECK(keys_lookup('q', ROLL_MODE_EDIT)->cmd == ROLL_CMD_QUIT);
-	/* Every command has a name, and every named command a help line
-	   somewhere (so the overlay lists every key's job). */
-	for (i = n = 0; (e = keys_entry(i)) != NULL; i++) {
-		CHECK(e->name != NULL && e->name[0] != '\0');
-		if (e->help != NULL)
-			n++;
-	}
-	CHECK(n > 40);
-	/* Each help line fits a column of the 80-column overlay (two of
-	   40, "KEY     help" in 39): a cut line hides what a key does. */
-	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
-		keys_name(e->key, name, sizeof name);
-		if (e->help != NULL)
-			CHECK_MSG(strlen(name) <= 7 && 8 + strlen(e->help) <= 39,
-			    "help of %s: \"%s\"", name, e->help);
-	}
+	/* Every key of the table is on the help line of its command, and
+	   every help line fits a column of the overlay (39 of 40). */
+	CHECK(help_covers_table());
+	CHECK(help_line_with("H S-Left", "slider 1/8 toward A"));
+	CHECK(help_line_with("L S-Right", "slider 1/8 toward B"));
+	CHECK(help_line_with("a Enter", "add a note"));
+	CHECK(help_line_with("x Delete", "delete the note"));
+	CHECK(help_line_with("Esc", "leave edit mode"));
+	CHECK(help_line_with("1..8", "slider to 1/9"));
+	CHECK(help_line_with("F1..F8 M-1..M-8", "recall a snapshot"));
+	CHECK(help_line_with("Tab", "complete the path"));
+	CHECK(help_line_with("C-u", "clear the line"));
+	CHECK(help_line_with("Esc C-g", "cancel"));
 	/* Names round-trip. */
 	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
 		keys_name(e->key, name, sizeof name);
@@ -430,6 +503,8 @@ test_keys(void)
 	CHECK(keys_config_line("bind s reseed", &cause) == 0);
 	CHECK(keys_lookup('s', ROLL_MODE_PLAY)->cmd == ROLL_CMD_RESEED);
 	CHECK(keys_lookup('s', ROLL_MODE_EDIT)->cmd == ROLL_CMD_SAVE);
+	/* ... and on the pad, which is play mode with arrows. */
+	CHECK(keys_lookup('s', ROLL_MODE_PAD)->cmd == ROLL_CMD_RESEED);
 	CHECK(keys_config_line("# comment", &cause) == 0);
 	CHECK(keys_config_line("bind Z no-such-cmd", &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "no-such-cmd") != NULL);
@@ -438,6 +513,61 @@ test_keys(void)
 	free(cause);
 	keys_init();
 	CHECK(keys_lookup('Z', ROLL_MODE_PLAY) == NULL);
+	CHECK(help_covers_table());
+}
+
+/*
+ * A remap (config "key COMMAND = KEY") makes the key run the command and
+ * takes it from what it ran before; the command keeps its other keys
+ * until freed with "none", and the help shows the keys bound now.
+ */
+static void
+test_remap(void)
+{
+	const struct key_entry	*e;
+	char			*cause = NULL;
+
+	keys_init();
+	CHECK(help_line_with("p", "sweep: off"));
+	CHECK(keys_config_line("bind p play", &cause) == 0);
+	e = keys_lookup('p', ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_PLAY);
+	CHECK(keys_lookup('p', ROLL_MODE_PAD)->cmd == ROLL_CMD_PLAY);
+	CHECK(keys_lookup(' ', ROLL_MODE_PLAY)->cmd == ROLL_CMD_PLAY);
+	CHECK(help_line_with("Space p", "play / stop"));
+	/* Sweep lost its only key: still listed, as unbound. */
+	CHECK(help_line_with("unbound", "sweep: off"));
+	CHECK(help_count("sweep") == 1);
+	/* Its new key takes it from sweep-target, which is listed too. */
+	CHECK(keys_config_line("bind P sweep", &cause) == 0);
+	CHECK(keys_lookup('P', ROLL_MODE_PLAY)->cmd == ROLL_CMD_SWEEP);
+	CHECK(help_line_with("P", "sweep: off"));
+	CHECK(help_line_with("unbound", "sweep the slider"));
+	/* Freeing a key: Space does nothing, play is on p alone. */
+	CHECK(keys_config_line("bind Space none", &cause) == 0);
+	CHECK(keys_lookup(' ', ROLL_MODE_PLAY) == NULL);
+	CHECK(keys_lookup(' ', ROLL_MODE_EDIT) == NULL);
+	CHECK(help_line_with("p", "play / stop"));
+	/* A series with a key out of sequence: one line per member. */
+	CHECK(keys_config_line("bind z jump-3", &cause) == 0);
+	CHECK(keys_lookup('z', ROLL_MODE_PLAY)->arg == 3);
+	CHECK(help_line_with("3 z", "slider to 3/9"));
+	CHECK(help_line_with("4", "slider to 4/9"));
+	CHECK(!help_line_with("1..8", "slider to 1/9"));
+	/* An edit-mode remap stays in edit mode. */
+	CHECK(keys_config_line("bind x note-add", &cause) == 0);
+	CHECK(keys_lookup('x', ROLL_MODE_EDIT)->cmd == ROLL_CMD_NOTE_ADD);
+	CHECK(keys_lookup('x', ROLL_MODE_PLAY)->cmd == ROLL_CMD_NUDGE_RESET);
+	CHECK(help_line_with("a Enter x", "add a note"));
+	CHECK(help_line_with("Delete", "delete the note"));
+	/* Every command whose keys went can be bound again. */
+	CHECK(keys_config_line("bind C-d note-delete", &cause) == 0);
+	CHECK(keys_lookup(4, ROLL_MODE_EDIT)->cmd == ROLL_CMD_NOTE_DELETE);
+	CHECK(help_line_with("Delete C-d", "delete the note"));
+	CHECK(help_covers_table());
+	free(cause);
+	keys_init();
+	CHECK(keys_lookup(' ', ROLL_MODE_PLAY)->cmd == ROLL_CMD_PLAY);
 }
 
 static void
@@ -883,6 +1013,85 @@ test_status(void)
 	roll_free(&r);
 }
 
+/*
+ * The overlay on screen: paging with ? shows every help line whole, at
+ * 80x24 (two columns) and 40x12 (one).
+ */
+static void
+test_help_screen(void)
+{
+	static const int	 sizes[][2] = { { 80, 24 }, { 40, 12 } };
+	struct roll		 r;
+	struct ui_view		 v;
+	struct keys_help	 h;
+	SCREEN			*sc;
+	FILE			*out, *in;
+	char			 row[128], *seen;
+	int			 n, i, z, page, y, x, k;
+	size_t			 len, used;
+
+	keys_init();
+	for (n = 0; keys_help(n, &h) == 0; n++)
+		;
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	for (z = 0; z < 2; z++) {
+		int	cols = sizes[z][0], rows = sizes[z][1];
+
+		len = (size_t)(rows * (cols + 1) + 1) * 40;
+		seen = calloc(1, len);
+		used = 0;
+		out = fopen("/dev/null", "w");
+		in = fopen("/dev/null", "r");
+		if (seen == NULL || out == NULL || in == NULL ||
+		    (sc = newterm("vt100", out, in)) == NULL) {
+			CHECK_MSG(0, "no curses screen (vt100)");
+			free(seen);
+			if (out != NULL)
+				fclose(out);
+			if (in != NULL)
+				fclose(in);
+			continue;
+		}
+		resizeterm(rows, cols);
+		/* Enough pages for every line, each cell read back. */
+		for (page = 1; page <= n / ((rows - 3) * (cols >= 80 ? 2 :
+		    1)) + 1; page++) {
+			r.help = page;
+			draw_screen(&r, &v, NULL);
+			for (y = 1; y < rows - 2; y++) {
+				for (x = 0; x < cols; x += cols >= 80 ?
+				    cols / 2 : cols) {
+					for (k = 0; k < (cols >= 80 ? cols / 2 :
+					    cols); k++)
+						row[k] = (char)(mvinch(y, x + k) &
+						    A_CHARTEXT);
+					while (k > 0 && row[k - 1] == ' ')
+						k--;
+					row[k] = '\0';
+					used += snprintf(seen + used, len - used,
+					    "\n%s\n", row);
+				}
+			}
+		}
+		endwin();
+		delscreen(sc);
+		fclose(out);
+		fclose(in);
+		for (i = 0; i < n; i++) {
+			char	want[160];
+
+			keys_help(i, &h);
+			snprintf(want, sizeof want, "\n%s\n", h.line);
+			CHECK_MSG(strstr(seen, want) != NULL, "%dx%d: help "
+			    "line \"%s\" not shown whole", cols, rows, h.line);
+		}
+		free(seen);
+	}
+	r.help = 0;
+	roll_free(&r);
+}
+
 static void
 test_prompt(void)
 {
@@ -965,10 +1174,12 @@ main(void)
 	test_snapshots();
 	test_sweep();
 	test_keys();
+	test_remap();
 	test_pad();
 	test_layout();
 	test_pitch_axis();
 	test_status();
+	test_help_screen();
 	test_prompt();
 	return (test_report());
 }

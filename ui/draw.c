@@ -705,9 +705,9 @@ draw_status(const struct roll *r, const struct ui_view *v,
 static void
 draw_help(const struct roll *r, const struct roll_layout *L)
 {
-	const struct key_entry	*e;
-	char			 kn[32], line[128];
-	int			 i, n = 0, total = 0, cols, per, w, y, x;
+	struct keys_help	 h;
+	char			 line[128];
+	int			 i, total, cols, per, w, y, x;
 	int			 pages, page, first;
 
 	cols = L->cols >= 80 ? 2 : 1;
@@ -715,8 +715,8 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	per = L->rows - 3;	/* title, then the status and message lines */
 	if (per < 1)
 		return;
-	for (i = 0; (e = keys_entry(i)) != NULL; i++)
-		total += e->help != NULL;
+	for (total = 0; keys_help(total, &h) == 0; total++)
+		;
 	pages = (total + per * cols - 1) / (per * cols);
 	page = (r->help - 1) % (pages > 0 ? pages : 1);
 	first = page * per * cols;
@@ -729,19 +729,14 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	attron(A_BOLD);
 	mvaddnstr(0, 0, line, L->cols);
 	attroff(A_BOLD);
-	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
-		if (e->help == NULL)
-			continue;
-		if (n < first || n >= first + per * cols) {
-			n++;
-			continue;
-		}
-		keys_name(e->key, kn, sizeof kn);
-		snprintf(line, sizeof line, "%-7s %s", kn, e->help);
-		y = 1 + (n - first) % per;
-		x = ((n - first) / per) * w;
-		mvaddnstr(y, x, line, w - 1);
-		n++;
+	for (i = first; i < first + per * cols && keys_help(i, &h) == 0;
+	    i++) {
+		y = 1 + (i - first) % per;
+		x = ((i - first) / per) * w;
+		if (h.name == NULL && h.n_keys == 0 && h.line[0] == '-')
+			attron(A_BOLD);
+		mvaddnstr(y, x, h.line, w - 1);
+		attroff(A_BOLD);
 	}
 }
 
