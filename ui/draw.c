@@ -705,7 +705,7 @@ draw_status(const struct roll *r, const struct ui_view *v,
 static void
 draw_help(const struct roll *r, const struct roll_layout *L)
 {
-	struct keys_help	 h;
+	static struct keys_help	 h[KEYS_HELP_MAX];
 	char			 line[128];
 	int			 i, total, cols, per, w, y, x;
 	int			 pages, page, first;
@@ -715,8 +715,7 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	per = L->rows - 3;	/* title, then the status and message lines */
 	if (per < 1)
 		return;
-	for (total = 0; keys_help(total, &h) == 0; total++)
-		;
+	total = keys_help_lines(h, KEYS_HELP_MAX);
 	pages = (total + per * cols - 1) / (per * cols);
 	page = (r->help - 1) % (pages > 0 ? pages : 1);
 	first = page * per * cols;
@@ -729,13 +728,13 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	attron(A_BOLD);
 	mvaddnstr(0, 0, line, L->cols);
 	attroff(A_BOLD);
-	for (i = first; i < first + per * cols && keys_help(i, &h) == 0;
-	    i++) {
+	for (i = first; i < first + per * cols && i < total; i++) {
 		y = 1 + (i - first) % per;
 		x = ((i - first) / per) * w;
-		if (h.name == NULL && h.n_keys == 0 && h.line[0] == '-')
+		/* Headings ("-- edit mode --") in bold. */
+		if (h[i].name == NULL && h[i].line[0] == '-')
 			attron(A_BOLD);
-		mvaddnstr(y, x, h.line, w - 1);
+		mvaddnstr(y, x, h[i].line, w - 1);
 		attroff(A_BOLD);
 	}
 }

@@ -499,25 +499,36 @@ keys_help_entry(size_t t, int k, struct keys_help *h)
 }
 
 int
-keys_help(int i, struct keys_help *h)
+keys_help_lines(struct keys_help *v, int max)
 {
-	size_t	t;
-	int	n;
+	struct keys_help	h;
+	size_t			t;
+	int			n, j, k = 0;
 
 	keys_ready();
-	if (i < 0)
-		return (-1);
 	for (t = 0; t < sizeof keys_help_table / sizeof keys_help_table[0];
 	    t++) {
-		n = keys_help_entry(t, 0, h);
-		if (i < n) {
-			if (i > 0)
-				keys_help_entry(t, i, h);
-			return (0);
+		n = keys_help_entry(t, 0, &h);
+		for (j = 0; j < n && k < max; j++) {
+			if (j > 0)
+				keys_help_entry(t, j, &h);
+			v[k++] = h;
 		}
-		i -= n;
 	}
-	return (-1);
+	return (k);
+}
+
+int
+keys_help(int i, struct keys_help *h)
+{
+	static struct keys_help	v[KEYS_HELP_MAX];
+	int			n;
+
+	n = keys_help_lines(v, KEYS_HELP_MAX);
+	if (i < 0 || i >= n)
+		return (-1);
+	*h = v[i];
+	return (0);
 }
 
 void

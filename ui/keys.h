@@ -20,6 +20,7 @@ struct key_entry {
 };
 
 #define KEYS_HELP_KEYS	32
+#define KEYS_HELP_MAX	160	/* lines of the help overlay, at most */
 
 /* One line of the help overlay. */
 struct keys_help {
@@ -46,6 +47,8 @@ const struct key_entry *keys_entry(int i);
  * Returns 0, or -1 past the last line.
  */
 int	keys_help(int i, struct keys_help *h);
+/* All the lines at once into v (at most max); returns how many. */
+int	keys_help_lines(struct keys_help *v, int max);
 
 /* Key name ("Left", "C-r", "M-1", "F1", "a") into buf. */
 void	keys_name(int key, char *buf, size_t len);
