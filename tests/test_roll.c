@@ -371,12 +371,88 @@ test_pad(void)
 	roll_free(&r);
 }
 
+/* A help line whose keys column starts with keys and which says text. */
+static int
+help_line_with(const char *keys, const char *text)
+{
+	struct keys_help	h;
+	size_t			n = strlen(keys);
+	int			i;
+
+	for (i = 0; keys_help(i, &h) == 0; i++) {
+		if (strncmp(h.line, keys, n) == 0 && h.line[n] == ' ' &&
+		    strncmp(h.line + (n < 8 ? 8 : n) + 1, text,
+		    strlen(text)) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Help lines of a command. */
+static int
+help_count(const char *name)
+{
+	struct keys_help	h;
+	int			i, n = 0;
+
+	for (i = 0; keys_help(i, &h) == 0; i++)
+		n += h.name != NULL && strcmp(h.name, name) == 0;
+	return (n);
+}
+
+/*
+ * Every entry of the key table is listed: its key is among the keys of a
+ * help line of its command (or of its series, "jump-" for jump-3), and
+ * every help line fits the 39 columns of an overlay column.
+ */
+static int
+help_covers_table(void)
+{
+	const struct key_entry	*e;
+	struct keys_help	 h;
+	size_t			 n;
+	int			 i, j, k, found, ok = 1;
+
+	for (i = 0; keys_help(i, &h) == 0; i++) {
+		if (strlen(h.line) > 39) {
+			CHECK_MSG(0, "help line too wide: \"%s\"", h.line);
+			ok = 0;
+		}
+	}
+	CHECK(i > 60);
+	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
+		found = 0;
+		for (j = 0; !found && keys_help(j, &h) == 0; j++) {
+			if (h.name == NULL)
+				continue;
+			n = strlen(h.name);
+			if (strcmp(h.name, e->name) != 0 &&
+			    !(h.name[n - 1] == '-' &&
+			    strncmp(h.name, e->name, n) == 0 &&
+			    e->name[n] >= '1' && e->name[n] <= '9' &&
+			    e->name[n + 1] == '\0'))
+				continue;
+			for (k = 0; k < h.n_keys; k++)
+				found |= h.keys[k] == e->key;
+		}
+		if (!found) {
+			char	kn[32];
+
+			keys_name(e->key, kn, sizeof kn);
+			CHECK_MSG(0, "key %s (%s) not in the help", kn,
+			    e->name);
+			ok = 0;
+		}
+	}
+	return (ok);
+}
+
 static void
 test_keys(void)
 {
 	const struct key_entry	*e;
 	char			 name[32], *cause = NULL;
-	int			 i, n;
+	int			 i;
 
 	keys_init();
 	e = keys_lookup(KEY_LEFT, ROLL_MODE_PLAY);
@@ -395,22 +471,19 @@ test_keys(void)
 	CHECK(e != NULL && e->cmd == ROLL_CMD_SNAP && e->arg == 7);
 	CHECK(keys_lookup('Z', ROLL_MODE_PLAY) == NULL);
 	CHECK(keys_lookup('q', ROLL_MODE_EDIT)->cmd == ROLL_CMD_QUIT);
-	/* Every command has a name, and every named command a help line
-	   somewhere (so the overlay lists every key's job). */
-	for (i = n = 0; (e = keys_entry(i)) != NULL; i++) {
-		CHECK(e->name != NULL && e->name[0] != '\0');
-		if (e->help != NULL)
-			n++;
-	}
-	CHECK(n > 40);
-	/* Each help line fits a column of the 80-column overlay (two of
-	   40, "KEY     help" in 39): a cut line hides what a key does. */
-	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
-		keys_name(e->key, name, sizeof name);
-		if (e->help != NULL)
-			CHECK_MSG(strlen(name) <= 7 && 8 + strlen(e->help) <= 39,
-			    "help of %s: \"%s\"", name, e->help);
-	}
+	/* Every key of the table is on the help line of its command, and
+	   every help line fits a column of the overlay (39 of 40). */
+	CHECK(help_covers_table());
+	CHECK(help_line_with("H S-Left", "slider 1/8 toward A"));
+	CHECK(help_line_with("L S-Right", "slider 1/8 toward B"));
+	CHECK(help_line_with("a Enter", "add a note"));
+	CHECK(help_line_with("x Delete", "delete the note"));
+	CHECK(help_line_with("Esc", "leave edit mode"));
+	CHECK(help_line_with("1..8", "slider to 1/9"));
+	CHECK(help_line_with("F1..F8 M-1..M-8", "recall a snapshot"));
+	CHECK(help_line_with("Tab", "complete the path"));
+	CHECK(help_line_with("C-u", "clear the line"));
+	CHECK(help_line_with("Esc C-g", "cancel"));
 	/* Names round-trip. */
 	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
 		keys_name(e->key, name, sizeof name);
@@ -430,6 +503,8 @@ test_keys(void)
 	CHECK(keys_config_line("bind s reseed", &cause) == 0);
 	CHECK(keys_lookup('s', ROLL_MODE_PLAY)->cmd == ROLL_CMD_RESEED);
 	CHECK(keys_lookup('s', ROLL_MODE_EDIT)->cmd == ROLL_CMD_SAVE);
+	/* ... and on the pad, which is play mode with arrows. */
+	CHECK(keys_lookup('s', ROLL_MODE_PAD)->cmd == ROLL_CMD_RESEED);
 	CHECK(keys_config_line("# comment", &cause) == 0);
 	CHECK(keys_config_line("bind Z no-such-cmd", &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "no-such-cmd") != NULL);
@@ -438,6 +513,61 @@ test_keys(void)
 	free(cause);
 	keys_init();
 	CHECK(keys_lookup('Z', ROLL_MODE_PLAY) == NULL);
+	CHECK(help_covers_table());
+}
+
+/*
+ * A remap (config "key COMMAND = KEY") makes the key run the command and
+ * takes it from what it ran before; the command keeps its other keys
+ * until freed with "none", and the help shows the keys bound now.
+ */
+static void
+test_remap(void)
+{
+	const struct key_entry	*e;
+	char			*cause = NULL;
+
+	keys_init();
+	CHECK(help_line_with("p", "sweep: off"));
+	CHECK(keys_config_line("bind p play", &cause) == 0);
+	e = keys_lookup('p', ROLL_MODE_PLAY);
+	CHECK(e != NULL && e->cmd == ROLL_CMD_PLAY);
+	CHECK(keys_lookup('p', ROLL_MODE_PAD)->cmd == ROLL_CMD_PLAY);
+	CHECK(keys_lookup(' ', ROLL_MODE_PLAY)->cmd == ROLL_CMD_PLAY);
+	CHECK(help_line_with("Space p", "play / stop"));
+	/* Sweep lost its only key: still listed, as unbound. */
+	CHECK(help_line_with("unbound", "sweep: off"));
+	CHECK(help_count("sweep") == 1);
+	/* Its new key takes it from sweep-target, which is listed too. */
+	CHECK(keys_config_line("bind P sweep", &cause) == 0);
+	CHECK(keys_lookup('P', ROLL_MODE_PLAY)->cmd == ROLL_CMD_SWEEP);
+	CHECK(help_line_with("P", "sweep: off"));
+	CHECK(help_line_with("unbound", "sweep the slider"));
+	/* Freeing a key: Space does nothing, play is on p alone. */
+	CHECK(keys_config_line("bind Space none", &cause) == 0);
+	CHECK(keys_lookup(' ', ROLL_MODE_PLAY) == NULL);
+	CHECK(keys_lookup(' ', ROLL_MODE_EDIT) == NULL);
+	CHECK(help_line_with("p", "play / stop"));
+	/* A series with a key out of sequence: one line per member. */
+	CHECK(keys_config_line("bind z jump-3", &cause) == 0);
+	CHECK(keys_lookup('z', ROLL_MODE_PLAY)->arg == 3);
+	CHECK(help_line_with("3 z", "slider to 3/9"));
+	CHECK(help_line_with("4", "slider to 4/9"));
+	CHECK(!help_line_with("1..8", "slider to 1/9"));
+	/* An edit-mode remap stays in edit mode. */
+	CHECK(keys_config_line("bind x note-add", &cause) == 0);
+	CHECK(keys_lookup('x', ROLL_MODE_EDIT)->cmd == ROLL_CMD_NOTE_ADD);
+	CHECK(keys_lookup('x', ROLL_MODE_PLAY)->cmd == ROLL_CMD_NUDGE_RESET);
+	CHECK(help_line_with("a Enter x", "add a note"));
+	CHECK(help_line_with("Delete", "delete the note"));
+	/* Every command whose keys went can be bound again. */
+	CHECK(keys_config_line("bind C-d note-delete", &cause) == 0);
+	CHECK(keys_lookup(4, ROLL_MODE_EDIT)->cmd == ROLL_CMD_NOTE_DELETE);
+	CHECK(help_line_with("Delete C-d", "delete the note"));
+	CHECK(help_covers_table());
+	free(cause);
+	keys_init();
+	CHECK(keys_lookup(' ', ROLL_MODE_PLAY)->cmd == ROLL_CMD_PLAY);
 }
 
 static void
@@ -445,16 +575,16 @@ test_layout(void)
 {
 	struct roll		r;
 	struct roll_layout	L;
-	struct ui_view		v;
-	static const struct ui_note wide[] = {
-		{ .pitch = 40, .start = 0, .end = 2 },
-		{ .pitch = 90, .start = 2, .end = 4 },
-	};
-	int			lo, per;
 
 	roll_init(&r, 7, 32);
 	roll_layout(&L, &r, 80, 24, 32);
-	CHECK(L.n_lanes == 3 && L.lane_h >= 3);
+	CHECK(L.n_lanes == 3 && L.lane_h[0] >= 4);
+	/* Every row is used: the lanes take what the panel leaves, the
+	   result lane the most. */
+	CHECK_MSG(L.attrs_y + L.attrs_rows == L.status_y, "attrs end %d, "
+	    "status %d", L.attrs_y + L.attrs_rows, L.status_y);
+	CHECK(L.lane_h[2] >= L.lane_h[1] && L.lane_h[1] >= L.lane_h[0]);
+	CHECK(L.lane_h[2] - L.lane_h[0] <= 1);
 	CHECK(L.step_w == 2 && L.view_steps == 32);
 	CHECK(L.attrs_y + L.attrs_rows <= L.status_y);
 	CHECK(L.axis_y < L.slider_y && L.status_y == 22);
@@ -462,7 +592,8 @@ test_layout(void)
 	roll_layout(&L, &r, 40, 12, 32);
 	CHECK(L.n_lanes == 1 && L.lane_idx[0] == UI_LANE_RESULT);
 	CHECK(L.step_w == 1 && L.view_steps == 32);
-	CHECK(L.attrs_rows == 1 && L.attrs_y < L.status_y);
+	CHECK(L.attrs_rows == 1 && L.attrs_y + 1 == L.status_y);
+	CHECK(L.lane_h[0] == 12 - 6);
 	roll_apply(&r, ROLL_CMD_LANE, 0);
 	roll_layout(&L, &r, 40, 12, 32);
 	CHECK(L.lane_idx[0] == UI_LANE_A);
@@ -474,26 +605,490 @@ test_layout(void)
 	CHECK(roll_view_start(&L, 256, 250) == 256 - 76);
 	/* Tiny terminals do not produce negative sizes. */
 	roll_layout(&L, &r, 5, 3, 32);
-	CHECK(L.lane_h >= 1 && L.view_steps >= 1);
+	CHECK(L.lane_h[0] >= 1 && L.view_steps >= 1);
 
-	/* The pitch window covers the notes in use. */
+	roll_free(&r);
+}
+
+/* The first window of share/clips/a.mid and b.mid, and a result between. */
+static const struct ui_note clip_a[] = {
+	{ 67, 0, 4, 0, 0 }, { 69, 4, 6, 0, 0 }, { 71, 6, 8, 0, 0 },
+	{ 72, 8, 12, 0, 0 }, { 71, 12, 16, 0, 0 }, { 69, 16, 18, 0, 0 },
+	{ 67, 18, 20, 0, 0 }, { 69, 20, 22, 0, 0 }, { 71, 22, 24, 0, 0 },
+	{ 74, 24, 32, 0, 0 },
+};
+static const struct ui_note clip_b[] = {
+	{ 64, 0, 2, 0, 0 }, { 66, 2, 4, 0, 0 }, { 67, 4, 6, 0, 0 },
+	{ 69, 6, 8, 0, 0 }, { 71, 8, 10, 0, 0 }, { 69, 10, 12, 0, 0 },
+	{ 67, 12, 14, 0, 0 }, { 66, 14, 16, 0, 0 }, { 64, 16, 18, 0, 0 },
+	{ 67, 18, 20, 0, 0 }, { 71, 20, 22, 0, 0 }, { 67, 22, 24, 0, 0 },
+	{ 69, 24, 26, 0, 0 }, { 66, 26, 28, 0, 0 }, { 62, 28, 30, 0, 0 },
+	{ 66, 30, 32, 0, 0 },
+};
+static const struct ui_note clip_r[] = {
+	{ 67, 0, 4, 0, 0 }, { 69, 4, 6, 1, 0 }, { 71, 6, 8, 0, 0 },
+	{ 72, 8, 12, 0, 0 }, { 71, 12, 16, 0, 0 }, { 64, 16, 18, 1, 0 },
+	{ 67, 18, 20, 0, 0 }, { 71, 20, 22, 0, 0 }, { 67, 22, 24, 0, 0 },
+	{ 69, 24, 26, 0, 0 }, { 66, 26, 28, 1, 0 }, { 62, 28, 30, 0, 0 },
+	{ 66, 30, 32, 0, 0 },
+};
+
+static void
+view_clips(struct ui_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->lanes[0].notes = clip_a;
+	v->lanes[0].n = sizeof clip_a / sizeof clip_a[0];
+	v->lanes[1].notes = clip_b;
+	v->lanes[1].n = sizeof clip_b / sizeof clip_b[0];
+	v->lanes[2].notes = clip_r;
+	v->lanes[2].n = sizeof clip_r / sizeof clip_r[0];
+	v->steps = 32;
+	v->playhead = -1;
+	v->n_attrs = 7;
+	v->qpm = 120;
+	v->latency_ms = -1;
+}
+
+/* "F#4" (or "F#" with the octave given) to a MIDI pitch; -1 if not one. */
+static int
+parse_note(const char *s, size_t len, int octave)
+{
+	static const int	 base[7] = { 9, 11, 0, 2, 4, 5, 7 };	/* A-G */
+	char			 buf[16];
+	int			 p;
+
+	if (len == 0 || len >= sizeof buf || s[0] < 'A' || s[0] > 'G')
+		return (-1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	p = base[buf[0] - 'A'];
+	s = buf + 1;
+	if (*s == '#') {
+		p++;
+		s++;
+	}
+	if (*s != '\0')
+		octave = atoi(s);
+	return ((octave + 1) * 12 + p);
+}
+
+/* A row label names the pitch, or a range "F#-G4"/"B3-C4" holding it. */
+static int
+label_holds(const char *label, int pitch)
+{
+	const char	*dash;
+	int		 lo, hi;
+
+	for (dash = label + 1; *dash != '\0'; dash++) {
+		if (dash[0] == '-' && dash[1] >= 'A' && dash[1] <= 'G')
+			break;
+	}
+	if (*dash == '\0')
+		return (parse_note(label, strlen(label), 0) == pitch);
+	hi = parse_note(dash + 1, strlen(dash + 1), 0);
+	lo = parse_note(label, dash - label, hi / 12 - 1);
+	return (lo >= 0 && lo < hi && pitch >= lo && pitch <= hi);
+}
+
+/*
+ * Draw the screen into a curses screen that writes to /dev/null and read
+ * it back: every note start ('[' or '{') must sit on a row whose label
+ * names its pitch (or a range holding it), and in play mode every note in
+ * the time view must be drawn.
+ */
+static void
+check_screen(const struct roll *r, const struct ui_view *v, int cols,
+    int rows, const char *what)
+{
+	struct roll_layout	 L;
+	struct pitch_rows	 pr[UI_LANES];
+	const struct ui_lane	*lane;
+	SCREEN			*sc;
+	FILE			*out, *in;
+	char			 label[32];
+	int			 slot, row, x, y, k, c, found, view0, bad = 0;
+	size_t			 j;
+
+	out = fopen("/dev/null", "w");
+	in = fopen("/dev/null", "r");
+	if (out == NULL || in == NULL ||
+	    (sc = newterm("vt100", out, in)) == NULL) {
+		CHECK_MSG(0, "%s: no curses screen (vt100)", what);
+		if (out != NULL)
+			fclose(out);
+		if (in != NULL)
+			fclose(in);
+		return;
+	}
+	resizeterm(rows, cols);
+	draw_screen(r, v, NULL);
+	draw_layout(&L, r, v, cols, rows, pr);
+	view0 = roll_view_start(&L, v->steps, r->mode == ROLL_MODE_EDIT ?
+	    r->cur_step : v->playhead);
+	for (slot = 0; slot < L.n_lanes; slot++) {
+		lane = &v->lanes[L.lane_idx[slot]];
+		for (j = 0; j < lane->n; j++) {
+			const struct ui_note	*n = &lane->notes[j];
+
+			if (n->start < view0 || n->start >= view0 + L.view_steps)
+				continue;
+			x = L.label_w + (n->start - view0) * L.step_w;
+			found = 0;
+			for (row = 0; row < L.lane_h[slot]; row++) {
+				y = L.lane_y[slot] + 1 + row;
+				c = (int)(mvinch(y, x) & A_CHARTEXT);
+				if (c != '[' && c != '{')
+					continue;
+				found++;
+				for (k = 0; k < L.label_w && k + 1 <
+				    (int)sizeof label; k++)
+					label[k] = (char)(mvinch(y, k) &
+					    A_CHARTEXT);
+				while (k > 0 && label[k - 1] == ' ')
+					k--;
+				label[k] = '\0';
+				if (!label_holds(label, n->pitch)) {
+					bad++;
+					CHECK_MSG(0, "%s: lane %d: pitch %d at "
+					    "step %d drawn on a row labelled "
+					    "\"%s\"", what, L.lane_idx[slot],
+					    n->pitch, n->start, label);
+				}
+			}
+			if (r->mode != ROLL_MODE_EDIT ||
+			    L.lane_idx[slot] != UI_LANE_RESULT ||
+			    draw_pitch_row(&pr[slot], n->pitch) >= 0)
+				CHECK_MSG(found == 1, "%s: lane %d: pitch %d at "
+				    "step %d drawn %d times", what,
+				    L.lane_idx[slot], n->pitch, n->start, found);
+		}
+	}
+	CHECK(bad == 0);
+	endwin();
+	delscreen(sc);
+	fclose(out);
+	fclose(in);
+}
+
+/* Rows are well formed: n rows, disjoint, descending, labels honest. */
+static int
+rows_sane(const struct pitch_rows *pr, int rows)
+{
+	char	label[16];
+	int	i;
+
+	if (pr->n != rows)
+		return (0);
+	for (i = 0; i < pr->n; i++) {
+		if (pr->lo[i] > pr->hi[i] || pr->lo[i] < 0 || pr->hi[i] > 127)
+			return (0);
+		if (i > 0 && pr->hi[i] >= pr->lo[i - 1])
+			return (0);
+		draw_row_label(pr, i, label, sizeof label);
+		if (!label_holds(label, pr->lo[i]) ||
+		    !label_holds(label, pr->hi[i]))
+			return (0);
+	}
+	return (1);
+}
+
+static void
+test_pitch_axis(void)
+{
+	static const struct ui_note	 close[] = {
+		{ 60, 0, 2, 0, 0 }, { 61, 2, 4, 0, 0 }, { 62, 4, 6, 0, 0 },
+		{ 64, 6, 8, 0, 0 }, { 65, 8, 10, 0, 0 },
+	};
+	struct roll			 r;
+	struct ui_view			 v;
+	struct pitch_rows		 pr;
+	char				 label[16];
+	int				 i, p;
+
+	roll_init(&r, 7, 32);
 	memset(&v, 0, sizeof v);
-	v.lanes[0].notes = start_notes;
-	v.lanes[0].n = 3;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(per == 1 && lo <= 60 && lo + 8 > 67);
-	v.lanes[1].notes = wide;
-	v.lanes[1].n = 2;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(lo <= 40 && lo + 8 * per > 90);
-	/* Edit mode: one semitone a row around the cursor. */
+	/* Span fits: one semitone a row, true names. */
+	v.lanes[0].notes = close;
+	v.lanes[0].n = 5;
+	draw_pitch_rows(&v, &r, 0, 8, &pr);
+	CHECK(rows_sane(&pr, 8));
+	for (i = 0; i < pr.n; i++)
+		CHECK(pr.lo[i] == pr.hi[i] && (i == 0 ||
+		    pr.lo[i] == pr.lo[i - 1] - 1));
+	CHECK(draw_pitch_row(&pr, 60) >= 0 && draw_pitch_row(&pr, 65) >= 0);
+	/* Five pitches in five rows (span 6): folded, one row each, and
+	   the semitone neighbours 60 61 62 apart. */
+	draw_pitch_rows(&v, &r, 0, 5, &pr);
+	CHECK(rows_sane(&pr, 5));
+	for (i = 0; i < 5; i++) {
+		p = close[i].pitch;
+		CHECK_MSG(draw_pitch_row(&pr, p) >= 0 &&
+		    pr.lo[draw_pitch_row(&pr, p)] == p &&
+		    pr.hi[draw_pitch_row(&pr, p)] == p, "fold %d", p);
+	}
+	draw_row_label(&pr, draw_pitch_row(&pr, 61), label, sizeof label);
+	CHECK_MSG(strcmp(label, "C#4") == 0, "%s", label);
+	/* Three rows: runs split at the widest interval (62 | 64). */
+	draw_pitch_rows(&v, &r, 0, 3, &pr);
+	CHECK(rows_sane(&pr, 3));
+	CHECK(draw_pitch_row(&pr, 62) != draw_pitch_row(&pr, 64));
+	for (i = 0; i < 5; i++)
+		CHECK(draw_pitch_row(&pr, close[i].pitch) >= 0);
+	draw_row_label(&pr, draw_pitch_row(&pr, 64), label, sizeof label);
+	CHECK_MSG(strcmp(label, "E-F4") == 0, "%s", label);
+
+	/* A shared axis when the pitches of every lane fit; the lane's own
+	   when only those do. */
+	view_clips(&v);
+	draw_pitch_rows(&v, &r, 0, 8, &pr);
+	CHECK(rows_sane(&pr, 8) && draw_pitch_row(&pr, 62) >= 0);
+	draw_pitch_rows(&v, &r, 0, 5, &pr);
+	CHECK(rows_sane(&pr, 5));
+	for (i = 0; i < (int)(sizeof clip_a / sizeof clip_a[0]); i++) {
+		p = draw_pitch_row(&pr, clip_a[i].pitch);
+		CHECK(p >= 0 && pr.lo[p] == clip_a[i].pitch &&
+		    pr.hi[p] == clip_a[i].pitch);
+	}
+	/* Edit mode: the result lane is one semitone a row around the
+	   cursor, which reaches every pitch. */
+	roll_edit_begin(&r, clip_r, sizeof clip_r / sizeof clip_r[0]);
+	for (p = 0; p < 128; p += 9) {
+		r.cur_pitch = p == 126 ? 127 : p;
+		draw_pitch_rows(&v, &r, UI_LANE_RESULT, 4, &pr);
+		CHECK(rows_sane(&pr, 4));
+		i = draw_pitch_row(&pr, r.cur_pitch);
+		CHECK_MSG(i >= 0 && pr.lo[i] == r.cur_pitch, "cursor %d",
+		    r.cur_pitch);
+		CHECK(pr.lo[0] - pr.lo[3] == 3);
+	}
+	r.cur_pitch = 67;
+	draw_pitch_rows(&v, &r, UI_LANE_RESULT, 13, &pr);
+	CHECK(rows_sane(&pr, 13) && pr.lo[12] == 62 && pr.lo[0] == 74);
+
+	/* On screen, at 80x24 and 40x12 (each lane in turn), play and edit
+	   mode: every note on a row named after it. */
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	check_screen(&r, &v, 80, 24, "80x24");
+	for (i = 0; i < UI_LANES; i++) {
+		r.lane = i;
+		check_screen(&r, &v, 40, 12, "40x12");
+	}
+	check_screen(&r, &v, 60, 16, "60x16");
+	check_screen(&r, &v, 100, 40, "100x40");
 	r.mode = ROLL_MODE_EDIT;
-	r.cur_pitch = 90;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(per == 1 && lo <= 90 && lo + 8 > 90);
-	r.cur_pitch = 127;
-	draw_pitch_window(&v, &r, 8, &lo, &per);
-	CHECK(per == 1 && lo == 120);
+	r.cur_pitch = 69;
+	check_screen(&r, &v, 80, 24, "80x24 edit");
+	r.lane = UI_LANE_RESULT;
+	check_screen(&r, &v, 40, 12, "40x12 edit");
+	roll_free(&r);
+}
+
+/* Draw the screen at cols x rows and read back row y (< 0: from the end). */
+static void
+screen_row(const struct roll *r, const struct ui_view *v, int cols,
+    int rows, int y, char *buf, size_t len)
+{
+	SCREEN	*sc;
+	FILE	*out, *in;
+	int	 x, n = 0;
+
+	buf[0] = '\0';
+	out = fopen("/dev/null", "w");
+	in = fopen("/dev/null", "r");
+	if (out == NULL || in == NULL ||
+	    (sc = newterm("vt100", out, in)) == NULL) {
+		CHECK_MSG(0, "no curses screen (vt100)");
+		if (out != NULL)
+			fclose(out);
+		if (in != NULL)
+			fclose(in);
+		return;
+	}
+	resizeterm(rows, cols);
+	draw_screen(r, v, NULL);
+	if (y < 0)
+		y += rows;
+	for (x = 0; x < cols && n + 1 < (int)len; x++)
+		buf[n++] = (char)(mvinch(y, x) & A_CHARTEXT);
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	endwin();
+	delscreen(sc);
+	fclose(out);
+	fclose(in);
+}
+
+static void
+test_status(void)
+{
+	struct roll		r;
+	struct roll_layout	L;
+	struct pitch_rows	pr[UI_LANES];
+	struct ui_view		v;
+	char			line[512];
+
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	v.model = "mel_2bar";
+	v.device = "FLUID Synth (128:0): Synth input port";
+	v.playing = 1;
+	v.busy = 1;
+	v.latency_ms = 3.2;
+	v.keylock = "G major";
+	roll_edit_begin(&r, clip_r, sizeof clip_r / sizeof clip_r[0]);
+	roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0);
+	CHECK(r.mode == ROLL_MODE_EDIT && r.unsaved);
+	/* 80 columns: everything, the long names cut. */
+	draw_status_line(line, sizeof line, &r, &v, 80);
+	CHECK_MSG(strlen(line) <= 80 && strstr(line, "playing decoding") &&
+	    strstr(line, "EDIT") && strstr(line, "unsaved") &&
+	    strstr(line, "key G major") && strstr(line, "ms") &&
+	    strstr(line, "FLUID") && strstr(line, " | 120 bpm | "),
+	    "80: \"%s\"", line);
+	/* A short device name, not decoding: the model too. */
+	v.device = "no MIDI output";
+	v.busy = 0;
+	draw_status_line(line, sizeof line, &r, &v, 80);
+	CHECK_MSG(strlen(line) <= 80 && strstr(line, "mel_2bar | no MIDI") &&
+	    strstr(line, "| playing | 3ms | EDIT | unsaved | key G major"),
+	    "80: \"%s\"", line);
+	v.device = "FLUID Synth (128:0): Synth input port";
+	v.busy = 1;
+	/* 40 columns: play state, EDIT, unsaved first, then what fits. */
+	screen_row(&r, &v, 40, 12, -2, line, sizeof line);
+	CHECK_MSG(strlen(line) <= 40 && strstr(line, "play") &&
+	    strstr(line, "EDIT") && strstr(line, "unsaved") &&
+	    strstr(line, "G major") && strstr(line, "decoding"),
+	    "40: \"%s\"", line);
+	/* Nothing but state: tempo, latency and the device come back. */
+	v.busy = 0;
+	v.keylock = NULL;
+	v.device = "no MIDI output";
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	r.unsaved = 0;
+	draw_status_line(line, sizeof line, &r, &v, 40);
+	CHECK_MSG(strlen(line) <= 40 && strstr(line, "play") &&
+	    strstr(line, "ms") && strstr(line, "bpm") &&
+	    strstr(line, "no MIDI"), "40 idle: \"%s\"", line);
+	/* Even at 24 columns the state a player needs stays. */
+	r.mode = ROLL_MODE_EDIT;
+	r.unsaved = 1;
+	draw_status_line(line, sizeof line, &r, &v, 24);
+	CHECK_MSG(strlen(line) <= 24 && strstr(line, "play") &&
+	    strstr(line, "EDIT") && strstr(line, "unsaved"), "24: \"%s\"",
+	    line);
+	r.mode = ROLL_MODE_PLAY;
+
+	/* The slider line keeps slerp/lerp, temperature and seed at 40. */
+	r.seed = 2524885223u;
+	r.temperature = 0.5f;
+	draw_layout(&L, &r, &v, 40, 12, pr);
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strlen(line) <= 40 && strncmp(line, "slider 0.50 A", 13) ==
+	    0 && strstr(line, "slerp") && strstr(line, "t0.5") &&
+	    strstr(line, "2524885223"), "40: \"%s\"", line);
+	r.seed = 7;
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strstr(line, "slerp t 0.5 seed 7") != NULL, "40: \"%s\"",
+	    line);
+	/* A sweep is shown before the seed. */
+	r.seed = 2524885223u;
+	roll_apply(&r, ROLL_CMD_SWEEP, 0);
+	roll_apply(&r, ROLL_CMD_INTERP, 0);
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strlen(line) <= 40 && strstr(line, "lerp t0.5") &&
+	    strstr(line, "tri/"), "40 sweep: \"%s\"", line);
+	draw_layout(&L, &r, &v, 80, 24, pr);
+	screen_row(&r, &v, 80, 24, L.slider_y, line, sizeof line);
+	CHECK_MSG(strstr(line, "lerp t 0.5 seed 2524885223 sweep tri/") !=
+	    NULL, "80: \"%s\"", line);
+	/* The pad row keeps what of it fits whole. */
+	roll_apply(&r, ROLL_CMD_PAD, 0);
+	draw_layout(&L, &r, &v, 40, 12, pr);
+	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
+	CHECK_MSG(strncmp(line, "pad x 0.00 y 0.00", 17) == 0 &&
+	    strlen(line) <= 40, "40 pad: \"%s\"", line);
+	roll_free(&r);
+}
+
+/*
+ * The overlay on screen: paging with ? shows every help line whole, at
+ * 80x24 (two columns) and 40x12 (one).
+ */
+static void
+test_help_screen(void)
+{
+	static const int	 sizes[][2] = { { 80, 24 }, { 40, 12 } };
+	struct roll		 r;
+	struct ui_view		 v;
+	struct keys_help	 h;
+	SCREEN			*sc;
+	FILE			*out, *in;
+	char			 row[128], *seen;
+	int			 n, i, z, page, y, x, k;
+	size_t			 len, used;
+
+	keys_init();
+	for (n = 0; keys_help(n, &h) == 0; n++)
+		;
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	for (z = 0; z < 2; z++) {
+		int	cols = sizes[z][0], rows = sizes[z][1];
+
+		len = (size_t)(rows * (cols + 1) + 1) * 40;
+		seen = calloc(1, len);
+		used = 0;
+		out = fopen("/dev/null", "w");
+		in = fopen("/dev/null", "r");
+		if (seen == NULL || out == NULL || in == NULL ||
+		    (sc = newterm("vt100", out, in)) == NULL) {
+			CHECK_MSG(0, "no curses screen (vt100)");
+			free(seen);
+			if (out != NULL)
+				fclose(out);
+			if (in != NULL)
+				fclose(in);
+			continue;
+		}
+		resizeterm(rows, cols);
+		/* Enough pages for every line, each cell read back. */
+		for (page = 1; page <= n / ((rows - 3) * (cols >= 80 ? 2 :
+		    1)) + 1; page++) {
+			r.help = page;
+			draw_screen(&r, &v, NULL);
+			for (y = 1; y < rows - 2; y++) {
+				for (x = 0; x < cols; x += cols >= 80 ?
+				    cols / 2 : cols) {
+					for (k = 0; k < (cols >= 80 ? cols / 2 :
+					    cols); k++)
+						row[k] = (char)(mvinch(y, x + k) &
+						    A_CHARTEXT);
+					while (k > 0 && row[k - 1] == ' ')
+						k--;
+					row[k] = '\0';
+					used += snprintf(seen + used, len - used,
+					    "\n%s\n", row);
+				}
+			}
+		}
+		endwin();
+		delscreen(sc);
+		fclose(out);
+		fclose(in);
+		for (i = 0; i < n; i++) {
+			char	want[160];
+
+			keys_help(i, &h);
+			snprintf(want, sizeof want, "\n%s\n", h.line);
+			CHECK_MSG(strstr(seen, want) != NULL, "%dx%d: help "
+			    "line \"%s\" not shown whole", cols, rows, h.line);
+		}
+		free(seen);
+	}
+	r.help = 0;
 	roll_free(&r);
 }
 
@@ -579,8 +1174,12 @@ main(void)
 	test_snapshots();
 	test_sweep();
 	test_keys();
+	test_remap();
 	test_pad();
 	test_layout();
+	test_pitch_axis();
+	test_status();
+	test_help_screen();
 	test_prompt();
 	return (test_report());
 }

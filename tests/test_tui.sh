@@ -78,7 +78,7 @@ wait_for() {
 }
 # The rows of the result lane (between its title and the time axis).
 result_lane() {
-	screen "$1" | sed -n '/^-- result/,/^    1 /p' | sed '1d;$d'
+	screen "$1" | sed -n '/^-- result/,/^ *1 /p' | sed '1d;$d'
 }
 norm() {	# the result lane without the changed marks
 	result_lane "$1" | tr '{#' '[='

@@ -22,8 +22,8 @@
 #define PAIR_GRID	6
 
 static void	draw_lane(const struct roll *r, const struct ui_view *v,
-		    const struct roll_layout *L, int slot, int lo, int per_row,
-		    int view0);
+		    const struct roll_layout *L, int slot,
+		    const struct pitch_rows *pr, int view0);
 static void	draw_axis(const struct ui_view *v, const struct roll_layout *L,
 		    int view0);
 static void	draw_slider(const struct roll *r, const struct roll_layout *L);
@@ -51,55 +51,247 @@ pair(int n)
 	return (has_colors() ? COLOR_PAIR(n) : A_NORMAL);
 }
 
-void
-draw_pitch_window(const struct ui_view *v, const struct roll *r, int rows,
-    int *lo, int *per_row)
+/* The pitches in use, of one lane or (lane < 0) of every lane. */
+static int
+pitch_set(const struct ui_view *v, int lane, char used[128])
 {
-	int	min = 128, max = -1, span, i, k;
+	int	i, p, n = 0;
 	size_t	j;
 
+	memset(used, 0, 128);
 	for (i = 0; i < UI_LANES; i++) {
+		if (lane >= 0 && i != lane)
+			continue;
 		for (j = 0; j < v->lanes[i].n; j++) {
-			if (v->lanes[i].notes[j].pitch < min)
-				min = v->lanes[i].notes[j].pitch;
-			if (v->lanes[i].notes[j].pitch > max)
-				max = v->lanes[i].notes[j].pitch;
+			p = v->lanes[i].notes[j].pitch;
+			if (p >= 0 && p <= 127 && !used[p]) {
+				used[p] = 1;
+				n++;
+			}
 		}
 	}
-	if (r->mode == ROLL_MODE_EDIT) {
-		/* Editing needs one semitone per row: follow the cursor. */
-		if (rows < 1)
-			rows = 1;
-		*per_row = 1;
-		*lo = r->cur_pitch - rows / 2;
-		if (*lo < 0)
-			*lo = 0;
-		if (*lo + rows > 128)
-			*lo = 128 - rows > 0 ? 128 - rows : 0;
+	return (n);
+}
+
+/* One semitone a row, lo on the bottom row. */
+static void
+rows_chromatic(struct pitch_rows *pr, int rows, int lo)
+{
+	int	i;
+
+	if (lo + rows > 128)
+		lo = 128 - rows;
+	if (lo < 0)
+		lo = 0;
+	pr->n = rows;
+	for (i = 0; i < rows; i++)
+		pr->lo[i] = pr->hi[i] = lo + rows - 1 - i;
+}
+
+/* Lowest and highest pitch of a set (with at least one pitch). */
+static void
+pitch_span(const char used[128], int *min, int *max)
+{
+	for (*min = 0; *min < 127 && !used[*min]; (*min)++)
+		;
+	for (*max = 127; *max > 0 && !used[*max]; (*max)--)
+		;
+}
+
+/*
+ * A set of n pitches on `rows` rows: one semitone a row if its span fits,
+ * else one row per pitch (the spare rows the semitones just above and
+ * below).  Returns 0 if neither fits.
+ */
+static int
+rows_fit(struct pitch_rows *pr, int rows, const char used[128], int n)
+{
+	int	asc[128], min, max, below, above, k, p;
+
+	if (n == 0)
+		return (0);
+	pitch_span(used, &min, &max);
+	if (max - min + 1 <= rows) {
+		rows_chromatic(pr, rows, min - (rows - (max - min + 1)) / 2);
+		return (1);
+	}
+	if (n > rows)
+		return (0);
+	above = (rows - n) / 2;
+	if (above > 127 - max)
+		above = 127 - max;
+	below = rows - n - above;
+	if (below > min) {
+		below = min;
+		above = rows - n - below;	/* rows <= 128: fits */
+	}
+	k = 0;
+	for (p = min - below; p < min; p++)
+		asc[k++] = p;
+	for (p = min; p <= max; p++) {
+		if (used[p])
+			asc[k++] = p;
+	}
+	for (p = max + 1; p <= max + above; p++)
+		asc[k++] = p;
+	pr->n = k;
+	for (p = 0; p < k; p++)
+		pr->lo[p] = pr->hi[p] = asc[k - 1 - p];
+	return (1);
+}
+
+/*
+ * More distinct pitches than rows: runs of neighbouring pitches share a
+ * row, split at the widest intervals (ties: the split farthest from the
+ * others, so the runs stay even).
+ */
+static void
+rows_ranges(struct pitch_rows *pr, int rows, const char used[128])
+{
+	int	asc[128], cut[128], n = 0, p, g, i, best, bgap, bdist, d, j;
+
+	for (p = 0; p < 128; p++) {
+		if (used[p])
+			asc[n++] = p;
+	}
+	memset(cut, 0, sizeof cut);	/* cut[g]: a row ends after asc[g] */
+	for (i = 0; i < rows - 1; i++) {
+		best = -1;
+		bgap = bdist = -1;
+		for (g = 0; g < n - 1; g++) {
+			if (cut[g])
+				continue;
+			/* Distance to the nearest cut or end, in pitches. */
+			d = g + 1 < n - 1 - g ? g + 1 : n - 1 - g;
+			for (j = 0; j < n - 1; j++) {
+				if (cut[j] && (j > g ? j - g : g - j) < d)
+					d = j > g ? j - g : g - j;
+			}
+			if (asc[g + 1] - asc[g] > bgap ||
+			    (asc[g + 1] - asc[g] == bgap && d > bdist)) {
+				best = g;
+				bgap = asc[g + 1] - asc[g];
+				bdist = d;
+			}
+		}
+		if (best < 0)
+			break;
+		cut[best] = 1;
+	}
+	/* Runs bottom up into rows top down. */
+	pr->n = 0;
+	for (g = n - 1; g >= 0; g--) {
+		if (g == n - 1 || cut[g]) {
+			pr->hi[pr->n] = asc[g];
+			pr->n++;
+		}
+		pr->lo[pr->n - 1] = asc[g];
+	}
+}
+
+void
+draw_pitch_rows(const struct ui_view *v, const struct roll *r, int lane,
+    int rows, struct pitch_rows *pr)
+{
+	char	all[128], own[128];
+	int	n_all, n_own, min, max, lo;
+
+	if (rows > DRAW_ROWS_MAX)
+		rows = DRAW_ROWS_MAX;
+	pr->n = 0;
+	if (rows < 1)
+		return;
+	n_all = pitch_set(v, -1, all);
+	if (lane == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT) {
+		/* Editing: one semitone a row, the notes centred while the
+		   cursor is among them, else the cursor. */
+		lo = r->cur_pitch - rows / 2;
+		if (n_all > 0) {
+			pitch_span(all, &min, &max);
+			if (max - min + 1 <= rows &&
+			    r->cur_pitch >= min - (rows - (max - min + 1)) / 2 &&
+			    r->cur_pitch < min - (rows - (max - min + 1)) / 2 +
+			    rows)
+				lo = min - (rows - (max - min + 1)) / 2;
+		}
+		rows_chromatic(pr, rows, lo);
 		return;
 	}
-	if (max < 0) {
-		min = 60;
-		max = 71;
+	if (n_all == 0) {
+		rows_chromatic(pr, rows, 66 - rows / 2);
+		return;
 	}
-	if (rows < 1)
-		rows = 1;
-	span = max - min + 1;
-	k = (span + rows - 1) / rows;
-	if (k < 1)
-		k = 1;
-	/* Centre the notes in use in the rows we have. */
-	*lo = min - (rows * k - span) / 2;
-	if (*lo < 0)
-		*lo = 0;
-	if (*lo + rows * k > 128)
-		*lo = 128 - rows * k > 0 ? 128 - rows * k : 0;
-	*per_row = k;
+	if (rows_fit(pr, rows, all, n_all))
+		return;
+	n_own = pitch_set(v, lane, own);
+	if (rows_fit(pr, rows, own, n_own))
+		return;
+	rows_ranges(pr, rows, n_own > 0 ? own : all);
+}
+
+int
+draw_pitch_row(const struct pitch_rows *pr, int pitch)
+{
+	int	i;
+
+	for (i = 0; i < pr->n; i++) {
+		if (pitch >= pr->lo[i] && pitch <= pr->hi[i])
+			return (i);
+	}
+	return (-1);
+}
+
+void
+draw_row_label(const struct pitch_rows *pr, int row, char *buf, size_t len)
+{
+	char	lo[8], hi[8];
+	int	a, b;
+
+	if (row < 0 || row >= pr->n) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	a = pr->lo[row];
+	b = pr->hi[row];
+	ui_note_name(b, hi, sizeof hi);
+	if (a == b) {
+		snprintf(buf, len, "%s", hi);
+		return;
+	}
+	ui_note_name(a, lo, sizeof lo);
+	/* Same octave: "F#-G4"; else "B3-C4". */
+	if (a / 12 == b / 12)
+		lo[strcspn(lo, "-0123456789")] = '\0';
+	snprintf(buf, len, "%s-%s", lo, hi);
+}
+
+void
+draw_layout(struct roll_layout *L, const struct roll *r,
+    const struct ui_view *v, int cols, int rows,
+    struct pitch_rows pr[UI_LANES])
+{
+	char	label[16];
+	int	i, j, w;
+
+	roll_layout(L, r, cols, rows, v->steps);
+	w = L->label_w;
+	for (i = 0; i < L->n_lanes; i++) {
+		draw_pitch_rows(v, r, L->lane_idx[i], L->lane_h[i], &pr[i]);
+		for (j = 0; j < pr[i].n; j++) {
+			draw_row_label(&pr[i], j, label, sizeof label);
+			if ((int)strlen(label) + 1 > w)
+				w = (int)strlen(label) + 1;
+		}
+	}
+	/* Labels never take more than half the screen. */
+	if (w > L->label_w && w <= cols / 2)
+		roll_layout_label(L, v->steps, w);
 }
 
 static void
 draw_lane(const struct roll *r, const struct ui_view *v,
-    const struct roll_layout *L, int slot, int lo, int per_row, int view0)
+    const struct roll_layout *L, int slot, const struct pitch_rows *pr,
+    int view0)
 {
 	static const char	*titles[UI_LANES] = { "A", "B", "result" };
 	static const int	 pairs[UI_LANES] = { PAIR_A, PAIR_B,
@@ -124,11 +316,13 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	attroff(pair(pairs[li]) | A_BOLD);
 
 	/* Pitch labels and the grid. */
-	for (row = 0; row < L->lane_h; row++) {
+	for (row = 0; row < L->lane_h[slot]; row++) {
 		y = y0 + 1 + row;
-		ui_note_name(lo + (L->lane_h - 1 - row) * per_row, label,
-		    sizeof label);
-		mvprintw(y, 0, "%-*.*s", L->label_w, L->label_w - 1, label);
+		draw_row_label(pr, row, label, sizeof label);
+		/* A cut label would name another pitch: none then. */
+		if ((int)strlen(label) >= L->label_w)
+			label[0] = '\0';
+		mvprintw(y, 0, "%-*s", L->label_w, label);
 		attron(pair(PAIR_GRID));
 		for (i = 0; i < L->view_steps; i++) {
 			s = view0 + i;
@@ -145,10 +339,10 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 		const struct ui_note	*n = &lane->notes[j];
 		attr_t			 a;
 
-		row = (n->pitch - lo) / per_row;
-		if (n->pitch < lo || row >= L->lane_h)
+		row = draw_pitch_row(pr, n->pitch);
+		if (row < 0 || row >= L->lane_h[slot])
 			continue;
-		y = y0 + 1 + (L->lane_h - 1 - row);
+		y = y0 + 1 + row;
 		a = pair(n->changed ? PAIR_CHANGED : pairs[li]);
 		if (n->sel)
 			a |= A_REVERSE;
@@ -171,15 +365,13 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	}
 
 	/* The edit cursor, on the result lane. */
-	if (li == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT &&
-	    r->cur_pitch >= lo && (r->cur_pitch - lo) / per_row < L->lane_h &&
-	    r->cur_step >= view0 && r->cur_step < view0 + L->view_steps) {
-		row = (r->cur_pitch - lo) / per_row;
-		y = y0 + 1 + (L->lane_h - 1 - row);
+	row = draw_pitch_row(pr, r->cur_pitch);
+	if (li == UI_LANE_RESULT && r->mode == ROLL_MODE_EDIT && row >= 0 &&
+	    row < L->lane_h[slot] && r->cur_step >= view0 &&
+	    r->cur_step < view0 + L->view_steps) {
+		y = y0 + 1 + row;
 		x = L->label_w + (r->cur_step - view0) * L->step_w;
 		mvchgat(y, x, L->step_w, A_REVERSE, 0, NULL);
-		ui_note_name(r->cur_pitch, label, sizeof label);
-		mvprintw(y, 0, "%-*.*s", L->label_w, L->label_w - 1, label);
 	}
 }
 
@@ -206,20 +398,38 @@ draw_axis(const struct ui_view *v, const struct roll_layout *L, int view0)
 	}
 }
 
+/*
+ * The slider's tail at a level of detail: 0 " slerp t 0.5 seed 7 sweep
+ * tri/4 attr", 1 " slerp t0.5 s7 tri/4a", 2 without the seed, 3 nothing.
+ */
+static void
+slider_tail(char *tail, size_t len, const struct roll *r, int level)
+{
+	static const char	*sweeps[] = { "", "tri", "sin" };
+	const char		*kind = r->lerp ? "lerp" : "slerp";
+	char			 sweep[32], seed[24];
+
+	tail[0] = sweep[0] = seed[0] = '\0';
+	if (level >= 3)
+		return;
+	if (r->sweep != ROLL_SWEEP_OFF)
+		snprintf(sweep, sizeof sweep, level == 0 ? " sweep %s/%d%s" :
+		    " %s/%d%s", sweeps[r->sweep], r->sweep_bars, r->sweep_attr ?
+		    (level == 0 ? " attr" : "a") : "");
+	if (level == 0)
+		snprintf(seed, sizeof seed, " seed %u", r->seed);
+	else if (level == 1)
+		snprintf(seed, sizeof seed, " s%u", r->seed);
+	snprintf(tail, len, " %s t%s%.1f%s%s", kind, level == 0 ? " " : "",
+	    (double)r->temperature, seed, sweep);
+}
+
 static void
 draw_slider(const struct roll *r, const struct roll_layout *L)
 {
-	static const char	*sweeps[] = { "", " sweep tri", " sweep sin" };
-	char			 tail[96], sweep[32];
-	int			 w, x, pos, y = L->slider_y;
+	char	tail[96];
+	int	w, x, pos, level, y = L->slider_y;
 
-	sweep[0] = '\0';
-	if (r->sweep != ROLL_SWEEP_OFF)
-		snprintf(sweep, sizeof sweep, "%s/%d%s", sweeps[r->sweep],
-		    r->sweep_bars, r->sweep_attr ? " attr" : "");
-	snprintf(tail, sizeof tail, " %s t %.1f seed %u%s",
-	    r->lerp ? "lerp" : "slerp", (double)r->temperature, r->seed,
-	    sweep);
 	move(y, 0);
 	clrtoeol();
 	if (r->pad_on) {
@@ -230,16 +440,33 @@ draw_slider(const struct roll *r, const struct roll_layout *L)
 		for (x = 0; x < ROLL_PAD_N; x++)
 			addch(x == r->pad_x ? ('0' + r->pad_y) | A_REVERSE |
 			    A_BOLD : '.');
-		addstr(" B / C..D ");
+		addstr(" B / C..D");
+		/* The most of the tail that fits whole. */
+		for (level = 0; level < 3; level++) {
+			slider_tail(tail, sizeof tail, r, level);
+			if (getcurx(stdscr) + (int)strlen(tail) <= L->cols)
+				break;
+		}
+		slider_tail(tail, sizeof tail, r, level);
 		addnstr(tail, L->cols - getcurx(stdscr));
 		return;
 	}
 	mvprintw(y, 0, "slider %.2f ", (double)roll_slider_value(r));
-	/* The bar takes what is left, at least a few cells. */
-	w = L->cols - 12 - 2 - (int)strlen(tail);
-	if (w < 5) {
-		w = L->cols - 12 - 2;
+	/*
+	 * The bar takes what is left, at least 5 cells; on a narrow screen
+	 * the tail goes short first, then the bar down to 3 cells, then the
+	 * seed, and only then the kind and temperature.
+	 */
+	for (level = 0; level < 4; level++) {
+		slider_tail(tail, sizeof tail, r, level < 2 ? level :
+		    level - 1);
+		w = L->cols - 12 - 2 - (int)strlen(tail);
+		if (w >= (level == 2 ? 3 : 5))
+			break;
+	}
+	if (level == 4) {
 		tail[0] = '\0';
+		w = L->cols - 12 - 2;
 	}
 	if (w < 3)
 		return;
@@ -292,41 +519,129 @@ draw_attrs(const struct roll *r, const struct ui_view *v,
 }
 
 /*
- * The status line at a given level of detail: 0 is everything; each level
- * gives up the least useful part (latency, then the clock source, then
- * the length of the device and model names) so that the state a player
- * must see (play state, edit mode, unsaved edits, key lock) stays on an
- * 80-column screen whatever the device is called.
+ * What the status line gives up, least needed first, one step a level, so
+ * that the state a player must see (play state, edit mode, unsaved edits)
+ * stays at 40 columns whatever the device is called.
  */
+enum {
+	ST_CLOCK = 1,		/* "int" goes ("ext" stays) */
+	ST_LAT_SHORT,		/* "101ms" */
+	ST_DEV12,		/* device name cut to 12, at a word */
+	ST_MODEL10,		/* model name cut to 10 */
+	ST_DEV8,
+	ST_MODEL_OFF,
+	ST_SEP,			/* "|" between fields, not " | " */
+	ST_WORDS,		/* "play", "stop", "120bpm", "key " goes */
+	ST_LAT_OFF,
+	ST_DEV_OFF,
+	ST_TEMPO_OFF,
+	ST_KEY_OFF,
+	ST_BUSY_OFF,		/* last: play state, EDIT, unsaved stay */
+	ST_LAST = ST_BUSY_OFF
+};
+
+/* Append a field to the line with the separator of the level. */
+static void
+status_add(char *line, size_t len, int level, const char *field)
+{
+	size_t	n = strlen(line);
+
+	if (field[0] == '\0' || n + 1 >= len)
+		return;
+	snprintf(line + n, len - n, "%s%s", n == 0 ? "" : (level >= ST_SEP ?
+	    "|" : " | "), field);
+}
+
+/* A name cut to w bytes, at a word if one ends past half of it. */
+static void
+status_cut(char *buf, size_t len, const char *s, int w)
+{
+	size_t	n, i, want;
+	char	*sp;
+
+	snprintf(buf, len, "%.*s", w, s);
+	n = strlen(buf);
+	if (n < strlen(s) && s[n] != ' ' && (sp = strrchr(buf, ' ')) != NULL &&
+	    sp - buf >= w / 2)
+		*sp = '\0';
+	/* Not in the middle of a UTF-8 character. */
+	n = strlen(buf);
+	for (i = n; i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80; i--)
+		;
+	if (i > 0 && (unsigned char)buf[i - 1] >= 0xc0) {
+		want = (unsigned char)buf[i - 1] >= 0xf0 ? 4 :
+		    ((unsigned char)buf[i - 1] >= 0xe0 ? 3 : 2);
+		if (i - 1 + want > n)
+			buf[i - 1] = '\0';
+	}
+	n = strlen(buf);
+	while (n > 0 && strchr(" :(-", buf[n - 1]) != NULL)
+		buf[--n] = '\0';
+}
+
 static void
 status_text(char *line, size_t len, const struct roll *r,
     const struct ui_view *v, int level)
 {
-	char		 lat[32], tempo[48];
+	char		 f[96];
 	const char	*model = v->model != NULL ? v->model : "no model";
 	const char	*dev = v->device != NULL ? v->device : "no MIDI output";
-	int		 wdev = level >= 3 ? 12 : 64, wmodel = level >= 4 ? 10 : 64;
+	int		 words = level >= ST_WORDS;
 
-	lat[0] = '\0';
-	if (level < 1) {
-		if (v->latency_ms >= 0)
-			snprintf(lat, sizeof lat, " | %.1fms", v->latency_ms);
-		else
-			snprintf(lat, sizeof lat, " | -");
+	line[0] = '\0';
+	if (level < ST_MODEL_OFF) {
+		status_cut(f, sizeof f, model, level >= ST_MODEL10 ? 10 : 64);
+		status_add(line, len, level, f);
 	}
-	if (level < 2)
-		snprintf(tempo, sizeof tempo, "%.0f bpm %s", v->qpm,
-		    v->clock != NULL ? v->clock : "int");
-	else
-		snprintf(tempo, sizeof tempo, "%.0f bpm%s", v->qpm,
-		    v->clock != NULL && strcmp(v->clock, "ext") == 0 ?
-		    " ext" : "");
-	snprintf(line, len, "%.*s | %.*s | %s | %s%s%s%s%s%s%s",
-	    wmodel, model, wdev, dev, tempo,
-	    v->playing ? "playing" : "stopped", v->busy ? " decoding" : "",
-	    lat, r->mode == ROLL_MODE_EDIT ? " | EDIT" : "",
-	    r->unsaved ? " | unsaved" : "", v->keylock != NULL ? " | key " :
-	    "", v->keylock != NULL ? v->keylock : "");
+	if (level < ST_DEV_OFF) {
+		status_cut(f, sizeof f, dev, level >= ST_DEV8 ? 8 :
+		    (level >= ST_DEV12 ? 12 : 64));
+		status_add(line, len, level, f);
+	}
+	if (level < ST_TEMPO_OFF) {
+		if (level < ST_CLOCK)
+			snprintf(f, sizeof f, "%.0f bpm %s", v->qpm,
+			    v->clock != NULL ? v->clock : "int");
+		else
+			snprintf(f, sizeof f, "%.0f%sbpm%s", v->qpm,
+			    words ? "" : " ", v->clock != NULL &&
+			    strcmp(v->clock, "ext") == 0 ? " ext" : "");
+		status_add(line, len, level, f);
+	}
+	snprintf(f, sizeof f, "%s%s", v->playing ? (words ? "play" :
+	    "playing") : (words ? "stop" : "stopped"), v->busy &&
+	    level < ST_BUSY_OFF ? " decoding" : "");
+	status_add(line, len, level, f);
+	if (level < ST_LAT_OFF) {
+		if (v->latency_ms < 0)
+			snprintf(f, sizeof f, "-");
+		else if (level >= ST_LAT_SHORT)
+			snprintf(f, sizeof f, "%.0fms", v->latency_ms);
+		else
+			snprintf(f, sizeof f, "%.1fms", v->latency_ms);
+		status_add(line, len, level, f);
+	}
+	if (r->mode == ROLL_MODE_EDIT)
+		status_add(line, len, level, "EDIT");
+	if (r->unsaved)
+		status_add(line, len, level, "unsaved");
+	if (v->keylock != NULL && level < ST_KEY_OFF) {
+		snprintf(f, sizeof f, "%s%s", words ? "" : "key ", v->keylock);
+		status_add(line, len, level, f);
+	}
+}
+
+void
+draw_status_line(char *line, size_t len, const struct roll *r,
+    const struct ui_view *v, int cols)
+{
+	int	level;
+
+	for (level = 0; level <= ST_LAST; level++) {
+		status_text(line, len, r, v, level);
+		if (text_cols(line) <= cols)
+			break;
+	}
 }
 
 static void
@@ -334,18 +649,16 @@ draw_status(const struct roll *r, const struct ui_view *v,
     const struct roll_layout *L, const struct prompt *p)
 {
 	char	line[512];
-	int	level;
 
-	for (level = 0; level <= 4; level++) {
-		status_text(line, sizeof line, r, v, level);
-		if ((int)strlen(line) <= L->cols)
-			break;
-	}
+	draw_status_line(line, sizeof line, r, v, L->cols);
 	move(L->status_y, 0);
 	clrtoeol();
 	attron(A_REVERSE);
-	mvaddnstr(L->status_y, 0, line, L->cols);
-	for (int x = (int)strlen(line); x < L->cols; x++)
+	if (text_cols(line) <= L->cols)
+		mvaddstr(L->status_y, 0, line);
+	else
+		mvaddnstr(L->status_y, 0, line, L->cols);
+	for (int x = text_cols(line); x < L->cols; x++)
 		addch(' ');
 	attroff(A_REVERSE);
 
@@ -392,9 +705,9 @@ draw_status(const struct roll *r, const struct ui_view *v,
 static void
 draw_help(const struct roll *r, const struct roll_layout *L)
 {
-	const struct key_entry	*e;
-	char			 kn[32], line[128];
-	int			 i, n = 0, total = 0, cols, per, w, y, x;
+	static struct keys_help	 h[KEYS_HELP_MAX];
+	char			 line[128];
+	int			 i, total, cols, per, w, y, x;
 	int			 pages, page, first;
 
 	cols = L->cols >= 80 ? 2 : 1;
@@ -402,8 +715,7 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	per = L->rows - 3;	/* title, then the status and message lines */
 	if (per < 1)
 		return;
-	for (i = 0; (e = keys_entry(i)) != NULL; i++)
-		total += e->help != NULL;
+	total = keys_help_lines(h, KEYS_HELP_MAX);
 	pages = (total + per * cols - 1) / (per * cols);
 	page = (r->help - 1) % (pages > 0 ? pages : 1);
 	first = page * per * cols;
@@ -416,19 +728,14 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	attron(A_BOLD);
 	mvaddnstr(0, 0, line, L->cols);
 	attroff(A_BOLD);
-	for (i = 0; (e = keys_entry(i)) != NULL; i++) {
-		if (e->help == NULL)
-			continue;
-		if (n < first || n >= first + per * cols) {
-			n++;
-			continue;
-		}
-		keys_name(e->key, kn, sizeof kn);
-		snprintf(line, sizeof line, "%-7s %s", kn, e->help);
-		y = 1 + (n - first) % per;
-		x = ((n - first) / per) * w;
-		mvaddnstr(y, x, line, w - 1);
-		n++;
+	for (i = first; i < first + per * cols && i < total; i++) {
+		y = 1 + (i - first) % per;
+		x = ((i - first) / per) * w;
+		/* Headings ("-- edit mode --") in bold. */
+		if (h[i].name == NULL && h[i].line[0] == '-')
+			attron(A_BOLD);
+		mvaddnstr(y, x, h[i].line, w - 1);
+		attroff(A_BOLD);
 	}
 }
 
@@ -437,9 +744,10 @@ draw_screen(const struct roll *r, const struct ui_view *v,
     const struct prompt *p)
 {
 	struct roll_layout	L;
-	int			lo, per_row, view0, i, focus;
+	struct pitch_rows	pr[UI_LANES];
+	int			view0, i, focus;
 
-	roll_layout(&L, r, COLS, LINES, v->steps);
+	draw_layout(&L, r, v, COLS, LINES, pr);
 	erase();
 	if (r->help) {
 		draw_help(r, &L);
@@ -447,11 +755,10 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 		refresh();
 		return;
 	}
-	draw_pitch_window(v, r, L.lane_h, &lo, &per_row);
 	focus = r->mode == ROLL_MODE_EDIT ? r->cur_step : v->playhead;
 	view0 = roll_view_start(&L, v->steps, focus);
 	for (i = 0; i < L.n_lanes; i++)
-		draw_lane(r, v, &L, i, lo, per_row, view0);
+		draw_lane(r, v, &L, i, &pr[i], view0);
 	draw_axis(v, &L, view0);
 	draw_slider(r, &L);
 	draw_attrs(r, v, &L);

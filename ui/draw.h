@@ -13,11 +13,43 @@
 void	draw_screen(const struct roll *r, const struct ui_view *v,
 	    const struct prompt *p);
 
+#define DRAW_ROWS_MAX	128	/* pitch rows of a lane that get notes */
+
 /*
- * The shared pitch window of the lanes: rows of `per_row` semitones from
- * *lo upward (pure; exported for the tests).
+ * The pitch axis of one lane, top row first: row i holds the pitches
+ * lo[i]..hi[i] (one pitch when equal) and is labelled with their names, so
+ * a label never names a pitch other than the notes drawn in its row.
  */
-void	draw_pitch_window(const struct ui_view *v, const struct roll *r,
-	    int rows, int *lo, int *per_row);
+struct pitch_rows {
+	int	n;
+	int	lo[DRAW_ROWS_MAX];
+	int	hi[DRAW_ROWS_MAX];
+};
+
+/*
+ * Map the pitches of lane `lane` to `rows` rows (pure, for the tests).  In
+ * order of preference: one semitone a row over the notes of every lane (a
+ * shared axis), one row per distinct pitch of every lane ("fold"), the same
+ * two over the lane's own notes, and last rows that each hold a run of the
+ * lane's pitches, split at the widest intervals.  The result lane in edit
+ * mode is one semitone a row around the cursor, so it reaches any pitch.
+ */
+void	draw_pitch_rows(const struct ui_view *v, const struct roll *r,
+	    int lane, int rows, struct pitch_rows *pr);
+/* The row of a pitch, or -1 if the lane does not show it. */
+int	draw_pitch_row(const struct pitch_rows *pr, int pitch);
+/* The label of a row: "G4", or a range "F#-G4", "B3-C4". */
+void	draw_row_label(const struct pitch_rows *pr, int row, char *buf,
+	    size_t len);
+/* The layout of the screen, the labels widened to what the lanes need. */
+void	draw_layout(struct roll_layout *L, const struct roll *r,
+	    const struct ui_view *v, int cols, int rows,
+	    struct pitch_rows pr[UI_LANES]);
+/*
+ * The status line that fits in cols: the least needed fields shortened or
+ * dropped first; play state, EDIT and unsaved always stay.
+ */
+void	draw_status_line(char *line, size_t len, const struct roll *r,
+	    const struct ui_view *v, int cols);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * keys.c: default key bindings as a table of designated initializers, a
- * mutable copy of it that the config file can rebind, and key names.
- * Lookup is a linear scan: the table has ~80 entries and runs once per key.
+ * mutable copy of it that the config file can rebind, key names, and the
+ * help overlay's lines: one per command, its keys read from the live table
+ * so a remap shows where it went.  Lookup is a linear scan: the table has
+ * 100 entries and runs once per key.
  */
 #include "ui/keys.h"
 
@@ -23,21 +25,21 @@
 static const struct key_entry keys_default[] = {
 	/* The slider. */
 	{ .key = KEY_LEFT, .mode = P, .name = "slider-left",
-	  .cmd = ROLL_CMD_SLIDER, .arg = -1, .help = "slider 1/32 toward A" },
+	  .cmd = ROLL_CMD_SLIDER, .arg = -1 },
 	{ .key = KEY_RIGHT, .mode = P, .name = "slider-right",
-	  .cmd = ROLL_CMD_SLIDER, .arg = 1, .help = "slider 1/32 toward B" },
+	  .cmd = ROLL_CMD_SLIDER, .arg = 1 },
 	{ .key = 'H', .mode = P, .name = "slider-left-8",
-	  .cmd = ROLL_CMD_SLIDER, .arg = -4, .help = "slider 1/8 toward A" },
+	  .cmd = ROLL_CMD_SLIDER, .arg = -4 },
 	{ .key = KEY_SLEFT, .mode = P, .name = "slider-left-8",
 	  .cmd = ROLL_CMD_SLIDER, .arg = -4 },
 	{ .key = 'L', .mode = P, .name = "slider-right-8",
-	  .cmd = ROLL_CMD_SLIDER, .arg = 4, .help = "slider 1/8 toward B" },
+	  .cmd = ROLL_CMD_SLIDER, .arg = 4 },
 	{ .key = KEY_SRIGHT, .mode = P, .name = "slider-right-8",
 	  .cmd = ROLL_CMD_SLIDER, .arg = 4 },
 	{ .key = '0', .mode = P, .name = "jump-0", .cmd = ROLL_CMD_JUMP,
-	  .arg = 0, .help = "slider to A" },
+	  .arg = 0 },
 	{ .key = '1', .mode = P, .name = "jump-1", .cmd = ROLL_CMD_JUMP,
-	  .arg = 1, .help = "slider to 1/9 .. 8/9 (1..8)" },
+	  .arg = 1 },
 	{ .key = '2', .mode = P, .name = "jump-2", .cmd = ROLL_CMD_JUMP,
 	  .arg = 2 },
 	{ .key = '3', .mode = P, .name = "jump-3", .cmd = ROLL_CMD_JUMP,
@@ -53,55 +55,45 @@ static const struct key_entry keys_default[] = {
 	{ .key = '8', .mode = P, .name = "jump-8", .cmd = ROLL_CMD_JUMP,
 	  .arg = 8 },
 	{ .key = '9', .mode = P, .name = "jump-9", .cmd = ROLL_CMD_JUMP,
-	  .arg = 9, .help = "slider to B" },
+	  .arg = 9 },
 
 	/* Attributes and sampling. */
 	{ .key = KEY_UP, .mode = P, .name = "attr-prev", .cmd = ROLL_CMD_ATTR,
-	  .arg = -1, .help = "previous attribute" },
+	  .arg = -1 },
 	{ .key = KEY_DOWN, .mode = P, .name = "attr-next",
-	  .cmd = ROLL_CMD_ATTR, .arg = 1, .help = "next attribute" },
+	  .cmd = ROLL_CMD_ATTR, .arg = 1 },
 	{ .key = '+', .mode = P, .name = "nudge-up", .cmd = ROLL_CMD_NUDGE,
-	  .arg = 1, .help = "nudge the attribute up" },
+	  .arg = 1 },
 	{ .key = '=', .mode = P, .name = "nudge-up", .cmd = ROLL_CMD_NUDGE,
 	  .arg = 1 },
 	{ .key = '-', .mode = P, .name = "nudge-down", .cmd = ROLL_CMD_NUDGE,
-	  .arg = -1, .help = "nudge the attribute down" },
+	  .arg = -1 },
 	{ .key = 'x', .mode = P, .name = "nudge-reset",
-	  .cmd = ROLL_CMD_NUDGE_RESET, .help = "reset all nudges" },
+	  .cmd = ROLL_CMD_NUDGE_RESET },
 	{ .key = 't', .mode = P, .name = "temp-down", .cmd = ROLL_CMD_TEMP,
-	  .arg = -1, .help = "temperature down (0 = argmax)" },
+	  .arg = -1 },
 	{ .key = 'T', .mode = P, .name = "temp-up", .cmd = ROLL_CMD_TEMP,
-	  .arg = 1, .help = "temperature up" },
-	{ .key = 'r', .mode = P, .name = "reseed", .cmd = ROLL_CMD_RESEED,
-	  .help = "new seed (resample)" },
-	{ .key = 'i', .mode = P, .name = "interp", .cmd = ROLL_CMD_INTERP,
-	  .help = "slerp / lerp" },
+	  .arg = 1 },
+	{ .key = 'r', .mode = P, .name = "reseed", .cmd = ROLL_CMD_RESEED },
+	{ .key = 'i', .mode = P, .name = "interp", .cmd = ROLL_CMD_INTERP },
 
 	/* Transport and MIDI. */
-	{ .key = ' ', .mode = A, .name = "play", .cmd = ROLL_CMD_PLAY,
-	  .help = "play / stop" },
+	{ .key = ' ', .mode = A, .name = "play", .cmd = ROLL_CMD_PLAY },
 	{ .key = '<', .mode = A, .name = "tempo-down", .cmd = ROLL_CMD_TEMPO,
-	  .arg = -1, .help = "tempo down" },
+	  .arg = -1 },
 	{ .key = '>', .mode = A, .name = "tempo-up", .cmd = ROLL_CMD_TEMPO,
-	  .arg = 1, .help = "tempo up" },
-	{ .key = 'd', .mode = P, .name = "device", .cmd = ROLL_CMD_DEVICE,
-	  .help = "next MIDI output device" },
-	{ .key = 'm', .mode = P, .name = "learn", .cmd = ROLL_CMD_LEARN,
-	  .help = "MIDI-learn the selected control" },
+	  .arg = 1 },
+	{ .key = 'd', .mode = P, .name = "device", .cmd = ROLL_CMD_DEVICE },
+	{ .key = 'm', .mode = P, .name = "learn", .cmd = ROLL_CMD_LEARN },
 
 	/* Clips, saving, snapshots, modes. */
-	{ .key = 'o', .mode = P, .name = "open", .cmd = ROLL_CMD_OPEN,
-	  .help = "open a clip into A or B" },
-	{ .key = 'w', .mode = P, .name = "window", .cmd = ROLL_CMD_WINDOW,
-	  .help = "next window a-d / track A-D" },
-	{ .key = 'c', .mode = A, .name = "copy", .cmd = ROLL_CMD_COPY,
-	  .help = "copy the result into A or B" },
-	{ .key = 's', .mode = A, .name = "save", .cmd = ROLL_CMD_SAVE,
-	  .help = "save the result as MIDI" },
-	{ .key = 'S', .mode = A, .name = "save-set", .cmd = ROLL_CMD_SAVE_SET,
-	  .help = "save the set (for --set FILE)" },
+	{ .key = 'o', .mode = P, .name = "open", .cmd = ROLL_CMD_OPEN },
+	{ .key = 'w', .mode = P, .name = "window", .cmd = ROLL_CMD_WINDOW },
+	{ .key = 'c', .mode = A, .name = "copy", .cmd = ROLL_CMD_COPY },
+	{ .key = 's', .mode = A, .name = "save", .cmd = ROLL_CMD_SAVE },
+	{ .key = 'S', .mode = A, .name = "save-set", .cmd = ROLL_CMD_SAVE_SET },
 	{ .key = KEY_F(1), .mode = A, .name = "snap-1", .cmd = ROLL_CMD_SNAP,
-	  .arg = 0, .help = "F1-8/M-1-8: recall (or store)" },
+	  .arg = 0 },
 	{ .key = KEY_F(2), .mode = A, .name = "snap-2", .cmd = ROLL_CMD_SNAP,
 	  .arg = 1 },
 	{ .key = KEY_F(3), .mode = A, .name = "snap-3", .cmd = ROLL_CMD_SNAP,
@@ -133,8 +125,7 @@ static const struct key_entry keys_default[] = {
 	{ .key = ALT('8'), .mode = A, .name = "snap-8", .cmd = ROLL_CMD_SNAP,
 	  .arg = 7 },
 	{ .key = KEY_F(13), .mode = A, .name = "snap-store-1",
-	  .cmd = ROLL_CMD_SNAP_STORE, .arg = 0,
-	  .help = "S-F1-8: store a snapshot" },
+	  .cmd = ROLL_CMD_SNAP_STORE, .arg = 0 },
 	{ .key = KEY_F(14), .mode = A, .name = "snap-store-2",
 	  .cmd = ROLL_CMD_SNAP_STORE, .arg = 1 },
 	{ .key = KEY_F(15), .mode = A, .name = "snap-store-3",
@@ -149,85 +140,71 @@ static const struct key_entry keys_default[] = {
 	  .cmd = ROLL_CMD_SNAP_STORE, .arg = 6 },
 	{ .key = KEY_F(20), .mode = A, .name = "snap-store-8",
 	  .cmd = ROLL_CMD_SNAP_STORE, .arg = 7 },
-	{ .key = 'p', .mode = P, .name = "sweep", .cmd = ROLL_CMD_SWEEP,
-	  .help = "sweep: off / triangle / sine" },
+	{ .key = 'p', .mode = P, .name = "sweep", .cmd = ROLL_CMD_SWEEP },
 	{ .key = 'P', .mode = P, .name = "sweep-target",
-	  .cmd = ROLL_CMD_SWEEP_TARGET, .help = "sweep the slider / attribute" },
+	  .cmd = ROLL_CMD_SWEEP_TARGET },
 	{ .key = '[', .mode = P, .name = "sweep-shorter",
-	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = -1, .help = "sweep period -1 bar" },
+	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = -1 },
 	{ .key = ']', .mode = P, .name = "sweep-longer",
-	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = 1, .help = "sweep period +1 bar" },
-	{ .key = 'g', .mode = A, .name = "pad", .cmd = ROLL_CMD_PAD,
-	  .help = "2-D pad A B / C D (o loads C D)" },
-	{ .key = 'k', .mode = P, .name = "keylock", .cmd = ROLL_CMD_KEYLOCK,
-	  .help = "key lock off/key of A/C major" },
+	  .cmd = ROLL_CMD_SWEEP_BARS, .arg = 1 },
+	{ .key = 'g', .mode = A, .name = "pad", .cmd = ROLL_CMD_PAD },
+	{ .key = 'k', .mode = P, .name = "keylock", .cmd = ROLL_CMD_KEYLOCK },
 	{ .key = 'K', .mode = P, .name = "keylock-fifth",
-	  .cmd = ROLL_CMD_KEYLOCK, .arg = 1, .help = "key lock a fifth up" },
-	{ .key = '\t', .mode = A, .name = "lane", .cmd = ROLL_CMD_LANE,
-	  .help = "lane shown on a small screen" },
-	{ .key = 'e', .mode = A, .name = "edit", .cmd = ROLL_CMD_EDIT,
-	  .help = "edit the result (e/Esc leave)" },
-	{ .key = 'u', .mode = A, .name = "undo", .cmd = ROLL_CMD_UNDO,
-	  .help = "undo an edit" },
-	{ .key = CTRL('r'), .mode = A, .name = "redo", .cmd = ROLL_CMD_REDO,
-	  .help = "redo" },
-	{ .key = CTRL('l'), .mode = A, .name = "redraw", .cmd = ROLL_CMD_REDRAW,
-	  .help = "redraw the screen" },
-	{ .key = '?', .mode = A, .name = "help", .cmd = ROLL_CMD_HELP,
-	  .help = "this help" },
-	{ .key = 'q', .mode = A, .name = "quit", .cmd = ROLL_CMD_QUIT,
-	  .help = "quit (asks if edits unsaved)" },
+	  .cmd = ROLL_CMD_KEYLOCK, .arg = 1 },
+	{ .key = '\t', .mode = A, .name = "lane", .cmd = ROLL_CMD_LANE },
+	{ .key = 'e', .mode = A, .name = "edit", .cmd = ROLL_CMD_EDIT },
+	{ .key = 'u', .mode = A, .name = "undo", .cmd = ROLL_CMD_UNDO },
+	{ .key = CTRL('r'), .mode = A, .name = "redo", .cmd = ROLL_CMD_REDO },
+	{ .key = CTRL('l'), .mode = A, .name = "redraw", .cmd = ROLL_CMD_REDRAW },
+	{ .key = '?', .mode = A, .name = "help", .cmd = ROLL_CMD_HELP },
+	{ .key = 'q', .mode = A, .name = "quit", .cmd = ROLL_CMD_QUIT },
 
 	/* Pad mode (other keys as in play mode). */
 	{ .key = KEY_LEFT, .mode = D, .name = "pad-left", .cmd = ROLL_CMD_PAD_X,
-	  .arg = -1, .help = "pad: move toward A/C (arrows)" },
+	  .arg = -1 },
 	{ .key = KEY_RIGHT, .mode = D, .name = "pad-right",
 	  .cmd = ROLL_CMD_PAD_X, .arg = 1 },
 	{ .key = KEY_UP, .mode = D, .name = "pad-up", .cmd = ROLL_CMD_PAD_Y,
 	  .arg = -1 },
 	{ .key = KEY_DOWN, .mode = D, .name = "pad-down", .cmd = ROLL_CMD_PAD_Y,
 	  .arg = 1 },
-	{ .key = 27, .mode = D, .name = "pad-leave", .cmd = ROLL_CMD_PAD,
-	  .help = "pad: leave (as g)" },
+	{ .key = 27, .mode = D, .name = "pad-leave", .cmd = ROLL_CMD_PAD },
 
 	/* Edit mode. */
 	{ .key = 27, .mode = E, .name = "edit-leave", .cmd = ROLL_CMD_EDIT },
 	{ .key = KEY_LEFT, .mode = E, .name = "cursor-left",
-	  .cmd = ROLL_CMD_CURSOR_STEP, .arg = -1,
-	  .help = "edit: arrows move the cursor" },
+	  .cmd = ROLL_CMD_CURSOR_STEP, .arg = -1 },
 	{ .key = KEY_RIGHT, .mode = E, .name = "cursor-right",
 	  .cmd = ROLL_CMD_CURSOR_STEP, .arg = 1 },
 	{ .key = KEY_UP, .mode = E, .name = "cursor-up",
 	  .cmd = ROLL_CMD_CURSOR_PITCH, .arg = 1 },
 	{ .key = KEY_DOWN, .mode = E, .name = "cursor-down",
 	  .cmd = ROLL_CMD_CURSOR_PITCH, .arg = -1 },
-	{ .key = 'a', .mode = E, .name = "note-add", .cmd = ROLL_CMD_NOTE_ADD,
-	  .help = "edit: add a note at the cursor" },
+	{ .key = 'a', .mode = E, .name = "note-add", .cmd = ROLL_CMD_NOTE_ADD },
 	{ .key = '\n', .mode = E, .name = "note-add", .cmd = ROLL_CMD_NOTE_ADD },
 	{ .key = 'x', .mode = E, .name = "note-delete",
-	  .cmd = ROLL_CMD_NOTE_DELETE, .help = "edit: delete note(s)" },
+	  .cmd = ROLL_CMD_NOTE_DELETE },
 	{ .key = KEY_DC, .mode = E, .name = "note-delete",
 	  .cmd = ROLL_CMD_NOTE_DELETE },
-	{ .key = 'v', .mode = E, .name = "select", .cmd = ROLL_CMD_SELECT,
-	  .help = "edit: select/unselect a note" },
+	{ .key = 'v', .mode = E, .name = "select", .cmd = ROLL_CMD_SELECT },
 	{ .key = 'V', .mode = E, .name = "select-none",
-	  .cmd = ROLL_CMD_SELECT_NONE, .help = "edit: select nothing" },
+	  .cmd = ROLL_CMD_SELECT_NONE },
 	{ .key = 'H', .mode = E, .name = "note-earlier",
-	  .cmd = ROLL_CMD_NOTE_MOVE, .arg = -1, .help = "edit: move H/L" },
+	  .cmd = ROLL_CMD_NOTE_MOVE, .arg = -1 },
 	{ .key = 'L', .mode = E, .name = "note-later",
 	  .cmd = ROLL_CMD_NOTE_MOVE, .arg = 1 },
 	{ .key = '[', .mode = E, .name = "note-shorter",
-	  .cmd = ROLL_CMD_NOTE_LENGTH, .arg = -1, .help = "edit: length [ ]" },
+	  .cmd = ROLL_CMD_NOTE_LENGTH, .arg = -1 },
 	{ .key = ']', .mode = E, .name = "note-longer",
 	  .cmd = ROLL_CMD_NOTE_LENGTH, .arg = 1 },
 	{ .key = '+', .mode = E, .name = "transpose-up",
-	  .cmd = ROLL_CMD_TRANSPOSE, .arg = 1, .help = "edit: transpose + -" },
+	  .cmd = ROLL_CMD_TRANSPOSE, .arg = 1 },
 	{ .key = '=', .mode = E, .name = "transpose-up",
 	  .cmd = ROLL_CMD_TRANSPOSE, .arg = 1 },
 	{ .key = '-', .mode = E, .name = "transpose-down",
 	  .cmd = ROLL_CMD_TRANSPOSE, .arg = -1 },
 	{ .key = 'K', .mode = E, .name = "transpose-octave-up",
-	  .cmd = ROLL_CMD_TRANSPOSE, .arg = 12, .help = "edit: octave K/J" },
+	  .cmd = ROLL_CMD_TRANSPOSE, .arg = 12 },
 	{ .key = 'J', .mode = E, .name = "transpose-octave-down",
 	  .cmd = ROLL_CMD_TRANSPOSE, .arg = -12 },
 };
@@ -236,6 +213,93 @@ static const struct key_entry keys_default[] = {
 #undef D
 #undef E
 #undef A
+
+/*
+ * The help overlay: one line per command (in the order a player learns
+ * them), or per series name-1..name-N; keys come from the live table.
+ */
+static const struct {
+	const char	*name;	/* command, series prefix ("jump-"), or NULL */
+	int		 series;	/* members name1..nameN */
+	const char	*text;
+	const char	*one;	/* a member's own line (%d), series only */
+	const char	*keys;	/* keys outside the table (prompt) */
+} keys_help_table[] = {
+	{ "slider-left", 0, "slider 1/32 toward A", NULL, NULL },
+	{ "slider-right", 0, "slider 1/32 toward B", NULL, NULL },
+	{ "slider-left-8", 0, "slider 1/8 toward A", NULL, NULL },
+	{ "slider-right-8", 0, "slider 1/8 toward B", NULL, NULL },
+	{ "jump-0", 0, "slider to A", NULL, NULL },
+	{ "jump-", 8, "slider to 1/9 .. 8/9", "slider to %d/9", NULL },
+	{ "jump-9", 0, "slider to B", NULL, NULL },
+	{ "attr-prev", 0, "previous attribute", NULL, NULL },
+	{ "attr-next", 0, "next attribute", NULL, NULL },
+	{ "nudge-up", 0, "nudge the attribute up", NULL, NULL },
+	{ "nudge-down", 0, "nudge the attribute down", NULL, NULL },
+	{ "nudge-reset", 0, "reset all nudges", NULL, NULL },
+	{ "temp-down", 0, "temperature down (0 = argmax)", NULL, NULL },
+	{ "temp-up", 0, "temperature up", NULL, NULL },
+	{ "reseed", 0, "new seed (resample)", NULL, NULL },
+	{ "interp", 0, "slerp / lerp", NULL, NULL },
+	{ "play", 0, "play / stop", NULL, NULL },
+	{ "tempo-down", 0, "tempo down", NULL, NULL },
+	{ "tempo-up", 0, "tempo up", NULL, NULL },
+	{ "device", 0, "next MIDI output device", NULL, NULL },
+	{ "learn", 0, "MIDI-learn the chosen control", NULL, NULL },
+	{ "open", 0, "open a clip into A or B", NULL, NULL },
+	{ "window", 0, "next window a-d / track A-D", NULL, NULL },
+	{ "copy", 0, "copy the result into A or B", NULL, NULL },
+	{ "save", 0, "save the result as MIDI", NULL, NULL },
+	{ "save-set", 0, "save the set (for --set FILE)", NULL, NULL },
+	{ "snap-", 8, "recall a snapshot", "recall snapshot %d", NULL },
+	{ "snap-store-", 8, "store a snapshot", "store snapshot %d", NULL },
+	{ "sweep", 0, "sweep: off / triangle / sine", NULL, NULL },
+	{ "sweep-target", 0, "sweep the slider / attribute", NULL, NULL },
+	{ "sweep-shorter", 0, "sweep period -1 bar", NULL, NULL },
+	{ "sweep-longer", 0, "sweep period +1 bar", NULL, NULL },
+	{ "pad", 0, "2-D pad A B/C D (o loads C D)", NULL, NULL },
+	{ "keylock", 0, "key lock off/key of A/C major", NULL, NULL },
+	{ "keylock-fifth", 0, "key lock a fifth up", NULL, NULL },
+	{ "lane", 0, "lane shown on a small screen", NULL, NULL },
+	{ "edit", 0, "edit the result (again: leave)", NULL, NULL },
+	{ "undo", 0, "undo an edit", NULL, NULL },
+	{ "redo", 0, "redo", NULL, NULL },
+	{ "redraw", 0, "redraw the screen", NULL, NULL },
+	{ "help", 0, "this help", NULL, NULL },
+	{ "quit", 0, "quit (asks if edits unsaved)", NULL, NULL },
+	{ NULL, 0, "-- edit mode --", NULL, NULL },
+	{ "edit-leave", 0, "leave edit mode", NULL, NULL },
+	{ "cursor-left", 0, "cursor a step left", NULL, NULL },
+	{ "cursor-right", 0, "cursor a step right", NULL, NULL },
+	{ "cursor-up", 0, "cursor a semitone up", NULL, NULL },
+	{ "cursor-down", 0, "cursor a semitone down", NULL, NULL },
+	{ "note-add", 0, "add a note at the cursor", NULL, NULL },
+	{ "note-delete", 0, "delete the note(s)", NULL, NULL },
+	{ "select", 0, "select / unselect the note", NULL, NULL },
+	{ "select-none", 0, "select nothing", NULL, NULL },
+	{ "note-earlier", 0, "move the note(s) earlier", NULL, NULL },
+	{ "note-later", 0, "move the note(s) later", NULL, NULL },
+	{ "note-shorter", 0, "shorten the note(s)", NULL, NULL },
+	{ "note-longer", 0, "lengthen the note(s)", NULL, NULL },
+	{ "transpose-up", 0, "transpose a semitone up", NULL, NULL },
+	{ "transpose-down", 0, "transpose a semitone down", NULL, NULL },
+	{ "transpose-octave-up", 0, "transpose an octave up", NULL, NULL },
+	{ "transpose-octave-down", 0, "transpose an octave down", NULL,
+	  NULL },
+	{ NULL, 0, "-- pad mode --", NULL, NULL },
+	{ "pad-left", 0, "pad toward A / C", NULL, NULL },
+	{ "pad-right", 0, "pad toward B / D", NULL, NULL },
+	{ "pad-up", 0, "pad toward A / B", NULL, NULL },
+	{ "pad-down", 0, "pad toward C / D", NULL, NULL },
+	{ "pad-leave", 0, "leave the pad", NULL, NULL },
+	{ NULL, 0, "-- in a prompt --", NULL, NULL },
+	{ NULL, 0, "accept", NULL, "Enter" },
+	{ NULL, 0, "cancel", NULL, "Esc C-g" },
+	{ NULL, 0, "complete the path", NULL, "Tab" },
+	{ NULL, 0, "delete a character", NULL, "Backspace" },
+	{ NULL, 0, "clear the line", NULL, "C-u" },
+	{ NULL, 0, "answer a question", NULL, "y n a-d" },
+};
 
 static struct key_entry	keys_table[KEYS_MAX];
 static int		keys_n = -1;
@@ -271,9 +335,18 @@ keys_lookup(int key, int mode)
 	int	i;
 
 	keys_ready();
-	/* The mode's own binding wins over an any-mode one. */
+	/*
+	 * The mode's own binding wins over an any-mode one; the pad is play
+	 * mode with a few keys of its own, so play mode's come next there
+	 * (a key rebound in play mode does the same on the pad).
+	 */
 	for (i = 0; i < keys_n; i++) {
 		if (keys_table[i].key == key && keys_table[i].mode == mode)
+			return (&keys_table[i]);
+	}
+	for (i = 0; mode == ROLL_MODE_PAD && i < keys_n; i++) {
+		if (keys_table[i].key == key &&
+		    keys_table[i].mode == ROLL_MODE_PLAY)
 			return (&keys_table[i]);
 	}
 	for (i = 0; i < keys_n; i++) {
@@ -281,21 +354,24 @@ keys_lookup(int key, int mode)
 		    keys_table[i].mode == KEYS_ANY_MODE)
 			return (&keys_table[i]);
 	}
-	/* The pad keeps the play-mode knobs it does not redefine. */
-	if (mode == ROLL_MODE_PAD)
-		return (keys_lookup(key, ROLL_MODE_PLAY));
 	return (NULL);
 }
 
 const struct key_entry *
 keys_find(const char *name)
 {
-	int	i;
+	size_t	i;
+	int	j;
 
 	keys_ready();
-	for (i = 0; i < keys_n; i++) {
-		if (strcmp(keys_table[i].name, name) == 0)
-			return (&keys_table[i]);
+	for (j = 0; j < keys_n; j++) {
+		if (strcmp(keys_table[j].name, name) == 0)
+			return (&keys_table[j]);
+	}
+	/* A command whose keys were all taken still exists. */
+	for (i = 0; i < sizeof keys_default / sizeof keys_default[0]; i++) {
+		if (strcmp(keys_default[i].name, name) == 0)
+			return (&keys_default[i]);
 	}
 	return (NULL);
 }
@@ -307,6 +383,152 @@ keys_entry(int i)
 	if (i < 0 || i >= keys_n)
 		return (NULL);
 	return (&keys_table[i]);
+}
+
+/* The keys bound to a command, in table order, no repeats. */
+static int
+keys_of(const char *name, int *keys, int max)
+{
+	int	i, j, n = 0;
+
+	for (i = 0; i < keys_n && n < max; i++) {
+		if (strcmp(keys_table[i].name, name) != 0)
+			continue;
+		for (j = 0; j < n && keys[j] != keys_table[i].key; j++)
+			;
+		if (j == n)
+			keys[n++] = keys_table[i].key;
+	}
+	return (n);
+}
+
+/* Append a key name (or "a..b") to a list. */
+static void
+keys_list_add(char *buf, size_t len, int a, int b)
+{
+	char	na[32], nb[32];
+	size_t	used = strlen(buf);
+
+	keys_name(a, na, sizeof na);
+	if (a == b)
+		snprintf(buf + used, len - used, "%s%s", used ? " " : "", na);
+	else {
+		keys_name(b, nb, sizeof nb);
+		snprintf(buf + used, len - used, "%s%s..%s", used ? " " : "",
+		    na, nb);
+	}
+}
+
+static void
+keys_help_fill(struct keys_help *h, const char *keys, const char *text)
+{
+	snprintf(h->line, sizeof h->line, "%-8s %s", keys[0] != '\0' ? keys :
+	    "unbound", text);
+}
+
+/*
+ * The lines of help table entry t into h (line k of it, when a series
+ * breaks into members); returns the number of lines it has.
+ */
+static int
+keys_help_entry(size_t t, int k, struct keys_help *h)
+{
+	char	name[64], list[96], text[64];
+	int	keys[ROLL_SNAPSHOTS + 1][KEYS_HELP_KEYS];
+	int	nk[ROLL_SNAPSHOTS + 1] = { 0 };
+	int	m, j, regular, n = keys_help_table[t].series;
+
+	memset(h, 0, sizeof *h);
+	list[0] = '\0';
+	if (keys_help_table[t].name == NULL) {
+		if (keys_help_table[t].keys != NULL)
+			keys_help_fill(h, keys_help_table[t].keys,
+			    keys_help_table[t].text);
+		else
+			snprintf(h->line, sizeof h->line, "%s",
+			    keys_help_table[t].text);
+		return (1);
+	}
+	if (n == 0) {
+		h->name = keys_help_table[t].name;
+		h->n_keys = keys_of(h->name, h->keys, KEYS_HELP_KEYS);
+		for (j = 0; j < h->n_keys; j++)
+			keys_list_add(list, sizeof list, h->keys[j], h->keys[j]);
+		keys_help_fill(h, list, keys_help_table[t].text);
+		return (1);
+	}
+	/* A series is one line while member m's key j is key j of the
+	   first plus m (1..8, F1..F8, M-1..M-8). */
+	for (m = 0; m < n && m <= ROLL_SNAPSHOTS; m++) {
+		snprintf(name, sizeof name, "%s%d", keys_help_table[t].name,
+		    m + 1);
+		nk[m] = keys_of(name, keys[m], KEYS_HELP_KEYS);
+	}
+	regular = nk[0] > 0;
+	for (m = 1; m < n && regular; m++) {
+		regular = nk[m] == nk[0];
+		for (j = 0; j < nk[0] && regular; j++)
+			regular = keys[m][j] == keys[0][j] + m;
+	}
+	if (regular) {
+		if (k > 0)
+			return (1);
+		h->name = keys_help_table[t].name;
+		for (m = 0; m < n; m++) {
+			for (j = 0; j < nk[m] && h->n_keys < KEYS_HELP_KEYS;
+			    j++)
+				h->keys[h->n_keys++] = keys[m][j];
+		}
+		for (j = 0; j < nk[0]; j++)
+			keys_list_add(list, sizeof list, keys[0][j],
+			    keys[n - 1][j]);
+		keys_help_fill(h, list, keys_help_table[t].text);
+		return (1);
+	}
+	if (k >= n)
+		return (n);
+	snprintf(name, sizeof name, "%s%d", keys_help_table[t].name, k + 1);
+	h->name = keys_help_table[t].name;
+	for (j = 0; j < nk[k]; j++) {
+		h->keys[h->n_keys++] = keys[k][j];
+		keys_list_add(list, sizeof list, keys[k][j], keys[k][j]);
+	}
+	snprintf(text, sizeof text, keys_help_table[t].one, k + 1);
+	keys_help_fill(h, list, text);
+	return (n);
+}
+
+int
+keys_help_lines(struct keys_help *v, int max)
+{
+	struct keys_help	h;
+	size_t			t;
+	int			n, j, k = 0;
+
+	keys_ready();
+	for (t = 0; t < sizeof keys_help_table / sizeof keys_help_table[0];
+	    t++) {
+		n = keys_help_entry(t, 0, &h);
+		for (j = 0; j < n && k < max; j++) {
+			if (j > 0)
+				keys_help_entry(t, j, &h);
+			v[k++] = h;
+		}
+	}
+	return (k);
+}
+
+int
+keys_help(int i, struct keys_help *h)
+{
+	static struct keys_help	v[KEYS_HELP_MAX];
+	int			n;
+
+	n = keys_help_lines(v, KEYS_HELP_MAX);
+	if (i < 0 || i >= n)
+		return (-1);
+	*h = v[i];
+	return (0);
 }
 
 void
@@ -388,6 +610,18 @@ keys_config_line(const char *line, char **cause)
 		return (lr_fail(cause, "expected \"bind KEY COMMAND\""));
 	if ((k = keys_parse(key)) < 0)
 		return (lr_fail(cause, "unknown key %s", key));
+	if (strcmp(name, "none") == 0) {
+		/* Free the key: it does nothing in any mode. */
+		for (i = 0; i < keys_n; i++) {
+			if (keys_table[i].key != k)
+				continue;
+			memmove(&keys_table[i], &keys_table[i + 1],
+			    (keys_n - i - 1) * sizeof keys_table[0]);
+			keys_n--;
+			i--;
+		}
+		return (0);
+	}
 	if ((e = keys_find(name)) == NULL)
 		return (lr_fail(cause, "unknown command %s", name));
 	ne = *e;	/* the table moves below */
@@ -417,7 +651,6 @@ keys_config_line(const char *line, char **cause)
 		return (lr_fail(cause, "too many bindings"));
 	keys_table[keys_n] = ne;
 	keys_table[keys_n].key = k;
-	keys_table[keys_n].help = NULL;
 	keys_n++;
 	return (0);
 }

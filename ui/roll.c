@@ -592,7 +592,7 @@ void
 roll_layout(struct roll_layout *L, const struct roll *r, int cols, int rows,
     int steps)
 {
-	int	fixed, avail, i;
+	int	fixed, avail, i, y;
 
 	memset(L, 0, sizeof *L);
 	L->cols = cols;
@@ -620,20 +620,35 @@ roll_layout(struct roll_layout *L, const struct roll *r, int cols, int rows,
 		L->n_lanes = 1;
 		L->lane_idx[0] = r->lane;
 	}
-	L->lane_h = avail / L->n_lanes - 1;
-	if (L->lane_h < 1)
-		L->lane_h = 1;
-	for (i = 0; i < L->n_lanes; i++)
-		L->lane_y[i] = i * (L->lane_h + 1);
-	L->axis_y = L->n_lanes * (L->lane_h + 1);
+	/* Every row left goes to the lanes: the result lane first, then B. */
+	avail -= L->n_lanes;	/* title rows */
+	for (i = 0; i < L->n_lanes; i++) {
+		L->lane_h[i] = avail / L->n_lanes;
+		if (L->n_lanes - 1 - i < avail % L->n_lanes)
+			L->lane_h[i]++;
+		if (L->lane_h[i] < 1)
+			L->lane_h[i] = 1;
+	}
+	for (i = 0, y = 0; i < L->n_lanes; i++) {
+		L->lane_y[i] = y;
+		y += 1 + L->lane_h[i];
+	}
+	L->axis_y = y;
 	L->slider_y = L->axis_y + 1;
 	L->attrs_y = L->slider_y + 1;
 	L->status_y = rows - 2;
 	L->message_y = rows - 1;
+	roll_layout_label(L, steps, 4);
+}
 
-	L->label_w = 4;
-	L->step_w = L->label_w + 2 * steps <= cols ? 2 : 1;
-	L->view_steps = (cols - L->label_w) / L->step_w;
+void
+roll_layout_label(struct roll_layout *L, int steps, int label_w)
+{
+	if (steps <= 0)
+		steps = 32;
+	L->label_w = label_w;
+	L->step_w = L->label_w + 2 * steps <= L->cols ? 2 : 1;
+	L->view_steps = (L->cols - L->label_w) / L->step_w;
 	if (L->view_steps > steps)
 		L->view_steps = steps;
 	if (L->view_steps < 1)

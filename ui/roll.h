@@ -207,7 +207,9 @@ struct roll_layout {
 	int	n_lanes;		/* lanes shown */
 	int	lane_idx[UI_LANES];	/* which */
 	int	lane_y[UI_LANES];	/* title row */
-	int	lane_h;			/* pitch rows per lane */
+	int	lane_h[UI_LANES];	/* pitch rows of each lane (every spare
+					   row goes to a lane, the result
+					   lane first) */
 	int	axis_y;			/* time axis row */
 	int	label_w;		/* pitch label columns */
 	int	step_w;			/* columns per step (1 or 2) */
@@ -220,6 +222,8 @@ struct roll_layout {
 
 void	roll_layout(struct roll_layout *L, const struct roll *r, int cols,
 	    int rows, int steps);
+/* Widen the pitch labels to label_w columns (fewer steps may fit). */
+void	roll_layout_label(struct roll_layout *L, int steps, int label_w);
 /* First step shown so the cursor/playhead stays visible. */
 int	roll_view_start(const struct roll_layout *L, int steps, int focus);
 
