@@ -2,9 +2,11 @@
  * test_resume: N training steps straight vs N/2 steps, a save of the
  * training state (src/trainstate.c), everything freed, a load into fresh
  * buffers and N/2 more steps: the parameters must be bitwise identical.
- * Also: the training-state file refuses a flipped payload byte (CRC), a
- * bad magic, a truncated file and a parameter-count mismatch, each with a
- * cause naming the file.  (tests/test_resume.sh does the same through the
+ * Also: the training-state file refuses a flipped payload byte (CRC), any
+ * damaged header byte (header CRC, version 2), a bad magic, a newer
+ * version, a truncated file and a parameter-count mismatch, each with a
+ * one-line cause naming the file; a version-1 file (no header CRC, as
+ * written by older builds) still loads.  (tests/test_resume.sh does the same through the
  * CLI with kill -9.)
  */
 #include <stdio.h>
@@ -98,6 +100,163 @@ fill_ts(struct trainstate *ts, struct run *u)
 	ts->batch = B;
 	ts->threads = 2;
 	ts->fingerprint = 0x1234567890abcdefull;
+}
+
+/* Little-endian store, as the file's layout (trainstate.h). */
+static void
+le(unsigned char *b, uint64_t v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Cause names the file and is one line. */
+static int
+one_line(const char *cause, const char *file)
+{
+	return (cause != NULL && strstr(cause, file) != NULL &&
+	    strchr(cause, '\n') == NULL);
+}
+
+/*
+ * Every header byte of a version-2 file, damaged three ways, is refused
+ * with a one-line cause; the undamaged file loads again afterwards.
+ */
+static void
+header_flips(const char *file, struct run *u)
+{
+	static const unsigned char	 masks[] = { 0x01, 0x80, 0xff };
+	struct trainstate		 ts;
+	unsigned char			 h[96];
+	char				*cause = NULL;
+	FILE				*f;
+	int				 i, k, refused = 0, oneline = 0;
+
+	fill_ts(&ts, u);
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	f = fopen(file, "rb");
+	CHECK(f != NULL && fread(h, 1, sizeof h, f) == sizeof h);
+	if (f != NULL)
+		fclose(f);
+	CHECK(h[8] == 2 && h[84] + h[85] + h[86] + h[87] != 0);
+	for (i = 0; i < 96; i++) {
+		for (k = 0; k < 3; k++) {
+			f = fopen(file, "r+b");
+			fseek(f, i, SEEK_SET);
+			fputc(h[i] ^ masks[k], f);
+			fclose(f);
+			fill_ts(&ts, u);
+			free(cause);
+			cause = NULL;
+			if (trainstate_load(file, &ts, &cause) == -1)
+				refused++;
+			else
+				fprintf(stderr, "header byte %d ^ 0x%02x "
+				    "loaded\n", i, masks[k]);
+			if (one_line(cause, file))
+				oneline++;
+			f = fopen(file, "r+b");
+			fseek(f, i, SEEK_SET);
+			fputc(h[i], f);
+			fclose(f);
+		}
+	}
+	CHECK(refused == 96 * 3);
+	CHECK(oneline == 96 * 3);
+	fill_ts(&ts, u);
+	CHECK(trainstate_load(file, &ts, &cause) == 0);
+
+	/* A newer version: refused, saying so. */
+	f = fopen(file, "r+b");
+	fseek(f, 8, SEEK_SET);
+	fputc(3, f);
+	fclose(f);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(one_line(cause, file) && strstr(cause, "version 3") != NULL &&
+	    strstr(cause, "newer") != NULL);
+	free(cause);
+}
+
+/*
+ * A version-1 file, laid out by hand as older builds wrote it (CRC of the
+ * payload only, 84..95 zero), loads with every field; damaging its
+ * reserved bytes (as a version-2 file whose version became 1 would look)
+ * is refused.
+ */
+static void
+version1(const char *file, struct run *u)
+{
+	struct trainstate	 ts;
+	unsigned char		 h[96];
+	size_t			 bytes = u->p.n_params * sizeof(float);
+	uint32_t		 crc;
+	char			*cause = NULL;
+	float			*p0;
+	FILE			*f;
+
+	crc = trainstate_crc32(0, u->p.mem, bytes);
+	crc = trainstate_crc32(crc, u->m, bytes);
+	crc = trainstate_crc32(crc, u->v, bytes);
+	memset(h, 0, sizeof h);
+	memcpy(h, "LRTRAIN1", 8);
+	le(h + 8, 1, 4);
+	le(h + 12, 96, 4);
+	le(h + 16, u->p.n_params, 8);
+	le(h + 24, 1234, 8);
+	le(h + 32, 0xfeedfacecafebeefull, 8);
+	le(h + 40, 99, 8);
+	le(h + 48, 5, 8);
+	le(h + 56, 17, 8);
+	le(h + 64, 8, 4);
+	le(h + 68, 2, 4);
+	le(h + 72, 0x0123456789abcdefull, 8);
+	le(h + 80, crc, 4);
+	f = fopen(file, "wb");
+	fwrite(h, 1, sizeof h, f);
+	fwrite(u->p.mem, 1, bytes, f);
+	fwrite(u->m, 1, bytes, f);
+	fwrite(u->v, 1, bytes, f);
+	fclose(f);
+
+	p0 = malloc(bytes);
+	memcpy(p0, u->p.mem, bytes);
+	memset(&ts, 0, sizeof ts);
+	ts.n_params = u->p.n_params;
+	ts.params = calloc(u->p.n_params, sizeof(float));
+	ts.m = calloc(u->p.n_params, sizeof(float));
+	ts.v = calloc(u->p.n_params, sizeof(float));
+	CHECK(trainstate_load(file, &ts, &cause) == 0);
+	CHECK(ts.step == 1234 && ts.rng == 0xfeedfacecafebeefull &&
+	    ts.seed == 99 && ts.epoch == 5 && ts.cursor == 17 &&
+	    ts.batch == 8 && ts.threads == 2 &&
+	    ts.fingerprint == 0x0123456789abcdefull);
+	CHECK(memcmp(ts.params, p0, bytes) == 0 &&
+	    memcmp(ts.m, u->m, bytes) == 0 && memcmp(ts.v, u->v, bytes) == 0);
+
+	/* Saved again, it is version 2 and loads the same. */
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	f = fopen(file, "rb");
+	CHECK(f != NULL && fread(h, 1, sizeof h, f) == sizeof h && h[8] == 2);
+	if (f != NULL)
+		fclose(f);
+	ts.step = 0;
+	CHECK(trainstate_load(file, &ts, &cause) == 0 && ts.step == 1234);
+
+	/* Version 1 with a non-zero reserved byte. */
+	le(h + 8, 1, 4);
+	f = fopen(file, "r+b");
+	fwrite(h, 1, sizeof h, f);
+	fclose(f);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(one_line(cause, file) && strstr(cause, "reserved") != NULL);
+
+	free(ts.params);
+	free(ts.m);
+	free(ts.v);
+	free(p0);
+	free(cause);
 }
 
 int
@@ -205,6 +364,9 @@ main(void)
 	fclose(f);
 	CHECK(trainstate_load(file, &ts, &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "magic") != NULL);
+
+	header_flips(file, &b);
+	version1(file, &b);
 
 	/* CRC-32 check value of "123456789" (IEEE). */
 	CHECK(trainstate_crc32(0, "123456789", 9) == 0xcbf43926u);
