@@ -97,6 +97,13 @@ check "the kill came mid-run (state at step $at of $N)" \
     '[ -n "$at" ] && [ "$at" -lt $N ]'
 check "kill -9 + resume: same training state" \
     'cmp -s "$tmp/a/trainstate.bin" "$tmp/c/trainstate.bin"'
+check "kill -9 + resume: no temporary folder left beside the model" \
+    '[ -z "$(ls -d "$tmp"/c.tmp* 2>/dev/null)" ]'
+check "kill -9 + resume: curve and card kept, same checkpoint" \
+    '[ -f "$tmp/c/curve.tsv" ] && [ -s "$tmp/c/model_card.json" ] &&
+    cmp -s "$tmp/a/weights_manifest.json" "$tmp/c/weights_manifest.json" &&
+    for s in "$tmp"/a/group1-shard*; do
+	cmp -s "$s" "$tmp/c/$(basename "$s")" || exit 1; done'
 
 "$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/d.err"; rc=$?
 check "second run without --resume refused" \
