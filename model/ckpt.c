@@ -928,6 +928,22 @@ clean_stale(const char *dir, int k)
 	free(parent);
 }
 
+/* Whether this process's working directory is dir (a real path) or in it. */
+static int
+cwd_inside(const char *dir)
+{
+	char	*cwd;
+	size_t	 n = strlen(dir);
+	int	 in;
+
+	if ((cwd = realpath(".", NULL)) == NULL)
+		return (1);	/* removed already: do not make it worse */
+	in = strncmp(cwd, dir, n) == 0 && (cwd[n] == '\0' || cwd[n] == '/' ||
+	    strcmp(dir, "/") == 0);
+	free(cwd);
+	return (in);
+}
+
 /* fsync a directory, so the entries renamed into it last. */
 static void
 sync_dir(const char *path)
@@ -1115,6 +1131,8 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	 * after a kill, by the next save).
 	 */
 	chmod(tmpdir, st.st_mode & 07777);
+	if (cwd_inside(dir))
+		goto one_by_one;
 	if (link_tree(dir, tmpdir, 1, cause) != 0)
 		goto clean;
 	sync_dir(tmpdir);
@@ -1128,10 +1146,13 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 		goto out;
 	}
 	/*
-	 * No exchange here (another kernel or file system, a mount point):
+	 * No exchange here (another kernel or file system, a mount point),
+	 * or our own working directory is in dir (the exchange would leave
+	 * us in the removed old one, where "./trainstate.bin" goes next):
 	 * replace ours one by one, manifest last; a kill -9 in between can
 	 * mix two saves' shards.
 	 */
+one_by_one:
 	for (i = 0; i < nf; i++) {
 		src = lr_path_join(tmpdir, names[i]);
 		dst = lr_path_join(dir, names[i]);

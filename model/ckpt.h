@@ -25,9 +25,10 @@ struct vae	*ckpt_load(const char *dir, char **cause) LR_WUR;
  * hard links to dir's other files (training state, curve, card, attribute
  * vectors: they stay, by the same path) and the two directories are
  * exchanged in one renameat2(RENAME_EXCHANGE), so a crash or a reader sees
- * either the old set or the new one, never shards of two saves.  A file
- * system without the exchange falls back to renaming file by file,
- * manifest last.  Temporary folders an interrupted save left are removed
+ * either the old set or the new one, never shards of two saves (another
+ * process whose working directory is dir is left in the removed old one).
+ * A file system without the exchange, or a dir holding our own working
+ * directory, falls back to renaming file by file, manifest last.  Temporary folders an interrupted save left are removed
  * by the next save; so are shards of another shard count.
  */
 int		 ckpt_save(const struct vae *v, const char *dir,

@@ -369,7 +369,7 @@ ckpt_atomic(void)
 	struct vae	*v;
 	struct timespec	 ts, t0, t1;
 	char		 top[] = "/tmp/test_ckptswap.XXXXXX", dir[256];
-	char		 stale[300], cmd[300], *cause = NULL, c;
+	char		 stale[300], cmd[300], *cause = NULL, c, here[512];
 	FILE		*curve;
 	float		 x;
 	double		 tsave;
@@ -433,6 +433,17 @@ ckpt_atomic(void)
 	    exists(dir, "group1-shard2of2"));
 	CHECK(stray_temps(top, "model") == 1);	/* model.tmpKeep only */
 	CHECK(access(stale, F_OK) == 0);
+
+	/* Saved from inside the folder (train --out .): the folder we are
+	   in must stay the model's, so it is replaced file by file. */
+	if (getcwd(here, sizeof here) != NULL && chdir(dir) == 0) {
+		fill_all(v, 4);
+		CHECK(ckpt_save(v, ".", CKPT_FLOAT32, &cause) == 0);
+		CHECK(one_save(".", &x) && x == 4);
+		CHECK(has_text(".", "model_card.json", "{\"card\": 1}\n"));
+		CHECK(one_save(dir, &x) && x == 4);
+		CHECK(chdir(here) == 0);
+	}
 
 	/*
 	 * kill -9 at random moments of back-to-back saves: the child says
