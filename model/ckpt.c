@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -789,6 +791,213 @@ write_file(const char *path, const void *buf, size_t len, char **cause)
 	return (0);
 }
 
+/* A file name of the model's own set: a shard of any count, config, manifest. */
+static int
+model_name(const char *name)
+{
+	int	i, n, used = 0;
+
+	if (strcmp(name, CKPT_CONFIG) == 0 || strcmp(name, CKPT_MANIFEST) == 0)
+		return (1);
+	return (sscanf(name, "group1-shard%dof%d%n", &i, &n, &used) == 2 &&
+	    name[used] == '\0');
+}
+
+/* Remove a tree this file made; symbolic links are removed, not followed. */
+static void
+rm_tree(const char *path)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	char		*sub;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			sub = lr_path_join(path, de->d_name);
+			rm_tree(sub);
+			free(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+/*
+ * Hard-link every entry of src into dst (which exists), directories as new
+ * directories linked recursively; at the top level, not the model's own
+ * files.  Links share the inode, so a file held open (curve.tsv) keeps
+ * being the file in the new directory.
+ */
+static int
+link_tree(const char *src, const char *dst, int top, char **cause)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	char		*a, *b;
+	int		 rc = 0;
+
+	if ((d = opendir(src)) == NULL)
+		return (lr_fail(cause, "%s: %s", src, strerror(errno)));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (top && model_name(de->d_name)))
+			continue;
+		a = lr_path_join(src, de->d_name);
+		b = lr_path_join(dst, de->d_name);
+		if (lstat(a, &st) != 0)
+			;	/* gone meanwhile */
+		else if (S_ISDIR(st.st_mode)) {
+			if (mkdir(b, st.st_mode & 07777) != 0)
+				rc = lr_fail(cause, "%s: %s", b,
+				    strerror(errno));
+			else
+				rc = link_tree(a, b, 0, cause);
+		} else if (link(a, b) != 0 && errno != ENOENT)
+			rc = lr_fail(cause, "%s: %s", b, strerror(errno));
+		free(a);
+		free(b);
+	}
+	closedir(d);
+	return (rc);
+}
+
+/* The parent of dir's first k characters, and (into it) the last name. */
+static char *
+parent_of(const char *dir, int k, char **base)
+{
+	char	*parent;
+
+	parent = lr_malloc(k + 3);
+	snprintf(parent, k + 3, "%.*s", k, dir);
+	if ((*base = strrchr(parent, '/')) != NULL) {
+		if (*base == parent) {	/* "/name" */
+			memmove(parent + 1, parent, strlen(parent) + 1);
+			*base = parent + 2;
+			parent[1] = '\0';
+		} else
+			*(*base)++ = '\0';
+	} else {
+		memmove(parent + 2, parent, strlen(parent) + 1);
+		*base = parent + 2;
+		parent[0] = '.';
+		parent[1] = '\0';
+	}
+	return (parent);
+}
+
+/*
+ * Remove what an interrupted save left beside dir: its temporary
+ * directories, named dir.tmpXXXXXX (mkdtemp's six characters).
+ */
+static void
+clean_stale(const char *dir, int k)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		*parent, *base, *path;
+	size_t		 n;
+
+	parent = parent_of(dir, k, &base);
+	n = strlen(base);
+	if ((d = opendir(parent)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, base, n) != 0 ||
+			    strncmp(de->d_name + n, ".tmp", 4) != 0 ||
+			    strlen(de->d_name + n + 4) != 6)
+				continue;
+			path = lr_path_join(parent, de->d_name);
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				rm_tree(path);
+			free(path);
+		}
+		closedir(d);
+	}
+	free(parent);
+}
+
+/* Whether this process's working directory is dir (a real path) or in it. */
+static int
+cwd_inside(const char *dir)
+{
+	char	*cwd;
+	size_t	 n = strlen(dir);
+	int	 in;
+
+	if ((cwd = realpath(".", NULL)) == NULL)
+		return (1);	/* removed already: do not make it worse */
+	in = strncmp(cwd, dir, n) == 0 && (cwd[n] == '\0' || cwd[n] == '/' ||
+	    strcmp(dir, "/") == 0);
+	free(cwd);
+	return (in);
+}
+
+/* fsync a directory, so the entries renamed into it last. */
+static void
+sync_dir(const char *path)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+static int
+newer(const struct stat *a, const struct stat *b)
+{
+	return (a->st_mtim.tv_sec != b->st_mtim.tv_sec ?
+	    a->st_mtim.tv_sec > b->st_mtim.tv_sec :
+	    a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
+}
+
+/*
+ * After the exchange, old (the previous directory) may hold files that
+ * others wrote into dir while the new one was being linked: entries the
+ * new directory lacks, or that were replaced there later than the new
+ * directory's copy was written, move over.  Then old is removed.
+ */
+static void
+reconcile(const char *old, const char *dir)
+{
+	struct dirent	*de;
+	struct stat	 so, sn;
+	DIR		*d;
+	char		*a, *b;
+
+	if ((d = opendir(old)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0 ||
+			    model_name(de->d_name))
+				continue;
+			a = lr_path_join(old, de->d_name);
+			b = lr_path_join(dir, de->d_name);
+			if (lstat(a, &so) == 0 && !S_ISDIR(so.st_mode) &&
+			    (lstat(b, &sn) != 0 || (sn.st_ino != so.st_ino &&
+			    newer(&so, &sn))))
+				(void)rename(a, b);
+			free(a);
+			free(b);
+		}
+		closedir(d);
+	}
+	rm_tree(old);
+}
+
 /* Save v as a checkpoint directory. */
 int
 ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
@@ -800,9 +1009,10 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	uint8_t			*bin = NULL;
 	size_t			 len = 0, cap = 0, nb, off;
 	char			*tmpdir, *cfg = NULL, *man = NULL, **names;
-	char			*src, *dst, name[64];
+	char			*src, *dst, name[64], *real = NULL;
 	struct stat		 st;
 	int			 k, bytes, nshards, exists, rc = -1, i, nf = 0;
+	int			 dlen;
 	double			 qmin, qscale;
 	mode_t			 mask;
 
@@ -862,14 +1072,18 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	cfg = v->config_json != NULL ? lr_strdup(v->config_json) :
 	    vae_config_json(&p->arch);
 
-	/* Everything into a sibling temporary directory first. */
+	/* Everything into a sibling temporary directory first.  An existing
+	   directory by its real path: "." or "m/.." has no sibling name. */
+	if ((real = realpath(dir, NULL)) != NULL)
+		dir = real;
 	nb = strlen(dir) + 16;
 	tmpdir = lr_malloc(nb);
 	/* "model/" names the same directory as "model": drop the slashes. */
-	k = (int)strlen(dir);
-	while (k > 1 && dir[k - 1] == '/')
-		k--;
-	snprintf(tmpdir, nb, "%.*s.tmpXXXXXX", k, dir);
+	dlen = (int)strlen(dir);
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	snprintf(tmpdir, nb, "%.*s.tmpXXXXXX", dlen, dir);
+	clean_stale(dir, dlen);
 	if (mkdtemp(tmpdir) == NULL) {
 		lr_fail(cause, "%s: %s", tmpdir, strerror(errno));
 		free(tmpdir);
@@ -909,9 +1123,36 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 		goto out;
 	}
 	/*
-	 * An existing model directory may hold other files (attribute
-	 * vectors, model card): replace ours one by one, manifest last.
+	 * An existing model directory may hold other files (training state,
+	 * curve, model card, attribute vectors): the new directory gets hard
+	 * links to them, then the two are exchanged in one renameat2, so a
+	 * reader or a kill -9 sees the whole old set or the whole new one.
+	 * The old directory, now under the temporary name, is removed (or,
+	 * after a kill, by the next save).
 	 */
+	chmod(tmpdir, st.st_mode & 07777);
+	if (cwd_inside(dir))
+		goto one_by_one;
+	if (link_tree(dir, tmpdir, 1, cause) != 0)
+		goto clean;
+	sync_dir(tmpdir);
+	if (renameat2(AT_FDCWD, tmpdir, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+		char *base, *parent = parent_of(dir, dlen, &base);
+
+		sync_dir(parent);
+		free(parent);
+		reconcile(tmpdir, dir);
+		rc = 0;
+		goto out;
+	}
+	/*
+	 * No exchange here (another kernel or file system, a mount point),
+	 * or our own working directory is in dir (the exchange would leave
+	 * us in the removed old one, where "./trainstate.bin" goes next):
+	 * replace ours one by one, manifest last; a kill -9 in between can
+	 * mix two saves' shards.
+	 */
+one_by_one:
 	for (i = 0; i < nf; i++) {
 		src = lr_path_join(tmpdir, names[i]);
 		dst = lr_path_join(dir, names[i]);
@@ -925,12 +1166,7 @@ ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	}
 	rc = 0;
 clean:
-	for (i = 0; i < nf; i++) {
-		src = lr_path_join(tmpdir, names[i]);
-		unlink(src);
-		free(src);
-	}
-	rmdir(tmpdir);
+	rm_tree(tmpdir);
 out:
 	for (i = 0; i < nf; i++)
 		free(names[i]);
@@ -939,5 +1175,6 @@ out:
 	free(bin);
 	free(cfg);
 	free(man);
+	free(real);
 	return (rc);
 }

@@ -80,8 +80,9 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 void
 grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
     struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w, int L,
-    int rev, float *scratch) { int	 T = lc->T, B = lc->B, H = lc->H, s, t,
-    b, u;
+    int rev, float *scratch)
+{
+	int	 T = lc->T, B = lc->B, H = lc->H, s, t, b, u;
 	size_t	 bh = (size_t)B * H;
 	float	*dhr = scratch, *dcr = scratch + bh;	/* (B, H) recurrent */
 	const float *Wh = w->kernel + (size_t)w->in * 4 * H;

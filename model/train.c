@@ -822,12 +822,30 @@ train_backward(struct train_net *n, const struct vae_params *p,
 void
 train_hp_default(struct train_hp *hp, const struct vae_arch *a)
 {
+	/*
+	 * Spec B 4's table, the row each architecture follows (every row has
+	 * max_beta 0.2; "none" sampling is rate 0):
+	 *   drums_2bar  cat-drums_2bar_small  free_bits 48, beta_rate 0,
+	 *               inv_sigmoid 1000
+	 *   mel_16bar   hierdec-mel_16bar     256, 0, none
+	 *   trio_4bar   hierdec-trio_16bar    256, 0, none (the table has no
+	 *               4-bar trio row; this is its hierarchical trio row)
+	 *   mel_2bar    cat-mel_2bar_small    0, 0.99999, inv_sigmoid 1000
+	 */
 	hp->max_beta = 0.2f;
-	hp->beta_rate = a->num_segments > 0 ? 0.0f : 0.99999f;
-	hp->free_bits = a->num_segments > 0 ? 256.0f : 0.0f;
-	if (a->kind == VAE_DRUMS)
+	if (a->kind == VAE_DRUMS) {
 		hp->free_bits = 48.0f;
-	hp->sampling_rate = a->num_segments > 0 ? 0.0f : 1000.0f;
+		hp->beta_rate = 0.0f;
+		hp->sampling_rate = 1000.0f;
+	} else if (a->num_segments > 0) {
+		hp->free_bits = 256.0f;
+		hp->beta_rate = 0.0f;
+		hp->sampling_rate = 0.0f;
+	} else {
+		hp->free_bits = 0.0f;
+		hp->beta_rate = 0.99999f;
+		hp->sampling_rate = 1000.0f;
+	}
 	hp->lr = 1e-3f;
 	hp->min_lr = 1e-5f;
 	hp->decay_rate = 0.9999f;

@@ -464,9 +464,8 @@ cmd_train(int argc, char **argv)
 		ta.hp.free_bits = ta.free_bits;
 	if (ta.set_ss)
 		ta.hp.sampling_rate = ta.ss_rate;
-	if (ta.max_shift < 0)	/* spec B 1.2: +-5 for 2-bar melody only */
-		ta.max_shift = a.kind == VAE_MELODY && a.num_segments == 0 ?
-		    5 : 0;
+	if (ta.max_shift < 0)	/* no --transpose: +-5 if it has pitches */
+		ta.max_shift = dataset_default_shift(a.kind);
 	linalg_set_threads(ta.threads);
 	midifile_log_init();
 

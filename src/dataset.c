@@ -558,6 +558,16 @@ pitch_span(const int *tok, int steps, int S, int part, int *lo, int *hi)
 	}
 }
 
+int
+dataset_default_shift(enum vae_kind kind)
+{
+	/* Spec B 1.2 has Magenta augment 2-bar melody only; part A (our
+	   shipped models) asks for transposition within 21..108 for every
+	   model with pitches.  dataset_window moves trio melody and bass by
+	   one shift and never moves drums. */
+	return (kind == VAE_DRUMS ? 0 : 5);
+}
+
 void
 dataset_window(const struct dataset *ds, enum dataset_split split, int idx,
     int max_shift, struct rng *r, int *out)

@@ -75,4 +75,12 @@ void	dataset_permutation(int *perm, int n, uint64_t seed, long epoch);
 void	dataset_window(const struct dataset *ds, enum dataset_split split,
 	    int idx, int max_shift, struct rng *r, int *out);
 
+/*
+ * The default max_shift `train` uses for an architecture kind: 5 for
+ * every kind with pitches (melody of any length; trio, whose melody and
+ * bass move together and whose drums stay), 0 for drums.  Spec part A:
+ * the shipped models are trained with transposition within 21..108.
+ */
+int	dataset_default_shift(enum vae_kind kind);
+
 #endif

@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #define TS_MAGIC	"LRTRAIN1"
-#define TS_VERSION	1
+#define TS_VERSION	2	/* written; 1 (no header CRC) is still read */
 #define TS_HEADER	96
+#define TS_HCRC		84	/* version 2: CRC-32 of the rest of the header */
 
 uint32_t
 trainstate_crc32(uint32_t crc, const void *p, size_t n)
@@ -66,6 +67,52 @@ payload(const struct trainstate *ts, int k)
 	return (k == 0 ? ts->params : k == 1 ? ts->m : ts->v);
 }
 
+/* Version 2's header CRC: bytes 0..83 and 88..95, all but itself. */
+static uint32_t
+header_crc(const unsigned char *h)
+{
+	uint32_t	crc;
+
+	crc = trainstate_crc32(0, h, TS_HCRC);
+	return (trainstate_crc32(crc, h + TS_HCRC + 4, TS_HEADER - TS_HCRC -
+	    4));
+}
+
+/*
+ * Check the header of either version before any of its fields is believed.
+ * Version 1 had no header CRC and wrote zeros in 84..95: a version-2 file
+ * whose version field was damaged into 1 still has its header CRC there,
+ * so non-zero bytes are refused instead of read as an unprotected header.
+ */
+static int
+header_check(const char *path, const unsigned char *h, char **cause)
+{
+	uint32_t	version = (uint32_t)get(h + 8, 4);
+	int		i;
+
+	if (memcmp(h, TS_MAGIC, 8) != 0)
+		return (lr_fail(cause, "%s: not a latentroll training state "
+		    "(bad magic)", path));
+	if (version == 0 || version > TS_VERSION)
+		return (lr_fail(cause, "%s: training-state format version %u "
+		    "is not one this latentroll reads (1 to %u): written by a "
+		    "newer latentroll, or the file is corrupted", path,
+		    (unsigned)version, TS_VERSION));
+	if (version == 1) {
+		for (i = TS_HCRC; i < TS_HEADER; i++)
+			if (h[i] != 0)
+				return (lr_fail(cause, "%s: version-1 header "
+				    "with non-zero reserved byte %d (file "
+				    "corrupted)", path, i));
+	} else if (get(h + TS_HCRC, 4) != header_crc(h))
+		return (lr_fail(cause, "%s: header CRC mismatch (file "
+		    "corrupted)", path));
+	if (get(h + 12, 4) != TS_HEADER)
+		return (lr_fail(cause, "%s: header size %u, expected %u (file "
+		    "corrupted)", path, (unsigned)get(h + 12, 4), TS_HEADER));
+	return (0);
+}
+
 int
 trainstate_save(const char *path, const struct trainstate *ts, char **cause)
 {
@@ -92,6 +139,7 @@ trainstate_save(const char *path, const struct trainstate *ts, char **cause)
 	put(h + 68, (uint32_t)ts->threads, 4);
 	put(h + 72, ts->fingerprint, 8);
 	put(h + 80, crc, 4);
+	put(h + TS_HCRC, header_crc(h), 4);
 
 	len = strlen(path) + 8;
 	tmp = lr_malloc(len);
@@ -144,15 +192,9 @@ trainstate_load(const char *path, struct trainstate *ts, char **cause)
 		fclose(f);
 		return (lr_fail(cause, "%s: truncated header", path));
 	}
-	if (memcmp(h, TS_MAGIC, 8) != 0) {
+	if (header_check(path, h, cause) != 0) {
 		fclose(f);
-		return (lr_fail(cause, "%s: not a latentroll training state "
-		    "(bad magic)", path));
-	}
-	if (get(h + 8, 4) != TS_VERSION || get(h + 12, 4) != TS_HEADER) {
-		fclose(f);
-		return (lr_fail(cause, "%s: unsupported version %u",
-		    path, (unsigned)get(h + 8, 4)));
+		return (-1);
 	}
 	if (get(h + 16, 8) != ts->n_params) {
 		fclose(f);

@@ -9,7 +9,7 @@
  *
  * Layout, all little-endian, 96-byte header then payload:
  *   0  8  magic "LRTRAIN1"
- *   8  4  u32 version (1)
+ *   8  4  u32 version (2; version 1 is still read)
  *  12  4  u32 header size (96)
  *  16  8  u64 n_params (floats per array)
  *  24  8  i64 step (steps done)
@@ -21,9 +21,14 @@
  *  68  4  u32 BLAS threads the run used (bitwise resume needs the same)
  *  72  8  u64 data fingerprint (dataset.h)
  *  80  4  u32 CRC-32 (IEEE, zlib's) of the payload
- *  84 12  zero
+ *  84  4  u32 CRC-32 of the header's other 92 bytes (0..83, 88..95)
+ *  88  8  zero
  *  96     payload: params, m, v: 3 * n_params float32
- * A bad magic, version, size or CRC is refused with a one-line cause.
+ * Version 1 (older latentroll builds) is the same with 84..95 zero: its header
+ * is not covered by any CRC, so it is read as it stands (a run started by
+ * an older latentroll stays resumable) provided those bytes are zero.
+ * A bad magic, version, size or either CRC is refused with a one-line
+ * cause naming the file; the next save writes version 2.
  */
 #ifndef LR_TRAINSTATE_H
 #define LR_TRAINSTATE_H

@@ -2,7 +2,9 @@
  * test_dataset: the training data pipeline (src/dataset.c).
  * FNV-1a values and the split rule; epoch permutations (a permutation,
  * reproducible, different per epoch); transposition (every note moves by
- * the same shift, stays in 21..108, rests untouched, drums never move);
+ * the same shift, stays in 21..108, rests untouched, drums never move;
+ * trio melody and bass by one shift, its drums not; default +-5 for every
+ * kind but drums);
  * and, with SHARED_DIR, the Nottingham corpus: windows in range, the split
  * near 90/5/5 by files, a second load served from the cache with identical
  * windows, and a corrupted cache rebuilt rather than trusted. The corpus
@@ -91,6 +93,59 @@ test_transpose(void)
 	ds.kind = VAE_DRUMS;
 	dataset_window(&ds, DATASET_TRAIN, 0, 5, &r, out);
 	CHECK(memcmp(out, tok, sizeof tok) == 0);
+}
+
+/*
+ * Trio: melody and bass move by one shift, narrowed by both parts' span;
+ * the drum part never moves.  And the default shift per kind: every kind
+ * with pitches gets +-5, drums none.
+ */
+static void
+test_transpose_trio(void)
+{
+	struct dataset	ds;
+	struct rng	r;
+	int		tok[32 * 3], out[32 * 3], t, shift, ok = 1, k;
+	int		seen[3] = { 0, 0, 0 };
+
+	memset(&ds, 0, sizeof ds);
+	ds.steps = 32;
+	ds.S = 3;
+	ds.kind = VAE_TRIO;
+	ds.n[DATASET_TRAIN] = 1;
+	ds.tok[DATASET_TRAIN] = tok;
+	for (t = 0; t < 32; t++) {
+		/* melody 60..67 (classes 41..48), bass down to 24 (class 5),
+		   drums a mix of classes. */
+		tok[t * 3] = t % 2 == 0 ? 41 + t % 8 : 0;
+		tok[t * 3 + 1] = t % 4 == 0 ? 5 + t % 3 : t % 4 == 1;
+		tok[t * 3 + 2] = (t * 37) % 512;
+	}
+	/* bass lowest class 5: shifts in [-3, 5] */
+	rng_seed(&r, 2);
+	for (k = 0; k < 300; k++) {
+		dataset_window(&ds, DATASET_TRAIN, 0, 5, &r, out);
+		shift = out[0] - tok[0];
+		if (shift < -3 || shift > 5)
+			ok = 0;
+		seen[shift < 0 ? 0 : shift == 0 ? 1 : 2] = 1;
+		for (t = 0; t < 32; t++) {
+			if (out[t * 3] != tok[t * 3] +
+			    (tok[t * 3] >= 2 ? shift : 0))
+				ok = 0;
+			if (out[t * 3 + 1] != tok[t * 3 + 1] +
+			    (tok[t * 3 + 1] >= 2 ? shift : 0))
+				ok = 0;
+			if (out[t * 3 + 2] != tok[t * 3 + 2])
+				ok = 0;
+		}
+	}
+	CHECK(ok);
+	CHECK(seen[0] && seen[1] && seen[2]);
+
+	CHECK(dataset_default_shift(VAE_MELODY) == 5);
+	CHECK(dataset_default_shift(VAE_TRIO) == 5);
+	CHECK(dataset_default_shift(VAE_DRUMS) == 0);
 }
 
 static void
@@ -234,6 +289,7 @@ main(void)
 	test_hash();
 	test_perm();
 	test_transpose();
+	test_transpose_trio();
 	test_fingerprint();
 	if (shared != NULL)
 		test_corpus(shared);

@@ -4,7 +4,8 @@
  * within a bounded number of Adam steps, for a flat and a hierarchical
  * melody model; the loss must fall; and two runs from the same seed must
  * give the same parameters bit for bit (determinism of forward, backward
- * and optimiser).
+ * and optimiser).  Also: the default hyper-parameters of every
+ * architecture the trainer offers are spec B 4's table row for it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,72 @@ overfit(const char *label, const struct vae_arch *a, const int *tok,
 	return (reached);
 }
 
+/*
+ * Spec B 4's table: the row each offered architecture follows.  The
+ * architecture list is taken from params_arch_named's own error message,
+ * so an architecture added without a row here fails.
+ */
+static const struct {
+	const char	*arch, *row;
+	float		 free_bits, max_beta, beta_rate, sampling_rate;
+} spec_rows[] = {
+	{ "mel_2bar", "cat-mel_2bar_small", 0, 0.2f, 0.99999f, 1000 },
+	{ "mel_16bar", "hierdec-mel_16bar", 256, 0.2f, 0, 0 },
+	{ "drums_2bar", "cat-drums_2bar_small", 48, 0.2f, 0, 1000 },
+	{ "trio_4bar", "hierdec-trio_16bar", 256, 0.2f, 0, 0 },
+};
+
+static void
+test_hp_defaults(void)
+{
+	struct vae_arch	 a;
+	struct train_hp	 hp;
+	char		*cause = NULL, *list, *name, *save;
+	size_t		 i;
+	int		 n = 0, found;
+
+	CHECK(params_arch_named(&a, "no such arch", &cause) == -1);
+	list = cause != NULL ? strchr(cause, '(') : NULL;
+	CHECK(list != NULL);
+	if (list == NULL)
+		return;
+	list++;
+	list[strcspn(list, ")")] = '\0';
+	for (name = strtok_r(list, ", ", &save); name != NULL;
+	    name = strtok_r(NULL, ", ", &save)) {
+		n++;
+		found = 0;
+		for (i = 0; i < sizeof spec_rows / sizeof spec_rows[0]; i++) {
+			if (strcmp(spec_rows[i].arch, name) != 0)
+				continue;
+			found = 1;
+			CHECK(params_arch_named(&a, name, NULL) == 0);
+			memset(&hp, 0xff, sizeof hp);
+			train_hp_default(&hp, &a);
+			CHECK_MSG(hp.free_bits == spec_rows[i].free_bits &&
+			    hp.max_beta == spec_rows[i].max_beta &&
+			    hp.beta_rate == spec_rows[i].beta_rate &&
+			    hp.sampling_rate == spec_rows[i].sampling_rate,
+			    "%s: free_bits %g max_beta %g beta_rate %g "
+			    "sampling %g, spec row %s has %g %g %g %g", name,
+			    hp.free_bits, hp.max_beta, hp.beta_rate,
+			    hp.sampling_rate, spec_rows[i].row,
+			    spec_rows[i].free_bits, spec_rows[i].max_beta,
+			    spec_rows[i].beta_rate,
+			    spec_rows[i].sampling_rate);
+			/* Every row: Adam lr 1e-3 decaying 0.9999 to 1e-5,
+			   clip at global norm 1, zero at 10000. */
+			CHECK(hp.lr == 1e-3f && hp.min_lr == 1e-5f &&
+			    hp.decay_rate == 0.9999f && hp.clip_norm == 1.0f &&
+			    hp.zero_norm == 1e4f);
+		}
+		CHECK_MSG(found, "architecture %s has no spec row in the "
+		    "test", name);
+	}
+	CHECK(n == (int)(sizeof spec_rows / sizeof spec_rows[0]));
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -113,6 +180,7 @@ main(void)
 	float		*p1, *p2;
 	size_t		 n1 = 0, n2 = 0;
 
+	test_hp_defaults();
 	rng_seed(&r, 5);
 	make_windows(tok, &r);
 

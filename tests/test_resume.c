@@ -2,16 +2,30 @@
  * test_resume: N training steps straight vs N/2 steps, a save of the
  * training state (src/trainstate.c), everything freed, a load into fresh
  * buffers and N/2 more steps: the parameters must be bitwise identical.
- * Also: the training-state file refuses a flipped payload byte (CRC), a
- * bad magic, a truncated file and a parameter-count mismatch, each with a
- * cause naming the file.  (tests/test_resume.sh does the same through the
+ * Also: the training-state file refuses a flipped payload byte (CRC), any
+ * damaged header byte (header CRC, version 2), a bad magic, a newer
+ * version, a truncated file and a parameter-count mismatch, each with a
+ * one-line cause naming the file; a version-1 file (no header CRC, as
+ * written by older builds) still loads.
+ * And the magenta.js checkpoint's replacement (model/ckpt.c) is atomic as
+ * a set: a save into a directory keeps its other files (an open curve
+ * keeps growing in it), drops another shard count's shards, removes what
+ * an interrupted save left beside it, and a save killed with SIGKILL at
+ * random moments always leaves one whole save's model.  (tests/test_resume.sh does the same through the
  * CLI with kill -9.)
  */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "model/ckpt.h"
 #include "model/params.h"
 #include "model/rng.h"
 #include "model/train.h"
@@ -98,6 +112,401 @@ fill_ts(struct trainstate *ts, struct run *u)
 	ts->batch = B;
 	ts->threads = 2;
 	ts->fingerprint = 0x1234567890abcdefull;
+}
+
+/* Little-endian store, as the file's layout (trainstate.h). */
+static void
+le(unsigned char *b, uint64_t v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Cause names the file and is one line. */
+static int
+one_line(const char *cause, const char *file)
+{
+	return (cause != NULL && strstr(cause, file) != NULL &&
+	    strchr(cause, '\n') == NULL);
+}
+
+/*
+ * Every header byte of a version-2 file, damaged three ways, is refused
+ * with a one-line cause; the undamaged file loads again afterwards.
+ */
+static void
+header_flips(const char *file, struct run *u)
+{
+	static const unsigned char	 masks[] = { 0x01, 0x80, 0xff };
+	struct trainstate		 ts;
+	unsigned char			 h[96];
+	char				*cause = NULL;
+	FILE				*f;
+	int				 i, k, refused = 0, oneline = 0;
+
+	fill_ts(&ts, u);
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	f = fopen(file, "rb");
+	CHECK(f != NULL && fread(h, 1, sizeof h, f) == sizeof h);
+	if (f != NULL)
+		fclose(f);
+	CHECK(h[8] == 2 && h[84] + h[85] + h[86] + h[87] != 0);
+	for (i = 0; i < 96; i++) {
+		for (k = 0; k < 3; k++) {
+			f = fopen(file, "r+b");
+			fseek(f, i, SEEK_SET);
+			fputc(h[i] ^ masks[k], f);
+			fclose(f);
+			fill_ts(&ts, u);
+			free(cause);
+			cause = NULL;
+			if (trainstate_load(file, &ts, &cause) == -1)
+				refused++;
+			else
+				fprintf(stderr, "header byte %d ^ 0x%02x "
+				    "loaded\n", i, masks[k]);
+			if (one_line(cause, file))
+				oneline++;
+			f = fopen(file, "r+b");
+			fseek(f, i, SEEK_SET);
+			fputc(h[i], f);
+			fclose(f);
+		}
+	}
+	CHECK(refused == 96 * 3);
+	CHECK(oneline == 96 * 3);
+	fill_ts(&ts, u);
+	CHECK(trainstate_load(file, &ts, &cause) == 0);
+
+	/* A newer version: refused, saying so. */
+	f = fopen(file, "r+b");
+	fseek(f, 8, SEEK_SET);
+	fputc(3, f);
+	fclose(f);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(one_line(cause, file) && strstr(cause, "version 3") != NULL &&
+	    strstr(cause, "newer") != NULL);
+	free(cause);
+}
+
+/*
+ * A version-1 file, laid out by hand as older builds wrote it (CRC of the
+ * payload only, 84..95 zero), loads with every field; damaging its
+ * reserved bytes (as a version-2 file whose version became 1 would look)
+ * is refused.
+ */
+static void
+version1(const char *file, struct run *u)
+{
+	struct trainstate	 ts;
+	unsigned char		 h[96];
+	size_t			 bytes = u->p.n_params * sizeof(float);
+	uint32_t		 crc;
+	char			*cause = NULL;
+	float			*p0;
+	FILE			*f;
+
+	crc = trainstate_crc32(0, u->p.mem, bytes);
+	crc = trainstate_crc32(crc, u->m, bytes);
+	crc = trainstate_crc32(crc, u->v, bytes);
+	memset(h, 0, sizeof h);
+	memcpy(h, "LRTRAIN1", 8);
+	le(h + 8, 1, 4);
+	le(h + 12, 96, 4);
+	le(h + 16, u->p.n_params, 8);
+	le(h + 24, 1234, 8);
+	le(h + 32, 0xfeedfacecafebeefull, 8);
+	le(h + 40, 99, 8);
+	le(h + 48, 5, 8);
+	le(h + 56, 17, 8);
+	le(h + 64, 8, 4);
+	le(h + 68, 2, 4);
+	le(h + 72, 0x0123456789abcdefull, 8);
+	le(h + 80, crc, 4);
+	f = fopen(file, "wb");
+	fwrite(h, 1, sizeof h, f);
+	fwrite(u->p.mem, 1, bytes, f);
+	fwrite(u->m, 1, bytes, f);
+	fwrite(u->v, 1, bytes, f);
+	fclose(f);
+
+	p0 = malloc(bytes);
+	memcpy(p0, u->p.mem, bytes);
+	memset(&ts, 0, sizeof ts);
+	ts.n_params = u->p.n_params;
+	ts.params = calloc(u->p.n_params, sizeof(float));
+	ts.m = calloc(u->p.n_params, sizeof(float));
+	ts.v = calloc(u->p.n_params, sizeof(float));
+	CHECK(trainstate_load(file, &ts, &cause) == 0);
+	CHECK(ts.step == 1234 && ts.rng == 0xfeedfacecafebeefull &&
+	    ts.seed == 99 && ts.epoch == 5 && ts.cursor == 17 &&
+	    ts.batch == 8 && ts.threads == 2 &&
+	    ts.fingerprint == 0x0123456789abcdefull);
+	CHECK(memcmp(ts.params, p0, bytes) == 0 &&
+	    memcmp(ts.m, u->m, bytes) == 0 && memcmp(ts.v, u->v, bytes) == 0);
+
+	/* Saved again, it is version 2 and loads the same. */
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	f = fopen(file, "rb");
+	CHECK(f != NULL && fread(h, 1, sizeof h, f) == sizeof h && h[8] == 2);
+	if (f != NULL)
+		fclose(f);
+	ts.step = 0;
+	CHECK(trainstate_load(file, &ts, &cause) == 0 && ts.step == 1234);
+
+	/* Version 1 with a non-zero reserved byte. */
+	le(h + 8, 1, 4);
+	f = fopen(file, "r+b");
+	fwrite(h, 1, sizeof h, f);
+	fclose(f);
+	CHECK(trainstate_load(file, &ts, &cause) == -1);
+	CHECK(one_line(cause, file) && strstr(cause, "reserved") != NULL);
+
+	free(ts.params);
+	free(ts.m);
+	free(ts.v);
+	free(p0);
+	free(cause);
+}
+
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char	 path[512];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static int
+has_text(const char *dir, const char *name, const char *text)
+{
+	char	 path[512], buf[256];
+	size_t	 n;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (strcmp(buf, text) == 0);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char		path[512];
+	struct stat	st;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return (lstat(path, &st) == 0);
+}
+
+/* Entries of the parent of dir named dir.tmp* (temporary folders). */
+static int
+stray_temps(const char *parent, const char *base)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 pre[256];
+	int		 n = 0;
+
+	snprintf(pre, sizeof pre, "%s.tmp", base);
+	if ((d = opendir(parent)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, pre, strlen(pre)) == 0)
+			n++;
+	closedir(d);
+	return (n);
+}
+
+/* Every weight of v set to x: one save is recognisable in any shard. */
+static void
+fill_all(struct vae *v, float x)
+{
+	size_t	j;
+
+	for (j = 0; j < v->p.n_params; j++)
+		v->p.mem[j] = x;
+}
+
+/* 1 when every weight loaded from dir is the same value; that in *x. */
+static int
+one_save(const char *dir, float *x)
+{
+	struct vae	*v;
+	char		*cause = NULL;
+	size_t		 j;
+	int		 ok;
+
+	if ((v = ckpt_load(dir, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return (0);
+	}
+	*x = v->p.mem[0];
+	ok = 1;
+	for (j = 0; j < v->p.n_params; j++)
+		if (v->p.mem[j] != *x)
+			ok = 0;
+	vae_free(v);
+	return (ok);
+}
+
+static void
+ckpt_atomic(void)
+{
+	struct vae_arch	 a;
+	struct vae	*v;
+	struct timespec	 ts, t0, t1;
+	char		 top[] = "/tmp/test_ckptswap.XXXXXX", dir[256];
+	char		 stale[300], cmd[300], *cause = NULL, c, here[512];
+	FILE		*curve;
+	float		 x;
+	double		 tsave;
+	pid_t		 pid;
+	int		 i, st, whole = 0, mid = 0, nkill = 6, fd[2];
+
+	if (mkdtemp(top) == NULL)
+		return;
+	snprintf(dir, sizeof dir, "%s/model", top);
+	/* Two shards (4 MiB each), so a mix of two saves could show. */
+	memset(&a, 0, sizeof a);
+	a.kind = VAE_MELODY;
+	a.num_steps = 32;
+	a.in_depth = a.out_depth[0] = 90;
+	a.n_splits = 1;
+	a.enc_layers = 1;
+	a.enc_size[0] = 256;
+	a.z_size = 16;
+	a.dec_layers = 2;
+	a.dec_size[0] = a.dec_size[1] = 160;
+	v = vae_new(&a, &cause);
+	CHECK(v != NULL);
+	if (v == NULL)
+		return;
+	vae_set_has_sigma(v, 1);
+	CHECK(v->p.n_params * 4 > 4 * 1024 * 1024);
+
+	fill_all(v, 1);
+	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	/* The run's other files, a stale shard of another count, a
+	   subfolder, and what a killed save leaves beside the folder. */
+	put_file(dir, "model_card.json", "{\"card\": 1}\n");
+	put_file(dir, "trainstate.bin", "state");
+	put_file(dir, "attribute_vecs.json", "{}\n");
+	put_file(dir, "group1-shard1of9", "old");
+	snprintf(stale, sizeof stale, "%s/sub", dir);
+	mkdir(stale, 0777);
+	put_file(stale, "x", "kept");
+	snprintf(stale, sizeof stale, "%s.tmpAbC123", dir);
+	mkdir(stale, 0700);
+	put_file(stale, "group1-shard1of2", "stale");
+	snprintf(stale, sizeof stale, "%s.tmpKeep", dir);	/* not ours */
+	mkdir(stale, 0700);
+	snprintf(cmd, sizeof cmd, "%s/curve.tsv", dir);
+	curve = fopen(cmd, "a");
+	fputs("step1\n", curve);
+	fflush(curve);
+
+	fill_all(v, 2);
+	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	fputs("step2\n", curve);	/* still the folder's curve */
+	fclose(curve);
+	CHECK(one_save(dir, &x) && x == 2);
+	CHECK(has_text(dir, "model_card.json", "{\"card\": 1}\n"));
+	CHECK(has_text(dir, "trainstate.bin", "state"));
+	CHECK(has_text(dir, "attribute_vecs.json", "{}\n"));
+	CHECK(has_text(dir, "curve.tsv", "step1\nstep2\n"));
+	CHECK(has_text(dir, "sub/x", "kept"));
+	CHECK(!exists(dir, "group1-shard1of9"));
+	CHECK(exists(dir, "group1-shard1of2") &&
+	    exists(dir, "group1-shard2of2"));
+	CHECK(stray_temps(top, "model") == 1);	/* model.tmpKeep only */
+	CHECK(access(stale, F_OK) == 0);
+
+	/* Saved from inside the folder (train --out .): the folder we are
+	   in must stay the model's, so it is replaced file by file. */
+	if (getcwd(here, sizeof here) != NULL && chdir(dir) == 0) {
+		fill_all(v, 4);
+		CHECK(ckpt_save(v, ".", CKPT_FLOAT32, &cause) == 0);
+		CHECK(one_save(".", &x) && x == 4);
+		CHECK(has_text(".", "model_card.json", "{\"card\": 1}\n"));
+		CHECK(one_save(dir, &x) && x == 4);
+		CHECK(chdir(here) == 0);
+	}
+
+	/*
+	 * kill -9 at random moments of back-to-back saves: the child says
+	 * when its first save is done, then dies within about one more.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tsave = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+	srand(1);
+	for (i = 0; i < nkill; i++) {
+		if (pipe(fd) != 0)
+			break;
+		if ((pid = fork()) == 0) {
+			float k;
+
+			close(fd[0]);
+			for (k = 10 + 100 * i; ; k++) {
+				fill_all(v, k);
+				if (ckpt_save(v, dir, CKPT_FLOAT32, NULL) != 0)
+					_exit(1);
+				if (write(fd[1], "s", 1) != 1)
+					_exit(1);
+			}
+		}
+		close(fd[1]);
+		if (read(fd[0], &c, 1) != 1)
+			c = 0;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(tsave * 1.2 * (rand() % 100) / 100);
+		if (ts.tv_nsec > 999999999)
+			ts.tv_nsec = 999999999;
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		close(fd[0]);
+		x = 0;
+		if (c == 's' && one_save(dir, &x) && x >= 10 + 100 * i)
+			whole++;
+		if (stray_temps(top, "model") > 1)
+			mid++;
+	}
+	CHECK_MSG(whole == nkill, "%d of %d kills left one whole save of "
+	    "this round", whole, nkill);
+	/* Not vacuous: some kills came mid-save (a temporary folder was
+	   left), the rest between saves. */
+	CHECK_MSG(mid >= 1, "no kill of %d landed mid-save", nkill);
+	fprintf(stderr, "ckpt: %d kills, %d left one whole save, %d landed "
+	    "mid-save (a save takes %.0f ms)\n", nkill, whole, mid,
+	    tsave / 1e6);
+	CHECK(has_text(dir, "model_card.json", "{\"card\": 1}\n"));
+	CHECK(has_text(dir, "curve.tsv", "step1\nstep2\n"));
+	/* The next save removes what the kills left. */
+	fill_all(v, 3);
+	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	CHECK(one_save(dir, &x) && x == 3);
+	CHECK(stray_temps(top, "model") == 1);
+
+	vae_free(v);
+	free(cause);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", top);
 }
 
 int
@@ -205,6 +614,10 @@ main(void)
 	fclose(f);
 	CHECK(trainstate_load(file, &ts, &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "magic") != NULL);
+
+	header_flips(file, &b);
+	version1(file, &b);
+	ckpt_atomic();
 
 	/* CRC-32 check value of "123456789" (IEEE). */
 	CHECK(trainstate_crc32(0, "123456789", 9) == 0xcbf43926u);
