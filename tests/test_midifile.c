@@ -181,6 +181,95 @@ test_format0(void)
 }
 
 /*
+ * Format 0, two instruments in one track: a flute tune on channel 1 (a
+ * sixteenth on every other step) and a bass on channel 2 in
+ * its rests.  Loaded, the channels are two parts; the melody is the tune
+ * alone by default and the bass alone on channel 2.
+ */
+static void
+test_format0_channels(void)
+{
+	struct bytes		 f = { .n = 0 }, t = { .n = 0 };
+	struct convert_opts	 o;
+	struct convert_part	*v;
+	struct windows		 w;
+	struct noteseq		 s;
+	char			*path, *cause = NULL, hex[16];
+	int			 step, delta = 0, best, n, k, mixed;
+
+	/* ppqn 96: a step (a sixteenth) is 24 ticks. */
+	ev(&t, 0, "FF 51 03 07 A1 20");		/* 120 qpm */
+	ev(&t, 0, "C0 49");			/* channel 1: flute */
+	ev(&t, 0, "C1 21");			/* channel 2: bass 33 */
+	for (step = 0; step < 32; step++) {
+		if (step % 2 == 1) {		/* tune note off */
+			snprintf(hex, sizeof hex, "80 %02X 00",
+			    60 + (step / 2) % 5);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		if (step % 4 == 2) {		/* bass off */
+			snprintf(hex, sizeof hex, "81 %02X 00",
+			    40 + ((step - 1) / 4) % 3);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		if (step % 2 == 0) {
+			snprintf(hex, sizeof hex, "90 %02X 60",
+			    60 + (step / 2) % 5);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		if (step % 4 == 1) {
+			snprintf(hex, sizeof hex, "91 %02X 60",
+			    40 + (step / 4) % 3);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		delta += 24;
+	}
+	ev(&t, 0, "FF 2F 00");
+	header(&f, 0, 1, 96);
+	track(&f, &t);
+	path = write_file("format0_2ch.mid", &f);
+
+	CHECK(midifile_load(path, &s, &cause) == 0);
+	CHECK_MSG(s.n == 24, "%zu notes", s.n);
+	n = convert_parts(&s, &v, &best);
+	CHECK(n == 2 && best == 0);
+	if (n == 2)
+		CHECK(v[0].track == 0 && v[0].channel == 0 &&
+		    v[0].program == 73 && v[0].n_notes == 16 &&
+		    v[1].track == 0 && v[1].channel == 1 &&
+		    v[1].program == 33 && v[1].n_notes == 8);
+	free(v);
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = -1;
+	o.channel = -1;
+	o.steps = 32;
+	windows_init(&w);
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0 && w.n == 1 &&
+	    w.channel == 0);
+	for (k = 0, mixed = 0; w.n == 1 && k < 32; k++)
+		mixed += w.tokens[k] >= 2 && w.tokens[k] < 60 - 19;
+	CHECK_MSG(w.n == 1 && mixed == 0, "%d bass notes in the tune", mixed);
+	CHECK(w.n == 1 && w.tokens[0] == 60 - 19 && w.tokens[1] ==
+	    MEL_NOTE_OFF && w.tokens[2] == 61 - 19);
+	windows_free(&w);
+	o.channel = 1;
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0 && w.n == 1 &&
+	    w.channel == 1);
+	CHECK(w.n == 1 && w.tokens[0] == MEL_NO_EVENT &&
+	    w.tokens[1] == 40 - 19 && w.tokens[2] == MEL_NOTE_OFF &&
+	    w.tokens[4] == MEL_NO_EVENT && w.tokens[5] == 41 - 19);
+	windows_free(&w);
+	noteseq_free(&s);
+	free(path);
+	free(cause);
+}
+
+/*
  * libsmf 1.3 asserts on escaped (0xF7) events and reads a meta event's
  * length as one byte; the loader rewrites both as plain sysex events of
  * the same size, so such files load with every note in place.
@@ -689,6 +778,7 @@ main(int argc, char **argv)
 	}
 	midifile_log_init();
 	test_format0();
+	test_format0_channels();
 	test_libsmf_traps();
 	test_format1();
 	test_roundtrip();
