@@ -204,9 +204,6 @@ print_windows(const struct noteseq *s, int track, int channel, int steps,
 	printf("%d-bar windows: %d", steps / 16, w.n);
 	if (w.n > 0)
 		printf(" (%d distinct)", w.n - dups);
-	if (w.n > 0 && w.n_refused > 0)
-		printf("; %d more melody piece%s too short", w.n_refused,
-		    w.n_refused == 1 ? "" : "s");
 	if (w.n == 0 && w.why != NULL)
 		printf(": %s", w.why);
 	putchar('\n');
@@ -215,8 +212,9 @@ print_windows(const struct noteseq *s, int track, int channel, int steps,
 		printf("  refused %s\n", line);
 	}
 	if (w.n_refusals > MAX_REFUSED)
-		printf("  refused ... and %d more stretches\n",
-		    w.n_refusals - MAX_REFUSED);
+		printf("  refused ... and %d more stretch%s\n",
+		    w.n_refusals - MAX_REFUSED, w.n_refusals - MAX_REFUSED ==
+		    1 ? "" : "es");
 	*n = w.n;
 	windows_free(&w);
 }
