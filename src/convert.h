@@ -51,7 +51,7 @@ struct convert_part {
 	int	programs;	/* distinct programs (program changes) */
 	int	drum;		/* on the drum channel */
 	int	n_notes;	/* every note */
-	int	n_pitched;	/* notes a melody may use (21..108, not drums) */
+	int	n_pitched;	/* notes a melody may use: 21..108, no drums */
 	int	n_onsets;	/* distinct onsets of those */
 };
 

@@ -85,7 +85,8 @@ expect_error_job() {
 	elif [ "$n" -ne 1 ]; then
 		echo "FAIL: $1: $n lines on stderr: $(head -c 300 "$T/err.$3")"
 	elif ! grep -q "^latentroll: $1: ." "$T/err.$3"; then
-		echo "FAIL: $1: message does not name the file: $(cat "$T/err.$3")"
+		echo "FAIL: $1: message does not name the file:" \
+		    "$(cat "$T/err.$3")"
 	else
 		echo ok
 	fi

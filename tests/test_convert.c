@@ -630,6 +630,9 @@ test_trio(void)
 			s.notes[i].velocity = 0;
 	CHECK(windows_of(&s, CONVERT_TRIO, -1, 32, &w) == 0 && w.n == 0 &&
 	    w.why != NULL && strstr(w.why, "drums"));
+	/* ... and the whole stretch is refused for it. */
+	CHECK(w.n_refusals == 1 && w.refused[0].why == REFUSE_TRIO &&
+	    w.refused[0].from == 0 && w.refused[0].to == 32);
 	windows_free(&w);
 	noteseq_free(&s);
 }
