@@ -1,12 +1,15 @@
 /*
  * bench_infer.c: inference speed of the shipped shapes (mel_2bar,
  * mel_16bar) with random weights: encode batch 1, argmax decode batch 1,
- * a 33-point ladder decode (batch 33).  Medians over --runs calls.
+ * a 33-point ladder decode (batch 33).  Medians over --runs calls; for
+ * each the GFLOP/s and the GB/s of weights streamed (the weight bytes the
+ * call reads, as vae_encode/vae_decode do it, over its time).
  *
  * Batch-1 decoding re-reads the per-step weights every step, so its
  * roofline is (weight bytes read per decode) / (read bandwidth of a buffer
- * of the per-step weights' size), measured here in the same run; the
- * ladder is compared with the sgemm peak measured here too.
+ * of the per-step weights' size), measured here in the same run with the
+ * widest vector loads the CPU has; the ladder is compared with the sgemm
+ * peak measured here too.
  *
  *   bench_infer [--json] [--threads N] [--runs R]
  *   bench_infer --save-model DIR --arch NAME [--seed S]
@@ -27,12 +30,15 @@
 
 struct result {
 	double	enc_ms, dec_ms, lad_ms;
+	double	enc_bytes, lad_bytes;	/* weights streamed per call */
 	double	h16_ms;		/* batch-1 decode with fp16 weights, or 0 */
 	double	h16_agree;	/* fraction of its tokens equal to float32 */
 	double	h16_read_gbs;	/* of a buffer of step_bytes / 2 */
 	double	dec_bytes, dec_flops, enc_flops, lad_flops;
 	double	step_bytes;	/* weights re-read every decoded step */
 	double	read_gbs;	/* of a buffer of step_bytes */
+	double	read_gbs_sse2;	/* the same with 128-bit loads */
+	double	gather_bytes;	/* per decode: the gathered input rows */
 	double	roof_frac;
 };
 
@@ -119,6 +125,7 @@ decode_cost(const struct vae *v, struct result *r)
 	sb += (double)d->out.in * d->out.out * 4 + 4.0 * d->cell[0].H * 4;
 	sf += 2.0 * d->out.in * d->out.out;
 	r->step_bytes = sb;
+	r->gather_bytes = (double)nseg * steps * 4.0 * d->cell[0].H * 4;
 	/* Per segment: initial state and the z part of the input. */
 	seg = (double)zin * d->z_init.out + (double)zin * 4 * d->cell[0].H;
 	b = nseg * (steps * sb + seg * 4);
@@ -135,67 +142,157 @@ decode_cost(const struct vae *v, struct result *r)
 	r->dec_flops = f;
 }
 
-static double
-encode_flops(const struct vae *v)
+/*
+ * Flops and weight bytes of one batch-1 encode, as vae_encode does it:
+ * the first layer gathers one kernel row per set input (rows per step),
+ * later layers multiply their whole input in one gemm (the input kernel
+ * read once), and every step of a recurrence re-reads its h rows.
+ */
+static void
+encode_cost(const struct vae *v, const int *tok, double *bytes,
+    double *flops)
 {
 	const struct vae_arch	*a = &v->p.arch;
 	int			 ns = a->num_segments > 0 ? a->num_segments : 1;
-	double			 f = 0, L = a->num_steps / ns, N = ns;
-	int			 l, H, in;
+	double			 f = 0, b = 0, L = a->num_steps / ns, N = ns;
+	double			 rows = 0, G;
+	int			 l, H, in, t, rv[10];
 
+	for (t = 0; t < a->num_steps; t++)
+		rows += vae_input_rows(a, tok + (size_t)t * a->n_splits, rv);
 	for (l = 0; l < a->enc_layers; l++) {
 		H = a->enc_size[l];
+		G = 4.0 * H;
 		in = l == 0 ? 0 : 2 * a->enc_size[l - 1];	/* gathered */
 		if (a->num_segments > 0 && l == 1) {
 			L = ns;
 			N = 1;
 		}
-		f += 2 * 2.0 * L * N * (in + H) * 4 * H;
+		f += 2 * 2.0 * L * N * (in + H) * G;
+		/* Two directions: input rows, h rows every step, bias. */
+		b += 2 * 4.0 * ((l == 0 ? rows : in) * G + L * H * G + G);
 	}
-	f += 2.0 * 2 * a->enc_size[a->enc_layers - 1] * a->z_size;
-	return (f);
+	H = 2 * a->enc_size[a->enc_layers - 1];
+	f += 2.0 * H * a->z_size;
+	b += 4.0 * (H + 1) * a->z_size;
+	*bytes = b;
+	*flops = f;
 }
 
 /*
  * Read bandwidth of a buffer of n bytes that stays warm, as the decoder's
- * weights do: GB/s of repeated sums into 8 independent 4-float vector
- * accumulators (SSE2, the portable baseline the build targets).
+ * weights do: GB/s of repeated sums into 8 independent vector accumulators
+ * (so no add waits for another), with the widest loads the CPU has, picked
+ * at run time (the build targets SSE2, the decoder's OpenBLAS and fp16
+ * kernels use AVX2/AVX-512): a narrower yardstick understates the roofline.
  */
+enum read_isa { READ_SSE2, READ_AVX2, READ_AVX512 };
+
+static const char *read_isa_names[] = { "sse2", "avx2", "avx512" };
+
 typedef float v4sf __attribute__((vector_size(16)));
+typedef float v8sf __attribute__((vector_size(32)));
+typedef float v16sf __attribute__((vector_size(64)));
+
+/* reps passes over n floats (a multiple of 128, 64-byte aligned). */
+#define READ_KERNEL(fn, vt, attr)					\
+static float attr							\
+fn(const float *buf, size_t n, int reps)				\
+{									\
+	const vt	*p = (const vt *)(const void *)buf;		\
+	vt		 a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0;		\
+	vt		 a4 = a0, a5 = a0, a6 = a0, a7 = a0, s;		\
+	size_t		 nv = n / (sizeof(vt) / sizeof(float)), i;	\
+	float		 sum = 0;					\
+	int		 j;						\
+									\
+	for (j = 0; j < reps; j++)					\
+		for (i = 0; i < nv; i += 8) {				\
+			a0 += p[i];					\
+			a1 += p[i + 1];					\
+			a2 += p[i + 2];					\
+			a3 += p[i + 3];					\
+			a4 += p[i + 4];					\
+			a5 += p[i + 5];					\
+			a6 += p[i + 6];					\
+			a7 += p[i + 7];					\
+		}							\
+	s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;			\
+	for (i = 0; i < sizeof(vt) / sizeof(float); i++)		\
+		sum += s[i];						\
+	return (sum);							\
+}
+
+READ_KERNEL(read_sse2, v4sf, )
+READ_KERNEL(read_avx2, v8sf, __attribute__((target("avx2"))))
+READ_KERNEL(read_avx512, v16sf, __attribute__((target("avx512f"))))
+
+static enum read_isa
+read_isa_best(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f"))
+		return (READ_AVX512);
+	if (__builtin_cpu_supports("avx2"))
+		return (READ_AVX2);
+	return (READ_SSE2);
+}
 
 static double
-read_bandwidth(size_t n)
+read_bandwidth_isa(size_t n, enum read_isa isa)
 {
-	size_t	 nv = n / sizeof(v4sf) / 8 * 8, i;
-	v4sf	*buf = aligned_alloc(64, nv * sizeof(v4sf) + 64);
-	v4sf	 a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-	v4sf	 a6 = a0, a7 = a0, s;
+	size_t	 nf = n / sizeof(float) / 128 * 128, i;
+	float	*buf, s = 0;
 	double	 t[21], t0;
-	int	 r, j, reps;
+	int	 r, reps;
 
-	for (i = 0; i < nv; i++)
-		buf[i] = (v4sf){ 1, 2, 3, (float)(i & 7) };
-	reps = 1 + (int)(64e6 / n);
+	if (nf == 0)
+		nf = 128;
+	buf = aligned_alloc(64, nf * sizeof(float));
+	for (i = 0; i < nf; i++)
+		buf[i] = (float)(i & 7);
+	reps = 1 + (int)(64e6 / (nf * sizeof(float)));
 	for (r = 0; r < 21; r++) {
 		t0 = now_ms();
-		for (j = 0; j < reps; j++)
-			for (i = 0; i < nv; i += 8) {
-				a0 += buf[i];
-				a1 += buf[i + 1];
-				a2 += buf[i + 2];
-				a3 += buf[i + 3];
-				a4 += buf[i + 4];
-				a5 += buf[i + 5];
-				a6 += buf[i + 6];
-				a7 += buf[i + 7];
-			}
+		switch (isa) {
+		case READ_AVX512:
+			s += read_avx512(buf, nf, reps);
+			break;
+		case READ_AVX2:
+			s += read_avx2(buf, nf, reps);
+			break;
+		default:
+			s += read_sse2(buf, nf, reps);
+			break;
+		}
 		t[r] = now_ms() - t0;
 	}
-	s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
 	free(buf);
-	if (s[0] == 12345.0f)
+	if (s == 12345.0f)
 		fputc(' ', stderr);	/* keep the sums alive */
-	return ((double)nv * sizeof(v4sf) * reps / (median(t, 21) * 1e6));
+	return ((double)nf * sizeof(float) * reps / (median(t, 21) * 1e6));
+}
+
+/*
+ * The roofline's yardstick: the best of every load width the CPU has (the
+ * widest should win; on a busy machine a run of it may not, and the
+ * yardstick must not come out low).  *isa says which won.
+ */
+static double
+read_bandwidth(size_t n, enum read_isa *isa)
+{
+	enum read_isa	k, top = read_isa_best();
+	double		bw, best = 0;
+
+	for (k = READ_SSE2; k <= top; k++) {
+		bw = read_bandwidth_isa(n, k);
+		if (bw > best) {
+			best = bw;
+			if (isa != NULL)
+				*isa = k;
+		}
+	}
+	return (best);
 }
 
 static double
@@ -261,6 +358,8 @@ bench_arch(const char *name, int runs, int threads, struct result *res)
 } while (0)
 
 	TIME(vae_encode(v, tok, 1, mu, NULL, &cause), res->enc_ms);
+	/* Before the decodes below overwrite tok. */
+	encode_cost(v, tok, &res->enc_bytes, &res->enc_flops);
 	TIME(vae_decode(v, z, 1, 0.0f, NULL, tok, &cause), res->dec_ms);
 	TIME(vae_decode(v, z, LADDER, 0.0f, NULL, tok, &cause), res->lad_ms);
 	res->h16_ms = 0;
@@ -282,12 +381,17 @@ bench_arch(const char *name, int runs, int threads, struct result *res)
 			goto fail;
 	}
 	decode_cost(v, res);
-	res->enc_flops = encode_flops(v);
-	/* The ladder is decode flops x 33 (weights shared over the batch). */
+	/*
+	 * The ladder is decode flops x 33; its weights are read once a step
+	 * for the whole batch, only the gathered input rows are per point.
+	 */
 	res->lad_flops = res->dec_flops * LADDER;
-	res->read_gbs = read_bandwidth((size_t)res->step_bytes);
+	res->lad_bytes = res->dec_bytes + (LADDER - 1) * res->gather_bytes;
+	res->read_gbs = read_bandwidth((size_t)res->step_bytes, NULL);
+	res->read_gbs_sse2 = read_bandwidth_isa((size_t)res->step_bytes,
+	    READ_SSE2);
 	res->roof_frac = res->dec_bytes / (res->read_gbs * 1e6) / res->dec_ms;
-	res->h16_read_gbs = read_bandwidth((size_t)res->step_bytes / 2);
+	res->h16_read_gbs = read_bandwidth((size_t)res->step_bytes / 2, NULL);
 	free(t);
 	free(tok);
 	free(z);
@@ -298,32 +402,51 @@ fail:
 	exit(1);
 }
 
+/* GFLOP/s or GB/s of x flops or bytes in ms milliseconds. */
+static double
+rate(double x, double ms)
+{
+	return (ms > 0 ? x / (ms * 1e6) : 0);
+}
+
 static void
 print_json(const char *name, const struct result *r, int last)
 {
 	printf("\"%s\": {\"encode_b1_ms\": %.4f, \"decode_b1_ms\": %.4f, "
 	    "\"ladder33_ms\": %.4f, \"roofline_frac\": %.3f, "
 	    "\"gflops_decode\": %.3f, \"gbs_decode\": %.3f, "
-	    "\"gflops_encode\": %.3f, \"gflops_ladder\": %.3f, "
+	    "\"gflops_encode\": %.3f, \"gbs_encode\": %.3f, "
+	    "\"gflops_ladder\": %.3f, \"gbs_ladder\": %.3f, "
+	    "\"encode_weight_mb\": %.3f, \"ladder_weight_mb\": %.3f, "
 	    "\"decode_weight_mb\": %.3f, \"step_weight_mb\": %.3f, "
-	    "\"step_read_gbs\": %.2f, \"decode_b1_f16_ms\": %.4f, "
+	    "\"step_read_gbs\": %.2f, \"step_read_gbs_sse2\": %.2f, "
+	    "\"decode_b1_f16_ms\": %.4f, "
 	    "\"f16_token_agree\": %.4f, \"roofline_frac_f16\": %.3f}%s",
 	    name, r->enc_ms, r->dec_ms, r->lad_ms, r->roof_frac,
-	    r->dec_flops / (r->dec_ms * 1e6), r->dec_bytes / (r->dec_ms * 1e6),
-	    r->enc_flops / (r->enc_ms * 1e6), r->lad_flops / (r->lad_ms * 1e6),
-	    r->dec_bytes / 1e6, r->step_bytes / 1e6, r->read_gbs, r->h16_ms,
+	    rate(r->dec_flops, r->dec_ms), rate(r->dec_bytes, r->dec_ms),
+	    rate(r->enc_flops, r->enc_ms), rate(r->enc_bytes, r->enc_ms),
+	    rate(r->lad_flops, r->lad_ms), rate(r->lad_bytes, r->lad_ms),
+	    r->enc_bytes / 1e6, r->lad_bytes / 1e6,
+	    r->dec_bytes / 1e6, r->step_bytes / 1e6, r->read_gbs,
+	    r->read_gbs_sse2, r->h16_ms,
 	    r->h16_agree, r->h16_ms > 0 ? r->dec_bytes / 2 /
 	    (r->h16_read_gbs * 1e6) / r->h16_ms : 0, last ? "" : ", ");
 }
 
+/* One shape: encode, decode and ladder rows, each ms, GFLOP/s, GB/s. */
 static void
-print_row(const char *name, const struct result *r, double peak)
+print_rows(const char *name, const struct result *r, double peak)
 {
-	printf("%-10s %9.3f %9.3f %10.3f %8.1f %8.1f %7.2f%% %9.1f %6.1f%%\n",
-	    name, r->enc_ms, r->dec_ms, r->lad_ms,
-	    r->dec_flops / (r->dec_ms * 1e6), r->dec_bytes / (r->dec_ms * 1e6),
-	    100 * r->roof_frac, r->lad_flops / (r->lad_ms * 1e6),
-	    100 * r->lad_flops / (r->lad_ms * 1e6) / peak);
+	printf("%-10s %-10s %9.3f %8.1f %8.1f  roofline %.1f%%\n", name,
+	    "decode b1", r->dec_ms, rate(r->dec_flops, r->dec_ms),
+	    rate(r->dec_bytes, r->dec_ms), 100 * r->roof_frac);
+	printf("%-10s %-10s %9.3f %8.1f %8.1f\n", "", "encode b1",
+	    r->enc_ms, rate(r->enc_flops, r->enc_ms),
+	    rate(r->enc_bytes, r->enc_ms));
+	printf("%-10s %-10s %9.3f %8.1f %8.1f  %.1f%% of sgemm peak\n", "",
+	    "ladder 33", r->lad_ms, rate(r->lad_flops, r->lad_ms),
+	    rate(r->lad_bytes, r->lad_ms),
+	    100 * rate(r->lad_flops, r->lad_ms) / peak);
 }
 
 static int
@@ -349,7 +472,9 @@ main(int argc, char **argv)
 	const char	*save = NULL, *arch = "mel_2bar";
 	int		 json = 0, threads = 1, runs = 20, i;
 	uint64_t	 seed = 1;
-	double		 peak, bw;
+	double		 peak, bw, bw_sse2;
+	const char	*isa;
+	enum read_isa	 won = READ_SSE2;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -381,24 +506,26 @@ main(int argc, char **argv)
 	bench_arch("mel_2bar", runs, threads, &r2);
 	bench_arch("mel_16bar", runs, threads, &r16);
 	peak = sgemm_peak();
-	bw = read_bandwidth(64u << 20);
+	bw = read_bandwidth(64u << 20, &won);
+	bw_sse2 = read_bandwidth_isa(64u << 20, READ_SSE2);
+	isa = read_isa_names[won];
 	if (json) {
 		printf("{");
 		print_json("mel_2bar", &r2, 0);
 		print_json("mel_16bar", &r16, 0);
 		printf("\"sgemm_gflops\": %.2f, \"read_gbs\": %.2f, "
-		    "\"threads\": %d, \"runs\": %d}\n", peak, bw, threads,
-		    runs);
+		    "\"read_gbs_sse2\": %.2f, \"read_isa\": \"%s\", "
+		    "\"threads\": %d, \"runs\": %d}\n", peak, bw, bw_sse2, isa,
+		    threads, runs);
 		return (0);
 	}
 	printf("bench_infer: %d thread(s), median of %d runs; sgemm 1024 "
-	    "peak %.1f GFLOP/s; read 64 MiB %.1f GB/s\n", threads, runs, peak,
-	    bw);
-	printf("%-10s %9s %9s %10s %8s %8s %8s %9s %7s\n", "shape",
-	    "enc1 ms", "dec1 ms", "ladder ms", "GFLOP/s", "GB/s", "roofline",
-	    "lad GF/s", "of peak");
-	print_row("mel_2bar", &r2, peak);
-	print_row("mel_16bar", &r16, peak);
+	    "peak %.1f GFLOP/s; read 64 MiB %.1f GB/s (%s; sse2 %.1f)\n",
+	    threads, runs, peak, bw, isa, bw_sse2);
+	printf("%-10s %-10s %9s %8s %8s  (GB/s: weights streamed)\n",
+	    "shape", "", "ms", "GFLOP/s", "GB/s");
+	print_rows("mel_2bar", &r2, peak);
+	print_rows("mel_16bar", &r16, peak);
 	if (r2.h16_ms > 0)
 		printf("fp16 weights (vae_set_half), batch-1 decode: mel_2bar "
 		    "%.3f ms (%.1fx, roofline %.0f%%, tokens agree %.1f%%), "
@@ -406,8 +533,11 @@ main(int argc, char **argv)
 		    r2.h16_ms, r2.dec_ms / r2.h16_ms, 100 * r2.dec_bytes / 2 /
 		    (r2.h16_read_gbs * 1e6) / r2.h16_ms, 100 * r2.h16_agree,
 		    r16.h16_ms, r16.dec_ms / r16.h16_ms, 100 * r16.h16_agree);
-	printf("roofline: decode weight bytes / read GB/s of a %.2f MB "
-	    "(mel_2bar step) buffer = %.1f GB/s\n", r2.step_bytes / 1e6,
-	    r2.read_gbs);
+	printf("roofline: decode weight bytes / read GB/s of a step buffer: "
+	    "mel_2bar %.2f MB %.1f GB/s, mel_16bar %.2f MB %.1f GB/s (best "
+	    "of sse2..%s loads; sse2 alone %.1f and %.1f)\n",
+	    r2.step_bytes / 1e6, r2.read_gbs, r16.step_bytes / 1e6,
+	    r16.read_gbs, read_isa_names[read_isa_best()], r2.read_gbs_sse2,
+	    r16.read_gbs_sse2);
 	return (0);
 }

@@ -1,7 +1,8 @@
 /*
  * cmd_midi.c: the MIDI commands that need no model.
- *   inspect FILE.mid [--track N]: what is in a clip and what the model
- *	would see of it (melody tokens, a small piano roll, windows).
+ *   inspect FILE.mid [--track N] [--channel N]: what is in a clip and
+ *	what the model would see of it (its parts, melody tokens, a small
+ *	piano roll, windows and the stretches refused).
  *   convert IN.mid OUT.mid: one window, tokenized and decoded back,
  *	saved as MIDI: exactly what the model would see, audible.
  */
@@ -17,6 +18,7 @@
 #include "src/midifile.h"
 
 #define ROLL_STEPS	32	/* the piano roll shows two bars */
+#define MAX_REFUSED	8	/* refused stretches listed per window size */
 
 enum {
 	OPT_TRACK = 1,
@@ -24,6 +26,7 @@ enum {
 	OPT_STEPS,
 	OPT_FORCE,
 	OPT_KIND,
+	OPT_CHANNEL,
 };
 
 static const struct option midi_opts[] = {
@@ -32,6 +35,7 @@ static const struct option midi_opts[] = {
 	{ "steps", required_argument, NULL, OPT_STEPS },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -59,6 +63,19 @@ parse_long(const char *s, long lo, long hi)
 	return (v);
 }
 
+/* --channel 1..16 (as inspect lists them) to 0..15; -1 after saying so. */
+static long
+parse_channel(const char *s)
+{
+	long	v;
+
+	if ((v = parse_long(s, 1, 16)) < 0) {
+		cmd_error("--channel %s: want a channel from 1 to 16", s);
+		return (-1);
+	}
+	return (v - 1);
+}
+
 static const char *
 key_name(int key, int minor)
 {
@@ -72,37 +89,36 @@ key_name(int key, int minor)
 	return (minor ? min[key + 7] : maj[key + 7]);
 }
 
-/* Tracks: name, channel, program, notes. */
+/*
+ * Tracks and their parts: each (track, channel) with its program and
+ * notes, one line a part; a melody comes from one part.
+ */
 static void
 print_tracks(const struct noteseq *s)
 {
-	int	t, n, ch, prog, drum;
-	size_t	i;
+	struct convert_part	*v;
+	const char		*name;
+	int			 n, i, t, w, shown;
 
+	n = convert_parts(s, &v, NULL);
 	printf("tracks: %d\n", s->n_tracks);
-	for (t = 0; t < s->n_tracks; t++) {
-		n = 0;
-		ch = prog = -1;
-		drum = 0;
-		for (i = 0; i < s->n; i++) {
-			if (s->notes[i].track != t)
-				continue;
-			if (n++ == 0) {
-				ch = s->notes[i].channel;
-				prog = s->notes[i].program;
-			}
-			drum |= s->notes[i].drum;
+	for (t = 0, i = 0; t < s->n_tracks; t++) {
+		name = s->track_names != NULL && s->track_names[t] != NULL &&
+		    *s->track_names[t] != '\0' ? s->track_names[t] :
+		    "(unnamed)";
+		w = printf("  %d  %-20s", t, name);
+		for (shown = 0; i < n && v[i].track == t; i++, shown++) {
+			if (shown > 0)
+				printf("\n%*s", w, "");
+			printf("  channel %2d  program %3d  %5d notes%s",
+			    v[i].channel + 1, v[i].program, v[i].n_notes,
+			    v[i].drum ? "  drums" : "");
+			if (v[i].programs > 1)
+				printf("  (%d programs)", v[i].programs);
 		}
-		printf("  %d  %-20s", t, s->track_names != NULL &&
-		    s->track_names[t] != NULL && *s->track_names[t] != '\0' ?
-		    s->track_names[t] : "(unnamed)");
-		if (n == 0) {
-			printf("  no notes\n");
-			continue;
-		}
-		printf("  channel %2d  program %3d  %5d notes%s\n", ch + 1,
-		    prog, n, drum ? "  drums" : "");
+		printf("%s\n", shown == 0 ? "  no notes" : "");
 	}
+	free(v);
 }
 
 /* A tiny piano roll of the first steps of a melody window. */
@@ -151,18 +167,24 @@ print_roll(const int *tok, int steps)
 	}
 }
 
+/*
+ * The windows of one length and every stretch refused (wrong meter, a
+ * piece too short, a silence that splits the melody), whether or not
+ * some windows were made.
+ */
 static void
-print_windows(const struct noteseq *s, int track, int steps, int *n)
+print_windows(const struct noteseq *s, int track, int channel, int steps,
+    int *n)
 {
 	struct convert_opts	o;
 	struct windows		w;
-	char			*cause = NULL;
+	char			*cause = NULL, line[256];
 	int			 i, dups = 0, j;
 
 	memset(&o, 0, sizeof o);
 	o.kind = CONVERT_MELODY;
 	o.track = track;
-	o.channel = -1;
+	o.channel = channel;
 	o.steps = steps;
 	windows_init(&w);
 	if (convert_windows(s, &o, &w, &cause) != 0) {
@@ -182,12 +204,17 @@ print_windows(const struct noteseq *s, int track, int steps, int *n)
 	printf("%d-bar windows: %d", steps / 16, w.n);
 	if (w.n > 0)
 		printf(" (%d distinct)", w.n - dups);
-	if (w.n > 0 && w.n_refused > 0)
-		printf("; %d more melody piece%s too short", w.n_refused,
-		    w.n_refused == 1 ? "" : "s");
 	if (w.n == 0 && w.why != NULL)
 		printf(": %s", w.why);
 	putchar('\n');
+	for (i = 0; i < w.n_refusals && i < MAX_REFUSED; i++) {
+		convert_refused_str(&w.refused[i], steps, line, sizeof line);
+		printf("  refused %s\n", line);
+	}
+	if (w.n_refusals > MAX_REFUSED)
+		printf("  refused ... and %d more stretch%s\n",
+		    w.n_refusals - MAX_REFUSED, w.n_refusals - MAX_REFUSED ==
+		    1 ? "" : "es");
 	*n = w.n;
 	windows_free(&w);
 }
@@ -200,7 +227,7 @@ cmd_inspect(int argc, char **argv)
 	struct noteseq		 s;
 	const char		*file;
 	char			*cause = NULL, nb[16];
-	long			 track = -1;
+	long			 track = -1, channel = -1;
 	int			 c, t, n2 = 0, n16 = 0;
 	size_t			 i;
 
@@ -213,6 +240,10 @@ cmd_inspect(int argc, char **argv)
 				    optarg);
 				return (CMD_USAGE);
 			}
+			break;
+		case OPT_CHANNEL:
+			if ((channel = parse_channel(optarg)) < 0)
+				return (CMD_USAGE);
 			break;
 		default:
 			return (cmd_usage("inspect"));
@@ -264,7 +295,7 @@ cmd_inspect(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.kind = CONVERT_MELODY;
 	o.track = (int)track;
-	o.channel = -1;
+	o.channel = (int)channel;
 	o.steps = ROLL_STEPS;
 	windows_init(&w);
 	if (convert_windows(&s, &o, &w, &cause) != 0) {
@@ -274,8 +305,8 @@ cmd_inspect(int argc, char **argv)
 		return (CMD_ERROR);
 	}
 	if (w.n > 0) {
-		printf("melody: track %d, first window at step %d\n", w.track,
-		    w.start_step[0]);
+		printf("melody: track %d channel %d, first window at step %d\n",
+		    w.track, w.channel + 1, w.start_step[0]);
 		printf("  tokens:");
 		for (t = 0; t < ROLL_STEPS; t++)
 			printf(" %d", w.tokens[t]);
@@ -289,8 +320,8 @@ cmd_inspect(int argc, char **argv)
 	} else
 		printf("melody: %s\n", w.why != NULL ? w.why : "none");
 	windows_free(&w);
-	print_windows(&s, (int)track, 32, &n2);
-	print_windows(&s, (int)track, 256, &n16);
+	print_windows(&s, (int)track, (int)channel, 32, &n2);
+	print_windows(&s, (int)track, (int)channel, 256, &n16);
 	noteseq_free(&s);
 	return (CMD_OK);
 }
@@ -304,7 +335,8 @@ cmd_convert(int argc, char **argv)
 	const char		*in, *outpath;
 	const int		*tok;
 	char			*cause = NULL;
-	long			 track = -1, window = 0, steps = 32;
+	long			 track = -1, channel = -1, window = 0;
+	long			 steps = 32;
 	int			 c, force = 0, program = 0, rc = CMD_ERROR;
 	size_t			 i;
 
@@ -319,6 +351,10 @@ cmd_convert(int argc, char **argv)
 				    optarg);
 				return (CMD_USAGE);
 			}
+			break;
+		case OPT_CHANNEL:
+			if ((channel = parse_channel(optarg)) < 0)
+				return (CMD_USAGE);
 			break;
 		case OPT_WINDOW:
 			if ((window = parse_long(optarg, 0, 1 << 20)) < 0) {
@@ -376,7 +412,7 @@ cmd_convert(int argc, char **argv)
 	noteseq_init(&out);
 	windows_init(&w);
 	o.track = (int)track;
-	o.channel = -1;
+	o.channel = (int)channel;
 	o.steps = (int)steps;
 	if (convert_windows(&s, &o, &w, &cause) != 0) {
 		cmd_error("%s: %s", in, cause);
@@ -395,7 +431,8 @@ cmd_convert(int argc, char **argv)
 	tok = w.tokens + (size_t)window * w.steps * w.S;
 	/* Keep the source's sound: the program of its first chosen note. */
 	for (i = 0; i < s.n; i++)
-		if (s.notes[i].track == w.track && !s.notes[i].drum) {
+		if (s.notes[i].track == w.track && !s.notes[i].drum &&
+		    (w.channel < 0 || s.notes[i].channel == w.channel)) {
 			program = s.notes[i].program;
 			break;
 		}
@@ -417,9 +454,12 @@ cmd_convert(int argc, char **argv)
 		cmd_error("%s", cause);
 		goto done;
 	}
-	printf("%s: window %ld of %d (steps %d..%d of track %d), %zu notes, "
-	    "%.1f qpm\n", outpath, window, w.n, w.start_step[window],
-	    w.start_step[window] + w.steps, w.track, out.n, noteseq_qpm(&out));
+	printf("%s: window %ld of %d (steps %d..%d of track %d", outpath,
+	    window, w.n, w.start_step[window], w.start_step[window] + w.steps,
+	    w.track);
+	if (w.channel >= 0)
+		printf(" channel %d", w.channel + 1);
+	printf("), %zu notes, %.1f qpm\n", out.n, noteseq_qpm(&out));
 	rc = CMD_OK;
 done:
 	free(cause);

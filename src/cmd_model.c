@@ -37,6 +37,8 @@ static const struct option model_opts[] = {
 	{ "lerp", no_argument, NULL, 'l' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "dtype", required_argument, NULL, 'd' },
+	{ "track", required_argument, NULL, 'k' },
+	{ "channel", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -45,6 +47,8 @@ struct model_args {
 	const char	*zfile;
 	const char	*out;
 	long		 window;
+	long		 track;		/* -1: the converter's choice */
+	long		 channel;	/* 0-based, -1: the converter's */
 	double		 temperature;
 	unsigned long long seed;
 	long		 n;
@@ -70,6 +74,7 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 
 	memset(a, 0, sizeof *a);
 	a->n = -1;
+	a->track = a->channel = -1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "n:", model_opts, NULL)) != -1) {
@@ -99,6 +104,19 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 			a->window = strtol(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || a->window < 0 ||
 			    errno != 0)
+				return (-1);
+			break;
+		case 'k':
+			a->track = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || a->track < 0 ||
+			    a->track > 65535 || errno != 0)
+				return (-1);
+			break;
+		case 'c':
+			/* 1..16, as inspect lists them. */
+			a->channel = strtol(optarg, &end, 10) - 1;
+			if (end == optarg || *end != '\0' || a->channel < 0 ||
+			    a->channel > 15 || errno != 0)
 				return (-1);
 			break;
 		case 'n':
@@ -145,11 +163,13 @@ load_model(const char *dir)
 }
 
 /*
- * Window `window` of a clip as the model's tokens (T, S); -1 after
+ * Window `window` of a clip (from the part of track and channel, -1 for
+ * the converter's choice) as the model's tokens (T, S); -1 after
  * reporting "FILE: what".
  */
 static int
-clip_tokens(const char *path, const struct vae *v, long window, int *tok)
+clip_tokens(const char *path, const struct vae *v, const struct model_args
+    *ma, int *tok)
 {
 	const struct vae_arch	*a = &v->p.arch;
 	struct noteseq		 s;
@@ -168,8 +188,8 @@ clip_tokens(const char *path, const struct vae *v, long window, int *tok)
 	memset(&o, 0, sizeof o);
 	o.kind = a->kind == VAE_MELODY ? CONVERT_MELODY : a->kind ==
 	    VAE_DRUMS ? CONVERT_DRUMS : CONVERT_TRIO;
-	o.track = -1;
-	o.channel = -1;
+	o.track = (int)ma->track;
+	o.channel = (int)ma->channel;
 	o.steps = a->num_steps;
 	if (convert_windows(&s, &o, &w, &cause) != 0) {
 		cmd_error("%s: %s", path, cause);
@@ -180,9 +200,9 @@ clip_tokens(const char *path, const struct vae *v, long window, int *tok)
 		    a->num_steps, w.why != NULL ? w.why : "no notes");
 		goto out;
 	}
-	if (window >= w.n) {
+	if (ma->window >= w.n) {
 		cmd_error("%s: window %ld out of range (the clip has %d)",
-		    path, window, w.n);
+		    path, ma->window, w.n);
 		goto out;
 	}
 	if (w.S != a->n_splits || w.steps != a->num_steps) {
@@ -190,7 +210,7 @@ clip_tokens(const char *path, const struct vae *v, long window, int *tok)
 		    "%d x %d", path, w.steps, w.S, a->num_steps, a->n_splits);
 		goto out;
 	}
-	memcpy(tok, w.tokens + (size_t)window * w.steps * w.S,
+	memcpy(tok, w.tokens + (size_t)ma->window * w.steps * w.S,
 	    (size_t)w.steps * w.S * sizeof *tok);
 	rc = 0;
 out:
@@ -302,7 +322,10 @@ write_midi(const char *path, const struct vae_arch *a, const int *tok,
 	return (rc);
 }
 
-/* latentroll encode --model DIR FILE.mid [--window N] */
+/*
+ * latentroll encode --model DIR FILE.mid [--window N] [--track N]
+ *     [--channel N]
+ */
 int
 cmd_encode(int argc, char **argv)
 {
@@ -313,7 +336,7 @@ cmd_encode(int argc, char **argv)
 	int			*tok = NULL, Z, rc = CMD_ERROR;
 	float			*mu = NULL, *sg = NULL;
 
-	if (parse(argc, argv, "mw", &a) != 0 || a.n_files != 1)
+	if (parse(argc, argv, "mwkc", &a) != 0 || a.n_files != 1)
 		return (cmd_usage("encode"));
 	midifile_log_init();
 	if ((v = load_model(a.model)) == NULL)
@@ -323,7 +346,7 @@ cmd_encode(int argc, char **argv)
 	    sizeof *tok);
 	mu = calloc(Z, sizeof *mu);
 	sg = calloc(Z, sizeof *sg);
-	if (clip_tokens(a.files[0], v, a.window, tok) != 0)
+	if (clip_tokens(a.files[0], v, &a, tok) != 0)
 		goto out;
 	if (vae_encode(v, tok, 1, mu, sg, &cause) != 0) {
 		cmd_error("%s: %s", a.files[0], cause);
@@ -433,7 +456,10 @@ out:
 	return (rc);
 }
 
-/* latentroll interpolate --model DIR A.mid B.mid -n N [--lerp] [--out DIR] */
+/*
+ * latentroll interpolate --model DIR A.mid B.mid -n N [--lerp] [--out DIR]
+ *     [--track N] [--channel N] (the same part choice for A and B)
+ */
 int
 cmd_interpolate(int argc, char **argv)
 {
@@ -446,7 +472,7 @@ cmd_interpolate(int argc, char **argv)
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
 
-	if (parse(argc, argv, "mwnlof", &a) != 0 || a.n_files != 2 ||
+	if (parse(argc, argv, "mwnlofkc", &a) != 0 || a.n_files != 2 ||
 	    a.n < 1)
 		return (cmd_usage("interpolate"));
 	/* A folder to be made needs a parent that can hold it. */
@@ -474,8 +500,8 @@ cmd_interpolate(int argc, char **argv)
 	zs = calloc((size_t)a.n * Z, sizeof *zs);
 	ta = tok;
 	tb = tok + TS;
-	if (clip_tokens(a.files[0], v, a.window, ta) != 0 ||
-	    clip_tokens(a.files[1], v, a.window, tb) != 0)
+	if (clip_tokens(a.files[0], v, &a, ta) != 0 ||
+	    clip_tokens(a.files[1], v, &a, tb) != 0)
 		goto out;
 	if (vae_encode(v, tok, 2, mu, NULL, &cause) != 0) {
 		cmd_error("%s: %s", a.files[0], cause);

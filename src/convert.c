@@ -15,16 +15,22 @@
  * steps per bar (4/4, 2/2, 8/8) is extracted on its own, bars counted
  * from the start of the stretch; others are skipped as "wrong meter".
  *
- * One deliberate difference: Python extracts from every instrument, we
- * from one track (the user's, or by default the non-drum track with the
- * most distinct onsets: in the Nottingham files the chord track has more
- * notes than the tune but fewer onsets).
+ * An instrument (spec B 1.2) is one part: the pitched notes of one
+ * (track, channel), so a format-0 file's melody on channel 1 and bass on
+ * channel 2 are two parts, never one line woven of both.  One deliberate
+ * difference: Python extracts from every instrument, we from one part
+ * (the user's, or by default the one with the most distinct onsets, not
+ * the most notes as issue A words it: in 275 of the 1021 Nottingham files
+ * with two tracks the chord track has more notes than the tune, and
+ * counting notes would pick it; counting onsets picks the tune, the
+ * higher of the two, in all of them).
  */
 #include "src/convert.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,11 +241,12 @@ part_cmp(const void *a, const void *b)
  */
 static int
 melody_extract(const struct part *p, int from_idx, int base, int end,
-    int gap, struct evlist *e)
+    int gap, struct evlist *e, int *gap_from, int *cut_to)
 {
 	const struct note	*nt;
 	int			 i, si, ei, on, off;
 
+	*gap_from = *cut_to = -1;
 	e->len = 0;
 	if (from_idx >= p->n)
 		return (-1);
@@ -268,27 +275,32 @@ melody_extract(const struct part *p, int from_idx, int base, int end,
 		mel_last_on_off(e, &on, &off);
 		if (si <= on)
 			continue;	/* shared onset: highest pitch won */
-		if (gap > 0 && si - off >= gap)
+		if (gap > 0 && si - off >= gap) {
+			*gap_from = e->start + off;
 			break;
+		}
 		mel_add_note(e, nt->pitch - 19, si, ei);
 	}
 	if (e->len > 0 && e->ev[e->len - 1] == MEL_NOTE_OFF)
 		e->len--;
 	mel_set_length(e, e->len + (STEPS_PER_BAR - e->len % STEPS_PER_BAR) %
 	    STEPS_PER_BAR);
-	if (e->len > MAX_STEPS_TRUNCATE)
+	if (e->len > MAX_STEPS_TRUNCATE) {
+		*cut_to = e->start + e->len;
 		e->len = MAX_STEPS_TRUNCATE;
+	}
 	return (i);
 }
 
 /* Drum track: label bits per step; unmapped pitches still set length. */
 static int
 drums_extract(const struct part *p, int from_idx, int base, int gap,
-    struct evlist *e)
+    struct evlist *e, int *gap_from, int *cut_to)
 {
 	const struct note	*nt;
 	int			 i, si, c;
 
+	*gap_from = *cut_to = -1;
 	e->len = 0;
 	if (from_idx >= p->n)
 		return (-1);
@@ -297,8 +309,10 @@ drums_extract(const struct part *p, int from_idx, int base, int gap,
 	for (i = from_idx; i < p->n; i++) {
 		nt = p->v[i];
 		si = nt->start_step - e->start;
-		if (gap > 0 && e->len > 0 && si - e->len >= gap)
+		if (gap > 0 && e->len > 0 && si - e->len >= gap) {
+			*gap_from = e->start + e->len;
 			break;
+		}
 		if (gap == 0 && si >= MAX_STEPS_TRUNCATE)
 			break;
 		if (si >= e->len)
@@ -308,8 +322,10 @@ drums_extract(const struct part *p, int from_idx, int base, int gap,
 	}
 	ev_resize(e, e->len + (STEPS_PER_BAR - e->len % STEPS_PER_BAR) %
 	    STEPS_PER_BAR, 0);
-	if (e->len > MAX_STEPS_TRUNCATE)
+	if (e->len > MAX_STEPS_TRUNCATE) {
+		*cut_to = e->start + e->len;
 		e->len = MAX_STEPS_TRUNCATE;
+	}
 	return (i);
 }
 
@@ -321,6 +337,7 @@ windows_init(struct windows *w)
 {
 	memset(w, 0, sizeof *w);
 	w->track = -1;
+	w->channel = -1;
 }
 
 void
@@ -329,7 +346,83 @@ windows_free(struct windows *w)
 	free(w->tokens);
 	free(w->start_step);
 	free(w->why);
+	free(w->refused);
 	windows_init(w);
+}
+
+/* Note a refused stretch; one that continues the last is merged. */
+static void
+win_refuse(struct windows *w, enum convert_refusal why, int from, int to,
+    int num, int den)
+{
+	struct convert_refused	*r;
+	int			 n = w->n_refusals;
+
+	if (to <= from)
+		return;
+	r = n > 0 ? &w->refused[n - 1] : NULL;
+	if (r != NULL && r->why == why && from <= r->to && from >= r->from &&
+	    r->num == num && r->den == den) {
+		if (to > r->to)
+			r->to = to;
+		return;
+	}
+	/* Grown at powers of two: the capacity is implied by n. */
+	if (n == 0 || (n & (n - 1)) == 0)
+		w->refused = lr_realloc(w->refused, (size_t)(n == 0 ? 1 :
+		    2 * n) * sizeof *w->refused);
+	r = &w->refused[n];
+	r->why = why;
+	r->from = from;
+	r->to = to;
+	r->num = num;
+	r->den = den;
+	w->n_refusals++;
+}
+
+void
+convert_refused_str(const struct convert_refused *r, int steps, char *buf,
+    size_t len)
+{
+	int	spb, bars, n = r->to - r->from;
+
+	switch (r->why) {
+	case REFUSE_METER:
+		spb = r->den > 0 ? 16 * r->num / r->den : 0;
+		if (spb <= 0) {
+			snprintf(buf, len, "steps %d-%d: in %d/%d, a meter "
+			    "without whole steps", r->from, r->to, r->num,
+			    r->den);
+			break;
+		}
+		bars = (n + spb - 1) / spb;
+		snprintf(buf, len, "steps %d-%d: %d bar%s of %d/%d (%d steps "
+		    "a bar, the model needs %d)", r->from, r->to, bars,
+		    bars == 1 ? "" : "s", r->num, r->den, spb, STEPS_PER_BAR);
+		break;
+	case REFUSE_SHORT:
+		snprintf(buf, len, "steps %d-%d: a piece of %d steps, shorter "
+		    "than a %d-step window", r->from, r->to, n, steps);
+		break;
+	case REFUSE_GAP:
+		snprintf(buf, len, "steps %d-%d: %d steps of silence split the "
+		    "part (a window holds less than a bar of rest)", r->from,
+		    r->to, n);
+		break;
+	case REFUSE_LONG:
+		snprintf(buf, len, "steps %d-%d: past %d bars of one piece, "
+		    "cut off", r->from, r->to, MAX_STEPS_TRUNCATE /
+		    STEPS_PER_BAR);
+		break;
+	case REFUSE_TRIO:
+		snprintf(buf, len, "steps %d-%d: melody, bass or drums is "
+		    "silent for more than %d bars", r->from, r->to,
+		    TRIO_COVER_GAP);
+		break;
+	default:
+		snprintf(buf, len, "steps %d-%d: refused", r->from, r->to);
+		break;
+	}
 }
 
 static void
@@ -454,31 +547,136 @@ part_collect(const struct noteseq *s, enum part_kind k, int track,
 	qsort(p->v, p->n, sizeof *p->v, part_cmp);
 }
 
-/* The track with the most distinct onsets for a part kind, or -1. */
 static int
-best_track(const struct noteseq *s, enum part_kind k, int channel)
+cpart_cmp(const void *a, const void *b)
 {
-	int	 t, best = -1, nt = s->n_tracks > 0 ? s->n_tracks : 1;
-	long	 cnt, best_cnt = 0, last;
-	size_t	 i;
+	const struct convert_part	*x = a, *y = b;
 
-	for (t = 0; t < nt; t++) {
-		cnt = 0;
-		last = -1;
-		/* Notes are sorted by start: count distinct start steps. */
-		for (i = 0; i < s->n; i++) {
-			if (!note_fits(&s->notes[i], k, t, channel))
-				continue;
-			if (s->notes[i].start_step != last)
-				cnt++;
-			last = s->notes[i].start_step;
+	if (x->track != y->track)
+		return (x->track < y->track ? -1 : 1);
+	return (x->channel - y->channel);
+}
+
+/*
+ * The (track, channel) parts of a sequence, counting the notes that fit
+ * kind k in n_pitched and their distinct onsets in n_onsets.  Notes are
+ * sorted by start, so an onset is new when it differs from the part's
+ * last one.
+ */
+static int
+part_scan(const struct noteseq *s, enum part_kind k,
+    struct convert_part **out)
+{
+	struct convert_part	*v;
+	const struct note	*nt;
+	double			*last;
+	uint32_t		(*progs)[4];
+	int			*idx, ntr = 0, n = 0, i, j;
+	size_t			 m;
+	double			 at;
+
+	*out = NULL;
+	for (m = 0; m < s->n; m++)
+		if (s->notes[m].track >= ntr)
+			ntr = s->notes[m].track + 1;
+	if (s->n == 0 || ntr <= 0)
+		return (0);
+	idx = lr_calloc((size_t)ntr * 16, sizeof *idx);
+	for (m = 0; m < s->n; m++) {
+		nt = &s->notes[m];
+		if (nt->track < 0 || nt->velocity <= 0)
+			continue;
+		j = nt->track * 16 + (nt->channel & 15);
+		if (idx[j] == 0)
+			idx[j] = ++n;
+	}
+	v = lr_calloc(n + 1, sizeof *v);
+	for (j = 0; j < ntr * 16; j++)
+		if (idx[j] != 0) {
+			v[idx[j] - 1].track = j / 16;
+			v[idx[j] - 1].channel = j % 16;
 		}
-		if (cnt > best_cnt) {
-			best_cnt = cnt;
-			best = t;
+	qsort(v, n, sizeof *v, cpart_cmp);
+	for (i = 0; i < n; i++) {
+		idx[v[i].track * 16 + v[i].channel] = i + 1;
+		v[i].program = -1;
+	}
+	last = lr_calloc(n + 1, sizeof *last);
+	progs = lr_calloc(n + 1, sizeof *progs);
+	for (m = 0; m < s->n; m++) {
+		nt = &s->notes[m];
+		if (nt->track < 0 || nt->velocity <= 0)
+			continue;
+		i = idx[nt->track * 16 + (nt->channel & 15)] - 1;
+		if (v[i].n_notes++ == 0)
+			v[i].program = nt->program;
+		j = nt->program & 127;
+		if (!(progs[i][j / 32] & (1u << (j % 32)))) {
+			progs[i][j / 32] |= 1u << (j % 32);
+			v[i].programs++;
 		}
+		v[i].drum |= nt->drum;
+		if (!note_fits(nt, k, -1, -1))
+			continue;
+		at = s->quantized ? nt->start_step : nt->start_s;
+		if (v[i].n_pitched++ == 0 || at != last[i])
+			v[i].n_onsets++;
+		last[i] = at;
+	}
+	free(progs);
+	free(last);
+	free(idx);
+	*out = v;
+	return (n);
+}
+
+/*
+ * The part (of track and on channel, where >= 0) a line of kind k comes
+ * from: the most distinct onsets, then the most notes, then the first.
+ */
+static int
+part_best(const struct convert_part *v, int n, int track, int channel)
+{
+	int	i, best = -1;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].n_pitched == 0 || (track >= 0 &&
+		    v[i].track != track) || (channel >= 0 &&
+		    v[i].channel != channel))
+			continue;
+		if (best < 0 || v[i].n_onsets > v[best].n_onsets ||
+		    (v[i].n_onsets == v[best].n_onsets &&
+		    v[i].n_pitched > v[best].n_pitched))
+			best = i;
 	}
 	return (best);
+}
+
+/* The (track, channel) of the best part of kind k; -1 if none. */
+static int
+best_part(const struct noteseq *s, enum part_kind k, int track,
+    int channel, int *bt, int *bc)
+{
+	struct convert_part	*v;
+	int			 n, i;
+
+	n = part_scan(s, k, &v);
+	i = part_best(v, n, track, channel);
+	*bt = i >= 0 ? v[i].track : -1;
+	*bc = i >= 0 ? v[i].channel : -1;
+	free(v);
+	return (i >= 0 ? 0 : -1);
+}
+
+int
+convert_parts(const struct noteseq *s, struct convert_part **out, int *best)
+{
+	int	n;
+
+	n = part_scan(s, PART_ANY_PITCHED, out);
+	if (best != NULL)
+		*best = part_best(*out, n, -1, -1);
+	return (n);
 }
 
 /* Melody or drums windows over every 16-step stretch. */
@@ -491,23 +689,37 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 	struct evlist	 e;
 	int		 nst, i, k, idx, cap = 0, longest = 0, pieces = 0;
 	int		 bad_num = 0, bad_den = 1, good_meter = 0, any = 0;
-	int		 drums;
+	int		 drums, gap_from, cut_to;
 
 	drums = o->kind == CONVERT_DRUMS;
-	if (drums)
+	if (drums) {
 		w->track = o->track;
-	else if ((w->track = o->track) < 0)
-		w->track = best_track(s, PART_ANY_PITCHED, o->channel);
-	if (!drums && w->track < 0) {
-		win_why(w, "no notes in %d..%d outside the drum channel",
-		    MEL_MIN_PITCH, MEL_MAX_PITCH);
+		w->channel = o->channel;
+	} else if (best_part(s, PART_ANY_PITCHED, o->track, o->channel,
+	    &w->track, &w->channel) != 0) {
+		if (o->track >= 0 && o->channel >= 0)
+			win_why(w, "track %d has no notes in %d..%d on "
+			    "channel %d", o->track, MEL_MIN_PITCH,
+			    MEL_MAX_PITCH, o->channel + 1);
+		else if (o->channel >= 0)
+			win_why(w, "channel %d has no notes in %d..%d%s",
+			    o->channel + 1, MEL_MIN_PITCH, MEL_MAX_PITCH,
+			    o->channel == NOTESEQ_DRUM_CHANNEL ?
+			    " (it is the drum channel)" : "");
+		else if (o->track >= 0)
+			win_why(w, "track %d has no notes in %d..%d outside "
+			    "the drum channel", o->track, MEL_MIN_PITCH,
+			    MEL_MAX_PITCH);
+		else
+			win_why(w, "no notes in %d..%d outside the drum "
+			    "channel", MEL_MIN_PITCH, MEL_MAX_PITCH);
 		return;
 	}
 	memset(&e, 0, sizeof e);
 	nst = stretches(s, &st);
 	for (i = 0; i < nst; i++) {
 		part_collect(s, drums ? PART_DRUMS : PART_ANY_PITCHED,
-		    w->track, o->channel, st[i].from, st[i].to, &p);
+		    w->track, w->channel, st[i].from, st[i].to, &p);
 		if (p.n == 0) {
 			free(p.v);
 			continue;
@@ -516,6 +728,8 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 		if (!meter_ok(&st[i])) {
 			bad_num = st[i].num;
 			bad_den = st[i].den > 0 ? st[i].den : 1;
+			win_refuse(w, REFUSE_METER, st[i].from, st[i].to,
+			    st[i].num, st[i].den);
 			free(p.v);
 			continue;
 		}
@@ -523,18 +737,28 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 		idx = 0;
 		while (idx < p.n) {
 			idx = drums ? drums_extract(&p, idx, st[i].from,
-			    GAP_STEPS, &e) : melody_extract(&p, idx,
-			    st[i].from, st[i].to, GAP_STEPS, &e);
+			    GAP_STEPS, &e, &gap_from, &cut_to) :
+			    melody_extract(&p, idx, st[i].from, st[i].to,
+			    GAP_STEPS, &e, &gap_from, &cut_to);
 			if (idx < 0 || e.len == 0)
 				break;
 			pieces++;
 			if (e.len > longest)
 				longest = e.len;
-			if (e.len < w->steps)
+			if (e.len < w->steps) {
 				w->n_refused++;
+				win_refuse(w, REFUSE_SHORT, e.start, e.start +
+				    e.len, 0, 0);
+			}
 			for (k = w->steps; k <= e.len; k += STEPS_PER_BAR)
 				win_add(w, &cap, e.ev + k - w->steps,
 				    e.start + k - w->steps);
+			if (cut_to >= 0)
+				win_refuse(w, REFUSE_LONG, e.start + e.len,
+				    cut_to, 0, 0);
+			if (gap_from >= 0 && idx < p.n)
+				win_refuse(w, REFUSE_GAP, gap_from,
+				    p.v[idx]->start_step, 0, 0);
 		}
 		free(p.v);
 	}
@@ -592,26 +816,35 @@ windows_trio(const struct noteseq *s, const struct convert_opts *o,
 	struct evlist	 e[3];
 	enum part_kind	 kinds[3] = { PART_MELODY, PART_BASS, PART_DRUMS };
 	const char	*names[3] = { "melody", "bass", "drums" };
-	int		 tracks[3], nst, i, j, k, t, b, len, cap = 0, ok;
+	int		 tracks[3], chans[3], nst, i, j, k, t, b, len, cap = 0;
+	int		 ok, gap_from, cut_to;
 	int		 missing = -1, metered = 0;
 	char		*cov[3];
 	int		*tok;
 
-	for (j = 0; j < 3; j++)
-		tracks[j] = j == 2 ? -1 : best_track(s, kinds[j], o->channel);
-	if (o->track >= 0)
-		tracks[0] = o->track;
+	/* The user's track/channel pin the melody; bass is found. */
+	if (best_part(s, kinds[0], o->track, o->channel, &tracks[0],
+	    &chans[0]) != 0) {
+		tracks[0] = o->track;	/* none there: "no melody part" */
+		chans[0] = o->channel;
+	}
+	(void)best_part(s, kinds[1], -1, -1, &tracks[1], &chans[1]);
+	tracks[2] = chans[2] = -1;
 	w->track = tracks[0];
+	w->channel = chans[0];
 	memset(e, 0, sizeof e);
 	tok = lr_calloc((size_t)w->steps * 3, sizeof *tok);
 	nst = stretches(s, &st);
 	for (i = 0; i < nst; i++) {
-		if (!meter_ok(&st[i]))
+		if (!meter_ok(&st[i])) {
+			win_refuse(w, REFUSE_METER, st[i].from, st[i].to,
+			    st[i].num, st[i].den);
 			continue;
+		}
 		metered++;
 		for (j = 0; j < 3; j++)
-			part_collect(s, kinds[j], tracks[j], -1, st[i].from,
-			    st[i].to, &p[j]);
+			part_collect(s, kinds[j], tracks[j], chans[j],
+			    st[i].from, st[i].to, &p[j]);
 		len = st[i].to - st[i].from;
 		len += (STEPS_PER_BAR - len % STEPS_PER_BAR) % STEPS_PER_BAR;
 		if (len > MAX_STEPS_TRUNCATE)
@@ -626,10 +859,11 @@ windows_trio(const struct noteseq *s, const struct convert_opts *o,
 			}
 			if (j < 2) {
 				melody_extract(&p[j], 0, st[i].from,
-				    st[i].to, 0, &e[j]);
+				    st[i].to, 0, &e[j], &gap_from, &cut_to);
 				mel_set_length(&e[j], len);
 			} else {
-				drums_extract(&p[j], 0, st[i].from, 0, &e[j]);
+				drums_extract(&p[j], 0, st[i].from, 0, &e[j],
+				    &gap_from, &cut_to);
 				ev_resize(&e[j], len, 0);
 			}
 			e[j].len = len;
@@ -649,7 +883,11 @@ windows_trio(const struct noteseq *s, const struct convert_opts *o,
 			continue;
 skip:
 			w->n_refused++;
+			win_refuse(w, REFUSE_TRIO, st[i].from + k,
+			    st[i].from + k + w->steps, 0, 0);
 		}
+		if (!ok)
+			win_refuse(w, REFUSE_TRIO, st[i].from, st[i].to, 0, 0);
 		for (j = 0; j < 3; j++) {
 			free(p[j].v);
 			free(cov[j]);
@@ -692,6 +930,9 @@ convert_windows(const struct noteseq *s, const struct convert_opts *o,
 	if (o->track >= 0 && s->n_tracks > 0 && o->track >= s->n_tracks)
 		return (lr_fail(cause, "no track %d (the file has %d)",
 		    o->track, s->n_tracks));
+	if (o->channel < -1 || o->channel > 15)
+		return (lr_fail(cause, "bad channel %d (1..16)",
+		    o->channel + 1));
 	w->steps = o->steps;
 	w->S = o->kind == CONVERT_TRIO ? 3 : 1;
 	if (!s->quantized || s->steps_per_quarter !=

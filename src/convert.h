@@ -30,20 +30,68 @@ enum convert_kind {
 	CONVERT_TRIO,
 };
 
+/*
+ * The melody comes from one part: the pitched notes of one (track,
+ * channel), spec B 1.2's instrument.  track and channel (0-based) pin it;
+ * -1 leaves the choice to the converter: the part (of that track or on
+ * that channel, if one is given) with the most distinct onsets.
+ */
 struct convert_opts {
 	enum convert_kind	kind;
-	int			track;	/* source track, -1: the non-drum track
-					   with the most notes (melody) */
-	int			channel; /* -1: any */
+	int			track;	/* source track or -1 */
+	int			channel; /* 0..15 or -1 */
 	int			steps;	/* window length: 32, 64 or 256 */
 };
+
+/* One (track, channel) of a sequence, for listing and choosing. */
+struct convert_part {
+	int	track;
+	int	channel;	/* 0-based */
+	int	program;	/* of its first note */
+	int	programs;	/* distinct programs (program changes) */
+	int	drum;		/* on the drum channel */
+	int	n_notes;	/* every note */
+	int	n_pitched;	/* notes a melody may use: 21..108, no drums */
+	int	n_onsets;	/* distinct onsets of those */
+};
+
+/*
+ * Every part with notes, sorted by (track, channel); *out is heap (NULL
+ * when none).  best, if not NULL, is the index of the part a melody is
+ * taken from by default, or -1.
+ */
+int	convert_parts(const struct noteseq *s, struct convert_part **out,
+	    int *best);
+
+/*
+ * A stretch of the source no window could be taken from, and why.
+ * from/to are steps of the quantized source (to exclusive).
+ */
+enum convert_refusal {
+	REFUSE_METER,		/* a meter without 16 steps per bar */
+	REFUSE_SHORT,		/* a piece shorter than a window */
+	REFUSE_GAP,		/* a bar or more of silence splits the part */
+	REFUSE_LONG,		/* past 100 bars of one piece (max_bars) */
+	REFUSE_TRIO,		/* trio: a part is silent in these bars */
+};
+
+struct convert_refused {
+	enum convert_refusal	why;
+	int			from, to;
+	int			num, den;	/* REFUSE_METER */
+};
+
+/* One line, "steps 64-160: 8 bars of 3/4 (12 steps a bar, not 16)". */
+void	convert_refused_str(const struct convert_refused *r, int steps,
+	    char *buf, size_t len);
 
 /*
  * Windows extracted from a sequence.  tokens is (n, steps, S) with S = 1
  * (melody class / drums label) or 3 (trio: melody, bass, drums).
  * start_step[i] is the window's first step in the quantized source.
  * When n == 0, why says (one line) why no window could be made: wrong
- * meter, too short, polyphonic gap, no notes in range...
+ * meter, too short, polyphonic gap, no notes in range...  Whatever n,
+ * refused lists the stretches of the part that gave no window.
  */
 struct windows {
 	int	 n;
@@ -52,8 +100,11 @@ struct windows {
 	int	*tokens;
 	int	*start_step;
 	int	 track;		/* track the melody came from */
+	int	 channel;	/* its channel, -1 if several (drums) */
 	char	*why;		/* heap, or NULL */
-	int	 n_refused;	/* windows refused (e.g. too many rests) */
+	int	 n_refused;	/* pieces too short for a window */
+	struct convert_refused *refused; /* every stretch refused, in order */
+	int	 n_refusals;
 };
 
 void	windows_init(struct windows *w);

@@ -15,15 +15,17 @@
 
 static const struct cmd_entry cmd_table[] = {
 	{ .name = "inspect",
-	  .args = "FILE.mid [--track N]",
+	  .args = "FILE.mid [--track N] [--channel N]",
 	  .help = "show tracks, tempo, meter, the melody and usable windows",
 	  .fn = cmd_inspect },
 	{ .name = "convert",
 	  .args = "IN.mid OUT.mid [--window N] [--steps 32|64|256] "
-	      "[--track N] [--kind melody|drums|trio] [--force]",
+	      "[--track N] [--channel N] [--kind melody|drums|trio] "
+	      "[--force]",
 	  .help = "write what the model would see of a clip as a MIDI file",
 	  .fn = cmd_convert },
-	{ .name = "encode", .args = "--model DIR FILE.mid [--window N]",
+	{ .name = "encode", .args = "--model DIR FILE.mid [--window N] "
+	      "[--track N] [--channel N]",
 	  .help = "print mu, sigma and tokens of a window as JSON",
 	  .fn = cmd_encode },
 	{ .name = "decode",
@@ -33,7 +35,7 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
 	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR] "
-	      "[--force]",
+	      "[--track N] [--channel N] [--force]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "export",

@@ -269,6 +269,188 @@ test_track_choice(void)
 	noteseq_free(&s);
 }
 
+static int
+windows_ch(const struct noteseq *s, int track, int channel, int steps,
+    struct windows *w, char **cause)
+{
+	struct convert_opts	o;
+
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = track;
+	o.channel = channel;
+	o.steps = steps;
+	windows_init(w);
+	return (convert_windows(s, &o, w, cause));
+}
+
+/*
+ * Format 0: one track, a tune on channel 1 (every other step) and a bass
+ * on channel 2 (higher at times, in the tune's rests).  Each (track,
+ * channel) is a part: the tune by default, the bass when asked, never
+ * the two woven together.
+ */
+static void
+test_channel_parts(void)
+{
+	struct noteseq		 s;
+	struct windows		 w;
+	struct convert_part	*v;
+	char			*cause = NULL;
+	int			 i, t, best, n, tune_only, bass_only;
+
+	noteseq_init(&s);
+	for (i = 0; i < 16; i++)
+		add(&s, 60 + i % 5, i * 2, i * 2 + 1, 0);
+	for (i = 0; i < 8; i++) {
+		add(&s, 76 + i % 3, i * 4 + 1, i * 4 + 2, 0);
+		s.notes[s.n - 1].channel = 1;
+		s.notes[s.n - 1].program = 33;
+	}
+	/* A drum on channel 10 with more onsets than either. */
+	for (i = 0; i < 32; i++) {
+		add(&s, 42, i, i + 1, 0);
+		s.notes[s.n - 1].channel = NOTESEQ_DRUM_CHANNEL;
+		s.notes[s.n - 1].drum = 1;
+	}
+	n = convert_parts(&s, &v, &best);
+	CHECK(n == 3);
+	if (n == 3) {
+		CHECK(v[0].track == 0 && v[0].channel == 0 &&
+		    v[0].n_notes == 16 && v[0].n_onsets == 16 &&
+		    v[0].program == 0 && !v[0].drum);
+		CHECK(v[1].track == 0 && v[1].channel == 1 &&
+		    v[1].n_notes == 8 && v[1].program == 33);
+		CHECK(v[2].channel == NOTESEQ_DRUM_CHANNEL && v[2].drum &&
+		    v[2].n_notes == 32 && v[2].n_pitched == 0);
+		CHECK(best == 0);
+	}
+	free(v);
+
+	/* Default: the tune alone, on even steps; the bass is not in it. */
+	CHECK(windows_ch(&s, -1, -1, 32, &w, &cause) == 0 && w.n == 1);
+	CHECK(w.track == 0 && w.channel == 0);
+	tune_only = w.n == 1;
+	for (t = 0; tune_only && t < 32; t++)
+		tune_only = t % 2 == 0 ? w.tokens[t] == 60 + (t / 2) % 5 -
+		    19 : w.tokens[t] == MEL_NOTE_OFF;
+	CHECK_MSG(tune_only, "the default melody mixes channels");
+	windows_free(&w);
+	/* The same with the track given: its best channel, not all. */
+	CHECK(windows_ch(&s, 0, -1, 32, &w, &cause) == 0 && w.n == 1 &&
+	    w.channel == 0 && w.tokens[1] == MEL_NOTE_OFF);
+	windows_free(&w);
+
+	/* --channel 2: the bass alone. */
+	CHECK(windows_ch(&s, -1, 1, 32, &w, &cause) == 0 && w.n == 1);
+	CHECK(w.track == 0 && w.channel == 1);
+	bass_only = w.n == 1;
+	for (t = 0; bass_only && t < 32; t++)
+		bass_only = t % 4 == 1 ? w.tokens[t] == 76 + (t / 4) % 3 -
+		    19 : t % 4 == 2 ? w.tokens[t] == MEL_NOTE_OFF :
+		    w.tokens[t] == MEL_NO_EVENT;
+	CHECK_MSG(bass_only, "channel 2 is not the bass alone");
+	windows_free(&w);
+	CHECK(windows_ch(&s, 0, 1, 32, &w, &cause) == 0 && w.n == 1 &&
+	    w.tokens[1] == 76 - 19);
+	windows_free(&w);
+
+	/* An empty channel says so; the drum channel is no melody. */
+	CHECK(windows_ch(&s, -1, 4, 32, &w, &cause) == 0 && w.n == 0 &&
+	    w.why != NULL && strstr(w.why, "channel 5"));
+	windows_free(&w);
+	CHECK(windows_ch(&s, -1, NOTESEQ_DRUM_CHANNEL, 32, &w, &cause) ==
+	    0 && w.n == 0 && w.why != NULL && strstr(w.why, "drum"));
+	windows_free(&w);
+	CHECK(windows_ch(&s, 0, 3, 32, &w, &cause) == 0 && w.n == 0 &&
+	    w.why != NULL && strstr(w.why, "track 0") &&
+	    strstr(w.why, "channel 4"));
+	windows_free(&w);
+	/* A channel out of 0..15 is a hard error. */
+	CHECK(windows_ch(&s, -1, 16, 32, &w, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "channel"));
+	windows_free(&w);
+	noteseq_free(&s);
+	free(cause);
+}
+
+/*
+ * Every refused stretch is reported, windows or not: 4 bars of 4/4 then
+ * 8 bars of 3/4 give 3 windows and a refused 3/4 stretch; a silence of
+ * two bars and a one-bar piece are each reported too.
+ */
+static void
+test_refused(void)
+{
+	struct noteseq	s;
+	struct windows	w;
+	char		*cause = NULL, line[256];
+	int		i, meter = -1, gap = -1, shrt = -1;
+
+	noteseq_init(&s);
+	s.timesigs = realloc(s.timesigs, 2 * sizeof *s.timesigs);
+	s.timesigs[1].time_s = 64 * SPS;
+	s.timesigs[1].num = 3;
+	s.timesigs[1].den = 4;
+	s.n_timesigs = 2;
+	for (i = 0; i < 16 + 24; i++)
+		add(&s, 60 + i % 7, i * 4, i * 4 + 4, 0);
+	CHECK(windows_ch(&s, -1, -1, 32, &w, &cause) == 0 && w.n == 3);
+	CHECK(w.n_refusals == 1);
+	if (w.n_refusals == 1) {
+		CHECK(w.refused[0].why == REFUSE_METER &&
+		    w.refused[0].from == 64 && w.refused[0].to == 160 &&
+		    w.refused[0].num == 3 && w.refused[0].den == 4);
+		convert_refused_str(&w.refused[0], 32, line, sizeof line);
+		CHECK_MSG(strstr(line, "steps 64-160") &&
+		    strstr(line, "8 bars of 3/4") &&
+		    strstr(line, "12 steps"), "%s", line);
+	}
+	windows_free(&w);
+	noteseq_free(&s);
+
+	/* 4 bars, 2 bars of rest, 4 bars, 2 of rest, one bar. */
+	noteseq_init(&s);
+	for (i = 0; i < 16; i++)
+		add(&s, 60 + i % 5, i * 4, i * 4 + 4, 0);
+	for (i = 0; i < 16; i++)
+		add(&s, 62 + i % 5, 96 + i * 4, 96 + i * 4 + 4, 0);
+	add(&s, 67, 192, 200, 0);
+	CHECK(windows_ch(&s, -1, -1, 32, &w, &cause) == 0 && w.n == 6);
+	for (i = 0; i < w.n_refusals; i++) {
+		if (w.refused[i].why == REFUSE_GAP && gap < 0)
+			gap = i;
+		if (w.refused[i].why == REFUSE_SHORT)
+			shrt = i;
+		if (w.refused[i].why == REFUSE_METER)
+			meter = i;
+	}
+	CHECK_MSG(w.n_refusals == 3 && meter < 0, "%d refusals",
+	    w.n_refusals);
+	CHECK(gap >= 0 && w.refused[gap].from == 64 &&
+	    w.refused[gap].to == 96);
+	CHECK(shrt >= 0 && w.refused[shrt].from == 192 &&
+	    w.refused[shrt].to == 208);
+	if (shrt >= 0) {
+		convert_refused_str(&w.refused[shrt], 32, line, sizeof line);
+		CHECK_MSG(strstr(line, "16 steps") && strstr(line, "32-step"),
+		    "%s", line);
+	}
+	if (gap >= 0) {
+		convert_refused_str(&w.refused[gap], 32, line, sizeof line);
+		CHECK_MSG(strstr(line, "silence"), "%s", line);
+	}
+	windows_free(&w);
+	/* 256 steps: every piece is too short, and says so. */
+	CHECK(windows_ch(&s, -1, -1, 256, &w, &cause) == 0 && w.n == 0);
+	for (i = 0, shrt = 0; i < w.n_refusals; i++)
+		shrt += w.refused[i].why == REFUSE_SHORT;
+	CHECK(shrt == 3 && w.why != NULL && strstr(w.why, "too short"));
+	windows_free(&w);
+	noteseq_free(&s);
+	free(cause);
+}
+
 /* Random canonical melodies: tokens -> notes -> tokens is the identity. */
 static void
 test_melody_roundtrip(void)
@@ -448,6 +630,9 @@ test_trio(void)
 			s.notes[i].velocity = 0;
 	CHECK(windows_of(&s, CONVERT_TRIO, -1, 32, &w) == 0 && w.n == 0 &&
 	    w.why != NULL && strstr(w.why, "drums"));
+	/* ... and the whole stretch is refused for it. */
+	CHECK(w.n_refusals == 1 && w.refused[0].why == REFUSE_TRIO &&
+	    w.refused[0].from == 0 && w.refused[0].to == 32);
 	windows_free(&w);
 	noteseq_free(&s);
 }
@@ -514,6 +699,8 @@ main(void)
 	test_melody_rules();
 	test_reasons();
 	test_track_choice();
+	test_channel_parts();
+	test_refused();
 	test_melody_roundtrip();
 	test_drums();
 	test_trio();

@@ -181,6 +181,95 @@ test_format0(void)
 }
 
 /*
+ * Format 0, two instruments in one track: a flute tune on channel 1 (a
+ * sixteenth on every other step) and a bass on channel 2 in
+ * its rests.  Loaded, the channels are two parts; the melody is the tune
+ * alone by default and the bass alone on channel 2.
+ */
+static void
+test_format0_channels(void)
+{
+	struct bytes		 f = { .n = 0 }, t = { .n = 0 };
+	struct convert_opts	 o;
+	struct convert_part	*v;
+	struct windows		 w;
+	struct noteseq		 s;
+	char			*path, *cause = NULL, hex[16];
+	int			 step, delta = 0, best, n, k, mixed;
+
+	/* ppqn 96: a step (a sixteenth) is 24 ticks. */
+	ev(&t, 0, "FF 51 03 07 A1 20");		/* 120 qpm */
+	ev(&t, 0, "C0 49");			/* channel 1: flute */
+	ev(&t, 0, "C1 21");			/* channel 2: bass 33 */
+	for (step = 0; step < 32; step++) {
+		if (step % 2 == 1) {		/* tune note off */
+			snprintf(hex, sizeof hex, "80 %02X 00",
+			    60 + (step / 2) % 5);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		if (step % 4 == 2) {		/* bass off */
+			snprintf(hex, sizeof hex, "81 %02X 00",
+			    40 + ((step - 1) / 4) % 3);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		if (step % 2 == 0) {
+			snprintf(hex, sizeof hex, "90 %02X 60",
+			    60 + (step / 2) % 5);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		if (step % 4 == 1) {
+			snprintf(hex, sizeof hex, "91 %02X 60",
+			    40 + (step / 4) % 3);
+			ev(&t, delta, hex);
+			delta = 0;
+		}
+		delta += 24;
+	}
+	ev(&t, 0, "FF 2F 00");
+	header(&f, 0, 1, 96);
+	track(&f, &t);
+	path = write_file("format0_2ch.mid", &f);
+
+	CHECK(midifile_load(path, &s, &cause) == 0);
+	CHECK_MSG(s.n == 24, "%zu notes", s.n);
+	n = convert_parts(&s, &v, &best);
+	CHECK(n == 2 && best == 0);
+	if (n == 2)
+		CHECK(v[0].track == 0 && v[0].channel == 0 &&
+		    v[0].program == 73 && v[0].n_notes == 16 &&
+		    v[1].track == 0 && v[1].channel == 1 &&
+		    v[1].program == 33 && v[1].n_notes == 8);
+	free(v);
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = -1;
+	o.channel = -1;
+	o.steps = 32;
+	windows_init(&w);
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0 && w.n == 1 &&
+	    w.channel == 0);
+	for (k = 0, mixed = 0; w.n == 1 && k < 32; k++)
+		mixed += w.tokens[k] >= 2 && w.tokens[k] < 60 - 19;
+	CHECK_MSG(w.n == 1 && mixed == 0, "%d bass notes in the tune", mixed);
+	CHECK(w.n == 1 && w.tokens[0] == 60 - 19 && w.tokens[1] ==
+	    MEL_NOTE_OFF && w.tokens[2] == 61 - 19);
+	windows_free(&w);
+	o.channel = 1;
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0 && w.n == 1 &&
+	    w.channel == 1);
+	CHECK(w.n == 1 && w.tokens[0] == MEL_NO_EVENT &&
+	    w.tokens[1] == 40 - 19 && w.tokens[2] == MEL_NOTE_OFF &&
+	    w.tokens[4] == MEL_NO_EVENT && w.tokens[5] == 41 - 19);
+	windows_free(&w);
+	noteseq_free(&s);
+	free(path);
+	free(cause);
+}
+
+/*
  * libsmf 1.3 asserts on escaped (0xF7) events and reads a meta event's
  * length as one byte; the loader rewrites both as plain sysex events of
  * the same size, so such files load with every note in place.
@@ -596,6 +685,145 @@ test_chunks(void)
 	free(cause);
 }
 
+/*
+ * A sequence with everything a saved file carries besides notes: a tempo
+ * map with two changes, three meters, two keys, named tracks, programs
+ * (two parts in the first track), drums.  Times are in seconds.
+ */
+static const char *meta_names[3] = { "Flute tune", "Bass line", "Kit" };
+static const double meta_tempo[3][2] = { { 0, 100 }, { 2.4, 140 },
+    { 4.0, 75 } };
+static const double meta_meter[3][3] = { { 0, 4, 4 }, { 2.4, 3, 4 },
+    { 4.0, 6, 8 } };
+static const int meta_key[2][2] = { { -2, 0 }, { 1, 1 } };	/* Bb, e */
+static const int meta_part[4][3] = {	/* track, channel, program */
+	{ 0, 0, 73 }, { 0, 2, 40 }, { 1, 1, 33 }, { 2, 9, 0 },
+};
+
+static void
+meta_seq(struct noteseq *s)
+{
+	struct note	*nt;
+	int		 i, k;
+
+	noteseq_init(s);
+	s->tempos = realloc(s->tempos, 3 * sizeof *s->tempos);
+	s->timesigs = realloc(s->timesigs, 3 * sizeof *s->timesigs);
+	s->keysigs = realloc(s->keysigs, 2 * sizeof *s->keysigs);
+	if (s->tempos == NULL || s->timesigs == NULL || s->keysigs == NULL)
+		exit(99);
+	for (i = 0; i < 3; i++) {
+		s->tempos[i].time_s = meta_tempo[i][0];
+		s->tempos[i].tick = -1;
+		s->tempos[i].qpm = meta_tempo[i][1];
+		s->timesigs[i].time_s = meta_meter[i][0];
+		s->timesigs[i].num = (int)meta_meter[i][1];
+		s->timesigs[i].den = (int)meta_meter[i][2];
+	}
+	s->n_tempos = s->n_timesigs = 3;
+	for (i = 0; i < 2; i++) {
+		s->keysigs[i].time_s = meta_tempo[i][0];
+		s->keysigs[i].key = meta_key[i][0];
+		s->keysigs[i].minor = meta_key[i][1];
+	}
+	s->n_keysigs = 2;
+	s->n_tracks = 3;
+	s->track_names = calloc(3, sizeof *s->track_names);
+	for (i = 0; i < 3; i++)
+		s->track_names[i] = strdup(meta_names[i]);
+	s->name = strdup("Meta test");
+	/* Notes on both sides of each change, 0.3 s apart. */
+	for (i = 0; i < 20; i++)
+		for (k = 0; k < 4; k++) {
+			if ((i + k) % 2 != 0)
+				continue;
+			nt = noteseq_add(s);
+			nt->track = meta_part[k][0];
+			nt->channel = meta_part[k][1];
+			nt->program = meta_part[k][2];
+			nt->drum = nt->channel == NOTESEQ_DRUM_CHANNEL;
+			nt->pitch = nt->drum ? 36 + i % 10 : 48 + 7 * k + i % 5;
+			nt->velocity = 40 + 4 * i + k;
+			nt->start_s = 0.1 + 0.3 * i;
+			nt->end_s = nt->start_s + 0.25;
+		}
+	s->total_s = 0.1 + 0.3 * 20;
+	noteseq_sort(s);
+}
+
+/* The part (index in meta_part) of a loaded note, by channel. */
+static int
+meta_part_of(const struct note *nt)
+{
+	int	k;
+
+	for (k = 0; k < 4; k++)
+		if (meta_part[k][1] == nt->channel)
+			return (k);
+	return (-1);
+}
+
+/* Saved and loaded by us: tempo map, meters, keys, names, programs. */
+static void
+test_meta_roundtrip(void)
+{
+	struct noteseq	 s, r;
+	char		*path, *cause = NULL;
+	size_t		 i;
+	int		 k, names_ok = 1, progs_ok = 1, tracks = 1;
+
+	meta_seq(&s);
+	if (asprintf(&path, "%s/meta.mid", tmpdir) == -1)
+		exit(99);
+	CHECK(midifile_save(path, &s, 0, &cause) == 0);
+	CHECK(midifile_load(path, &r, &cause) == 0);
+	CHECK(same_notes(&s, &r, 2e-3));
+	CHECK_MSG(r.n_tempos == 3, "%zu tempos", r.n_tempos);
+	for (i = 0; i < 3 && i < r.n_tempos; i++)
+		CHECK_MSG(fabs(r.tempos[i].time_s - meta_tempo[i][0]) < 2e-3 &&
+		    fabs(r.tempos[i].qpm - meta_tempo[i][1]) < 0.01,
+		    "tempo %zu: %.4f s %.3f qpm", i, r.tempos[i].time_s,
+		    r.tempos[i].qpm);
+	CHECK_MSG(r.n_timesigs == 3, "%zu meters", r.n_timesigs);
+	for (i = 0; i < 3 && i < r.n_timesigs; i++)
+		CHECK_MSG(fabs(r.timesigs[i].time_s - meta_meter[i][0]) < 2e-3
+		    && r.timesigs[i].num == (int)meta_meter[i][1] &&
+		    r.timesigs[i].den == (int)meta_meter[i][2],
+		    "meter %zu: %d/%d at %.4f", i, r.timesigs[i].num,
+		    r.timesigs[i].den, r.timesigs[i].time_s);
+	CHECK_MSG(r.n_keysigs == 2, "%zu keys", r.n_keysigs);
+	for (i = 0; i < 2 && i < r.n_keysigs; i++)
+		CHECK(fabs(r.keysigs[i].time_s - meta_tempo[i][0]) < 2e-3 &&
+		    r.keysigs[i].key == meta_key[i][0] &&
+		    r.keysigs[i].minor == meta_key[i][1]);
+	CHECK(r.name != NULL && strcmp(r.name, "Meta test") == 0);
+	/* A conductor, then one track per part, named after its source. */
+	CHECK_MSG(r.n_tracks == 5, "%d tracks", r.n_tracks);
+	for (i = 0; i < r.n; i++) {
+		k = meta_part_of(&r.notes[i]);
+		if (k < 0 || r.notes[i].track <= 0 ||
+		    r.notes[i].track >= r.n_tracks) {
+			names_ok = 0;
+			continue;
+		}
+		if (r.notes[i].track + 1 > tracks)
+			tracks = r.notes[i].track + 1;
+		if (r.track_names == NULL ||
+		    r.track_names[r.notes[i].track] == NULL ||
+		    strcmp(r.track_names[r.notes[i].track],
+		    meta_names[meta_part[k][0]]) != 0)
+			names_ok = 0;
+		if (!r.notes[i].drum && r.notes[i].program != meta_part[k][2])
+			progs_ok = 0;
+	}
+	CHECK(names_ok && tracks == 5);
+	CHECK(progs_ok);
+	noteseq_free(&r);
+	noteseq_free(&s);
+	free(path);
+	free(cause);
+}
+
 static void
 rm_rf(const char *dir)
 {
@@ -608,10 +836,43 @@ rm_rf(const char *dir)
 	}
 }
 
+/* DIR/savedK.meta for meta_seq (see write_for_reader). */
+static int
+write_meta(const char *dir, int k)
+{
+	FILE	*f;
+	char	*path;
+	int	 i;
+
+	if (asprintf(&path, "%s/saved%d.meta", dir, k) == -1 ||
+	    (f = fopen(path, "w")) == NULL)
+		return (-1);
+	for (i = 0; i < 3; i++)
+		fprintf(f, "tempo %.6f %.6f\n", meta_tempo[i][0],
+		    meta_tempo[i][1]);
+	for (i = 0; i < 3; i++)
+		fprintf(f, "meter %.6f %d %d\n", meta_meter[i][0],
+		    (int)meta_meter[i][1], (int)meta_meter[i][2]);
+	for (i = 0; i < 2; i++)
+		fprintf(f, "key %.6f %d %d\n", meta_tempo[i][0],
+		    meta_key[i][0], meta_key[i][1]);
+	fprintf(f, "name Meta test\n");
+	for (i = 0; i < 4; i++)
+		fprintf(f, "track %s|%d|%d\n", meta_names[meta_part[i][0]],
+		    meta_part[i][1], meta_part[i][1] == NOTESEQ_DRUM_CHANNEL ?
+		    -1 : meta_part[i][2]);
+	fclose(f);
+	free(path);
+	return (0);
+}
+
 /*
  * --write DIR: save a few sequences and, beside each, the notes we meant
  * (one "pitch channel velocity start end" line each) for an independent
- * reader (tests/mido_check.py) to compare against.
+ * reader (tests/mido_check.py) to compare against; for the last, the
+ * meta_seq one, also what else it must find (FILE.meta: "tempo S QPM",
+ * "meter S NUM DEN", "key S KEY MINOR", "name NAME", then one
+ * "track NAME|CHANNEL|PROGRAM" per part, program -1 for drums).
  */
 static int
 write_for_reader(const char *dir)
@@ -624,10 +885,13 @@ write_for_reader(const char *dir)
 	size_t		 j;
 
 	srand(11);
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < 7; k++) {
 		noteseq_init(&s);
-		if (k < 3) {
-			/* Free timing, tempo changes, every channel. */
+		if (k == 6) {
+			noteseq_free(&s);
+			meta_seq(&s);
+		} else if (k < 3) {
+			/* Free timing, one tempo each, every channel. */
 			s.tempos[0].qpm = 90 + 20 * k;
 			for (i = 0; i < 50 + 30 * k; i++) {
 				nt = noteseq_add(&s);
@@ -672,6 +936,8 @@ write_for_reader(const char *dir)
 			    s.notes[j].start_s, s.notes[j].end_s);
 		fclose(f);
 		free(path);
+		if (k == 6 && write_meta(dir, k) != 0)
+			return (99);
 		noteseq_free(&s);
 	}
 	free(cause);
@@ -689,10 +955,12 @@ main(int argc, char **argv)
 	}
 	midifile_log_init();
 	test_format0();
+	test_format0_channels();
 	test_libsmf_traps();
 	test_format1();
 	test_roundtrip();
 	test_trio_file();
+	test_meta_roundtrip();
 	test_overwrite();
 	test_log_routing();
 	test_chunks();

@@ -1,7 +1,9 @@
 #!/bin/sh
 # test_mido.sh: files saved by midifile_save, read back by an independent
 # reader (Debian's python3-mido, through /usr/bin/python3: the python3
-# first on PATH may be another one) and compared note for note.
+# first on PATH may be another one) and compared note for note, and one
+# with a tempo map, meters, keys, track names and programs compared in
+# all of those too.
 srcdir=${srcdir:-.}
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3

@@ -544,6 +544,113 @@ test_interp(void)
 	CHECK(o[0] != 0.5f || o[1] != 0.0f);
 }
 
+/*
+ * similar = s*z + (1-s)*eps with eps ~ N(0, I) drawn from rng: s = 0 is
+ * eps itself (the same draws as rng_normal from the same seed), s = 1 is
+ * z, and s in between is the formula, for each coordinate.
+ */
+static void
+test_similar(void)
+{
+	float		z[16], eps[16], o[16], want;
+	struct rng	r, e;
+	double		md;
+	int		i, k, ok;
+	const float	ss[3] = { 0.25f, 0.5f, 0.9f };
+
+	rng_seed(&r, 17);
+	for (i = 0; i < 16; i++)
+		z[i] = rng_uniform(&r) * 6.0f - 3.0f;
+	rng_seed(&e, 99);
+	for (i = 0; i < 16; i++)
+		eps[i] = rng_normal(&e);
+
+	rng_seed(&r, 99);
+	vae_similar(o, z, 16, 0.0f, &r);
+	CHECK_MSG(memcmp(o, eps, sizeof o) == 0, "s = 0 is not eps");
+	rng_seed(&r, 99);
+	vae_similar(o, z, 16, 1.0f, &r);
+	CHECK_MSG(memcmp(o, z, sizeof o) == 0, "s = 1 is not z");
+	for (k = 0; k < 3; k++) {
+		rng_seed(&r, 99);
+		vae_similar(o, z, 16, ss[k], &r);
+		md = 0;
+		ok = 1;
+		for (i = 0; i < 16; i++) {
+			want = ss[k] * z[i] + (1.0f - ss[k]) * eps[i];
+			md = fmax(md, fabs((double)o[i] - want));
+			/* Strictly between z and eps where they differ. */
+			if (z[i] != eps[i] && (o[i] == z[i] || o[i] == eps[i]))
+				ok = 0;
+		}
+		CHECK_MSG(md < 1e-6, "s = %g: %g off s*z + (1-s)*eps",
+		    (double)ss[k], md);
+		CHECK(ok);
+	}
+	/* Each call draws fresh eps: two calls from one stream differ. */
+	rng_seed(&r, 99);
+	vae_similar(o, z, 16, 0.0f, &r);
+	vae_similar(o, z, 16, 0.0f, &r);
+	CHECK(memcmp(o, eps, sizeof o) != 0);
+}
+
+/*
+ * Argmax ties go to the lowest index: with the output kernel zeroed the
+ * logits are exactly the bias, so ties are exact, at every step, for a
+ * single decode and for a batch.
+ */
+static void
+test_argmax_ties(const char *label, void (*mk)(struct vae_arch *))
+{
+	static const struct { int n, at[3]; float neg0; int want; } cases[] = {
+		{ 2, { 3, 7 }, 0, 3 },
+		{ 2, { 0, 89 }, 0, 0 },
+		{ 2, { 88, 89 }, 0, 88 },
+		{ 3, { 60, 20, 40 }, 0, 20 },
+		{ 0, { 0 }, 0, 0 },		/* all equal */
+		{ 1, { 5 }, 1, 2 },		/* -0.0 at 2 ties +0.0 at 5 */
+	};
+	struct vae_arch	 a;
+	struct vae	*v;
+	struct dense_w	*out;
+	char		*cause = NULL;
+	float		 z[3 * 8];
+	int		 tok[3 * 32], c, i, j, B, T, bad;
+	size_t		 n;
+
+	mk(&a);
+	v = random_model(&a, 23);
+	T = a.num_steps;
+	for (i = 0; i < 3 * a.z_size; i++)
+		z[i] = (float)(i % 5) - 2.0f;
+	out = &v->p.dec[0].out;
+	memset(out->kernel, 0, (size_t)out->in * out->out *
+	    sizeof *out->kernel);
+	for (c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
+		for (i = 0; i < out->out; i++)
+			out->bias[i] = cases[c].n == 0 ? 0.5f : -1.0f;
+		for (j = 0; j < cases[c].n; j++)
+			out->bias[cases[c].at[j]] = cases[c].neg0 ? 0.0f : 2.0f;
+		if (cases[c].neg0)
+			out->bias[2] = -0.0f;
+		for (B = 1; B <= 3; B += 2) {
+			n = (size_t)B * T;
+			memset(tok, -1, sizeof tok);
+			if (vae_decode(v, z, B, 0.0f, NULL, tok, &cause) != 0) {
+				CHECK_MSG(0, "%s: decode: %s", label, cause);
+				continue;
+			}
+			for (i = 0, bad = 0; i < (int)n; i++)
+				bad += tok[i] != cases[c].want;
+			CHECK_MSG(bad == 0, "%s: tie case %d, batch %d: token "
+			    "%d, want %d", label, c, B, tok[0],
+			    cases[c].want);
+		}
+	}
+	vae_free(v);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -554,5 +661,8 @@ main(void)
 	test_kind("trio", arch_trio);
 	test_inputs();
 	test_interp();
+	test_similar();
+	test_argmax_ties("flat mel", arch_flat_mel);
+	test_argmax_ties("hier mel", arch_hier_mel);
 	return (test_report());
 }

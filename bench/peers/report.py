@@ -7,7 +7,9 @@ Reads the JSON files compare.sh left in DIR for each thread count N:
   c_train_N.json        bench/bench_train --json --threads N
   p_train_N.json        bench_train_peer.py
 and prints, per thread count, raw numbers for C / idiomatic / tuned PyTorch,
-the C speedups, and each against its target (issue B and C "Speed").  A
+the C speedups, each against its target (issue B and C "Speed"), and for
+each of C's encode b1, decode b1 and ladder 33 its GFLOP/s and GB/s of
+weights streamed.  A
 missing or unreadable file shows as "-"; a target without both sides as "n/a".
 
   report.py DIR N...
@@ -62,13 +64,15 @@ def infer_table(d, n, out):
 		print("inference %s, %s thread(s), medians in ms%s" % (arch, n,
 		    "" if p.get("agree", True) else
 		    "  [PEER VARIANTS DISAGREE: peer numbers invalid]"), file=out)
-		print("  %-10s %10s %10s %10s %9s %9s  %s" % ("", "C",
-		    "idiomatic", "tuned", "C/idiom", "C/tuned", "target"),
-		    file=out)
-		rows = (("encode b1", "encode_b1_ms", ((10, "idiom"),)),
-		    ("decode b1", "decode_b1_ms", ((20, "idiom"), (3, "tuned"))),
-		    ("ladder 33", "ladder33_ms", ((3, "best"),)))
-		for label, key, goals in rows:
+		print("  %-10s %10s %10s %10s %9s %9s %8s %7s  %s" % ("", "C",
+		    "idiomatic", "tuned", "C/idiom", "C/tuned", "C GF/s",
+		    "C GB/s", "target"), file=out)
+		rows = (("encode b1", "encode_b1_ms", ((10, "idiom"),),
+		    "encode"),
+		    ("decode b1", "decode_b1_ms", ((20, "idiom"), (3, "tuned")),
+		    "decode"),
+		    ("ladder 33", "ladder33_ms", ((3, "best"),), "ladder"))
+		for label, key, goals, what in rows:
 			tc, ti, tt = _num(ci, key), _num(pi, key), _num(pt, key)
 			ri, rt = _ratio(tc, ti), _ratio(tc, tt)
 			best = min([x for x in (ti, tt) if x is not None],
@@ -82,9 +86,12 @@ def infer_table(d, n, out):
 				marks.append(">=%gx %s %s" % (goal, {"idiom":
 				    "idiomatic", "tuned": "tuned", "best":
 				    "best PyTorch"}[who], v))
-			print("  %-10s %10s %10s %10s %9s %9s  %s" % (label,
-			    _f(tc), _f(ti), _f(tt), _f(ri, "%.1fx"),
-			    _f(rt, "%.1fx"), "; ".join(marks)), file=out)
+			print("  %-10s %10s %10s %10s %9s %9s %8s %7s  %s" % (
+			    label, _f(tc), _f(ti), _f(tt), _f(ri, "%.1fx"),
+			    _f(rt, "%.1fx"),
+			    _f(_num(ci, "gflops_" + what), "%.1f"),
+			    _f(_num(ci, "gbs_" + what), "%.1f"),
+			    "; ".join(marks)), file=out)
 		roof = _num(ci, "roofline_frac")
 		v = _verdict(roof, 0.70)
 		misses += v == "MISS"
@@ -92,9 +99,11 @@ def infer_table(d, n, out):
 		    "GFLOP/s, %s GB/s of weights" % (_f(roof, "%.2f"), v,
 		    _f(_num(ci, "gflops_decode"), "%.1f"),
 		    _f(_num(ci, "gbs_decode"), "%.1f")), file=out)
-	print("  sgemm peak %s GFLOP/s, read bandwidth %s GB/s (measured by "
-	    "bench_infer)" % (_f(_num(c, "sgemm_gflops"), "%.1f"),
-	    _f(_num(c, "read_gbs"), "%.1f")), file=out)
+	print("  sgemm peak %s GFLOP/s, read bandwidth %s GB/s (%s loads; "
+	    "sse2 %s; measured by bench_infer)" % (
+	    _f(_num(c, "sgemm_gflops"), "%.1f"),
+	    _f(_num(c, "read_gbs"), "%.1f"), c.get("read_isa", "-"),
+	    _f(_num(c, "read_gbs_sse2"), "%.1f")), file=out)
 	return misses
 
 
