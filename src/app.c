@@ -230,7 +230,7 @@ static int
 note_eq(const struct ui_note *x, const struct ui_note *y)
 {
 	return (x->pitch == y->pitch && x->start == y->start &&
-	    x->end == y->end);
+	    x->end == y->end && x->part == y->part);
 }
 
 /*
@@ -260,17 +260,42 @@ app_measure(struct app *a, const struct ui_note *cur, size_t n)
 	a->v.attrs_known = 1;
 }
 
+/*
+ * The program of one part of a velocity reference (its pattern channel
+ * ch, clip_ref): the player's choice (live_pattern_programs) over that
+ * part's notes alone, so a trio's bass does not pick the melody's sound.
+ * -1: no such part.
+ */
+static int
+ref_program(const struct noteseq *ref, int ch)
+{
+	struct live_pattern	p;
+	struct noteseq		one;
+	size_t			i;
+
+	if (ref == NULL)
+		return (-1);
+	noteseq_init(&one);
+	for (i = 0; i < ref->n; i++)
+		if (ref->notes[i].channel == ch)
+			*noteseq_add(&one) = ref->notes[i];
+	live_pattern_programs(&p, &one);
+	noteseq_free(&one);
+	return (p.program[0]);
+}
+
 /* Send what the result lane shows to the player (next bar). */
 void
 app_swap(struct app *a)
 {
 	const struct ui_note	*cur;
+	const struct noteseq	*ref;
 	struct live_pattern	 p;
 	struct live_note	*ln = NULL;
 	struct noteseq		 s;
 	size_t			 n, i, k;
 	char			*cause = NULL;
-	int			 rc;
+	int			 rc, prog;
 
 	cur = app_current_notes(a, &n);
 	/* Changed = not in the last pattern sent to the player. */
@@ -297,15 +322,16 @@ app_swap(struct app *a)
 		/* Velocities of the nearer clip (pad: the nearer column). */
 		k = a->r.pad_on ? (a->r.pad_x * 2 < ROLL_PAD_N - 1 ? 0 : 1) :
 		    (a->r.slider * 2 <= ROLL_SLIDER_MAX ? 0 : 1);
-		if (a->clips[k].have_ref)
-			live_velocity_nearest(ln, p.n, &a->clips[k].ref);
-		else if (a->clips[1 - k].have_ref)
-			live_velocity_nearest(ln, p.n, &a->clips[1 - k].ref);
-		/* The program of that clip, not the result's program 0
-		   (issue E; live_opts.program_fixed overrides it). */
-		live_pattern_programs(&p, a->clips[k].have_ref ?
-		    &a->clips[k].ref : a->clips[1 - k].have_ref ?
-		    &a->clips[1 - k].ref : NULL);
+		ref = a->clips[k].have_ref ? &a->clips[k].ref :
+		    (a->clips[1 - k].have_ref ? &a->clips[1 - k].ref : NULL);
+		if (ref != NULL)
+			live_velocity_nearest(ln, p.n, ref);
+		/* The programs of that clip, not the result's program 0
+		   (issue E; live_opts.program_fixed overrides it): the
+		   melody's, and a trio's bass's when the clip has one. */
+		p.program[0] = ref_program(ref, 0);
+		if ((prog = ref_program(ref, CLIP_BASS_CHANNEL)) >= 0)
+			p.program[CLIP_BASS_CHANNEL] = prog;
 	}
 	if (rc != 0 || live_swap(a->live, &p, &cause) < 0) {
 		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");
@@ -339,10 +365,12 @@ app_show(struct app *a)
 		clip_tokens_to_seq(app_fmt(a), a->res.tokens + k * ts, &s);
 		clip_seq_to_notes(&s, &a->result, &a->n_result);
 		noteseq_free(&s);
+		/* A drum pitch is an instrument: the lock leaves it. */
 		if (a->keylock)
 			for (i = 0; i < a->n_result; i++)
-				a->result[i].pitch = keylock_pitch(a->key_root,
-				    a->result[i].pitch);
+				if (a->result[i].part != UI_PART_DRUMS)
+					a->result[i].pitch = keylock_pitch(
+					    a->key_root, a->result[i].pitch);
 	}
 	/* Edit mode with nothing edited: keys edit what is shown. */
 	roll_edit_follow(&a->r, a->result, a->n_result);

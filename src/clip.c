@@ -12,8 +12,14 @@
 
 #include "src/midifile.h"
 
+/* The program convert_trio_to_noteseq gives the bass. */
+#define CLIP_BASS_PROGRAM	33
+/* The programs a trio's bass comes from (src/convert.c). */
+#define CLIP_BASS_PROG_MIN	32
+#define CLIP_BASS_PROG_MAX	39
+
 static void	clip_title(struct clip *);
-static void	clip_ref(struct clip *, int);
+static void	clip_ref(struct clip *, const struct clip_fmt *);
 
 void
 clip_tokens_to_seq(const struct clip_fmt *f, const int *tok,
@@ -43,13 +49,23 @@ clip_seq_to_notes(const struct noteseq *s, struct ui_note **v, size_t *n)
 		(*v)[i].pitch = s->notes[i].pitch;
 		(*v)[i].start = s->notes[i].start_step;
 		(*v)[i].end = s->notes[i].end_step;
+		/* The decoders' channels: bass on 1, drums on 10. */
+		if (s->notes[i].drum)
+			(*v)[i].part = UI_PART_DRUMS;
+		else if (s->notes[i].channel == CLIP_BASS_CHANNEL)
+			(*v)[i].part = UI_PART_BASS;
+		else
+			(*v)[i].part = UI_PART_MELODY;
 	}
 	*n = s->n;
 }
 
 /*
  * A sequence from UI notes (what is shown and heard): tempo and meter
- * come from converting an empty token sequence, so they match decoding.
+ * come from converting an empty token sequence, so they match decoding,
+ * and each part goes where the decoder puts it (the player's pattern
+ * channels, src/live.h): melody on channel 1, a trio's bass on 2 with
+ * a bass program (its own track, as decoded), drums on 10.
  */
 void
 clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
@@ -58,6 +74,7 @@ clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	int		*zero;
 	double		 sps = 60.0 / (f->qpm * NOTESEQ_STEPS_PER_QUARTER);
 	size_t		 i;
+	int		 part;
 	struct note	*nt;
 
 	zero = lr_calloc((size_t)f->T * f->S, sizeof *zero);
@@ -65,12 +82,21 @@ clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	free(zero);
 	out->n = 0;
 	for (i = 0; i < n; i++) {
+		part = f->kind == VAE_DRUMS ? UI_PART_DRUMS :
+		    (f->kind == VAE_TRIO ? v[i].part : UI_PART_MELODY);
 		nt = noteseq_add(out);
 		memset(nt, 0, sizeof *nt);
 		nt->pitch = v[i].pitch;
 		nt->velocity = 80;
-		nt->drum = f->kind == VAE_DRUMS;
-		nt->channel = nt->drum ? NOTESEQ_DRUM_CHANNEL : 0;
+		nt->drum = part == UI_PART_DRUMS;
+		if (nt->drum)
+			nt->channel = NOTESEQ_DRUM_CHANNEL;
+		else if (part == UI_PART_BASS) {
+			nt->channel = CLIP_BASS_CHANNEL;
+			nt->program = CLIP_BASS_PROGRAM;
+		}
+		if (f->kind == VAE_TRIO)
+			nt->track = part;
 		nt->start_step = v[i].start;
 		nt->end_step = v[i].end;
 		nt->start_s = v[i].start * sps;
@@ -172,15 +198,19 @@ clip_title(struct clip *c)
 
 /*
  * The played result takes its velocities from the nearest clip (the
- * player's live_velocity_nearest): keep the window's source notes, on
- * steps counted from the window start.
+ * player's live_velocity_nearest, same channel first): keep the notes of
+ * the parts the window was taken from, on steps counted from the window
+ * start and on the channels the result plays them on (clip_notes_to_seq):
+ * the melody's (track, channel) on 1 (another channel of a format-0 file
+ * is another part: its velocities stay out), a trio's bass (a bass
+ * program, as the converter finds it) on 2, drums on 10.
  */
 static void
-clip_ref(struct clip *c, int T)
+clip_ref(struct clip *c, const struct clip_fmt *f)
 {
 	struct note	*nt;
 	size_t		 i;
-	int		 s0;
+	int		 s0, ch, mel;
 
 	if (c->have_ref)
 		noteseq_free(&c->ref);
@@ -193,14 +223,31 @@ clip_ref(struct clip *c, int T)
 	for (i = 0; i < c->seq.n; i++) {
 		const struct note *src = &c->seq.notes[i];
 
-		if (src->start_step < s0 || src->start_step >= s0 + T ||
-		    (c->win.track >= 0 && src->track != c->win.track))
+		if (src->start_step < s0 || src->start_step >= s0 + f->T)
+			continue;
+		mel = (c->win.track < 0 || src->track == c->win.track) &&
+		    (c->win.channel < 0 || src->channel == c->win.channel);
+		if (f->kind == VAE_DRUMS) {
+			if (!src->drum || !mel)
+				continue;
+			ch = NOTESEQ_DRUM_CHANNEL;
+		} else if (src->drum) {
+			if (f->kind != VAE_TRIO)
+				continue;
+			ch = NOTESEQ_DRUM_CHANNEL;
+		} else if (mel)
+			ch = 0;
+		else if (f->kind == VAE_TRIO &&
+		    src->program >= CLIP_BASS_PROG_MIN &&
+		    src->program <= CLIP_BASS_PROG_MAX)
+			ch = CLIP_BASS_CHANNEL;
+		else
 			continue;
 		nt = noteseq_add(&c->ref);
 		*nt = *src;
 		nt->start_step -= s0;
 		nt->end_step -= s0;
-		nt->channel = 0;	/* the result plays on channel 1 */
+		nt->channel = ch;
 	}
 	c->ref.quantized = 1;
 }
@@ -223,7 +270,7 @@ clip_window(struct clip *c, const struct clip_fmt *f, int wi)
 	clip_seq_to_notes(&s, &c->notes, &c->n);
 	noteseq_free(&s);
 	clip_title(c);
-	clip_ref(c, f->T);
+	clip_ref(c, f);
 }
 
 int

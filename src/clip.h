@@ -13,6 +13,9 @@
 #include "src/noteseq.h"
 #include "ui/ui.h"
 
+/* Where a trio's bass plays in a pattern (src/live.h; 0-based: 2). */
+#define CLIP_BASS_CHANNEL	1
+
 /* How tokens become notes for one model, at the current tempo. */
 struct clip_fmt {
 	enum vae_kind	kind;
@@ -39,10 +42,14 @@ struct clip {
 /* Model tokens (T, S) to a quantized sequence (out initialised). */
 void	clip_tokens_to_seq(const struct clip_fmt *f, const int *tok,
 	    struct noteseq *out);
-/* A quantized sequence to lane notes (*v reallocated). */
+/* A decoded sequence to lane notes, each with its part (*v reallocated). */
 void	clip_seq_to_notes(const struct noteseq *s, struct ui_note **v,
 	    size_t *n);
-/* Lane notes to a quantized sequence at f->qpm (out initialised). */
+/*
+ * Lane notes to a quantized sequence at f->qpm (out initialised), each
+ * part on its pattern channel: melody 0, bass CLIP_BASS_CHANNEL, drums
+ * NOTESEQ_DRUM_CHANNEL (every note of a drums model).
+ */
 void	clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	    size_t n, struct noteseq *out);
 /*

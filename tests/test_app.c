@@ -2,7 +2,9 @@
  * test_app.c: the instrument's non-screen parts: the decode worker (the
  * ladder matches direct vae_decode calls, the quick first point matches
  * the batch, a newer job wins, attributes are measured), set files (round
- * trip, bad files are errors naming the file) and the key lock.
+ * trip, bad files are errors naming the file), the key lock, and each
+ * part of a trio or drums result played on its own channel (the parity
+ * fixtures' trio_4bar and drums_2bar on the recording sink).
  */
 #include <poll.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "model/attrs.h"
+#include "model/ckpt.h"
 #include "model/rng.h"
 #include "model/vae.h"
 #include "src/app.h"
@@ -503,6 +506,47 @@ test_clip(void)
 	CHECK(cause != NULL && strncmp(cause, "two.mid:", 8) == 0);
 	f.T = 32;
 	clip_empty(&c, &f);
+	clip_free(&c);
+
+	/* A format-0 file: the melody on channel 1 (velocity 100, eighths),
+	   chords on channel 2 (velocity 30, half notes) in the same track.
+	   The melody's velocities alone are its reference. */
+	memset(&c, 0, sizeof c);
+	c.letter = 'A';
+	noteseq_init(&c.seq);
+	c.have_seq = 1;
+	c.seq.n_tracks = 1;
+	for (i = 0; i < 16; i++) {
+		nt = noteseq_add(&c.seq);
+		memset(nt, 0, sizeof *nt);
+		nt->pitch = 72 + (i % 5);
+		nt->velocity = 100;
+		nt->start_s = i * 0.25;
+		nt->end_s = i * 0.25 + 0.25;
+		if (i % 4 != 0)
+			continue;
+		for (t = 0; t < 3; t++) {
+			nt = noteseq_add(&c.seq);
+			memset(nt, 0, sizeof *nt);
+			nt->pitch = 48 + 4 * t;
+			nt->velocity = 30;
+			nt->channel = 1;
+			nt->start_s = i * 0.25;
+			nt->end_s = i * 0.25 + 1;
+		}
+	}
+	noteseq_sort(&c.seq);
+	CHECK(convert_quantize(&c.seq, 4, &cause) == 0);
+	CHECK(clip_windows(&f, &c.seq, -1, "f0.mid", &c.win, &cause) == 0);
+	CHECK(c.win.track == 0 && c.win.channel == 0);
+	clip_window(&c, &f, 0);
+	CHECK_MSG(c.have_ref && c.ref.n == 16, "%zu reference notes",
+	    c.ref.n);
+	for (i = t = 0; i < (int)c.ref.n; i++)
+		t += c.ref.notes[i].velocity != 100 ||
+		    c.ref.notes[i].channel != 0;
+	CHECK_MSG(t == 0, "%d reference notes not the melody's", t);
+	clip_empty(&c, &f);
 	CHECK(c.n == 0 && c.letter == 'A' && strstr(c.title, "(empty)"));
 	free(cause);
 	clip_free(&c);
@@ -623,9 +667,61 @@ fixture_clip(struct clip *c, const struct clip_fmt *f, const int *pitch,
 }
 
 /*
- * A struct app as app_run() builds it, minus the terminal: a random
- * mel_2bar model with one attribute vector (note_density), clips A, B,
- * and an offline player on the null sink (the test drives its clock).
+ * A struct app as app_run() builds it, minus the terminal, on model v
+ * (taken) with attribute vectors vec (n_vec, may be 0): empty clips, and
+ * an offline player (lo; NULL: the null sink at 100 qpm) whose clock the
+ * test drives.
+ */
+static void
+fixture_model(struct app *a, struct vae *v, const float *vec, int n_vec,
+    const struct live_opts *lo)
+{
+	struct live_opts	 o;
+	char			*cause = NULL;
+	int			 i;
+
+	memset(a, 0, sizeof *a);
+	keys_init();
+	a->qpm_want = 100;
+	a->arch = v->p.arch;
+	a->T = a->arch.num_steps;
+	a->S = a->arch.n_splits;
+	a->n_attrs = n_vec > 0 ? ATTR_N : 0;
+	a->have_vecs = n_vec > 0;
+	for (i = 0; i < a->n_attrs; i++) {
+		a->attr_names[i] = lr_strdup(attrs_name(i));
+		a->attr_id[i] = i;
+	}
+	if ((a->w = worker_new(v, vec, n_vec, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	worker_result_init(a->w, &a->res);
+	roll_init(&a->r, a->n_attrs, a->T);
+	a->v.latency_ms = -1;
+	a->sweep_beat = -1;
+	a->no_midi = 1;
+	for (i = 0; i < 4; i++) {
+		a->clips[i].letter = 'A' + i;
+		clip_empty(&a->clips[i], app_fmt(a));
+	}
+	memset(&o, 0, sizeof o);
+	if (lo != NULL)
+		o = *lo;
+	else
+		o.sink = LIVE_SINK_NULL;
+	o.offline = 1;
+	o.qpm = a->qpm_want;
+	if ((a->live = live_new(&o, &cause)) == NULL) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	live_status(a->live, &a->st);
+}
+
+/*
+ * The mel_2bar fixture: a random model with one attribute vector
+ * (note_density) and clips A, B.
  */
 static void
 fixture_new(struct app *a)
@@ -634,56 +730,21 @@ fixture_new(struct app *a)
 				     60, 64, 67, 72, 67, 64, 60, 55 };
 	static const int	 pb[] = { 61, 66, 63, 70, 68, 73, 66, 61,
 				     75, 70, 66, 63, 70, 75, 78, 73 };
-	struct live_opts	 lo;
 	struct vae		*v;
 	struct rng		 rng;
 	float			*vec;
-	char			*cause = NULL;
 	int			 i, Z;
 
-	memset(a, 0, sizeof *a);
-	keys_init();
 	v = random_model("mel_2bar", 11);
-	a->arch = v->p.arch;
-	a->T = a->arch.num_steps;
-	a->S = a->arch.n_splits;
-	Z = a->arch.z_size;
+	Z = v->p.arch.z_size;
 	vec = malloc(Z * sizeof *vec);
 	rng_seed(&rng, 4);
 	for (i = 0; i < Z; i++)
 		vec[i] = 2 * rng_normal(&rng);
-	a->n_attrs = ATTR_N;
-	a->have_vecs = 1;
-	for (i = 0; i < ATTR_N; i++) {
-		a->attr_names[i] = lr_strdup(attrs_name(i));
-		a->attr_id[i] = i;
-	}
-	if ((a->w = worker_new(v, vec, 1, &cause)) == NULL) {
-		fprintf(stderr, "test_app: %s\n", cause);
-		exit(99);
-	}
+	fixture_model(a, v, vec, 1, NULL);
 	free(vec);
-	worker_result_init(a->w, &a->res);
-	roll_init(&a->r, a->n_attrs, a->T);
-	a->v.latency_ms = -1;
-	a->sweep_beat = -1;
-	a->no_midi = 1;
-	for (i = 0; i < 4; i++)
-		a->clips[i].letter = 'A' + i;
-	a->qpm_want = 100;
 	fixture_clip(&a->clips[0], app_fmt(a), pa, 16);
 	fixture_clip(&a->clips[1], app_fmt(a), pb, 16);
-	clip_empty(&a->clips[2], app_fmt(a));
-	clip_empty(&a->clips[3], app_fmt(a));
-	memset(&lo, 0, sizeof lo);
-	lo.sink = LIVE_SINK_NULL;
-	lo.offline = 1;
-	lo.qpm = 100;
-	if ((a->live = live_new(&lo, &cause)) == NULL) {
-		fprintf(stderr, "test_app: %s\n", cause);
-		exit(99);
-	}
-	live_status(a->live, &a->st);
 }
 
 static void
@@ -869,6 +930,174 @@ test_app_sweep(void)
 	fixture_free(&a);
 }
 
+/*
+ * A clip of f->T steps in one track (a format-0 file) with every part on
+ * its own channel and velocity: melody in eighths on channel 1 (program
+ * 24, velocity 90), bass in quarters on channel 2 (program 34, velocity
+ * 70), drums on channel 10 (kick and snare in quarters, hi-hat in
+ * eighths, velocity 110).  up moves the pitched parts.
+ */
+static void
+fixture_parts(struct clip *c, const struct clip_fmt *f, int up)
+{
+	struct note	*nt;
+	char		*cause = NULL;
+	int		 t, part;
+
+	noteseq_init(&c->seq);
+	c->have_seq = 1;
+	c->seq.n_tracks = 1;
+	for (t = 0; t < f->T; t += 2)
+		for (part = 0; part < 4; part++) {
+			if ((part == 1 || part == 2) && t % 4 != 0)
+				continue;
+			nt = noteseq_add(&c->seq);
+			memset(nt, 0, sizeof *nt);
+			switch (part) {
+			case 0:
+				nt->pitch = 60 + up + (t * 5 / 2) % 12;
+				nt->velocity = 90;
+				nt->program = 24;
+				break;
+			case 1:
+				nt->pitch = 36 + up + (t / 4 % 4) * 2;
+				nt->velocity = 70;
+				nt->channel = 1;
+				nt->program = 34;
+				break;
+			default:
+				nt->pitch = part == 3 ? 42 :
+				    (t % 8 == 0 ? 36 : 38);
+				nt->velocity = 110;
+				nt->channel = NOTESEQ_DRUM_CHANNEL;
+				nt->drum = 1;
+				break;
+			}
+			/* 120 qpm: 0.125 s a step. */
+			nt->start_s = t * 0.125;
+			nt->end_s = (t + (part == 1 ? 4 : 2)) * 0.125;
+		}
+	noteseq_sort(&c->seq);
+	if (convert_quantize(&c->seq, 4, &cause) != 0 ||
+	    clip_windows(f, &c->seq, -1, "parts", &c->win, &cause) != 0) {
+		fprintf(stderr, "test_app: %s\n", cause);
+		exit(99);
+	}
+	clip_window(c, f, 0);
+}
+
+/*
+ * Each part of the result plays on its channel: a trio's melody on the
+ * chosen channel (3), its bass on the next (4), drums on 10 with drum
+ * pitches; a drums model all on 10.  Every result note is played once a
+ * loop, with the velocity of its own part in the clip, and each pitched
+ * part gets the clip's program for it.  The key lock leaves drums alone.
+ */
+static void
+test_app_parts(const char *name)
+{
+	struct app		 a;
+	struct live_opts	 lo;
+	const struct live_event	*ev;
+	struct vae		*v;
+	char			 dir[4096], *cause = NULL;
+	int			 want[3] = { 0 }, on[16] = { 0 };
+	int			 badvel[16] = { 0 }, prog[16];
+	int			 chan[3] = { 2, 3, NOTESEQ_DRUM_CHANNEL };
+	int			 vel[3] = { 90, 70, 110 }, *pitch, trio, ch, i;
+	int			 nodrum = 0, badref = 0;
+	size_t			 n, k;
+
+	snprintf(dir, sizeof dir, "%s/tests/data/parity/%s", test_srcdir(),
+	    name);
+	if ((v = ckpt_load(dir, &cause)) == NULL) {
+		CHECK_MSG(0, "%s", cause);
+		free(cause);
+		return;
+	}
+	memset(&lo, 0, sizeof lo);
+	lo.sink = LIVE_SINK_RECORD;
+	lo.channel = 2;
+	fixture_model(&a, v, NULL, 0, &lo);
+	trio = a.arch.kind == VAE_TRIO;
+	fixture_parts(&a.clips[0], app_fmt(&a), 0);
+	fixture_parts(&a.clips[1], app_fmt(&a), 2);
+	/* The velocity reference keeps the parts the model sees, each on
+	   its pattern channel. */
+	for (k = 0; k < a.clips[0].ref.n; k++) {
+		const struct note *r = &a.clips[0].ref.notes[k];
+
+		ch = r->channel == NOTESEQ_DRUM_CHANNEL ? 2 : r->channel;
+		if (ch < 0 || ch > 2 || r->velocity != vel[ch] ||
+		    (!trio && ch != 2))
+			badref++;
+	}
+	CHECK_MSG(a.clips[0].ref.n > 0 && badref == 0, "%s: %d of %zu "
+	    "reference notes in the wrong part", name, badref,
+	    a.clips[0].ref.n);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	for (k = 0; k < a.n_result; k++) {
+		CHECK(a.result[k].part >= 0 && a.result[k].part < 3);
+		want[a.result[k].part]++;
+	}
+	CHECK_MSG(want[2] > 0 && (trio ? want[0] > 0 && want[1] > 0 :
+	    want[0] == 0 && want[1] == 0), "%s: %d melody, %d bass, %d drum "
+	    "notes", name, want[0], want[1], want[2]);
+
+	/* One loop (at 100 qpm) on the recording sink. */
+	CHECK(live_start(a.live) == 0);
+	CHECK(live_advance(a.live, a.T * 0.15 - 0.01) == 0);
+	for (i = 0; i < 16; i++)
+		prog[i] = -1;
+	n = live_recorded(a.live, &ev);
+	for (k = 0; k < n; k++) {
+		ch = ev[k].status & 0x0f;
+		if ((ev[k].status & 0xf0) == 0xc0)
+			prog[ch] = ev[k].data1;
+		if ((ev[k].status & 0xf0) != 0x90 || ev[k].data2 == 0)
+			continue;
+		on[ch]++;
+		if (ch == NOTESEQ_DRUM_CHANNEL &&
+		    convert_drum_class(ev[k].data1) < 0)
+			nodrum++;
+		for (i = 0; i < 3; i++)
+			if (ch == chan[i] && ev[k].data2 != vel[i])
+				badvel[ch]++;
+	}
+	for (i = 0; i < 3; i++)
+		CHECK_MSG(on[chan[i]] == want[i] && badvel[chan[i]] == 0,
+		    "%s: channel %d: %d notes played (%d wrong velocities), "
+		    "%d in the result", name, chan[i] + 1, on[chan[i]],
+		    badvel[chan[i]], want[i]);
+	for (ch = 0; ch < 16; ch++)
+		if (ch != chan[0] && ch != chan[1] && ch != chan[2])
+			CHECK_MSG(on[ch] == 0, "%s: %d notes on channel %d",
+			    name, on[ch], ch + 1);
+	CHECK_MSG(nodrum == 0, "%s: %d drum notes without a drum pitch",
+	    name, nodrum);
+	if (trio)
+		CHECK_MSG(prog[2] == 24 && prog[3] == 34, "%s: programs %d, "
+		    "%d", name, prog[2], prog[3]);
+
+	/* k k: C major.  Drum pitches stay, the pitched parts snap. */
+	pitch = calloc(a.n_result + 1, sizeof *pitch);
+	for (k = 0; k < a.n_result; k++)
+		pitch[k] = a.result[k].pitch;
+	app_key(&a, 'k');
+	app_key(&a, 'k');
+	CHECK(a.keylock == 2);
+	for (k = 0; k < a.n_result; k++)
+		if (a.result[k].part == UI_PART_DRUMS)
+			CHECK(a.result[k].pitch == pitch[k]);
+		else
+			CHECK(a.result[k].pitch ==
+			    keylock_pitch(0, pitch[k]));
+	free(pitch);
+	free(cause);
+	fixture_free(&a);
+}
+
 int
 main(void)
 {
@@ -880,5 +1109,7 @@ main(void)
 	test_app_tempo();
 	test_app_measure();
 	test_app_sweep();
+	test_app_parts("trio_4bar");
+	test_app_parts("drums_2bar");
 	return (test_report());
 }

@@ -19,11 +19,17 @@
 #define UI_MAX_ATTRS	16
 #define UI_KEY_ALT	0x100000	/* or-ed into a key read after ESC */
 
+/* The part of a note: a trio has all three, a drums model drums only. */
+#define UI_PART_MELODY	0
+#define UI_PART_BASS	1
+#define UI_PART_DRUMS	2
+
 /* One note on the step grid (4 steps per quarter, 16 per bar). */
 struct ui_note {
 	int	pitch;		/* 0..127 */
 	int	start;		/* step */
 	int	end;		/* step, > start */
+	int	part;		/* UI_PART_*; an added note: melody */
 	int	changed;	/* result lane: differs from the last swap */
 	int	sel;		/* edit mode: selected */
 };
