@@ -254,6 +254,8 @@ check "set saved" wait_for main 'saved set'
 # Help overlay lists keys, any key closes it.
 $TM send-keys -t main '?'
 check "help overlay" wait_for main 'slider 1/32 toward A'
+check "help: o asks for the window" wait_for main \
+    'open a clip; asks window/track'
 $TM send-keys -t main Escape
 check "help closed" wait_for main '^-- result'
 check "help text gone" sh -c \

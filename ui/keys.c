@@ -246,7 +246,7 @@ static const struct {
 	{ "tempo-up", 0, "tempo up", NULL, NULL },
 	{ "device", 0, "next MIDI output device", NULL, NULL },
 	{ "learn", 0, "MIDI-learn the chosen control", NULL, NULL },
-	{ "open", 0, "open a clip into A or B", NULL, NULL },
+	{ "open", 0, "open a clip; asks window/track", NULL, NULL },
 	{ "window", 0, "next window a-d / track A-D", NULL, NULL },
 	{ "copy", 0, "copy the result into A or B", NULL, NULL },
 	{ "save", 0, "save the result as MIDI", NULL, NULL },
@@ -299,6 +299,7 @@ static const struct {
 	{ NULL, 0, "delete a character", NULL, "Backspace" },
 	{ NULL, 0, "clear the line", NULL, "C-u" },
 	{ NULL, 0, "answer a question", NULL, "y n a-d" },
+	{ NULL, 0, "window [track] (after o)", NULL, "15, 1 2" },
 };
 
 static struct key_entry	keys_table[KEYS_MAX];
