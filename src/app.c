@@ -235,25 +235,18 @@ note_eq(const struct ui_note *x, const struct ui_note *y)
 
 /*
  * The attribute panel measures what the result lane shows and the player
- * plays (an edit, the key lock), not the bare decode.  A trio lane cannot
- * be turned back into parts: it shows the decoded point's values.
+ * plays (an edit, the key lock), not the bare decode; a trio's lane notes
+ * know their parts, so its edits are measured too.
  */
 static void
 app_measure(struct app *a, const struct ui_note *cur, size_t n)
 {
 	float	m[ATTR_N];
-	int	*tok, i, k = roll_point(&a->r);
+	int	*tok, i;
 
 	tok = lr_calloc((size_t)a->T * a->S, sizeof *tok);
-	if (clip_notes_to_tokens(app_fmt(a), cur, n, tok) == 0)
-		attrs_measure(&a->arch, tok, m);
-	else if (a->res.gen == a->gen && k < a->res.n && a->res.valid[k])
-		memcpy(m, a->res.attrs[k], sizeof m);
-	else {
-		free(tok);
-		a->v.attrs_known = 0;
-		return;
-	}
+	clip_notes_to_tokens(app_fmt(a), cur, n, tok);
+	attrs_measure(&a->arch, tok, m);
 	free(tok);
 	for (i = 0; i < a->n_attrs; i++)
 		a->v.attr_value[i] = a->attr_id[i] >= 0 ? m[a->attr_id[i]] : 0;

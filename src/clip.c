@@ -109,27 +109,34 @@ clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
 	out->total_s = f->T * sps;
 }
 
-int
-clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
-    size_t n, int *tok)
+/* The drum classes hit at each step by notes of part (-1: any). */
+static void
+notes_to_drums(const struct clip_fmt *f, const struct ui_note *v, size_t n,
+    int part, int *tok, int stride)
 {
-	int	*on, *end, t, p, c, cur_end = -1;
+	size_t	i;
+	int	c;
+
+	for (i = 0; i < n; i++)
+		if ((part < 0 || v[i].part == part) && v[i].start >= 0 &&
+		    v[i].start < f->T &&
+		    (c = convert_drum_class(v[i].pitch)) >= 0)
+			tok[(size_t)v[i].start * stride] |= 1 << c;
+}
+
+/* A melody line from the notes of part (-1: any). */
+static void
+notes_to_melody(const struct clip_fmt *f, const struct ui_note *v,
+    size_t n, int part, int *tok, int stride)
+{
+	int	*on, *end, t, p, cur_end = -1;
 	size_t	 i;
 
-	memset(tok, 0, (size_t)f->T * f->S * sizeof *tok);
-	if (f->kind == VAE_TRIO)
-		return (-1);
-	if (f->kind == VAE_DRUMS) {
-		for (i = 0; i < n; i++)
-			if (v[i].start >= 0 && v[i].start < f->T &&
-			    (c = convert_drum_class(v[i].pitch)) >= 0)
-				tok[v[i].start] |= 1 << c;
-		return (0);
-	}
 	on = lr_calloc(f->T, sizeof *on);
 	end = lr_calloc(f->T, sizeof *end);
 	for (i = 0; i < n; i++) {
-		if (v[i].start < 0 || v[i].start >= f->T)
+		if ((part >= 0 && v[i].part != part) || v[i].start < 0 ||
+		    v[i].start >= f->T)
 			continue;
 		p = v[i].pitch < MEL_MIN_PITCH ? MEL_MIN_PITCH :
 		    (v[i].pitch > MEL_MAX_PITCH ? MEL_MAX_PITCH : v[i].pitch);
@@ -141,16 +148,35 @@ clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
 	}
 	for (t = 0; t < f->T; t++) {
 		if (on[t] > 0) {
-			tok[t] = on[t];
+			tok[(size_t)t * stride] = on[t];
 			cur_end = end[t];
 		} else if (t == cur_end) {
-			tok[t] = MEL_NOTE_OFF;
+			tok[(size_t)t * stride] = MEL_NOTE_OFF;
 			cur_end = -1;
 		}
 	}
 	free(on);
 	free(end);
-	return (0);
+}
+
+void
+clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
+    size_t n, int *tok)
+{
+	memset(tok, 0, (size_t)f->T * f->S * sizeof *tok);
+	switch (f->kind) {
+	case VAE_DRUMS:
+		notes_to_drums(f, v, n, -1, tok, 1);
+		break;
+	case VAE_TRIO:
+		notes_to_melody(f, v, n, UI_PART_MELODY, tok, 3);
+		notes_to_melody(f, v, n, UI_PART_BASS, tok + 1, 3);
+		notes_to_drums(f, v, n, UI_PART_DRUMS, tok + 2, 3);
+		break;
+	default:
+		notes_to_melody(f, v, n, -1, tok, 1);
+		break;
+	}
 }
 
 void

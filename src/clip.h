@@ -56,10 +56,10 @@ void	clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
  * Lane notes back to model tokens (T, S), to measure what is shown and
  * played: melody: a note-on where a note starts (the highest of notes
  * starting together; pitches clamped to the model's range), a note-off
- * where the sounding note ends; drums: the classes hit at each step.
- * -1 for trio (a lane note does not say which part it is in).
+ * where the sounding note ends; drums: the classes hit at each step;
+ * trio: each part's notes (ui_note.part) into its own split.
  */
-int	clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
+void	clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
 	    size_t n, int *tok);
 /*
  * Every model-sized window of s from one track (-1: the converter's

@@ -1005,8 +1005,10 @@ test_app_parts(const char *name)
 	int			 badvel[16] = { 0 }, prog[16];
 	int			 chan[3] = { 2, 3, NOTESEQ_DRUM_CHANNEL };
 	int			 vel[3] = { 90, 70, 110 }, *pitch, trio, ch, i;
-	int			 nodrum = 0, badref = 0;
-	size_t			 n, k;
+	int			 nodrum = 0, badref = 0, badtok = 0, *tok;
+	const int		*dec;
+	float			 m[ATTR_N];
+	size_t			 n, k, ts;
 
 	snprintf(dir, sizeof dir, "%s/tests/data/parity/%s", test_srcdir(),
 	    name);
@@ -1044,6 +1046,22 @@ test_app_parts(const char *name)
 	CHECK_MSG(want[2] > 0 && (trio ? want[0] > 0 && want[1] > 0 :
 	    want[0] == 0 && want[1] == 0), "%s: %d melody, %d bass, %d drum "
 	    "notes", name, want[0], want[1], want[2]);
+
+	/* The lane turns back into the decoded tokens, each part into its
+	   split (note-ons and drum hits exactly), and measures as they do. */
+	ts = (size_t)a.T * a.S;
+	tok = calloc(ts, sizeof *tok);
+	clip_notes_to_tokens(app_fmt(&a), a.result, a.n_result, tok);
+	dec = a.res.tokens + roll_point(&a.r) * ts;
+	for (k = 0; k < ts; k++)
+		if ((a.arch.kind == VAE_DRUMS || k % a.S == 2) ?
+		    tok[k] != dec[k] : dec[k] >= 2 && tok[k] != dec[k])
+			badtok++;
+	CHECK_MSG(badtok == 0, "%s: %d of %zu tokens differ", name, badtok,
+	    ts);
+	attrs_measure(&a.arch, tok, m);
+	CHECK_CLOSE(m, a.res.attrs[roll_point(&a.r)], ATTR_N, 1e-6, name);
+	free(tok);
 
 	/* One loop (at 100 qpm) on the recording sink. */
 	CHECK(live_start(a.live) == 0);
