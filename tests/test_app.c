@@ -1112,6 +1112,13 @@ test_app_parts(const char *name)
 			CHECK(a.result[k].pitch ==
 			    keylock_pitch(0, pitch[k]));
 	free(pitch);
+
+	/* c a: the result becomes A, its parts found again (a trio's copy
+	   needs its bass and drums apart from the melody). */
+	app_key(&a, 'c');
+	app_key(&a, 'a');
+	CHECK_MSG(!a.msg_err && a.clips[0].win.n > 0 && a.clips[0].n ==
+	    a.n_result, "%s: copy: %s", name, a.msg);
 	free(cause);
 	fixture_free(&a);
 }
