@@ -49,7 +49,7 @@ clip_seq_to_notes(const struct noteseq *s, struct ui_note **v, size_t *n)
 		(*v)[i].pitch = s->notes[i].pitch;
 		(*v)[i].start = s->notes[i].start_step;
 		(*v)[i].end = s->notes[i].end_step;
-		/* The decoders' channels: bass on 1, drums on 10. */
+		/* The decoders' channels: bass on 2, drums on 10. */
 		if (s->notes[i].drum)
 			(*v)[i].part = UI_PART_DRUMS;
 		else if (s->notes[i].channel == CLIP_BASS_CHANNEL)
