@@ -13,6 +13,10 @@
  *
  *   bench_infer [--json] [--threads N] [--runs R]
  *   bench_infer --save-model DIR --arch NAME [--seed S]
+ *
+ * --threads N is vae_set_threads (the encoder's two directions in two
+ * threads) and the BLAS thread count, which only the sgemm peak uses:
+ * vae_encode and vae_decode run BLAS serially.
  */
 #include <math.h>
 #include <stdio.h>

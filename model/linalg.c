@@ -6,13 +6,20 @@
 #include "model/linalg.h"
 
 #include <cblas.h>
+#include <pthread.h>
 #include <string.h>
 
 static int use_reference;
 
 #ifdef OPENBLAS_VERSION
 extern void openblas_set_num_threads(int);
+extern int openblas_get_num_threads(void);
 #endif
+
+/* Serial sections: how many are open, and the thread count to restore. */
+static pthread_mutex_t	serial_mu = PTHREAD_MUTEX_INITIALIZER;
+static int		serial_depth;
+static int		serial_saved;
 
 void
 linalg_set_reference(int on)
@@ -30,10 +37,52 @@ void
 linalg_set_threads(int n)
 {
 #ifdef OPENBLAS_VERSION
-	if (n > 0)
+	if (n <= 0)
+		return;
+	pthread_mutex_lock(&serial_mu);
+	/* Inside a serial section the count applies when it ends. */
+	if (serial_depth > 0)
+		serial_saved = n;
+	else
 		openblas_set_num_threads(n);
+	pthread_mutex_unlock(&serial_mu);
 #else
 	(void)n;
+#endif
+}
+
+void
+linalg_serial_begin(void)
+{
+#ifdef OPENBLAS_VERSION
+	pthread_mutex_lock(&serial_mu);
+	if (serial_depth++ == 0) {
+		serial_saved = openblas_get_num_threads();
+		if (serial_saved > 1)
+			openblas_set_num_threads(1);
+	}
+	pthread_mutex_unlock(&serial_mu);
+#endif
+}
+
+int
+linalg_threads(void)
+{
+#ifdef OPENBLAS_VERSION
+	return (openblas_get_num_threads());
+#else
+	return (1);
+#endif
+}
+
+void
+linalg_serial_end(void)
+{
+#ifdef OPENBLAS_VERSION
+	pthread_mutex_lock(&serial_mu);
+	if (serial_depth > 0 && --serial_depth == 0 && serial_saved > 1)
+		openblas_set_num_threads(serial_saved);
+	pthread_mutex_unlock(&serial_mu);
 #endif
 }
 

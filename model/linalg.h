@@ -18,6 +18,22 @@ int	linalg_reference(void);
 void	linalg_set_threads(int n);
 
 /*
+ * A section whose BLAS calls run in the calling thread only (inference,
+ * which runs its own threads, vae_set_threads): OpenBLAS splitting each
+ * small call again would put four busy threads on two cores and leave its
+ * workers spinning after every call, and it picks other kernels when
+ * threaded, so results would depend on the thread count.  Sections nest
+ * and may be entered from several threads; the thread count set before
+ * comes back when the last one ends.  The count is process-wide: BLAS
+ * calls of other threads meanwhile run serially too.
+ */
+void	linalg_serial_begin(void);
+void	linalg_serial_end(void);
+
+/* Threads BLAS uses now (1 inside a serial section; 1 without OpenBLAS). */
+int	linalg_threads(void);
+
+/*
  * C = beta*C + A*B, with optional transposes.  lda/ldb/ldc are row strides
  * in floats of the matrices as stored (row-major), so a block of columns of
  * a wider matrix can be used in place.

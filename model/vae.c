@@ -105,6 +105,8 @@ static void	 dec_segment(struct dec_buf *, const struct vae_params *,
 		    int, int *);
 static int	 decode(struct vae *, const float *, int, float,
 		    struct rng *, int, int *, char **);
+static int	 decode_run(struct vae *, const float *, int, float,
+		    struct rng *, int, int *, char **);
 static int	 pick(const float *, int, float, struct rng *);
 
 static float *
@@ -509,6 +511,8 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 	bp.used = 0;
 	enc_layout(&e, &bp, a, B, two);
 
+	/* BLAS serial: see decode(). */
+	linalg_serial_begin();
 	ns = a->num_segments > 0 ? a->num_segments : 1;
 	N = B * ns;
 	L = a->num_steps / ns;
@@ -537,6 +541,7 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 		    e.x1, 2 * H0, 1, ns, B);
 		enc_final(e.out, e.y[0], ns, B, a->enc_size[1]);
 	}
+	linalg_serial_end();
 	H = 2 * a->enc_size[a->enc_layers - 1];
 	dense_fwd(mu, e.out, H, &p->mu, B);
 	if (sigma != NULL) {
@@ -778,8 +783,29 @@ vae_decode_rows(struct vae *v, const float *z, int B, float temperature,
 	return (decode(v, z, B, temperature, rngs, 1, tokens, cause));
 }
 
+/*
+ * Inference runs BLAS serially (vae_encode too): OpenBLAS picks other
+ * kernels when it may use threads, so results would depend on its thread
+ * count; its threads do not pay on these small products (mel_2bar decode
+ * b1 1.87 ms with two against 1.67 with one); and beside the encoder's
+ * own second thread they put four busy threads on two cores, its workers
+ * spinning after every call (mel_16bar encode 30.5 ms with two threads
+ * against 22.1 with one).  Parallelism is vae_set_threads's.
+ */
 static int
 decode(struct vae *v, const float *z, int B, float temperature,
+    struct rng *rng, int rows, int *tokens, char **cause)
+{
+	int	rc;
+
+	linalg_serial_begin();
+	rc = decode_run(v, z, B, temperature, rng, rows, tokens, cause);
+	linalg_serial_end();
+	return (rc);
+}
+
+static int
+decode_run(struct vae *v, const float *z, int B, float temperature,
     struct rng *rng, int rows, int *tokens, char **cause)
 {
 	const struct vae_params	*p = &v->p;

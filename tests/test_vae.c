@@ -651,6 +651,105 @@ test_argmax_ties(const char *label, void (*mk)(struct vae_arch *))
 	free(cause);
 }
 
+/*
+ * Two threads at the shipped widths, with BLAS allowed two threads too:
+ * mu bit-identical to one thread (flat and hierarchical encoders, where
+ * BLAS products are large enough for OpenBLAS to split them), the same
+ * argmax tokens, and BLAS's thread count back after every call.
+ */
+static void
+test_threads_shipped(const char *name)
+{
+	struct vae_arch	 a;
+	struct vae	*v;
+	struct rng	 r;
+	char		*cause = NULL;
+	float		*mu1, *mu2, *z;
+	int		*tok, *t1, *t2, B = 2, diff, n;
+	size_t		 i, TS, Z;
+
+	if (params_arch_named(&a, name, &cause) != 0 ||
+	    (v = vae_new(&a, &cause)) == NULL) {
+		CHECK_MSG(0, "%s: %s", name, cause);
+		free(cause);
+		return;
+	}
+	rng_seed(&r, 3);
+	for (i = 0; i < v->p.n_params; i++)
+		v->p.mem[i] = (rng_uniform(&r) * 2.0f - 1.0f) * 0.08f;
+	TS = (size_t)a.num_steps * a.n_splits;
+	Z = a.z_size;
+	tok = malloc(B * TS * sizeof *tok);
+	t1 = malloc(B * TS * sizeof *tok);
+	t2 = malloc(B * TS * sizeof *tok);
+	mu1 = malloc(B * Z * sizeof *mu1);
+	mu2 = malloc(B * Z * sizeof *mu2);
+	z = malloc(B * Z * sizeof *z);
+	random_tokens(&a, tok, B, &r);
+	for (i = 0; i < B * Z; i++)
+		z[i] = rng_normal(&r) * 3.0f;
+
+	/* One thread, BLAS serial: the reference bits. */
+	linalg_set_threads(1);
+	CHECK(vae_encode(v, tok, B, mu1, NULL, &cause) == 0);
+	CHECK(vae_decode(v, z, 1, 0.0f, NULL, t1, &cause) == 0);
+	linalg_set_threads(2);
+	n = linalg_threads();	/* 1 without a threaded OpenBLAS */
+	CHECK(vae_encode(v, tok, B, mu2, NULL, &cause) == 0);
+	CHECK_MSG(memcmp(mu1, mu2, B * Z * sizeof *mu1) == 0,
+	    "%s: encode depends on BLAS threads", name);
+	vae_set_threads(v, 2);
+	CHECK(vae_encode(v, tok, B, mu2, NULL, &cause) == 0);
+	CHECK_MSG(memcmp(mu1, mu2, B * Z * sizeof *mu1) == 0,
+	    "%s: two-thread encode differs", name);
+	CHECK_MSG(linalg_threads() == n, "%s: BLAS threads %d after "
+	    "encode, want %d", name, linalg_threads(), n);
+	CHECK(vae_decode(v, z, 1, 0.0f, NULL, t2, &cause) == 0);
+	CHECK_MSG(memcmp(t1, t2, TS * sizeof *t1) == 0,
+	    "%s: two-thread decode tokens differ", name);
+	for (i = 1, diff = 0; i < TS; i++)
+		diff += t1[i] != t1[0];
+	CHECK_MSG(diff > 0, "%s: decoded tokens all equal", name);
+	vae_set_threads(v, 1);
+	linalg_set_threads(1);
+
+	free(tok);
+	free(t1);
+	free(t2);
+	free(mu1);
+	free(mu2);
+	free(z);
+	vae_free(v);
+}
+
+/* Serial sections nest and give back the thread count set before. */
+static void
+test_serial(void)
+{
+	int	n;
+
+	linalg_set_threads(2);
+	n = linalg_threads();	/* 1 without a threaded OpenBLAS */
+	linalg_serial_begin();
+	CHECK(linalg_threads() == 1);
+	linalg_serial_begin();
+	linalg_serial_end();
+	CHECK_MSG(linalg_threads() == 1, "inner end left %d threads",
+	    linalg_threads());
+	linalg_serial_end();
+	CHECK_MSG(linalg_threads() == n, "threads %d after the section, want "
+	    "%d", linalg_threads(), n);
+	/* A count set inside a section applies when it ends. */
+	linalg_serial_begin();
+	linalg_set_threads(1);
+	CHECK(linalg_threads() == 1);
+	linalg_serial_end();
+	CHECK(linalg_threads() == 1);
+	linalg_set_threads(2);
+	CHECK(linalg_threads() == n);
+	linalg_set_threads(1);
+}
+
 int
 main(void)
 {
@@ -664,5 +763,8 @@ main(void)
 	test_similar();
 	test_argmax_ties("flat mel", arch_flat_mel);
 	test_argmax_ties("hier mel", arch_hier_mel);
+	test_serial();
+	test_threads_shipped("mel_2bar");
+	test_threads_shipped("mel_16bar");
 	return (test_report());
 }
