@@ -784,13 +784,16 @@ vae_decode_rows(struct vae *v, const float *z, int B, float temperature,
 }
 
 /*
- * Inference runs BLAS serially (vae_encode too): OpenBLAS picks other
- * kernels when it may use threads, so results would depend on its thread
- * count; its threads do not pay on these small products (mel_2bar decode
- * b1 1.87 ms with two against 1.67 with one); and beside the encoder's
- * own second thread they put four busy threads on two cores, its workers
+ * Encoding always runs BLAS serially: beside the encoder's own second
+ * thread OpenBLAS's put four busy threads on two cores, its workers
  * spinning after every call (mel_16bar encode 30.5 ms with two threads
- * against 22.1 with one).  Parallelism is vae_set_threads's.
+ * against 22.1 with one), and it picks other kernels when it may use
+ * threads, so mu would depend on its thread count.  A batch-1 decode runs
+ * serially too: its threads do not pay on matrix-vector products
+ * (mel_2bar 1.87 ms with two against 1.67 with one).  A batched decode
+ * (the slider's 33-point ladder) keeps them: there they do pay (mel_2bar
+ * ladder 17.0 ms with two against 25.2 serial, mel_16bar 157 against
+ * 222), so its tokens are deterministic for a given BLAS thread count.
  */
 static int
 decode(struct vae *v, const float *z, int B, float temperature,
@@ -798,6 +801,9 @@ decode(struct vae *v, const float *z, int B, float temperature,
 {
 	int	rc;
 
+	if (B > 1)
+		return (decode_run(v, z, B, temperature, rng, rows, tokens,
+		    cause));
 	linalg_serial_begin();
 	rc = decode_run(v, z, B, temperature, rng, rows, tokens, cause);
 	linalg_serial_end();

@@ -105,8 +105,10 @@ int	vae_set_half(struct vae *v, int on, char **cause) LR_WUR;
  * Threads for encoding (1, the default, or 2): with 2 the backward
  * direction of each encoder layer runs in a second thread beside the
  * forward one.  Results are identical.  Decoding is single-threaded.
- * BLAS calls inside vae_encode and vae_decode always run serially
- * (linalg_serial_begin), so results never depend on linalg_set_threads.
+ * BLAS calls inside vae_encode and a batch-1 vae_decode always run
+ * serially (linalg_serial_begin), so their results never depend on
+ * linalg_set_threads; a batched decode uses the BLAS threads set (faster
+ * for the slider's ladder), deterministic for a given count.
  */
 void	vae_set_threads(struct vae *v, int n);
 void	vae_set_has_sigma(struct vae *v, int on);
