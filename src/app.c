@@ -614,7 +614,7 @@ app_config(struct app *a, struct config *c)
 }
 
 /* Player first: live_free() panics (note-offs, CC 123/120) and flushes. */
-static void
+void
 app_free(struct app *a)
 {
 	int	i;

@@ -121,5 +121,7 @@ int	app_take(struct app *a);
 /* src/app_cmd.c */
 void	app_key(struct app *a, int key);
 void	app_apply_set(struct app *a, const struct set *s);
+/* Free everything a holds (a zeroed struct app is fine); the player first. */
+void	app_free(struct app *a);
 
 #endif

@@ -747,23 +747,6 @@ fixture_new(struct app *a)
 	fixture_clip(&a->clips[1], app_fmt(a), pb, 16);
 }
 
-static void
-fixture_free(struct app *a)
-{
-	int	i;
-
-	live_free(a->live);
-	worker_free(a->w);
-	worker_result_free(&a->res);
-	for (i = 0; i < 4; i++)
-		clip_free(&a->clips[i]);
-	for (i = 0; i < a->n_attrs; i++)
-		free(a->attr_names[i]);
-	free(a->result);
-	free(a->swapped);
-	roll_free(&a->r);
-}
-
 /* Run the app's loop on the worker until the whole ladder is shown. */
 static int
 fixture_settle(struct app *a)
@@ -807,7 +790,7 @@ test_app_tempo(void)
 	CHECK(live_advance(a.live, 1.0) == 0);
 	live_status(a.live, &a.st);
 	CHECK(a.st.qpm == 105);
-	fixture_free(&a);
+	app_free(&a);
 }
 
 /*
@@ -877,7 +860,7 @@ test_app_measure(void)
 	app_key(&a, 'u');
 	CHECK(a.r.edit.n == 1 && a.v.attr_value[ATTR_NOTE_DENSITY] > 0);
 	free(tok);
-	fixture_free(&a);
+	app_free(&a);
 }
 
 /*
@@ -927,7 +910,7 @@ test_app_sweep(void)
 	a.r.sweep = ROLL_SWEEP_OFF;
 	app_sweep(&a);
 	CHECK(a.sweep_quantum == 0);
-	fixture_free(&a);
+	app_free(&a);
 }
 
 /*
@@ -1120,7 +1103,7 @@ test_app_parts(const char *name)
 	CHECK_MSG(!a.msg_err && a.clips[0].win.n > 0 && a.clips[0].n ==
 	    a.n_result, "%s: copy: %s", name, a.msg);
 	free(cause);
-	fixture_free(&a);
+	app_free(&a);
 }
 
 int
