@@ -277,6 +277,57 @@ ref_program(const struct noteseq *ref, int ch)
 	return (p.program[0]);
 }
 
+/*
+ * The clip whose velocities and programs the result takes: the nearer one
+ * (pad: the nearer column), or the other when it has no notes.  NULL when
+ * neither has.
+ */
+static const struct noteseq *
+app_ref(struct app *a)
+{
+	int	k;
+
+	k = a->r.pad_on ? (a->r.pad_x * 2 < ROLL_PAD_N - 1 ? 0 : 1) :
+	    (a->r.slider * 2 <= ROLL_SLIDER_MAX ? 0 : 1);
+	if (a->clips[k].have_ref)
+		return (&a->clips[k].ref);
+	return (a->clips[1 - k].have_ref ? &a->clips[1 - k].ref : NULL);
+}
+
+/*
+ * The result notes as heard (clip_notes_to_seq): each with the velocity
+ * of the nearest note of the reference clip (live_velocity_nearest's
+ * rule), each pitched part with that clip's program for it (or the
+ * config's fixed program for the melody).  The player and the saved file
+ * both start from this, so a saved clip sounds like what was played.
+ */
+void
+app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
+    struct noteseq *s)
+{
+	const struct noteseq	*ref = app_ref(a);
+	struct note		*nt;
+	size_t			 i;
+	int			 v, mel, bass;
+
+	clip_notes_to_seq(app_fmt(a), cur, n, s);
+	mel = a->cfg.program >= 0 && a->cfg.program <= 127 ? a->cfg.program :
+	    ref_program(ref, 0);
+	bass = ref_program(ref, CLIP_BASS_CHANNEL);
+	for (i = 0; i < s->n; i++) {
+		nt = &s->notes[i];
+		if ((v = live_ref_velocity(ref, nt->start_step,
+		    nt->drum ? NOTESEQ_DRUM_CHANNEL : nt->channel)) > 0)
+			nt->velocity = v;
+		if (nt->drum)
+			continue;
+		if (nt->channel == 0 && mel >= 0)
+			nt->program = mel;
+		else if (nt->channel == CLIP_BASS_CHANNEL && bass >= 0)
+			nt->program = bass;
+	}
+}
+
 /* Send what the result lane shows to the player (next bar). */
 void
 app_swap(struct app *a)
@@ -309,19 +360,14 @@ app_swap(struct app *a)
 	if (a->live == NULL)
 		return;
 	noteseq_init(&s);
-	clip_notes_to_seq(app_fmt(a), cur, n, &s);
+	app_result_seq(a, cur, n, &s);
 	rc = live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause);
 	if (rc == 0) {
-		/* Velocities of the nearer clip (pad: the nearer column). */
-		k = a->r.pad_on ? (a->r.pad_x * 2 < ROLL_PAD_N - 1 ? 0 : 1) :
-		    (a->r.slider * 2 <= ROLL_SLIDER_MAX ? 0 : 1);
-		ref = a->clips[k].have_ref ? &a->clips[k].ref :
-		    (a->clips[1 - k].have_ref ? &a->clips[1 - k].ref : NULL);
-		if (ref != NULL)
-			live_velocity_nearest(ln, p.n, ref);
-		/* The programs of that clip, not the result's program 0
-		   (issue E; live_opts.program_fixed overrides it): the
-		   melody's, and a trio's bass's when the clip has one. */
+		/* The programs of the reference clip, not the result's
+		   program 0 (issue E; live_opts.program_fixed overrides
+		   it): the melody's, and a trio's bass's when the clip has
+		   one.  -1 (no clip) leaves the synth's sound alone. */
+		ref = app_ref(a);
 		p.program[0] = ref_program(ref, 0);
 		if ((prog = ref_program(ref, CLIP_BASS_CHANNEL)) >= 0)
 			p.program[CLIP_BASS_CHANNEL] = prog;

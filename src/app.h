@@ -111,6 +111,9 @@ const struct clip_fmt *app_fmt(struct app *a);
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *app_current_notes(struct app *a, size_t *n);
 void	app_submit(struct app *a);
+/* The result notes as heard: velocities and programs of the nearer clip. */
+void	app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
+	    struct noteseq *s);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
 /* The sweep: at each new beat of st.step, move to the next beat's point. */
@@ -120,6 +123,9 @@ int	app_take(struct app *a);
 
 /* src/app_cmd.c */
 void	app_key(struct app *a, int key);
+/* s: save the result lane as heard to a new MIDI file; 0, or -1 with the
+   message set. */
+int	app_save_result(struct app *a, const char *path);
 void	app_apply_set(struct app *a, const struct set *s);
 /* Free everything a holds (a zeroed struct app is fine); the player first. */
 void	app_free(struct app *a);

@@ -34,28 +34,29 @@ suggest_name(char *buf, size_t len, const char *stem, const char *ext)
  * heard.  midifile_save is atomic and refuses input clips; refusing any
  * existing file on top keeps the rule "nothing the user made is lost".
  */
-static void
-save_result(struct app *a, const char *path)
+int
+app_save_result(struct app *a, const char *path)
 {
 	const struct ui_note	*cur;
 	struct noteseq		 s;
 	size_t			 n;
 	char			*cause = NULL;
+	int			 rc;
 
 	if (path[0] == '\0') {
 		app_msg(a, 1, "save: no file name");
-		return;
+		return (-1);
 	}
 	/* Never over anything: a new name or nothing. */
 	if (access(path, F_OK) == 0) {
 		app_msg(a, 1, "%s: exists (not overwritten; choose another "
 		    "name)", path);
-		return;
+		return (-1);
 	}
 	cur = app_current_notes(a, &n);
 	noteseq_init(&s);
-	clip_notes_to_seq(app_fmt(a), cur, n, &s);
-	if (midifile_save(path, &s, 0, &cause) != 0) {
+	app_result_seq(a, cur, n, &s);
+	if ((rc = midifile_save(path, &s, 0, &cause)) != 0) {
 		app_msg(a, 1, "%s", cause);
 		free(cause);
 	} else {
@@ -66,6 +67,7 @@ save_result(struct app *a, const char *path)
 		app_msg(a, 0, "saved %s (%zu notes)", path, n);
 	}
 	noteseq_free(&s);
+	return (rc != 0 ? -1 : 0);
 }
 
 /*
@@ -468,7 +470,7 @@ prompt_done(struct app *a)
 	prompt_close(&a->p);
 	switch (a->p.purpose) {
 	case PR_SAVE:
-		save_result(a, text);
+		(void)app_save_result(a, text);
 		break;
 	case PR_SAVE_SET:
 		save_set(a, text);
@@ -513,6 +515,15 @@ app_command(struct app *a, const struct key_entry *e)
 	int			 chg;
 
 	chg = roll_apply(&a->r, e->cmd, e->arg);
+	/* Storing changes nothing on screen: say so (an empty slot's
+	   recall key stores too). */
+	if ((e->cmd == ROLL_CMD_SNAP || e->cmd == ROLL_CMD_SNAP_STORE) &&
+	    chg == ROLL_CHG_VIEW)
+		app_msg(a, 0, "snapshot %d stored (F%d or M-%d recalls it, "
+		    "S-F%d stores over it)", e->arg + 1, e->arg + 1,
+		    e->arg + 1, e->arg + 1);
+	else if (e->cmd == ROLL_CMD_SNAP && chg != 0)
+		app_msg(a, 0, "snapshot %d recalled", e->arg + 1);
 	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
 		for (int i = 2; i < 4; i++)
 			if (a->clips[i].tokens == NULL)

@@ -335,6 +335,9 @@ int		 live_bass_channel(int melody);
  */
 void		 live_velocity_nearest(struct live_note *notes, size_t n,
 		     const struct noteseq *ref);
+/* The velocity one note at (step, channel) takes from ref; -1: none. */
+int		 live_ref_velocity(const struct noteseq *ref, int step,
+		     int ch);
 
 /* Devices (UI thread; safe while playing: enumeration and re-open share
    a lock, never held while sending). */

@@ -681,32 +681,42 @@ live_pattern_programs(struct live_pattern *p, const struct noteseq *ref)
 	p->program[0] = best;
 }
 
+/*
+ * The velocity of the reference note nearest to a note starting at step on
+ * channel ch: one on the same channel wins, then the smaller distance,
+ * then the earlier note.  -1 when ref has no usable note.
+ */
+int
+live_ref_velocity(const struct noteseq *ref, int step, int ch)
+{
+	size_t	j;
+	int	best = -1, d, v = -1, same, best_same = 0;
+
+	if (ref == NULL || ref->n == 0 || !ref->quantized)
+		return (-1);
+	for (j = 0; j < ref->n; j++) {
+		d = abs(ref->notes[j].start_step - step);
+		same = ref->notes[j].channel == ch;
+		if (best == -1 || (same && !best_same) ||
+		    (same == best_same && d < best)) {
+			best = d;
+			best_same = same;
+			v = ref->notes[j].velocity;
+		}
+	}
+	return (v >= 1 && v <= 127 ? v : -1);
+}
+
 /* Each note takes the velocity of the nearest reference note. */
 void
 live_velocity_nearest(struct live_note *notes, size_t n,
     const struct noteseq *ref)
 {
-	size_t	i, j;
-	int	best, d, v, same, best_same;
+	size_t	i;
+	int	v;
 
-	if (ref == NULL || ref->n == 0 || !ref->quantized)
-		return;
-	for (i = 0; i < n; i++) {
-		best = -1;
-		best_same = 0;
-		v = notes[i].velocity;
-		for (j = 0; j < ref->n; j++) {
-			d = abs(ref->notes[j].start_step - notes[i].start_step);
-			same = ref->notes[j].channel == notes[i].channel;
-			/* Same channel wins; then the smaller distance. */
-			if (best == -1 || (same && !best_same) ||
-			    (same == best_same && d < best)) {
-				best = d;
-				best_same = same;
-				v = ref->notes[j].velocity;
-			}
-		}
-		if (v >= 1 && v <= 127)
+	for (i = 0; i < n; i++)
+		if ((v = live_ref_velocity(ref, notes[i].start_step,
+		    notes[i].channel)) > 0)
 			notes[i].velocity = (uint8_t)v;
-	}
 }

@@ -6,6 +6,7 @@
  * part of a trio or drums result played on its own channel (the parity
  * fixtures' trio_4bar and drums_2bar on the recording sink).
  */
+#include <curses.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "src/cmds.h"
 #include "src/config.h"
 #include "src/keylock.h"
+#include "src/midifile.h"
 #include "src/set.h"
 #include "src/worker.h"
 
@@ -681,6 +683,7 @@ fixture_model(struct app *a, struct vae *v, const float *vec, int n_vec,
 	int			 i;
 
 	memset(a, 0, sizeof *a);
+	config_init(&a->cfg);	/* as app_config: program -1 */
 	keys_init();
 	a->qpm_want = 100;
 	a->arch = v->p.arch;
@@ -868,6 +871,34 @@ test_app_measure(void)
  * takes more than 4 points, and triangle and sine take different ones
  * (at whole bars alone they agree: 0, 0.5, 1, 0.5).
  */
+/*
+ * Snapshots: storing says so (nothing else on screen changes) and a recall
+ * brings the slider back, saying which one.
+ */
+static void
+test_app_snapshots(void)
+{
+	struct app	 a;
+	int		 was;
+
+	fixture_new(&a);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	was = a.r.slider;
+	app_key(&a, KEY_F(15));		/* S-F3: store 3 */
+	CHECK_MSG(!a.msg_err && strstr(a.msg, "snapshot 3 stored") != NULL,
+	    "store: %s", a.msg);
+	app_key(&a, KEY_RIGHT);
+	app_key(&a, KEY_RIGHT);
+	CHECK(a.r.slider != was);
+	app_key(&a, KEY_F(3));
+	CHECK_MSG(a.r.slider == was && strstr(a.msg, "snapshot 3 recalled") !=
+	    NULL, "recall: slider %d (stored %d): %s", a.r.slider, was, a.msg);
+	app_key(&a, KEY_F(5));		/* an empty slot stores */
+	CHECK_MSG(strstr(a.msg, "snapshot 5 stored") != NULL, "F5: %s", a.msg);
+	app_free(&a);
+}
+
 static void
 test_app_sweep(void)
 {
@@ -992,6 +1023,8 @@ test_app_parts(const char *name)
 	const int		*dec;
 	float			 m[ATTR_N];
 	size_t			 n, k, ts;
+	struct noteseq		 saved;
+	char			 path[256];
 
 	snprintf(dir, sizeof dir, "%s/tests/data/parity/%s", test_srcdir(),
 	    name);
@@ -1081,6 +1114,60 @@ test_app_parts(const char *name)
 		CHECK_MSG(prog[2] == 24 && prog[3] == 34, "%s: programs %d, "
 		    "%d", name, prog[2], prog[3]);
 
+	/* s: the saved file sounds as played: every note with its part's
+	   velocity in the clip (not a fixed one), each pitched part with the
+	   clip's program for it; and s never writes over a file. */
+	snprintf(path, sizeof path, "/tmp/test_app_save.%ld.%s.mid",
+	    (long)getpid(), name);
+	unlink(path);
+	CHECK_MSG(app_save_result(&a, path) == 0, "%s: save: %s", name,
+	    a.msg);
+	noteseq_init(&saved);
+	if (midifile_load(path, &saved, &cause) != 0) {
+		CHECK_MSG(0, "%s: %s", name, cause);
+		free(cause);
+		cause = NULL;
+	} else {
+		int	badsave = 0, bad_prog = 0;
+
+		for (k = 0; k < saved.n; k++) {
+			const struct note *sn = &saved.notes[k];
+
+			i = sn->drum ? 2 : (sn->channel == 1 ? 1 : 0);
+			badsave += sn->velocity != vel[i];
+			if (!sn->drum && sn->program != (i == 0 ? 24 : 34))
+				bad_prog++;
+		}
+		CHECK_MSG(saved.n == a.n_result && badsave == 0 &&
+		    (!trio || bad_prog == 0), "%s: saved %zu of %zu notes, "
+		    "%d wrong velocities, %d wrong programs", name, saved.n,
+		    a.n_result, badsave, bad_prog);
+	}
+	noteseq_free(&saved);
+	CHECK_MSG(app_save_result(&a, path) == -1 && a.msg_err,
+	    "%s: saved over %s", name, path);
+	unlink(path);
+	/* program = 5 in the config: the melody is saved with it. */
+	a.cfg.program = 5;
+	noteseq_init(&saved);
+	if (trio && app_save_result(&a, path) == 0 &&
+	    midifile_load(path, &saved, &cause) == 0) {
+		int	fixed = 0;
+
+		for (k = 0; k < saved.n; k++)
+			fixed += !saved.notes[k].drum &&
+			    saved.notes[k].channel == 0 &&
+			    saved.notes[k].program == 5;
+		CHECK_MSG(fixed > 0 && fixed == want[0], "%s: %d of %d "
+		    "melody notes saved with the fixed program", name, fixed,
+		    want[0]);
+	} else if (trio)
+		CHECK_MSG(0, "%s: save with a fixed program: %s", name,
+		    cause != NULL ? cause : a.msg);
+	noteseq_free(&saved);
+	unlink(path);
+	a.cfg.program = -1;
+
 	/* k k: C major.  Drum pitches stay, the pitched parts snap. */
 	pitch = calloc(a.n_result + 1, sizeof *pitch);
 	for (k = 0; k < a.n_result; k++)
@@ -1117,6 +1204,7 @@ main(void)
 	test_app_tempo();
 	test_app_measure();
 	test_app_sweep();
+	test_app_snapshots();
 	test_app_parts("trio_4bar");
 	test_app_parts("drums_2bar");
 	return (test_report());
