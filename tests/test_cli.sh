@@ -709,6 +709,15 @@ if [ -d "$NOTT" ]; then
 		    d["interpolation"]["pairs"] == 5 and
 		    -1 <= d["interpolation"]["mean_spearman_position_vs_hamming_to_A"] <= 1')" \
 		    = true ]
+		# The data bound: every attribute's own quartile gap is
+		# positive and its ratio is own over the largest other.
+		check "attrs: data bound in the card, ratios from its table" \
+		    [ "$(py "$T/am/model_card.json" '(lambda b: len(b["sd_gap"])
+		    == 7 and all(b["sd_gap"][k][k] > 0 and abs(
+		    b["own_over_max_other"][k] - b["sd_gap"][k][k] / max(abs(v)
+		    for j, v in b["sd_gap"][k].items() if j != k)) < 1e-6 *
+		    b["own_over_max_other"][k] for k in b["sd_gap"]))(
+		    d["attribute_experiment"]["data_bound"])')" = true ]
 		check "attrs: stdout is the card's report" [ "$(py "$T/out" \
 		    'sorted(d) == ["attribute_experiment", "interpolation"]')" \
 		    = true ]

@@ -97,17 +97,28 @@ def section(top):
                         "change measured in standard deviations of the "
                         "attribute over the unmoved decodes, which does not "
                         "blow up for an attribute whose mean is near 0.")
+        db = (ae.get("data_bound") or {}).get("own_over_max_other")
+        if db:
+            out[-1] += (" The data bound is the same ratio (in standard "
+                        "deviations) between the training windows' own "
+                        "top and bottom quartiles, with no model: what a "
+                        "vector built from those quartiles can carry at "
+                        "best; where it is below 3 the paper's 3x target "
+                        "is out of reach on this corpus.")
         out.append("")
         out.append("| vector | " + " | ".join(ATTRS) + " | own/other |" +
-                   (" own/other in sd |" if so else ""))
-        out.append("|---|" + "---|" * (len(ATTRS) + (2 if so else 1)))
+                   (" own/other in sd |" if so else "") +
+                   (" data bound |" if db else ""))
+        out.append("|---|" + "---|" * (len(ATTRS) + 1 + (1 if so else 0) +
+                                       (1 if db else 0)))
         for v in ATTRS:
             cells = []
             for a in ATTRS:
                 s = "%+.3f" % rc[v][a]
                 cells.append("**%s**" % s if a == v else s)
             out.append("| %s | %s | %.2f |" % (v, " | ".join(cells), oo[v]) +
-                       (" %.2f |" % so[v] if so else ""))
+                       (" %.2f |" % so[v] if so else "") +
+                       (" %.2f |" % db[v] if db else ""))
     out.append("")
     out.append(END)
     return "\n".join(out)
