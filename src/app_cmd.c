@@ -525,12 +525,28 @@ app_command(struct app *a, const struct key_entry *e)
 	else if (e->cmd == ROLL_CMD_SNAP && chg != 0)
 		app_msg(a, 0, "snapshot %d recalled", e->arg + 1);
 	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
-		for (int i = 2; i < 4; i++)
-			if (a->clips[i].tokens == NULL)
+		int	from_next = 0;
+
+		/* Corners not opened yet: the next window of A (for C) and
+		   of B (for D), so all four are the tunes' own phrases, not
+		   silence; a one-window clip leaves its corner empty. */
+		for (int i = 2; i < 4; i++) {
+			struct clip *src = &a->clips[i - 2];
+
+			if (a->clips[i].path != NULL || a->clips[i].n > 0)
+				continue;
+			if (src->path != NULL && src->win.n > 1 &&
+			    clip_load(&a->clips[i], app_fmt(a), src->path,
+			    src->win.track, src->wi + 1, NULL) == 0)
+				from_next |= 1 << (i - 2);
+			else
 				clip_empty(&a->clips[i], app_fmt(a));
+		}
 		app_msg(a, 0, a->r.pad_on ? "pad: arrows move between A "
-		    "(top left), B, C and D (bottom right); o loads C, D" :
-		    "pad off");
+		    "(top left), B, C and D (bottom right)%s; o loads C, D" :
+		    "pad off", from_next == 3 ? ", C and D the next windows "
+		    "of A and B" : from_next == 1 ? ", C the next window of A" :
+		    from_next == 2 ? ", D the next window of B" : "");
 	}
 	if (chg & ROLL_CHG_LADDER) {
 		if (!a->have_vecs && e->cmd == ROLL_CMD_NUDGE) {

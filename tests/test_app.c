@@ -899,6 +899,48 @@ test_app_snapshots(void)
 	app_free(&a);
 }
 
+/*
+ * g with C and D never opened: they are the next windows of A and B (the
+ * shipped clips have 3 windows each), and the pad's ladder decodes them.
+ */
+static void
+test_app_pad_corners(void)
+{
+	struct app	 a;
+	char		 path[2][4096], *cause = NULL;
+	int		 i;
+
+	fixture_new(&a);
+	for (i = 0; i < 2; i++) {
+		snprintf(path[i], sizeof path[i], "%s/share/clips/%s",
+		    test_srcdir(), i == 0 ? "a.mid" : "b.mid");
+		if (clip_load(&a.clips[i], app_fmt(&a), path[i], -1, 0,
+		    &cause) != 0) {
+			CHECK_MSG(0, "%s", cause);
+			free(cause);
+			app_free(&a);
+			return;
+		}
+	}
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	app_key(&a, 'g');
+	CHECK_MSG(a.r.pad_on && strstr(a.msg, "next windows of A and B") !=
+	    NULL, "pad: %s", a.msg);
+	for (i = 2; i < 4; i++) {
+		const struct clip *c = &a.clips[i], *src = &a.clips[i - 2];
+
+		CHECK_MSG(c->path != NULL && strcmp(c->path, src->path) == 0 &&
+		    src->win.n > 1 && c->wi == 1 && c->n > 0 &&
+		    memcmp(c->tokens, src->tokens, (size_t)a.T * a.S *
+		    sizeof *c->tokens) != 0, "corner %c: %s window %d of %d, "
+		    "%zu notes", 'A' + i, c->path != NULL ? c->path : "(none)",
+		    c->wi, c->win.n, c->n);
+	}
+	CHECK(fixture_settle(&a));
+	app_free(&a);
+}
+
 static void
 test_app_sweep(void)
 {
@@ -1205,6 +1247,7 @@ main(void)
 	test_app_measure();
 	test_app_sweep();
 	test_app_snapshots();
+	test_app_pad_corners();
 	test_app_parts("trio_4bar");
 	test_app_parts("drums_2bar");
 	return (test_report());
