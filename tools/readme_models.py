@@ -80,6 +80,37 @@ def section(top):
                              if ip else "-",
                              "%.0f%%" % (100 * ip["valid_intermediate_share"])
                              if ip else "-"))
+    # Issue D's targets on the test split, and the learning curve each
+    # model's curve.tsv records (valid split, as training measured it).
+    targets = {"mel_2bar": (0.99, 0.97), "mel_16bar": (0.93, 0.85)}
+    out.append("")
+    out.append("Targets (test split, teacher-forced / sampled) and the "
+               "learning curve on the valid split (`curve.tsv`: step, "
+               "teacher-forced / sampled accuracy):")
+    out.append("")
+    for n, c in cards:
+        line = "- `%s`" % n
+        if n in targets:
+            tf, sa = targets[n]
+            t = c["test"]
+            line += (": target %.2f / %.2f, reached %.3f / %.3f (%s)" %
+                     (tf, sa, t["tf_acc"], t["sampled_acc"],
+                      "met" if t["tf_acc"] >= tf and t["sampled_acc"] >= sa
+                      else "teacher-forced met" if t["tf_acc"] >= tf
+                      else "sampled met" if t["sampled_acc"] >= sa
+                      else "not met"))
+        path = os.path.join(top, "share/models", n, "curve.tsv")
+        pts = []
+        if os.path.isfile(path):
+            with open(path) as f:
+                for row in f:
+                    v = row.split()
+                    if len(v) >= 4:
+                        pts.append("%s: %.3f / %.3f" % (v[0], float(v[2]),
+                                                        float(v[3])))
+        if pts:
+            line += "; curve " + ", ".join(pts)
+        out.append(line + ".")
     for n, c in cards:
         ae = c.get("attribute_experiment")
         if not ae:
