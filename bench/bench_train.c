@@ -6,7 +6,10 @@
  * (forward + two backward products); one-hot input rows are gathers and
  * are not counted.  --json prints one object; --threads N (default 2);
  * --steps N timed steps (default 4, after 1 warm-up step); --batch N
- * (default 64); --only2 skips mel_16bar.
+ * (default 64); --only2 skips mel_16bar.  With N threads the trainer runs
+ * N data-parallel workers with serial BLAS (model/train_par.c), as
+ * `latentroll train --threads N` does; --blas measures the older way, one
+ * net with N OpenBLAS threads, for comparison.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,9 @@ now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (ts.tv_sec + ts.tv_nsec * 1e-9);
 }
+
+static int	use_blas;	/* --blas: one net, BLAS threads */
+static int	workers = 1;
 
 /* Forward multiply-adds per example. */
 static double
@@ -102,7 +108,8 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 	char			*cause = NULL;
 	float			*m, *v;
 	int			*tok, i;
-	double			 t;
+	double			 t = 0;
+	struct train_par	*tp = NULL;
 
 	if (params_arch_named(&a, name, &cause) != 0 ||
 	    params_alloc(&p, &a, &cause) != 0) {
@@ -117,25 +124,29 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 	tok = malloc((size_t)B * a.num_steps * sizeof *tok);
 	for (i = 0; i < B * a.num_steps; i++)
 		tok[i] = rng_below(&r, 4) ? 0 : 2 + rng_below(&r, 40);
-	if ((n = train_net_new(&p, B, &cause)) == NULL) {
+	if ((n = train_net_new(&p, use_blas ? B : 1, &cause)) == NULL ||
+	    (!use_blas && (tp = train_par_new(&p, B, workers, &cause)) ==
+	    NULL)) {
 		fprintf(stderr, "%s\n", cause);
 		exit(1);
 	}
 	train_hp_default(&hp, &a);
 	hp.sampling_rate = 0;	/* teacher forcing, as the PyTorch peer */
-	if (train_step(n, &p, &g, m, v, &hp, 0, tok, B, &r, &st, &cause))
-		exit(1);
-	t = now();
-	for (i = 0; i < steps; i++)
-		if (train_step(n, &p, &g, m, v, &hp, i + 1, tok, B, &r, &st,
-		    &cause) != 0) {
+	for (i = 0; i <= steps; i++) {
+		if (i == 1)	/* step 0 warms up */
+			t = now();
+		if ((use_blas ? train_step(n, &p, &g, m, v, &hp, i, tok, B, &r,
+		    &st, &cause) : train_par_step(tp, &p, &g, m, v, &hp, i,
+		    tok, B, &r, &st, &cause)) != 0) {
 			fprintf(stderr, "%s\n", cause);
 			exit(1);
 		}
+	}
 	t = now() - t;
 	*ex_s = (double)B * steps / t;
 	*gflops = 3 * 2 * fwd_macs(&a) * *ex_s / 1e9;
 	train_net_free(n);
+	train_par_free(tp);
 	free(tok);
 	free(m);
 	free(v);
@@ -146,6 +157,8 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 int
 main(int argc, char **argv)
 {
+	int	blas = 0;
+
 	int	i, json = 0, threads = 2, steps = 4, batch = 64;
 	double	e2, g2, e16 = 0, g16 = 0, peak;
 	int	only2 = 0;
@@ -159,10 +172,14 @@ main(int argc, char **argv)
 			batch = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--only2") == 0)
 			only2 = 1;
+		else if (strcmp(argv[i], "--blas") == 0)
+			blas = 1;
 		else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc)
 			steps = atoi(argv[++i]);
 	}
 	linalg_set_threads(threads);
+	use_blas = blas;
+	workers = threads;
 	peak = sgemm_peak();
 	run("mel_2bar", batch, steps, &e2, &g2);
 	if (!only2)
@@ -170,11 +187,13 @@ main(int argc, char **argv)
 	if (json)
 		printf("{\"mel_2bar\":{\"ex_per_s\":%.2f,\"gflops\":%.2f},"
 		    "\"mel_16bar\":{\"ex_per_s\":%.2f,\"gflops\":%.2f},"
-		    "\"sgemm_gflops\":%.2f,\"threads\":%d}\n", e2, g2, e16,
-		    g16, peak, threads);
+		    "\"sgemm_gflops\":%.2f,\"threads\":%d,\"mode\":\"%s\"}\n",
+		    e2, g2, e16, g16, peak, threads, blas ? "blas" :
+		    "data-parallel");
 	else {
-		printf("sgemm 1024^3 peak: %.1f GFLOP/s (%d threads)\n", peak,
-		    threads);
+		printf("sgemm 1024^3 peak: %.1f GFLOP/s (%d threads); trainer: "
+		    "%s\n", peak, threads, blas ? "one net, BLAS threads" :
+		    "data-parallel workers, serial BLAS");
 		printf("mel_2bar  batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "
 		    "of peak)\n", batch, e2, g2, 100 * g2 / peak);
 		printf("mel_16bar batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "

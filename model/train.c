@@ -6,8 +6,9 @@
  * keeps, per step, its activated gates, the state it started from and the
  * state it produced, so the backward pass needs no recomputation and the
  * weight gradients of a layer are two large products over all T*B rows
- * (hp^T dG and x^T dG) instead of T small ones.  BLAS (two threads) does
- * those products; the element-wise work is plain loops.
+ * (hp^T dG and x^T dG) instead of T small ones.  BLAS does those
+ * products; the element-wise work is plain loops.  Several cores split the
+ * batch instead (train_par.c).
  *
  * Conventions (spec A, B 3.1): kernel (in+H, 4H), rows [0,in) multiply the
  * input and [in,in+H) multiply h; gate order i, j, f, o; forget bias 1.0

@@ -99,4 +99,27 @@ int	train_step(struct train_net *n, struct vae_params *p,
 	    const struct train_hp *hp, long step, const int *tokens, int B,
 	    struct rng *r, struct train_stats *st, char **cause) LR_WUR;
 
+/*
+ * Data-parallel steps (train_par.c): each of `workers` threads takes a
+ * contiguous slice of the batch through its own net with serial BLAS; the
+ * slice gradients are averaged by slice size, then one clip and one Adam
+ * update as in train_step.  Deterministic for a seed and a worker count;
+ * one worker is exactly train_step.
+ */
+#define TRAIN_MAX_WORKERS	16
+struct train_par;
+
+struct train_par *train_par_new(const struct vae_params *p, int max_B,
+	    int workers, char **cause) LR_WUR;
+void	train_par_free(struct train_par *tp);
+/* Workers in use (at most max_B). */
+int	train_par_workers(const struct train_par *tp);
+/* A net for forward passes of up to *max_B sequences between steps
+   (validation): the first worker's. */
+struct train_net *train_par_net(struct train_par *tp, int *max_B);
+int	train_par_step(struct train_par *tp, struct vae_params *p,
+	    struct vae_params *g, float *m, float *v,
+	    const struct train_hp *hp, long step, const int *tokens, int B,
+	    struct rng *r, struct train_stats *st, char **cause) LR_WUR;
+
 #endif

@@ -414,6 +414,8 @@ cmd_train(int argc, char **argv)
 	struct vae		*v = NULL;
 	struct vae_params	 g;
 	struct train_net	*net = NULL;
+	struct train_par	*tp = NULL;
+	int			 vb = 1;
 	struct train_stats	 st;
 	struct trainstate	 ts;
 	struct rng		 r;
@@ -584,8 +586,11 @@ cmd_train(int argc, char **argv)
 	ts.threads = ta.threads;
 	ts.fingerprint = ds.fingerprint;
 
-	if ((net = train_net_new(&v->p, ta.batch, &cause)) == NULL)
+	/* --threads N: N workers on slices of the batch, BLAS serial in
+	   each (model/train_par.c); validation uses the first one's net. */
+	if ((tp = train_par_new(&v->p, ta.batch, ta.threads, &cause)) == NULL)
 		goto fail;
+	net = train_par_net(tp, &vb);
 	perm = lr_malloc(ds.n[DATASET_TRAIN] * sizeof *perm);
 	dataset_permutation(perm, ds.n[DATASET_TRAIN], ta.seed, epoch);
 	len = (size_t)a.num_steps * a.n_splits;
@@ -611,7 +616,7 @@ cmd_train(int argc, char **argv)
 			dataset_window(&ds, DATASET_TRAIN, perm[cursor++],
 			    ta.max_shift, &r, tok + (size_t)i * len);
 		}
-		if (train_step(net, &v->p, &g, m, vv, &ta.hp, step, tok,
+		if (train_par_step(tp, &v->p, &g, m, vv, &ta.hp, step, tok,
 		    ta.batch, &r, &st, &cause) != 0)
 			goto fail;
 		step++;
@@ -638,7 +643,7 @@ cmd_train(int argc, char **argv)
 		if (ta.valid_every > 0 && (step % ta.valid_every == 0 ||
 		    step == ta.steps) && ds.n[DATASET_VALID] > 0) {
 			if (evaluate_tf(net, &v->p, &ds, DATASET_VALID,
-			    ta.batch, VALID_MAX, &vacc, &vkl, &vr, &cause) != 0)
+			    vb, VALID_MAX, &vacc, &vkl, &vr, &cause) != 0)
 				goto fail;
 			if (evaluate_sampled(v, &ds, DATASET_VALID, ta.batch,
 			    VALID_MAX, &vsacc, &cause) != 0)
@@ -698,7 +703,7 @@ out:
 	free(gm);
 	free(m);
 	free(vv);
-	train_net_free(net);
+	train_par_free(tp);
 	vae_free(v);
 	dataset_free(&ds);
 	return (rc);
