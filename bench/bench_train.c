@@ -101,7 +101,6 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 {
 	struct vae_arch		 a;
 	struct vae_params	 p, g;
-	struct train_net	*n;
 	struct train_hp		 hp;
 	struct train_stats	 st;
 	struct rng		 r;
@@ -109,7 +108,7 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 	float			*m, *v;
 	int			*tok, i;
 	double			 t = 0;
-	struct train_par	*tp = NULL;
+	struct train_par	*tp;
 
 	if (params_arch_named(&a, name, &cause) != 0 ||
 	    params_alloc(&p, &a, &cause) != 0) {
@@ -124,9 +123,9 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 	tok = malloc((size_t)B * a.num_steps * sizeof *tok);
 	for (i = 0; i < B * a.num_steps; i++)
 		tok[i] = rng_below(&r, 4) ? 0 : 2 + rng_below(&r, 40);
-	if ((n = train_net_new(&p, use_blas ? B : 1, &cause)) == NULL ||
-	    (!use_blas && (tp = train_par_new(&p, B, workers, &cause)) ==
-	    NULL)) {
+	/* --blas: one worker is train_step on one net, BLAS threaded. */
+	if ((tp = train_par_new(&p, B, use_blas ? 1 : workers, &cause)) ==
+	    NULL) {
 		fprintf(stderr, "%s\n", cause);
 		exit(1);
 	}
@@ -135,9 +134,8 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 	for (i = 0; i <= steps; i++) {
 		if (i == 1)	/* step 0 warms up */
 			t = now();
-		if ((use_blas ? train_step(n, &p, &g, m, v, &hp, i, tok, B, &r,
-		    &st, &cause) : train_par_step(tp, &p, &g, m, v, &hp, i,
-		    tok, B, &r, &st, &cause)) != 0) {
+		if (train_par_step(tp, &p, &g, m, v, &hp, i, tok, B, &r, &st,
+		    &cause) != 0) {
 			fprintf(stderr, "%s\n", cause);
 			exit(1);
 		}
@@ -145,7 +143,6 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 	t = now() - t;
 	*ex_s = (double)B * steps / t;
 	*gflops = 3 * 2 * fwd_macs(&a) * *ex_s / 1e9;
-	train_net_free(n);
 	train_par_free(tp);
 	free(tok);
 	free(m);
@@ -157,8 +154,6 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 int
 main(int argc, char **argv)
 {
-	int	blas = 0;
-
 	int	i, json = 0, threads = 2, steps = 4, batch = 64;
 	double	e2, g2, e16 = 0, g16 = 0, peak;
 	int	only2 = 0;
@@ -173,12 +168,11 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--only2") == 0)
 			only2 = 1;
 		else if (strcmp(argv[i], "--blas") == 0)
-			blas = 1;
+			use_blas = 1;
 		else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc)
 			steps = atoi(argv[++i]);
 	}
 	linalg_set_threads(threads);
-	use_blas = blas;
 	workers = threads;
 	peak = sgemm_peak();
 	run("mel_2bar", batch, steps, &e2, &g2);
@@ -188,11 +182,11 @@ main(int argc, char **argv)
 		printf("{\"mel_2bar\":{\"ex_per_s\":%.2f,\"gflops\":%.2f},"
 		    "\"mel_16bar\":{\"ex_per_s\":%.2f,\"gflops\":%.2f},"
 		    "\"sgemm_gflops\":%.2f,\"threads\":%d,\"mode\":\"%s\"}\n",
-		    e2, g2, e16, g16, peak, threads, blas ? "blas" :
+		    e2, g2, e16, g16, peak, threads, use_blas ? "blas" :
 		    "data-parallel");
 	else {
 		printf("sgemm 1024^3 peak: %.1f GFLOP/s (%d threads); trainer: "
-		    "%s\n", peak, threads, blas ? "one net, BLAS threads" :
+		    "%s\n", peak, threads, use_blas ? "one net, BLAS threads" :
 		    "data-parallel workers, serial BLAS");
 		printf("mel_2bar  batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "
 		    "of peak)\n", batch, e2, g2, 100 * g2 / peak);

@@ -940,6 +940,19 @@ train_init_params(struct vae_params *p, struct rng *r)
 	}
 }
 
+void
+train_update(struct vae_params *p, struct vae_params *g, float *m, float *v,
+    const struct train_hp *hp, long step, struct train_stats *st)
+{
+	double	lr = train_lr(hp, step);
+
+	st->gnorm = adam_clip(g->mem, g->n_params, hp->clip_norm,
+	    hp->zero_norm);
+	st->lr = lr;
+	adam_update(p->mem, m, v, g->mem, p->n_params, step + 1, (float)lr,
+	    0.9f, 0.999f, 1e-8f);
+}
+
 int
 train_step(struct train_net *n, struct vae_params *p, struct vae_params *g,
     float *m, float *v, const struct train_hp *hp, long step,
@@ -948,17 +961,12 @@ train_step(struct train_net *n, struct vae_params *p, struct vae_params *g,
 {
 	float	beta = (float)train_beta(hp, step);
 	float	ssp = (float)train_ss_prob(hp, step);
-	double	lr = train_lr(hp, step);
 
 	memset(g->mem, 0, g->n_params * sizeof(float));
 	if (train_forward(n, p, tokens, B, beta, hp->free_bits, ssp, 0, r, st,
 	    cause) != 0)
 		return (-1);
 	train_backward(n, p, g);
-	st->gnorm = adam_clip(g->mem, g->n_params, hp->clip_norm,
-	    hp->zero_norm);
-	st->lr = lr;
-	adam_update(p->mem, m, v, g->mem, p->n_params, step + 1, (float)lr,
-	    0.9f, 0.999f, 1e-8f);
+	train_update(p, g, m, v, hp, step, st);
 	return (0);
 }

@@ -23,11 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/adam.h"
 #include "model/linalg.h"
 
 struct worker {
-	struct train_par	*tp;
 	struct train_net	*net;
 	struct vae_params	 g;		/* this slice's gradient */
 	const struct vae_params	*p;
@@ -76,7 +74,6 @@ train_par_new(const struct vae_params *p, int max_B, int workers,
 	for (k = 0; k < workers; k++) {
 		struct worker *w = &tp->w[k];
 
-		w->tp = tp;
 		if ((w->net = train_net_new(p, slice, cause)) == NULL) {
 			train_par_free(tp);
 			return (NULL);
@@ -149,7 +146,7 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 	size_t			 ex = (size_t)a->num_steps * a->n_splits, i;
 	pthread_t		 th[TRAIN_MAX_WORKERS];
 	int			 k, n, off = 0, started[TRAIN_MAX_WORKERS];
-	double			 lr = train_lr(hp, step), f;
+	double			 f;
 
 	if (tp->one != NULL)
 		return (train_step(tp->one, p, g, m, v, hp, step, tokens, B, r,
@@ -215,10 +212,6 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 	}
 	st->beta = tp->w[0].st.beta;
 	st->ss_prob = tp->w[0].st.ss_prob;
-	st->gnorm = adam_clip(g->mem, g->n_params, hp->clip_norm,
-	    hp->zero_norm);
-	st->lr = lr;
-	adam_update(p->mem, m, v, g->mem, p->n_params, step + 1, (float)lr,
-	    0.9f, 0.999f, 1e-8f);
+	train_update(p, g, m, v, hp, step, st);
 	return (0);
 }

@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/adam.h"
 #include "model/ckpt.h"
 #include "model/linalg.h"
 #include "model/params.h"
@@ -579,9 +578,7 @@ test_par(void)
 		g.mem[i] *= (float)(3.0 / 5);
 		g.mem[i] += (float)(2.0 / 5) * g1.mem[i];
 	}
-	adam_clip(g.mem, g.n_params, hp.clip_norm, hp.zero_norm);
-	adam_update(q.mem, mq, vq, g.mem, q.n_params, 5,
-	    (float)train_lr(&hp, 4), 0.9f, 0.999f, 1e-8f);
+	train_update(&q, &g, mq, vq, &hp, 4, &s0);
 	for (i = 0; i < p.n_params; i++)
 		diff += p.mem[i] != q.mem[i];
 	CHECK_MSG(diff == 0, "data-parallel step: %zu of %zu parameters "
