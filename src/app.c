@@ -296,14 +296,16 @@ app_ref(struct app *a)
 
 /*
  * The result notes as heard (clip_notes_to_seq): each with the velocity
- * of the nearest note of the reference clip (live_velocity_nearest's
+ * of the nearest note of the reference clip (live_ref_velocity's
  * rule), each pitched part with that clip's program for it (or the
  * config's fixed program for the melody).  The player and the saved file
  * both start from this, so a saved clip sounds like what was played.
+ * ref_prog (if not NULL) gets the clip's own melody and bass programs
+ * (-1: none), the ones the player sends.
  */
 void
 app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
-    struct noteseq *s)
+    struct noteseq *s, int ref_prog[2])
 {
 	const struct noteseq	*ref = app_ref(a);
 	struct note		*nt;
@@ -311,9 +313,14 @@ app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
 	int			 v, mel, bass;
 
 	clip_notes_to_seq(app_fmt(a), cur, n, s);
-	mel = a->cfg.program >= 0 && a->cfg.program <= 127 ? a->cfg.program :
-	    ref_program(ref, 0);
+	mel = ref_program(ref, 0);
 	bass = ref_program(ref, CLIP_BASS_CHANNEL);
+	if (ref_prog != NULL) {
+		ref_prog[0] = mel;
+		ref_prog[1] = bass;
+	}
+	if (a->cfg.program >= 0 && a->cfg.program <= 127)
+		mel = a->cfg.program;
 	for (i = 0; i < s->n; i++) {
 		nt = &s->notes[i];
 		if ((v = live_ref_velocity(ref, nt->start_step,
@@ -333,13 +340,12 @@ void
 app_swap(struct app *a)
 {
 	const struct ui_note	*cur;
-	const struct noteseq	*ref;
 	struct live_pattern	 p;
 	struct live_note	*ln = NULL;
 	struct noteseq		 s;
 	size_t			 n, i, k;
 	char			*cause = NULL;
-	int			 rc, prog;
+	int			 rc, prog[2];
 
 	cur = app_current_notes(a, &n);
 	/* Changed = not in the last pattern sent to the player. */
@@ -360,17 +366,16 @@ app_swap(struct app *a)
 	if (a->live == NULL)
 		return;
 	noteseq_init(&s);
-	app_result_seq(a, cur, n, &s);
+	app_result_seq(a, cur, n, &s, prog);
 	rc = live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause);
 	if (rc == 0) {
 		/* The programs of the reference clip, not the result's
 		   program 0 (issue E; live_opts.program_fixed overrides
 		   it): the melody's, and a trio's bass's when the clip has
 		   one.  -1 (no clip) leaves the synth's sound alone. */
-		ref = app_ref(a);
-		p.program[0] = ref_program(ref, 0);
-		if ((prog = ref_program(ref, CLIP_BASS_CHANNEL)) >= 0)
-			p.program[CLIP_BASS_CHANNEL] = prog;
+		p.program[0] = prog[0];
+		if (prog[1] >= 0)
+			p.program[CLIP_BASS_CHANNEL] = prog[1];
 	}
 	if (rc != 0 || live_swap(a->live, &p, &cause) < 0) {
 		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");

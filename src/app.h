@@ -111,9 +111,10 @@ const struct clip_fmt *app_fmt(struct app *a);
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *app_current_notes(struct app *a, size_t *n);
 void	app_submit(struct app *a);
-/* The result notes as heard: velocities and programs of the nearer clip. */
+/* The result notes as heard: velocities and programs of the nearer clip;
+   ref_prog (or NULL) gets that clip's melody and bass programs. */
 void	app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
-	    struct noteseq *s);
+	    struct noteseq *s, int ref_prog[2]);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
 /* The sweep: at each new beat of st.step, move to the next beat's point. */

@@ -55,7 +55,7 @@ app_save_result(struct app *a, const char *path)
 	}
 	cur = app_current_notes(a, &n);
 	noteseq_init(&s);
-	app_result_seq(a, cur, n, &s);
+	app_result_seq(a, cur, n, &s, NULL);
 	if ((rc = midifile_save(path, &s, 0, &cause)) != 0) {
 		app_msg(a, 1, "%s", cause);
 		free(cause);

@@ -224,7 +224,7 @@ clip_title(struct clip *c)
 
 /*
  * The played result takes its velocities from the nearest clip (the
- * player's live_velocity_nearest, same channel first): keep the notes of
+ * player's live_ref_velocity, same channel first): keep the notes of
  * the parts the window was taken from, on steps counted from the window
  * start and on the channels the result plays them on (clip_notes_to_seq):
  * the melody's (track, channel) on 1 (another channel of a format-0 file

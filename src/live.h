@@ -330,12 +330,10 @@ void		 live_pattern_programs(struct live_pattern *p,
 /* The channel the bass of a trio plays on, for a melody on `melody`. */
 int		 live_bass_channel(int melody);
 /*
- * Velocity kept from the input clips: each note takes the velocity of the
- * input note (quantized ref) nearest in start step, same channel first.
+ * Velocity kept from the input clips: a note starting at step on channel
+ * ch takes the velocity of the input note (quantized ref) nearest in start
+ * step, same channel first.  -1 when ref has none.
  */
-void		 live_velocity_nearest(struct live_note *notes, size_t n,
-		     const struct noteseq *ref);
-/* The velocity one note at (step, channel) takes from ref; -1: none. */
 int		 live_ref_velocity(const struct noteseq *ref, int step,
 		     int ch);
 

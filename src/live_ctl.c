@@ -706,17 +706,3 @@ live_ref_velocity(const struct noteseq *ref, int step, int ch)
 	}
 	return (v >= 1 && v <= 127 ? v : -1);
 }
-
-/* Each note takes the velocity of the nearest reference note. */
-void
-live_velocity_nearest(struct live_note *notes, size_t n,
-    const struct noteseq *ref)
-{
-	size_t	i;
-	int	v;
-
-	for (i = 0; i < n; i++)
-		if ((v = live_ref_velocity(ref, notes[i].start_step,
-		    notes[i].channel)) > 0)
-			notes[i].velocity = (uint8_t)v;
-}

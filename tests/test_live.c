@@ -380,7 +380,7 @@ test_from_noteseq(void)
 	struct noteseq		 s;
 	struct note		 notes[3];
 	struct live_pattern	 p;
-	struct live_note	*buf, dec[2];
+	struct live_note	*buf;
 	char			*cause = NULL;
 
 	memset(&s, 0, sizeof s);
@@ -405,11 +405,10 @@ test_from_noteseq(void)
 	CHECK(live_pattern_from_noteseq(&p, &buf, &s, 32, &cause) == -1);
 	s.quantized = 1;
 
-	dec[0] = mknote(64, 29, 31, 0, 80);
-	dec[1] = mknote(65, 2, 3, 0, 80);
-	live_velocity_nearest(dec, 2, &s);
-	CHECK(dec[0].velocity == 50);
-	CHECK(dec[1].velocity == 30);
+	/* Nearest in start step on the same channel: 29 -> the note at 30,
+	   2 -> the one at 0 (the drum at 8 is on another channel). */
+	CHECK(live_ref_velocity(&s, 29, 0) == 50);
+	CHECK(live_ref_velocity(&s, 2, 0) == 30);
 	free(cause);
 }
 
