@@ -852,6 +852,7 @@ train_hp_default(struct train_hp *hp, const struct vae_arch *a)
 	hp->decay_rate = 0.9999f;
 	hp->clip_norm = 1.0f;
 	hp->zero_norm = 1e4f;
+	hp->adam_step0 = 0;
 }
 
 double
@@ -949,7 +950,8 @@ train_update(struct vae_params *p, struct vae_params *g, float *m, float *v,
 	st->gnorm = adam_clip(g->mem, g->n_params, hp->clip_norm,
 	    hp->zero_norm);
 	st->lr = lr;
-	adam_update(p->mem, m, v, g->mem, p->n_params, step + 1, (float)lr,
+	adam_update(p->mem, m, v, g->mem, p->n_params,
+	    step - hp->adam_step0 + 1, (float)lr,
 	    0.9f, 0.999f, 1e-8f);
 }
 

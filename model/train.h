@@ -34,6 +34,9 @@ struct train_hp {
 	float	decay_rate;	/* 0.9999 */
 	float	clip_norm;	/* 1.0: global-norm clipping */
 	float	zero_norm;	/* 1e4: zero the step's gradient above */
+	long	adam_step0;	/* step the Adam moments started at: 0, or
+				   a warm start's (--init) step, so their
+				   bias correction counts their own steps */
 };
 
 /* Measurements of one forward pass (means over the batch). */

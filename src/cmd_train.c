@@ -48,7 +48,7 @@
 static volatile sig_atomic_t	train_stop;
 
 struct train_args {
-	const char	*data, *arch, *out, *cache;
+	const char	*data, *arch, *out, *cache, *init;
 	long		 steps;
 	int		 batch, threads, resume, tiny, enc_size, quiet;
 	unsigned long long seed;
@@ -83,6 +83,7 @@ static const struct option train_opts[] = {
 	{ "split", required_argument, NULL, 'p' },
 	{ "cache", required_argument, NULL, 'C' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "init", required_argument, NULL, 'I' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -267,6 +268,11 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(hp, "sampling_rate",
 	    json_real(ta->hp.sampling_rate));
 	json_object_set_new(hp, "clip_norm", json_real(ta->hp.clip_norm));
+	/* 0: fresh weights; else the step of the model --init began from,
+	   where Adam's moments began too. */
+	json_object_set_new(hp, "init_step", json_integer(ta->hp.adam_step0));
+	if (ta->init != NULL)
+		json_object_set_new(hp, "init", json_string(ta->init));
 	card = json_object();
 	json_object_set_new(card, "trainer", json_string("latentroll train"));
 	json_object_set_new(card, "arch", arch);
@@ -328,6 +334,112 @@ fmt_eta(char *buf, size_t len, double s)
 		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
+/* Copy a small file to dst (new: temporary file, then rename). */
+static int
+copy_file(const char *src, const char *dst, char **cause)
+{
+	FILE	*in, *out;
+	char	 buf[8192], *tmp;
+	size_t	 n, len = strlen(dst) + 8;
+	int	 ok = 1;
+
+	if ((in = fopen(src, "rb")) == NULL)
+		return (lr_fail(cause, "%s: %s", src, strerror(errno)));
+	tmp = lr_malloc(len);
+	snprintf(tmp, len, "%s.tmp", dst);
+	if ((out = fopen(tmp, "wb")) == NULL) {
+		lr_fail(cause, "%s: %s", tmp, strerror(errno));
+		fclose(in);
+		free(tmp);
+		return (-1);
+	}
+	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		ok = fwrite(buf, 1, n, out) == n;
+	if (ferror(in))
+		ok = 0;
+	fclose(in);
+	if (fclose(out) != 0 || !ok || rename(tmp, dst) != 0) {
+		lr_fail(cause, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	free(tmp);
+	return (0);
+}
+
+/*
+ * --init DIR: start a run from a checkpoint's weights (a shipped model, an
+ * exported run, a magenta.js checkpoint) instead of fresh ones.  Every
+ * tensor of the layout must be there with the same shape, except the
+ * encoder's sigma, which inference-only checkpoints may lack: it keeps its
+ * fresh initialisation.  The schedules (learning rate, beta, scheduled
+ * sampling) go on from the step in DIR's model_card.json when it is one of
+ * ours, else from 0; the Adam moments start from zero there, with their
+ * own bias correction (hp.adam_step0), as no checkpoint carries them.
+ * The checkpoint's curve.tsv is copied so the run's curve reads on.
+ */
+static int
+warm_start(const struct train_args *ta, struct vae *v, long *step,
+    char **cause)
+{
+	struct vae		*w;
+	struct vae_tensor	*t, *u;
+	json_t			*card, *js;
+	char			*path, *src, *dst;
+	int			 i, sigma, rc;
+
+	if ((w = ckpt_load(ta->init, cause)) == NULL)
+		return (-1);
+	sigma = vae_has_sigma(w);
+	for (i = 0; i < v->p.n_tensors; i++) {
+		t = &v->p.tensors[i];
+		u = params_find(&w->p, t->name);
+		if (u == NULL || u->ndim != t->ndim || u->n != t->n ||
+		    u->shape[0] != t->shape[0] || (t->ndim == 2 &&
+		    u->shape[1] != t->shape[1])) {
+			lr_fail(cause, "%s: not a model of --arch %s's shapes "
+			    "(tensor %s %s)", ta->init, ta->arch, t->name,
+			    u == NULL ? "missing" : "has another shape");
+			vae_free(w);
+			return (-1);
+		}
+		if (!sigma && strstr(t->name, "encoder/sigma/") != NULL)
+			continue;
+		memcpy(t->p, u->p, t->n * sizeof(float));
+	}
+	vae_free(w);
+
+	*step = 0;
+	path = lr_path_join(ta->init, "model_card.json");
+	if (access(path, F_OK) == 0) {
+		if ((card = jsonfile_load(path, cause)) == NULL) {
+			free(path);
+			return (-1);
+		}
+		js = json_object_get(card, "steps");
+		if (!json_is_integer(js) || json_integer_value(js) < 0) {
+			lr_fail(cause, "%s: \"steps\" is not a whole number",
+			    path);
+			json_decref(card);
+			free(path);
+			return (-1);
+		}
+		*step = (long)json_integer_value(js);
+		json_decref(card);
+	}
+	free(path);
+
+	src = lr_path_join(ta->init, "curve.tsv");
+	dst = lr_path_join(ta->out, "curve.tsv");
+	rc = 0;
+	if (access(src, F_OK) == 0 && access(dst, F_OK) != 0)
+		rc = copy_file(src, dst, cause);
+	free(src);
+	free(dst);
+	return (rc);
+}
+
 static int
 train_parse(int argc, char **argv, struct train_args *ta)
 {
@@ -350,6 +462,7 @@ train_parse(int argc, char **argv, struct train_args *ta)
 		case 'a': ta->arch = optarg; continue;
 		case 'o': case 'm': ta->out = optarg; continue;
 		case 'C': ta->cache = optarg; continue;
+		case 'I': ta->init = optarg; continue;
 		case 'r': ta->resume = 1; continue;
 		case 'T': ta->tiny = 1; continue;
 		case 'q': ta->quiet = 1; continue;
@@ -572,13 +685,24 @@ cmd_train(int argc, char **argv)
 		epoch = ts.epoch;
 		cursor = ts.cursor;
 		if (!ta.quiet)
-			fprintf(stderr, "train: resuming at step %ld\n",
-			    ts.step);
+			fprintf(stderr, "train: resuming at step %ld%s\n",
+			    ts.step, ta.init != NULL ? " (--init is where the "
+			    "run began, not read again)" : "");
 	} else {
 		rng_seed(&r, ta.seed);
 		train_init_params(&v->p, &r);
 		ts.step = 0;
+		if (ta.init != NULL) {
+			if (warm_start(&ta, v, &ts.step, &cause) != 0)
+				goto fail;
+			if (!ta.quiet)
+				fprintf(stderr, "train: starting from %s's "
+				    "weights at step %ld\n", ta.init,
+				    ts.step);
+		}
+		ts.adam_step0 = ts.step;
 	}
+	ta.hp.adam_step0 = ts.adam_step0;
 	step = ts.step;
 	step0 = step;
 	ts.seed = ta.seed;

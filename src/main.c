@@ -45,7 +45,7 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_export },
 	{ .name = "train",
 	  .args = "--data DIR --arch ARCH --out MODEL_DIR [--steps N] "
-	      "[--batch B] [--seed S] [--resume]",
+	      "[--batch B] [--seed S] [--resume] [--init MODEL_DIR]",
 	  .help = "train a MusicVAE on a folder of MIDI files",
 	  .fn = cmd_train },
 	{ .name = "eval", .args = "--model DIR --data DIR [--split test]",

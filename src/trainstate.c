@@ -139,6 +139,7 @@ trainstate_save(const char *path, const struct trainstate *ts, char **cause)
 	put(h + 68, (uint32_t)ts->threads, 4);
 	put(h + 72, ts->fingerprint, 8);
 	put(h + 80, crc, 4);
+	put(h + 88, (uint64_t)ts->adam_step0, 8);
 	put(h + TS_HCRC, header_crc(h), 4);
 
 	len = strlen(path) + 8;
@@ -221,5 +222,10 @@ trainstate_load(const char *path, struct trainstate *ts, char **cause)
 	ts->batch = (int)get(h + 64, 4);
 	ts->threads = (int)get(h + 68, 4);
 	ts->fingerprint = get(h + 72, 8);
+	ts->adam_step0 = (long)get(h + 88, 8);	/* zero in version 1 */
+	if (ts->adam_step0 < 0 || ts->adam_step0 > ts->step)
+		return (lr_fail(cause, "%s: Adam's first step %ld is after "
+		    "the run's step %ld (file corrupted)", path,
+		    ts->adam_step0, ts->step));
 	return (0);
 }

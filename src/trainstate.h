@@ -22,9 +22,11 @@
  *  72  8  u64 data fingerprint (dataset.h)
  *  80  4  u32 CRC-32 (IEEE, zlib's) of the payload
  *  84  4  u32 CRC-32 of the header's other 92 bytes (0..83, 88..95)
- *  88  8  zero
+ *  88  8  i64 step the Adam moments started at (0; a warm start's
+ *           --init step, so bias correction counts their own steps)
  *  96     payload: params, m, v: 3 * n_params float32
- * Version 1 (older latentroll builds) is the same with 84..95 zero: its header
+ * Version 1 (older latentroll builds) is the same with 84..95 zero (so Adam
+ * started at step 0): its header
  * is not covered by any CRC, so it is read as it stands (a run started by
  * an older latentroll stays resumable) provided those bytes are zero.
  * A bad magic, version, size or either CRC is refused with a one-line
@@ -48,6 +50,7 @@ struct trainstate {
 	int		 batch;
 	int		 threads;
 	uint64_t	 fingerprint;
+	long		 adam_step0;
 	float		*params;	/* n_params each; not owned */
 	float		*m;
 	float		*v;

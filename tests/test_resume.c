@@ -640,6 +640,73 @@ test_par(void)
 	params_free(&q);
 }
 
+/*
+ * A warm start (--init) begins Adam's moments at zero at a late step:
+ * with hp.adam_step0 = that step, bias correction counts from there, so
+ * the first update moves each weight by the step's learning rate, as
+ * Adam's first step always does, not by sqrt(1 - b2) / (1 - b1) = 3.2
+ * times it, which is what counting from step 0 would give.
+ */
+static void
+test_adam_warm(void)
+{
+	struct vae_params	 p, g;
+	struct train_hp		 hp;
+	struct train_stats	 st;
+	struct rng		 r;
+	float			*m, *v, *w0;
+	char			*cause = NULL;
+	double			 lr, d, lo = 1e9, hi = 0;
+	size_t			 i;
+	long			 step = 5000;
+	int			 k;
+
+	if (params_alloc(&p, &arch, &cause) != 0) {
+		CHECK_MSG(0, "%s", cause);
+		return;
+	}
+	rng_seed(&r, 21);
+	train_init_params(&p, &r);
+	params_clone_layout(&g, &p, calloc(p.n_params, sizeof(float)));
+	m = calloc(p.n_params, sizeof *m);
+	v = calloc(p.n_params, sizeof *v);
+	w0 = malloc(p.n_params * sizeof *w0);
+	train_hp_default(&hp, &arch);
+	lr = train_lr(&hp, step);
+	for (k = 0; k < 2; k++) {
+		hp.adam_step0 = k == 0 ? step : 0;
+		memset(m, 0, p.n_params * sizeof *m);
+		memset(v, 0, p.n_params * sizeof *v);
+		memcpy(w0, p.mem, p.n_params * sizeof *w0);
+		/* Adam's first step does not depend on the gradient's
+		   scale (clipped or not) once eps (1e-8) is negligible. */
+		for (i = 0; i < p.n_params; i++)
+			g.mem[i] = (i % 2 ? 1e-3f : -2e-3f);
+		train_update(&p, &g, m, v, &hp, step, &st);
+		lo = 1e9;
+		hi = 0;
+		for (i = 0; i < p.n_params; i++) {
+			d = fabs(p.mem[i] - w0[i]);
+			lo = d < lo ? d : lo;
+			hi = d > hi ? d : hi;
+		}
+		if (k == 0)
+			CHECK_MSG(lo > 0.98 * lr && hi < 1.02 * lr,
+			    "warm start: first update %g..%g, lr %g", lo, hi,
+			    lr);
+		else
+			CHECK_MSG(lo > 3.0 * lr,
+			    "from step 0 the same moments give %g..%g, lr %g",
+			    lo, hi, lr);
+		memcpy(p.mem, w0, p.n_params * sizeof *w0);
+	}
+	free(w0);
+	free(m);
+	free(v);
+	free(g.mem);
+	params_free(&p);
+}
+
 int
 main(void)
 {
@@ -668,6 +735,7 @@ main(void)
 		tok[i] = rng_below(&r, 3) ? 0 : 2 + rng_below(&r, 30);
 
 	test_par();
+	test_adam_warm();
 
 	if ((fd = mkstemp(path)) < 0)
 		return (99);
@@ -686,6 +754,14 @@ main(void)
 	train_init_params(&b.p, &b.r);
 	run_to(&b, STEPS / 2);
 	fill_ts(&ts, &b);
+	ts.adam_step0 = STEPS / 2 + 1;	/* after the run's step: corrupt */
+	CHECK(trainstate_save(file, &ts, &cause) == 0);
+	CHECK(trainstate_load(file, &ts, &cause) == -1 && cause != NULL &&
+	    strstr(cause, file) != NULL && strstr(cause, "Adam") != NULL);
+	free(cause);
+	cause = NULL;
+	fill_ts(&ts, &b);
+	ts.adam_step0 = 5;
 	CHECK(trainstate_save(file, &ts, &cause) == 0);
 	run_free(&b);
 	memset(&b, 0, sizeof b);
@@ -694,7 +770,8 @@ main(void)
 	ts.step = 0;
 	ts.rng = 0;
 	CHECK(trainstate_load(file, &ts, &cause) == 0);
-	CHECK(ts.step == STEPS / 2 && ts.seed == 42 && ts.epoch == 3 &&
+	CHECK(ts.step == STEPS / 2 && ts.adam_step0 == 5 && ts.seed == 42 &&
+	    ts.epoch == 3 &&
 	    ts.cursor == 7 && ts.batch == B && ts.threads == 2 &&
 	    ts.fingerprint == 0x1234567890abcdefull);
 	b.step = ts.step;

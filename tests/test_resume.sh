@@ -4,7 +4,8 @@
 # with SIGKILL mid-way (checkpointing every step) + resume, must give
 # bitwise the same training state and checkpoint, with --threads 1 and 2.  Also: a second run into
 # the same directory without --resume is refused, a corrupted state is
-# refused with a clear message, and eval prints JSON.
+# refused with a clear message, --init starts from a model's weights and
+# resumes like any run, and eval prints JSON.
 top_builddir=${top_builddir:-.}
 LR=$top_builddir/latentroll
 pass=0
@@ -104,6 +105,40 @@ check "kill -9 + resume: curve and card kept, same checkpoint" \
     cmp -s "$tmp/a/weights_manifest.json" "$tmp/c/weights_manifest.json" &&
     for s in "$tmp"/a/group1-shard*; do
 	cmp -s "$s" "$tmp/c/$(basename "$s")" || exit 1; done'
+
+# --init: a run that starts from another model's weights.  At the model's
+# own step count it does no step and saves the same weights; past it, it
+# goes on from that step (its Adam moments begin there: header bytes
+# 88..95), keeps the model's curve, and resumes bitwise like any run.
+"$LR" train $args --out "$tmp/w0" --init "$tmp/a" --steps $N 2>"$tmp/w0.err"
+rc=$?
+check "--init at the model's step: same weights, no step" \
+    '[ $rc -eq 0 ] && for s in "$tmp"/a/group1-shard*; do
+	cmp -s "$s" "$tmp/w0/$(basename "$s")" || exit 1; done'
+check "--init: the model's curve is kept" \
+    'cmp -s "$tmp/a/curve.tsv" "$tmp/w0/curve.tsv"'
+"$LR" train $args --out "$tmp/w1" --init "$tmp/a" --steps $((N + 20)) \
+    2>"$tmp/w1.err" &&
+"$LR" train $args --out "$tmp/w2" --init "$tmp/a" --steps $((N + 10)) \
+    2>"$tmp/w2.err" &&
+"$LR" train $args --out "$tmp/w2" --init "$tmp/a" --steps $((N + 20)) \
+    --resume 2>>"$tmp/w2.err"
+rc=$?
+a0=$(od -An -t d8 -j 88 -N 8 "$tmp/w2/trainstate.bin" 2>/dev/null)
+st=$(od -An -t d8 -j 24 -N 8 "$tmp/w2/trainstate.bin" 2>/dev/null)
+check "--init + resume: Adam began at step $a0, the run is at $st" \
+    '[ $rc -eq 0 ] && [ "$a0" -eq $N ] && [ "$st" -eq $((N + 20)) ]'
+check "--init + resume: same training state as straight" \
+    'cmp -s "$tmp/w1/trainstate.bin" "$tmp/w2/trainstate.bin"'
+check "--init: the weights moved on" \
+    '! cmp -s "$tmp/a/group1-shard1of1" "$tmp/w1/group1-shard1of1"'
+"$LR" train --data "$tmp/data" --arch mel_2bar --batch 8 --quiet \
+    --out "$tmp/w3" --init "$tmp/a" --steps 1 2>"$tmp/w3.err"
+rc=$?
+check "--init of other shapes refused, naming model and tensor" \
+    '[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/w3.err")" -eq 1 ] &&
+    grep -q "$tmp/a: not a model of --arch mel_2bar.s shapes (tensor" \
+    "$tmp/w3.err"'
 
 "$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/d.err"; rc=$?
 check "second run without --resume refused" \
