@@ -512,18 +512,23 @@ app_command(struct app *a, const struct key_entry *e)
 	char			 name[PATH_MAX];
 	size_t			 n;
 	double			 qpm;
-	int			 chg;
+	int			 chg, snap, store;
 
+	/* Storing changes nothing on screen: say so.  An empty slot's
+	   recall key stores too (roll_apply's rule). */
+	snap = e->cmd == ROLL_CMD_SNAP || e->cmd == ROLL_CMD_SNAP_STORE ?
+	    e->arg : -1;
+	if (snap >= ROLL_SNAPSHOTS)
+		snap = -1;
+	store = snap >= 0 && (e->cmd == ROLL_CMD_SNAP_STORE ||
+	    !a->r.snaps[snap].valid);
 	chg = roll_apply(&a->r, e->cmd, e->arg);
-	/* Storing changes nothing on screen: say so (an empty slot's
-	   recall key stores too). */
-	if ((e->cmd == ROLL_CMD_SNAP || e->cmd == ROLL_CMD_SNAP_STORE) &&
-	    chg == ROLL_CHG_VIEW)
+	if (store)
 		app_msg(a, 0, "snapshot %d stored (F%d or M-%d recalls it, "
-		    "S-F%d stores over it)", e->arg + 1, e->arg + 1,
-		    e->arg + 1, e->arg + 1);
-	else if (e->cmd == ROLL_CMD_SNAP && chg != 0)
-		app_msg(a, 0, "snapshot %d recalled", e->arg + 1);
+		    "S-F%d stores over it)", snap + 1, snap + 1, snap + 1,
+		    snap + 1);
+	else if (snap >= 0)
+		app_msg(a, 0, "snapshot %d recalled", snap + 1);
 	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
 		int	from_next = 0;
 
