@@ -93,18 +93,19 @@ void	train_backward(struct train_net *n, const struct vae_params *p,
 const float *train_mu(const struct train_net *n);
 
 /*
- * One optimisation step: zero g, forward, backward, clip, Adam update of p
- * with moments m and v (all four with the same layout).  step counts from
- * 0; the schedules use it.
- */
-/*
  * The update of one step from its gradient g (clobbered): global-norm
- * clip, then Adam with the step's learning rate; fills st->gnorm, st->lr.
+ * clip, then Adam with the step's learning rate, its bias correction
+ * counted from hp->adam_step0; fills st->gnorm, st->lr.
  */
 void	train_update(struct vae_params *p, struct vae_params *g, float *m,
 	    float *v, const struct train_hp *hp, long step,
 	    struct train_stats *st);
 
+/*
+ * One optimisation step: zero g, forward, backward, clip, Adam update of p
+ * with moments m and v (all four with the same layout).  step counts from
+ * 0; the schedules use it.
+ */
 int	train_step(struct train_net *n, struct vae_params *p,
 	    struct vae_params *g, float *m, float *v,
 	    const struct train_hp *hp, long step, const int *tokens, int B,

@@ -41,6 +41,7 @@ struct worker {
 struct train_par {
 	int			 n;		/* workers */
 	int			 max_B;
+	int			 slice;		/* most examples a net takes */
 	struct worker		 w[TRAIN_MAX_WORKERS];
 	struct train_net	*one;		/* n == 1: train_step's net */
 };
@@ -50,7 +51,7 @@ train_par_new(const struct vae_params *p, int max_B, int workers,
     char **cause)
 {
 	struct train_par	*tp;
-	int			 k, slice;
+	int			 k;
 
 	if (workers < 1 || workers > TRAIN_MAX_WORKERS)
 		return (lr_fail(cause, "%d training workers (1..%d)", workers,
@@ -63,6 +64,7 @@ train_par_new(const struct vae_params *p, int max_B, int workers,
 	tp = lr_calloc(1, sizeof *tp);
 	tp->n = workers;
 	tp->max_B = max_B;
+	tp->slice = (max_B + workers - 1) / workers;
 	if (workers == 1) {
 		if ((tp->one = train_net_new(p, max_B, cause)) == NULL) {
 			free(tp);
@@ -70,11 +72,10 @@ train_par_new(const struct vae_params *p, int max_B, int workers,
 		}
 		return (tp);
 	}
-	slice = (max_B + workers - 1) / workers;
 	for (k = 0; k < workers; k++) {
 		struct worker *w = &tp->w[k];
 
-		if ((w->net = train_net_new(p, slice, cause)) == NULL) {
+		if ((w->net = train_net_new(p, tp->slice, cause)) == NULL) {
 			train_par_free(tp);
 			return (NULL);
 		}
@@ -112,12 +113,8 @@ train_par_workers(const struct train_par *tp)
 struct train_net *
 train_par_net(struct train_par *tp, int *max_B)
 {
-	if (tp->one != NULL) {
-		*max_B = tp->max_B;
-		return (tp->one);
-	}
-	*max_B = (tp->max_B + tp->n - 1) / tp->n;
-	return (tp->w[0].net);
+	*max_B = tp->slice;
+	return (tp->one != NULL ? tp->one : tp->w[0].net);
 }
 
 /* One slice: forward and backward with BLAS in this thread only. */

@@ -395,7 +395,7 @@ warm_start(const struct train_args *ta, struct vae *v, long *step,
 	for (i = 0; i < v->p.n_tensors; i++) {
 		t = &v->p.tensors[i];
 		u = params_find(&w->p, t->name);
-		if (u == NULL || u->ndim != t->ndim || u->n != t->n ||
+		if (u == NULL || u->ndim != t->ndim ||
 		    u->shape[0] != t->shape[0] || (t->ndim == 2 &&
 		    u->shape[1] != t->shape[1])) {
 			lr_fail(cause, "%s: not a model of --arch %s's shapes "
@@ -404,7 +404,7 @@ warm_start(const struct train_args *ta, struct vae *v, long *step,
 			vae_free(w);
 			return (-1);
 		}
-		if (!sigma && strstr(t->name, "encoder/sigma/") != NULL)
+		if (!sigma && strncmp(t->name, "encoder/sigma/", 14) == 0)
 			continue;
 		memcpy(t->p, u->p, t->n * sizeof(float));
 	}

@@ -224,8 +224,8 @@ trainstate_load(const char *path, struct trainstate *ts, char **cause)
 	ts->fingerprint = get(h + 72, 8);
 	ts->adam_step0 = (long)get(h + 88, 8);	/* zero in version 1 */
 	if (ts->adam_step0 < 0 || ts->adam_step0 > ts->step)
-		return (lr_fail(cause, "%s: Adam's first step %ld is after "
-		    "the run's step %ld (file corrupted)", path,
+		return (lr_fail(cause, "%s: Adam's first step %ld is not in "
+		    "0..%ld, the run's steps (file corrupted)", path,
 		    ts->adam_step0, ts->step));
 	return (0);
 }
