@@ -11,6 +11,7 @@
  * `latentroll train --threads N` does; --blas measures the older way, one
  * net with N OpenBLAS threads, for comparison.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ now(void)
 
 static int	use_blas;	/* --blas: one net, BLAS threads */
 static int	workers = 1;
+static int	prec = LINALG_FP32;	/* --precision */
 
 /* Forward multiply-adds per example. */
 static double
@@ -72,14 +74,27 @@ fwd_macs(const struct vae_arch *a)
 	return (m);
 }
 
-static double
-sgemm_peak(void)
-{
-	int	n = 1024, i, reps = 3;
-	float	*A = calloc((size_t)n * n, 4), *B = calloc((size_t)n * n, 4);
-	float	*C = calloc((size_t)n * n, 4);
-	double	t, best = 1e9;
+/*
+ * GEMM peak (GFLOP/s) of the machine as the trainer uses it: `workers`
+ * threads, each multiplying its own 1024^3 matrices with serial math, at
+ * once (library threads would only add their spinning to the figure).
+ */
+struct peak_arg {
+	int	prec;
+	double	gflops;
+};
 
+static void *
+peak_thread(void *arg)
+{
+	struct peak_arg	*pa = arg;
+	int		 n = 1024, i, reps = 5;
+	float		*A = calloc((size_t)n * n, 4), *B = calloc((size_t)n * n, 4);
+	float		*C = calloc((size_t)n * n, 4);
+	double		 t, best = 1e9;
+
+	linalg_serial_begin();
+	linalg_set_precision(pa->prec);
 	for (i = 0; i < n * n; i++)
 		A[i] = B[i] = (float)(i % 7) * 0.1f;
 	linalg_gemm(0, 0, n, n, n, A, n, B, n, 0.0f, C, n);
@@ -90,10 +105,36 @@ sgemm_peak(void)
 		if (t < best)
 			best = t;
 	}
+	linalg_serial_end();
 	free(A);
 	free(B);
 	free(C);
-	return (2.0 * n * n * n / best / 1e9);
+	pa->gflops = 2.0 * n * n * n / best / 1e9;
+	return (NULL);
+}
+
+static double
+sgemm_peak(int precision)
+{
+	pthread_t	th[64];
+	struct peak_arg	pa[64];
+	double		sum = 0;
+	int		k, n = workers < 64 ? workers : 64;
+
+	for (k = 0; k < n; k++) {
+		pa[k].prec = precision;
+		pa[k].gflops = 0;
+		if (k > 0 && pthread_create(&th[k], NULL, peak_thread,
+		    &pa[k]) != 0)
+			th[k] = 0;
+	}
+	peak_thread(&pa[0]);
+	for (k = 1; k < n; k++)
+		if (th[k] != 0)
+			pthread_join(th[k], NULL);
+	for (k = 0; k < n; k++)
+		sum += pa[k].gflops;
+	return (sum);
 }
 
 static void
@@ -129,6 +170,10 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 		fprintf(stderr, "%s\n", cause);
 		exit(1);
 	}
+	if (train_par_set_precision(tp, &p, prec, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		exit(1);
+	}
 	train_hp_default(&hp, &a);
 	hp.sampling_rate = 0;	/* teacher forcing, as the PyTorch peer */
 	for (i = 0; i <= steps; i++) {
@@ -155,7 +200,8 @@ int
 main(int argc, char **argv)
 {
 	int	i, json = 0, threads = 2, steps = 4, batch = 64;
-	double	e2, g2, e16 = 0, g16 = 0, peak;
+	double	e2, g2, e16 = 0, g16 = 0, peak, peak32, peak16 = 0;
+	char	*cause = NULL;
 	int	only2 = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -171,23 +217,50 @@ main(int argc, char **argv)
 			use_blas = 1;
 		else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc)
 			steps = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc)
+			prec = strcmp(argv[++i], "bf16") == 0 ? LINALG_BF16 :
+			    LINALG_FP32;
+		else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc &&
+		    linalg_set_backend(strcmp(argv[++i], "onednn") == 0 ?
+		    LINALG_DNNL : LINALG_OPENBLAS, &cause) != 0) {
+			fprintf(stderr, "bench_train: %s\n", cause);
+			return (1);
+		}
 	}
 	linalg_set_threads(threads);
 	workers = threads;
-	peak = sgemm_peak();
+	/* The machine's peak for the trainer's precision: the best of the
+	   float32 backends, and oneDNN's bf16 product when it runs here. */
+	peak32 = sgemm_peak(LINALG_FP32);
+	if (linalg_backend() == LINALG_DNNL) {
+		linalg_set_backend(LINALG_OPENBLAS, NULL);
+		peak = sgemm_peak(LINALG_FP32);
+		linalg_set_backend(LINALG_DNNL, NULL);
+		if (peak > peak32)
+			peak32 = peak;
+		if (linalg_bf16_supported(NULL))
+			peak16 = sgemm_peak(LINALG_BF16);
+	}
+	peak = prec == LINALG_BF16 ? peak16 : peak32;
 	run("mel_2bar", batch, steps, &e2, &g2);
 	if (!only2)
 		run("mel_16bar", batch, steps > 2 ? steps / 2 : 1, &e16, &g16);
 	if (json)
 		printf("{\"mel_2bar\":{\"ex_per_s\":%.2f,\"gflops\":%.2f},"
 		    "\"mel_16bar\":{\"ex_per_s\":%.2f,\"gflops\":%.2f},"
-		    "\"sgemm_gflops\":%.2f,\"threads\":%d,\"mode\":\"%s\"}\n",
-		    e2, g2, e16, g16, peak, threads, use_blas ? "blas" :
-		    "data-parallel");
+		    "\"sgemm_gflops\":%.2f,\"fp32_peak_gflops\":%.2f,"
+		    "\"bf16_peak_gflops\":%.2f,\"threads\":%d,"
+		    "\"mode\":\"%s\",\"backend\":\"%s\","
+		    "\"precision\":\"%s\"}\n",
+		    e2, g2, e16, g16, peak, peak32, peak16, threads, use_blas ?
+		    "blas" : "data-parallel", linalg_backend_name(
+		    linalg_backend()), prec == LINALG_BF16 ? "bf16" : "fp32");
 	else {
-		printf("sgemm 1024^3 peak: %.1f GFLOP/s (%d threads); trainer: "
-		    "%s\n", peak, threads, use_blas ? "one net, BLAS threads" :
-		    "data-parallel workers, serial BLAS");
+		printf("GEMM 1024^3 peak: fp32 %.1f, bf16 %.1f GFLOP/s (%d "
+		    "threads); trainer: %s, %s %s\n", peak32, peak16, threads,
+		    use_blas ? "one net, BLAS threads" : "data-parallel "
+		    "workers, serial BLAS", linalg_backend_name(
+		    linalg_backend()), prec == LINALG_BF16 ? "bf16" : "fp32");
 		printf("mel_2bar  batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "
 		    "of peak)\n", batch, e2, g2, 100 * g2 / peak);
 		printf("mel_16bar batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/linalg.h"
+#include "model/lstm.h"
 
 /* db (N) += column sums of dG (M, N): a bias gradient. */
 void
@@ -32,8 +33,7 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 	float	*g = lc->g + (size_t)t * lc->B * 4 * lc->H;	/* (B, 4H) */
 	float	*c = lc->c + (size_t)t * bh, *h = lc->h + (size_t)t * bh;
 	float	*hpt = lc->hp + (size_t)t * bh, *cpt = lc->cp + (size_t)t * bh;
-	float	 gi, gj, gf, go;
-	int	 b, u, H = lc->H;
+	int	 H = lc->H;
 
 	if (hp != NULL) {
 		memcpy(hpt, hp, bh * sizeof *hpt);
@@ -45,27 +45,7 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 		memset(hpt, 0, bh * sizeof *hpt);
 		memset(cpt, 0, bh * sizeof *cpt);
 	}
-	for (b = 0; b < lc->B; b++) {
-		float	*gb = g + (size_t)b * 4 * H;
-		float	*cb = c + (size_t)b * H, *hb = h + (size_t)b * H;
-		float	*cpb = cpt + (size_t)b * H;
-
-		float	*tcb = lc->tc + (size_t)t * bh + (size_t)b * H;
-
-		for (u = 0; u < H; u++) {
-			gi = grad_sigm(gb[u]);
-			gj = grad_tanh(gb[H + u]);
-			gf = grad_sigm(gb[2 * H + u] + FORGET_BIAS);
-			go = grad_sigm(gb[3 * H + u]);
-			gb[u] = gi;
-			gb[H + u] = gj;
-			gb[2 * H + u] = gf;
-			gb[3 * H + u] = go;
-			cb[u] = gi * gj + gf * cpb[u];
-			tcb[u] = grad_tanh(cb[u]);
-			hb[u] = tcb[u] * go;
-		}
-	}
+	lstm_cell_train(g, c, lc->tc + (size_t)t * bh, h, cpt, lc->B, H);
 }
 
 /*

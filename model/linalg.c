@@ -1,13 +1,32 @@
 /*
  * linalg.c: BLAS wrappers and their reference loops.  Everything in model/
- * that multiplies matrices comes through here, so a non-OpenBLAS build or a
- * bit-exact reference run changes one file.
+ * that multiplies matrices comes through here, so a non-OpenBLAS build, a
+ * oneDNN run or a bit-exact reference run changes one file.
+ *
+ * The oneDNN path (issue J) maps each product onto a matmul primitive
+ * whose memory descriptors carry the row strides and transposes, so no
+ * operand is copied in float32.  Primitives are made once per shape and
+ * kept in a table; each call only wraps the caller's pointers in memory
+ * objects.  In bf16 the operands are rounded into per-thread scratch
+ * (or read from a weight block's shadow copy, linalg_shadow_add) and the
+ * product accumulates into the float32 C, beta included (a sum post-op).
+ * Any oneDNN failure falls back to OpenBLAS for that call: slower, never
+ * wrong.
  */
 #include "model/linalg.h"
 
 #include <cblas.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+#ifdef HAVE_DNNL
+#include <immintrin.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+#include "common/common.h"
 
 static int use_reference;
 
@@ -21,6 +40,22 @@ static pthread_mutex_t	serial_mu = PTHREAD_MUTEX_INITIALIZER;
 static int		serial_depth;
 static int		serial_saved;
 
+/* Per thread: precision, and serial sections open in this thread. */
+static __thread int	tl_prec;
+static __thread int	tl_serial;
+
+/* -1: not chosen yet (the first call picks the default). */
+static int		backend = -1;
+/* oneDNN's threads outside serial sections (0: its default). */
+static int		dnnl_threads;
+
+#define SHADOW_MAX	16
+static struct shadow {
+	const float	*base;
+	size_t		 n;
+	const uint16_t	*bf16;
+} shadows[SHADOW_MAX];
+
 void
 linalg_set_reference(int on)
 {
@@ -33,12 +68,182 @@ linalg_reference(void)
 	return (use_reference);
 }
 
+const char *
+linalg_backend_name(int b)
+{
+	return (b == LINALG_DNNL ? "onednn" : "openblas");
+}
+
+int
+linalg_set_backend(int b, char **cause)
+{
+	if (b == LINALG_OPENBLAS) {
+		backend = b;
+		return (0);
+	}
+#ifdef HAVE_DNNL
+	if (b == LINALG_DNNL) {
+		backend = b;
+		return (0);
+	}
+#endif
+	return (lr_fail(cause, "backend %s is not built in (./configure "
+	    "found no oneDNN; install libdnnl-dev)", linalg_backend_name(b)));
+}
+
+int
+linalg_backend(void)
+{
+	const char	*e;
+
+	if (backend < 0) {
+		backend = LINALG_OPENBLAS;
+#ifdef HAVE_DNNL
+		e = getenv("LATENTROLL_BACKEND");
+		if (e == NULL || strcmp(e, "openblas") != 0)
+			backend = LINALG_DNNL;
+#else
+		(void)e;
+#endif
+	}
+	return (backend);
+}
+
+int
+linalg_set_precision(int prec)
+{
+	int	old = tl_prec;
+
+	tl_prec = prec == LINALG_BF16 ? LINALG_BF16 : LINALG_FP32;
+	return (old);
+}
+
+int
+linalg_precision(void)
+{
+	return (tl_prec);
+}
+
+int
+linalg_bf16_supported(const char **why)
+{
+#ifdef HAVE_DNNL
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512bf16"))
+		return (1);
+	if (why != NULL)
+		*why = "this CPU has no AVX512-BF16";
+#else
+	if (why != NULL)
+		*why = "built without oneDNN";
+#endif
+	return (0);
+}
+
+/* Round to nearest even; NaN stays NaN (quiet). */
+static inline uint16_t
+bf16_round(float f)
+{
+	uint32_t	u;
+
+	memcpy(&u, &f, sizeof u);
+	if ((u & 0x7fffffffu) > 0x7f800000u)
+		return ((uint16_t)((u >> 16) | 0x40));
+	u += 0x7fffu + ((u >> 16) & 1);
+	return ((uint16_t)(u >> 16));
+}
+
+#ifdef HAVE_DNNL
+/* The same rounding with the CPU's own instruction (denormals to zero). */
+__attribute__((target("avx512f,avx512bf16")))
+static void
+to_bf16_avx512(uint16_t *dst, const float *src, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i + 16 <= n; i += 16) {
+		__m512		x = _mm512_loadu_ps(src + i);
+		__m256bh	y = _mm512_cvtneps_pbh(x);
+
+		_mm256_storeu_si256((__m256i *)(dst + i), (__m256i)y);
+	}
+	for (; i < n; i++)
+		dst[i] = bf16_round(src[i]);
+}
+#endif
+
+void
+linalg_to_bf16(uint16_t *dst, const float *src, size_t n)
+{
+	size_t	i;
+
+#ifdef HAVE_DNNL
+	if (linalg_bf16_supported(NULL)) {
+		to_bf16_avx512(dst, src, n);
+		return;
+	}
+#endif
+	for (i = 0; i < n; i++)
+		dst[i] = bf16_round(src[i]);
+}
+
+void
+linalg_from_bf16(float *dst, const uint16_t *src, size_t n)
+{
+	size_t		i;
+	uint32_t	u;
+
+	for (i = 0; i < n; i++) {
+		u = (uint32_t)src[i] << 16;
+		memcpy(&dst[i], &u, sizeof u);
+	}
+}
+
+int
+linalg_shadow_add(const float *base, size_t n, const uint16_t *bf16)
+{
+	int	i;
+
+	for (i = 0; i < SHADOW_MAX; i++)
+		if (shadows[i].base == NULL || shadows[i].base == base) {
+			shadows[i].base = base;
+			shadows[i].n = n;
+			shadows[i].bf16 = bf16;
+			return (0);
+		}
+	return (-1);
+}
+
+void
+linalg_shadow_remove(const float *base)
+{
+	int	i;
+
+	for (i = 0; i < SHADOW_MAX; i++)
+		if (shadows[i].base == base)
+			memset(&shadows[i], 0, sizeof shadows[i]);
+}
+
+/* The shadow copy of p, or NULL when p lies in no registered block. */
+static const uint16_t *
+shadow_of(const float *p)
+{
+	int	i;
+
+	for (i = 0; i < SHADOW_MAX; i++)
+		if (shadows[i].base != NULL && p >= shadows[i].base &&
+		    p < shadows[i].base + shadows[i].n)
+			return (shadows[i].bf16 + (p - shadows[i].base));
+	return (NULL);
+}
+
 void
 linalg_set_threads(int n)
 {
-#ifdef OPENBLAS_VERSION
 	if (n <= 0)
 		return;
+	dnnl_threads = n;
+#ifdef OPENBLAS_VERSION
 	pthread_mutex_lock(&serial_mu);
 	/* Inside a serial section the count applies when it ends. */
 	if (serial_depth > 0)
@@ -46,14 +251,13 @@ linalg_set_threads(int n)
 	else
 		openblas_set_num_threads(n);
 	pthread_mutex_unlock(&serial_mu);
-#else
-	(void)n;
 #endif
 }
 
 void
 linalg_serial_begin(void)
 {
+	tl_serial++;
 #ifdef OPENBLAS_VERSION
 	pthread_mutex_lock(&serial_mu);
 	if (serial_depth++ == 0) {
@@ -69,15 +273,22 @@ int
 linalg_threads(void)
 {
 #ifdef OPENBLAS_VERSION
-	return (openblas_get_num_threads());
-#else
-	return (1);
+	if (linalg_backend() == LINALG_OPENBLAS)
+		return (openblas_get_num_threads());
 #endif
+#ifdef HAVE_DNNL
+	if (linalg_backend() == LINALG_DNNL)
+		return (tl_serial > 0 ? 1 : dnnl_threads > 0 ? dnnl_threads :
+		    omp_get_num_procs());
+#endif
+	return (1);
 }
 
 void
 linalg_serial_end(void)
 {
+	if (tl_serial > 0)
+		tl_serial--;
 #ifdef OPENBLAS_VERSION
 	pthread_mutex_lock(&serial_mu);
 	if (serial_depth > 0 && --serial_depth == 0 && serial_saved > 1)
@@ -110,6 +321,332 @@ gemm_ref(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		}
 }
 
+#ifdef HAVE_DNNL
+/*
+ * One matmul primitive per product shape: transposes, sizes, strides of
+ * the operands as passed to oneDNN, beta and data type.
+ */
+struct mm_key {
+	int		ta, tb, M, N, K;
+	dnnl_dim_t	sa, sb;		/* row strides of A, B as stored */
+	int		ldc;
+	int		bf16;
+	uint32_t	beta;		/* bits of beta */
+};
+
+struct mm_ent {
+	struct mm_key		k;
+	int			used;
+	dnnl_primitive_t	prim;
+};
+
+/*
+ * Each thread keeps its own primitives: a primitive executed by two
+ * threads at once shares its scratchpad (Debian's oneDNN is built without
+ * concurrent execution), which made two-worker training steps differ
+ * from run to run.  Workers are long-lived (train_par.c), so the cost of
+ * making them is paid once per thread and shape.
+ */
+#define MM_CACHE	4096
+static dnnl_engine_t	dn_engine;
+static pthread_once_t	dn_once = PTHREAD_ONCE_INIT;
+static int		dn_ok;
+
+/* Per thread: a stream, and scratch for the bf16 operands. */
+static pthread_key_t	dn_key;
+struct dn_thread {
+	dnnl_stream_t	 stream;
+	uint16_t	*a, *b;
+	size_t		 na, nb;
+	struct mm_ent	*cache;		/* MM_CACHE entries */
+	int		 count;
+};
+
+static void
+dn_thread_free(void *arg)
+{
+	struct dn_thread	*t = arg;
+	int			 i;
+
+	for (i = 0; i < MM_CACHE; i++)
+		if (t->cache[i].used)
+			dnnl_primitive_destroy(t->cache[i].prim);
+	free(t->cache);
+	if (t->stream != NULL)
+		dnnl_stream_destroy(t->stream);
+	free(t->a);
+	free(t->b);
+	free(t);
+}
+
+static void
+dn_init(void)
+{
+	if (dnnl_engine_create(&dn_engine, dnnl_cpu, 0) != dnnl_success)
+		return;
+	if (pthread_key_create(&dn_key, dn_thread_free) != 0)
+		return;
+	dn_ok = 1;
+}
+
+static struct dn_thread *
+dn_thread(void)
+{
+	struct dn_thread	*t;
+
+	pthread_once(&dn_once, dn_init);
+	if (!dn_ok)
+		return (NULL);
+	if ((t = pthread_getspecific(dn_key)) != NULL)
+		return (t);
+	t = lr_calloc(1, sizeof *t);
+	t->cache = lr_calloc(MM_CACHE, sizeof *t->cache);
+	if (dnnl_stream_create(&t->stream, dn_engine,
+	    dnnl_stream_default_flags) != dnnl_success) {
+		free(t->cache);
+		free(t);
+		return (NULL);
+	}
+	pthread_setspecific(dn_key, t);
+	return (t);
+}
+
+static uint64_t
+mm_hash(const struct mm_key *k)
+{
+	const unsigned char	*p = (const unsigned char *)k;
+	uint64_t		 h = 1469598103934665603ull;
+	size_t			 i;
+
+	for (i = 0; i < sizeof *k; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return (h);
+}
+
+/* Make the primitive of k into e; 0 on success. */
+static int
+mm_make(const struct mm_key *k, struct mm_ent *e)
+{
+	dnnl_data_type_t	 dt = k->bf16 ? dnnl_bf16 : dnnl_f32;
+	dnnl_dims_t		 da = { k->M, k->K }, db = { k->K, k->N };
+	dnnl_dims_t		 dc = { k->M, k->N };
+	dnnl_dims_t		 sa, sb, sc = { k->ldc, 1 };
+	dnnl_memory_desc_t	 ma, mb, mc;
+	dnnl_matmul_desc_t	 md;
+	dnnl_primitive_attr_t	 attr = NULL;
+	dnnl_post_ops_t		 po = NULL;
+	dnnl_primitive_desc_t	 pd = NULL;
+	float			 beta;
+	int			 ok = 0;
+
+	/* op(A) (M,K): stored (M,K) with stride sa, or (K,M) transposed. */
+	sa[0] = k->ta ? 1 : k->sa;
+	sa[1] = k->ta ? k->sa : 1;
+	sb[0] = k->tb ? 1 : k->sb;
+	sb[1] = k->tb ? k->sb : 1;
+	memcpy(&beta, &k->beta, sizeof beta);
+	if (dnnl_memory_desc_init_by_strides(&ma, 2, da, dt, sa) ||
+	    dnnl_memory_desc_init_by_strides(&mb, 2, db, dt, sb) ||
+	    dnnl_memory_desc_init_by_strides(&mc, 2, dc, dnnl_f32, sc) ||
+	    dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc))
+		return (-1);
+	if (dnnl_primitive_attr_create(&attr))
+		return (-1);
+	if (beta != 0.0f) {
+		if (dnnl_post_ops_create(&po) ||
+		    dnnl_post_ops_append_sum(po, beta) ||
+		    dnnl_primitive_attr_set_post_ops(attr, po))
+			goto out;
+	}
+	if (dnnl_primitive_desc_create(&pd, &md, attr, dn_engine, NULL))
+		goto out;
+	if (dnnl_primitive_create(&e->prim, pd))
+		goto out;
+	memcpy(&e->k, k, sizeof e->k);
+	ok = 1;
+out:
+	if (pd != NULL)
+		dnnl_primitive_desc_destroy(pd);
+	if (po != NULL)
+		dnnl_post_ops_destroy(po);
+	dnnl_primitive_attr_destroy(attr);
+	return (ok ? 0 : -1);
+}
+
+/*
+ * The calling thread's entry for k (made on first use).  Entries live as
+ * long as the thread; a full table returns a fresh entry the caller
+ * destroys (*own = 1).
+ */
+static struct mm_ent *
+mm_get(struct dn_thread *t, const struct mm_key *k, int *own)
+{
+	struct mm_ent	*e, *fresh;
+	size_t		 i;
+
+	*own = 0;
+	i = mm_hash(k) % MM_CACHE;
+	for (;;) {
+		e = &t->cache[i];
+		if (!e->used)
+			break;
+		if (memcmp(&e->k, k, sizeof *k) == 0)
+			return (e);
+		i = (i + 1) % MM_CACHE;
+	}
+	/* Keep a quarter free so probing stays short. */
+	if (t->count >= MM_CACHE * 3 / 4) {
+		fresh = lr_calloc(1, sizeof *fresh);
+		if (mm_make(k, fresh) != 0) {
+			free(fresh);
+			return (NULL);
+		}
+		*own = 1;
+		return (fresh);
+	}
+	if (mm_make(k, e) != 0)
+		return (NULL);
+	e->used = 1;
+	t->count++;
+	return (e);
+}
+
+/* Scratch of at least n bf16 values in *buf. */
+static uint16_t *
+scratch(uint16_t **buf, size_t *cap, size_t n)
+{
+	if (*cap < n) {
+		free(*buf);
+		*buf = lr_malloc(n * sizeof **buf);
+		*cap = n;
+	}
+	return (*buf);
+}
+
+/* Rows r of cols floats at stride ld, packed into dst as bf16. */
+static void
+pack_bf16(uint16_t *dst, const float *src, int rows, int cols, int ld)
+{
+	int	r;
+
+	for (r = 0; r < rows; r++)
+		linalg_to_bf16(dst + (size_t)r * cols, src + (size_t)r * ld,
+		    (size_t)cols);
+}
+
+/*
+ * An operand for a bf16 product: its shadow copy (same layout) or a
+ * packed rounding in scratch; *ld becomes the stride used.
+ */
+static const uint16_t *
+bf16_operand(const float *X, int rows, int cols, int *ld, uint16_t **buf,
+    size_t *cap)
+{
+	const uint16_t	*s;
+	uint16_t	*d;
+
+	if ((s = shadow_of(X)) != NULL &&
+	    shadow_of(X + (size_t)(rows - 1) * *ld + cols - 1) != NULL)
+		return (s);
+	d = scratch(buf, cap, (size_t)rows * cols);
+	pack_bf16(d, X, rows, cols, *ld);
+	*ld = cols;
+	return (d);
+}
+
+/* Keep oneDNN's OpenMP team at the count asked (1 in serial sections). */
+static void
+dn_threads_here(void)
+{
+	int	want;
+
+	want = tl_serial > 0 ? 1 : dnnl_threads;
+	if (want > 0 && omp_get_max_threads() != want)
+		omp_set_num_threads(want);
+}
+
+/* oneDNN product; -1 to fall back to BLAS. */
+static int
+gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
+    const float *B, int ldb, float beta, float *C, int ldc, int bf16)
+{
+	struct dn_thread	*t;
+	struct mm_key		 k;
+	struct mm_ent		*e;
+	const_dnnl_primitive_desc_t pd;
+	dnnl_memory_t		 ma = NULL, mb = NULL, mc = NULL;
+	dnnl_exec_arg_t		 args[3];
+	const void		*pa = A, *pb = B;
+	int			 own, rc = -1;
+
+	if ((t = dn_thread()) == NULL)
+		return (-1);
+	memset(&k, 0, sizeof k);
+	if (bf16) {
+		/* Stored shapes: A is (M,K) or (K,M), B (K,N) or (N,K). */
+		pa = bf16_operand(A, ta ? K : M, ta ? M : K, &lda, &t->a,
+		    &t->na);
+		pb = bf16_operand(B, tb ? N : K, tb ? K : N, &ldb, &t->b,
+		    &t->nb);
+	}
+	k.ta = ta;
+	k.tb = tb;
+	k.M = M;
+	k.N = N;
+	k.K = K;
+	k.sa = lda;
+	k.sb = ldb;
+	k.ldc = ldc;
+	k.bf16 = bf16;
+	memcpy(&k.beta, &beta, sizeof k.beta);
+	if ((e = mm_get(t, &k, &own)) == NULL)
+		return (-1);
+	dn_threads_here();
+	if (dnnl_primitive_get_primitive_desc(e->prim, &pd) ||
+	    dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(pd,
+	    dnnl_query_src_md, 0), dn_engine, (void *)pa) ||
+	    dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(pd,
+	    dnnl_query_weights_md, 0), dn_engine, (void *)pb) ||
+	    dnnl_memory_create(&mc, dnnl_primitive_desc_query_md(pd,
+	    dnnl_query_dst_md, 0), dn_engine, C))
+		goto out;
+	args[0].arg = DNNL_ARG_SRC;
+	args[0].memory = ma;
+	args[1].arg = DNNL_ARG_WEIGHTS;
+	args[1].memory = mb;
+	args[2].arg = DNNL_ARG_DST;
+	args[2].memory = mc;
+	if (dnnl_primitive_execute(e->prim, t->stream, 3, args) ||
+	    dnnl_stream_wait(t->stream))
+		goto out;
+	rc = 0;
+out:
+	if (ma != NULL)
+		dnnl_memory_destroy(ma);
+	if (mb != NULL)
+		dnnl_memory_destroy(mb);
+	if (mc != NULL)
+		dnnl_memory_destroy(mc);
+	if (own) {
+		dnnl_primitive_destroy(e->prim);
+		free(e);
+	}
+	return (rc);
+}
+#endif
+
+/* C = beta*C for K == 0 (no product to add). */
+static void
+scale_rows(int M, int N, float beta, float *C, int ldc)
+{
+	int	i, j;
+
+	for (i = 0; i < M; i++)
+		for (j = 0; j < N; j++)
+			C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f :
+			    beta * C[(size_t)i * ldc + j];
+}
+
 /* C = beta*C + op(A) op(B), row-major. */
 void
 linalg_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
@@ -117,10 +654,20 @@ linalg_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 {
 	if (M == 0 || N == 0)
 		return;
+	if (K == 0) {
+		scale_rows(M, N, beta, C, ldc);
+		return;
+	}
 	if (use_reference) {
 		gemm_ref(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 		return;
 	}
+#ifdef HAVE_DNNL
+	if (linalg_backend() == LINALG_DNNL &&
+	    gemm_dnnl(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc,
+	    tl_prec == LINALG_BF16 && linalg_bf16_supported(NULL)) == 0)
+		return;
+#endif
 	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
 	    tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
 	    beta, C, ldc);
@@ -135,6 +682,13 @@ linalg_gemv_row(int N, int K, const float *x, const float *W, int ldw,
 		gemm_ref(0, 0, 1, N, K, x, K, W, ldw, beta, y, N);
 		return;
 	}
+#ifdef HAVE_DNNL
+	/* A bf16 product reads W's shadow: half the bytes of float32. */
+	if (linalg_backend() == LINALG_DNNL && tl_prec == LINALG_BF16 &&
+	    linalg_bf16_supported(NULL) &&
+	    gemm_dnnl(0, 0, 1, N, K, x, K, W, ldw, beta, y, N, 1) == 0)
+		return;
+#endif
 	cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, ldw, x, 1, beta,
 	    y, 1);
 }

@@ -9,12 +9,55 @@
 #define LR_LINALG_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Backends (issue J).  OpenBLAS is the reference and the fallback; oneDNN
+ * (when built in, ./configure --with-dnnl) runs its AVX-512 brgemm kernels
+ * on this CPU, where Debian's OpenBLAS 0.3.21 runs Haswell ones, and has
+ * the bfloat16 matrix products.  The default is oneDNN when built in,
+ * unless LATENTROLL_BACKEND=openblas is in the environment.
+ */
+#define LINALG_OPENBLAS	0
+#define LINALG_DNNL	1
+int	linalg_set_backend(int backend, char **cause);
+int	linalg_backend(void);
+const char *linalg_backend_name(int backend);
+
+/*
+ * Precision of the matrix products of the calling thread: LINALG_FP32
+ * (default), or LINALG_BF16: both operands rounded to bfloat16, products
+ * accumulated and written in float32 (oneDNN only).  Returns the previous
+ * precision, so a caller can put it back.  bf16 needs
+ * linalg_bf16_supported(); without it the products stay float32.
+ */
+#define LINALG_FP32	0
+#define LINALG_BF16	1
+int	linalg_set_precision(int prec);
+int	linalg_precision(void);
+/* 1 when bf16 products run natively here; else 0 and *why says why. */
+int	linalg_bf16_supported(const char **why);
+
+/* Round to bfloat16 (nearest even) and back. */
+void	linalg_to_bf16(uint16_t *dst, const float *src, size_t n);
+void	linalg_from_bf16(float *dst, const uint16_t *src, size_t n);
+
+/*
+ * A bf16 copy of a block of float32 weights [base, base+n): a bf16
+ * product whose operand lies in the block reads the copy instead of
+ * rounding the operand again, so weights are rounded once per update, not
+ * once per call.  The owner refreshes the copy after changing the weights
+ * and removes it before freeing either.  Add and remove only while no
+ * product runs (between training steps).  -1 when the table is full.
+ */
+int	linalg_shadow_add(const float *base, size_t n, const uint16_t *bf16);
+void	linalg_shadow_remove(const float *base);
 
 /* Use the plain C loops instead of BLAS (1) or BLAS (0, default). */
 void	linalg_set_reference(int on);
 int	linalg_reference(void);
 
-/* Threads BLAS may use (0 = leave OpenBLAS's default). */
+/* Threads BLAS and oneDNN may use (0 = leave the libraries' default). */
 void	linalg_set_threads(int n);
 
 /*

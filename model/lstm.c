@@ -151,8 +151,88 @@ cell8(float *hb, float *cb, const float *gi, int H)
 	return (u);
 }
 
+/*
+ * The trainer's cell (lstm_cell_train), eight units at a time: the
+ * activated gates go back into g for the backward pass, with c, tanh(c)
+ * and h.
+ */
+__attribute__((target("avx2,fma"))) static int
+cell8_train(float *gi, float *cb, float *tcb, float *hb, const float *cpb,
+    int H)
+{
+	float		*gj = gi + H, *gf = gj + H, *go = gf + H;
+	const __m256	 fb = _mm256_set1_ps(LSTM_FORGET_BIAS);
+	__m256		 i, j, f, o, c, tc;
+	int		 u;
+
+	for (u = 0; u + 8 <= H; u += 8) {
+		i = sig8(_mm256_loadu_ps(gi + u));
+		j = tanh8(_mm256_loadu_ps(gj + u));
+		f = sig8(_mm256_add_ps(_mm256_loadu_ps(gf + u), fb));
+		o = sig8(_mm256_loadu_ps(go + u));
+		c = _mm256_fmadd_ps(f, _mm256_loadu_ps(cpb + u),
+		    _mm256_mul_ps(i, j));
+		tc = tanh8(c);
+		_mm256_storeu_ps(gi + u, i);
+		_mm256_storeu_ps(gj + u, j);
+		_mm256_storeu_ps(gf + u, f);
+		_mm256_storeu_ps(go + u, o);
+		_mm256_storeu_ps(cb + u, c);
+		_mm256_storeu_ps(tcb + u, tc);
+		_mm256_storeu_ps(hb + u, _mm256_mul_ps(tc, o));
+	}
+	return (u);
+}
+
 static int	has_avx2 = -1;
 #endif
+
+static void
+check_cpu(void)
+{
+#ifdef LSTM_X86
+	if (has_avx2 < 0) {
+		__builtin_cpu_init();
+		has_avx2 = __builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("fma");
+	}
+#endif
+}
+
+void
+lstm_cell_train(float *g, float *c, float *tc, float *h, const float *cp,
+    int B, int H)
+{
+	float	*gi, *gj, *gf, *go, *cb, *tcb, *hb;
+	const float *cpb;
+	int	 b, u;
+
+	check_cpu();
+	for (b = 0; b < B; b++) {
+		gi = g + (size_t)b * 4 * H;
+		gj = gi + H;
+		gf = gj + H;
+		go = gf + H;
+		cb = c + (size_t)b * H;
+		tcb = tc + (size_t)b * H;
+		hb = h + (size_t)b * H;
+		cpb = cp + (size_t)b * H;
+		u = 0;
+#ifdef LSTM_X86
+		if (has_avx2)
+			u = cell8_train(gi, cb, tcb, hb, cpb, H);
+#endif
+		for (; u < H; u++) {
+			gi[u] = sigm(gi[u]);
+			gj[u] = tanh_fast(gj[u]);
+			gf[u] = sigm(gf[u] + LSTM_FORGET_BIAS);
+			go[u] = sigm(go[u]);
+			cb[u] = gi[u] * gj[u] + gf[u] * cpb[u];
+			tcb[u] = tanh_fast(cb[u]);
+			hb[u] = tcb[u] * go[u];
+		}
+	}
+}
 
 /* Gate nonlinearities; gate blocks i, j, f, o of width H. */
 void
@@ -163,13 +243,7 @@ lstm_cell(float *h, int ldh, float *h2, int ldh2, float *c, const float *g,
 	float		*cb, *hb, nc;
 	int		 b, u;
 
-#ifdef LSTM_X86
-	if (has_avx2 < 0) {
-		__builtin_cpu_init();
-		has_avx2 = __builtin_cpu_supports("avx2") &&
-		    __builtin_cpu_supports("fma");
-	}
-#endif
+	check_cpu();
 	for (b = 0; b < B; b++) {
 		gi = g + (size_t)b * 4 * H;
 		gj = gi + H;

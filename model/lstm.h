@@ -78,4 +78,12 @@ void	lstm_half_pack(uint16_t *dst, const float *src, int K, int N);
 void	lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K,
 	    int N, int row0, int n);
 
+/*
+ * The trainer's cell on B rows: g (B, 4H) pre-activations in, activated
+ * gates i, j, f, o out (in place); c = f cp + i j, tc = tanh(c),
+ * h = tc o, each (B, H).  The same functions as lstm_cell.
+ */
+void	lstm_cell_train(float *g, float *c, float *tc, float *h,
+	    const float *cp, int B, int H);
+
 #endif

@@ -82,6 +82,8 @@ struct train_net {
 	float			*init_h, *init_c; /* scratch (nseg, B, Hmax) */
 	float			*dinit_h, *dinit_c;
 
+	int			 prec;		/* LINALG_FP32 or LINALG_BF16 */
+
 	void			*bufs[MAX_BUFS];
 	int			 n_bufs;
 	char			*err;
@@ -562,7 +564,7 @@ train_forward(struct train_net *n, const struct vae_params *p,
     int use_mu, struct rng *r, struct train_stats *st, char **cause)
 {
 	const struct vae_arch	*a = &n->a;
-	int			 s, b;
+	int			 s, b, prec;
 	size_t			 i, nt;
 	long			 correct = 0;
 	double			 ce = 0, kl = 0, klc = 0;
@@ -583,6 +585,7 @@ train_forward(struct train_net *n, const struct vae_params *p,
 	n->free_nats = free_bits * (float)LN2;
 	n->use_mu = use_mu;
 
+	prec = linalg_set_precision(n->prec);
 	encoder_forward(n, p, tokens);
 	latent_forward(n, p, r);
 	if (n->hier)
@@ -591,6 +594,7 @@ train_forward(struct train_net *n, const struct vae_params *p,
 		memcpy(n->ctx, n->z, (size_t)B * a->z_size * sizeof(float));
 	for (s = 0; s < a->n_splits; s++)
 		ce += decoder_forward(n, p, s, tokens, ss_prob, r, &correct);
+	linalg_set_precision(prec);
 
 	for (b = 0; b < B; b++) {
 		kl += n->kl[b];
@@ -802,8 +806,9 @@ train_backward(struct train_net *n, const struct vae_params *p,
     struct vae_params *g)
 {
 	const struct vae_arch	*a = &n->a;
-	int			 s;
+	int			 s, prec;
 
+	prec = linalg_set_precision(n->prec);
 	memset(n->dctx, 0, (size_t)n->nseg * n->B * n->zin * sizeof(float));
 	for (s = a->n_splits - 1; s >= 0; s--)
 		decoder_backward(n, p, g, s);
@@ -815,6 +820,13 @@ train_backward(struct train_net *n, const struct vae_params *p,
 		    (size_t)n->B * a->z_size * sizeof(float));
 	latent_backward(n, p, g);
 	encoder_backward(n, p, g);
+	linalg_set_precision(prec);
+}
+
+void
+train_net_set_precision(struct train_net *n, int prec)
+{
+	n->prec = prec;
 }
 
 /* ------------------------------------------------------------------ */

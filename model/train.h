@@ -71,6 +71,12 @@ void	train_init_params(struct vae_params *p, struct rng *r);
 struct train_net *train_net_new(const struct vae_params *p, int max_B,
 	    char **cause) LR_WUR;
 void	train_net_free(struct train_net *n);
+/*
+ * Precision of the net's matrix products (LINALG_FP32, the default, or
+ * LINALG_BF16, linalg.h): every element-wise step, the cell state, the
+ * loss and the gradients' accumulation stay float32 either way.
+ */
+void	train_net_set_precision(struct train_net *n, int prec);
 
 /*
  * Forward pass on B token sequences (B, T, S) with the loss of spec B 4.
@@ -129,6 +135,15 @@ int	train_par_workers(const struct train_par *tp);
 /* A net for forward passes of up to *max_B sequences between steps
    (validation): the first worker's. */
 struct train_net *train_par_net(struct train_par *tp, int *max_B);
+/*
+ * Precision of every worker's products.  LINALG_BF16 keeps a bf16 copy of
+ * p's weights (linalg_shadow_add), made here and again after each update
+ * of train_par_step, so each weight matrix is rounded once per step;
+ * p must stay the same block of weights and change only through
+ * train_par_step.  -1 if bf16 is not supported here (the cause says why).
+ */
+int	train_par_set_precision(struct train_par *tp,
+	    const struct vae_params *p, int prec, char **cause) LR_WUR;
 int	train_par_step(struct train_par *tp, struct vae_params *p,
 	    struct vae_params *g, float *m, float *v,
 	    const struct train_hp *hp, long step, const int *tokens, int B,

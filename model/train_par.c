@@ -36,15 +36,61 @@ struct worker {
 	struct train_stats	 st;
 	int			 rc;
 	char			*cause;
+	struct train_par	*tp;
+	int			 k;
 };
 
 struct train_par {
+	/* Worker threads 1..n-1 live as long as tp (thread-local scratch of
+	   oneDNN and of the kernels stays warm); the caller is worker 0. */
+	pthread_t		 th[TRAIN_MAX_WORKERS];
+	int			 nth;		/* threads started */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 go, done;
+	long			 gen;		/* steps handed out */
+	int			 busy;		/* workers still running */
+	int			 quit;
+	int			 active;	/* workers in this step */
+
 	int			 n;		/* workers */
 	int			 max_B;
 	int			 slice;		/* most examples a net takes */
 	struct worker		 w[TRAIN_MAX_WORKERS];
 	struct train_net	*one;		/* n == 1: train_step's net */
+	int			 prec;
+	const float		*shadowed;	/* p->mem with a bf16 copy */
+	uint16_t		*bf16;		/* the copy (n_params) */
+	size_t			 n_params;
 };
+
+static void	*work(void *);
+
+/* A pool thread: run its slice each time gen moves, until quit. */
+static void *
+pool_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct train_par	*tp = w->tp;
+	long			 seen = 0;
+
+	pthread_mutex_lock(&tp->mu);
+	for (;;) {
+		while (!tp->quit && tp->gen == seen)
+			pthread_cond_wait(&tp->go, &tp->mu);
+		if (tp->quit)
+			break;
+		seen = tp->gen;
+		if (w->k >= tp->active)
+			continue;
+		pthread_mutex_unlock(&tp->mu);
+		work(w);
+		pthread_mutex_lock(&tp->mu);
+		if (--tp->busy == 0)
+			pthread_cond_signal(&tp->done);
+	}
+	pthread_mutex_unlock(&tp->mu);
+	return (NULL);
+}
 
 struct train_par *
 train_par_new(const struct vae_params *p, int max_B, int workers,
@@ -83,6 +129,17 @@ train_par_new(const struct vae_params *p, int max_B, int workers,
 		if (k > 0)
 			params_clone_layout(&w->g, p,
 			    lr_calloc(p->n_params, sizeof(float)));
+		w->tp = tp;
+		w->k = k;
+	}
+	pthread_mutex_init(&tp->mu, NULL);
+	pthread_cond_init(&tp->go, NULL);
+	pthread_cond_init(&tp->done, NULL);
+	/* A thread that cannot start leaves its slice to the caller. */
+	for (k = 1; k < workers; k++) {
+		if (pthread_create(&tp->th[k], NULL, pool_main, &tp->w[k]) != 0)
+			break;
+		tp->nth = k;
 	}
 	return (tp);
 }
@@ -94,6 +151,20 @@ train_par_free(struct train_par *tp)
 
 	if (tp == NULL)
 		return;
+	if (tp->one == NULL) {
+		pthread_mutex_lock(&tp->mu);
+		tp->quit = 1;
+		pthread_cond_broadcast(&tp->go);
+		pthread_mutex_unlock(&tp->mu);
+		for (k = 1; k <= tp->nth; k++)
+			pthread_join(tp->th[k], NULL);
+		pthread_mutex_destroy(&tp->mu);
+		pthread_cond_destroy(&tp->go);
+		pthread_cond_destroy(&tp->done);
+	}
+	if (tp->shadowed != NULL)
+		linalg_shadow_remove(tp->shadowed);
+	free(tp->bf16);
 	train_net_free(tp->one);
 	for (k = 0; k < tp->n; k++) {
 		train_net_free(tp->w[k].net);
@@ -102,6 +173,53 @@ train_par_free(struct train_par *tp)
 		free(tp->w[k].cause);
 	}
 	free(tp);
+}
+
+int
+train_par_set_precision(struct train_par *tp, const struct vae_params *p,
+    int prec, char **cause)
+{
+	const char	*why;
+	int		 k;
+
+	if (prec == LINALG_BF16 && !linalg_bf16_supported(&why))
+		return (lr_fail(cause, "bf16 training: %s", why));
+	if (prec == LINALG_BF16 && linalg_backend() != LINALG_DNNL)
+		return (lr_fail(cause, "bf16 training needs the onednn "
+		    "backend (LATENTROLL_BACKEND is openblas)"));
+	if (tp->shadowed != NULL)
+		linalg_shadow_remove(tp->shadowed);
+	free(tp->bf16);
+	tp->bf16 = NULL;
+	tp->shadowed = NULL;
+	tp->prec = prec;
+	if (tp->one != NULL)
+		train_net_set_precision(tp->one, prec);
+	for (k = 0; k < tp->n; k++)
+		if (tp->w[k].net != NULL)
+			train_net_set_precision(tp->w[k].net, prec);
+	if (prec != LINALG_BF16)
+		return (0);
+	tp->n_params = p->n_params;
+	tp->bf16 = lr_malloc(p->n_params * sizeof *tp->bf16);
+	linalg_to_bf16(tp->bf16, p->mem, p->n_params);
+	if (linalg_shadow_add(p->mem, p->n_params, tp->bf16) != 0) {
+		free(tp->bf16);
+		tp->bf16 = NULL;
+		return (lr_fail(cause, "bf16 training: too many weight "
+		    "copies"));
+	}
+	tp->shadowed = p->mem;
+	return (0);
+}
+
+/* After an update: the bf16 copy follows the new weights. */
+static void
+refresh_shadow(struct train_par *tp, const struct vae_params *p)
+{
+	if (tp->bf16 != NULL && tp->shadowed == p->mem &&
+	    tp->n_params == p->n_params)
+		linalg_to_bf16(tp->bf16, p->mem, p->n_params);
 }
 
 int
@@ -141,13 +259,16 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 {
 	const struct vae_arch	*a = &p->arch;
 	size_t			 ex = (size_t)a->num_steps * a->n_splits, i;
-	pthread_t		 th[TRAIN_MAX_WORKERS];
-	int			 k, n, off = 0, started[TRAIN_MAX_WORKERS];
+	int			 k, n, off = 0, pooled;
 	double			 f;
 
-	if (tp->one != NULL)
-		return (train_step(tp->one, p, g, m, v, hp, step, tokens, B, r,
-		    st, cause));
+	if (tp->one != NULL) {
+		if (train_step(tp->one, p, g, m, v, hp, step, tokens, B, r,
+		    st, cause) != 0)
+			return (-1);
+		refresh_shadow(tp, p);
+		return (0);
+	}
 	if (B < 1 || B > tp->max_B)
 		return (lr_fail(cause, "batch of %d (net sized for %d)", B,
 		    tp->max_B));
@@ -169,15 +290,21 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 		free(w->cause);
 		w->cause = NULL;
 	}
-	for (k = 1; k < n; k++)
-		started[k] = pthread_create(&th[k], NULL, work, &tp->w[k]) == 0;
+	/* Slices 1..pooled go to the pool; the rest run here. */
+	pooled = n - 1 < tp->nth ? n - 1 : tp->nth;
+	pthread_mutex_lock(&tp->mu);
+	tp->active = pooled + 1;
+	tp->busy = pooled;
+	tp->gen++;
+	pthread_cond_broadcast(&tp->go);
+	pthread_mutex_unlock(&tp->mu);
 	work(&tp->w[0]);
-	for (k = 1; k < n; k++) {
-		if (started[k])
-			pthread_join(th[k], NULL);
-		else
-			work(&tp->w[k]);	/* no thread: run it here */
-	}
+	for (k = pooled + 1; k < n; k++)
+		work(&tp->w[k]);	/* no thread: run it here */
+	pthread_mutex_lock(&tp->mu);
+	while (tp->busy > 0)
+		pthread_cond_wait(&tp->done, &tp->mu);
+	pthread_mutex_unlock(&tp->mu);
 	for (k = 0; k < n; k++)
 		if (tp->w[k].rc != 0) {
 			lr_fail(cause, "%s", tp->w[k].cause != NULL ?
@@ -210,5 +337,6 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 	st->beta = tp->w[0].st.beta;
 	st->ss_prob = tp->w[0].st.ss_prob;
 	train_update(p, g, m, v, hp, step, st);
+	refresh_shadow(tp, p);
 	return (0);
 }

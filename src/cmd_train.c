@@ -48,7 +48,8 @@
 static volatile sig_atomic_t	train_stop;
 
 struct train_args {
-	const char	*data, *arch, *out, *cache, *init;
+	const char	*data, *arch, *out, *cache, *init, *init_from;
+	int		 precision;	/* LINALG_*, or -1: the default */
 	long		 steps;
 	int		 batch, threads, resume, tiny, enc_size, quiet;
 	unsigned long long seed;
@@ -84,6 +85,8 @@ static const struct option train_opts[] = {
 	{ "cache", required_argument, NULL, 'C' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "init", required_argument, NULL, 'I' },
+	{ "init-from", required_argument, NULL, 'J' },
+	{ "precision", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -259,6 +262,10 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(hp, "batch", json_integer(ta->batch));
 	json_object_set_new(hp, "seed", json_integer(ta->seed));
 	json_object_set_new(hp, "threads", json_integer(ta->threads));
+	json_object_set_new(hp, "precision", json_string(ta->precision ==
+	    LINALG_BF16 ? "bf16" : "fp32"));
+	json_object_set_new(hp, "backend", json_string(linalg_backend_name(
+	    linalg_backend())));
 	json_object_set_new(hp, "lr", json_real(ta->hp.lr));
 	json_object_set_new(hp, "min_lr", json_real(ta->hp.min_lr));
 	json_object_set_new(hp, "decay_rate", json_real(ta->hp.decay_rate));
@@ -273,6 +280,9 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(hp, "init_step", json_integer(ta->hp.adam_step0));
 	if (ta->init != NULL)
 		json_object_set_new(hp, "init", json_string(ta->init));
+	if (ta->init_from != NULL)
+		json_object_set_new(hp, "init_from",
+		    json_string(ta->init_from));
 	card = json_object();
 	json_object_set_new(card, "trainer", json_string("latentroll train"));
 	json_object_set_new(card, "arch", arch);
@@ -440,6 +450,82 @@ warm_start(const struct train_args *ta, struct vae *v, long *step,
 	return (rc);
 }
 
+/*
+ * The name a tensor of a hierarchical model has in a flat one, where the
+ * two play the same part (issue K): the first encoder level is a flat
+ * model's encoder, and the core decoder a flat model's decoder with the
+ * conductor's output where z was.  NULL when it has no counterpart.
+ */
+static const char *
+flat_name(const char *hier, char *buf, size_t len)
+{
+	static const char *map[][2] = {
+		{ "encoder/hierarchical_level_0/", "encoder/" },
+		{ "core_decoder/decoder/", "decoder/" },
+	};
+	size_t	i, n;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+		n = strlen(map[i][0]);
+		if (strncmp(hier, map[i][0], n) == 0) {
+			snprintf(buf, len, "%s%s", map[i][1], hier + n);
+			return (buf);
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * --init-from DIR: transfer.  Every tensor of the new model with a
+ * counterpart of the same shape in DIR's (the same name, or for a
+ * hierarchical model from a flat one the name flat_name gives) is copied;
+ * the rest keep their fresh initialisation.  Schedules start at step 0: it
+ * is a new model.  Says what it took on stderr unless quiet.
+ */
+static int
+transfer(const struct train_args *ta, struct vae *v, char **cause)
+{
+	struct vae		*w;
+	struct vae_tensor	*t, *u;
+	const char		*name;
+	char			 buf[256];
+	int			 i, taken = 0, hier_from_flat;
+	size_t			 np = 0;
+
+	if ((w = ckpt_load(ta->init_from, cause)) == NULL)
+		return (-1);
+	hier_from_flat = v->p.arch.num_segments > 0 &&
+	    w->p.arch.num_segments == 0;
+	for (i = 0; i < v->p.n_tensors; i++) {
+		t = &v->p.tensors[i];
+		name = hier_from_flat ? flat_name(t->name, buf, sizeof buf) :
+		    t->name;
+		if (name == NULL || (u = params_find(&w->p, name)) == NULL ||
+		    u->ndim != t->ndim || u->shape[0] != t->shape[0] ||
+		    (t->ndim == 2 && u->shape[1] != t->shape[1]))
+			continue;
+		if (!vae_has_sigma(w) &&
+		    strncmp(name, "encoder/sigma/", 14) == 0)
+			continue;
+		memcpy(t->p, u->p, t->n * sizeof(float));
+		taken++;
+		np += t->n;
+		if (!ta->quiet)
+			fprintf(stderr, "train: --init-from: %s <- %s\n",
+			    t->name, name);
+	}
+	vae_free(w);
+	if (taken == 0)
+		return (lr_fail(cause, "%s: no tensor of --arch %s's shapes "
+		    "to take", ta->init_from, ta->arch));
+	if (!ta->quiet)
+		fprintf(stderr, "train: --init-from %s: %d of %d tensors "
+		    "(%.1fM of %.1fM parameters); the rest fresh\n",
+		    ta->init_from, taken, v->p.n_tensors, np / 1e6,
+		    v->p.n_params / 1e6);
+	return (0);
+}
+
 static int
 train_parse(int argc, char **argv, struct train_args *ta)
 {
@@ -448,6 +534,7 @@ train_parse(int argc, char **argv, struct train_args *ta)
 	int	 c, rc = 0;
 
 	memset(ta, 0, sizeof *ta);
+	ta->precision = -1;
 	ta->steps = 200000;
 	ta->batch = 64;
 	ta->threads = 2;
@@ -463,6 +550,18 @@ train_parse(int argc, char **argv, struct train_args *ta)
 		case 'o': case 'm': ta->out = optarg; continue;
 		case 'C': ta->cache = optarg; continue;
 		case 'I': ta->init = optarg; continue;
+		case 'J': ta->init_from = optarg; continue;
+		case 'P':
+			if (strcmp(optarg, "bf16") == 0)
+				ta->precision = LINALG_BF16;
+			else if (strcmp(optarg, "fp32") == 0)
+				ta->precision = LINALG_FP32;
+			else {
+				cmd_error("--precision %s: want bf16 or fp32",
+				    optarg);
+				return (-1);
+			}
+			continue;
 		case 'r': ta->resume = 1; continue;
 		case 'T': ta->tiny = 1; continue;
 		case 'q': ta->quiet = 1; continue;
@@ -554,6 +653,23 @@ cmd_train(int argc, char **argv)
 		cmd_error("train: %s", cause);
 		free(cause);
 		return (CMD_USAGE);
+	}
+	if (ta.init != NULL && ta.init_from != NULL) {
+		cmd_error("train: --init and --init-from: one start only");
+		return (CMD_USAGE);
+	}
+	/* bf16 where it runs natively (the quality guard in the README
+	   holds there), else float32 with a note. */
+	if (ta.precision < 0) {
+		const char *why = NULL;
+
+		ta.precision = LINALG_FP32;
+		if (linalg_backend() == LINALG_DNNL &&
+		    linalg_bf16_supported(&why))
+			ta.precision = LINALG_BF16;
+		else if (!ta.quiet)
+			fprintf(stderr, "train: float32 products (%s)\n",
+			    why != NULL ? why : "backend openblas");
 	}
 	if (ta.enc_size > 0)
 		for (l = 0; l < a.enc_layers; l++)
@@ -692,6 +808,8 @@ cmd_train(int argc, char **argv)
 		rng_seed(&r, ta.seed);
 		train_init_params(&v->p, &r);
 		ts.step = 0;
+		if (ta.init_from != NULL && transfer(&ta, v, &cause) != 0)
+			goto fail;
 		if (ta.init != NULL) {
 			if (warm_start(&ta, v, &ts.step, &cause) != 0)
 				goto fail;
@@ -713,6 +831,8 @@ cmd_train(int argc, char **argv)
 	/* --threads N: N workers on slices of the batch, BLAS serial in
 	   each (model/train_par.c); validation uses the first one's net. */
 	if ((tp = train_par_new(&v->p, ta.batch, ta.threads, &cause)) == NULL)
+		goto fail;
+	if (train_par_set_precision(tp, &v->p, ta.precision, &cause) != 0)
 		goto fail;
 	net = train_par_net(tp, &vb);
 	perm = lr_malloc(ds.n[DATASET_TRAIN] * sizeof *perm);

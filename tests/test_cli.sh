@@ -803,7 +803,7 @@ fi
 if command -v valgrind >/dev/null 2>&1 &&
     ! ldd "$LR" 2>/dev/null | grep -q libasan; then
 	VG="valgrind -q --error-exitcode=99 --leak-check=full"
-	VG="$VG --errors-for-leak-kinds=definite"
+	VG="$VG --errors-for-leak-kinds=definite --show-leak-kinds=definite"
 	rm -rf "$T/iv"
 	for c in encode decode sample interpolate trio badz badclip; do
 		case $c in
