@@ -127,17 +127,28 @@ linalg_precision(void)
 int
 linalg_bf16_supported(const char **why)
 {
+	static int		 ok = -1;
+	static const char	*no;
+
+	if (ok < 0) {
+		ok = 0;
 #ifdef HAVE_DNNL
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512bf16"))
-		return (1);
-	if (why != NULL)
-		*why = "this CPU has no AVX512-BF16";
+		__builtin_cpu_init();
+		/* LATENTROLL_NO_BF16: a CPU without it, for tests and
+		   comparisons. */
+		if (getenv("LATENTROLL_NO_BF16") != NULL)
+			no = "LATENTROLL_NO_BF16 is set";
+		else if (!__builtin_cpu_supports("avx512bf16"))
+			no = "this CPU has no AVX512-BF16";
+		else
+			ok = 1;
 #else
-	if (why != NULL)
-		*why = "built without oneDNN";
+		no = "built without oneDNN";
 #endif
-	return (0);
+	}
+	if (!ok && why != NULL)
+		*why = no;
+	return (ok);
 }
 
 /* Round to nearest even; NaN stays NaN (quiet). */

@@ -14,17 +14,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/abcfile.h"
 #include "src/convert.h"
 #include "src/midifile.h"
 
 #define CACHE_MAGIC	"LRWINDOW"
 #define CACHE_VERSION	1
 #define MAX_REASONS	12
+#define MAX_SOURCES	16
 
+/* A MIDI file, or one tune of an ABC file. */
 struct file_ent {
-	char		*path;		/* full path */
+	char		*path;		/* full path (owned by tune <= 0) */
 	const char	*rel;		/* relative to the data directory */
 	long long	 size;
+	int		 tune;		/* ABC reference number, or -1 */
+	int		 owner;		/* frees path */
+};
+
+/* Windows per top-level folder of the data directory (a corpus). */
+struct sources {
+	char	*name[MAX_SOURCES];
+	int	 used[MAX_SOURCES];
+	int	 n[MAX_SOURCES][DATASET_NSPLITS];
+	int	 count;
 };
 
 struct file_list {
@@ -37,6 +50,9 @@ struct wbuf {
 	int	*tok;
 	int	 n, cap;
 };
+
+struct reasons;
+static void	reason_add(struct reasons *, const char *);
 
 struct reasons {
 	char	*text[MAX_REASONS];
@@ -140,7 +156,8 @@ walk(struct file_list *fl, const char *dir, size_t root_len, char **cause)
 			free(path);
 			continue;
 		}
-		if (!S_ISREG(sb.st_mode) || !is_midi(de->d_name)) {
+		if (!S_ISREG(sb.st_mode) || (!is_midi(de->d_name) &&
+		    !abcfile_is_abc(de->d_name))) {
 			free(path);
 			continue;
 		}
@@ -151,6 +168,8 @@ walk(struct file_list *fl, const char *dir, size_t root_len, char **cause)
 		fl->f[fl->n].path = path;
 		fl->f[fl->n].rel = path + root_len + 1;
 		fl->f[fl->n].size = sb.st_size;
+		fl->f[fl->n].tune = abcfile_is_abc(de->d_name) ? 0 : -1;
+		fl->f[fl->n].owner = 1;
 		fl->n++;
 	}
 	closedir(d);
@@ -162,6 +181,83 @@ cmp_file(const void *a, const void *b)
 {
 	return (strcmp(((const struct file_ent *)a)->rel,
 	    ((const struct file_ent *)b)->rel));
+}
+
+/*
+ * Each ABC file becomes one entry per tune, in file order; a file with no
+ * tune is dropped with a reason.
+ */
+static void
+expand_abc(struct file_list *fl, struct reasons *rs)
+{
+	struct file_list	 out;
+	char			*cause = NULL;
+	int			*xs, nx, i, k;
+
+	memset(&out, 0, sizeof out);
+	for (i = 0; i < fl->n; i++) {
+		xs = NULL;
+		nx = 1;
+		if (fl->f[i].tune >= 0 &&
+		    abcfile_tunes(fl->f[i].path, &xs, &nx, &cause) != 0) {
+			const char *c = strstr(cause, ": ");
+
+			reason_add(rs, c != NULL ? c + 2 : cause);
+			free(fl->f[i].path);
+			continue;
+		}
+		for (k = 0; k < nx; k++) {
+			if (out.n == out.cap) {
+				out.cap = out.cap ? 2 * out.cap : 256;
+				out.f = lr_realloc(out.f, out.cap *
+				    sizeof *out.f);
+			}
+			out.f[out.n] = fl->f[i];
+			out.f[out.n].owner = k == 0;
+			if (xs != NULL)
+				out.f[out.n].tune = xs[k];
+			out.n++;
+		}
+		free(xs);
+	}
+	free(cause);
+	free(fl->f);
+	*fl = out;
+}
+
+/* The name a file's split is drawn from: its basename, "NAME#X" for tune
+   X of an ABC file. */
+static enum dataset_split
+split_of(const struct file_ent *fe)
+{
+	char	buf[1024];
+
+	if (fe->tune < 0)
+		return (dataset_split_of(fe->path));
+	snprintf(buf, sizeof buf, "%s#%d", fe->path, fe->tune);
+	return (dataset_split_of(buf));
+}
+
+/* The source (top-level folder, or "." for files at the top) of rel. */
+static int
+source_of(struct sources *so, const char *rel)
+{
+	const char	*slash = strchr(rel, '/');
+	size_t		 n = slash != NULL ? (size_t)(slash - rel) : 1;
+	int		 i;
+
+	if (slash == NULL)
+		rel = ".";
+	for (i = 0; i < so->count; i++)
+		if (strlen(so->name[i]) == n &&
+		    strncmp(so->name[i], rel, n) == 0)
+			return (i);
+	if (so->count == MAX_SOURCES)
+		return (MAX_SOURCES - 1);
+	so->name[so->count] = lr_malloc(n + 1);
+	memcpy(so->name[so->count], rel, n);
+	so->name[so->count][n] = '\0';
+	return (so->count++);
 }
 
 /* Group drop reasons with their numbers blanked out ("N"). */
@@ -354,19 +450,21 @@ cache_write(const struct dataset *ds, const char *path)
 
 static int
 extract(struct dataset *ds, const struct file_list *fl,
-    const struct vae_arch *a)
+    const struct vae_arch *a, struct reasons *rsp)
 {
 	struct convert_opts	 o;
 	struct wbuf		 wb[DATASET_NSPLITS];
-	struct reasons		 rs;
+	struct reasons		 rs = *rsp;
+	struct sources		 so;
 	struct noteseq		 seq;
 	struct windows		 w;
-	char			*cause = NULL, line[256];
-	int			 i, j, k, len, dup, sp, kept, total = 0;
+	char			*cause = NULL, line[512], tmpdir[64];
+	int			 i, j, k, len, dup, sp, kept, total = 0, src;
+	int			 have_tmp = 0, rc;
 	size_t			 rlen = 0, rcap = 4096;
 
 	memset(wb, 0, sizeof wb);
-	memset(&rs, 0, sizeof rs);
+	memset(&so, 0, sizeof so);
 	memset(&o, 0, sizeof o);
 	o.kind = conv_kind(a->kind);
 	o.track = -1;
@@ -374,7 +472,21 @@ extract(struct dataset *ds, const struct file_list *fl,
 	o.steps = ds->steps;
 	len = ds->steps * ds->S;
 	for (i = 0; i < fl->n; i++) {
-		if (midifile_load(fl->f[i].path, &seq, &cause) != 0) {
+		if (fl->f[i].tune >= 0 && !have_tmp) {
+			const char *t = getenv("TMPDIR");
+
+			snprintf(tmpdir, sizeof tmpdir, "%s/lr-abc.XXXXXX",
+			    t != NULL && strlen(t) < 40 ? t : "/tmp");
+			have_tmp = mkdtemp(tmpdir) != NULL ? 1 : -1;
+		}
+		if (fl->f[i].tune >= 0)
+			rc = have_tmp > 0 ? abcfile_load(fl->f[i].path,
+			    fl->f[i].tune, tmpdir, &seq, &cause) :
+			    lr_fail(&cause, "%s: no temporary folder for "
+			    "abc2midi", fl->f[i].path);
+		else
+			rc = midifile_load(fl->f[i].path, &seq, &cause);
+		if (rc != 0) {
 			/* the cause starts with the path: keep the rest */
 			const char *c = strstr(cause, ": ");
 
@@ -394,7 +506,8 @@ extract(struct dataset *ds, const struct file_list *fl,
 			windows_free(&w);
 			continue;
 		}
-		sp = dataset_split_of(fl->f[i].path);
+		sp = split_of(&fl->f[i]);
+		src = source_of(&so, fl->f[i].rel);
 		kept = 0;
 		for (j = 0; j < w.n; j++) {
 			/* Windows are deduplicated per file (Magenta keeps
@@ -407,9 +520,11 @@ extract(struct dataset *ds, const struct file_list *fl,
 			if (dup)
 				continue;
 			wbuf_add(&wb[sp], w.tokens + (size_t)j * len, len);
+			so.n[src][sp]++;
 			kept++;
 		}
 		total += kept;
+		so.used[src]++;
 		ds->n_used++;
 		noteseq_free(&seq);
 		windows_free(&w);
@@ -421,11 +536,28 @@ extract(struct dataset *ds, const struct file_list *fl,
 		    lr_malloc(sizeof(int));
 	}
 
+	if (have_tmp > 0)
+		rmdir(tmpdir);
 	ds->report = lr_malloc(rcap);
-	rlen = snprintf(ds->report, rcap, "%d MIDI files, %d used, %d "
-	    "windows of %d steps (train %d, valid %d, test %d)\n",
+	rlen = snprintf(ds->report, rcap, "%d MIDI files and ABC tunes, %d "
+	    "used, %d windows of %d steps (train %d, valid %d, test %d)\n",
 	    ds->n_files, ds->n_used, total, ds->steps, ds->n[0], ds->n[1],
 	    ds->n[2]);
+	/* Per corpus, when there are several. */
+	for (i = 0; so.count > 1 && i < so.count; i++) {
+		snprintf(line, sizeof line, "  from %s: %d used, %d windows "
+		    "(train %d, valid %d, test %d)\n", so.name[i], so.used[i],
+		    so.n[i][0] + so.n[i][1] + so.n[i][2], so.n[i][0],
+		    so.n[i][1], so.n[i][2]);
+		if (rlen + strlen(line) + 1 > rcap) {
+			rcap *= 2;
+			ds->report = lr_realloc(ds->report, rcap);
+		}
+		memcpy(ds->report + rlen, line, strlen(line) + 1);
+		rlen += strlen(line);
+	}
+	for (i = 0; i < so.count; i++)
+		free(so.name[i]);
 	for (i = 0; i <= rs.n; i++) {
 		if (i == rs.n && rs.count[MAX_REASONS] == 0)
 			break;
@@ -449,12 +581,14 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
     const char *cache_dir, const char *arch_name, char **cause)
 {
 	struct file_list	 fl;
+	struct reasons		 rs;
 	char			*cp = NULL;
 	int			 i, total;
 	uint64_t		 h = 14695981039346656037ull;
 
 	memset(ds, 0, sizeof *ds);
 	memset(&fl, 0, sizeof fl);
+	memset(&rs, 0, sizeof rs);
 	ds->steps = a->num_steps;
 	ds->S = a->n_splits;
 	ds->kind = a->kind;
@@ -462,27 +596,32 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 		return (-1);
 	if (fl.n == 0) {
 		free(fl.f);
-		return (lr_fail(cause, "%s: no .mid or .midi files", dir));
+		return (lr_fail(cause, "%s: no .mid, .midi or .abc files",
+		    dir));
 	}
 	/* Sorted, so the fingerprint and the window order do not depend on
 	   readdir's order. */
 	qsort(fl.f, fl.n, sizeof *fl.f, cmp_file);
-	ds->n_files = fl.n;
 	for (i = 0; i < fl.n; i++) {
 		h = fnv64(h, fl.f[i].rel, strlen(fl.f[i].rel) + 1);
 		h = fnv64(h, &fl.f[i].size, sizeof fl.f[i].size);
 		h = hash_file(h, fl.f[i].path);
 	}
+	expand_abc(&fl, &rs);
+	ds->n_files = fl.n;
 	h = fnv64(h, &ds->steps, sizeof ds->steps);
 	h = fnv64(h, &ds->S, sizeof ds->S);
 	ds->fingerprint = h;
 
 	if (cache_dir != NULL) {
 		cp = cache_path(cache_dir, arch_name);
-		if (cache_read(ds, cp) == 0)
+		if (cache_read(ds, cp) == 0) {
+			for (i = 0; i < rs.n; i++)
+				free(rs.text[i]);
 			goto done;
+		}
 	}
-	total = extract(ds, &fl, a);
+	total = extract(ds, &fl, a, &rs);
 	if (total == 0) {
 		lr_fail(cause, "%s: no usable window in %d files (%s)", dir,
 		    fl.n, ds->report);
@@ -498,13 +637,15 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 done:
 	free(cp);
 	for (i = 0; i < fl.n; i++)
-		free(fl.f[i].path);
+		if (fl.f[i].owner)
+			free(fl.f[i].path);
 	free(fl.f);
 	return (0);
 fail:
 	free(cp);
 	for (i = 0; i < fl.n; i++)
-		free(fl.f[i].path);
+		if (fl.f[i].owner)
+			free(fl.f[i].path);
 	free(fl.f);
 	dataset_free(ds);
 	return (-1);
