@@ -38,6 +38,10 @@ struct result {
 	double	h16_ms;		/* batch-1 decode with fp16 weights, or 0 */
 	double	h16_agree;	/* fraction of its tokens equal to float32 */
 	double	h16_read_gbs;	/* of a buffer of step_bytes / 2 */
+	double	ob_lad_ms;	/* the ladder on OpenBLAS, float32 */
+	double	b16_enc_ms, b16_dec_ms, b16_lad_ms;	/* bf16, or 0 */
+	double	b16_agree;	/* batch-1 bf16 tokens equal to float32 */
+	double	b16_lad_agree;	/* bf16 ladder tokens equal to float32 */
 	double	dec_bytes, dec_flops, enc_flops, lad_flops;
 	double	step_bytes;	/* weights re-read every decoded step */
 	double	read_gbs;	/* of a buffer of step_bytes */
@@ -366,6 +370,42 @@ bench_arch(const char *name, int runs, int threads, struct result *res)
 	encode_cost(v, tok, &res->enc_bytes, &res->enc_flops);
 	TIME(vae_decode(v, z, 1, 0.0f, NULL, tok, &cause), res->dec_ms);
 	TIME(vae_decode(v, z, LADDER, 0.0f, NULL, tok, &cause), res->lad_ms);
+	/* The same ladder on OpenBLAS: the peer of the oneDNN path. */
+	res->ob_lad_ms = 0;
+	if (linalg_backend() == LINALG_DNNL) {
+		int *tob = calloc(TS * LADDER, sizeof *tob);
+
+		linalg_set_backend(LINALG_OPENBLAS, NULL);
+		TIME(vae_decode(v, z, LADDER, 0.0f, NULL, tob, &cause),
+		    res->ob_lad_ms);
+		linalg_set_backend(LINALG_DNNL, NULL);
+		free(tob);
+	}
+	res->b16_dec_ms = res->b16_lad_ms = res->b16_enc_ms = 0;
+	if (vae_set_precision(v, LINALG_BF16, NULL) == 0) {
+		int *tb = calloc(TS * LADDER, sizeof *tb), agree = 0;
+		float mb[512];
+
+		TIME(vae_encode(v, tok, 1, mb, NULL, &cause), res->b16_enc_ms);
+		TIME(vae_decode(v, z, 1, 0.0f, NULL, tb, &cause),
+		    res->b16_dec_ms);
+		TIME(vae_decode(v, z, LADDER, 0.0f, NULL, tb, &cause),
+		    res->b16_lad_ms);
+		for (i = 0; i < TS * LADDER; i++)
+			agree += tb[i] == tok[i];
+		res->b16_lad_agree = (double)agree / (TS * LADDER);
+		agree = 0;
+		for (k = 0; k < LADDER; k++)
+			if (vae_decode(v, z + (size_t)k * a->z_size, 1, 0.0f,
+			    NULL, tb + k * TS, &cause) != 0)
+				goto fail;
+		for (i = 0; i < TS * LADDER; i++)
+			agree += tb[i] == tok[i];
+		res->b16_agree = (double)agree / (TS * LADDER);
+		free(tb);
+		if (vae_set_precision(v, LINALG_FP32, &cause) != 0)
+			goto fail;
+	}
 	res->h16_ms = 0;
 	if (vae_set_half(v, 1, NULL) == 0) {
 		int *t16 = calloc(TS * LADDER, sizeof *t16), agree = 0;
@@ -425,7 +465,10 @@ print_json(const char *name, const struct result *r, int last)
 	    "\"decode_weight_mb\": %.3f, \"step_weight_mb\": %.3f, "
 	    "\"step_read_gbs\": %.2f, \"step_read_gbs_sse2\": %.2f, "
 	    "\"decode_b1_f16_ms\": %.4f, "
-	    "\"f16_token_agree\": %.4f, \"roofline_frac_f16\": %.3f}%s",
+	    "\"f16_token_agree\": %.4f, \"roofline_frac_f16\": %.3f, "
+	    "\"ladder33_openblas_ms\": %.4f, \"decode_b1_bf16_ms\": %.4f, "
+	    "\"bf16_token_agree\": %.4f, \"ladder33_bf16_ms\": %.4f, "
+	    "\"bf16_ladder_agree\": %.4f, \"encode_b1_bf16_ms\": %.4f}%s",
 	    name, r->enc_ms, r->dec_ms, r->lad_ms, r->roof_frac,
 	    rate(r->dec_flops, r->dec_ms), rate(r->dec_bytes, r->dec_ms),
 	    rate(r->enc_flops, r->enc_ms), rate(r->enc_bytes, r->enc_ms),
@@ -434,7 +477,9 @@ print_json(const char *name, const struct result *r, int last)
 	    r->dec_bytes / 1e6, r->step_bytes / 1e6, r->read_gbs,
 	    r->read_gbs_sse2, r->h16_ms,
 	    r->h16_agree, r->h16_ms > 0 ? r->dec_bytes / 2 /
-	    (r->h16_read_gbs * 1e6) / r->h16_ms : 0, last ? "" : ", ");
+	    (r->h16_read_gbs * 1e6) / r->h16_ms : 0, r->ob_lad_ms,
+	    r->b16_dec_ms, r->b16_agree, r->b16_lad_ms, r->b16_lad_agree,
+	    r->b16_enc_ms, last ? "" : ", ");
 }
 
 /* One shape: encode, decode and ladder rows, each ms, GFLOP/s, GB/s. */
@@ -530,6 +575,27 @@ main(int argc, char **argv)
 	    "shape", "", "ms", "GFLOP/s", "GB/s");
 	print_rows("mel_2bar", &r2, peak);
 	print_rows("mel_16bar", &r16, peak);
+	if (r2.ob_lad_ms > 0)
+		printf("ladder 33 on OpenBLAS (float32): mel_2bar %.3f ms "
+		    "(onednn %.2fx), mel_16bar %.3f ms (onednn %.2fx)\n",
+		    r2.ob_lad_ms, r2.ob_lad_ms / r2.lad_ms, r16.ob_lad_ms,
+		    r16.ob_lad_ms / r16.lad_ms);
+	if (r2.b16_dec_ms > 0) {
+		printf("bf16 (vae_set_precision): mel_2bar decode b1 %.3f ms "
+		    "(%.2fx float32, tokens agree %.2f%%), ladder %.3f ms "
+		    "(%.2fx, agree %.2f%%), encode %.3f ms (%.2fx)\n",
+		    r2.b16_dec_ms, r2.dec_ms / r2.b16_dec_ms,
+		    100 * r2.b16_agree, r2.b16_lad_ms, r2.lad_ms /
+		    r2.b16_lad_ms, 100 * r2.b16_lad_agree, r2.b16_enc_ms,
+		    r2.enc_ms / r2.b16_enc_ms);
+		printf("bf16 (vae_set_precision): mel_16bar decode b1 %.3f ms "
+		    "(%.2fx float32, tokens agree %.2f%%), ladder %.3f ms "
+		    "(%.2fx, agree %.2f%%), encode %.3f ms (%.2fx)\n",
+		    r16.b16_dec_ms, r16.dec_ms / r16.b16_dec_ms,
+		    100 * r16.b16_agree, r16.b16_lad_ms, r16.lad_ms /
+		    r16.b16_lad_ms, 100 * r16.b16_lad_agree, r16.b16_enc_ms,
+		    r16.enc_ms / r16.b16_enc_ms);
+	}
 	if (r2.h16_ms > 0)
 		printf("fp16 weights (vae_set_half), batch-1 decode: mel_2bar "
 		    "%.3f ms (%.1fx, roofline %.0f%%, tokens agree %.1f%%), "

@@ -25,6 +25,17 @@ peers=$srcdir/bench/peers
 bi=$top_builddir/bench/bench_infer
 bt=$top_builddir/bench/bench_train
 
+# bench_infer takes medians of 20 runs or more: refuse fewer up front
+# rather than leave every C cell empty.
+case $runs in
+''|*[!0-9]*) echo "compare.sh: COMPARE_RUNS=$runs: want a whole number" \
+    ">= 20" >&2; exit 2 ;;
+esac
+if [ "$runs" -lt 20 ]; then
+	echo "compare.sh: COMPARE_RUNS=$runs: bench_infer needs 20 or more" >&2
+	exit 2
+fi
+
 if ! "$py" -c 'import torch, numpy' >/dev/null 2>&1; then
 	echo "SKIP: PyTorch peers: $py cannot import torch and numpy" \
 	    "(apt-get install python3-torch python3-numpy)"
@@ -97,15 +108,25 @@ for n in $threads; do
 		"$py" "$peers/bench_infer_peer.py" "$tmp/$a" --threads "$n" \
 		    --runs "$runs" >"$tmp/p_infer_${a}_$n.json" || exit 1
 	done
-	if [ -x "$bt" ] && ! "$bt" --json --threads "$n" \
+	# C: the default training path (bf16 where the CPU has it), and
+	# float32 on OpenBLAS, the path before oneDNN, in the same run.
+	if [ -x "$bt" ] && ! "$bt" --json --threads "$n" --precision bf16 \
 	    >"$tmp/c_train_$n.json" 2>"$tmp/err"; then
-		note "bench_train --json --threads $n failed:" \
-		    "$(head -n 1 "$tmp/err")"
+		note "bench_train --json --threads $n --precision bf16" \
+		    "failed: $(head -n 1 "$tmp/err")"
+	fi
+	if [ -x "$bt" ] && ! "$bt" --json --threads "$n" --backend openblas \
+	    >"$tmp/c_train_ob_$n.json" 2>"$tmp/err"; then
+		note "bench_train --json --threads $n --backend openblas" \
+		    "failed: $(head -n 1 "$tmp/err")"
 	fi
 	# Shapes from the checkpoints, i.e. from the table the C side uses.
 	"$py" "$peers/bench_train_peer.py" --threads "$n" --steps "$steps" \
 	    --model "$tmp/mel_2bar" --model "$tmp/mel_16bar" \
 	    >"$tmp/p_train_$n.json" || exit 1
+	"$py" "$peers/bench_train_peer.py" --threads "$n" --steps "$steps" \
+	    --model "$tmp/mel_2bar" --model "$tmp/mel_16bar" --autocast \
+	    >"$tmp/p_train_ac_$n.json" || exit 1
 	# Two cores shared with other work: say how busy they were.
 	[ -r /proc/loadavg ] && note "after the $n-thread runs, load" \
 	    "average $(cut -d ' ' -f 1-3 /proc/loadavg)"

@@ -325,122 +325,131 @@ to_half(float x)
 	return (_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
-/* Round src (K, N) to IEEE half (nearest even) into the packed layout. */
+/* Round src (K, N) to fp16 or bf16 (nearest even) in the packed layout. */
 void
-lstm_half_pack(uint16_t *dst, const float *src, int K, int N)
+lstm_half_pack(uint16_t *dst, const float *src, int K, int N, int fmt)
 {
 	int	nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, k, j;
+	float	x;
 
 	for (b = 0; b < nb; b++)
 		for (k = 0; k < K; k++)
-			for (j = 0; j < HALF_PANEL; j++)
-				*dst++ = to_half(src[(size_t)k * N +
-				    b * HALF_PANEL + j]);
+			for (j = 0; j < HALF_PANEL; j++) {
+				x = src[(size_t)k * N + b * HALF_PANEL + j];
+				if (fmt == LSTM_HALF_BF16)
+					linalg_to_bf16(dst++, &x, 1);
+				else
+					*dst++ = to_half(x);
+			}
 	for (k = 0; k < K; k++)
-		for (j = 0; j < rem; j++)
-			*dst++ = to_half(src[(size_t)k * N + nb * HALF_PANEL +
-			    j]);
-}
-
-#define HALF_FMA512(acc, xb, p) \
-	(acc) = _mm512_fmadd_ps((xb), _mm512_cvtph_ps(			\
-	    _mm256_loadu_si256((const __m256i *)(p))), (acc))
-#define HALF_FMA256(acc, xb, p) \
-	(acc) = _mm256_fmadd_ps((xb), _mm256_cvtph_ps(			\
-	    _mm_loadu_si128((const __m128i *)(p))), (acc))
-
-/* One 128-column panel, rows [0, n) of it, AVX-512: 8 zmm accumulators. */
-__attribute__((target("avx512f"))) static void
-panel512(float *y, const float *x, const uint16_t *r, int n)
-{
-	__m512	a0, a1, a2, a3, a4, a5, a6, a7, xb;
-	int	k;
-
-	a0 = _mm512_loadu_ps(y);
-	a1 = _mm512_loadu_ps(y + 16);
-	a2 = _mm512_loadu_ps(y + 32);
-	a3 = _mm512_loadu_ps(y + 48);
-	a4 = _mm512_loadu_ps(y + 64);
-	a5 = _mm512_loadu_ps(y + 80);
-	a6 = _mm512_loadu_ps(y + 96);
-	a7 = _mm512_loadu_ps(y + 112);
-	for (k = 0; k < n; k++, r += HALF_PANEL) {
-		xb = _mm512_set1_ps(x[k]);
-		HALF_FMA512(a0, xb, r);
-		HALF_FMA512(a1, xb, r + 16);
-		HALF_FMA512(a2, xb, r + 32);
-		HALF_FMA512(a3, xb, r + 48);
-		HALF_FMA512(a4, xb, r + 64);
-		HALF_FMA512(a5, xb, r + 80);
-		HALF_FMA512(a6, xb, r + 96);
-		HALF_FMA512(a7, xb, r + 112);
-	}
-	_mm512_storeu_ps(y, a0);
-	_mm512_storeu_ps(y + 16, a1);
-	_mm512_storeu_ps(y + 32, a2);
-	_mm512_storeu_ps(y + 48, a3);
-	_mm512_storeu_ps(y + 64, a4);
-	_mm512_storeu_ps(y + 80, a5);
-	_mm512_storeu_ps(y + 96, a6);
-	_mm512_storeu_ps(y + 112, a7);
-}
-
-/* The same with AVX2: two passes of 64 columns. */
-HALF_TARGET static void
-panel256(float *y, const float *x, const uint16_t *r0, int n)
-{
-	const uint16_t	*r;
-	__m256		 a0, a1, a2, a3, a4, a5, a6, a7, xb;
-	int		 k, h;
-
-	for (h = 0; h < HALF_PANEL; h += 64) {
-		a0 = _mm256_loadu_ps(y + h);
-		a1 = _mm256_loadu_ps(y + h + 8);
-		a2 = _mm256_loadu_ps(y + h + 16);
-		a3 = _mm256_loadu_ps(y + h + 24);
-		a4 = _mm256_loadu_ps(y + h + 32);
-		a5 = _mm256_loadu_ps(y + h + 40);
-		a6 = _mm256_loadu_ps(y + h + 48);
-		a7 = _mm256_loadu_ps(y + h + 56);
-		for (k = 0, r = r0 + h; k < n; k++, r += HALF_PANEL) {
-			xb = _mm256_set1_ps(x[k]);
-			HALF_FMA256(a0, xb, r);
-			HALF_FMA256(a1, xb, r + 8);
-			HALF_FMA256(a2, xb, r + 16);
-			HALF_FMA256(a3, xb, r + 24);
-			HALF_FMA256(a4, xb, r + 32);
-			HALF_FMA256(a5, xb, r + 40);
-			HALF_FMA256(a6, xb, r + 48);
-			HALF_FMA256(a7, xb, r + 56);
+		for (j = 0; j < rem; j++) {
+			x = src[(size_t)k * N + nb * HALF_PANEL + j];
+			if (fmt == LSTM_HALF_BF16)
+				linalg_to_bf16(dst++, &x, 1);
+			else
+				*dst++ = to_half(x);
 		}
-		_mm256_storeu_ps(y + h, a0);
-		_mm256_storeu_ps(y + h + 8, a1);
-		_mm256_storeu_ps(y + h + 16, a2);
-		_mm256_storeu_ps(y + h + 24, a3);
-		_mm256_storeu_ps(y + h + 32, a4);
-		_mm256_storeu_ps(y + h + 40, a5);
-		_mm256_storeu_ps(y + h + 48, a6);
-		_mm256_storeu_ps(y + h + 56, a7);
+}
+
+/* 16 (8) stored values to floats: fp16 by F16C, bf16 by a shift. */
+#define LOAD16_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256(		\
+	    (const __m256i *)(p)))
+#define LOAD16_BF16(p) _mm512_castsi512_ps(_mm512_slli_epi32(		\
+	    _mm512_cvtepu16_epi32(_mm256_loadu_si256(			\
+	    (const __m256i *)(p))), 16))
+#define LOAD8_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define LOAD8_BF16(p) _mm256_castsi256_ps(_mm256_slli_epi32(		\
+	    _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
+
+/*
+ * One 128-column panel, rows [0, n) of it, AVX-512: 8 zmm accumulators;
+ * and the same with AVX2 in two passes of 64 columns.  One body per
+ * storage format (LOAD).
+ */
+#define PANEL512(name, LOAD)						\
+__attribute__((target("avx512f"))) static void				\
+name(float *y, const float *x, const uint16_t *r, int n)		\
+{									\
+	__m512	a[8], xb;						\
+	int	k, i;							\
+									\
+	_Pragma("GCC unroll 8")						\
+	for (i = 0; i < 8; i++)						\
+		a[i] = _mm512_loadu_ps(y + 16 * i);			\
+	for (k = 0; k < n; k++, r += HALF_PANEL) {			\
+		xb = _mm512_set1_ps(x[k]);				\
+		_Pragma("GCC unroll 8")					\
+		for (i = 0; i < 8; i++)					\
+			a[i] = _mm512_fmadd_ps(xb, LOAD(r + 16 * i),	\
+			    a[i]);					\
+	}								\
+	_Pragma("GCC unroll 8")						\
+	for (i = 0; i < 8; i++)						\
+		_mm512_storeu_ps(y + 16 * i, a[i]);			\
+}
+
+#define PANEL256(name, LOAD)						\
+HALF_TARGET static void							\
+name(float *y, const float *x, const uint16_t *r0, int n)		\
+{									\
+	const uint16_t	*r;						\
+	__m256		 a[8], xb;					\
+	int		 k, h, i;					\
+									\
+	for (h = 0; h < HALF_PANEL; h += 64) {				\
+		_Pragma("GCC unroll 8")					\
+		for (i = 0; i < 8; i++)					\
+			a[i] = _mm256_loadu_ps(y + h + 8 * i);		\
+		for (k = 0, r = r0 + h; k < n; k++, r += HALF_PANEL) {	\
+			xb = _mm256_set1_ps(x[k]);			\
+			_Pragma("GCC unroll 8")				\
+			for (i = 0; i < 8; i++)				\
+				a[i] = _mm256_fmadd_ps(xb,		\
+				    LOAD(r + 8 * i), a[i]);		\
+		}							\
+		_Pragma("GCC unroll 8")					\
+		for (i = 0; i < 8; i++)					\
+			_mm256_storeu_ps(y + h + 8 * i, a[i]);		\
+	}								\
+}
+
+PANEL512(panel512_f16, LOAD16_F16)
+PANEL512(panel512_bf16, LOAD16_BF16)
+PANEL256(panel256_f16, LOAD8_F16)
+PANEL256(panel256_bf16, LOAD8_BF16)
+
+/* One stored value to float. */
+HALF_TARGET static float
+from_half(uint16_t h, int fmt)
+{
+	float	f;
+
+	if (fmt == LSTM_HALF_BF16) {
+		linalg_from_bf16(&f, &h, 1);
+		return (f);
 	}
+	return (_cvtsh_ss(h));
 }
 
 /* y (N) += x (n) . rows [row0, row0+n) of a packed (K, N) matrix. */
 HALF_TARGET void
 lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
-    int row0, int n)
+    int row0, int n, int fmt)
 {
-	const uint16_t	*tail;
+	const uint16_t	*tail, *t;
 	__m256		 a0, xb;
 	int		 nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, j, k;
+	int		 bf = fmt == LSTM_HALF_BF16;
 	float		 acc;
 
 	for (b = 0; b < nb; b++) {
 		const uint16_t *p = W + ((size_t)b * K + row0) * HALF_PANEL;
+		float *yb = y + b * HALF_PANEL;
 
 		if (has_avx512)
-			panel512(y + b * HALF_PANEL, x, p, n);
+			(bf ? panel512_bf16 : panel512_f16)(yb, x, p, n);
 		else
-			panel256(y + b * HALF_PANEL, x, p, n);
+			(bf ? panel256_bf16 : panel256_f16)(yb, x, p, n);
 	}
 	/* The remainder block: (K, rem) row-major. */
 	tail = W + (size_t)nb * K * HALF_PANEL;
@@ -449,16 +458,17 @@ lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
 		a0 = _mm256_loadu_ps(y + j);
 		for (k = 0; k < n; k++) {
 			xb = _mm256_set1_ps(x[k]);
-			HALF_FMA256(a0, xb, tail + (size_t)(row0 + k) * rem +
-			    j);
+			t = tail + (size_t)(row0 + k) * rem + j;
+			a0 = _mm256_fmadd_ps(xb, bf ? LOAD8_BF16(t) :
+			    LOAD8_F16(t), a0);
 		}
 		_mm256_storeu_ps(y + j, a0);
 	}
 	for (; j < rem; j++) {
 		acc = y[j];
 		for (k = 0; k < n; k++)
-			acc += x[k] * _cvtsh_ss(tail[(size_t)(row0 + k) * rem +
-			    j]);
+			acc += x[k] * from_half(tail[(size_t)(row0 + k) * rem +
+			    j], fmt);
 		y[j] = acc;
 	}
 }
@@ -470,18 +480,20 @@ lstm_half_supported(void)
 }
 
 void
-lstm_half_pack(uint16_t *dst, const float *src, int K, int N)
+lstm_half_pack(uint16_t *dst, const float *src, int K, int N, int fmt)
 {
 	(void)dst;
 	(void)src;
 	(void)K;
 	(void)N;
+	(void)fmt;
 }
 
 void
 lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
-    int row0, int n)
+    int row0, int n, int fmt)
 {
+	(void)fmt;
 	(void)y;
 	(void)x;
 	(void)W;

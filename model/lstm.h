@@ -64,19 +64,24 @@ void	lstm_layer(float *y, int ldy, float *c, float *gin,
 /* 1 if this CPU runs the fp16 kernels. */
 int	lstm_half_supported(void);
 
-/*
- * Round src (K, N) to IEEE half (nearest even) into dst (K*N) in the
- * kernel's packed layout (column panels, rows contiguous).  Only if
- * supported.
- */
-void	lstm_half_pack(uint16_t *dst, const float *src, int K, int N);
+/* Storage formats of the 16-bit weights: IEEE fp16, or bfloat16 (8 bits
+   of mantissa where fp16 has 11, but float32's range). */
+#define LSTM_HALF_FP16	0
+#define LSTM_HALF_BF16	1
 
 /*
- * y (N) += x (n) . rows [row0, row0+n) of W, a packed fp16 (K, N) matrix,
- * accumulated in float.  Only if supported.
+ * Round src (K, N) to fmt (nearest even) into dst (K*N) in the kernel's
+ * packed layout (column panels, rows contiguous).  Only if supported.
+ */
+void	lstm_half_pack(uint16_t *dst, const float *src, int K, int N,
+	    int fmt);
+
+/*
+ * y (N) += x (n) . rows [row0, row0+n) of W, a packed (K, N) matrix in
+ * fmt, accumulated in float.  Only if supported.
  */
 void	lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K,
-	    int N, int row0, int n);
+	    int N, int row0, int n, int fmt);
 
 /*
  * The trainer's cell on B rows: g (B, 4H) pre-activations in, activated

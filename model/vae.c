@@ -29,7 +29,12 @@ struct vae_arena {
 	size_t	 icap;		/* ints in imem */
 	int	*imem;
 	int	 threads;	/* 2: encoder directions run in parallel */
-	uint16_t *half;		/* fp16 copy of p.mem, or NULL (vae_set_half) */
+	uint16_t *half;		/* packed 16-bit copy of p.mem for batch 1,
+				   or NULL (vae_set_half, vae_set_precision) */
+	int	 half_fmt;	/* LSTM_HALF_FP16 or LSTM_HALF_BF16 */
+	int	 prec;		/* LINALG_FP32 or LINALG_BF16 products */
+	uint16_t *bf16;		/* bf16 copy of p.mem in its own layout (the
+				   batched products' shadow), or NULL */
 };
 
 /* Buffers are rounded up to 16 floats (64 bytes) so rows start aligned. */
@@ -48,7 +53,8 @@ struct stack {
 	float			*h0;			/* (B, H_0) */
 	float			*xh[VAE_MAX_LAYERS];	/* k>0: (B, in_k+H_k) */
 	float			*g;			/* (B, 4 max H) */
-	const uint16_t		*half;	/* fp16 weights for B == 1, or NULL */
+	const uint16_t		*half;	/* 16-bit weights for B == 1, or NULL */
+	int			 fmt;	/* their format (LSTM_HALF_*) */
 	const float		*mem;	/* p.mem: offsets into half */
 };
 
@@ -68,6 +74,7 @@ struct enc_dir {
 	const int		*tokens;	/* first layer: rows from tokens */
 	const float		*x;		/* else dense input (L, N, ldx) */
 	int			 ldx, ns, L, N, dir;
+	int			 prec;		/* LINALG_* of the products */
 	float			*y, *gin, *c;	/* y (L, N, 2H) */
 };
 
@@ -184,6 +191,9 @@ vae_free(struct vae *v)
 		free(v->arena->mem);
 		free(v->arena->imem);
 		free(v->arena->half);
+		if (v->arena->bf16 != NULL)
+			linalg_shadow_remove(v->p.mem);
+		free(v->arena->bf16);
 		free(v->arena);
 	}
 	free(v);
@@ -196,13 +206,29 @@ vae_set_threads(struct vae *v, int n)
 	v->arena->threads = n > 1 ? 2 : 1;
 }
 
+/* Pack every matrix at its own offset in fmt; vectors are not used. */
+static void
+pack_half(struct vae *v, int fmt)
+{
+	struct vae_arena	*a = v->arena;
+	const struct vae_tensor	*t;
+	int			 k;
+
+	a->half = lr_calloc(v->p.n_params, sizeof *a->half);
+	a->half_fmt = fmt;
+	for (k = 0; k < v->p.n_tensors; k++) {
+		t = &v->p.tensors[k];
+		if (t->ndim == 2)
+			lstm_half_pack(a->half + t->off, t->p, t->shape[0],
+			    t->shape[1], fmt);
+	}
+}
+
 /* fp16 decoder weights for batch 1 on or off. */
 int
 vae_set_half(struct vae *v, int on, char **cause)
 {
 	struct vae_arena	*a = v->arena;
-	const struct vae_tensor	*t;
-	int			 k;
 
 	free(a->half);
 	a->half = NULL;
@@ -211,15 +237,50 @@ vae_set_half(struct vae *v, int on, char **cause)
 	if (!lstm_half_supported())
 		return (lr_fail(cause, "half-precision weights need a CPU with "
 		    "AVX2, FMA and F16C"));
-	a->half = lr_calloc(v->p.n_params, sizeof *a->half);
-	/* Every matrix packed at its own offset; vectors are not used. */
-	for (k = 0; k < v->p.n_tensors; k++) {
-		t = &v->p.tensors[k];
-		if (t->ndim == 2)
-			lstm_half_pack(a->half + t->off, t->p, t->shape[0],
-			    t->shape[1]);
-	}
+	pack_half(v, LSTM_HALF_FP16);
 	return (0);
+}
+
+int
+vae_set_precision(struct vae *v, int prec, char **cause)
+{
+	struct vae_arena	*a = v->arena;
+	const char		*why;
+
+	if (a->bf16 != NULL)
+		linalg_shadow_remove(v->p.mem);
+	free(a->bf16);
+	a->bf16 = NULL;
+	if (a->half != NULL && a->half_fmt == LSTM_HALF_BF16) {
+		free(a->half);
+		a->half = NULL;
+	}
+	a->prec = LINALG_FP32;
+	if (prec != LINALG_BF16)
+		return (0);
+	if (!linalg_bf16_supported(&why))
+		return (lr_fail(cause, "bf16: %s; float32 it is", why));
+	if (!lstm_half_supported())
+		return (lr_fail(cause, "bf16: this CPU lacks AVX2/FMA; float32 "
+		    "it is"));
+	a->bf16 = lr_malloc(v->p.n_params * sizeof *a->bf16);
+	linalg_to_bf16(a->bf16, v->p.mem, v->p.n_params);
+	if (linalg_shadow_add(v->p.mem, v->p.n_params, a->bf16) != 0) {
+		free(a->bf16);
+		a->bf16 = NULL;
+		return (lr_fail(cause, "bf16: too many weight copies; float32 "
+		    "it is"));
+	}
+	free(a->half);
+	pack_half(v, LSTM_HALF_BF16);
+	a->prec = LINALG_BF16;
+	return (0);
+}
+
+int
+vae_precision(const struct vae *v)
+{
+	return (v->arena->prec);
 }
 
 /* The fp16 copy of a float tensor of p.mem. */
@@ -427,10 +488,17 @@ enc_dir_run(struct enc_dir *d)
 	    d->N, d->dir);
 }
 
+/* The second direction's thread: serial products in the model's
+   precision, as the caller's. */
 static void *
 enc_dir_thread(void *arg)
 {
-	enc_dir_run(arg);
+	struct enc_dir	*d = arg;
+
+	linalg_serial_begin();
+	linalg_set_precision(d->prec);
+	enc_dir_run(d);
+	linalg_serial_end();
 	return (NULL);
 }
 
@@ -459,6 +527,7 @@ enc_bidi(const struct vae *v, struct enc_buf *e, float *y,
 		d[k].L = L;
 		d[k].N = N;
 		d[k].dir = k;
+		d[k].prec = v->arena->prec;
 		d[k].y = y;
 		d[k].gin = e->gin[k];
 		d[k].c = e->c[k];
@@ -495,7 +564,7 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 	const struct vae_arch	*a = &p->arch;
 	struct enc_buf		 e;
 	struct bump		 bp = { NULL, 0 };
-	int			 ns, L, N, l, cur, H, s, b, H0, two;
+	int			 ns, L, N, l, cur, H, s, b, H0, two, prec;
 	size_t			 i;
 	float			 x;
 
@@ -513,6 +582,7 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 
 	/* BLAS serial: see decode(). */
 	linalg_serial_begin();
+	prec = linalg_set_precision(v->arena->prec);
 	ns = a->num_segments > 0 ? a->num_segments : 1;
 	N = B * ns;
 	L = a->num_steps / ns;
@@ -541,6 +611,7 @@ vae_encode(struct vae *v, const int *tokens, int B, float *mu, float *sigma,
 		    e.x1, 2 * H0, 1, ns, B);
 		enc_final(e.out, e.y[0], ns, B, a->enc_size[1]);
 	}
+	linalg_set_precision(prec);
 	linalg_serial_end();
 	H = 2 * a->enc_size[a->enc_layers - 1];
 	dense_fwd(mu, e.out, H, &p->mu, B);
@@ -633,11 +704,11 @@ stack_step(struct stack *st, int B)
 		w = &st->cell[k];
 		if (st->half != NULL && B == 1 && k == 0)
 			lstm_half_gemv(st->g, st->h0, half_of(st, w->kernel),
-			    w->in + w->H, 4 * w->H, w->in, w->H);
+			    w->in + w->H, 4 * w->H, w->in, w->H, st->fmt);
 		else if (st->half != NULL && B == 1) {
 			lstm_gates_bias(st->g, w, B);
 			lstm_half_gemv(st->g, st->xh[k], half_of(st, w->kernel),
-			    w->in + w->H, 4 * w->H, 0, w->in + w->H);
+			    w->in + w->H, 4 * w->H, 0, w->in + w->H, st->fmt);
 		} else if (k == 0)
 			lstm_gates_dense(st->g, st->h0, w->H, w, w->in, w->H,
 			    B);
@@ -751,7 +822,8 @@ dec_segment(struct dec_buf *d, const struct vae_params *p, int s,
 		linalg_set_rows(d->logits, dw->out.bias, B, D);
 		if (st->half != NULL && B == 1)
 			lstm_half_gemv(d->logits, top, half_of(st,
-			    dw->out.kernel), dw->out.in, D, 0, dw->out.in);
+			    dw->out.kernel), dw->out.in, D, 0, dw->out.in,
+			    st->fmt);
 		else if (B == 1)
 			linalg_gemv_row(D, dw->out.in, top, dw->out.kernel, D,
 			    1.0f, d->logits);
@@ -799,14 +871,19 @@ static int
 decode(struct vae *v, const float *z, int B, float temperature,
     struct rng *rng, int rows, int *tokens, char **cause)
 {
-	int	rc;
+	int	rc, prec;
 
+	prec = linalg_set_precision(v->arena->prec);
 	if (B > 1)
-		return (decode_run(v, z, B, temperature, rng, rows, tokens,
-		    cause));
-	linalg_serial_begin();
-	rc = decode_run(v, z, B, temperature, rng, rows, tokens, cause);
-	linalg_serial_end();
+		rc = decode_run(v, z, B, temperature, rng, rows, tokens,
+		    cause);
+	else {
+		linalg_serial_begin();
+		rc = decode_run(v, z, B, temperature, rng, rows, tokens,
+		    cause);
+		linalg_serial_end();
+	}
+	linalg_set_precision(prec);
 	return (rc);
 }
 
@@ -842,6 +919,7 @@ decode_run(struct vae *v, const float *z, int B, float temperature,
 	d.prev = v->arena->imem;
 	/* fp16 only pays where weights are re-read per row: batch 1. */
 	d.core.half = d.cond.half = B == 1 ? v->arena->half : NULL;
+	d.core.fmt = d.cond.fmt = v->arena->half_fmt;
 	d.core.mem = d.cond.mem = p->mem;
 	for (i = 0; i < (size_t)ni; i++)
 		d.prev[i] = -1;	/* y_{-1} = zeros */

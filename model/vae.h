@@ -102,6 +102,19 @@ int	vae_has_sigma(const struct vae *v);
 int	vae_set_half(struct vae *v, int on, char **cause) LR_WUR;
 
 /*
+ * Precision of encoding and decoding (issue J): LINALG_FP32 (the default,
+ * magenta.js's numbers) or LINALG_BF16: weights rounded to bfloat16 once
+ * here (batch-1 decoding streams a packed bf16 copy, half the bytes of
+ * float32; batched products and encoding run oneDNN's bf16 products on a
+ * bf16 copy), activations and accumulation in float32.  -1 with a cause
+ * when this machine cannot (no AVX512-BF16, no oneDNN): the model then
+ * stays float32.  Replaces vae_set_half's copy.  Call again after
+ * changing the weights.
+ */
+int	vae_set_precision(struct vae *v, int prec, char **cause) LR_WUR;
+int	vae_precision(const struct vae *v);
+
+/*
  * Threads for encoding (1, the default, or 2): with 2 the backward
  * direction of each encoder layer runs in a second thread beside the
  * forward one.  Results are identical.  Decoding is single-threaded.

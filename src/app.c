@@ -28,6 +28,7 @@
 
 #include "model/attrs.h"
 #include "model/ckpt.h"
+#include "model/linalg.h"
 #include "src/clip.h"
 #include "src/cmds.h"
 #include "src/config.h"
@@ -181,6 +182,18 @@ app_model(struct app *a, char **cause)
 		for (i = 0; i < ATTR_N; i++) {
 			a->attr_names[i] = lr_strdup(attrs_name(i));
 			a->attr_id[i] = i;
+		}
+	}
+	/* The config's precision (its errors are reported by app_config). */
+	{
+		struct config	c;
+		char		*pc = NULL;
+
+		config_init(&c);
+		if (config_load(&c, NULL, NULL) == 0 && c.bf16 &&
+		    vae_set_precision(v, LINALG_BF16, &pc) != 0) {
+			app_msg(a, 1, "%s", pc);
+			free(pc);
 		}
 	}
 	a->w = worker_new(v, vecs, a->have_vecs ? a->n_attrs : 0, cause);

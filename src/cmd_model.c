@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "model/ckpt.h"
+#include "model/linalg.h"
 #include "model/vae.h"
 #include "src/convert.h"
 #include "src/jsonfile.h"
@@ -38,6 +39,7 @@ static const struct option model_opts[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "dtype", required_argument, NULL, 'd' },
 	{ "track", required_argument, NULL, 'k' },
+	{ "precision", required_argument, NULL, 'p' },
 	{ "channel", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -55,6 +57,7 @@ struct model_args {
 	int		 lerp;
 	int		 force;
 	const char	*dtype;
+	int		 precision;	/* LINALG_FP32 or LINALG_BF16 */
 	char		**files;
 	int		 n_files;
 };
@@ -99,6 +102,17 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 			break;
 		case 'd':
 			a->dtype = optarg;
+			break;
+		case 'p':
+			if (strcmp(optarg, "bf16") == 0)
+				a->precision = LINALG_BF16;
+			else if (strcmp(optarg, "fp32") == 0)
+				a->precision = LINALG_FP32;
+			else {
+				cmd_error("--precision %s: want bf16 or fp32",
+				    optarg);
+				return (-1);
+			}
 			break;
 		case 'w':
 			a->window = strtol(optarg, &end, 10);
@@ -149,14 +163,24 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 	return (a->model != NULL ? 0 : -1);
 }
 
+/*
+ * The model of --model in --precision; bf16 where this machine cannot run
+ * it stays float32 with a one-line note (the result is the float32 one).
+ */
 static struct vae *
-load_model(const char *dir)
+load_model(const struct model_args *ma)
 {
 	struct vae	*v;
 	char		*cause = NULL;
 
-	if ((v = ckpt_load(dir, &cause)) == NULL) {
+	if ((v = ckpt_load(ma->model, &cause)) == NULL) {
 		cmd_error("%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	if (ma->precision == LINALG_BF16 &&
+	    vae_set_precision(v, LINALG_BF16, &cause) != 0) {
+		fprintf(stderr, "latentroll: note: %s\n", cause);
 		free(cause);
 	}
 	return (v);
@@ -336,10 +360,10 @@ cmd_encode(int argc, char **argv)
 	int			*tok = NULL, Z, rc = CMD_ERROR;
 	float			*mu = NULL, *sg = NULL;
 
-	if (parse(argc, argv, "mwkc", &a) != 0 || a.n_files != 1)
+	if (parse(argc, argv, "mwkcp", &a) != 0 || a.n_files != 1)
 		return (cmd_usage("encode"));
 	midifile_log_init();
-	if ((v = load_model(a.model)) == NULL)
+	if ((v = load_model(&a)) == NULL)
 		return (CMD_ERROR);
 	Z = v->p.arch.z_size;
 	tok = calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
@@ -422,13 +446,13 @@ cmd_decode(int argc, char **argv)
 	int			*tok = NULL, rc = CMD_ERROR;
 	float			*z = NULL;
 
-	if (parse(argc, argv, "mztsof", &a) != 0 || a.n_files != 0 ||
+	if (parse(argc, argv, "mztsofp", &a) != 0 || a.n_files != 0 ||
 	    a.zfile == NULL)
 		return (cmd_usage("decode"));
 	if (a.out != NULL && out_check(a.out, a.force) != 0)
 		return (CMD_ERROR);
 	midifile_log_init();
-	if ((v = load_model(a.model)) == NULL)
+	if ((v = load_model(&a)) == NULL)
 		return (CMD_ERROR);
 	z = calloc(v->p.arch.z_size, sizeof *z);
 	tok = calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
@@ -472,7 +496,7 @@ cmd_interpolate(int argc, char **argv)
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
 
-	if (parse(argc, argv, "mwnlofkc", &a) != 0 || a.n_files != 2 ||
+	if (parse(argc, argv, "mwnlofkcp", &a) != 0 || a.n_files != 2 ||
 	    a.n < 1)
 		return (cmd_usage("interpolate"));
 	/* A folder to be made needs a parent that can hold it. */
@@ -491,7 +515,7 @@ cmd_interpolate(int argc, char **argv)
 		}
 	}
 	midifile_log_init();
-	if ((v = load_model(a.model)) == NULL)
+	if ((v = load_model(&a)) == NULL)
 		return (CMD_ERROR);
 	Z = v->p.arch.z_size;
 	TS = (size_t)v->p.arch.num_steps * v->p.arch.n_splits;
@@ -609,7 +633,7 @@ cmd_export(int argc, char **argv)
 			goto done;
 		}
 	}
-	if ((v = load_model(a.model)) == NULL)
+	if ((v = load_model(&a)) == NULL)
 		goto done;
 	if (ckpt_save(v, a.out, dt, &cause) != 0) {
 		cmd_error("%s", cause);

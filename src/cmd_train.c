@@ -960,9 +960,12 @@ cmd_eval(int argc, char **argv)
 {
 	struct train_args	 ta;
 	struct dataset		 ds;
-	struct vae		*v;
+	struct vae		*v, *v16 = NULL;
 	struct train_net	*net = NULL;
 	enum dataset_split	 sp = DATASET_TEST;
+	long			 agree16 = 0, correct16 = 0;
+	int			*out16 = NULL, bf16 = 0, k;
+	float			*mu16 = NULL;
 	const char		*split = "test";
 	char			*cause = NULL, cname[32];
 	double			 tfacc, kl, rl, mudiff = 0, x;
@@ -992,6 +995,15 @@ cmd_eval(int argc, char **argv)
 				return (cmd_usage("eval"));
 			B = (int)x;
 			break;
+		case 'P':
+			if (strcmp(optarg, "bf16") != 0 &&
+			    strcmp(optarg, "fp32") != 0) {
+				cmd_error("eval: --precision bf16|fp32, not "
+				    "'%s'", optarg);
+				return (CMD_USAGE);
+			}
+			bf16 = strcmp(optarg, "bf16") == 0;
+			break;
 		default: return (cmd_usage("eval"));
 		}
 	}
@@ -1014,11 +1026,23 @@ cmd_eval(int argc, char **argv)
 		free(cause);
 		return (CMD_ERROR);
 	}
+	/* --precision bf16: a second copy in bf16, measured against the
+	   float32 one (its sampled accuracy, and its batch-1 decodes of
+	   float32's mu token for token). */
+	if (bf16 && ((v16 = ckpt_load(ta.out, &cause)) == NULL ||
+	    vae_set_precision(v16, LINALG_BF16, &cause) != 0)) {
+		cmd_error("eval: %s", cause);
+		free(cause);
+		vae_free(v16);
+		vae_free(v);
+		return (CMD_ERROR);
+	}
 	cache_name(cname, sizeof cname, &v->p.arch);
 	if (dataset_load(&ds, ta.data, &v->p.arch, ta.cache, cname,
 	    &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
+		vae_free(v16);
 		vae_free(v);
 		return (CMD_ERROR);
 	}
@@ -1037,6 +1061,8 @@ cmd_eval(int argc, char **argv)
 	len = (size_t)ds.steps * ds.S;
 	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
 	out = lr_malloc((size_t)B * len * sizeof *out);
+	mu16 = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu16);
+	out16 = lr_malloc((size_t)B * len * sizeof *out16);
 	for (i = 0; i < n; i += b) {
 		struct train_stats st;
 
@@ -1048,6 +1074,22 @@ cmd_eval(int argc, char **argv)
 		for (j = 0; j < (size_t)b * len; j++)
 			correct += out[j] == tok[j];
 		total += (long)(b * len);
+		if (v16 != NULL) {
+			if (vae_encode(v16, tok, b, mu16, NULL, &cause) != 0 ||
+			    vae_decode(v16, mu16, b, 0.0f, NULL, out16,
+			    &cause) != 0)
+				goto fail;
+			for (j = 0; j < (size_t)b * len; j++)
+				correct16 += out16[j] == tok[j];
+			/* batch 1, as the instrument decodes */
+			for (k = 0; k < b; k++)
+				if (vae_decode(v16, mu + (size_t)k *
+				    v->p.arch.z_size, 1, 0.0f, NULL, out16 +
+				    k * len, &cause) != 0)
+					goto fail;
+			for (j = 0; j < (size_t)b * len; j++)
+				agree16 += out16[j] == out[j];
+		}
 		/* The trainer's encoder must agree with the inference one. */
 		if (train_forward(net, &v->p, tok, b, 0, 0, 0, 1, NULL, &st,
 		    &cause) != 0)
@@ -1059,6 +1101,12 @@ cmd_eval(int argc, char **argv)
 	    "model", ta.out, "split", split, "windows", n,
 	    "tf_acc", tfacc, "sampled_acc", (double)correct / total,
 	    "kl_nats", kl, "r_loss", rl, "mu_train_vs_infer_maxdiff", mudiff);
+	if (v16 != NULL) {
+		json_object_set_new(js, "bf16_sampled_acc",
+		    json_real((double)correct16 / total));
+		json_object_set_new(js, "bf16_token_agree",
+		    json_real((double)agree16 / total));
+	}
 	{
 		char *s = json_dumps(js, JSON_SORT_KEYS);
 
@@ -1068,8 +1116,11 @@ cmd_eval(int argc, char **argv)
 	json_decref(js);
 	free(mu);
 	free(out);
+	free(mu16);
+	free(out16);
 	train_net_free(net);
 	dataset_free(&ds);
+	vae_free(v16);
 	vae_free(v);
 	return (CMD_OK);
 fail:
@@ -1078,8 +1129,11 @@ fail_quiet:
 	free(cause);
 	free(mu);
 	free(out);
+	free(mu16);
+	free(out16);
 	train_net_free(net);
 	dataset_free(&ds);
+	vae_free(v16);
 	vae_free(v);
 	return (CMD_ERROR);
 }

@@ -194,6 +194,14 @@ config_load(struct config *c, const char *path, char **cause)
 				    lineno, v);
 				goto out;
 			}
+		} else if (strcmp(k, "precision") == 0) {
+			if (strcmp(v, "bf16") == 0 || strcmp(v, "fp32") == 0)
+				c->bf16 = strcmp(v, "bf16") == 0;
+			else {
+				lr_fail(cause, "%s:%d: precision is bf16 or "
+				    "fp32, not \"%s\"", path, lineno, v);
+				goto out;
+			}
 		} else if (strcmp(k, "bind") == 0) {
 			if (parse_bind(c, v) != 0) {
 				lr_fail(cause, "%s:%d: bind wants CHANNEL(1-16 "
@@ -290,6 +298,8 @@ config_save(const struct config *c, const char *path, char **cause)
 	if (c->clock != CONFIG_CLOCK_INTERNAL)
 		fprintf(f, "clock = %s\n", c->clock == CONFIG_CLOCK_FOLLOW ?
 		    "follow" : "master");
+	if (c->bf16)
+		fprintf(f, "precision = bf16\n");
 	for (i = 0; i < c->n_bindings; i++) {
 		if (c->bindings[i].channel < 0)
 			fprintf(f, "bind = * %d %s\n", c->bindings[i].cc,

@@ -42,6 +42,8 @@ struct config {
 	int			channel;	/* 1..16, 0: default (1) */
 	int			program;	/* 0..127, -1: the source's */
 	int			clock;		/* CONFIG_CLOCK_* */
+	int			bf16;		/* precision = bf16 (1) or
+						   fp32 (0, default) */
 	struct live_binding	bindings[CONFIG_MAX_BINDINGS];
 	size_t			n_bindings;
 	struct config_key	keys[CONFIG_MAX_KEYS];

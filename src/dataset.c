@@ -176,6 +176,36 @@ walk(struct file_list *fl, const char *dir, size_t root_len, char **cause)
 	return (0);
 }
 
+/*
+ * dir, or several folders joined by commas (corpora side by side): each
+ * file's relative name then starts with its folder's last component, so
+ * the report can count windows per corpus.  One folder keeps names
+ * relative to itself (and the fingerprints of runs made before).
+ */
+static int
+walk_all(struct file_list *fl, const char *dir, char **cause)
+{
+	char	*list, *d, *save = NULL, *base;
+	size_t	 len;
+	int	 rc = 0;
+
+	if (strchr(dir, ',') == NULL)
+		return (walk(fl, dir, strlen(dir), cause));
+	list = lr_strdup(dir);
+	for (d = strtok_r(list, ",", &save); d != NULL && rc == 0;
+	    d = strtok_r(NULL, ",", &save)) {
+		len = strlen(d);
+		while (len > 1 && d[len - 1] == '/')
+			d[--len] = '\0';
+		base = strrchr(d, '/');
+		/* Names start at the folder's own name: "nottingham/x.mid". */
+		rc = walk(fl, d, base != NULL ? (size_t)(base - d) : (size_t)-1,
+		    cause);
+	}
+	free(list);
+	return (rc);
+}
+
 static int
 cmp_file(const void *a, const void *b)
 {
@@ -592,7 +622,7 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	ds->steps = a->num_steps;
 	ds->S = a->n_splits;
 	ds->kind = a->kind;
-	if (walk(&fl, dir, strlen(dir), cause) != 0)
+	if (walk_all(&fl, dir, cause) != 0)
 		return (-1);
 	if (fl.n == 0) {
 		free(fl.f);

@@ -121,7 +121,7 @@ def build(torch, nn, a):
 	return TrainVAE()
 
 
-def bench(torch, nn, mt, a, batch, steps, seed):
+def bench(torch, nn, mt, a, batch, steps, seed, autocast=False):
 	import numpy as np
 	torch.manual_seed(seed)
 	model = build(torch, nn, a)
@@ -135,7 +135,12 @@ def bench(torch, nn, mt, a, batch, steps, seed):
 		    a["D"]))
 		x = torch.nn.functional.one_hot(tok, a["D"]).float()
 		eps = torch.randn(batch, a["Z"])
-		r, kl = model(x, tok, eps)
+		# --autocast: PyTorch's own mixed precision, bf16 matrix
+		# products on the CPU, the peer of latentroll's bf16 path.
+		with torch.autocast("cpu", dtype=torch.bfloat16,
+		    enabled=autocast):
+			r, kl = model(x, tok, eps)
+		r, kl = r.float(), kl.float()
 		loss = r + beta * torch.clamp(kl - free_nats, min=0)
 		opt.zero_grad(set_to_none=True)
 		loss.backward()
@@ -191,6 +196,8 @@ def main(argv):
 	    help="take one shape from this checkpoint (repeatable)")
 	ap.add_argument("--seed", type=int, default=1)
 	ap.add_argument("--selftest", action="store_true")
+	ap.add_argument("--autocast", action="store_true",
+	    help="torch.autocast('cpu', dtype=torch.bfloat16) around forward")
 	a = ap.parse_args(argv)
 	if a.threads < 1 or a.batch < 1 or a.steps < 1:
 		ap.error("--threads, --batch, --steps must be >= 1")
@@ -223,9 +230,10 @@ def main(argv):
 			ap.error("unknown arch %s" % name)
 		shapes.setdefault(name, mt.ARCHS[name])
 	res = {"threads": a.threads, "batch": a.batch, "steps": a.steps,
-	    "torch": torch.__version__}
+	    "torch": torch.__version__, "autocast": a.autocast}
 	for name, shape in shapes.items():
-		res[name] = bench(torch, nn, mt, shape, a.batch, a.steps, a.seed)
+		res[name] = bench(torch, nn, mt, shape, a.batch, a.steps, a.seed,
+		    a.autocast)
 	print(json.dumps(res))
 	return 0
 
