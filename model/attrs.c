@@ -195,3 +195,35 @@ attrs_vectors(float *vecs, const float *mu, const float *vals, int N, int Z,
 	free(r);
 	return (0);
 }
+
+int
+attrs_bars(const struct vae_arch *a, const int *tokens, int *all_same)
+{
+	int	T = a->num_steps, S = a->n_splits, bar, nb, i, j, t, distinct;
+	int	same;
+
+	bar = a->num_segments > 0 ? T / a->num_segments : 16;
+	if (bar <= 0 || T % bar != 0)
+		bar = T;
+	nb = T / bar;
+	distinct = 0;
+	*all_same = 1;
+	for (i = 0; i < nb; i++) {
+		same = 0;
+		for (j = 0; j < i && !same; j++) {
+			same = 1;
+			for (t = 0; t < bar && same; t++)
+				same = tokens[(size_t)(i * bar + t) * S] ==
+				    tokens[(size_t)(j * bar + t) * S];
+		}
+		distinct += !same;
+		/* Bar i repeats bar 0? */
+		for (t = 0; t < bar && i > 0; t++)
+			if (tokens[(size_t)(i * bar + t) * S] !=
+			    tokens[(size_t)t * S]) {
+				*all_same = 0;
+				break;
+			}
+	}
+	return (distinct);
+}

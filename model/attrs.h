@@ -36,6 +36,14 @@ int	attrs_measure(const struct vae_arch *a, const int *tokens,
 	    float out[ATTR_N]);
 
 /*
+ * Bars of the first split (the melody) of one token sequence (T, S): a
+ * bar is T / num_segments steps (16 for a flat model).  Returns how many
+ * distinct bars there are; *all_same is 1 when every bar equals the
+ * first (a loop of one bar).
+ */
+int	attrs_bars(const struct vae_arch *a, const int *tokens, int *all_same);
+
+/*
  * Attribute vectors: for each attribute, mean mu of the windows in the top
  * quartile of that attribute minus mean mu of the bottom quartile.
  * mu (N, Z), vals (N, ATTR_N) -> vecs (ATTR_N, Z).  Windows are ranked by

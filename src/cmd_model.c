@@ -11,6 +11,7 @@
 #include "src/cmds.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -69,11 +70,48 @@ struct model_args {
  * ignored, so a script's typo does not quietly change its result.
  * Numbers must be whole: "" or "5x" or "-5" for a seed are errors.
  */
+/* The long name of option letter c, for messages. */
+static const char *
+opt_name(int c)
+{
+	const struct option	*o;
+
+	for (o = model_opts; o->name != NULL; o++)
+		if (o->val == c)
+			return (o->name);
+	return (c == 'n' ? "n" : "?");
+}
+
+/* A whole number for option c in [lo, hi]; -1 after saying what is wrong. */
+static int
+parse_long(int c, const char *s, long lo, long hi, long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || *out < lo ||
+	    *out > hi) {
+		cmd_error("%s%s %s: want a whole number from %ld to %ld",
+		    c == 'n' ? "-" : "--", opt_name(c), s, lo, hi);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Parse the options of a model command; -1 on a usage error, after a line
+ * naming the option at fault and what it takes.  allowed lists the option
+ * letters the command takes: an option another command takes (decode
+ * --window, encode -n) is a usage error, not silently ignored, so a
+ * script's typo does not quietly change its result.  Numbers must be
+ * whole: "" or "5x" or "-5" for a seed are errors.
+ */
 static int
 parse(int argc, char **argv, const char *allowed, struct model_args *a)
 {
 	char	*end;
-	int	 c;
+	int	 c, rc = 0;
 
 	memset(a, 0, sizeof *a);
 	a->n = -1;
@@ -81,9 +119,16 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "n:", model_opts, NULL)) != -1) {
-		errno = 0;
-		if (c == '?' || c == ':' || strchr(allowed, c) == NULL)
+		if (c == '?' || c == ':') {
+			cmd_error("%s: %s", argv[optind - 1], c == ':' ?
+			    "wants a value" : "not an option");
 			return (-1);
+		}
+		if (strchr(allowed, c) == NULL) {
+			cmd_error("--%s: not an option of %s", opt_name(c),
+			    argv[0]);
+			return (-1);
+		}
 		switch (c) {
 		case 'm':
 			a->model = optarg;
@@ -115,52 +160,55 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 			}
 			break;
 		case 'w':
-			a->window = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || a->window < 0 ||
-			    errno != 0)
-				return (-1);
+			rc = parse_long(c, optarg, 0, 1000000, &a->window);
 			break;
 		case 'k':
-			a->track = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || a->track < 0 ||
-			    a->track > 65535 || errno != 0)
-				return (-1);
+			rc = parse_long(c, optarg, 0, 65535, &a->track);
 			break;
 		case 'c':
 			/* 1..16, as inspect lists them. */
-			a->channel = strtol(optarg, &end, 10) - 1;
-			if (end == optarg || *end != '\0' || a->channel < 0 ||
-			    a->channel > 15 || errno != 0)
-				return (-1);
+			rc = parse_long(c, optarg, 1, 16, &a->channel);
+			a->channel--;
 			break;
 		case 'n':
-			a->n = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || a->n < 1 ||
-			    a->n > 10000 || errno != 0)
-				return (-1);
+			rc = parse_long(c, optarg, 1, 10000, &a->n);
 			break;
 		case 't':
+			errno = 0;
 			a->temperature = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' ||
 			    !(a->temperature >= 0) ||
-			    a->temperature > 1e6)
+			    a->temperature > 1e6) {
+				cmd_error("--temperature %s: want a number from "
+				    "0 (argmax) to 1e6", optarg);
 				return (-1);
+			}
 			break;
 		case 's':
 			/* Decimal, as attrs and train read it: "010" is ten,
 			   not an octal eight, and "09" is not an error. */
+			errno = 0;
 			a->seed = strtoull(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || errno != 0 ||
-			    optarg[strspn(optarg, " \t")] == '-')
+			    optarg[strspn(optarg, " \t")] == '-') {
+				cmd_error("--seed %s: want a whole number from 0 "
+				    "to %llu", optarg, ULLONG_MAX);
 				return (-1);
+			}
 			break;
 		default:
 			return (-1);
 		}
+		if (rc != 0)
+			return (-1);
 	}
 	a->files = argv + optind;
 	a->n_files = argc - optind;
-	return (a->model != NULL ? 0 : -1);
+	if (a->model == NULL) {
+		cmd_error("%s: --model DIR is required", argv[0]);
+		return (-1);
+	}
+	return (0);
 }
 
 /*

@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "model/ckpt.h"
+#include "model/attrs.h"
 #include "model/linalg.h"
 #include "model/train.h"
 #include "model/vae.h"
@@ -955,6 +956,98 @@ out:
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * What a musician hears in a set of melodies (issue K): how many are one
+ * bar looped, distinct bars per melody, note onsets per step.
+ */
+struct heard {
+	long	n, loops, distinct;
+	double	density;
+};
+
+static void
+heard_add(struct heard *h, const struct vae_arch *a, const int *tok, int n)
+{
+	float	at[ATTR_N];
+	size_t	len = (size_t)a->num_steps * a->n_splits;
+	int	i, same;
+
+	for (i = 0; i < n; i++) {
+		h->distinct += attrs_bars(a, tok + i * len, &same);
+		h->loops += same;
+		attrs_measure(a, tok + i * len, at);
+		h->density += at[ATTR_NOTE_DENSITY];
+		h->n++;
+	}
+}
+
+static json_t *
+heard_json(const struct heard *h)
+{
+	double	n = h->n > 0 ? (double)h->n : 1;
+
+	return (json_pack("{s:f, s:f, s:f}", "one_bar_loops", h->loops / n,
+	    "distinct_bars", h->distinct / n, "note_density",
+	    h->density / n));
+}
+
+/*
+ * The latent's use: per-dimension KL(q(z_d|x) || N(0,1)) averaged over
+ * windows, and active units (dimensions whose mu varies across windows,
+ * variance > 0.01; Burda et al. 2016).
+ */
+struct latent {
+	int	 Z;
+	long	 n;
+	double	*kl, *s1, *s2;		/* per dimension */
+};
+
+static void
+latent_add(struct latent *l, const float *mu, const float *sigma, int n)
+{
+	int	i, d;
+	double	m, sg;
+
+	for (i = 0; i < n; i++, l->n++)
+		for (d = 0; d < l->Z; d++) {
+			m = mu[(size_t)i * l->Z + d];
+			sg = fmax(sigma[(size_t)i * l->Z + d], 1e-12);
+			l->kl[d] += 0.5 * (m * m + sg * sg - 1) - log(sg);
+			l->s1[d] += m;
+			l->s2[d] += m * m;
+		}
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static json_t *
+latent_json(const struct latent *l)
+{
+	double	*k = lr_malloc(l->Z * sizeof *k), tot = 0, var;
+	int	 d, active = 0, over = 0;
+	json_t	*js;
+
+	for (d = 0; d < l->Z; d++) {
+		k[d] = l->kl[d] / l->n;
+		tot += k[d];
+		var = l->s2[d] / l->n - (l->s1[d] / l->n) * (l->s1[d] / l->n);
+		active += var > 0.01;
+		over += k[d] > 0.1;
+	}
+	qsort(k, l->Z, sizeof *k, cmp_double);
+	js = json_pack("{s:f, s:i, s:i, s:f, s:f, s:f}", "kl_total", tot,
+	    "active_units", active, "dims_kl_over_0.1", over, "kl_dim_min",
+	    k[0], "kl_dim_median", k[l->Z / 2], "kl_dim_max", k[l->Z - 1]);
+	free(k);
+	return (js);
+}
+
 int
 cmd_eval(int argc, char **argv)
 {
@@ -964,6 +1057,9 @@ cmd_eval(int argc, char **argv)
 	struct train_net	*net = NULL;
 	enum dataset_split	 sp = DATASET_TEST;
 	long			 agree16 = 0, correct16 = 0;
+	struct heard		 h_in, h_out;
+	struct latent		 lat;
+	float			*sig = NULL;
 	int			*out16 = NULL, bf16 = 0, k;
 	float			*mu16 = NULL;
 	const char		*split = "test";
@@ -975,6 +1071,7 @@ cmd_eval(int argc, char **argv)
 	size_t			 len, j;
 	json_t			*js;
 
+	memset(&lat, 0, sizeof lat);
 	memset(&ta, 0, sizeof ta);
 	ta.threads = 2;
 	B = 64;
@@ -1062,15 +1159,26 @@ cmd_eval(int argc, char **argv)
 	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
 	out = lr_malloc((size_t)B * len * sizeof *out);
 	mu16 = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu16);
+	sig = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *sig);
+	memset(&h_in, 0, sizeof h_in);
+	memset(&h_out, 0, sizeof h_out);
+	lat.Z = v->p.arch.z_size;
+	lat.kl = lr_calloc(3 * (size_t)lat.Z, sizeof *lat.kl);
+	lat.s1 = lat.kl + lat.Z;
+	lat.s2 = lat.s1 + lat.Z;
 	out16 = lr_malloc((size_t)B * len * sizeof *out16);
 	for (i = 0; i < n; i += b) {
 		struct train_stats st;
 
 		b = n - i < B ? n - i : B;
 		tok = ds.tok[sp] + (size_t)i * len;
-		if (vae_encode(v, tok, b, mu, NULL, &cause) != 0 ||
+		if (vae_encode(v, tok, b, mu, sig, &cause) != 0 ||
 		    vae_decode(v, mu, b, 0.0f, NULL, out, &cause) != 0)
 			goto fail;
+		heard_add(&h_in, &v->p.arch, tok, b);
+		heard_add(&h_out, &v->p.arch, out, b);
+		if (vae_has_sigma(v))
+			latent_add(&lat, mu, sig, b);
 		for (j = 0; j < (size_t)b * len; j++)
 			correct += out[j] == tok[j];
 		total += (long)(b * len);
@@ -1101,6 +1209,10 @@ cmd_eval(int argc, char **argv)
 	    "model", ta.out, "split", split, "windows", n,
 	    "tf_acc", tfacc, "sampled_acc", (double)correct / total,
 	    "kl_nats", kl, "r_loss", rl, "mu_train_vs_infer_maxdiff", mudiff);
+	json_object_set_new(js, "inputs", heard_json(&h_in));
+	json_object_set_new(js, "decodes", heard_json(&h_out));
+	if (lat.n > 0)
+		json_object_set_new(js, "latent", latent_json(&lat));
 	if (v16 != NULL) {
 		json_object_set_new(js, "bf16_sampled_acc",
 		    json_real((double)correct16 / total));
@@ -1118,6 +1230,8 @@ cmd_eval(int argc, char **argv)
 	free(out);
 	free(mu16);
 	free(out16);
+	free(sig);
+	free(lat.kl);
 	train_net_free(net);
 	dataset_free(&ds);
 	vae_free(v16);
@@ -1131,6 +1245,8 @@ fail_quiet:
 	free(out);
 	free(mu16);
 	free(out16);
+	free(sig);
+	free(lat.kl);
 	train_net_free(net);
 	dataset_free(&ds);
 	vae_free(v16);

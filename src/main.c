@@ -25,17 +25,17 @@ static const struct cmd_entry cmd_table[] = {
 	  .help = "write what the model would see of a clip as a MIDI file",
 	  .fn = cmd_convert },
 	{ .name = "encode", .args = "--model DIR FILE.mid [--window N] "
-	      "[--track N] [--channel N]",
+	      "[--track N] [--channel N] [--precision bf16|fp32]",
 	  .help = "print mu, sigma and tokens of a window as JSON",
 	  .fn = cmd_encode },
 	{ .name = "decode",
 	  .args = "--model DIR --z Z.json [--temperature T] [--seed S] "
-	      "[--out OUT.mid] [--force]",
+	      "[--out OUT.mid] [--force] [--precision bf16|fp32]",
 	  .help = "decode a latent vector to tokens (and MIDI)",
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
 	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR] "
-	      "[--track N] [--channel N] [--force]",
+	      "[--track N] [--channel N] [--force] [--precision bf16|fp32]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "export",
@@ -44,11 +44,14 @@ static const struct cmd_entry cmd_table[] = {
 	  .help = "re-save a model, quantized on request",
 	  .fn = cmd_export },
 	{ .name = "train",
-	  .args = "--data DIR --arch ARCH --out MODEL_DIR [--steps N] "
-	      "[--batch B] [--seed S] [--resume] [--init MODEL_DIR]",
-	  .help = "train a MusicVAE on a folder of MIDI files",
+	  .args = "--data DIR[,DIR...] --arch ARCH --out MODEL_DIR "
+	      "[--steps N] [--batch B] [--seed S] [--resume] "
+	      "[--init MODEL_DIR | --init-from MODEL_DIR] "
+	      "[--precision bf16|fp32]",
+	  .help = "train a MusicVAE on folders of MIDI and ABC files",
 	  .fn = cmd_train },
-	{ .name = "eval", .args = "--model DIR --data DIR [--split test]",
+	{ .name = "eval", .args = "--model DIR --data DIR [--split test] "
+	      "[--precision bf16]",
 	  .help = "reconstruction accuracy and KL on a data split (JSON)",
 	  .fn = cmd_eval },
 	{ .name = "attrs",

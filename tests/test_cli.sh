@@ -203,6 +203,22 @@ expect_usage "interpolate -n 3x" interpolate --model "$M" a.mid b.mid -n 3x
 expect_usage "interpolate without -n" interpolate --model "$M" a.mid b.mid
 expect_usage "interpolate -n 0" interpolate --model "$M" a.mid b.mid -n 0
 expect_usage "interpolate with one clip" interpolate --model "$M" a.mid -n 3
+# The usage error names the option at fault and what it takes.
+for c in "decode --temperature -1:--temperature -1: want a number from 0" \
+    "interpolate -n 0:-n 0: want a whole number from 1 to 10000" \
+    "decode --precision x:--precision x: want bf16 or fp32" \
+    "decode --window 1:--window: not an option of decode"; do
+	args=${c%%:*}
+	want=${c#*:}
+	# shellcheck disable=SC2086
+	run $args --model "$M" --z "$T/z.json" a.mid b.mid
+	if [ "$rc" -eq 2 ] && grep -qF "latentroll: $want" "$T/err"; then
+		ok
+	else
+		bad "$args: exit $rc, wants 'latentroll: $want': $(head -c 300 \
+		    "$T/err")"
+	fi
+done
 expect_usage "inspect without a file" inspect
 expect_usage "convert with one file" convert "$T/x.mid"
 expect_usage "play without a file" play
@@ -451,6 +467,36 @@ expect_ok "encode a.mid again" encode --model "$M" "$A" &&
     same "$T/ea.json" "$T/out" "encode is deterministic"
 expect_ok "encode b.mid" encode --model "$M" "$B" && cp "$T/out" "$T/eb.json"
 differ "$T/ea.json" "$T/eb.json" "a and b encode differently"
+# --precision bf16: mu within 2% of float32's (and not equal: bf16 is
+# used); where bf16 cannot run, one note line and float32's very output.
+if expect_ok "encode --precision fp32" encode --model "$M" "$A" \
+    --precision fp32; then
+	same "$T/ea.json" "$T/out" "encode --precision fp32 is the default"
+fi
+run encode --model "$M" "$A" --precision bf16
+if [ "$rc" -eq 0 ] && [ ! -s "$T/err" ]; then
+	err=$(py "$T/out" 'max(abs(x - y) for x, y in
+	    zip(d["mu"], json.load(open("'"$T/ea.json"'"))["mu"]))
+	    / max(abs(x) for x in d["mu"])')
+	check "encode --precision bf16: mu within 2%, not equal ($err)" \
+	    "$PY" -c "import sys; sys.exit(not 0 < $err < 0.02)"
+elif [ "$rc" -eq 0 ] && grep -q "^latentroll: note: bf16: " "$T/err"; then
+	echo "SKIP: bf16 here: $(cat "$T/err")"
+	same "$T/ea.json" "$T/out" "bf16 unavailable: float32's output"
+else
+	bad "encode --precision bf16: exit $rc: $(head -c 300 "$T/err")"
+fi
+LATENTROLL_NO_BF16=1 "$LR" encode --model "$M" "$A" --precision bf16 \
+    </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    grep -q "^latentroll: note: bf16: " "$T/err"; then
+	ok
+else
+	bad "no bf16: exit $rc, want 0 and one note: $(head -c 300 "$T/err")"
+fi
+same "$T/ea.json" "$T/out" "no bf16: float32's output"
+
 # export: float32 re-save encodes bit for bit alike; uint16 and uint8 come
 # close (affine quantization); the input is never the output.
 mkdir -p "$T/exp" && cp -r "$M" "$T/exp/src"

@@ -140,6 +140,48 @@ check "--init of other shapes refused, naming model and tensor" \
     grep -q "$tmp/a: not a model of --arch mel_2bar.s shapes (tensor" \
     "$tmp/w3.err"'
 
+# --init-from: transfer into a new model of other shapes.  A 16-bar model
+# takes the 2-bar run's encoder as its first encoder level, byte for
+# byte, and says what it took; the rest is fresh (so it differs from the
+# same seed's fresh model only there).
+"$LR" train --data "$tmp/data" --arch mel_16bar --tiny --batch 4 \
+    --threads 1 --seed 3 --out "$tmp/t16" --init-from "$tmp/a" --steps 0 \
+    2>"$tmp/t16.err"
+rc=$?
+check "--init-from: says how many tensors it took" \
+    '[ $rc -eq 0 ] && grep -q "init-from $tmp/a: [0-9]* of [0-9]* tensors" \
+    "$tmp/t16.err"'
+check "--init-from: the first encoder level is the 2-bar encoder" \
+    'python3 - "$tmp/a" "$tmp/t16" <<"EOF"
+import json, os, sys
+def tensors(d):
+	m = json.load(open(os.path.join(d, "weights_manifest.json")))
+	out = {}
+	for g in m:
+		buf = b"".join(open(os.path.join(d, p), "rb").read()
+		    for p in g["paths"])
+		off = 0
+		for w in g["weights"]:
+			n = 4
+			for x in w["shape"]:
+				n *= x
+			out[w["name"]] = buf[off:off + n]
+			off += n
+	return out
+a, b = tensors(sys.argv[1]), tensors(sys.argv[2])
+pre = "encoder/hierarchical_level_0/"
+names = [k for k in b if k.startswith(pre)]
+assert len(names) == 4, names
+for k in names:
+	assert b[k] == a["encoder/" + k[len(pre):]], k
+EOF'
+"$LR" train --data "$tmp/data" --arch mel_16bar --tiny --batch 4 \
+    --threads 1 --seed 3 --out "$tmp/t16b" --init-from "$tmp/t16" \
+    --init "$tmp/t16" --steps 0 2>"$tmp/t16b.err"
+rc=$?
+check "--init with --init-from refused" \
+    '[ $rc -eq 2 ] && grep -q "one start only" "$tmp/t16b.err"'
+
 "$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/d.err"; rc=$?
 check "second run without --resume refused" \
     '[ $rc -eq 1 ] && grep -q "use --resume" "$tmp/d.err"'
