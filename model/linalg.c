@@ -693,13 +693,12 @@ linalg_gemv_row(int N, int K, const float *x, const float *W, int ldw,
 		gemm_ref(0, 0, 1, N, K, x, K, W, ldw, beta, y, N);
 		return;
 	}
-#ifdef HAVE_DNNL
-	/* A bf16 product reads W's shadow: half the bytes of float32. */
-	if (linalg_backend() == LINALG_DNNL && tl_prec == LINALG_BF16 &&
-	    linalg_bf16_supported(NULL) &&
-	    gemm_dnnl(0, 0, 1, N, K, x, K, W, ldw, beta, y, N, 1) == 0)
-		return;
-#endif
+	/*
+	 * Float32 in every precision: a one-row product through oneDNN costs
+	 * more in its per-call set-up than it saves (bf16 encoding ran 0.7x
+	 * float32's speed that way); the batch-1 decoder has its own bf16
+	 * kernel (lstm_half_gemv).
+	 */
 	cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, ldw, x, 1, beta,
 	    y, 1);
 }
