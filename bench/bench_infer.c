@@ -24,11 +24,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "model/ckpt.h"
-#include "model/linalg.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/vae.h"
+#include "ckpt.h"
+#include "linalg.h"
+#include "params.h"
+#include "rng.h"
+#include "vae.h"
 
 #define LADDER	33
 

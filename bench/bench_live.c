@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/train.h"
-#include "model/vae.h"
-#include "src/live.h"
+#include "params.h"
+#include "rng.h"
+#include "train.h"
+#include "vae.h"
+#include "live.h"
 
 #define LADDER	33	/* the worker's ladder (WORKER_LADDER) */
 

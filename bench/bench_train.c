@@ -17,10 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "model/linalg.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/train.h"
+#include "linalg.h"
+#include "params.h"
+#include "rng.h"
+#include "train.h"
 
 static double
 now(void)

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model/ckpt.h"
-#include "model/rng.h"
-#include "src/worker.h"
+#include "ckpt.h"
+#include "rng.h"
+#include "worker.h"
 
 static int
 cmp_double(const void *x, const void *y)

@@ -2,7 +2,7 @@
  * common.c: error causes and checked allocation.
  * Out-of-memory is the one error that aborts (STYLE.md rule 10).
  */
-#include "common/common.h"
+#include "common.h"
 
 #include <stdarg.h>
 #include <stdio.h>

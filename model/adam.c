@@ -1,7 +1,7 @@
 /*
  * adam.c: gradient clipping and Adam over one float arena.
  */
-#include "model/adam.h"
+#include "adam.h"
 
 #include <math.h>
 #include <string.h>

@@ -12,7 +12,7 @@
  *   register      mean pitch
  * The paper used the first five; legato and register are ours.
  */
-#include "model/attrs.h"
+#include "attrs.h"
 
 #include <stdlib.h>
 #include <string.h>

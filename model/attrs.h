@@ -8,7 +8,7 @@
 #ifndef LR_ATTRS_H
 #define LR_ATTRS_H
 
-#include "model/params.h"
+#include "params.h"
 
 enum attr_id {
 	ATTR_C_DIATONIC,	/* share of notes whose pitch class is in C major */

@@ -13,7 +13,7 @@
  * that every tensor the inferred architecture needs is there with its
  * shape, and that every weight is finite.
  */
-#include "model/ckpt.h"
+#include "ckpt.h"
 
 #include <errno.h>
 #include <math.h>

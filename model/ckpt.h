@@ -7,8 +7,8 @@
 #ifndef LR_CKPT_H
 #define LR_CKPT_H
 
-#include "common/common.h"
-#include "model/vae.h"
+#include "common.h"
+#include "vae.h"
 
 enum ckpt_dtype {
 	CKPT_FLOAT32,

@@ -2,12 +2,12 @@
  * grad.c: LSTM, bidirectional-layer and initial-state kernels of the
  * trainer, forward with caches and backward (see grad.h).
  */
-#include "model/grad.h"
+#include "grad.h"
 
 #include <string.h>
 
-#include "model/linalg.h"
-#include "model/lstm.h"
+#include "linalg.h"
+#include "lstm.h"
 
 /* db (N) += column sums of dG (M, N): a bias gradient. */
 void

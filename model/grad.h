@@ -16,7 +16,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "model/params.h"
+#include "params.h"
 
 #define FORGET_BIAS	1.0f	/* TF BasicLSTMCell, added at run time */
 #define MAX_ROWS	16	/* input rows one encoder step can set */

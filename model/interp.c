@@ -3,7 +3,7 @@
  * (magenta.js), and the "similar" jitter.  Computed in double; endpoints
  * are copied, so t = 0 and t = 1 give a and b bit for bit.
  */
-#include "model/vae.h"
+#include "vae.h"
 
 #include <math.h>
 #include <string.h>

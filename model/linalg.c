@@ -13,7 +13,7 @@
  * Any oneDNN failure falls back to OpenBLAS for that call: slower, never
  * wrong.
  */
-#include "model/linalg.h"
+#include "linalg.h"
 
 #include <cblas.h>
 #include <pthread.h>
@@ -26,7 +26,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #endif
 
-#include "common/common.h"
+#include "common.h"
 
 static int use_reference;
 

@@ -85,7 +85,11 @@ void	linalg_gemm(int trans_a, int trans_b, int M, int N, int K,
 	    const float *A, int lda, const float *B, int ldb, float beta,
 	    float *C, int ldc);
 
-/* y = beta*y + x*W for one row vector x (K) and W (K,N): the batch-1 path. */
+/*
+ * y = beta*y + x*W for one row vector x (K) and W (K,N): the batch-1 path.
+ * Float32 in every precision (the batch-1 decoder's bf16 weights have their
+ * own kernel, lstm_half_gemv).
+ */
 void	linalg_gemv_row(int N, int K, const float *x, const float *W,
 	    int ldw, float beta, float *y);
 

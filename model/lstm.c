@@ -5,7 +5,7 @@
  *
  * B = batch rows, T = steps, H = units, in = input width.
  */
-#include "model/lstm.h"
+#include "lstm.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #define LSTM_X86	1
 #endif
 
-#include "model/linalg.h"
+#include "linalg.h"
 
 static inline float	sigm(float);
 static inline float	tanh_fast(float);

@@ -12,7 +12,7 @@
 #ifndef LR_LSTM_H
 #define LR_LSTM_H
 
-#include "model/params.h"
+#include "params.h"
 
 #define LSTM_FORGET_BIAS	1.0f
 

@@ -2,7 +2,7 @@
  * params.c: the parameter table of a MusicVAE, named as in magenta.js
  * checkpoints (spec B 6.4, 6.5), laid out in one float arena.
  */
-#include "model/params.h"
+#include "params.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "common/common.h"
+#include "common.h"
 
 #define VAE_MAX_LAYERS	4
 #define VAE_MAX_SPLITS	3

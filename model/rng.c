@@ -2,7 +2,7 @@
  * rng.c: splitmix64 stream.  Small state (one word) so that training state
  * files and UI snapshots can store it exactly.
  */
-#include "model/rng.h"
+#include "rng.h"
 
 #include <math.h>
 

@@ -23,16 +23,16 @@
  *   4. each core decoder split: tanh(dense(ctx)) per segment -> LSTMs on
  *      [previous token one-hot, ctx] -> output projection -> softmax CE
  */
-#include "model/train.h"
+#include "train.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/adam.h"
-#include "model/grad.h"
-#include "model/linalg.h"
-#include "model/vae.h"
+#include "adam.h"
+#include "grad.h"
+#include "linalg.h"
+#include "vae.h"
 
 #define MAX_BUFS	512
 #define LN2		0.69314718055994530942

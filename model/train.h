@@ -16,9 +16,9 @@
 #ifndef LR_TRAIN_H
 #define LR_TRAIN_H
 
-#include "common/common.h"
-#include "model/params.h"
-#include "model/rng.h"
+#include "common.h"
+#include "params.h"
+#include "rng.h"
 
 struct train_net;
 

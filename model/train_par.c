@@ -17,13 +17,13 @@
  * (parameters, batch, r, workers): deterministic for a seed and a worker
  * count, and resumable from the saved r.  One worker is train_step itself.
  */
-#include "model/train.h"
+#include "train.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/linalg.h"
+#include "linalg.h"
 
 struct worker {
 	struct train_net	*net;

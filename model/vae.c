@@ -9,7 +9,7 @@
  * arena, laid out by the same function that measures it, so a decoded step
  * never allocates.
  */
-#include "model/vae.h"
+#include "vae.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "model/linalg.h"
-#include "model/lstm.h"
+#include "linalg.h"
+#include "lstm.h"
 
 /* Activations of one model; grows only when a larger batch comes. */
 struct vae_arena {

@@ -17,9 +17,9 @@
 #ifndef LR_VAE_H
 #define LR_VAE_H
 
-#include "common/common.h"
-#include "model/params.h"
-#include "model/rng.h"
+#include "common.h"
+#include "params.h"
+#include "rng.h"
 
 struct vae_arena;
 

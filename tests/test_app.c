@@ -14,20 +14,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model/attrs.h"
-#include "model/ckpt.h"
-#include "model/rng.h"
-#include "model/vae.h"
-#include "src/app.h"
-#include "src/clip.h"
-#include "src/cmds.h"
-#include "src/config.h"
-#include "src/keylock.h"
-#include "src/midifile.h"
-#include "src/set.h"
-#include "src/worker.h"
+#include "attrs.h"
+#include "ckpt.h"
+#include "rng.h"
+#include "vae.h"
+#include "app.h"
+#include "clip.h"
+#include "config.h"
+#include "keylock.h"
+#include "midifile.h"
+#include "set.h"
+#include "worker.h"
 
-#include "tests/test.h"
+#include "test.h"
 
 static struct vae *
 random_model(const char *name, uint64_t seed)
@@ -619,25 +618,6 @@ test_config(void)
 }
 
 /* ---- the app without a terminal ----------------------------------- */
-
-/* src/main.c's, for app_run() (linked in, not run here). */
-void
-cmd_error(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	fputs("test_app: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-const char *
-cmd_datadir(void)
-{
-	return ("share");
-}
 
 /* A clip from pitches in eighths (2 steps each), path NULL. */
 static void

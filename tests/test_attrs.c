@@ -2,11 +2,11 @@
  * test_attrs.c: attribute measurement on hand-made token sequences, and
  * attribute vectors on synthetic latent codes.
  */
-#include "model/attrs.h"
+#include "attrs.h"
 
 #include <string.h>
 
-#include "tests/test.h"
+#include "test.h"
 
 #define MEL(p)	((p) - 21 + 2)
 

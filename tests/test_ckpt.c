@@ -13,11 +13,11 @@
 
 #include <jansson.h>
 
-#include "model/ckpt.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/vae.h"
-#include "tests/test.h"
+#include "ckpt.h"
+#include "params.h"
+#include "rng.h"
+#include "vae.h"
+#include "test.h"
 
 static char	root[256];
 

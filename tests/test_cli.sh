@@ -467,8 +467,10 @@ expect_ok "encode a.mid again" encode --model "$M" "$A" &&
     same "$T/ea.json" "$T/out" "encode is deterministic"
 expect_ok "encode b.mid" encode --model "$M" "$B" && cp "$T/out" "$T/eb.json"
 differ "$T/ea.json" "$T/eb.json" "a and b encode differently"
-# --precision bf16: mu within 2% of float32's (and not equal: bf16 is
-# used); where bf16 cannot run, one note line and float32's very output.
+# --precision bf16: mu within 2% of float32's (a one-clip encode of a
+# one-layer model has no product bf16 changes: one-hot inputs are gathered
+# and one-row products stay float32; test_vae sees bf16 move a batch's mu);
+# where bf16 cannot run, one note line and float32's very output.
 if expect_ok "encode --precision fp32" encode --model "$M" "$A" \
     --precision fp32; then
 	same "$T/ea.json" "$T/out" "encode --precision fp32 is the default"
@@ -478,8 +480,8 @@ if [ "$rc" -eq 0 ] && [ ! -s "$T/err" ]; then
 	err=$(py "$T/out" 'max(abs(x - y) for x, y in
 	    zip(d["mu"], json.load(open("'"$T/ea.json"'"))["mu"]))
 	    / max(abs(x) for x in d["mu"])')
-	check "encode --precision bf16: mu within 2%, not equal ($err)" \
-	    "$PY" -c "import sys; sys.exit(not 0 < $err < 0.02)"
+	check "encode --precision bf16: mu within 2% ($err)" \
+	    "$PY" -c "import sys; sys.exit(not 0 <= $err < 0.02)"
 elif [ "$rc" -eq 0 ] && grep -q "^latentroll: note: bf16: " "$T/err"; then
 	echo "SKIP: bf16 here: $(cat "$T/err")"
 	same "$T/ea.json" "$T/out" "bf16 unavailable: float32's output"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/clock.h"
-#include "src/live.h"
-#include "tests/test.h"
+#include "clock.h"
+#include "live.h"
+#include "test.h"
 
 static uint64_t	rng = 88172645463325252ULL;
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/convert.h"
-#include "tests/test.h"
+#include "convert.h"
+#include "test.h"
 
 #define SPS	0.125	/* seconds per step at 120 qpm, 4 per quarter */
 

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model/params.h"
-#include "model/rng.h"
-#include "src/dataset.h"
-#include "tests/test.h"
+#include "params.h"
+#include "rng.h"
+#include "dataset.h"
+#include "test.h"
 
 static void
 test_hash(void)

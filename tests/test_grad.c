@@ -40,11 +40,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/linalg.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/train.h"
-#include "tests/test.h"
+#include "linalg.h"
+#include "params.h"
+#include "rng.h"
+#include "train.h"
+#include "test.h"
 
 #define B		3
 #define BETA		0.7f

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/config.h"
-#include "src/live.h"
-#include "tests/test.h"
+#include "config.h"
+#include "live.h"
+#include "test.h"
 
 #define EPS	1e-9
 

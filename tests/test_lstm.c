@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/linalg.h"
-#include "model/lstm.h"
-#include "model/rng.h"
-#include "tests/test.h"
+#include "linalg.h"
+#include "lstm.h"
+#include "rng.h"
+#include "test.h"
 
 static void
 fill(float *x, size_t n, struct rng *r, float s)
@@ -214,51 +214,59 @@ test_layer(void)
 }
 
 /*
- * The fp16 gemv against double sums over the fp16-rounded weights, on a
- * matrix with two full panels and a remainder, for a block of rows.
+ * The 16-bit gemv (fp16 and bf16 storage) against double sums over the
+ * rounded weights, on a matrix with two full panels and a remainder, for
+ * a block of rows; each stored weight within half a unit of its format's
+ * last place of the float (2^-11 relative for fp16, 2^-8 for bf16).
  */
 static void
-test_half(void)
+test_half(int fmt)
 {
 	enum { K = 37, N = 2 * 128 + 90, R0 = 5, NR = 30 };
 	struct rng	 r;
 	static float	 w[K * N], y[N], y0[N];
 	static uint16_t	 h[K * N];
-	float		 x[K];
-	double		 e, md = 0, wh;
+	float		 x[K], wf;
+	double		 e, md = 0, wh, ulp;
 	int		 n, k, b;
+	size_t		 at;
 
 	if (!lstm_half_supported()) {
-		fprintf(stderr, "no AVX2/FMA/F16C: fp16 kernel not tested\n");
+		fprintf(stderr, "no AVX2/FMA/F16C: 16-bit kernel not tested\n");
 		return;
 	}
+	ulp = fmt == LSTM_HALF_BF16 ? 256.0 : 2048.0;
 	rng_seed(&r, 8);
 	fill(w, K * N, &r, 1.0f);
 	fill(x, K, &r, 1.0f);
 	fill(y0, N, &r, 1.0f);
-	lstm_half_pack(h, w, K, N);
+	lstm_half_pack(h, w, K, N, fmt);
 	memcpy(y, y0, sizeof y);
-	lstm_half_gemv(y, x, h, K, N, R0, NR);
+	lstm_half_gemv(y, x, h, K, N, R0, NR, fmt);
 	for (n = 0; n < N; n++) {
 		e = y0[n];
 		for (k = R0; k < R0 + NR; k++) {
 			/* Where the packed layout keeps (k, n). */
 			b = n / 128;
 			if (b < N / 128)
-				wh = half_to_float(h[((size_t)b * K + k) * 128 +
-				    n % 128]);
+				at = ((size_t)b * K + k) * 128 + n % 128;
 			else
-				wh = half_to_float(h[(size_t)(N / 128) * K *
-				    128 + (size_t)k * (N % 128) + n % 128]);
-			/* Rounded to nearest: within 2^-11 relative. */
-			if (fabs(wh - w[k * N + n]) > fabs(w[k * N + n]) /
-			    2048.0)
+				at = (size_t)(N / 128) * K * 128 +
+				    (size_t)k * (N % 128) + n % 128;
+			if (fmt == LSTM_HALF_BF16) {
+				linalg_from_bf16(&wf, &h[at], 1);
+				wh = wf;
+			} else
+				wh = half_to_float(h[at]);
+			/* Rounded to nearest: within half an ulp. */
+			if (fabs(wh - w[k * N + n]) > fabs(w[k * N + n]) / ulp)
 				md = INFINITY;
 			e += (double)x[k - R0] * wh;
 		}
 		md = fmax(md, fabs(e - y[n]));
 	}
-	CHECK_MSG(md < 1e-5, "fp16 gemv vs double: %g", md);
+	CHECK_MSG(md < 1e-5, "%s gemv vs double: %g", fmt == LSTM_HALF_BF16 ?
+	    "bf16" : "fp16", md);
 }
 
 int
@@ -268,6 +276,7 @@ main(void)
 	test_cell_wide();
 	test_gates();
 	test_layer();
-	test_half();
+	test_half(LSTM_HALF_FP16);
+	test_half(LSTM_HALF_BF16);
 	return (test_report());
 }

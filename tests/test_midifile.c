@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/convert.h"
-#include "src/midifile.h"
-#include "tests/test.h"
+#include "convert.h"
+#include "midifile.h"
+#include "test.h"
 
 static char	tmpdir[] = "/tmp/lr_midifile.XXXXXX";
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/convert.h"
-#include "src/midifile.h"
-#include "tests/test.h"
+#include "convert.h"
+#include "midifile.h"
+#include "test.h"
 
 static long	distinct[2];
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/train.h"
-#include "tests/test.h"
+#include "params.h"
+#include "rng.h"
+#include "train.h"
+#include "test.h"
 
 #define NWIN	8
 #define STEPS	32

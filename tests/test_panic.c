@@ -18,8 +18,8 @@
 
 #include <smf.h>
 
-#include "src/live.h"
-#include "tests/test.h"
+#include "live.h"
+#include "test.h"
 
 /* The child: play until a signal, panic, write the record to fd. */
 static int

@@ -26,13 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/ckpt.h"
-#include "model/linalg.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/train.h"
-#include "src/trainstate.h"
-#include "tests/test.h"
+#include "ckpt.h"
+#include "linalg.h"
+#include "params.h"
+#include "rng.h"
+#include "train.h"
+#include "trainstate.h"
+#include "test.h"
 
 #define NWIN	16
 #define B	4

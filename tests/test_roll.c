@@ -3,10 +3,10 @@
  * and clamping, every edit operation, undo/redo, snapshots, sweep shapes,
  * the key table and the screen layout.
  */
-#include "ui/draw.h"
-#include "ui/keys.h"
-#include "ui/prompt.h"
-#include "ui/roll.h"
+#include "draw.h"
+#include "keys.h"
+#include "prompt.h"
+#include "roll.h"
 
 #include <curses.h>
 #include <math.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/test.h"
+#include "test.h"
 
 static void
 test_slider(void)

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/live.h"
-#include "tests/test.h"
+#include "live.h"
+#include "test.h"
 
 #define OPS	10000
 

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/ckpt.h"
-#include "model/linalg.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/vae.h"
-#include "tests/test.h"
+#include "ckpt.h"
+#include "linalg.h"
+#include "params.h"
+#include "rng.h"
+#include "vae.h"
+#include "test.h"
 
 #define MAXW	1024
 

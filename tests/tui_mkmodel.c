@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "model/ckpt.h"
-#include "model/params.h"
-#include "model/rng.h"
-#include "model/vae.h"
+#include "ckpt.h"
+#include "params.h"
+#include "rng.h"
+#include "vae.h"
 
 int
 main(int argc, char **argv)

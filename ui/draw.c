@@ -6,13 +6,13 @@
  *   {###   a result note that changed since the last swap
  * bar lines are '|', beats ':', the playhead '^' on the time axis.
  */
-#include "ui/draw.h"
+#include "draw.h"
 
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "ui/keys.h"
+#include "keys.h"
 
 #define PAIR_A		1
 #define PAIR_B		2

@@ -5,9 +5,9 @@
 #ifndef LR_DRAW_H
 #define LR_DRAW_H
 
-#include "ui/prompt.h"
-#include "ui/roll.h"
-#include "ui/ui.h"
+#include "prompt.h"
+#include "roll.h"
+#include "ui.h"
 
 /* Draw the whole screen (curses sends only what changed). */
 void	draw_screen(const struct roll *r, const struct ui_view *v,

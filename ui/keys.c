@@ -5,7 +5,7 @@
  * so a remap shows where it went.  Lookup is a linear scan: the table has
  * 100 entries and runs once per key.
  */
-#include "ui/keys.h"
+#include "keys.h"
 
 #include <ctype.h>
 #include <curses.h>

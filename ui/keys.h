@@ -6,8 +6,8 @@
 #ifndef LR_KEYS_H
 #define LR_KEYS_H
 
-#include "common/common.h"
-#include "ui/roll.h"
+#include "common.h"
+#include "roll.h"
 
 #define KEYS_ANY_MODE	(-1)
 

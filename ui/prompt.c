@@ -2,7 +2,7 @@
  * prompt.c: the path prompt.  Completion reads the directory with glob(3);
  * nothing here draws (ui/draw.c shows p->label, p->text and p->hint).
  */
-#include "ui/prompt.h"
+#include "prompt.h"
 
 #include <sys/stat.h>
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "common/common.h"
+#include "common.h"
 
 #define PROMPT_MAX	1024
 

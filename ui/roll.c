@@ -4,7 +4,7 @@
  * roll_apply() hands back with ROLL_CHG_APP), so the whole behaviour of the
  * knobs and of edit mode is tested in tests/test_roll.c.
  */
-#include "ui/roll.h"
+#include "roll.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "common/common.h"
-#include "ui/ui.h"
+#include "common.h"
+#include "ui.h"
 
 #define ROLL_LADDER	33	/* slider points A..B, decoded as one batch */
 #define ROLL_SLIDER_MAX	(ROLL_LADDER - 1)

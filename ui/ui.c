@@ -2,7 +2,7 @@
  * ui.c: terminal setup and teardown (the one place that changes terminal
  * modes, as tmux's tty_start_tty/tty_stop_tty), key reading and SIGWINCH.
  */
-#include "ui/ui.h"
+#include "ui.h"
 
 #include <curses.h>
 #include <locale.h>

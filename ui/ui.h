@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "common/common.h"
+#include "common.h"
 
 #define UI_LANES	3	/* A, B, result */
 #define UI_LANE_A	0

@@ -1,0 +1,137 @@
+/*
+ * app.h: the instrument: wiring of the piano roll (ui/), the decode worker
+ * (src/app/worker.c), the player (src/player/), clips and sets.  cmd_tui()
+ * (src/cli/cmd_tui.c) parses the command line into app_opts and runs
+ * app_run().
+ * struct app is shared by src/app.c (setup, the loop, the result and the
+ * player) and src/app_cmd.c (what keys do); nothing else uses it.
+ */
+#ifndef LR_APP_H
+#define LR_APP_H
+
+#include "common.h"
+#include "clip.h"
+#include "config.h"
+#include "live.h"
+#include "set.h"
+#include "worker.h"
+#include "keys.h"
+#include "prompt.h"
+#include "roll.h"
+#include "ui.h"
+
+struct app_opts {
+	const char	*clip[2];	/* A and B, NULL: the shipped ones */
+	const char	*model;		/* checkpoint dir, NULL: shipped */
+	const char	*set;		/* --set FILE */
+	const char	*out;		/* MIDI output (name or index) */
+	const char	*in;		/* MIDI input for CC knobs and clock */
+	int		 follow;	/* follow an external clock */
+	int		 master;	/* send clock */
+	int		 no_midi;	/* null sink */
+	const char	*log;		/* --log FILE for stray stderr */
+	const char	*datadir;	/* shipped models and clips */
+};
+
+/* Run the instrument until q; -1 with a cause when it cannot start or
+   stops on an error. */
+int	app_run(const struct app_opts *o, char **cause) LR_WUR;
+
+/* A one-key question on the message line, and what the prompt is for. */
+enum app_ask {
+	ASK_NONE,
+	ASK_QUIT,
+	ASK_OPEN,
+	ASK_COPY,
+	ASK_WINDOW,
+	ASK_LEARN,
+};
+
+enum app_prompt {
+	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
+	PR_SAVE = PR_OPEN_A + 4,
+	PR_SAVE_SET,
+	PR_CHOOSE_A,	/* .. PR_CHOOSE_A + 3: window and track of D */
+};
+
+
+struct app {
+	struct roll		 r;
+	struct ui_view		 v;
+	struct prompt		 p;
+	enum app_ask		 ask;
+
+	char			*model_dir;
+	char			 model_name[64];
+	struct vae_arch		 arch;
+	int			 T, S;
+	struct worker		*w;
+	struct worker_result	 res;
+	unsigned		 gen;		/* last job submitted */
+	unsigned		 shown_gen;	/* gen of the shown result */
+	int			 shown_slider;
+	double			 t_key;		/* ms when the change asked */
+
+	int			 have_vecs;
+	int			 n_attrs;
+	char			*attr_names[UI_MAX_ATTRS];
+	int			 attr_id[UI_MAX_ATTRS];	/* ATTR_* or -1 */
+
+	struct clip		 clips[4];	/* A, B; pad corners C, D */
+	struct clip_fmt		 fmt;		/* see app_fmt() */
+
+	struct ui_note		*result;	/* decoded (+ key lock) */
+	size_t			 n_result;
+	struct ui_note		*swapped;	/* last sent to the player */
+	size_t			 n_swapped;
+	int			 swapped_edit;	/* it was the edit */
+
+	struct live		*live;
+	struct live_status	 st;
+	double			 qpm_want;	/* tempo asked for (st.qpm lags
+						   a burst of < >); 0: none */
+	int			 dev_i;
+	long			 sweep_beat;	/* beat the sweep last moved on */
+	int			 sweep_quantum;	/* 1: the player swaps on beats */
+
+	int			 keylock;	/* 0 off, 1 key of A, 2 C */
+	int			 key_root;
+	char			 key_label[32];
+
+	char			*set_path;
+	char			 msg[512];
+	int			 msg_err;
+	int			 quit;
+	int			 stderr_fd;
+	int			 no_midi;
+	struct config		 cfg;		/* user config: keys, CCs */
+};
+
+/* src/app.c */
+void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
+double	app_qpm(struct app *a);
+const struct clip_fmt *app_fmt(struct app *a);
+/* The notes the result lane shows: the edit, or the decoded point. */
+const struct ui_note *app_current_notes(struct app *a, size_t *n);
+void	app_submit(struct app *a);
+/* The result notes as heard: velocities and programs of the nearer clip;
+   ref_prog (or NULL) gets that clip's melody and bass programs. */
+void	app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
+	    struct noteseq *s, int ref_prog[2]);
+void	app_swap(struct app *a);
+void	app_show(struct app *a);
+/* The sweep: at each new beat of st.step, move to the next beat's point. */
+void	app_sweep(struct app *a);
+/* Take a result from the worker and show it: 1 if there was one. */
+int	app_take(struct app *a);
+
+/* src/app_cmd.c */
+void	app_key(struct app *a, int key);
+/* s: save the result lane as heard to a new MIDI file; 0, or -1 with the
+   message set. */
+int	app_save_result(struct app *a, const char *path);
+void	app_apply_set(struct app *a, const struct set *s);
+/* Free everything a holds (a zeroed struct app is fine); the player first. */
+void	app_free(struct app *a);
+
+#endif

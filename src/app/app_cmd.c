@@ -1,0 +1,707 @@
+/*
+ * app_cmd.c: what the keys do in the instrument.  Pure state changes go
+ * through roll_apply() (ui/roll.c); this file acts on what they report (a
+ * new ladder, another point, a swap) and runs the commands that need I/O:
+ * saving, sets, clips, the player, one-key questions and the prompt.
+ */
+#include "app.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keylock.h"
+#include "midifile.h"
+
+/* A new name in the current directory: never an existing file. */
+static void
+suggest_name(char *buf, size_t len, const char *stem, const char *ext)
+{
+	int	i;
+
+	for (i = 1; i < 1000; i++) {
+		snprintf(buf, len, "%s-%03d%s", stem, i, ext);
+		if (access(buf, F_OK) != 0)
+			return;
+	}
+}
+
+/*
+ * s: write what the result lane shows (edits and key lock included), as
+ * heard.  midifile_save is atomic and refuses input clips; refusing any
+ * existing file on top keeps the rule "nothing the user made is lost".
+ */
+int
+app_save_result(struct app *a, const char *path)
+{
+	const struct ui_note	*cur;
+	struct noteseq		 s;
+	size_t			 n;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (path[0] == '\0') {
+		app_msg(a, 1, "save: no file name");
+		return (-1);
+	}
+	/* Never over anything: a new name or nothing. */
+	if (access(path, F_OK) == 0) {
+		app_msg(a, 1, "%s: exists (not overwritten; choose another "
+		    "name)", path);
+		return (-1);
+	}
+	cur = app_current_notes(a, &n);
+	noteseq_init(&s);
+	app_result_seq(a, cur, n, &s, NULL);
+	if ((rc = midifile_save(path, &s, 0, &cause)) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+	} else {
+		/* Only the edit itself saved makes it safe to quit: a
+		   dropped edit (u brings it back) is still unsaved. */
+		if (a->r.edit_active)
+			a->r.unsaved = 0;
+		app_msg(a, 0, "saved %s (%zu notes)", path, n);
+	}
+	noteseq_free(&s);
+	return (rc != 0 ? -1 : 0);
+}
+
+/*
+ * A copied clip is in no file: S writes it beside the set as SET-B.mid
+ * (SET-B-2.mid, ...: never an existing file, so never an input), through
+ * midifile_save (atomic).  The name goes to name; -1 with a cause.
+ */
+static int
+save_copy(struct app *a, int i, const char *setpath, char *name,
+    size_t len, char **cause)
+{
+	char	stem[PATH_MAX - 16], *dot, *slash;
+	int	k;
+
+	snprintf(stem, sizeof stem, "%s", setpath);
+	dot = strrchr(stem, '.');
+	slash = strrchr(stem, '/');
+	if (dot != NULL && (slash == NULL ? dot > stem : dot > slash + 1))
+		*dot = '\0';
+	for (k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(name, len, "%s-%c.mid", stem, 'A' + i);
+		else
+			snprintf(name, len, "%s-%c-%d.mid", stem, 'A' + i, k);
+		if (access(name, F_OK) != 0)
+			break;
+	}
+	if (k == 1000)
+		return (lr_fail(cause, "%s: no free name for clip %c", stem,
+		    'A' + i));
+	return (midifile_save(name, &a->clips[i].seq, 0, cause));
+}
+
+/*
+ * S: everything to come back to this sound.  Paths are made absolute so
+ * the set opens from any directory.  A copied clip is written beside the
+ * set first; if the set itself cannot be saved, those new files go again
+ * (all or nothing) and the copies stay unsaved.
+ */
+static void
+save_set(struct app *a, const char *path)
+{
+	struct set	 s;
+	char		*cause = NULL, rp[PATH_MAX], copy[4][PATH_MAX];
+	char		 what[512];
+	int		 i, k, wrote[4] = { 0 };
+	size_t		 off = 0;
+
+	set_init(&s);
+	if (realpath(a->model_dir, rp) != NULL)
+		s.model = lr_strdup(rp);
+	for (i = 0; i < 4; i++) {
+		s.window[i] = a->clips[i].wi;
+		if (clip_unsaved(&a->clips[i])) {
+			if (save_copy(a, i, path, copy[i], sizeof copy[i],
+			    &cause) != 0)
+				goto fail;
+			wrote[i] = 1;
+			s.clip[i] = lr_strdup(realpath(copy[i], rp) ? rp :
+			    copy[i]);
+			continue;	/* track: the converter's choice */
+		}
+		if (a->clips[i].path != NULL)
+			s.clip[i] = lr_strdup(realpath(a->clips[i].path, rp) ?
+			    rp : a->clips[i].path);
+		s.track[i] = a->clips[i].path != NULL ?
+		    a->clips[i].win.track : -1;
+	}
+	s.slider = a->r.slider;
+	s.pad_on = a->r.pad_on;
+	s.pad_x = a->r.pad_x;
+	s.pad_y = a->r.pad_y;
+	s.lerp = a->r.lerp;
+	s.temperature = a->r.temperature;
+	s.seed = a->r.seed;
+	s.qpm = app_qpm(a);
+	for (k = 0; k < a->n_attrs; k++)
+		set_nudge_add(&s.nudges, a->attr_names[k], a->r.nudge[k]);
+	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
+		if (!a->r.snaps[i].valid)
+			continue;
+		s.snap_valid[i] = 1;
+		s.snap_slider[i] = a->r.snaps[i].slider;
+		s.snap_pad_on[i] = a->r.snaps[i].pad_on;
+		s.snap_pad_x[i] = a->r.snaps[i].pad_x;
+		s.snap_pad_y[i] = a->r.snaps[i].pad_y;
+		for (k = 0; k < a->n_attrs; k++)
+			set_nudge_add(&s.snap_nudges[i], a->attr_names[k],
+			    a->r.snaps[i].nudge[k]);
+	}
+	if (set_save(&s, path, &cause) != 0)
+		goto fail;
+	what[0] = '\0';
+	for (i = 0; i < 4; i++) {
+		if (!wrote[i])
+			continue;
+		clip_set_path(&a->clips[i], copy[i]);
+		off += snprintf(what + off, off < sizeof what ?
+		    sizeof what - off : 0, ", copy %c in %s", 'A' + i,
+		    copy[i]);
+		if (off >= sizeof what)
+			off = sizeof what - 1;
+	}
+	app_msg(a, 0, "saved set %s%s (latentroll --set %s)", path, what,
+	    path);
+	free(a->set_path);
+	a->set_path = lr_strdup(path);
+	set_free(&s);
+	return;
+fail:
+	for (i = 0; i < 4; i++)
+		if (wrote[i])
+			unlink(copy[i]);
+	app_msg(a, 1, "%s", cause != NULL ? cause : "save failed");
+	free(cause);
+	set_free(&s);
+}
+
+/* Apply a set's knobs (the clips and model are loaded by the caller). */
+void
+app_apply_set(struct app *a, const struct set *s)
+{
+	int	i, k;
+
+	a->r.slider = s->slider;
+	a->r.pad_on = s->pad_on;
+	a->r.pad_x = s->pad_x;
+	a->r.pad_y = s->pad_y;
+	a->r.lerp = s->lerp;
+	a->r.temperature = s->temperature;
+	a->r.seed = s->seed;
+	for (k = 0; k < a->n_attrs; k++)
+		a->r.nudge[k] = set_nudge_get(&s->nudges, a->attr_names[k]);
+	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
+		if (!s->snap_valid[i])
+			continue;
+		a->r.snaps[i].valid = 1;
+		a->r.snaps[i].slider = s->snap_slider[i];
+		a->r.snaps[i].pad_on = s->snap_pad_on[i];
+		a->r.snaps[i].pad_x = s->snap_pad_x[i];
+		a->r.snaps[i].pad_y = s->snap_pad_y[i];
+		for (k = 0; k < a->n_attrs; k++)
+			a->r.snaps[i].nudge[k] = set_nudge_get(
+			    &s->snap_nudges[i], a->attr_names[k]);
+	}
+}
+
+/* The result becomes clip i (a new endpoint). */
+static void
+copy_result(struct app *a, int i)
+{
+	const struct ui_note	*cur;
+	struct noteseq		 s;
+	struct windows		 w;
+	size_t			 n;
+	char			*cause = NULL;
+
+	cur = app_current_notes(a, &n);
+	noteseq_init(&s);
+	clip_notes_to_seq(app_fmt(a), cur, n, &s);
+	if (clip_windows(app_fmt(a), &s, -1, "result", &w, &cause) != 0) {
+		app_msg(a, 1, "copy: %s", cause);
+		free(cause);
+		noteseq_free(&s);
+		return;
+	}
+	clip_free(&a->clips[i]);
+	a->clips[i].win = w;
+	a->clips[i].seq = s;
+	a->clips[i].have_seq = 1;
+	clip_window(&a->clips[i], app_fmt(a), 0);
+	app_msg(a, 0, "result copied into %c", 'A' + i);
+	app_submit(a);
+}
+
+/*
+ * d: the next MIDI output, re-opened by the player (PortMidi is its).
+ * The player rescans first, so a synth started after us is offered; the
+ * choice is re-opened by name (indices move when devices come and go)
+ * and remembered in the config.
+ */
+static void
+next_device(struct app *a)
+{
+	struct live_device	d[32];
+	char			*cause = NULL;
+	int			 n, i, k;
+
+	if (a->live == NULL)
+		return;
+	if (a->no_midi) {
+		app_msg(a, 1, "--no-midi: no MIDI output to choose");
+		return;
+	}
+	if (live_rescan(a->live, &cause) != 0 ||
+	    (n = live_devices(d, 32, &cause)) <= 0) {
+		app_msg(a, 1, "%s", cause != NULL ? cause : "no MIDI outputs");
+		free(cause);
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		i = (a->dev_i + 1 + k) % n;
+		if (!d[i].output)
+			continue;
+		a->dev_i = i;
+		if (live_reopen(a->live, d[i].name) != 0) {
+			app_msg(a, 1, "cannot open %s", d[i].name);
+			return;
+		}
+		snprintf(a->cfg.out, sizeof a->cfg.out, "%s", d[i].name);
+		if (config_save(&a->cfg, NULL, &cause) != 0) {
+			app_msg(a, 1, "output: %s (not remembered: %s)",
+			    d[i].name, cause);
+			free(cause);
+		} else
+			app_msg(a, 0, "output: %s", d[i].name);
+		return;
+	}
+	app_msg(a, 1, "no MIDI outputs");
+}
+
+/*
+ * k cycles off -> key of A (its key signature, else the best-fitting major
+ * scale) -> C major; K moves the lock a fifth up (G, D, ...).  A post-filter on the shown result: the model and the
+ * measured attributes are untouched.
+ */
+static void
+set_keylock(struct app *a, int mode, int fifths)
+{
+	a->keylock = mode;
+	if (fifths != 0)	/* K: a chosen key, round the circle */
+		a->key_root = (a->key_root + 7 * fifths) % 12;
+	else if (mode == 1 && a->clips[0].have_seq)
+		a->key_root = keylock_estimate(&a->clips[0].seq);
+	else
+		a->key_root = 0;
+	keylock_name(a->key_root, a->key_label, sizeof a->key_label);
+	a->shown_gen = 0;	/* show and swap again */
+	app_show(a);
+}
+
+/*
+ * q: nothing the user made may be lost.  Ask while an edit is unsaved or
+ * a copied clip is in no file yet (S writes it beside the set).
+ */
+static void
+ask_quit(struct app *a)
+{
+	char	copies[16];
+	int	i, n = 0;
+
+	for (i = 0; i < 4; i++)
+		if (clip_unsaved(&a->clips[i]))
+			copies[n++] = 'A' + i;
+	copies[n] = '\0';
+	if (!a->r.unsaved && n == 0) {
+		a->quit = 1;
+		return;
+	}
+	a->ask = ASK_QUIT;
+	if (n == 0)
+		app_msg(a, 0, "unsaved edits: quit anyway? (y/n)");
+	else
+		app_msg(a, 0, "unsaved %scopied clip %s (S saves it): quit "
+		    "anyway? (y/n)", a->r.unsaved ? "edits and " : "",
+		    copies);
+}
+
+/* A one-key answer to a question on the message line. */
+static void
+answer(struct app *a, int key)
+{
+	enum app_ask	ask = a->ask;
+	int		i = key >= 'a' && key <= 'd' ? key - 'a' :
+			    (key >= 'A' && key <= 'D' ? key - 'A' : -1);
+	char		target[LIVE_TARGET_MAX], *cause = NULL;
+
+	a->ask = ASK_NONE;
+	a->msg[0] = '\0';
+	a->r.dirty |= ROLL_DIRTY_ALL;
+	switch (ask) {
+	case ASK_QUIT:
+		if (key == 'y' || key == 'Y')
+			a->quit = 1;
+		break;
+	case ASK_OPEN:
+		if (i >= 0) {
+			char label[32];
+
+			snprintf(label, sizeof label, "open into %c: ",
+			    'A' + i);
+			prompt_open(&a->p, PR_OPEN_A + i, label, "");
+		}
+		break;
+	case ASK_COPY:
+		if (i >= 0)
+			copy_result(a, i);
+		break;
+	case ASK_WINDOW:
+		if (i < 0 || a->clips[i].tokens == NULL)
+			break;
+		if (key >= 'A' && key <= 'D') {
+			/* Upper case: the next track of that clip. */
+			if (clip_next_track(&a->clips[i], app_fmt(a),
+			    &cause) != 0) {
+				app_msg(a, 1, "%s", cause);
+				free(cause);
+				break;
+			}
+			app_msg(a, 0, "%s", a->clips[i].title);
+			app_submit(a);
+			break;
+		}
+		if (a->clips[i].win.n <= 1) {
+			app_msg(a, 0, "%c has one window", 'A' + i);
+			break;
+		}
+		clip_window(&a->clips[i], app_fmt(a), a->clips[i].wi + 1);
+		app_msg(a, 0, "%s", a->clips[i].title);
+		app_submit(a);
+		break;
+	case ASK_LEARN:
+		if (key == 's')
+			snprintf(target, sizeof target, "slider");
+		else if (key == 't')
+			snprintf(target, sizeof target, "temperature");
+		else if (key == 'a')
+			snprintf(target, sizeof target, "attr:%d",
+			    a->r.attr_sel);
+		else
+			break;
+		live_learn(a->live, target);
+		app_msg(a, 0, "learn %s: move a control", target);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * After o: a clip with several windows (or tracks that give windows) asks
+ * which, the loaded choice preselected ("1", or "1 2": window 1 of track
+ * 2); Enter keeps it, so one key press reaches window 15 of a16.mid.
+ */
+static void
+choose_open(struct app *a, int i)
+{
+	struct clip	*c = &a->clips[i];
+	char		 label[64], text[32];
+	int		 nt = clip_tracks(c, app_fmt(a));
+
+	if (c->win.n <= 1 && nt <= 1)
+		return;
+	if (nt > 1) {
+		snprintf(label, sizeof label, "%c: window 1-%d, track 1-%d: ",
+		    'A' + i, c->win.n, c->seq.n_tracks);
+		snprintf(text, sizeof text, "%d %d", c->wi + 1,
+		    c->win.track + 1);
+	} else {
+		snprintf(label, sizeof label, "%c: window 1-%d: ", 'A' + i,
+		    c->win.n);
+		snprintf(text, sizeof text, "%d", c->wi + 1);
+	}
+	prompt_open(&a->p, PR_CHOOSE_A + i, label, text);
+}
+
+/* The answer to choose_open(): "WINDOW [TRACK]", 1-based. */
+static void
+choose_done(struct app *a, int i, const char *text)
+{
+	struct clip	*c = &a->clips[i];
+	char		*cause = NULL, extra;
+	int		 wi, track, n, old_wi = c->wi, old_track = c->win.track;
+
+	n = sscanf(text, "%d %d %c", &wi, &track, &extra);
+	if (n == 1)
+		track = c->win.track + 1;
+	if (n != 1 && n != 2) {
+		app_msg(a, 1, "%c: \"%s\": a window number, then maybe a "
+		    "track number", 'A' + i, text);
+		return;
+	}
+	if (clip_choose(c, app_fmt(a), track - 1, wi - 1, &cause) != 0) {
+		app_msg(a, 1, "%s", cause);
+		free(cause);
+		return;
+	}
+	app_msg(a, 0, "%s", c->title);
+	if (c->wi != old_wi || c->win.track != old_track)
+		app_submit(a);
+}
+
+/* Enter on the prompt: do what it was opened for. */
+static void
+prompt_done(struct app *a)
+{
+	char	*cause = NULL, *text = lr_strdup(a->p.text);
+	int	 i;
+
+	prompt_close(&a->p);
+	switch (a->p.purpose) {
+	case PR_SAVE:
+		(void)app_save_result(a, text);
+		break;
+	case PR_SAVE_SET:
+		save_set(a, text);
+		break;
+	case PR_CHOOSE_A:
+	case PR_CHOOSE_A + 1:
+	case PR_CHOOSE_A + 2:
+	case PR_CHOOSE_A + 3:
+		choose_done(a, a->p.purpose - PR_CHOOSE_A, text);
+		break;
+	default:
+		i = a->p.purpose - PR_OPEN_A;
+		if (i < 0 || i > 3)
+			break;
+		if (clip_load(&a->clips[i], app_fmt(a), text, -1, 0,
+		    &cause) != 0) {
+			app_msg(a, 1, "%s", cause);
+			free(cause);
+		} else {
+			app_msg(a, 0, "%s", a->clips[i].title);
+			app_submit(a);
+			choose_open(a, i);
+		}
+		break;
+	}
+	free(text);
+	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+/*
+ * Run one named command: pure state through roll_apply(), then what its
+ * result bits ask for (a new ladder, another point, a swap), or the app's
+ * own commands (I/O: player, files, prompts).
+ */
+static void
+app_command(struct app *a, const struct key_entry *e)
+{
+	const struct ui_note	*cur;
+	char			 name[PATH_MAX];
+	size_t			 n;
+	double			 qpm;
+	int			 chg, snap, store;
+
+	/* Storing changes nothing on screen: say so.  An empty slot's
+	   recall key stores too (roll_apply's rule). */
+	snap = e->cmd == ROLL_CMD_SNAP || e->cmd == ROLL_CMD_SNAP_STORE ?
+	    e->arg : -1;
+	if (snap >= ROLL_SNAPSHOTS)
+		snap = -1;
+	store = snap >= 0 && (e->cmd == ROLL_CMD_SNAP_STORE ||
+	    !a->r.snaps[snap].valid);
+	chg = roll_apply(&a->r, e->cmd, e->arg);
+	if (store)
+		app_msg(a, 0, "snapshot %d stored (F%d or M-%d recalls it, "
+		    "S-F%d stores over it)", snap + 1, snap + 1, snap + 1,
+		    snap + 1);
+	else if (snap >= 0)
+		app_msg(a, 0, "snapshot %d recalled", snap + 1);
+	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
+		int	from_next = 0;
+
+		/* Corners not opened yet: the next window of A (for C) and
+		   of B (for D), so all four are the tunes' own phrases, not
+		   silence; a one-window clip leaves its corner empty. */
+		for (int i = 2; i < 4; i++) {
+			struct clip *src = &a->clips[i - 2];
+
+			if (a->clips[i].path != NULL || a->clips[i].n > 0)
+				continue;
+			if (src->path != NULL && src->win.n > 1 &&
+			    clip_load(&a->clips[i], app_fmt(a), src->path,
+			    src->win.track, src->wi + 1, NULL) == 0)
+				from_next |= 1 << (i - 2);
+			else
+				clip_empty(&a->clips[i], app_fmt(a));
+		}
+		app_msg(a, 0, a->r.pad_on ? "pad: arrows move between A "
+		    "(top left), B, C and D (bottom right)%s; o loads C, D" :
+		    "pad off", from_next == 3 ? ", C and D the next windows "
+		    "of A and B" : from_next == 1 ? ", C the next window of A" :
+		    from_next == 2 ? ", D the next window of B" : "");
+	}
+	if (chg & ROLL_CHG_LADDER) {
+		if (!a->have_vecs && e->cmd == ROLL_CMD_NUDGE) {
+			a->r.nudge[a->r.attr_sel] = 0;
+			app_msg(a, 1, "no attribute_vecs.json beside the model: "
+			    "nudges do nothing");
+			return;
+		}
+		app_submit(a);
+		app_show(a);
+		return;
+	}
+	if (chg & ROLL_CHG_SLIDER) {
+		a->t_key = worker_now_ms();
+		app_show(a);
+		return;
+	}
+	if (chg & ROLL_CHG_EDIT) {
+		app_swap(a);
+		return;
+	}
+	if (!(chg & ROLL_CHG_APP))
+		return;
+	switch (e->cmd) {
+	case ROLL_CMD_EDIT:
+		cur = app_current_notes(a, &n);
+		roll_edit_begin(&a->r, cur, n);
+		break;
+	case ROLL_CMD_PLAY:
+		if (a->live == NULL)
+			break;
+		if (a->st.playing)
+			live_stop(a->live);
+		else {
+			a->sweep_beat = -1;
+			live_start(a->live);
+		}
+		break;
+	case ROLL_CMD_TEMPO:
+		if (a->st.clock_source == LIVE_CLOCK_EXTERNAL) {
+			app_msg(a, 0, "the tempo follows the external clock");
+			break;
+		}
+		/* From the tempo asked for, not the player's last report. */
+		qpm = app_qpm(a) + 5 * e->arg;
+		if (qpm < 20 || qpm > 400)
+			break;
+		a->qpm_want = qpm;
+		if (a->live != NULL)
+			live_set_tempo(a->live, qpm);
+		break;
+	case ROLL_CMD_DEVICE:
+		next_device(a);
+		break;
+	case ROLL_CMD_LEARN:
+		if (a->live == NULL)
+			break;
+		if (!a->st.has_input) {
+			app_msg(a, 1, "MIDI-learn needs a MIDI input: none is "
+			    "open (--in DEV, or \"in = DEV\" in the config)");
+			break;
+		}
+		a->ask = ASK_LEARN;
+		app_msg(a, 0, "MIDI-learn: (s)lider, (t)emperature or "
+		    "(a)ttribute %s?", a->attr_names[a->r.attr_sel]);
+		break;
+	case ROLL_CMD_OPEN:
+		a->ask = ASK_OPEN;
+		app_msg(a, 0, "open a clip into (a) or (b), or pad corner "
+		    "(c) or (d)?");
+		break;
+	case ROLL_CMD_WINDOW:
+		a->ask = ASK_WINDOW;
+		app_msg(a, 0, "next window of (a) (b) (c) (d); next track: "
+		    "(A) (B) (C) (D)?");
+		break;
+	case ROLL_CMD_COPY:
+		a->ask = ASK_COPY;
+		app_msg(a, 0, "copy the result into (a) or (b)?");
+		break;
+	case ROLL_CMD_SAVE:
+		suggest_name(name, sizeof name, "latentroll", ".mid");
+		prompt_open(&a->p, PR_SAVE, "save result as: ", name);
+		break;
+	case ROLL_CMD_SAVE_SET:
+		if (a->set_path != NULL)
+			snprintf(name, sizeof name, "%s", a->set_path);
+		else
+			suggest_name(name, sizeof name, "latentroll", ".set");
+		prompt_open(&a->p, PR_SAVE_SET, "save set as: ", name);
+		break;
+	case ROLL_CMD_KEYLOCK:
+		if (e->arg != 0)
+			set_keylock(a, a->keylock ? a->keylock : 2, e->arg);
+		else
+			set_keylock(a, (a->keylock + 1) % 3, 0);
+		if (a->keylock)
+			app_msg(a, 0, "key lock: %s", a->key_label);
+		else
+			app_msg(a, 0, "key lock off");
+		break;
+	case ROLL_CMD_REDRAW:
+		ui_redraw();
+		break;
+	case ROLL_CMD_QUIT:
+		ask_quit(a);
+		break;
+	default:
+		break;
+	}
+	a->r.dirty |= ROLL_DIRTY_ALL;
+}
+
+/* A key goes to the prompt, a pending question, the help, or the table. */
+void
+app_key(struct app *a, int key)
+{
+	const struct key_entry	*e;
+	char			 kn[32];
+
+	if (a->p.active) {
+		switch (prompt_key(&a->p, key)) {
+		case PROMPT_ACCEPT:
+			prompt_done(a);
+			break;
+		case PROMPT_CANCEL:
+			prompt_close(&a->p);
+			break;
+		default:
+			break;
+		}
+		a->r.dirty |= ROLL_DIRTY_ALL;
+		return;
+	}
+	if (a->ask != ASK_NONE) {
+		answer(a, key);
+		return;
+	}
+	if (a->r.help) {
+		/* ? pages through the overlay, any other key closes it. */
+		if (key == '?')
+			a->r.help++;
+		else
+			a->r.help = 0;
+		a->r.dirty |= ROLL_DIRTY_ALL;
+		return;
+	}
+	if ((e = keys_lookup(key, roll_key_mode(&a->r))) == NULL) {
+		keys_name(key, kn, sizeof kn);
+		app_msg(a, 0, "%s: no command (? lists the keys)", kn);
+		return;
+	}
+	app_command(a, e);
+}

@@ -1,0 +1,470 @@
+/*
+ * cmd_midi.c: the MIDI commands that need no model.
+ *   inspect FILE.mid [--track N] [--channel N]: what is in a clip and
+ *	what the model would see of it (its parts, melody tokens, a small
+ *	piano roll, windows and the stretches refused).
+ *   convert IN.mid OUT.mid: one window, tokenized and decoded back,
+ *	saved as MIDI: exactly what the model would see, audible.
+ */
+#include "cmds.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "midifile.h"
+
+#define ROLL_STEPS	32	/* the piano roll shows two bars */
+#define MAX_REFUSED	8	/* refused stretches listed per window size */
+
+enum {
+	OPT_TRACK = 1,
+	OPT_WINDOW,
+	OPT_STEPS,
+	OPT_FORCE,
+	OPT_KIND,
+	OPT_CHANNEL,
+};
+
+static const struct option midi_opts[] = {
+	{ "track", required_argument, NULL, OPT_TRACK },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "steps", required_argument, NULL, OPT_STEPS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *note_names[12] = {
+	"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+};
+
+/* "C4"-style name (MIDI 60 = C4). */
+static const char *
+pitch_name(int pitch, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%d", note_names[pitch % 12], pitch / 12 - 1);
+	return (buf);
+}
+
+static long
+parse_long(const char *s, long lo, long hi)
+{
+	char	*end;
+	long	 v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return (-1);
+	return (v);
+}
+
+/* --channel 1..16 (as inspect lists them) to 0..15; -1 after saying so. */
+static long
+parse_channel(const char *s)
+{
+	long	v;
+
+	if ((v = parse_long(s, 1, 16)) < 0) {
+		cmd_error("--channel %s: want a channel from 1 to 16", s);
+		return (-1);
+	}
+	return (v - 1);
+}
+
+static const char *
+key_name(int key, int minor)
+{
+	static const char *maj[15] = { "Cb", "Gb", "Db", "Ab", "Eb", "Bb",
+	    "F", "C", "G", "D", "A", "E", "B", "F#", "C#" };
+	static const char *min[15] = { "Ab", "Eb", "Bb", "F", "C", "G", "D",
+	    "A", "E", "B", "F#", "C#", "G#", "D#", "A#" };
+
+	if (key < -7 || key > 7)
+		return ("?");
+	return (minor ? min[key + 7] : maj[key + 7]);
+}
+
+/*
+ * Tracks and their parts: each (track, channel) with its program and
+ * notes, one line a part; a melody comes from one part.
+ */
+static void
+print_tracks(const struct noteseq *s)
+{
+	struct convert_part	*v;
+	const char		*name;
+	int			 n, i, t, w, shown;
+
+	n = convert_parts(s, &v, NULL);
+	printf("tracks: %d\n", s->n_tracks);
+	for (t = 0, i = 0; t < s->n_tracks; t++) {
+		name = s->track_names != NULL && s->track_names[t] != NULL &&
+		    *s->track_names[t] != '\0' ? s->track_names[t] :
+		    "(unnamed)";
+		w = printf("  %d  %-20s", t, name);
+		for (shown = 0; i < n && v[i].track == t; i++, shown++) {
+			if (shown > 0)
+				printf("\n%*s", w, "");
+			printf("  channel %2d  program %3d  %5d notes%s",
+			    v[i].channel + 1, v[i].program, v[i].n_notes,
+			    v[i].drum ? "  drums" : "");
+			if (v[i].programs > 1)
+				printf("  (%d programs)", v[i].programs);
+		}
+		printf("%s\n", shown == 0 ? "  no notes" : "");
+	}
+	free(v);
+}
+
+/* A tiny piano roll of the first steps of a melody window. */
+static void
+print_roll(const int *tok, int steps)
+{
+	int	 t, p, lo = 128, hi = -1, cur = -1, c;
+	int	 roll[ROLL_STEPS];
+	char	 nb[16];
+
+	if (steps > ROLL_STEPS)
+		steps = ROLL_STEPS;
+	/* The sounding pitch at each step (-1: rest), onsets negated-2. */
+	for (t = 0; t < steps; t++) {
+		c = tok[t];
+		if (c == MEL_NOTE_OFF)
+			cur = -1;
+		else if (c >= 2 && c < MEL_CLASSES) {
+			cur = c + 19;
+			roll[t] = -(cur + 2);
+			if (cur < lo)
+				lo = cur;
+			if (cur > hi)
+				hi = cur;
+			continue;
+		}
+		roll[t] = cur;
+	}
+	if (hi < 0) {
+		printf("  (silent)\n");
+		return;
+	}
+	for (p = hi; p >= lo; p--) {
+		printf("  %-4s|", pitch_name(p, nb, sizeof nb));
+		for (t = 0; t < steps; t++) {
+			if (roll[t] == -(p + 2))
+				putchar('#');
+			else if (roll[t] == p)
+				putchar('=');
+			else
+				putchar(t % 4 == 0 ? ':' : '.');
+			if (t % STEPS_PER_BAR == STEPS_PER_BAR - 1)
+				putchar('|');
+		}
+		putchar('\n');
+	}
+}
+
+/*
+ * The windows of one length and every stretch refused (wrong meter, a
+ * piece too short, a silence that splits the melody), whether or not
+ * some windows were made.
+ */
+static void
+print_windows(const struct noteseq *s, int track, int channel, int steps,
+    int *n)
+{
+	struct convert_opts	o;
+	struct windows		w;
+	char			*cause = NULL, line[256];
+	int			 i, dups = 0, j;
+
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = track;
+	o.channel = channel;
+	o.steps = steps;
+	windows_init(&w);
+	if (convert_windows(s, &o, &w, &cause) != 0) {
+		printf("%d-bar windows: error: %s\n", steps / 16, cause);
+		free(cause);
+		return;
+	}
+	/* Training keeps one copy of identical windows (as Magenta). */
+	for (i = 0; i < w.n; i++)
+		for (j = 0; j < i; j++)
+			if (memcmp(w.tokens + (size_t)i * steps,
+			    w.tokens + (size_t)j * steps, steps *
+			    sizeof *w.tokens) == 0) {
+				dups++;
+				break;
+			}
+	printf("%d-bar windows: %d", steps / 16, w.n);
+	if (w.n > 0)
+		printf(" (%d distinct)", w.n - dups);
+	if (w.n == 0 && w.why != NULL)
+		printf(": %s", w.why);
+	putchar('\n');
+	for (i = 0; i < w.n_refusals && i < MAX_REFUSED; i++) {
+		convert_refused_str(&w.refused[i], steps, line, sizeof line);
+		printf("  refused %s\n", line);
+	}
+	if (w.n_refusals > MAX_REFUSED)
+		printf("  refused ... and %d more stretch%s\n",
+		    w.n_refusals - MAX_REFUSED, w.n_refusals - MAX_REFUSED ==
+		    1 ? "" : "es");
+	*n = w.n;
+	windows_free(&w);
+}
+
+int
+cmd_inspect(int argc, char **argv)
+{
+	struct convert_opts	 o;
+	struct windows		 w;
+	struct noteseq		 s;
+	const char		*file;
+	char			*cause = NULL, nb[16];
+	long			 track = -1, channel = -1;
+	int			 c, t, n2 = 0, n16 = 0;
+	size_t			 i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", midi_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TRACK:
+			if ((track = parse_long(optarg, 0, 65535)) < 0) {
+				cmd_error("--track %s: want a track number",
+				    optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_CHANNEL:
+			if ((channel = parse_channel(optarg)) < 0)
+				return (CMD_USAGE);
+			break;
+		default:
+			return (cmd_usage("inspect"));
+		}
+	}
+	if (optind != argc - 1)
+		return (cmd_usage("inspect"));
+	file = argv[optind];
+
+	midifile_log_init();
+	if (midifile_load(file, &s, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (CMD_ERROR);
+	}
+	if (track >= s.n_tracks) {
+		cmd_error("%s: no track %ld (the file has %d)", file, track,
+		    s.n_tracks);
+		noteseq_free(&s);
+		return (CMD_ERROR);
+	}
+	if (convert_quantize(&s, NOTESEQ_STEPS_PER_QUARTER, &cause) != 0) {
+		cmd_error("%s: %s", file, cause);
+		free(cause);
+		noteseq_free(&s);
+		return (CMD_ERROR);
+	}
+	printf("%s: %zu notes, %.1f s, %d steps (%d bars of 16)\n", file,
+	    s.n, s.total_s, s.total_steps, (s.total_steps + 15) / 16);
+	printf("tempo: %.1f qpm", noteseq_qpm(&s));
+	if (s.n_tempos > 1)
+		printf(" (%zu changes, quantized piecewise)", s.n_tempos - 1);
+	printf("\nmeter:");
+	for (i = 0; i < s.n_timesigs && i < 6; i++)
+		printf(" %d/%d at %.1f s", s.timesigs[i].num,
+		    s.timesigs[i].den, s.timesigs[i].time_s);
+	if (s.n_timesigs > 6)
+		printf(" ...");
+	printf("\nkey:");
+	if (s.n_keysigs == 0)
+		printf(" (none)");
+	for (i = 0; i < s.n_keysigs && i < 4; i++)
+		printf(" %s %s", key_name(s.keysigs[i].key,
+		    s.keysigs[i].minor), s.keysigs[i].minor ? "minor" :
+		    "major");
+	putchar('\n');
+	print_tracks(&s);
+
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = (int)track;
+	o.channel = (int)channel;
+	o.steps = ROLL_STEPS;
+	windows_init(&w);
+	if (convert_windows(&s, &o, &w, &cause) != 0) {
+		cmd_error("%s: %s", file, cause);
+		free(cause);
+		noteseq_free(&s);
+		return (CMD_ERROR);
+	}
+	if (w.n > 0) {
+		printf("melody: track %d channel %d, first window at step %d\n",
+		    w.track, w.channel + 1, w.start_step[0]);
+		printf("  tokens:");
+		for (t = 0; t < ROLL_STEPS; t++)
+			printf(" %d", w.tokens[t]);
+		printf("\n  notes: ");
+		for (t = 0; t < ROLL_STEPS; t++)
+			if (w.tokens[t] >= 2)
+				printf(" %s", pitch_name(w.tokens[t] + 19, nb,
+				    sizeof nb));
+		putchar('\n');
+		print_roll(w.tokens, ROLL_STEPS);
+	} else
+		printf("melody: %s\n", w.why != NULL ? w.why : "none");
+	windows_free(&w);
+	print_windows(&s, (int)track, (int)channel, 32, &n2);
+	print_windows(&s, (int)track, (int)channel, 256, &n16);
+	noteseq_free(&s);
+	return (CMD_OK);
+}
+
+int
+cmd_convert(int argc, char **argv)
+{
+	struct convert_opts	 o;
+	struct windows		 w;
+	struct noteseq		 s, out;
+	const char		*in, *outpath;
+	const int		*tok;
+	char			*cause = NULL;
+	long			 track = -1, channel = -1, window = 0;
+	long			 steps = 32;
+	int			 c, force = 0, program = 0, rc = CMD_ERROR;
+	size_t			 i;
+
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", midi_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TRACK:
+			if ((track = parse_long(optarg, 0, 65535)) < 0) {
+				cmd_error("--track %s: want a track number",
+				    optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_CHANNEL:
+			if ((channel = parse_channel(optarg)) < 0)
+				return (CMD_USAGE);
+			break;
+		case OPT_WINDOW:
+			if ((window = parse_long(optarg, 0, 1 << 20)) < 0) {
+				cmd_error("--window %s: want a window number "
+				    "from 0", optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_STEPS:
+			steps = parse_long(optarg, 16, 1600);
+			if (steps != 32 && steps != 64 && steps != 256) {
+				cmd_error("--steps %s: want 32, 64 or 256",
+				    optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		case OPT_FORCE:
+			force = 1;
+			break;
+		case OPT_KIND:
+			if (strcmp(optarg, "melody") == 0)
+				o.kind = CONVERT_MELODY;
+			else if (strcmp(optarg, "drums") == 0)
+				o.kind = CONVERT_DRUMS;
+			else if (strcmp(optarg, "trio") == 0)
+				o.kind = CONVERT_TRIO;
+			else {
+				cmd_error("--kind %s: want melody, drums or "
+				    "trio", optarg);
+				return (CMD_USAGE);
+			}
+			break;
+		default:
+			return (cmd_usage("convert"));
+		}
+	}
+	if (optind != argc - 2)
+		return (cmd_usage("convert"));
+	in = argv[optind];
+	outpath = argv[optind + 1];
+	/* Like every command that writes: an existing file (a corpus tune,
+	   a user's clip) is replaced only with --force; the input never. */
+	if (!force && access(outpath, F_OK) == 0) {
+		cmd_error("%s: exists; not overwriting it (use --force)",
+		    outpath);
+		return (CMD_ERROR);
+	}
+
+	midifile_log_init();
+	if (midifile_load(in, &s, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (CMD_ERROR);
+	}
+	noteseq_init(&out);
+	windows_init(&w);
+	o.track = (int)track;
+	o.channel = (int)channel;
+	o.steps = (int)steps;
+	if (convert_windows(&s, &o, &w, &cause) != 0) {
+		cmd_error("%s: %s", in, cause);
+		goto done;
+	}
+	if (w.n == 0) {
+		cmd_error("%s: no %ld-step window: %s", in, steps,
+		    w.why != NULL ? w.why : "no notes");
+		goto done;
+	}
+	if (window >= w.n) {
+		cmd_error("%s: no window %ld (there are %d: 0..%d)", in,
+		    window, w.n, w.n - 1);
+		goto done;
+	}
+	tok = w.tokens + (size_t)window * w.steps * w.S;
+	/* Keep the source's sound: the program of its first chosen note. */
+	for (i = 0; i < s.n; i++)
+		if (s.notes[i].track == w.track && !s.notes[i].drum &&
+		    (w.channel < 0 || s.notes[i].channel == w.channel)) {
+			program = s.notes[i].program;
+			break;
+		}
+	switch (o.kind) {
+	case CONVERT_DRUMS:
+		convert_drums_to_noteseq(tok, w.steps, noteseq_qpm(&s), 0,
+		    &out);
+		break;
+	case CONVERT_TRIO:
+		convert_trio_to_noteseq(tok, w.steps, noteseq_qpm(&s), 0,
+		    &out);
+		break;
+	default:
+		convert_melody_to_noteseq(tok, w.steps, noteseq_qpm(&s),
+		    program, 0, &out);
+		break;
+	}
+	if (midifile_save(outpath, &out, force, &cause) != 0) {
+		cmd_error("%s", cause);
+		goto done;
+	}
+	printf("%s: window %ld of %d (steps %d..%d of track %d", outpath,
+	    window, w.n, w.start_step[window], w.start_step[window] + w.steps,
+	    w.track);
+	if (w.channel >= 0)
+		printf(" channel %d", w.channel + 1);
+	printf("), %zu notes, %.1f qpm\n", out.n, noteseq_qpm(&out));
+	rc = CMD_OK;
+done:
+	free(cause);
+	windows_free(&w);
+	noteseq_free(&out);
+	noteseq_free(&s);
+	return (rc);
+}

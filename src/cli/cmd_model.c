@@ -1,0 +1,720 @@
+/*
+ * cmd_model.c: encode, decode and interpolate from the command line, for
+ * scripts (the output formats are stable):
+ *   encode       {"mu": [...], "sigma": [...] | null, "tokens": [...]}
+ *   decode       {"tokens": [...]}
+ *   interpolate  one line per point: {"t": T, "tokens": [...]}
+ * and export (re-save a model, optionally quantized).
+ * Tokens are a flat list per step for one-split models and a list of
+ * [melody, bass, drums] per step for trio models.
+ */
+#include "cmds.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "ckpt.h"
+#include "linalg.h"
+#include "vae.h"
+#include "convert.h"
+#include "jsonfile.h"
+#include "midifile.h"
+
+static const struct option model_opts[] = {
+	{ "model", required_argument, NULL, 'm' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "z", required_argument, NULL, 'z' },
+	{ "temperature", required_argument, NULL, 't' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "lerp", no_argument, NULL, 'l' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "dtype", required_argument, NULL, 'd' },
+	{ "track", required_argument, NULL, 'k' },
+	{ "precision", required_argument, NULL, 'p' },
+	{ "channel", required_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct model_args {
+	const char	*model;
+	const char	*zfile;
+	const char	*out;
+	long		 window;
+	long		 track;		/* -1: the converter's choice */
+	long		 channel;	/* 0-based, -1: the converter's */
+	double		 temperature;
+	unsigned long long seed;
+	long		 n;
+	int		 lerp;
+	int		 force;
+	const char	*dtype;
+	int		 precision;	/* LINALG_FP32 or LINALG_BF16 */
+	char		**files;
+	int		 n_files;
+};
+
+/*
+ * Parse the options of a model command; -1 on a usage error.  allowed
+ * lists the option letters the command takes: an option another command
+ * takes (decode --window, encode -n) is a usage error, not silently
+ * ignored, so a script's typo does not quietly change its result.
+ * Numbers must be whole: "" or "5x" or "-5" for a seed are errors.
+ */
+/* The long name of option letter c, for messages. */
+static const char *
+opt_name(int c)
+{
+	const struct option	*o;
+
+	for (o = model_opts; o->name != NULL; o++)
+		if (o->val == c)
+			return (o->name);
+	return (c == 'n' ? "n" : "?");
+}
+
+/* A whole number for option c in [lo, hi]; -1 after saying what is wrong. */
+static int
+parse_long(int c, const char *s, long lo, long hi, long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || *out < lo ||
+	    *out > hi) {
+		cmd_error("%s%s %s: want a whole number from %ld to %ld",
+		    c == 'n' ? "-" : "--", opt_name(c), s, lo, hi);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Parse the options of a model command; -1 on a usage error, after a line
+ * naming the option at fault and what it takes.  allowed lists the option
+ * letters the command takes: an option another command takes (decode
+ * --window, encode -n) is a usage error, not silently ignored, so a
+ * script's typo does not quietly change its result.  Numbers must be
+ * whole: "" or "5x" or "-5" for a seed are errors.
+ */
+static int
+parse(int argc, char **argv, const char *allowed, struct model_args *a)
+{
+	char	*end;
+	int	 c, rc = 0;
+
+	memset(a, 0, sizeof *a);
+	a->n = -1;
+	a->track = a->channel = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "n:", model_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			cmd_error("%s: %s", argv[optind - 1], c == ':' ?
+			    "wants a value" : "not an option");
+			return (-1);
+		}
+		if (strchr(allowed, c) == NULL) {
+			cmd_error("--%s: not an option of %s", opt_name(c),
+			    argv[0]);
+			return (-1);
+		}
+		switch (c) {
+		case 'm':
+			a->model = optarg;
+			break;
+		case 'z':
+			a->zfile = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'l':
+			a->lerp = 1;
+			break;
+		case 'f':
+			a->force = 1;
+			break;
+		case 'd':
+			a->dtype = optarg;
+			break;
+		case 'p':
+			if (strcmp(optarg, "bf16") == 0)
+				a->precision = LINALG_BF16;
+			else if (strcmp(optarg, "fp32") == 0)
+				a->precision = LINALG_FP32;
+			else {
+				cmd_error("--precision %s: want bf16 or fp32",
+				    optarg);
+				return (-1);
+			}
+			break;
+		case 'w':
+			rc = parse_long(c, optarg, 0, 1000000, &a->window);
+			break;
+		case 'k':
+			rc = parse_long(c, optarg, 0, 65535, &a->track);
+			break;
+		case 'c':
+			/* 1..16, as inspect lists them. */
+			rc = parse_long(c, optarg, 1, 16, &a->channel);
+			a->channel--;
+			break;
+		case 'n':
+			rc = parse_long(c, optarg, 1, 10000, &a->n);
+			break;
+		case 't':
+			errno = 0;
+			a->temperature = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' ||
+			    !(a->temperature >= 0) ||
+			    a->temperature > 1e6) {
+				cmd_error("--temperature %s: want a number from "
+				    "0 (argmax) to 1e6", optarg);
+				return (-1);
+			}
+			break;
+		case 's':
+			/* Decimal, as attrs and train read it: "010" is ten,
+			   not an octal eight, and "09" is not an error. */
+			errno = 0;
+			a->seed = strtoull(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    optarg[strspn(optarg, " \t")] == '-') {
+				cmd_error("--seed %s: want a whole number from 0 "
+				    "to %llu", optarg, ULLONG_MAX);
+				return (-1);
+			}
+			break;
+		default:
+			return (-1);
+		}
+		if (rc != 0)
+			return (-1);
+	}
+	a->files = argv + optind;
+	a->n_files = argc - optind;
+	if (a->model == NULL) {
+		cmd_error("%s: --model DIR is required", argv[0]);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The model of --model in --precision; bf16 where this machine cannot run
+ * it stays float32 with a one-line note (the result is the float32 one).
+ */
+static struct vae *
+load_model(const struct model_args *ma)
+{
+	struct vae	*v;
+	char		*cause = NULL;
+
+	if ((v = ckpt_load(ma->model, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	if (ma->precision == LINALG_BF16 &&
+	    vae_set_precision(v, LINALG_BF16, &cause) != 0) {
+		fprintf(stderr, "latentroll: note: %s\n", cause);
+		free(cause);
+	}
+	return (v);
+}
+
+/*
+ * Window `window` of a clip (from the part of track and channel, -1 for
+ * the converter's choice) as the model's tokens (T, S); -1 after
+ * reporting "FILE: what".
+ */
+static int
+clip_tokens(const char *path, const struct vae *v, const struct model_args
+    *ma, int *tok)
+{
+	const struct vae_arch	*a = &v->p.arch;
+	struct noteseq		 s;
+	struct convert_opts	 o;
+	struct windows		 w;
+	char			*cause = NULL;
+	int			 rc = -1;
+
+	/* midifile_load initialises s itself; zeroed, noteseq_free is safe. */
+	memset(&s, 0, sizeof s);
+	windows_init(&w);
+	if (midifile_load(path, &s, &cause) != 0) {
+		cmd_error("%s", cause);
+		goto out;
+	}
+	memset(&o, 0, sizeof o);
+	o.kind = a->kind == VAE_MELODY ? CONVERT_MELODY : a->kind ==
+	    VAE_DRUMS ? CONVERT_DRUMS : CONVERT_TRIO;
+	o.track = (int)ma->track;
+	o.channel = (int)ma->channel;
+	o.steps = a->num_steps;
+	if (convert_windows(&s, &o, &w, &cause) != 0) {
+		cmd_error("%s: %s", path, cause);
+		goto out;
+	}
+	if (w.n == 0) {
+		cmd_error("%s: no usable %d-step window (%s)", path,
+		    a->num_steps, w.why != NULL ? w.why : "no notes");
+		goto out;
+	}
+	if (ma->window >= w.n) {
+		cmd_error("%s: window %ld out of range (the clip has %d)",
+		    path, ma->window, w.n);
+		goto out;
+	}
+	if (w.S != a->n_splits || w.steps != a->num_steps) {
+		cmd_error("%s: converter gave %d x %d tokens, the model needs "
+		    "%d x %d", path, w.steps, w.S, a->num_steps, a->n_splits);
+		goto out;
+	}
+	memcpy(tok, w.tokens + (size_t)ma->window * w.steps * w.S,
+	    (size_t)w.steps * w.S * sizeof *tok);
+	rc = 0;
+out:
+	free(cause);
+	windows_free(&w);
+	noteseq_free(&s);
+	return (rc);
+}
+
+static json_t *
+json_tokens(const struct vae_arch *a, const int *tok)
+{
+	json_t	*arr = json_array(), *step;
+	int	 t, s;
+
+	for (t = 0; t < a->num_steps; t++) {
+		if (a->n_splits == 1) {
+			json_array_append_new(arr, json_integer(tok[t]));
+			continue;
+		}
+		step = json_array();
+		for (s = 0; s < a->n_splits; s++)
+			json_array_append_new(step,
+			    json_integer(tok[t * a->n_splits + s]));
+		json_array_append_new(arr, step);
+	}
+	return (arr);
+}
+
+/* Print one JSON object on one line and free it. */
+static void
+print_json(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(9));
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+/*
+ * The JSON is the result: a script reading a full disk or a closed pipe
+ * must see a failure, not exit 0 with half an object.
+ */
+static int
+stdout_check(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return (0);
+	cmd_error("stdout: %s", errno != 0 ? strerror(errno) :
+	    "write error");
+	return (-1);
+}
+
+/*
+ * A decoded clip is new material: never replace an existing file (a corpus
+ * tune, a user's clip) unless asked; midifile_save only guards the files
+ * this process loaded.  Checked before decoding too, so a refused --out
+ * fails before anything is printed.
+ */
+static int
+out_check(const char *path, int force)
+{
+	struct stat	st;
+
+	if (cmd_out_check(path) != 0)
+		return (-1);
+	if (force || stat(path, &st) != 0)
+		return (0);
+	cmd_error("%s: exists; not overwriting it (use --force)", path);
+	return (-1);
+}
+
+/* Name of point i of an interpolation written to dir. */
+static void
+interp_path(char *buf, size_t len, const char *dir, int i)
+{
+	snprintf(buf, len, "%s/interp_%02d.mid", dir, i);
+}
+
+/* Tokens (T, S) to a MIDI file at 120 qpm. */
+static int
+write_midi(const char *path, const struct vae_arch *a, const int *tok,
+    int force)
+{
+	struct noteseq	 s;
+	char		*cause = NULL;
+	int		 rc = 0;
+
+	if (out_check(path, force) != 0)
+		return (-1);
+	noteseq_init(&s);
+	switch (a->kind) {
+	case VAE_MELODY:
+		convert_melody_to_noteseq(tok, a->num_steps, 120.0, 0, 0, &s);
+		break;
+	case VAE_DRUMS:
+		convert_drums_to_noteseq(tok, a->num_steps, 120.0, 0, &s);
+		break;
+	case VAE_TRIO:
+		convert_trio_to_noteseq(tok, a->num_steps, 120.0, 0, &s);
+		break;
+	}
+	if (midifile_save(path, &s, force, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		rc = -1;
+	}
+	noteseq_free(&s);
+	return (rc);
+}
+
+/*
+ * latentroll encode --model DIR FILE.mid [--window N] [--track N]
+ *     [--channel N]
+ */
+int
+cmd_encode(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	json_t			*o;
+	char			*cause = NULL;
+	int			*tok = NULL, Z, rc = CMD_ERROR;
+	float			*mu = NULL, *sg = NULL;
+
+	if (parse(argc, argv, "mwkcp", &a) != 0 || a.n_files != 1)
+		return (cmd_usage("encode"));
+	midifile_log_init();
+	if ((v = load_model(&a)) == NULL)
+		return (CMD_ERROR);
+	Z = v->p.arch.z_size;
+	tok = calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
+	    sizeof *tok);
+	mu = calloc(Z, sizeof *mu);
+	sg = calloc(Z, sizeof *sg);
+	if (clip_tokens(a.files[0], v, &a, tok) != 0)
+		goto out;
+	if (vae_encode(v, tok, 1, mu, sg, &cause) != 0) {
+		cmd_error("%s: %s", a.files[0], cause);
+		goto out;
+	}
+	o = json_object();
+	json_object_set_new(o, "mu", jsonfile_floats(mu, Z));
+	json_object_set_new(o, "sigma", vae_has_sigma(v) ?
+	    jsonfile_floats(sg, Z) : json_null());
+	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
+	print_json(o);
+	if (stdout_check() != 0)
+		goto out;
+	rc = CMD_OK;
+out:
+	free(cause);
+	free(tok);
+	free(mu);
+	free(sg);
+	vae_free(v);
+	return (rc);
+}
+
+/* Read {"z": [...]} or {"mu": [...]} of exactly Z numbers. */
+static int
+read_z(const char *path, float *z, int Z)
+{
+	json_t		*o, *arr, *x;
+	char		*cause = NULL;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((o = jsonfile_load(path, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (-1);
+	}
+	arr = json_object_get(o, "z");
+	if (arr == NULL)
+		arr = json_object_get(o, "mu");
+	if (!json_is_array(arr)) {
+		cmd_error("%s: needs a \"z\" or \"mu\" array", path);
+		goto out;
+	}
+	if (json_array_size(arr) != (size_t)Z) {
+		cmd_error("%s: z has %zu values, the model needs %d", path,
+		    json_array_size(arr), Z);
+		goto out;
+	}
+	json_array_foreach(arr, i, x) {
+		if (!json_is_number(x) || !isfinite(json_number_value(x))) {
+			cmd_error("%s: z[%zu] is not a finite number", path, i);
+			goto out;
+		}
+		z[i] = (float)json_number_value(x);
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return (rc);
+}
+
+/* latentroll decode --model DIR --z Z.json [--temperature T] [--seed S]
+ * [--out OUT.mid] */
+int
+cmd_decode(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	struct rng		 r;
+	json_t			*o;
+	char			*cause = NULL;
+	int			*tok = NULL, rc = CMD_ERROR;
+	float			*z = NULL;
+
+	if (parse(argc, argv, "mztsofp", &a) != 0 || a.n_files != 0 ||
+	    a.zfile == NULL)
+		return (cmd_usage("decode"));
+	if (a.out != NULL && out_check(a.out, a.force) != 0)
+		return (CMD_ERROR);
+	midifile_log_init();
+	if ((v = load_model(&a)) == NULL)
+		return (CMD_ERROR);
+	z = calloc(v->p.arch.z_size, sizeof *z);
+	tok = calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
+	    sizeof *tok);
+	if (read_z(a.zfile, z, v->p.arch.z_size) != 0)
+		goto out;
+	rng_seed(&r, a.seed);
+	if (vae_decode(v, z, 1, (float)a.temperature, &r, tok, &cause) != 0) {
+		cmd_error("%s: %s", a.zfile, cause);
+		goto out;
+	}
+	o = json_object();
+	json_object_set_new(o, "tokens", json_tokens(&v->p.arch, tok));
+	print_json(o);
+	if (stdout_check() != 0)
+		goto out;
+	if (a.out != NULL && write_midi(a.out, &v->p.arch, tok, a.force) != 0)
+		goto out;
+	rc = CMD_OK;
+out:
+	free(cause);
+	free(tok);
+	free(z);
+	vae_free(v);
+	return (rc);
+}
+
+/*
+ * latentroll interpolate --model DIR A.mid B.mid -n N [--lerp] [--out DIR]
+ *     [--track N] [--channel N] (the same part choice for A and B)
+ */
+int
+cmd_interpolate(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	struct stat		 st;
+	json_t			*o;
+	char			*cause = NULL, path[4096];
+	int			*tok = NULL, *ta, *tb, rc = CMD_ERROR, Z, i;
+	size_t			 TS;
+	float			*mu = NULL, *zs = NULL;
+
+	if (parse(argc, argv, "mwnlofkcp", &a) != 0 || a.n_files != 2 ||
+	    a.n < 1)
+		return (cmd_usage("interpolate"));
+	/* A folder to be made needs a parent that can hold it. */
+	if (a.out != NULL && stat(a.out, &st) != 0 &&
+	    cmd_out_check(a.out) != 0)
+		return (CMD_ERROR);
+	if (a.out != NULL && stat(a.out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			cmd_error("%s: not a directory", a.out);
+			return (CMD_ERROR);
+		}
+		for (i = 0; i < a.n; i++) {
+			interp_path(path, sizeof path, a.out, i);
+			if (out_check(path, a.force) != 0)
+				return (CMD_ERROR);
+		}
+	}
+	midifile_log_init();
+	if ((v = load_model(&a)) == NULL)
+		return (CMD_ERROR);
+	Z = v->p.arch.z_size;
+	TS = (size_t)v->p.arch.num_steps * v->p.arch.n_splits;
+	tok = calloc(TS * (a.n > 2 ? a.n : 2), sizeof *tok);
+	mu = calloc(2 * (size_t)Z, sizeof *mu);
+	zs = calloc((size_t)a.n * Z, sizeof *zs);
+	ta = tok;
+	tb = tok + TS;
+	if (clip_tokens(a.files[0], v, &a, ta) != 0 ||
+	    clip_tokens(a.files[1], v, &a, tb) != 0)
+		goto out;
+	if (vae_encode(v, tok, 2, mu, NULL, &cause) != 0) {
+		cmd_error("%s: %s", a.files[0], cause);
+		goto out;
+	}
+	vae_interpolate(zs, mu, mu + Z, Z, (int)a.n,
+	    a.lerp ? VAE_LERP : VAE_SLERP);
+	/* The whole ladder in one batched decode. */
+	if (vae_decode(v, zs, (int)a.n, 0.0f, NULL, tok, &cause) != 0) {
+		cmd_error("%s: %s", a.model, cause);
+		goto out;
+	}
+	for (i = 0; i < a.n; i++) {
+		o = json_object();
+		json_object_set_new(o, "t", json_real(a.n == 1 ? 0.0 :
+		    (double)i / (a.n - 1)));
+		json_object_set_new(o, "tokens", json_tokens(&v->p.arch,
+		    tok + i * TS));
+		print_json(o);
+	}
+	if (stdout_check() != 0)
+		goto out;
+	if (a.out != NULL) {
+		if (stat(a.out, &st) != 0 && mkdir(a.out, 0777) != 0) {
+			cmd_error("%s: %s", a.out, strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < a.n; i++) {
+			interp_path(path, sizeof path, a.out, i);
+			if (write_midi(path, &v->p.arch, tok + i * TS,
+			    a.force) != 0)
+				goto out;
+		}
+	}
+	rc = CMD_OK;
+out:
+	free(cause);
+	free(tok);
+	free(mu);
+	free(zs);
+	vae_free(v);
+	return (rc);
+}
+
+/*
+ * latentroll export --model DIR --out DIR [--dtype float32|uint16|uint8]
+ * [--force]: re-save a model in the magenta.js format, quantized on
+ * request (a shipped model over 20 MB goes out as uint16). The input is
+ * never the output; an existing model directory is replaced only with
+ * --force. model_card.json comes along with the weights' dtype added;
+ * attribute vectors do not: quantization moves mu, so run attrs again.
+ */
+int
+cmd_export(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	enum ckpt_dtype		 dt = CKPT_FLOAT32;
+	json_t			*card = NULL;
+	char			*cause = NULL, *src = NULL, *dst = NULL;
+	char			 path[4096];
+	static const char	*sidecar[] = { "weights_manifest.json",
+				    "model_card.json", "attribute_vecs.json" };
+	size_t			 i;
+	int			 rc = CMD_ERROR;
+
+	if (parse(argc, argv, "mdof", &a) != 0 || a.n_files != 0 ||
+	    a.out == NULL)
+		return (cmd_usage("export"));
+	if (a.dtype == NULL || strcmp(a.dtype, "float32") == 0)
+		dt = CKPT_FLOAT32;
+	else if (strcmp(a.dtype, "uint16") == 0)
+		dt = CKPT_UINT16;
+	else if (strcmp(a.dtype, "uint8") == 0)
+		dt = CKPT_UINT8;
+	else
+		return (cmd_usage("export"));
+	src = realpath(a.model, NULL);
+	dst = realpath(a.out, NULL);
+	if (src != NULL && dst != NULL && strcmp(src, dst) == 0) {
+		cmd_error("%s: is the input model; export to another directory",
+		    a.out);
+		goto done;
+	}
+	/* The card and the vectors describe the model beside them: they
+	   are part of what --force replaces, and without it are kept. */
+	for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", a.out, sidecar[i]);
+		if (!a.force && access(path, F_OK) == 0) {
+			cmd_error("%s: holds %s; not replacing it (use "
+			    "--force)", a.out, i == 0 ? "a model" : sidecar[i]);
+			goto done;
+		}
+	}
+	/* The card is read before anything is written: a broken one must
+	   not leave weights without it. */
+	snprintf(path, sizeof path, "%s/model_card.json", a.model);
+	if (access(path, F_OK) == 0) {
+		if ((card = jsonfile_load(path, &cause)) == NULL) {
+			cmd_error("%s", cause);
+			goto done;
+		}
+		if (!json_is_object(card)) {
+			cmd_error("%s: not a JSON object", path);
+			goto done;
+		}
+	}
+	if ((v = load_model(&a)) == NULL)
+		goto done;
+	if (ckpt_save(v, a.out, dt, &cause) != 0) {
+		cmd_error("%s", cause);
+		vae_free(v);
+		goto done;
+	}
+	vae_free(v);
+	/* The old model's vectors and card (when this one has none) must
+	   not pass for the new one's: quantization moves mu. */
+	for (i = 1; i < sizeof sidecar / sizeof sidecar[0]; i++) {
+		if (i == 1 && card != NULL)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", a.out, sidecar[i]);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			cmd_error("%s: %s", path, strerror(errno));
+			goto done;
+		}
+	}
+	if (card != NULL) {
+		json_object_set_new(card, "weights_dtype", json_string(
+		    a.dtype != NULL ? a.dtype : "float32"));
+		snprintf(path, sizeof path, "%s/model_card.json", a.out);
+		if (jsonfile_save(card, path, &cause) != 0) {
+			cmd_error("%s", cause);
+			goto done;
+		}
+	}
+	rc = CMD_OK;
+done:
+	if (card != NULL)
+		json_decref(card);
+	free(cause);
+	free(src);
+	free(dst);
+	return (rc);
+}

@@ -1,0 +1,49 @@
+/*
+ * cmds.h: the latentroll commands.  Each takes argc/argv from the command
+ * name on (argv[0] is the command) and returns the exit status:
+ * 0 success, 1 a user error (already reported as "latentroll: FILE: what"),
+ * 2 a usage error.
+ */
+#ifndef LR_CMDS_H
+#define LR_CMDS_H
+
+#define CMD_OK		0
+#define CMD_ERROR	1
+#define CMD_USAGE	2
+
+struct cmd_entry {
+	const char	*name;
+	const char	*args;		/* one-line synopsis */
+	const char	*help;		/* what it does */
+	int		(*fn)(int, char **);
+};
+
+/* src/cli/cmd_midi.c */
+int	cmd_inspect(int, char **);
+int	cmd_convert(int, char **);
+/* src/cli/cmd_model.c */
+int	cmd_encode(int, char **);
+int	cmd_decode(int, char **);
+int	cmd_interpolate(int, char **);
+int	cmd_export(int, char **);
+/* src/cli/cmd_train.c, cmd_attrs.c */
+int	cmd_train(int, char **);
+int	cmd_eval(int, char **);
+int	cmd_attrs(int, char **);
+/* src/cli/cmd_play.c */
+int	cmd_play(int, char **);
+int	cmd_devices(int, char **);
+/* src/cli/cmd_tui.c: the instrument (TUI) */
+int	cmd_tui(int, char **);
+
+/* src/cli/main.c: report a user error as "latentroll: msg" on stderr. */
+void	cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "usage: latentroll CMD ..." on stderr and return CMD_USAGE. */
+int	cmd_usage(const char *name);
+/* Can a new file go at path (not a directory, in a writable folder)?
+   -1 after reporting why not. */
+int	cmd_out_check(const char *path);
+/* The directory of shipped data (models, clips): --data-dir or PKGDATADIR. */
+const char *cmd_datadir(void);
+
+#endif

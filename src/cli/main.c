@@ -1,0 +1,243 @@
+/*
+ * main.c: the latentroll command line.  Dispatches to one command per
+ * name; with no command (or with MIDI files or --set) opens the instrument.
+ * Only this file and the cmd_*.c files print and choose exit codes.
+ */
+#include "cmds.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct cmd_entry cmd_table[] = {
+	{ .name = "inspect",
+	  .args = "FILE.mid [--track N] [--channel N]",
+	  .help = "show tracks, tempo, meter, the melody and usable windows",
+	  .fn = cmd_inspect },
+	{ .name = "convert",
+	  .args = "IN.mid OUT.mid [--window N] [--steps 32|64|256] "
+	      "[--track N] [--channel N] [--kind melody|drums|trio] "
+	      "[--force]",
+	  .help = "write what the model would see of a clip as a MIDI file",
+	  .fn = cmd_convert },
+	{ .name = "encode", .args = "--model DIR FILE.mid [--window N] "
+	      "[--track N] [--channel N] [--precision bf16|fp32]",
+	  .help = "print mu, sigma and tokens of a window as JSON",
+	  .fn = cmd_encode },
+	{ .name = "decode",
+	  .args = "--model DIR --z Z.json [--temperature T] [--seed S] "
+	      "[--out OUT.mid] [--force] [--precision bf16|fp32]",
+	  .help = "decode a latent vector to tokens (and MIDI)",
+	  .fn = cmd_decode },
+	{ .name = "interpolate",
+	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR] "
+	      "[--track N] [--channel N] [--force] [--precision bf16|fp32]",
+	  .help = "interpolate between two clips in latent space",
+	  .fn = cmd_interpolate },
+	{ .name = "export",
+	  .args = "--model DIR --out DIR [--dtype float32|uint16|uint8] "
+	      "[--force]",
+	  .help = "re-save a model, quantized on request",
+	  .fn = cmd_export },
+	{ .name = "train",
+	  .args = "--data DIR[,DIR...] --arch ARCH --out MODEL_DIR "
+	      "[--steps N] [--batch B] [--seed S] [--resume] "
+	      "[--init MODEL_DIR | --init-from MODEL_DIR] "
+	      "[--precision bf16|fp32]",
+	  .help = "train a MusicVAE on folders of MIDI and ABC files",
+	  .fn = cmd_train },
+	{ .name = "eval", .args = "--model DIR --data DIR [--split test] "
+	      "[--precision bf16]",
+	  .help = "reconstruction accuracy and KL on a data split (JSON)",
+	  .fn = cmd_eval },
+	{ .name = "attrs",
+	  .args = "--model DIR --data DIR [--max-windows N] "
+	      "[--test-windows N] [--pairs N] [--seed S] [--scale X]",
+	  .help = "compute attribute vectors (attribute_vecs.json)",
+	  .fn = cmd_attrs },
+	{ .name = "play",
+	  .args = "FILE.mid [--bars N] [--tempo BPM] [--loops N] "
+	      "[--out DEV] [--record OUT.mid] [--force] [--offline] "
+	      "[--channel N] [--program P] [--quantum bar|beat|step] "
+	      "[--velocity N]",
+	  .help = "loop a clip on a MIDI output",
+	  .fn = cmd_play },
+	{ .name = "devices", .args = "",
+	  .help = "list MIDI inputs and outputs",
+	  .fn = cmd_devices },
+};
+#define N_CMDS (sizeof cmd_table / sizeof cmd_table[0])
+
+static const char *datadir_override;
+
+/* Report a user error. */
+void
+cmd_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("latentroll: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Print a command's usage line and return CMD_USAGE. */
+int
+cmd_usage(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (strcmp(cmd_table[i].name, name) == 0) {
+			fprintf(stderr, "usage: latentroll %s %s\n",
+			    cmd_table[i].name, cmd_table[i].args);
+			return (CMD_USAGE);
+		}
+	fprintf(stderr, "usage: latentroll [A.mid B.mid | --set FILE]\n");
+	return (CMD_USAGE);
+}
+
+/*
+ * Can a new file be written at path?  Not a directory, and its folder
+ * exists and is writable: said before the work (a decode, minutes of
+ * playing), not after it.  -1 after reporting it.
+ */
+int
+cmd_out_check(const char *path)
+{
+	struct stat	 sb;
+	const char	*slash;
+	char		 dir[4096];
+	int		 err;
+
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		cmd_error("%s: is a directory", path);
+		return (-1);
+	}
+	if ((slash = strrchr(path, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if (stat(dir, &sb) != 0)
+		err = errno;
+	else if (!S_ISDIR(sb.st_mode))
+		err = ENOTDIR;
+	else if (access(dir, W_OK) != 0)
+		err = errno;
+	else
+		return (0);
+	cmd_error("%s: %s", path, strerror(err));
+	return (-1);
+}
+
+/* Where shipped models and clips live. */
+const char *
+cmd_datadir(void)
+{
+	struct stat	sb;
+	const char	*env;
+
+	if (datadir_override != NULL)
+		return (datadir_override);
+	if ((env = getenv("LATENTROLL_DATA")) != NULL && *env != '\0')
+		return (env);
+	/* Run from a build tree: prefer ./share next to the binary's cwd. */
+	if (stat("share/models", &sb) == 0 && S_ISDIR(sb.st_mode))
+		return ("share");
+	return (PKGDATADIR);
+}
+
+static void
+usage_all(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: latentroll [A.mid B.mid | --set FILE]  "
+	    "open the instrument\n");
+	for (i = 0; i < N_CMDS; i++)
+		fprintf(f, "       latentroll %s %s\n", cmd_table[i].name,
+		    cmd_table[i].args);
+	fprintf(f, "Options: --data-dir DIR, --version, --help; "
+	    "COMMAND --help for details.\n");
+}
+
+static int
+command_help(const struct cmd_entry *c)
+{
+	printf("usage: latentroll %s %s\n%s\n", c->name, c->args, c->help);
+	return (CMD_OK);
+}
+
+/* A command's output that could not be written is an error too. */
+static int
+finish(int rc)
+{
+	/* A command that failed has said why already. */
+	if (rc == CMD_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+		cmd_error("stdout: %s", strerror(errno));
+		return (CMD_ERROR);
+	}
+	return (rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	i;
+	int	j;
+
+	/* Global options come before the command. */
+	while (argc > 1 && argv[1][0] == '-') {
+		if (strcmp(argv[1], "--version") == 0) {
+			printf("latentroll %s\n", PACKAGE_VERSION);
+			return (finish(CMD_OK));
+		}
+		if (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0) {
+			usage_all(stdout);
+			return (finish(CMD_OK));
+		}
+		if (strcmp(argv[1], "--data-dir") == 0) {
+			if (argc < 3) {
+				usage_all(stderr);
+				return (CMD_USAGE);
+			}
+			datadir_override = argv[2];
+			argv += 2;
+			argc -= 2;
+			continue;
+		}
+		break;	/* --set and other options belong to the TUI */
+	}
+	if (argc > 1) {
+		for (i = 0; i < N_CMDS; i++) {
+			if (strcmp(argv[1], cmd_table[i].name) != 0)
+				continue;
+			for (j = 2; j < argc; j++)
+				if (strcmp(argv[j], "--help") == 0 ||
+				    strcmp(argv[j], "-h") == 0)
+					return (finish(command_help(
+					    &cmd_table[i])));
+			return (finish(cmd_table[i].fn(argc - 1, argv + 1)));
+		}
+		/* Not a command: a clip path or an option of the TUI. */
+		if (argv[1][0] != '-' && strchr(argv[1], '.') == NULL &&
+		    strchr(argv[1], '/') == NULL) {
+			struct stat sb;
+
+			if (stat(argv[1], &sb) != 0) {
+				cmd_error("unknown command '%s'", argv[1]);
+				usage_all(stderr);
+				return (CMD_USAGE);
+			}
+		}
+	}
+	return (cmd_tui(argc, argv));
+}
