@@ -11,7 +11,9 @@
 
 /* db (N) += column sums of dG (M, N): a bias gradient. */
 void
-grad_colsum_add(float *db, const float *dG, size_t M, int N) { size_t	r;
+grad_colsum_add(float *db, const float *dG, size_t M, int N)
+{
+	size_t	r;
 	int	j;
 
 	for (r = 0; r < M; r++)
@@ -29,7 +31,9 @@ grad_colsum_add(float *db, const float *dG, size_t M, int N) { size_t	r;
  */
 void
 grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
-    const float *hp, const float *cp) { size_t	 bh = (size_t)lc->B * lc->H;
+    const float *hp, const float *cp)
+{
+	size_t	 bh = (size_t)lc->B * lc->H;
 	float	*g = lc->g + (size_t)t * lc->B * 4 * lc->H;	/* (B, 4H) */
 	float	*c = lc->c + (size_t)t * bh, *h = lc->h + (size_t)t * bh;
 	float	*hpt = lc->hp + (size_t)t * bh, *cpt = lc->cp + (size_t)t * bh;
@@ -117,7 +121,9 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 void
 grad_dense_in_backward(float *dx, float dx_beta, struct lstm_w *dw,
     const float *x, const float *dG, const struct lstm_w *w,
-    int M) { int	G = 4 * w->H;
+    int M)
+{
+	int	G = 4 * w->H;
 
 	linalg_gemm(1, 0, w->in, G, M, x, w->in, dG, G, 1.0f, dw->kernel, G);
 	if (dx != NULL)
@@ -128,7 +134,9 @@ grad_dense_in_backward(float *dx, float dx_beta, struct lstm_w *dw,
 /* Pre-activations of every step from a dense input: g = x W_in + b. */
 void
 grad_dense_in_forward(struct lstm_cache *lc, const struct lstm_w *w,
-    const float *x) { size_t	M = (size_t)lc->T * lc->B;
+    const float *x)
+{
+	size_t	M = (size_t)lc->T * lc->B;
 
 	linalg_set_rows(lc->g, w->bias, (int)M, 4 * w->H);
 	linalg_gemm(0, 0, (int)M, 4 * w->H, w->in, x, w->in, w->kernel,
@@ -140,7 +148,9 @@ grad_dense_in_forward(struct lstm_cache *lc, const struct lstm_w *w,
 
 void
 grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
-    const struct lstm_w *bw) { const struct lstm_w	*w;
+    const struct lstm_w *bw)
+{
+	const struct lstm_w	*w;
 	struct lstm_cache	*lc;
 	size_t			 bh, r, G;
 	int			 d, s, t, prev, k;
@@ -184,7 +194,9 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 void
 grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
     const struct lstm_w *fw, const struct lstm_w *bw, float *dG,
-    float *scratch) { const struct lstm_w	*w;
+    float *scratch)
+{
+	const struct lstm_w	*w;
 	struct lstm_w		*dw;
 	struct lstm_cache	*lc;
 	size_t			 r, G;
@@ -221,7 +233,9 @@ grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
 /* Copy layer k's c or h (which = 0 c, 1 h) out of s (M, Sdim). */
 void
 grad_state_split(float *out, const float *s, int M, int Sdim, const int *size,
-    int k, int which) { int	off = 0, j, r;
+    int k, int which)
+{
+	int	off = 0, j, r;
 
 	for (j = 0; j < k; j++)
 		off += 2 * size[j];
@@ -233,7 +247,9 @@ grad_state_split(float *out, const float *s, int M, int Sdim, const int *size,
 
 void
 grad_state_join(float *ds, const float *d, int M, int Sdim, const int *size,
-    int k, int which) { int	off = 0, j, r;
+    int k, int which)
+{
+	int	off = 0, j, r;
 
 	for (j = 0; j < k; j++)
 		off += 2 * size[j];
@@ -246,7 +262,9 @@ grad_state_join(float *ds, const float *d, int M, int Sdim, const int *size,
 /* s (M, Sdim) = tanh(x W + b) */
 void
 grad_init_forward(float *s, const float *x, const struct dense_w *w,
-    int M) { size_t	i;
+    int M)
+{
+	size_t	i;
 
 	linalg_set_rows(s, w->bias, M, w->out);
 	linalg_gemm(0, 0, M, w->out, w->in, x, w->in, w->kernel, w->out,
@@ -258,7 +276,9 @@ grad_init_forward(float *s, const float *x, const struct dense_w *w,
 /* ds holds dL/ds; turns it into dL/dpre and accumulates dW, db, dx. */
 void
 grad_init_backward(float *dx, float *ds, const float *s, const float *x,
-    const struct dense_w *w, struct dense_w *dw, int M) { size_t	i;
+    const struct dense_w *w, struct dense_w *dw, int M)
+{
+	size_t	i;
 
 	for (i = 0; i < (size_t)M * w->out; i++)
 		ds[i] *= 1 - s[i] * s[i];

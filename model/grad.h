@@ -18,7 +18,6 @@
 
 #include "params.h"
 
-#define FORGET_BIAS	1.0f	/* TF BasicLSTMCell, added at run time */
 #define MAX_ROWS	16	/* input rows one encoder step can set */
 
 /* One LSTM layer's cache over T steps of B sequences. */
