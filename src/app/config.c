@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
+
 static char	*trim(char *);
 static int	 mkdirs(const char *);
 
@@ -254,36 +256,14 @@ mkdirs(const char *path)
 	return (0);
 }
 
-/* Save atomically. */
-int
-config_save(const struct config *c, const char *path, char **cause)
+/* The settings' lines, for atomic_write. */
+static int
+fill_config(FILE *f, void *arg, char **cause)
 {
-	FILE	*f;
-	char	*def = NULL, *tmp;
-	size_t	 i, len;
-	int	 r = -1;
+	const struct config	*c = arg;
+	size_t			 i;
 
-	if (path == NULL && (path = def = config_path()) == NULL)
-		return (lr_fail(cause, "config: neither XDG_CONFIG_HOME nor "
-		    "HOME is set"));
-	if (c->bad) {
-		lr_fail(cause, "%s: did not load, so it is not rewritten (fix "
-		    "it; the binding holds until quit)", path);
-		free(def);
-		return (-1);
-	}
-	if (mkdirs(path) != 0) {
-		lr_fail(cause, "%s: %s", path, strerror(errno));
-		free(def);
-		return (-1);
-	}
-	len = strlen(path) + 32;
-	tmp = lr_malloc(len);
-	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "w")) == NULL) {
-		lr_fail(cause, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
+	(void)cause;
 	fprintf(f, "# latentroll settings (written by latentroll)\n");
 	if (c->out[0] != '\0')
 		fprintf(f, "out = %s\n", c->out);
@@ -312,21 +292,31 @@ config_save(const struct config *c, const char *path, char **cause)
 	for (i = 0; i < c->n_keys; i++)
 		fprintf(f, "key %s = %s\n", c->keys[i].command,
 		    c->keys[i].key);
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
-		lr_fail(cause, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		goto out;
+	return (ferror(f) ? -1 : 0);
+}
+
+/* Save atomically (atomic_write), making the folder first. */
+int
+config_save(const struct config *c, const char *path, char **cause)
+{
+	char	*def = NULL;
+	int	 r;
+
+	if (path == NULL && (path = def = config_path()) == NULL)
+		return (lr_fail(cause, "config: neither XDG_CONFIG_HOME nor "
+		    "HOME is set"));
+	if (c->bad) {
+		lr_fail(cause, "%s: did not load, so it is not rewritten (fix "
+		    "it; the binding holds until quit)", path);
+		free(def);
+		return (-1);
 	}
-	fclose(f);
-	if (rename(tmp, path) != 0) {
+	if (mkdirs(path) != 0) {
 		lr_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
+		free(def);
+		return (-1);
 	}
-	r = 0;
-out:
-	free(tmp);
+	r = atomic_write(path, fill_config, (void *)c, cause);
 	free(def);
 	return (r);
 }

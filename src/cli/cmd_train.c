@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "atomic.h"
 #include "ckpt.h"
 #include "attrs.h"
 #include "linalg.h"
@@ -345,38 +346,33 @@ fmt_eta(char *buf, size_t len, double s)
 		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
-/* Copy a small file to dst (new: temporary file, then rename). */
+/* src's bytes, for atomic_write. */
+static int
+fill_copy(FILE *out, void *arg, char **cause)
+{
+	FILE	*in = arg;
+	char	 buf[8192];
+	size_t	 n;
+
+	(void)cause;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			return (-1);
+	return (ferror(in) ? -1 : 0);
+}
+
+/* Copy a small file to dst (atomic_write). */
 static int
 copy_file(const char *src, const char *dst, char **cause)
 {
-	FILE	*in, *out;
-	char	 buf[8192], *tmp;
-	size_t	 n, len = strlen(dst) + 8;
-	int	 ok = 1;
+	FILE	*in;
+	int	 rc;
 
 	if ((in = fopen(src, "rb")) == NULL)
 		return (lr_fail(cause, "%s: %s", src, strerror(errno)));
-	tmp = lr_malloc(len);
-	snprintf(tmp, len, "%s.tmp", dst);
-	if ((out = fopen(tmp, "wb")) == NULL) {
-		lr_fail(cause, "%s: %s", tmp, strerror(errno));
-		fclose(in);
-		free(tmp);
-		return (-1);
-	}
-	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-		ok = fwrite(buf, 1, n, out) == n;
-	if (ferror(in))
-		ok = 0;
+	rc = atomic_write(dst, fill_copy, in, cause);
 	fclose(in);
-	if (fclose(out) != 0 || !ok || rename(tmp, dst) != 0) {
-		lr_fail(cause, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (rc);
 }
 
 /*

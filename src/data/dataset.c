@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "abcfile.h"
 #include "convert.h"
 #include "midifile.h"
@@ -432,23 +433,16 @@ bad:
 	return (-1);
 }
 
-/* Written to a temporary name and renamed: a crash leaves no half file. */
-static void
-cache_write(const struct dataset *ds, const char *path)
+/* The cache file's bytes, for atomic_write. */
+static int
+fill_cache(FILE *f, void *arg, char **cause)
 {
-	FILE		*f;
-	char		*tmp;
-	size_t		 len, i;
-	int		 s;
-	unsigned char	 b[2];
+	const struct dataset	*ds = arg;
+	size_t			 len, i;
+	int			 s;
+	unsigned char		 b[2];
 
-	len = strlen(path) + 8;
-	tmp = lr_malloc(len);
-	snprintf(tmp, len, "%s.tmp", path);
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		free(tmp);
-		return;
-	}
+	(void)cause;
 	fwrite(CACHE_MAGIC, 1, 8, f);
 	put32(f, CACHE_VERSION);
 	put32(f, ds->steps);
@@ -470,9 +464,26 @@ cache_write(const struct dataset *ds, const char *path)
 			fwrite(b, 1, 2, f);
 		}
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		unlink(tmp);
-	free(tmp);
+	return (ferror(f) ? -1 : 0);
+}
+
+/*
+ * Save the cache (atomic_write).  It only saves time later, so a failure
+ * is said in the report, not fatal.
+ */
+static void
+cache_write(struct dataset *ds, const char *path)
+{
+	char	*cause = NULL, line[512];
+	size_t	 n;
+
+	if (atomic_write(path, fill_cache, ds, &cause) == 0)
+		return;
+	snprintf(line, sizeof line, "  windows not cached: %s\n", cause);
+	n = strlen(ds->report);
+	ds->report = lr_realloc(ds->report, n + strlen(line) + 1);
+	memcpy(ds->report + n, line, strlen(line) + 1);
+	free(cause);
 }
 
 /* ------------------------------------------------------------------ */

@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
+
 /* Longest clip we accept: beyond this the delta times are nonsense. */
 #define MIDIFILE_MAX_SECONDS	(6.0 * 3600.0)
 #define MIDIFILE_MAX_BYTES	(64L * 1024 * 1024)
@@ -956,14 +958,31 @@ save_tracks(smf_t *smf, const struct noteseq *s)
 	return (0);
 }
 
+/* The sequence as a format 1 file through libsmf, for atomic_write_path. */
+static int
+fill_smf(const char *tmp, void *arg, char **cause)
+{
+	const struct noteseq	*s = arg;
+	smf_t			*smf;
+	int			 rc;
+
+	log_clear();
+	smf = smf_new();
+	rc = smf == NULL || smf_set_ppqn(smf, MIDIFILE_PPQN) != 0 ||
+	    save_conductor(smf, s) != 0 || save_tracks(smf, s) != 0 ||
+	    smf_set_format(smf, 1) != 0 || smf_save(smf, tmp) != 0 ? -1 : 0;
+	if (smf != NULL)
+		smf_delete(smf);
+	if (rc != 0)
+		lr_fail(cause, "%s", log_have ? log_buf :
+		    "libsmf could not write the file");
+	return (rc);
+}
+
 int
 midifile_save(const char *path, const struct noteseq *s, int force,
     char **cause)
 {
-	smf_t		*smf;
-	char		*tmp, *dir, *slash;
-	int		 fd, rc;
-	mode_t		 mask;
 	struct stat	 sb;
 	size_t		 i;
 
@@ -982,52 +1001,5 @@ midifile_save(const char *path, const struct noteseq *s, int force,
 			return (lr_fail(cause, "%s: note %zu has pitch %d on "
 			    "channel %d (MIDI has 0..127 on 0..15)", path, i,
 			    s->notes[i].pitch, s->notes[i].channel));
-	/* The temporary sits beside the target so rename is atomic. */
-	dir = lr_strdup(path);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		slash[1] = '\0';
-		rc = asprintf(&tmp, "%s.%s.XXXXXX", dir, path + (slash - dir)
-		    + 1);
-	} else
-		rc = asprintf(&tmp, ".%s.XXXXXX", path);
-	free(dir);
-	if (rc == -1)
-		return (lr_fail(cause, "%s: out of memory", path));
-	if ((fd = mkstemp(tmp)) == -1) {
-		lr_fail(cause, "%s: %s", path, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	close(fd);
-
-	log_clear();
-	smf = smf_new();
-	rc = smf == NULL || smf_set_ppqn(smf, MIDIFILE_PPQN) != 0 ||
-	    save_conductor(smf, s) != 0 || save_tracks(smf, s) != 0 ||
-	    smf_set_format(smf, 1) != 0 || smf_save(smf, tmp) != 0 ? -1 : 0;
-	if (smf != NULL)
-		smf_delete(smf);
-	if (rc == 0 && (fd = open(tmp, O_RDONLY)) != -1) {
-		/* smf_save does not sync: do it before the rename. */
-		(void)fsync(fd);
-		close(fd);
-	}
-	if (rc != 0) {
-		lr_fail(cause, "%s: %s", path, log_have ? log_buf :
-		    "libsmf could not write the file");
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	/* mkstemp made it 0600: give it the mode a plain create would. */
-	mask = umask(0);
-	umask(mask);
-	if (chmod(tmp, 0666 & ~mask) != 0 || rename(tmp, path) != 0) {
-		lr_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (atomic_write_path(path, fill_smf, (void *)s, cause));
 }

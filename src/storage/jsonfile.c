@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "atomic.h"
+
 /* Load a JSON file. */
 json_t *
 jsonfile_load(const char *path, char **cause)
@@ -34,34 +36,21 @@ jsonfile_load(const char *path, char **cause)
 	return (j);
 }
 
-/* Save atomically: write path.tmp.PID, fsync, rename over path. */
+static int
+fill_json(FILE *f, void *arg, char **cause)
+{
+	(void)cause;
+	if (json_dumpf(arg, f, JSON_INDENT(1) | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(9)) != 0 || fputc('\n', f) == EOF)
+		return (-1);
+	return (0);
+}
+
+/* Save atomically (atomic_write). */
 int
 jsonfile_save(const json_t *j, const char *path, char **cause)
 {
-	char	*tmp;
-	FILE	*f;
-	int	 ok;
-
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
-		return (lr_fail(cause, "%s: out of memory", path));
-	if ((f = fopen(tmp, "w")) == NULL) {
-		lr_fail(cause, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	ok = json_dumpf(j, f, JSON_INDENT(1) | JSON_SORT_KEYS |
-	    JSON_REAL_PRECISION(9)) == 0;
-	ok = fputc('\n', f) != EOF && ok;
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		lr_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (atomic_write(path, fill_json, (void *)j, cause));
 }
 
 /* Array of floats. */

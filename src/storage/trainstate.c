@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic.h"
+
 #define TS_MAGIC	"LRTRAIN1"
 #define TS_VERSION	2	/* written; 1 (no header CRC) is still read */
 #define TS_HEADER	96
@@ -113,15 +115,36 @@ header_check(const char *path, const unsigned char *h, char **cause)
 	return (0);
 }
 
+/* The header and the three payloads, for atomic_write. */
+struct ts_out {
+	const struct trainstate	*ts;
+	const unsigned char	*h;
+	size_t			 bytes;
+};
+
+static int
+fill_state(FILE *f, void *arg, char **cause)
+{
+	const struct ts_out	*o = arg;
+	int			 k;
+
+	(void)cause;
+	if (fwrite(o->h, 1, TS_HEADER, f) != TS_HEADER)
+		return (-1);
+	for (k = 0; k < 3; k++)
+		if (fwrite(payload(o->ts, k), 1, o->bytes, f) != o->bytes)
+			return (-1);
+	return (0);
+}
+
 int
 trainstate_save(const char *path, const struct trainstate *ts, char **cause)
 {
 	unsigned char	 h[TS_HEADER];
-	char		*tmp;
-	size_t		 len, bytes = ts->n_params * sizeof(float);
+	size_t		 bytes = ts->n_params * sizeof(float);
 	uint32_t	 crc = 0;
-	FILE		*f;
-	int		 k, fd;
+	struct ts_out	 o;
+	int		 k;
 
 	for (k = 0; k < 3; k++)
 		crc = trainstate_crc32(crc, payload(ts, k), bytes);
@@ -141,41 +164,10 @@ trainstate_save(const char *path, const struct trainstate *ts, char **cause)
 	put(h + 80, crc, 4);
 	put(h + 88, (uint64_t)ts->adam_step0, 8);
 	put(h + TS_HCRC, header_crc(h), 4);
-
-	len = strlen(path) + 8;
-	tmp = lr_malloc(len);
-	snprintf(tmp, len, "%s.tmp", path);
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		lr_fail(cause, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	if (fwrite(h, 1, sizeof h, f) != sizeof h)
-		goto fail;
-	for (k = 0; k < 3; k++)
-		if (fwrite(payload(ts, k), 1, bytes, f) != bytes)
-			goto fail;
-	if (fflush(f) != 0)
-		goto fail;
-	fd = fileno(f);
-	(void)fsync(fd);
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto fail;
-	}
-	if (rename(tmp, path) != 0) {
-		f = NULL;
-		goto fail;
-	}
-	free(tmp);
-	return (0);
-fail:
-	lr_fail(cause, "%s: %s", tmp, strerror(errno));
-	if (f != NULL)
-		fclose(f);
-	unlink(tmp);
-	free(tmp);
-	return (-1);
+	o.ts = ts;
+	o.h = h;
+	o.bytes = bytes;
+	return (atomic_write(path, fill_state, &o, cause));
 }
 
 int
