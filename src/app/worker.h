@@ -12,11 +12,12 @@
 
 #include "common.h"
 #include "attrs.h"
+#include "roll.h"
 #include "vae.h"
 
-#define WORKER_LADDER	33
-
-#define WORKER_PAD_N	5	/* pad grid points per side */
+/* The roll's sizes, defined once there. */
+#define WORKER_LADDER	ROLL_LADDER
+#define WORKER_PAD_N	ROLL_PAD_N	/* pad grid points per side */
 
 struct worker_job {
 	const int	*tok_a;		/* (T, S) */
