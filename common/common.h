@@ -21,6 +21,12 @@ int	lr_fail(char **cause, const char *fmt, ...) LR_PRINTF(2, 3);
 /* Prefix an existing cause: "prefix: old cause". */
 void	lr_cause_prefix(char **cause, const char *fmt, ...) LR_PRINTF(2, 3);
 
+/* Tempo in quarter notes per minute: the default, and the range every
+   part of latentroll accepts. */
+#define LR_QPM_DEFAULT	120.0
+#define LR_QPM_MIN	20.0
+#define LR_QPM_MAX	400.0
+
 /* Allocation that cannot fail: aborts with a message on out-of-memory. */
 void	*lr_malloc(size_t n);
 void	*lr_calloc(size_t n, size_t size);

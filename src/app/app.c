@@ -812,8 +812,8 @@ app_run(const struct app_opts *o, char **err)
 	config_live_opts(&a.cfg, &lo);	/* channel =, program = */
 	lo.qpm = have_set ? set.qpm : (a.clips[0].have_seq ?
 	    noteseq_qpm(&a.clips[0].seq) : 120);
-	if (lo.qpm < 20 || lo.qpm > 400)
-		lo.qpm = 120;
+	if (lo.qpm < LR_QPM_MIN || lo.qpm > LR_QPM_MAX)
+		lo.qpm = LR_QPM_DEFAULT;
 	a.qpm_want = lo.qpm;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.live = live_new(&lo, &cause)) == NULL) {

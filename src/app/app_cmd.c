@@ -596,7 +596,7 @@ app_command(struct app *a, const struct key_entry *e)
 		}
 		/* From the tempo asked for, not the player's last report. */
 		qpm = app_qpm(a) + 5 * e->arg;
-		if (qpm < 20 || qpm > 400)
+		if (qpm < LR_QPM_MIN || qpm > LR_QPM_MAX)
 			break;
 		a->qpm_want = qpm;
 		if (a->live != NULL)

@@ -376,13 +376,13 @@ write_midi(const char *path, const struct vae_arch *a, const int *tok,
 	noteseq_init(&s);
 	switch (a->kind) {
 	case VAE_MELODY:
-		convert_melody_to_noteseq(tok, a->num_steps, 120.0, 0, 0, &s);
+		convert_melody_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0, 0, &s);
 		break;
 	case VAE_DRUMS:
-		convert_drums_to_noteseq(tok, a->num_steps, 120.0, 0, &s);
+		convert_drums_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0, &s);
 		break;
 	case VAE_TRIO:
-		convert_trio_to_noteseq(tok, a->num_steps, 120.0, 0, &s);
+		convert_trio_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0, &s);
 		break;
 	}
 	if (midifile_save(path, &s, force, &cause) != 0) {

@@ -177,9 +177,9 @@ cmd_play(int argc, char **argv)
 			/* strtod, not atof: "120x" is a typo, not 120. */
 			qpm = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' ||
-			    !(qpm >= 20 && qpm <= 400)) {
-				cmd_error("--tempo %s: want 20..400 BPM",
-				    optarg);
+			    !(qpm >= LR_QPM_MIN && qpm <= LR_QPM_MAX)) {
+				cmd_error("--tempo %s: want %g..%g BPM",
+				    optarg, LR_QPM_MIN, LR_QPM_MAX);
 				return (CMD_USAGE);
 			}
 			break;

@@ -82,7 +82,7 @@ convert_drum_pitch(int cls)
 static double
 steps_at(const struct noteseq *s, double t, int spq)
 {
-	double	steps = 0, at = 0, qpm = 120.0;
+	double	steps = 0, at = 0, qpm = LR_QPM_DEFAULT;
 	size_t	i;
 
 	for (i = 0; i < s->n_tempos; i++) {
@@ -967,7 +967,7 @@ seq_begin(struct noteseq *out, int steps, double qpm, int ntracks)
 
 	noteseq_free(out);
 	noteseq_init(out);
-	out->tempos[0].qpm = qpm > 0 ? qpm : 120.0;
+	out->tempos[0].qpm = qpm > 0 ? qpm : LR_QPM_DEFAULT;
 	out->quantized = 1;
 	out->steps_per_quarter = NOTESEQ_STEPS_PER_QUARTER;
 	out->total_steps = steps;

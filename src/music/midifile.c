@@ -587,7 +587,7 @@ tempo_map(struct noteseq *s, smf_t *smf)
 		    sizeof *s->tempos);
 		s->tempos[0].time_s = 0;
 		s->tempos[0].tick = 0;
-		s->tempos[0].qpm = 120.0;
+		s->tempos[0].qpm = LR_QPM_DEFAULT;
 		s->n_tempos++;
 	}
 	if (s->n_timesigs == 0 || s->timesigs[0].time_s > 0) {
@@ -738,7 +738,7 @@ out_cmp(const void *a, const void *b)
 static double
 seconds_to_quarters(const struct noteseq *s, double t)
 {
-	double	q = 0, qpm = 120.0, at = 0;
+	double	q = 0, qpm = LR_QPM_DEFAULT, at = 0;
 	size_t	i;
 
 	for (i = 0; i < s->n_tempos; i++) {

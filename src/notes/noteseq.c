@@ -14,7 +14,7 @@ noteseq_init(struct noteseq *s)
 	memset(s, 0, sizeof *s);
 	s->tempos = lr_calloc(1, sizeof *s->tempos);
 	s->tempos[0].tick = 0;
-	s->tempos[0].qpm = 120.0;
+	s->tempos[0].qpm = LR_QPM_DEFAULT;
 	s->n_tempos = 1;
 	s->timesigs = lr_calloc(1, sizeof *s->timesigs);
 	s->timesigs[0].num = 4;
@@ -122,6 +122,6 @@ double
 noteseq_qpm(const struct noteseq *s)
 {
 	if (s->n_tempos == 0 || s->tempos == NULL || !(s->tempos[0].qpm > 0))
-		return (120.0);
+		return (LR_QPM_DEFAULT);
 	return (s->tempos[0].qpm);
 }

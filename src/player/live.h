@@ -225,7 +225,8 @@ int		 live_pause(struct live *l);
 /* Stop (panic, rewind) exactly when step `step` (since start) begins;
    -1 cancels.  For "play N loops" without cutting the last note. */
 int		 live_stop_at(struct live *l, long step);
-/* Tempo in quarter notes per minute (20..400); takes effect now. */
+/* Tempo in quarter notes per minute (LR_QPM_MIN..LR_QPM_MAX); takes effect
+   now. */
 int		 live_set_tempo(struct live *l, double qpm);
 int		 live_set_quantum(struct live *l, enum live_quantum q);
 int		 live_set_velocity(struct live *l, enum live_velocity m,

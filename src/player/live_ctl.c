@@ -80,7 +80,7 @@ live_new(const struct live_opts *o, char **cause)
 	if (l->o.latency_ms <= 0)
 		l->o.latency_ms = 20;
 	if (l->o.qpm <= 0)
-		l->o.qpm = 120;
+		l->o.qpm = LR_QPM_DEFAULT;
 	if (l->o.velocity <= 0 || l->o.velocity > 127)
 		l->o.velocity = 100;
 	/* Channel 10 is the drums': a melody there would play as drums. */
@@ -245,7 +245,7 @@ live_stop_at(struct live *l, long step)
 int
 live_set_tempo(struct live *l, double qpm)
 {
-	if (!(qpm >= 20 && qpm <= 400))
+	if (!(qpm >= LR_QPM_MIN && qpm <= LR_QPM_MAX))
 		return (-1);
 	return (simple_cmd(l, CMD_TEMPO, qpm, 0, 0));
 }

@@ -615,7 +615,7 @@ sink_record_noteseq(struct sink *s, double qpm, struct noteseq *out,
 	out->notes = lr_calloc(count, sizeof *out->notes);
 	out->cap = count;
 	out->tempos = lr_calloc(1, sizeof *out->tempos);
-	out->tempos[0].qpm = qpm > 0 ? qpm : 120;
+	out->tempos[0].qpm = qpm > 0 ? qpm : LR_QPM_DEFAULT;
 	out->tempos[0].tick = -1;
 	out->n_tempos = 1;
 	out->timesigs = lr_calloc(1, sizeof *out->timesigs);

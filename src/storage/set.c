@@ -24,7 +24,7 @@ set_init(struct set *s)
 		s->track[i] = -1;
 	s->slider = 16;
 	s->seed = 1;
-	s->qpm = 120;
+	s->qpm = LR_QPM_DEFAULT;
 }
 
 static void
@@ -288,8 +288,8 @@ set_load(struct set *s, const char *path, char **cause)
 		s->temperature = (float)json_number_value(v);
 	}
 	if ((v = json_object_get(root, "qpm")) != NULL) {
-		if (!json_is_number(v) || json_number_value(v) < 20 ||
-		    json_number_value(v) > 400)
+		if (!json_is_number(v) || json_number_value(v) < LR_QPM_MIN ||
+		    json_number_value(v) > LR_QPM_MAX)
 			goto bad_type;
 		s->qpm = json_number_value(v);
 	}
