@@ -66,7 +66,7 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
     struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w, int L,
     int rev, float *scratch)
 {
-	int	 T = lc->T, B = lc->B, H = lc->H, s, t, b, u;
+	int	 T = lc->T, B = lc->B, H = lc->H, s, t;
 	size_t	 bh = (size_t)B * H;
 	float	*dhr = scratch, *dcr = scratch + bh;	/* (B, H) recurrent */
 	const float *Wh = w->kernel + (size_t)w->in * 4 * H;
@@ -74,28 +74,10 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 	memset(dhr, 0, 2 * bh * sizeof *dhr);
 	for (s = T - 1; s >= 0; s--) {
 		t = rev ? T - 1 - s : s;
-		for (b = 0; b < B; b++) {
-			size_t	 o = (size_t)t * bh + (size_t)b * H;
-			const float *g = lc->g + o * 4;
-			float	*dg = dG + o * 4;
-			float	*dhb = dhr + (size_t)b * H;
-			float	*dcb = dcr + (size_t)b * H;
-
-			for (u = 0; u < H; u++) {
-				float	gi = g[u], gj = g[H + u];
-				float	gf = g[2 * H + u], go = g[3 * H + u];
-				float	tc = lc->tc[o + u];
-				float	dh = lc->dh[o + u] + dhb[u];
-				float	dc = dcb[u] + dh * go * (1 - tc * tc);
-
-				dg[u] = dc * gj * gi * (1 - gi);
-				dg[H + u] = dc * gi * (1 - gj * gj);
-				dg[2 * H + u] = dc * lc->cp[o + u] * gf *
-				    (1 - gf);
-				dg[3 * H + u] = dh * tc * go * (1 - go);
-				dcb[u] = dc * gf;
-			}
-		}
+		lstm_cell_backward(dG + (size_t)t * bh * 4, dcr,
+		    lc->g + (size_t)t * bh * 4, lc->tc + (size_t)t * bh,
+		    lc->cp + (size_t)t * bh, lc->dh + (size_t)t * bh, dhr, B,
+		    H);
 		if (s % L == 0 && dinit_h == NULL) {
 			memset(dhr, 0, 2 * bh * sizeof *dhr);
 			continue;

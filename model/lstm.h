@@ -91,4 +91,15 @@ void	lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K,
 void	lstm_cell_train(float *g, float *c, float *tc, float *h,
 	    const float *cp, int B, int H);
 
+/*
+ * Its backward for one step of B rows: from the activated gates g, tc =
+ * tanh(c), the previous cell cp, and dh = dh_above + dh (the gradient on
+ * h from the layer above and from the next step), the pre-activation
+ * gradients dg (B, 4H); dc (B, H), the gradient on c from the next step,
+ * becomes the gradient on cp.
+ */
+void	lstm_cell_backward(float *dg, float *dc, const float *g,
+	    const float *tc, const float *cp, const float *dh_above,
+	    const float *dh, int B, int H);
+
 #endif
