@@ -357,16 +357,17 @@ check_pitch(json_t *args, const char *path, char **cause)
 
 	/* A number, integer or not (21.0 is 21); anything else is bad. */
 	if ((lo != NULL && (!json_is_number(lo) ||
-	    json_number_value(lo) != 21)) || (hi != NULL &&
-	    (!json_is_number(hi) || json_number_value(hi) != 108))) {
+	    json_number_value(lo) != VAE_MIN_PITCH)) || (hi != NULL &&
+	    (!json_is_number(hi) ||
+	    json_number_value(hi) != VAE_MAX_PITCH))) {
 		if ((lo != NULL && !json_is_number(lo)) ||
 		    (hi != NULL && !json_is_number(hi)))
 			return (lr_fail(cause, "%s: minPitch and maxPitch "
 			    "must be numbers", path));
 		return (lr_fail(cause, "%s: pitch range %g..%g not "
 		    "supported (only 21..108)", path,
-		    lo ? json_number_value(lo) : 21,
-		    hi ? json_number_value(hi) : 108));
+		    lo ? json_number_value(lo) : VAE_MIN_PITCH,
+		    hi ? json_number_value(hi) : VAE_MAX_PITCH));
 	}
 	return (0);
 }
@@ -430,29 +431,20 @@ read_config(const char *path, struct vae_arch *a, char **cause)
 		}
 		a->num_segments = (int)json_integer_value(jv);
 	}
-	a->n_splits = 1;
 	if (strcmp(type, "MelodyConverter") == 0) {
 		if (check_pitch(args, path, cause) != 0)
 			goto out;
-		a->kind = VAE_MELODY;
-		a->in_depth = a->out_depth[0] = 90;
+		params_kind_depths(a, VAE_MELODY, 0);
 	} else if (strcmp(type, "DrumsConverter") == 0) {
-		a->kind = VAE_DRUMS;
-		a->in_depth = 10;
-		a->out_depth[0] = 512;
+		params_kind_depths(a, VAE_DRUMS, 1);
 	} else if (strcmp(type, "DrumsOneHotConverter") == 0) {
-		a->kind = VAE_DRUMS;
-		a->in_depth = a->out_depth[0] = 512;
+		params_kind_depths(a, VAE_DRUMS, 0);
 	} else if (strcmp(type, "TrioConverter") == 0) {
 		if (check_pitch(json_object_get(args, "melArgs"), path,
 		    cause) != 0 || check_pitch(json_object_get(args,
 		    "bassArgs"), path, cause) != 0)
 			goto out;
-		a->kind = VAE_TRIO;
-		a->n_splits = 3;
-		a->out_depth[0] = a->out_depth[1] = 90;
-		a->out_depth[2] = 512;
-		a->in_depth = 90 + 90 + 512;
+		params_kind_depths(a, VAE_TRIO, 0);
 	} else {
 		lr_fail(cause, "%s: converter %s is not supported", path, type);
 		goto out;

@@ -319,45 +319,58 @@ params_clone_layout(struct vae_params *dst, const struct vae_params *src,
 }
 
 /* Architectures latentroll ships or knows by name (spec Part A, B 6.5). */
+void
+params_kind_depths(struct vae_arch *a, enum vae_kind kind, int drums_roll)
+{
+	a->kind = kind;
+	a->n_splits = 1;
+	switch (kind) {
+	case VAE_MELODY:
+		a->in_depth = a->out_depth[0] = VAE_MEL_CLASSES;
+		break;
+	case VAE_DRUMS:
+		a->in_depth = drums_roll ? VAE_DRUM_ROLL : VAE_DRUM_CLASSES;
+		a->out_depth[0] = VAE_DRUM_CLASSES;
+		break;
+	case VAE_TRIO:
+		a->n_splits = 3;
+		a->out_depth[0] = a->out_depth[1] = VAE_MEL_CLASSES;
+		a->out_depth[2] = VAE_DRUM_CLASSES;
+		a->in_depth = 2 * VAE_MEL_CLASSES + VAE_DRUM_CLASSES;
+		break;
+	}
+}
+
 int
 params_arch_named(struct vae_arch *a, const char *name, char **cause)
 {
 	memset(a, 0, sizeof *a);
-	a->n_splits = 1;
 	a->z_size = 256;
 	a->dec_layers = 2;
 	a->dec_size[0] = a->dec_size[1] = 256;
 	if (strcmp(name, "mel_2bar") == 0) {
-		a->kind = VAE_MELODY;
+		params_kind_depths(a, VAE_MELODY, 0);
 		a->num_steps = 32;
-		a->in_depth = a->out_depth[0] = 90;
 		a->enc_layers = 1;
 		a->enc_size[0] = 512;
 	} else if (strcmp(name, "mel_16bar") == 0) {
 		/* mel_16bar_small_q2 recipe: hierarchical, 16 bars of 16. */
-		a->kind = VAE_MELODY;
+		params_kind_depths(a, VAE_MELODY, 0);
 		a->num_steps = 256;
 		a->num_segments = 16;
-		a->in_depth = a->out_depth[0] = 90;
 		a->enc_layers = 2;
 		a->enc_size[0] = a->enc_size[1] = 512;
 		a->cond_layers = 2;
 		a->cond_size[0] = a->cond_size[1] = 256;
 	} else if (strcmp(name, "drums_2bar") == 0) {
-		a->kind = VAE_DRUMS;
+		params_kind_depths(a, VAE_DRUMS, 1);
 		a->num_steps = 32;
-		a->in_depth = 10;
-		a->out_depth[0] = 512;
 		a->enc_layers = 1;
 		a->enc_size[0] = 512;
 	} else if (strcmp(name, "trio_4bar") == 0) {
-		a->kind = VAE_TRIO;
+		params_kind_depths(a, VAE_TRIO, 0);
 		a->num_steps = 64;
 		a->num_segments = 4;
-		a->in_depth = 90 + 90 + 512;
-		a->n_splits = 3;
-		a->out_depth[0] = a->out_depth[1] = 90;
-		a->out_depth[2] = 512;
 		a->enc_layers = 2;
 		a->enc_size[0] = a->enc_size[1] = 512;
 		a->cond_layers = 2;

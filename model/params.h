@@ -27,6 +27,18 @@ enum vae_kind {
 };
 
 /*
+ * The token table, once for the whole tree (spec Part A): melody classes
+ * are no event, note off, then the piano's pitches 21..108; a drum step is
+ * one of 2^9 sets of the 9 drum classes, or a 10-wide roll going in.
+ */
+#define VAE_MIN_PITCH		21
+#define VAE_MAX_PITCH		108
+#define VAE_MEL_CLASSES		(2 + VAE_MAX_PITCH - VAE_MIN_PITCH + 1)
+#define VAE_DRUM_CLASSES	512
+#define VAE_DRUM_ROLL		10
+
+
+/*
  * The shapes of one model.  Flat models have num_segments == 0; hierarchical
  * ones have a 2-level encoder (per segment, then over segment embeddings) and
  * a conductor that runs num_segments steps.
@@ -130,6 +142,13 @@ struct vae_tensor *params_find(struct vae_params *p, const char *name);
 /* Copy the architecture and layout of src into dst pointing at mem. */
 void	params_clone_layout(struct vae_params *dst,
 	    const struct vae_params *src, float *mem);
+
+/*
+ * The depths of a kind into a: in_depth, out_depth[], n_splits.  drums_roll
+ * chooses the 10-wide roll input (DrumsConverter) over the one-hot one.
+ */
+void	params_kind_depths(struct vae_arch *a, enum vae_kind kind,
+	    int drums_roll);
 
 /* Named architectures used by latentroll (mel_2bar, mel_16bar, ...). */
 int	params_arch_named(struct vae_arch *a, const char *name, char **cause)

@@ -320,8 +320,10 @@ vae_config_json(const struct vae_arch *a)
 	case VAE_MELODY:
 		json_object_set_new(conv, "type", json_string(
 		    "MelodyConverter"));
-		json_object_set_new(args, "minPitch", json_integer(21));
-		json_object_set_new(args, "maxPitch", json_integer(108));
+		json_object_set_new(args, "minPitch",
+		    json_integer(VAE_MIN_PITCH));
+		json_object_set_new(args, "maxPitch",
+		    json_integer(VAE_MAX_PITCH));
 		break;
 	case VAE_DRUMS:
 		json_object_set_new(conv, "type", json_string(
@@ -330,7 +332,8 @@ vae_config_json(const struct vae_arch *a)
 		break;
 	case VAE_TRIO:
 		json_object_set_new(conv, "type", json_string("TrioConverter"));
-		pitch = json_pack("{s:i,s:i}", "minPitch", 21, "maxPitch", 108);
+		pitch = json_pack("{s:i,s:i}", "minPitch", VAE_MIN_PITCH,
+		    "maxPitch", VAE_MAX_PITCH);
 		json_object_set(args, "melArgs", pitch);
 		json_object_set_new(args, "bassArgs", pitch);
 		json_object_set_new(args, "drumsArgs", json_object());
