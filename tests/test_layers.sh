@@ -33,7 +33,7 @@ else
 fi
 if command -v cc >/dev/null 2>&1 && command -v ar >/dev/null 2>&1; then
 	for d in common model ui src/notes src/music src/player src/storage \
-	    src/data src/app; do
+	    src/data src/train src/app; do
 		mkdir -p "$tmp/b/$d"
 		cp "$top_builddir/$d"/lib*.a "$tmp/b/$d/" 2>/dev/null
 	done

@@ -15,6 +15,9 @@
  * eval: teacher-forced accuracy (z = mu, as the paper's Table 1) and
  * sampled accuracy (argmax autoregressive decode of mu with vae_decode),
  * KL, window count; JSON on stdout.
+ *
+ * Saves, the model card, warm start, transfer and the measurements live in
+ * src/train (run.h); this file parses, loops and prints.
  */
 #include "cmds.h"
 
@@ -33,9 +36,7 @@
 
 #include <jansson.h>
 
-#include "atomic.h"
 #include "ckpt.h"
-#include "attrs.h"
 #include "linalg.h"
 #include "train.h"
 #include "vae.h"
@@ -43,25 +44,13 @@
 #include "jsonfile.h"
 #include "midifile.h"
 #include "trainstate.h"
+#include "run.h"
 
 #define PROGRESS_SECONDS	5.0
 #define VALID_MAX		1024	/* windows per validation */
 
 static volatile sig_atomic_t	train_stop;
 
-struct train_args {
-	const char	*data, *arch, *out, *cache, *init, *init_from;
-	int		 precision;	/* LINALG_*, or -1: the default */
-	long		 steps;
-	int		 batch, threads, resume, tiny, enc_size, quiet;
-	unsigned long long seed;
-	double		 ckpt_minutes;
-	long		 valid_every;
-	struct train_hp	 hp;
-	int		 set_lr, set_beta, set_fb, set_ss, set_br, set_seed;
-	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
-	int		 max_shift;
-};
 
 static const struct option train_opts[] = {
 	{ "data", required_argument, NULL, 'd' },
@@ -108,14 +97,6 @@ on_signal(int sig)
 	train_stop = 1;
 }
 
-/* Cache name from the window shape, so train and eval share it. */
-static void
-cache_name(char *buf, size_t len, const struct vae_arch *a)
-{
-	static const char *kind[] = { "melody", "drums", "trio" };
-
-	snprintf(buf, len, "%s%d", kind[a->kind], a->num_steps);
-}
 
 /*
  * A number for option --name: finite and in [lo, hi], and whole when
@@ -148,191 +129,9 @@ parse_num(const char *name, const char *s, int whole, double lo, double hi,
 	return (-1);
 }
 
-/* Mean teacher-forced accuracy and KL with z = mu over (up to) max
-   windows of a split. */
-static int
-evaluate_tf(struct train_net *net, const struct vae_params *p,
-    const struct dataset *ds, enum dataset_split sp, int B, int max,
-    double *acc, double *kl, double *rloss, char **cause)
-{
-	struct train_stats	 st;
-	size_t			 len = (size_t)ds->steps * ds->S;
-	int			 n = ds->n[sp], i, b, done = 0;
-	int			*tok;
-	double			 sa = 0, sk = 0, sr = 0;
 
-	if (max > 0 && n > max)
-		n = max;
-	tok = lr_malloc((size_t)B * len * sizeof *tok);
-	for (i = 0; i < n; i += b) {
-		b = n - i < B ? n - i : B;
-		memcpy(tok, ds->tok[sp] + (size_t)i * len,
-		    (size_t)b * len * sizeof *tok);
-		if (train_forward(net, p, tok, b, 0.0f, 0.0f, 0.0f, 1, NULL,
-		    &st, cause) != 0) {
-			free(tok);
-			return (-1);
-		}
-		sa += st.acc * b;
-		sk += st.kl * b;
-		sr += st.r_loss * b;
-		done += b;
-	}
-	free(tok);
-	*acc = done ? sa / done : 0;
-	*kl = done ? sk / done : 0;
-	*rloss = done ? sr / done : 0;
-	return (0);
-}
 
-/* Sampled accuracy: encode mu, argmax-decode autoregressively (the
-   paper's Table 1 "sampled"), over (up to) max windows of a split. */
-static int
-evaluate_sampled(struct vae *v, const struct dataset *ds,
-    enum dataset_split sp, int B, int max, double *acc, char **cause)
-{
-	size_t	 len = (size_t)ds->steps * ds->S, j;
-	int	 n = ds->n[sp], i, b;
-	long	 correct = 0, total = 0;
-	float	*mu;
-	int	*out;
-	const int *tok;
 
-	if (max > 0 && n > max)
-		n = max;
-	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
-	out = lr_malloc((size_t)B * len * sizeof *out);
-	for (i = 0; i < n; i += b) {
-		b = n - i < B ? n - i : B;
-		tok = ds->tok[sp] + (size_t)i * len;
-		if (vae_encode(v, tok, b, mu, NULL, cause) != 0 ||
-		    vae_decode(v, mu, b, 0.0f, NULL, out, cause) != 0) {
-			free(mu);
-			free(out);
-			return (-1);
-		}
-		for (j = 0; j < (size_t)b * len; j++)
-			correct += out[j] == tok[j];
-		total += (long)(b * len);
-	}
-	free(mu);
-	free(out);
-	*acc = total ? (double)correct / total : 0;
-	return (0);
-}
-
-static int
-write_card(const char *out, const struct train_args *ta,
-    const struct vae_arch *a, const struct dataset *ds, long step,
-    double train_acc, double valid_acc, double valid_sacc, double valid_kl,
-    size_t n_params, char **cause)
-{
-	json_t		*card, *hp, *data, *arch, *old = NULL;
-	char		*path, date[64];
-	time_t		 t = time(NULL);
-	int		 rc = 0;
-
-	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	arch = json_object();
-	json_object_set_new(arch, "name", json_string(ta->arch));
-	json_object_set_new(arch, "num_steps", json_integer(a->num_steps));
-	json_object_set_new(arch, "num_segments",
-	    json_integer(a->num_segments));
-	json_object_set_new(arch, "enc_size", json_integer(a->enc_size[0]));
-	json_object_set_new(arch, "z_size", json_integer(a->z_size));
-	json_object_set_new(arch, "dec_layers", json_integer(a->dec_layers));
-	json_object_set_new(arch, "dec_size", json_integer(a->dec_size[0]));
-	json_object_set_new(arch, "n_params", json_integer(n_params));
-	data = json_object();
-	json_object_set_new(data, "dir", json_string(ta->data));
-	json_object_set_new(data, "files", json_integer(ds->n_files));
-	json_object_set_new(data, "files_used", json_integer(ds->n_used));
-	json_object_set_new(data, "windows_train",
-	    json_integer(ds->n[DATASET_TRAIN]));
-	json_object_set_new(data, "windows_valid",
-	    json_integer(ds->n[DATASET_VALID]));
-	json_object_set_new(data, "windows_test",
-	    json_integer(ds->n[DATASET_TEST]));
-	json_object_set_new(data, "split", json_string("FNV-1a 32 of the "
-	    "file basename mod 100: <90 train, <95 valid, else test"));
-	json_object_set_new(data, "transpose", json_integer(ta->max_shift));
-	json_object_set_new(data, "transpose_rule", json_string("uniform "
-	    "shift in [-transpose, +transpose], narrowed per window so every "
-	    "pitch stays in 21..108"));
-	json_object_set_new(data, "report", json_string(ds->report));
-	hp = json_object();
-	json_object_set_new(hp, "batch", json_integer(ta->batch));
-	json_object_set_new(hp, "seed", json_integer(ta->seed));
-	json_object_set_new(hp, "threads", json_integer(ta->threads));
-	json_object_set_new(hp, "precision", json_string(ta->precision ==
-	    LINALG_BF16 ? "bf16" : "fp32"));
-	json_object_set_new(hp, "backend", json_string(linalg_backend_name(
-	    linalg_backend())));
-	json_object_set_new(hp, "lr", json_real(ta->hp.lr));
-	json_object_set_new(hp, "min_lr", json_real(ta->hp.min_lr));
-	json_object_set_new(hp, "decay_rate", json_real(ta->hp.decay_rate));
-	json_object_set_new(hp, "max_beta", json_real(ta->hp.max_beta));
-	json_object_set_new(hp, "beta_rate", json_real(ta->hp.beta_rate));
-	json_object_set_new(hp, "free_bits", json_real(ta->hp.free_bits));
-	json_object_set_new(hp, "sampling_rate",
-	    json_real(ta->hp.sampling_rate));
-	json_object_set_new(hp, "clip_norm", json_real(ta->hp.clip_norm));
-	/* 0: fresh weights; else the step of the model --init began from,
-	   where Adam's moments began too. */
-	json_object_set_new(hp, "init_step", json_integer(ta->hp.adam_step0));
-	if (ta->init != NULL)
-		json_object_set_new(hp, "init", json_string(ta->init));
-	if (ta->init_from != NULL)
-		json_object_set_new(hp, "init_from",
-		    json_string(ta->init_from));
-	card = json_object();
-	json_object_set_new(card, "trainer", json_string("latentroll train"));
-	json_object_set_new(card, "arch", arch);
-	json_object_set_new(card, "data", data);
-	json_object_set_new(card, "hyper_parameters", hp);
-	json_object_set_new(card, "steps", json_integer(step));
-	json_object_set_new(card, "train_acc_recent", json_real(train_acc));
-	json_object_set_new(card, "valid_tf_acc", json_real(valid_acc));
-	json_object_set_new(card, "valid_sampled_acc", json_real(valid_sacc));
-	json_object_set_new(card, "valid_kl_nats", json_real(valid_kl));
-	json_object_set_new(card, "date", json_string(date));
-
-	/* Merge into an existing card: keys other commands wrote (latentroll
-	   attrs: attribute experiment, interpolation quality) survive a
-	   checkpoint. An unreadable card is replaced. */
-	path = lr_path_join(out, "model_card.json");
-	if (access(path, F_OK) == 0 &&
-	    (old = jsonfile_load(path, NULL)) != NULL &&
-	    json_is_object(old)) {
-		json_object_update(old, card);
-		json_decref(card);
-		card = old;
-	} else if (old != NULL)
-		json_decref(old);
-	rc = jsonfile_save(card, path, cause);
-	free(path);
-	json_decref(card);
-	return (rc);
-}
-
-static int
-save_all(const struct train_args *ta, struct vae *v, struct trainstate *ts,
-    const struct dataset *ds, double train_acc, double valid_acc,
-    double valid_sacc, double valid_kl, char **cause)
-{
-	char	*path;
-	int	 rc;
-
-	path = lr_path_join(ta->out, "trainstate.bin");
-	rc = trainstate_save(path, ts, cause);
-	free(path);
-	if (rc != 0)
-		return (-1);
-	if (ckpt_save(v, ta->out, CKPT_FLOAT32, cause) != 0)
-		return (-1);
-	return (write_card(ta->out, ta, &v->p.arch, ds, ts->step, train_acc,
-	    valid_acc, valid_sacc, valid_kl, v->p.n_params, cause));
-}
 
 static void
 fmt_eta(char *buf, size_t len, double s)
@@ -346,182 +145,10 @@ fmt_eta(char *buf, size_t len, double s)
 		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
-/* src's bytes, for atomic_write. */
-static int
-fill_copy(FILE *out, void *arg, char **cause)
-{
-	FILE	*in = arg;
-	char	 buf[8192];
-	size_t	 n;
 
-	(void)cause;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			return (-1);
-	return (ferror(in) ? -1 : 0);
-}
 
-/* Copy a small file to dst (atomic_write). */
-static int
-copy_file(const char *src, const char *dst, char **cause)
-{
-	FILE	*in;
-	int	 rc;
 
-	if ((in = fopen(src, "rb")) == NULL)
-		return (lr_fail(cause, "%s: %s", src, strerror(errno)));
-	rc = atomic_write(dst, fill_copy, in, cause);
-	fclose(in);
-	return (rc);
-}
 
-/*
- * --init DIR: start a run from a checkpoint's weights (a shipped model, an
- * exported run, a magenta.js checkpoint) instead of fresh ones.  Every
- * tensor of the layout must be there with the same shape, except the
- * encoder's sigma, which inference-only checkpoints may lack: it keeps its
- * fresh initialisation.  The schedules (learning rate, beta, scheduled
- * sampling) go on from the step in DIR's model_card.json when it is one of
- * ours, else from 0; the Adam moments start from zero there, with their
- * own bias correction (hp.adam_step0), as no checkpoint carries them.
- * The checkpoint's curve.tsv is copied so the run's curve reads on.
- */
-static int
-warm_start(const struct train_args *ta, struct vae *v, long *step,
-    char **cause)
-{
-	struct vae		*w;
-	struct vae_tensor	*t, *u;
-	json_t			*card, *js;
-	char			*path, *src, *dst;
-	int			 i, sigma, rc;
-
-	if ((w = ckpt_load(ta->init, cause)) == NULL)
-		return (-1);
-	sigma = vae_has_sigma(w);
-	for (i = 0; i < v->p.n_tensors; i++) {
-		t = &v->p.tensors[i];
-		u = params_find(&w->p, t->name);
-		if (u == NULL || u->ndim != t->ndim ||
-		    u->shape[0] != t->shape[0] || (t->ndim == 2 &&
-		    u->shape[1] != t->shape[1])) {
-			lr_fail(cause, "%s: not a model of --arch %s's shapes "
-			    "(tensor %s %s)", ta->init, ta->arch, t->name,
-			    u == NULL ? "missing" : "has another shape");
-			vae_free(w);
-			return (-1);
-		}
-		if (!sigma && strncmp(t->name, "encoder/sigma/", 14) == 0)
-			continue;
-		memcpy(t->p, u->p, t->n * sizeof(float));
-	}
-	vae_free(w);
-
-	*step = 0;
-	path = lr_path_join(ta->init, "model_card.json");
-	if (access(path, F_OK) == 0) {
-		if ((card = jsonfile_load(path, cause)) == NULL) {
-			free(path);
-			return (-1);
-		}
-		js = json_object_get(card, "steps");
-		if (!json_is_integer(js) || json_integer_value(js) < 0) {
-			lr_fail(cause, "%s: \"steps\" is not a whole number",
-			    path);
-			json_decref(card);
-			free(path);
-			return (-1);
-		}
-		*step = (long)json_integer_value(js);
-		json_decref(card);
-	}
-	free(path);
-
-	src = lr_path_join(ta->init, "curve.tsv");
-	dst = lr_path_join(ta->out, "curve.tsv");
-	rc = 0;
-	if (access(src, F_OK) == 0 && access(dst, F_OK) != 0)
-		rc = copy_file(src, dst, cause);
-	free(src);
-	free(dst);
-	return (rc);
-}
-
-/*
- * The name a tensor of a hierarchical model has in a flat one, where the
- * two play the same part (issue K): the first encoder level is a flat
- * model's encoder, and the core decoder a flat model's decoder with the
- * conductor's output where z was.  NULL when it has no counterpart.
- */
-static const char *
-flat_name(const char *hier, char *buf, size_t len)
-{
-	static const char *map[][2] = {
-		{ "encoder/hierarchical_level_0/", "encoder/" },
-		{ "core_decoder/decoder/", "decoder/" },
-	};
-	size_t	i, n;
-
-	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
-		n = strlen(map[i][0]);
-		if (strncmp(hier, map[i][0], n) == 0) {
-			snprintf(buf, len, "%s%s", map[i][1], hier + n);
-			return (buf);
-		}
-	}
-	return (NULL);
-}
-
-/*
- * --init-from DIR: transfer.  Every tensor of the new model with a
- * counterpart of the same shape in DIR's (the same name, or for a
- * hierarchical model from a flat one the name flat_name gives) is copied;
- * the rest keep their fresh initialisation.  Schedules start at step 0: it
- * is a new model.  Says what it took on stderr unless quiet.
- */
-static int
-transfer(const struct train_args *ta, struct vae *v, char **cause)
-{
-	struct vae		*w;
-	struct vae_tensor	*t, *u;
-	const char		*name;
-	char			 buf[256];
-	int			 i, taken = 0, hier_from_flat;
-	size_t			 np = 0;
-
-	if ((w = ckpt_load(ta->init_from, cause)) == NULL)
-		return (-1);
-	hier_from_flat = v->p.arch.num_segments > 0 &&
-	    w->p.arch.num_segments == 0;
-	for (i = 0; i < v->p.n_tensors; i++) {
-		t = &v->p.tensors[i];
-		name = hier_from_flat ? flat_name(t->name, buf, sizeof buf) :
-		    t->name;
-		if (name == NULL || (u = params_find(&w->p, name)) == NULL ||
-		    u->ndim != t->ndim || u->shape[0] != t->shape[0] ||
-		    (t->ndim == 2 && u->shape[1] != t->shape[1]))
-			continue;
-		if (!vae_has_sigma(w) &&
-		    strncmp(name, "encoder/sigma/", 14) == 0)
-			continue;
-		memcpy(t->p, u->p, t->n * sizeof(float));
-		taken++;
-		np += t->n;
-		if (!ta->quiet)
-			fprintf(stderr, "train: --init-from: %s <- %s\n",
-			    t->name, name);
-	}
-	vae_free(w);
-	if (taken == 0)
-		return (lr_fail(cause, "%s: no tensor of --arch %s's shapes "
-		    "to take", ta->init_from, ta->arch));
-	if (!ta->quiet)
-		fprintf(stderr, "train: --init-from %s: %d of %d tensors "
-		    "(%.1fM of %.1fM parameters); the rest fresh\n",
-		    ta->init_from, taken, v->p.n_tensors, np / 1e6,
-		    v->p.n_params / 1e6);
-	return (0);
-}
 
 static int
 train_parse(int argc, char **argv, struct train_args *ta)
@@ -734,7 +361,7 @@ cmd_train(int argc, char **argv)
 		free(man);
 	}
 
-	cache_name(cname, sizeof cname, &a);
+	run_cache_name(cname, sizeof cname, &a);
 	t0 = now();
 	/* --cache names where the windows are kept (a run's folder by
 	   default), as for eval. */
@@ -805,10 +432,17 @@ cmd_train(int argc, char **argv)
 		rng_seed(&r, ta.seed);
 		train_init_params(&v->p, &r);
 		ts.step = 0;
-		if (ta.init_from != NULL && transfer(&ta, v, &cause) != 0)
-			goto fail;
+		if (ta.init_from != NULL) {
+			char *rep = NULL;
+
+			if (run_transfer(&ta, v, &rep, &cause) != 0)
+				goto fail;
+			if (!ta.quiet)
+				fputs(rep, stderr);
+			free(rep);
+		}
 		if (ta.init != NULL) {
-			if (warm_start(&ta, v, &ts.step, &cause) != 0)
+			if (run_warm_start(&ta, v, &ts.step, &cause) != 0)
 				goto fail;
 			if (!ta.quiet)
 				fprintf(stderr, "train: starting from %s's "
@@ -883,10 +517,10 @@ cmd_train(int argc, char **argv)
 		}
 		if (ta.valid_every > 0 && (step % ta.valid_every == 0 ||
 		    step == ta.steps) && ds.n[DATASET_VALID] > 0) {
-			if (evaluate_tf(net, &v->p, &ds, DATASET_VALID,
+			if (run_eval_tf(net, &v->p, &ds, DATASET_VALID,
 			    vb, VALID_MAX, &vacc, &vkl, &vr, &cause) != 0)
 				goto fail;
-			if (evaluate_sampled(v, &ds, DATASET_VALID, ta.batch,
+			if (run_eval_sampled(v, &ds, DATASET_VALID, ta.batch,
 			    VALID_MAX, &vsacc, &cause) != 0)
 				goto fail;
 			if (nacc > 0)
@@ -909,7 +543,7 @@ cmd_train(int argc, char **argv)
 			ts.rng = r.s;
 			ts.epoch = epoch;
 			ts.cursor = cursor;
-			if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vsacc,
+			if (run_save(&ta, v, &ts, &ds, last_acc, vacc, vsacc,
 			    vkl, &cause) != 0)
 				goto fail;
 			if (!ta.quiet)
@@ -924,7 +558,7 @@ cmd_train(int argc, char **argv)
 	ts.cursor = cursor;
 	if (nacc > 0)
 		last_acc = sacc / nacc;
-	if (save_all(&ta, v, &ts, &ds, last_acc, vacc, vsacc, vkl,
+	if (run_save(&ta, v, &ts, &ds, last_acc, vacc, vsacc, vkl,
 	    &cause) != 0)
 		goto fail;
 	if (!ta.quiet)
@@ -952,97 +586,12 @@ out:
 
 /* ------------------------------------------------------------------ */
 
-/*
- * What a musician hears in a set of melodies (issue K): how many are one
- * bar looped, distinct bars per melody, note onsets per step.
- */
-struct heard {
-	long	n, loops, distinct;
-	double	density;
-};
 
-static void
-heard_add(struct heard *h, const struct vae_arch *a, const int *tok, int n)
-{
-	float	at[ATTR_N];
-	size_t	len = (size_t)a->num_steps * a->n_splits;
-	int	i, same;
 
-	for (i = 0; i < n; i++) {
-		h->distinct += attrs_bars(a, tok + i * len, &same);
-		h->loops += same;
-		attrs_measure(a, tok + i * len, at);
-		h->density += at[ATTR_NOTE_DENSITY];
-		h->n++;
-	}
-}
 
-static json_t *
-heard_json(const struct heard *h)
-{
-	double	n = h->n > 0 ? (double)h->n : 1;
 
-	return (json_pack("{s:f, s:f, s:f}", "one_bar_loops", h->loops / n,
-	    "distinct_bars", h->distinct / n, "note_density",
-	    h->density / n));
-}
 
-/*
- * The latent's use: per-dimension KL(q(z_d|x) || N(0,1)) averaged over
- * windows, and active units (dimensions whose mu varies across windows,
- * variance > 0.01; Burda et al. 2016).
- */
-struct latent {
-	int	 Z;
-	long	 n;
-	double	*kl, *s1, *s2;		/* per dimension */
-};
 
-static void
-latent_add(struct latent *l, const float *mu, const float *sigma, int n)
-{
-	int	i, d;
-	double	m, sg;
-
-	for (i = 0; i < n; i++, l->n++)
-		for (d = 0; d < l->Z; d++) {
-			m = mu[(size_t)i * l->Z + d];
-			sg = fmax(sigma[(size_t)i * l->Z + d], 1e-12);
-			l->kl[d] += 0.5 * (m * m + sg * sg - 1) - log(sg);
-			l->s1[d] += m;
-			l->s2[d] += m * m;
-		}
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-static json_t *
-latent_json(const struct latent *l)
-{
-	double	*k = lr_malloc(l->Z * sizeof *k), tot = 0, var;
-	int	 d, active = 0, over = 0;
-	json_t	*js;
-
-	for (d = 0; d < l->Z; d++) {
-		k[d] = l->kl[d] / l->n;
-		tot += k[d];
-		var = l->s2[d] / l->n - (l->s1[d] / l->n) * (l->s1[d] / l->n);
-		active += var > 0.01;
-		over += k[d] > 0.1;
-	}
-	qsort(k, l->Z, sizeof *k, cmp_double);
-	js = json_pack("{s:f, s:i, s:i, s:f, s:f, s:f}", "kl_total", tot,
-	    "active_units", active, "dims_kl_over_0.1", over, "kl_dim_min",
-	    k[0], "kl_dim_median", k[l->Z / 2], "kl_dim_max", k[l->Z - 1]);
-	free(k);
-	return (js);
-}
 
 int
 cmd_eval(int argc, char **argv)
@@ -1053,8 +602,8 @@ cmd_eval(int argc, char **argv)
 	struct train_net	*net = NULL;
 	enum dataset_split	 sp = DATASET_TEST;
 	long			 agree16 = 0, correct16 = 0;
-	struct heard		 h_in, h_out;
-	struct latent		 lat;
+	struct run_heard		 h_in, h_out;
+	struct run_latent		 lat;
 	float			*sig = NULL;
 	int			*out16 = NULL, bf16 = 0, k;
 	float			*mu16 = NULL;
@@ -1130,7 +679,7 @@ cmd_eval(int argc, char **argv)
 		vae_free(v);
 		return (CMD_ERROR);
 	}
-	cache_name(cname, sizeof cname, &v->p.arch);
+	run_cache_name(cname, sizeof cname, &v->p.arch);
 	if (dataset_load(&ds, ta.data, &v->p.arch, ta.cache, cname,
 	    &cause) != 0) {
 		cmd_error("%s", cause);
@@ -1146,7 +695,7 @@ cmd_eval(int argc, char **argv)
 	}
 	if ((net = train_net_new(&v->p, B, &cause)) == NULL)
 		goto fail;
-	if (evaluate_tf(net, &v->p, &ds, sp, B, 0, &tfacc, &kl, &rl,
+	if (run_eval_tf(net, &v->p, &ds, sp, B, 0, &tfacc, &kl, &rl,
 	    &cause) != 0)
 		goto fail;
 
@@ -1171,10 +720,10 @@ cmd_eval(int argc, char **argv)
 		if (vae_encode(v, tok, b, mu, sig, &cause) != 0 ||
 		    vae_decode(v, mu, b, 0.0f, NULL, out, &cause) != 0)
 			goto fail;
-		heard_add(&h_in, &v->p.arch, tok, b);
-		heard_add(&h_out, &v->p.arch, out, b);
+		run_heard_add(&h_in, &v->p.arch, tok, b);
+		run_heard_add(&h_out, &v->p.arch, out, b);
 		if (vae_has_sigma(v))
-			latent_add(&lat, mu, sig, b);
+			run_latent_add(&lat, mu, sig, b);
 		for (j = 0; j < (size_t)b * len; j++)
 			correct += out[j] == tok[j];
 		total += (long)(b * len);
@@ -1205,10 +754,10 @@ cmd_eval(int argc, char **argv)
 	    "model", ta.out, "split", split, "windows", n,
 	    "tf_acc", tfacc, "sampled_acc", (double)correct / total,
 	    "kl_nats", kl, "r_loss", rl, "mu_train_vs_infer_maxdiff", mudiff);
-	json_object_set_new(js, "inputs", heard_json(&h_in));
-	json_object_set_new(js, "decodes", heard_json(&h_out));
+	json_object_set_new(js, "inputs", run_heard_json(&h_in));
+	json_object_set_new(js, "decodes", run_heard_json(&h_out));
 	if (lat.n > 0)
-		json_object_set_new(js, "latent", latent_json(&lat));
+		json_object_set_new(js, "latent", run_latent_json(&lat));
 	if (v16 != NULL) {
 		json_object_set_new(js, "bf16_sampled_acc",
 		    json_real((double)correct16 / total));

@@ -1,0 +1,159 @@
+/*
+ * eval.c: measurements of a model on a data split: teacher-forced and
+ * sampled accuracy, what a musician hears in the inputs and the decodes,
+ * and the latent's use.
+ */
+#include "run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "attrs.h"
+
+/* Mean teacher-forced accuracy and KL with z = mu over (up to) max
+   windows of a split. */
+int
+run_eval_tf(struct train_net *net, const struct vae_params *p,
+    const struct dataset *ds, enum dataset_split sp, int B, int max,
+    double *acc, double *kl, double *rloss, char **cause)
+{
+	struct train_stats	 st;
+	size_t			 len = (size_t)ds->steps * ds->S;
+	int			 n = ds->n[sp], i, b, done = 0;
+	int			*tok;
+	double			 sa = 0, sk = 0, sr = 0;
+
+	if (max > 0 && n > max)
+		n = max;
+	tok = lr_malloc((size_t)B * len * sizeof *tok);
+	for (i = 0; i < n; i += b) {
+		b = n - i < B ? n - i : B;
+		memcpy(tok, ds->tok[sp] + (size_t)i * len,
+		    (size_t)b * len * sizeof *tok);
+		if (train_forward(net, p, tok, b, 0.0f, 0.0f, 0.0f, 1, NULL,
+		    &st, cause) != 0) {
+			free(tok);
+			return (-1);
+		}
+		sa += st.acc * b;
+		sk += st.kl * b;
+		sr += st.r_loss * b;
+		done += b;
+	}
+	free(tok);
+	*acc = done ? sa / done : 0;
+	*kl = done ? sk / done : 0;
+	*rloss = done ? sr / done : 0;
+	return (0);
+}
+
+/* Sampled accuracy: encode mu, argmax-decode autoregressively (the
+   paper's Table 1 "sampled"), over (up to) max windows of a split. */
+int
+run_eval_sampled(struct vae *v, const struct dataset *ds,
+    enum dataset_split sp, int B, int max, double *acc, char **cause)
+{
+	size_t	 len = (size_t)ds->steps * ds->S, j;
+	int	 n = ds->n[sp], i, b;
+	long	 correct = 0, total = 0;
+	float	*mu;
+	int	*out;
+	const int *tok;
+
+	if (max > 0 && n > max)
+		n = max;
+	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
+	out = lr_malloc((size_t)B * len * sizeof *out);
+	for (i = 0; i < n; i += b) {
+		b = n - i < B ? n - i : B;
+		tok = ds->tok[sp] + (size_t)i * len;
+		if (vae_encode(v, tok, b, mu, NULL, cause) != 0 ||
+		    vae_decode(v, mu, b, 0.0f, NULL, out, cause) != 0) {
+			free(mu);
+			free(out);
+			return (-1);
+		}
+		for (j = 0; j < (size_t)b * len; j++)
+			correct += out[j] == tok[j];
+		total += (long)(b * len);
+	}
+	free(mu);
+	free(out);
+	*acc = total ? (double)correct / total : 0;
+	return (0);
+}
+
+void
+run_heard_add(struct run_heard *h, const struct vae_arch *a, const int *tok, int n)
+{
+	float	at[ATTR_N];
+	size_t	len = (size_t)a->num_steps * a->n_splits;
+	int	i, same;
+
+	for (i = 0; i < n; i++) {
+		h->distinct += attrs_bars(a, tok + i * len, &same);
+		h->loops += same;
+		attrs_measure(a, tok + i * len, at);
+		h->density += at[ATTR_NOTE_DENSITY];
+		h->n++;
+	}
+}
+
+json_t *
+run_heard_json(const struct run_heard *h)
+{
+	double	n = h->n > 0 ? (double)h->n : 1;
+
+	return (json_pack("{s:f, s:f, s:f}", "one_bar_loops", h->loops / n,
+	    "distinct_bars", h->distinct / n, "note_density",
+	    h->density / n));
+}
+
+void
+run_latent_add(struct run_latent *l, const float *mu, const float *sigma, int n)
+{
+	int	i, d;
+	double	m, sg;
+
+	for (i = 0; i < n; i++, l->n++)
+		for (d = 0; d < l->Z; d++) {
+			m = mu[(size_t)i * l->Z + d];
+			sg = fmax(sigma[(size_t)i * l->Z + d], 1e-12);
+			l->kl[d] += 0.5 * (m * m + sg * sg - 1) - log(sg);
+			l->s1[d] += m;
+			l->s2[d] += m * m;
+		}
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+json_t *
+run_latent_json(const struct run_latent *l)
+{
+	double	*k = lr_malloc(l->Z * sizeof *k), tot = 0, var;
+	int	 d, active = 0, over = 0;
+	json_t	*js;
+
+	for (d = 0; d < l->Z; d++) {
+		k[d] = l->kl[d] / l->n;
+		tot += k[d];
+		var = l->s2[d] / l->n - (l->s1[d] / l->n) * (l->s1[d] / l->n);
+		active += var > 0.01;
+		over += k[d] > 0.1;
+	}
+	qsort(k, l->Z, sizeof *k, cmp_double);
+	js = json_pack("{s:f, s:i, s:i, s:f, s:f, s:f}", "kl_total", tot,
+	    "active_units", active, "dims_kl_over_0.1", over, "kl_dim_min",
+	    k[0], "kl_dim_median", k[l->Z / 2], "kl_dim_max", k[l->Z - 1]);
+	free(k);
+	return (js);
+}
