@@ -47,7 +47,6 @@
 #include "run.h"
 
 #define PROGRESS_SECONDS	5.0
-#define VALID_MAX		1024	/* windows per validation */
 
 static volatile sig_atomic_t	train_stop;
 
@@ -240,32 +239,97 @@ train_parse(int argc, char **argv, struct train_args *ta)
 	return (0);
 }
 
+/* The architecture and hyper-parameters asked for; -1 after a message. */
+static int
+train_setup(struct train_args *ta, struct vae_arch *a)
+{
+	char	*cause = NULL;
+	int	 l;
+
+	if (params_arch_named(a, ta->arch, &cause) != 0) {
+		cmd_error("train: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	if (ta->init != NULL && ta->init_from != NULL) {
+		cmd_error("train: --init and --init-from: one start only");
+		return (-1);
+	}
+	/* bf16 where it runs natively (the quality guard in the README
+	   holds there), else float32 with a note. */
+	if (ta->precision < 0) {
+		const char *why = NULL;
+
+		ta->precision = LINALG_FP32;
+		if (linalg_backend() == LINALG_DNNL &&
+		    linalg_bf16_supported(&why))
+			ta->precision = LINALG_BF16;
+		else if (!ta->quiet)
+			fprintf(stderr, "train: float32 products (%s)\n",
+			    why != NULL ? why : "backend openblas");
+	}
+	if (ta->enc_size > 0)
+		for (l = 0; l < a->enc_layers; l++)
+			a->enc_size[l] = ta->enc_size;
+	if (ta->tiny) {
+		/* Small shapes for tests: same structure, tiny widths. */
+		for (l = 0; l < a->enc_layers; l++)
+			a->enc_size[l] = 24;
+		a->z_size = 8;
+		for (l = 0; l < a->dec_layers; l++)
+			a->dec_size[l] = 24;
+		for (l = 0; l < a->cond_layers; l++)
+			a->cond_size[l] = 24;
+	}
+	train_hp_default(&ta->hp, a);
+	if (ta->set_lr)
+		ta->hp.lr = ta->lr;
+	if (ta->set_beta)
+		ta->hp.max_beta = ta->max_beta;
+	if (ta->set_br)
+		ta->hp.beta_rate = ta->beta_rate;
+	if (ta->set_fb)
+		ta->hp.free_bits = ta->free_bits;
+	if (ta->set_ss)
+		ta->hp.sampling_rate = ta->ss_rate;
+	if (ta->max_shift < 0)	/* no --transpose: +-5 if it has pitches */
+		ta->max_shift = dataset_default_shift(a->kind);
+	return (0);
+}
+
+/* Recent training numbers, for the progress line and the curve. */
+struct recent {
+	double	acc, loss, kl, last_acc;
+	long	n;
+};
+
+static void
+progress(const struct train_args *ta, const struct run *r,
+    const struct train_stats *st, struct recent *rc, double rate)
+{
+	char	eta[32];
+
+	fmt_eta(eta, sizeof eta, (ta->steps - r->step) / rate);
+	fprintf(stderr, "step %ld  loss %.3f  acc %.4f  kl %.2f  beta %.4f  "
+	    "ss %.3f  |g| %.2f  lr %.2e  %.1f ex/s  ETA %s\n", r->step,
+	    rc->loss / rc->n, rc->acc / rc->n, rc->kl / rc->n, st->beta,
+	    st->ss_prob, st->gnorm, st->lr, rate * ta->batch, eta);
+	rc->last_acc = rc->acc / rc->n;
+	rc->acc = rc->loss = rc->kl = 0;
+	rc->n = 0;
+}
+
 int
 cmd_train(int argc, char **argv)
 {
 	struct train_args	 ta;
 	struct vae_arch		 a;
-	struct dataset		 ds;
-	struct stat		 sb;
-	struct vae		*v = NULL;
-	struct vae_params	 g;
-	struct train_net	*net = NULL;
-	struct train_par	*tp = NULL;
-	int			 vb = 1;
+	struct run		 r;
 	struct train_stats	 st;
-	struct trainstate	 ts;
-	struct rng		 r;
-	char			*cause = NULL, *tspath = NULL, cname[32];
-	char			 eta[32];
-	float			*gm = NULL, *m = NULL, *vv = NULL;
-	int			*perm = NULL, *tok = NULL, i, l, rc = CMD_ERROR;
-	size_t			 len;
-	long			 step, epoch = 0, cursor = 0, nacc = 0;
+	struct recent		 rc;
+	char			*cause = NULL;
 	long			 step0;
-	double			 t0, tlast, tckpt, sacc = 0, sloss = 0, skl = 0;
-	double			 last_acc = 0, vacc = -1, vkl = 0, vr;
-	double			 vsacc = -1;
-	FILE			*curve = NULL;
+	double			 t0, tlast, tckpt;
 
 	if (train_parse(argc, argv, &ta) != 0)
 		return (cmd_usage("train"));
@@ -273,315 +337,74 @@ cmd_train(int argc, char **argv)
 		cmd_error("train: --data, --arch and --out are required");
 		return (cmd_usage("train"));
 	}
-	if (params_arch_named(&a, ta.arch, &cause) != 0) {
-		cmd_error("train: %s", cause);
-		free(cause);
+	if (train_setup(&ta, &a) != 0)
 		return (CMD_USAGE);
-	}
-	if (ta.init != NULL && ta.init_from != NULL) {
-		cmd_error("train: --init and --init-from: one start only");
-		return (CMD_USAGE);
-	}
-	/* bf16 where it runs natively (the quality guard in the README
-	   holds there), else float32 with a note. */
-	if (ta.precision < 0) {
-		const char *why = NULL;
-
-		ta.precision = LINALG_FP32;
-		if (linalg_backend() == LINALG_DNNL &&
-		    linalg_bf16_supported(&why))
-			ta.precision = LINALG_BF16;
-		else if (!ta.quiet)
-			fprintf(stderr, "train: float32 products (%s)\n",
-			    why != NULL ? why : "backend openblas");
-	}
-	if (ta.enc_size > 0)
-		for (l = 0; l < a.enc_layers; l++)
-			a.enc_size[l] = ta.enc_size;
-	if (ta.tiny) {
-		/* Small shapes for tests: same structure, tiny widths. */
-		for (l = 0; l < a.enc_layers; l++)
-			a.enc_size[l] = 24;
-		a.z_size = 8;
-		for (l = 0; l < a.dec_layers; l++)
-			a.dec_size[l] = 24;
-		for (l = 0; l < a.cond_layers; l++)
-			a.cond_size[l] = 24;
-	}
-	train_hp_default(&ta.hp, &a);
-	if (ta.set_lr)
-		ta.hp.lr = ta.lr;
-	if (ta.set_beta)
-		ta.hp.max_beta = ta.max_beta;
-	if (ta.set_br)
-		ta.hp.beta_rate = ta.beta_rate;
-	if (ta.set_fb)
-		ta.hp.free_bits = ta.free_bits;
-	if (ta.set_ss)
-		ta.hp.sampling_rate = ta.ss_rate;
-	if (ta.max_shift < 0)	/* no --transpose: +-5 if it has pitches */
-		ta.max_shift = dataset_default_shift(a.kind);
 	linalg_set_threads(ta.threads);
 	midifile_log_init();
-
-	if (mkdir(ta.out, 0777) != 0 && errno != EEXIST) {
-		cmd_error("%s: %s", ta.out, strerror(errno));
-		return (CMD_ERROR);
-	}
-	/* Now, not at the first checkpoint minutes (or hours) later. */
-	if (stat(ta.out, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-		cmd_error("%s: not a directory", ta.out);
-		return (CMD_ERROR);
-	}
-	if (access(ta.out, W_OK) != 0) {
-		cmd_error("%s: %s", ta.out, strerror(errno));
-		return (CMD_ERROR);
-	}
-	tspath = lr_path_join(ta.out, "trainstate.bin");
-	if (!ta.resume && access(tspath, F_OK) == 0) {
-		cmd_error("%s: a run is already there (use --resume, or "
-		    "another --out)", ta.out);
-		free(tspath);
-		return (CMD_ERROR);
-	}
-	/* A model that is no run of ours (a shipped or exported one, a
-	   magenta.js checkpoint): training would replace its weights with
-	   fresh ones, --resume or not, since there is nothing to resume. */
-	if (access(tspath, F_OK) != 0) {
-		char *man = lr_path_join(ta.out, "weights_manifest.json");
-
-		if (access(man, F_OK) == 0) {
-			cmd_error("%s: holds a model that is not a training "
-			    "run; not replacing it (use another --out)",
-			    ta.out);
-			free(man);
-			free(tspath);
-			return (CMD_ERROR);
-		}
-		free(man);
-	}
-
-	run_cache_name(cname, sizeof cname, &a);
 	t0 = now();
-	/* --cache names where the windows are kept (a run's folder by
-	   default), as for eval. */
-	if (dataset_load(&ds, ta.data, &a, ta.cache != NULL ? ta.cache :
-	    ta.out, cname, &cause) != 0) {
+	if (run_open(&r, &ta, &a, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
-		free(tspath);
 		return (CMD_ERROR);
 	}
-	if (!ta.quiet)
-		fprintf(stderr, "data: %s%s(%.1f s)\n", ds.report,
-		    ds.from_cache ? "  from cache " : "  ", now() - t0);
-	if (ds.n[DATASET_TRAIN] == 0) {
-		cmd_error("%s: no window falls in the train split (%d files; "
-		    "the split hashes file names)", ta.data, ds.n_files);
-		dataset_free(&ds);
-		free(tspath);
-		return (CMD_ERROR);
+	if (!ta.quiet) {
+		fprintf(stderr, "data: %s%s(%.1f s)\n", r.ds.report,
+		    r.ds.from_cache ? "  from cache " : "  ", now() - t0);
+		if (r.notes != NULL)
+			fputs(r.notes, stderr);
 	}
-
-	if ((v = vae_new(&a, &cause)) == NULL)
-		goto fail;
-	vae_set_has_sigma(v, 1);
-	gm = lr_calloc(v->p.n_params, sizeof *gm);
-	m = lr_calloc(v->p.n_params, sizeof *m);
-	vv = lr_calloc(v->p.n_params, sizeof *vv);
-	params_clone_layout(&g, &v->p, gm);
-
-	memset(&ts, 0, sizeof ts);
-	ts.n_params = v->p.n_params;
-	ts.params = v->p.mem;
-	ts.m = m;
-	ts.v = vv;
-	if (ta.resume && access(tspath, F_OK) == 0) {
-		if (trainstate_load(tspath, &ts, &cause) != 0)
-			goto fail;
-		if (ts.fingerprint != ds.fingerprint) {
-			lr_fail(&cause, "%s: the data changed since this run "
-			    "started (fingerprint differs)", tspath);
-			goto fail;
-		}
-		if (ts.batch != ta.batch) {
-			lr_fail(&cause, "%s: run used --batch %d", tspath,
-			    ts.batch);
-			goto fail;
-		}
-		/* The seed orders the data: a resumed run keeps its own,
-		   so another one asked for is not quietly dropped. */
-		if (ta.set_seed && ts.seed != ta.seed) {
-			lr_fail(&cause, "%s: run used --seed %llu", tspath,
-			    (unsigned long long)ts.seed);
-			goto fail;
-		}
-		if (ts.threads != ta.threads && !ta.quiet)
-			fprintf(stderr, "train: warning: run used %d threads, "
-			    "now %d: not bitwise reproducible\n", ts.threads,
-			    ta.threads);
-		r.s = ts.rng;
-		ta.seed = ts.seed;
-		epoch = ts.epoch;
-		cursor = ts.cursor;
-		if (!ta.quiet)
-			fprintf(stderr, "train: resuming at step %ld%s\n",
-			    ts.step, ta.init != NULL ? " (--init is where the "
-			    "run began, not read again)" : "");
-	} else {
-		rng_seed(&r, ta.seed);
-		train_init_params(&v->p, &r);
-		ts.step = 0;
-		if (ta.init_from != NULL) {
-			char *rep = NULL;
-
-			if (run_transfer(&ta, v, &rep, &cause) != 0)
-				goto fail;
-			if (!ta.quiet)
-				fputs(rep, stderr);
-			free(rep);
-		}
-		if (ta.init != NULL) {
-			if (run_warm_start(&ta, v, &ts.step, &cause) != 0)
-				goto fail;
-			if (!ta.quiet)
-				fprintf(stderr, "train: starting from %s's "
-				    "weights at step %ld\n", ta.init,
-				    ts.step);
-		}
-		ts.adam_step0 = ts.step;
-	}
-	ta.hp.adam_step0 = ts.adam_step0;
-	step = ts.step;
-	step0 = step;
-	ts.seed = ta.seed;
-	ts.batch = ta.batch;
-	ts.threads = ta.threads;
-	ts.fingerprint = ds.fingerprint;
-
-	/* --threads N: N workers on slices of the batch, BLAS serial in
-	   each (model/train_par.c); validation uses the first one's net. */
-	if ((tp = train_par_new(&v->p, ta.batch, ta.threads, &cause)) == NULL)
-		goto fail;
-	if (train_par_set_precision(tp, &v->p, ta.precision, &cause) != 0)
-		goto fail;
-	net = train_par_net(tp, &vb);
-	perm = lr_malloc(ds.n[DATASET_TRAIN] * sizeof *perm);
-	dataset_permutation(perm, ds.n[DATASET_TRAIN], ta.seed, epoch);
-	len = (size_t)a.num_steps * a.n_splits;
-	tok = lr_malloc((size_t)ta.batch * len * sizeof *tok);
-	{
-		char *cp = lr_path_join(ta.out, "curve.tsv");
-
-		curve = fopen(cp, "a");
-		free(cp);
-	}
-
+	memset(&rc, 0, sizeof rc);
+	step0 = r.step;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	tlast = tckpt = t0 = now();
-	while (step < ta.steps && !train_stop) {
-		for (i = 0; i < ta.batch; i++) {
-			if (cursor >= ds.n[DATASET_TRAIN]) {
-				epoch++;
-				cursor = 0;
-				dataset_permutation(perm, ds.n[DATASET_TRAIN],
-				    ta.seed, epoch);
-			}
-			dataset_window(&ds, DATASET_TRAIN, perm[cursor++],
-			    ta.max_shift, &r, tok + (size_t)i * len);
-		}
-		if (train_par_step(tp, &v->p, &g, m, vv, &ta.hp, step, tok,
-		    ta.batch, &r, &st, &cause) != 0)
+	while (r.step < ta.steps && !train_stop) {
+		if (run_step(&r, &st, &cause) != 0)
 			goto fail;
-		step++;
-		sacc += st.acc;
-		sloss += st.loss;
-		skl += st.kl;
-		nacc++;
+		rc.acc += st.acc;
+		rc.loss += st.loss;
+		rc.kl += st.kl;
+		rc.n++;
 		if (!ta.quiet && (now() - tlast >= PROGRESS_SECONDS ||
-		    step == ta.steps)) {
-			double el = now() - t0;
-			double rate = (step - step0) / el;
-
-			fmt_eta(eta, sizeof eta, (ta.steps - step) / rate);
-			fprintf(stderr, "step %ld  loss %.3f  acc %.4f  kl %.2f"
-			    "  beta %.4f  ss %.3f  |g| %.2f  lr %.2e  %.1f ex/s"
-			    "  ETA %s\n", step, sloss / nacc, sacc / nacc,
-			    skl / nacc, st.beta, st.ss_prob, st.gnorm, st.lr,
-			    rate * ta.batch, eta);
-			last_acc = sacc / nacc;
-			sacc = sloss = skl = 0;
-			nacc = 0;
+		    r.step == ta.steps)) {
+			progress(&ta, &r, &st, &rc, (r.step - step0) /
+			    (now() - t0));
 			tlast = now();
 		}
-		if (ta.valid_every > 0 && (step % ta.valid_every == 0 ||
-		    step == ta.steps) && ds.n[DATASET_VALID] > 0) {
-			if (run_eval_tf(net, &v->p, &ds, DATASET_VALID,
-			    vb, VALID_MAX, &vacc, &vkl, &vr, &cause) != 0)
+		if (ta.valid_every > 0 && (r.step % ta.valid_every == 0 ||
+		    r.step == ta.steps) && r.ds.n[DATASET_VALID] > 0) {
+			if (rc.n > 0)
+				rc.last_acc = rc.acc / rc.n;
+			if (run_validate(&r, rc.last_acc, &cause) != 0)
 				goto fail;
-			if (run_eval_sampled(v, &ds, DATASET_VALID, ta.batch,
-			    VALID_MAX, &vsacc, &cause) != 0)
-				goto fail;
-			if (nacc > 0)
-				last_acc = sacc / nacc;
 			if (!ta.quiet)
 				fprintf(stderr, "valid step %ld  tf-acc %.4f  "
 				    "sampled-acc %.4f  r_loss %.3f  kl %.2f\n",
-				    step, vacc, vsacc, vr, vkl);
-			if (curve != NULL) {
-				/* step, train acc, valid tf acc, valid sampled
-				   acc, valid KL, valid r_loss */
-				fprintf(curve, "%ld\t%.5f\t%.5f\t%.5f\t%.4f\t"
-				    "%.3f\n", step, last_acc, vacc, vsacc, vkl,
-				    vr);
-				fflush(curve);
-			}
+				    r.step, r.vacc, r.vsacc, r.vr, r.vkl);
 		}
 		if (now() - tckpt >= ta.ckpt_minutes * 60) {
-			ts.step = step;
-			ts.rng = r.s;
-			ts.epoch = epoch;
-			ts.cursor = cursor;
-			if (run_save(&ta, v, &ts, &ds, last_acc, vacc, vsacc,
-			    vkl, &cause) != 0)
+			if (run_checkpoint(&r, rc.last_acc, &cause) != 0)
 				goto fail;
 			if (!ta.quiet)
 				fprintf(stderr, "checkpoint at step %ld\n",
-				    step);
+				    r.step);
 			tckpt = now();
 		}
 	}
-	ts.step = step;
-	ts.rng = r.s;
-	ts.epoch = epoch;
-	ts.cursor = cursor;
-	if (nacc > 0)
-		last_acc = sacc / nacc;
-	if (run_save(&ta, v, &ts, &ds, last_acc, vacc, vsacc, vkl,
-	    &cause) != 0)
+	if (rc.n > 0)
+		rc.last_acc = rc.acc / rc.n;
+	if (run_checkpoint(&r, rc.last_acc, &cause) != 0)
 		goto fail;
 	if (!ta.quiet)
 		fprintf(stderr, "train: %s at step %ld; model in %s\n",
-		    train_stop ? "stopped" : "done", step, ta.out);
-	rc = CMD_OK;
-	goto out;
+		    train_stop ? "stopped" : "done", r.step, ta.out);
+	run_close(&r);
+	return (CMD_OK);
 fail:
 	cmd_error("%s", cause != NULL ? cause : "train failed");
-out:
 	free(cause);
-	if (curve != NULL)
-		fclose(curve);
-	free(tspath);
-	free(perm);
-	free(tok);
-	free(gm);
-	free(m);
-	free(vv);
-	train_par_free(tp);
-	vae_free(v);
-	dataset_free(&ds);
-	return (rc);
+	run_close(&r);
+	return (CMD_ERROR);
 }
 
 /* ------------------------------------------------------------------ */

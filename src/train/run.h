@@ -8,6 +8,7 @@
 #define LR_RUN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -31,6 +32,41 @@ struct train_args {
 	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
 	int		 max_shift;
 };
+
+/*
+ * A training run, phase by phase: run_open (checks the folder, loads the
+ * windows, starts fresh, from --init or --init-from, or resumes, makes
+ * the workers), run_step, run_validate (valid split, one curve.tsv line),
+ * run_checkpoint (run_save), run_close.  notes holds lines for the user
+ * (data report, resuming, what a transfer took); the caller prints them.
+ */
+struct run {
+	struct train_args	*ta;
+	struct dataset		 ds;
+	int			 have_ds;
+	struct vae		*v;
+	struct vae_params	 g;
+	float			*gm, *m, *vv;	/* gradient, Adam moments */
+	struct trainstate	 ts;
+	struct rng		 rng;
+	struct train_par	*tp;
+	struct train_net	*net;		/* validation's */
+	int			 vb;		/* its batch */
+	int			*perm, *tok;
+	size_t			 len;		/* tokens per window */
+	long			 step, epoch, cursor;
+	double			 vacc, vsacc, vkl, vr;	/* last validation */
+	FILE			*curve;
+	char			*tspath;
+	char			*notes;
+};
+
+int	run_open(struct run *r, struct train_args *ta,
+	    const struct vae_arch *a, char **cause) LR_WUR;
+int	run_step(struct run *r, struct train_stats *st, char **cause) LR_WUR;
+int	run_validate(struct run *r, double train_acc, char **cause) LR_WUR;
+int	run_checkpoint(struct run *r, double train_acc, char **cause) LR_WUR;
+void	run_close(struct run *r);
 
 /* The window cache's name from the window shape ("melody256"). */
 void	run_cache_name(char *buf, size_t len, const struct vae_arch *a);
