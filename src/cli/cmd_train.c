@@ -422,24 +422,13 @@ cmd_eval(int argc, char **argv)
 	struct train_args	 ta;
 	struct dataset		 ds;
 	struct vae		*v, *v16 = NULL;
-	struct train_net	*net = NULL;
 	enum dataset_split	 sp = DATASET_TEST;
-	long			 agree16 = 0, correct16 = 0;
-	struct run_heard		 h_in, h_out;
-	struct run_latent		 lat;
-	float			*sig = NULL;
-	int			*out16 = NULL, bf16 = 0, k;
-	float			*mu16 = NULL;
 	const char		*split = "test";
 	char			*cause = NULL, cname[32];
-	double			 tfacc, kl, rl, mudiff = 0, x;
-	float			*mu = NULL;
-	int			*tok = NULL, *out = NULL, i, b, B, n, c;
-	long			 correct = 0, total = 0;
-	size_t			 len, j;
+	double			 x;
+	int			 bf16 = 0, B, c, rc = CMD_OK;
 	json_t			*js;
 
-	memset(&lat, 0, sizeof lat);
 	memset(&ta, 0, sizeof ta);
 	ta.threads = 2;
 	B = 64;
@@ -511,113 +500,26 @@ cmd_eval(int argc, char **argv)
 		vae_free(v);
 		return (CMD_ERROR);
 	}
-	n = ds.n[sp];
-	if (n == 0) {
+	if (ds.n[sp] == 0) {
 		cmd_error("%s: no window in the %s split", ta.data, split);
-		goto fail_quiet;
-	}
-	if ((net = train_net_new(&v->p, B, &cause)) == NULL)
-		goto fail;
-	if (run_eval_tf(net, &v->p, &ds, sp, B, 0, &tfacc, &kl, &rl,
-	    &cause) != 0)
-		goto fail;
+		rc = CMD_ERROR;
+	} else if ((js = run_eval_split(v, v16, &ds, sp, B, &cause)) ==
+	    NULL) {
+		cmd_error("%s", cause != NULL ? cause : "eval failed");
+		rc = CMD_ERROR;
+	} else {
+		char *s;
 
-	/* Sampled: encode mu, argmax-decode autoregressively. */
-	len = (size_t)ds.steps * ds.S;
-	mu = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu);
-	out = lr_malloc((size_t)B * len * sizeof *out);
-	mu16 = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *mu16);
-	sig = lr_malloc((size_t)B * v->p.arch.z_size * sizeof *sig);
-	memset(&h_in, 0, sizeof h_in);
-	memset(&h_out, 0, sizeof h_out);
-	lat.Z = v->p.arch.z_size;
-	lat.kl = lr_calloc(3 * (size_t)lat.Z, sizeof *lat.kl);
-	lat.s1 = lat.kl + lat.Z;
-	lat.s2 = lat.s1 + lat.Z;
-	out16 = lr_malloc((size_t)B * len * sizeof *out16);
-	for (i = 0; i < n; i += b) {
-		struct train_stats st;
-
-		b = n - i < B ? n - i : B;
-		tok = ds.tok[sp] + (size_t)i * len;
-		if (vae_encode(v, tok, b, mu, sig, &cause) != 0 ||
-		    vae_decode(v, mu, b, 0.0f, NULL, out, &cause) != 0)
-			goto fail;
-		run_heard_add(&h_in, &v->p.arch, tok, b);
-		run_heard_add(&h_out, &v->p.arch, out, b);
-		if (vae_has_sigma(v))
-			run_latent_add(&lat, mu, sig, b);
-		for (j = 0; j < (size_t)b * len; j++)
-			correct += out[j] == tok[j];
-		total += (long)(b * len);
-		if (v16 != NULL) {
-			if (vae_encode(v16, tok, b, mu16, NULL, &cause) != 0 ||
-			    vae_decode(v16, mu16, b, 0.0f, NULL, out16,
-			    &cause) != 0)
-				goto fail;
-			for (j = 0; j < (size_t)b * len; j++)
-				correct16 += out16[j] == tok[j];
-			/* batch 1, as the instrument decodes */
-			for (k = 0; k < b; k++)
-				if (vae_decode(v16, mu + (size_t)k *
-				    v->p.arch.z_size, 1, 0.0f, NULL, out16 +
-				    k * len, &cause) != 0)
-					goto fail;
-			for (j = 0; j < (size_t)b * len; j++)
-				agree16 += out16[j] == out[j];
-		}
-		/* The trainer's encoder must agree with the inference one. */
-		if (train_forward(net, &v->p, tok, b, 0, 0, 0, 1, NULL, &st,
-		    &cause) != 0)
-			goto fail;
-		for (j = 0; j < (size_t)b * v->p.arch.z_size; j++)
-			mudiff = fmax(mudiff, fabs(mu[j] - train_mu(net)[j]));
-	}
-	js = json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f}",
-	    "model", ta.out, "split", split, "windows", n,
-	    "tf_acc", tfacc, "sampled_acc", (double)correct / total,
-	    "kl_nats", kl, "r_loss", rl, "mu_train_vs_infer_maxdiff", mudiff);
-	json_object_set_new(js, "inputs", run_heard_json(&h_in));
-	json_object_set_new(js, "decodes", run_heard_json(&h_out));
-	if (lat.n > 0)
-		json_object_set_new(js, "latent", run_latent_json(&lat));
-	if (v16 != NULL) {
-		json_object_set_new(js, "bf16_sampled_acc",
-		    json_real((double)correct16 / total));
-		json_object_set_new(js, "bf16_token_agree",
-		    json_real((double)agree16 / total));
-	}
-	{
-		char *s = json_dumps(js, JSON_SORT_KEYS);
-
+		json_object_set_new(js, "model", json_string(ta.out));
+		json_object_set_new(js, "split", json_string(split));
+		s = json_dumps(js, JSON_SORT_KEYS);
 		printf("%s\n", s);
 		free(s);
+		json_decref(js);
 	}
-	json_decref(js);
-	free(mu);
-	free(out);
-	free(mu16);
-	free(out16);
-	free(sig);
-	free(lat.kl);
-	train_net_free(net);
-	dataset_free(&ds);
-	vae_free(v16);
-	vae_free(v);
-	return (CMD_OK);
-fail:
-	cmd_error("%s", cause != NULL ? cause : "eval failed");
-fail_quiet:
 	free(cause);
-	free(mu);
-	free(out);
-	free(mu16);
-	free(out16);
-	free(sig);
-	free(lat.kl);
-	train_net_free(net);
 	dataset_free(&ds);
 	vae_free(v16);
 	vae_free(v);
-	return (CMD_ERROR);
+	return (rc);
 }

@@ -157,3 +157,119 @@ run_latent_json(const struct run_latent *l)
 	free(k);
 	return (js);
 }
+
+/* What run_eval_split adds up over the batches. */
+struct tally {
+	struct vae		*v, *v16;
+	struct train_net	*net;
+	size_t			 len;		/* tokens per window */
+	float			*mu, *sig, *mu16;
+	int			*out, *out16;
+	long			 correct, correct16, agree16, total;
+	double			 mudiff;
+	struct run_heard	 h_in, h_out;
+	struct run_latent	 lat;
+};
+
+/* One batch of b windows: sampled decodes, bf16's, the trainer's mu. */
+static int
+tally_batch(struct tally *t, const int *tok, int b, char **cause)
+{
+	const struct vae_arch	*a = &t->v->p.arch;
+	struct train_stats	 st;
+	size_t			 j, n = (size_t)b * t->len;
+	int			 k;
+
+	if (vae_encode(t->v, tok, b, t->mu, t->sig, cause) != 0 ||
+	    vae_decode(t->v, t->mu, b, 0.0f, NULL, t->out, cause) != 0)
+		return (-1);
+	run_heard_add(&t->h_in, a, tok, b);
+	run_heard_add(&t->h_out, a, t->out, b);
+	if (vae_has_sigma(t->v))
+		run_latent_add(&t->lat, t->mu, t->sig, b);
+	for (j = 0; j < n; j++)
+		t->correct += t->out[j] == tok[j];
+	t->total += (long)n;
+	if (t->v16 != NULL) {
+		if (vae_encode(t->v16, tok, b, t->mu16, NULL, cause) != 0 ||
+		    vae_decode(t->v16, t->mu16, b, 0.0f, NULL, t->out16,
+		    cause) != 0)
+			return (-1);
+		for (j = 0; j < n; j++)
+			t->correct16 += t->out16[j] == tok[j];
+		/* batch 1, as the instrument decodes */
+		for (k = 0; k < b; k++)
+			if (vae_decode(t->v16, t->mu + (size_t)k * a->z_size, 1,
+			    0.0f, NULL, t->out16 + k * t->len, cause) != 0)
+				return (-1);
+		for (j = 0; j < n; j++)
+			t->agree16 += t->out16[j] == t->out[j];
+	}
+	/* The trainer's encoder must agree with the inference one. */
+	if (train_forward(t->net, &t->v->p, tok, b, 0, 0, 0, 1, NULL, &st,
+	    cause) != 0)
+		return (-1);
+	for (j = 0; j < (size_t)b * a->z_size; j++)
+		t->mudiff = fmax(t->mudiff, fabs(t->mu[j] -
+		    train_mu(t->net)[j]));
+	return (0);
+}
+
+json_t *
+run_eval_split(struct vae *v, struct vae *v16, const struct dataset *ds,
+    enum dataset_split sp, int B, char **cause)
+{
+	struct tally	 t;
+	size_t		 Z = v->p.arch.z_size;
+	double		 tfacc, kl, rl;
+	json_t		*js = NULL;
+	int		 i, b, n = ds->n[sp];
+
+	memset(&t, 0, sizeof t);
+	t.v = v;
+	t.v16 = v16;
+	t.len = (size_t)ds->steps * ds->S;
+	if ((t.net = train_net_new(&v->p, B, cause)) == NULL)
+		return (NULL);
+	if (run_eval_tf(t.net, &v->p, ds, sp, B, 0, &tfacc, &kl, &rl,
+	    cause) != 0)
+		goto out;
+	t.mu = lr_malloc(B * Z * sizeof *t.mu);
+	t.sig = lr_malloc(B * Z * sizeof *t.sig);
+	t.mu16 = lr_malloc(B * Z * sizeof *t.mu16);
+	t.out = lr_malloc(B * t.len * sizeof *t.out);
+	t.out16 = lr_malloc(B * t.len * sizeof *t.out16);
+	t.lat.Z = (int)Z;
+	t.lat.kl = lr_calloc(3 * Z, sizeof *t.lat.kl);
+	t.lat.s1 = t.lat.kl + Z;
+	t.lat.s2 = t.lat.s1 + Z;
+	for (i = 0; i < n; i += b) {
+		b = n - i < B ? n - i : B;
+		if (tally_batch(&t, ds->tok[sp] + (size_t)i * t.len, b,
+		    cause) != 0)
+			goto out;
+	}
+	js = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "windows", n,
+	    "tf_acc", tfacc, "sampled_acc", (double)t.correct / t.total,
+	    "kl_nats", kl, "r_loss", rl, "mu_train_vs_infer_maxdiff",
+	    t.mudiff);
+	json_object_set_new(js, "inputs", run_heard_json(&t.h_in));
+	json_object_set_new(js, "decodes", run_heard_json(&t.h_out));
+	if (t.lat.n > 0)
+		json_object_set_new(js, "latent", run_latent_json(&t.lat));
+	if (v16 != NULL) {
+		json_object_set_new(js, "bf16_sampled_acc",
+		    json_real((double)t.correct16 / t.total));
+		json_object_set_new(js, "bf16_token_agree",
+		    json_real((double)t.agree16 / t.total));
+	}
+out:
+	free(t.mu);
+	free(t.sig);
+	free(t.mu16);
+	free(t.out);
+	free(t.out16);
+	free(t.lat.kl);
+	train_net_free(t.net);
+	return (js);
+}

@@ -136,4 +136,16 @@ void	run_latent_add(struct run_latent *l, const float *mu,
 	    const float *sigma, int n);
 json_t	*run_latent_json(const struct run_latent *l);
 
+/*
+ * Everything `latentroll eval` reports on split sp (it has windows) as a
+ * JSON object: teacher-forced and sampled accuracy, KL and reconstruction
+ * loss, the trainer's mu against the inference one, what a musician hears
+ * in the inputs and decodes, the latent's use, and with v16 (the same
+ * model in bf16) bf16's sampled accuracy and its batch-1 agreement with
+ * float32.  NULL with a cause on error.
+ */
+json_t	*run_eval_split(struct vae *v, struct vae *v16,
+	    const struct dataset *ds, enum dataset_split sp, int B,
+	    char **cause);
+
 #endif
