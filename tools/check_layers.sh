@@ -23,7 +23,7 @@ player  src/player             src/player/libplayer.a     notes common
 storage src/storage            src/storage/libstorage.a   common
 data    src/data               src/data/libdata.a         music notes model common
 train   src/train              src/train/libtrain.a       data storage music notes model common
-app     src/app                src/app/libapp.a           ui model player storage music notes common
+app     src/app                src/app/libapp.a           ui model player storage data music notes common
 cli     src/cli                -                          app train data ui model player storage music notes common
 '
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "midifile.h"
 
 /* The program convert_trio_to_noteseq gives the bass. */
@@ -303,32 +304,8 @@ int
 clip_windows(const struct clip_fmt *f, const struct noteseq *s, int track,
     const char *name, struct windows *w, char **cause)
 {
-	struct convert_opts	o;
-
-	memset(&o, 0, sizeof o);
-	o.kind = f->kind == VAE_DRUMS ? CONVERT_DRUMS :
-	    (f->kind == VAE_TRIO ? CONVERT_TRIO : CONVERT_MELODY);
-	o.track = track;
-	o.channel = -1;
-	o.steps = f->T;
-	windows_init(w);
-	if (convert_windows(s, &o, w, cause) != 0) {
-		lr_cause_prefix(cause, "%s", name);
-		return (-1);
-	}
-	if (w->n == 0) {
-		lr_fail(cause, "%s: no usable %d-step window: %s", name, f->T,
-		    w->why != NULL ? w->why : "no notes");
-		windows_free(w);
-		return (-1);
-	}
-	if (w->S != f->S || w->steps != f->T) {
-		lr_fail(cause, "%s: converter gave %dx%d tokens, the model "
-		    "needs %dx%d", name, w->steps, w->S, f->T, f->S);
-		windows_free(w);
-		return (-1);
-	}
-	return (0);
+	return (data_windows(f->kind, f->T, f->S, s, track, -1, name, w,
+	    cause));
 }
 
 int

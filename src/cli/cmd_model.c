@@ -26,6 +26,7 @@
 #include "linalg.h"
 #include "vae.h"
 #include "convert.h"
+#include "dataset.h"
 #include "jsonfile.h"
 #include "midifile.h"
 
@@ -245,7 +246,6 @@ clip_tokens(const char *path, const struct vae *v, const struct model_args
 {
 	const struct vae_arch	*a = &v->p.arch;
 	struct noteseq		 s;
-	struct convert_opts	 o;
 	struct windows		 w;
 	char			*cause = NULL;
 	int			 rc = -1;
@@ -257,29 +257,14 @@ clip_tokens(const char *path, const struct vae *v, const struct model_args
 		cmd_error("%s", cause);
 		goto out;
 	}
-	memset(&o, 0, sizeof o);
-	o.kind = a->kind == VAE_MELODY ? CONVERT_MELODY : a->kind ==
-	    VAE_DRUMS ? CONVERT_DRUMS : CONVERT_TRIO;
-	o.track = (int)ma->track;
-	o.channel = (int)ma->channel;
-	o.steps = a->num_steps;
-	if (convert_windows(&s, &o, &w, &cause) != 0) {
-		cmd_error("%s: %s", path, cause);
-		goto out;
-	}
-	if (w.n == 0) {
-		cmd_error("%s: no usable %d-step window (%s)", path,
-		    a->num_steps, w.why != NULL ? w.why : "no notes");
+	if (data_windows(a->kind, a->num_steps, a->n_splits, &s,
+	    (int)ma->track, (int)ma->channel, path, &w, &cause) != 0) {
+		cmd_error("%s", cause);
 		goto out;
 	}
 	if (ma->window >= w.n) {
 		cmd_error("%s: window %ld out of range (the clip has %d)",
 		    path, ma->window, w.n);
-		goto out;
-	}
-	if (w.S != a->n_splits || w.steps != a->num_steps) {
-		cmd_error("%s: converter gave %d x %d tokens, the model needs "
-		    "%d x %d", path, w.steps, w.S, a->num_steps, a->n_splits);
 		goto out;
 	}
 	memcpy(tok, w.tokens + (size_t)ma->window * w.steps * w.S,

@@ -334,14 +334,6 @@ wbuf_add(struct wbuf *wb, const int *tok, int len)
 	wb->n++;
 }
 
-static enum convert_kind
-conv_kind(enum vae_kind k)
-{
-	if (k == VAE_DRUMS)
-		return (CONVERT_DRUMS);
-	return (k == VAE_TRIO ? CONVERT_TRIO : CONVERT_MELODY);
-}
-
 /* ------------------------------------------------------------------ */
 /* Cache. */
 
@@ -507,7 +499,7 @@ extract(struct dataset *ds, const struct file_list *fl,
 	memset(wb, 0, sizeof wb);
 	memset(&so, 0, sizeof so);
 	memset(&o, 0, sizeof o);
-	o.kind = conv_kind(a->kind);
+	o.kind = data_conv_kind(a->kind);
 	o.track = -1;
 	o.channel = -1;
 	o.steps = ds->steps;

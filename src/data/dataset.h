@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "convert.h"
 #include "params.h"
 #include "rng.h"
 
@@ -82,5 +83,18 @@ void	dataset_window(const struct dataset *ds, enum dataset_split split,
  * the shipped models are trained with transposition within 21..108.
  */
 int	dataset_default_shift(enum vae_kind kind);
+
+/* The converter of a model kind: the one mapping in the tree. */
+enum convert_kind data_conv_kind(enum vae_kind k);
+
+/*
+ * The token windows (T steps of S tokens) a model of kind takes from s,
+ * through that converter: track and channel -1 for its choice.  -1 with
+ * "name: what" (windows_free done) when the converter refuses, finds no
+ * window, or gives other shapes.
+ */
+int	data_windows(enum vae_kind kind, int T, int S, const struct noteseq *s,
+	    int track, int channel, const char *name, struct windows *w,
+	    char **cause) LR_WUR;
 
 #endif
