@@ -16,7 +16,7 @@ enum attr_id {
 	ATTR_AVG_INTERVAL,	/* mean |interval| between successive notes, semitones */
 	ATTR_SYNC_16TH,		/* share of onsets on an off-beat 16th */
 	ATTR_SYNC_8TH,		/* share of onsets on an off-beat 8th */
-	ATTR_LEGATO,		/* mean note length / time to the next onset */
+	ATTR_NOTE_LENGTH,	/* mean note length in steps */
 	ATTR_REGISTER,		/* mean pitch (MIDI number) */
 	ATTR_N
 };

@@ -343,7 +343,7 @@ test_set(void)
 	CHECK(t.temperature == 0.5f && t.qpm == 96);
 	CHECK(set_nudge_get(&t.nudges, "note_density") == 0.75f);
 	CHECK(set_nudge_get(&t.nudges, "register") == -1.5f);
-	CHECK(set_nudge_get(&t.nudges, "legato") == 0);
+	CHECK(set_nudge_get(&t.nudges, "note_length") == 0);
 	CHECK(t.snap_valid[2] && !t.snap_valid[0] && t.snap_slider[2] == 7);
 	CHECK(set_nudge_get(&t.snap_nudges[2], "register") == 1.0f);
 	CHECK(!t.snap_pad_on[2] && t.snap_valid[4] && t.snap_pad_on[4] &&

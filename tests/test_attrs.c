@@ -43,12 +43,12 @@ test_scale(void)
 	CHECK(fabsf(v[ATTR_AVG_INTERVAL] - 12.0f / 7) < 1e-5);
 	CHECK(v[ATTR_SYNC_16TH] == 0.0f);
 	CHECK(v[ATTR_SYNC_8TH] == 0.0f);
-	CHECK(fabsf(v[ATTR_LEGATO] - 0.75f) < 1e-6);
+	CHECK(fabsf(v[ATTR_NOTE_LENGTH] - 3.0f) < 1e-6);
 	CHECK(fabsf(v[ATTR_REGISTER] - (60 + 62 + 64 + 65 + 67 + 69 + 71 +
 	    72) / 8.0f) < 1e-4);
 }
 
-/* Syncopated, chromatic, legato line. */
+/* Syncopated, chromatic line, its notes 1, 4 and 10 steps long. */
 static void
 test_syncopated(void)
 {
@@ -63,7 +63,7 @@ test_syncopated(void)
 	CHECK(fabsf(v[ATTR_C_DIATONIC] - 0.0f) < 1e-6);
 	CHECK(fabsf(v[ATTR_SYNC_16TH] - 1.0f / 3) < 1e-6);
 	CHECK(fabsf(v[ATTR_SYNC_8TH] - 2.0f / 3) < 1e-6);
-	CHECK(fabsf(v[ATTR_LEGATO] - 1.0f) < 1e-6);
+	CHECK(fabsf(v[ATTR_NOTE_LENGTH] - 5.0f) < 1e-6);
 	CHECK(fabsf(v[ATTR_AVG_INTERVAL] - 2.5f) < 1e-6);
 }
 

@@ -745,7 +745,7 @@ if [ -d "$NOTT" ]; then
 	    --max-windows 400 --test-windows 40 --pairs 5; then
 		check "attrs: 7 vectors of $Z floats and _meta" [ "$(py \
 		    "$T/am/attribute_vecs.json" 'sorted(d) == ["_meta",
-		    "avg_interval", "c_diatonic", "legato", "note_density",
+		    "avg_interval", "c_diatonic", "note_density", "note_length",
 		    "register", "sync_16th", "sync_8th"] and all(len(v) == '"$Z"'
 		    for k, v in d.items() if k != "_meta") and
 		    d["_meta"]["windows"] == 400')" = true ]

@@ -76,7 +76,7 @@ sys.exit(not all("share/models/%s/%s" % (sys.argv[3], p) in am
 v = json.load(open(sys.argv[1]))
 z = len(json.load(open(sys.argv[2]))["mu"])
 names = {"c_diatonic", "note_density", "avg_interval", "sync_16th",
-    "sync_8th", "legato", "register"}
+    "sync_8th", "note_length", "register"}
 sys.exit(not (names <= set(v) and all(len(v[k]) == z and
     all(isinstance(x, float) for x in v[k]) for k in names)))' \
 		    "$M/attribute_vecs.json" "$T/e.json"

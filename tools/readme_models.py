@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-ATTRS = ["avg_interval", "c_diatonic", "legato", "note_density", "register",
+ATTRS = ["avg_interval", "c_diatonic", "note_density", "note_length", "register",
          "sync_16th", "sync_8th"]
 BEGIN = "<!-- models: generated from share/models/*/model_card.json -->"
 END = "<!-- /models -->"
@@ -144,12 +144,35 @@ def section(top):
                                        (1 if db else 0)))
         for v in ATTRS:
             cells = []
+            if v not in rc:
+                continue	# a card from before the attribute existed
             for a in ATTRS:
-                s = "%+.3f" % rc[v][a]
+                s = "%+.3f" % rc[v][a] if a in rc[v] else "-"
                 cells.append("**%s**" % s if a == v else s)
             out.append("| %s | %s | %.2f |" % (v, " | ".join(cells), oo[v]) +
                        (" %.2f |" % so[v] if so else "") +
                        (" %.2f |" % db[v] if db else ""))
+        sc = c.get("attribute_scales")
+        if sc and so and db:
+            byscale = {"%g" % ae.get("scale", 1): so}
+            byscale.update(sc)
+            keys = sorted(byscale, key=float)
+            out.append("")
+            out.append("The same vectors at the scales the nudges reach: "
+                       "own change over the largest other, in standard "
+                       "deviations; target 3 where the data bound allows "
+                       "it, else 80% of the bound, at the best scale.")
+            out.append("")
+            out.append("| vector | " + " | ".join("scale %s" % k
+                                                  for k in keys) +
+                       " | data bound | target | met |")
+            out.append("|---|" + "---|" * (len(keys) + 3))
+            for v in ATTRS:
+                best = max(byscale[k][v] for k in keys)
+                goal = 3.0 if db[v] >= 3 else 0.8 * db[v]
+                out.append("| %s | %s | %.2f | %.2f | %s |" % (
+                    v, " | ".join("%.2f" % byscale[k][v] for k in keys),
+                    db[v], goal, "yes" if best >= goal else "no"))
     out.append("")
     out.append(END)
     return "\n".join(out)
