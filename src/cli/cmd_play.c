@@ -145,284 +145,373 @@ play_live(struct live *l, long steps, long loops, double qpm)
 }
 
 /* Load, quantize and loop a clip. */
-int
-cmd_play(int argc, char **argv)
-{
-	struct live_opts	 o;
-	struct live_pattern	 p;
-	struct live_note	*notes = NULL;
-	struct live_status	 st;
+/* What `latentroll play` was asked, then what it made. */
+struct play {
+	const char		*file, *record, *out, *in;
+	long			 bars, loops, latency, vel, channel, program;
+	enum live_quantum	 quantum;
+	double			 qpm;
+	int			 offline, force, follow, master;
+
 	struct config		 cfg;
 	struct noteseq		 s;
+	int			 have_s;
+	struct live_pattern	 p;
+	struct live_note	*notes;
+	long			 steps;
+	struct live_opts	 o;
 	struct live		*l;
-	const char		*file, *record = NULL, *out = NULL, *in = NULL;
-	char			*cause = NULL, *end;
-	long			 bars = 0, loops = -1, latency = 0, vel = 0;
-	long			 steps, channel = 0, program = -1;
-	enum live_quantum	 quantum = LIVE_SWAP_BAR;
-	double			 qpm = 0, t_end, t;
-	int			 c, offline = 0, force = 0, follow = 0;
-	int			 master = 0, rc = CMD_ERROR, sig;
+	struct live_status	 st;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", play_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_BARS:
-			if ((bars = parse_num(optarg, 1, 256)) < 0) {
-				cmd_error("--bars %s: want 1..256", optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_TEMPO:
-			/* strtod, not atof: "120x" is a typo, not 120. */
-			qpm = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' ||
-			    !(qpm >= LR_QPM_MIN && qpm <= LR_QPM_MAX)) {
-				cmd_error("--tempo %s: want %g..%g BPM",
-				    optarg, LR_QPM_MIN, LR_QPM_MAX);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_OUT:
-			out = optarg;
-			break;
-		case OPT_IN:
-			in = optarg;
-			break;
-		case OPT_RECORD:
-			record = optarg;
-			break;
-		case OPT_OFFLINE:
-			offline = 1;
-			break;
-		case OPT_LOOPS:
-			if ((loops = parse_num(optarg, 0, 1000000)) < 0) {
-				cmd_error("--loops %s: want a count (0: "
-				    "until interrupted)", optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_LATENCY:
-			if ((latency = parse_num(optarg, 1, 1000)) < 0) {
-				cmd_error("--latency %s: want 1..1000 ms",
-				    optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_FORCE:
-			force = 1;
-			break;
-		case OPT_VELOCITY:
-			if ((vel = parse_num(optarg, 1, 127)) < 0) {
-				cmd_error("--velocity %s: want 1..127",
-				    optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_QUANTUM:
-			if (strcmp(optarg, "bar") == 0)
-				quantum = LIVE_SWAP_BAR;
-			else if (strcmp(optarg, "beat") == 0)
-				quantum = LIVE_SWAP_BEAT;
-			else if (strcmp(optarg, "step") == 0)
-				quantum = LIVE_SWAP_STEP;
-			else {
-				cmd_error("--quantum %s: want bar, beat or "
-				    "step", optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_CHANNEL:
-			if ((channel = parse_num(optarg, 1, 16)) < 0 ||
-			    channel == 10) {
-				cmd_error("--channel %s: want 1..16, not 10 "
-				    "(the drums')", optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_PROGRAM:
-			if ((program = parse_num(optarg, 0, 127)) < 0) {
-				cmd_error("--program %s: want 0..127",
-				    optarg);
-				return (CMD_USAGE);
-			}
-			break;
-		case OPT_FOLLOW:
-			follow = 1;
-			break;
-		case OPT_MASTER:
-			master = 1;
-			break;
-		default:
-			return (cmd_usage("play"));
+/* One option into pl; CMD_OK, or CMD_USAGE after saying what is wrong. */
+static int
+play_option(struct play *pl, int c, const char *arg)
+{
+	char	*end;
+
+	switch (c) {
+	case OPT_BARS:
+		if ((pl->bars = parse_num(arg, 1, 256)) < 0) {
+			cmd_error("--bars %s: want 1..256", arg);
+			return (CMD_USAGE);
 		}
+		break;
+	case OPT_TEMPO:
+		/* strtod, not atof: "120x" is a typo, not 120. */
+		pl->qpm = strtod(arg, &end);
+		if (end == arg || *end != '\0' ||
+		    !(pl->qpm >= LR_QPM_MIN && pl->qpm <= LR_QPM_MAX)) {
+			cmd_error("--tempo %s: want %g..%g BPM", arg,
+			    LR_QPM_MIN, LR_QPM_MAX);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_OUT:
+		pl->out = arg;
+		break;
+	case OPT_IN:
+		pl->in = arg;
+		break;
+	case OPT_RECORD:
+		pl->record = arg;
+		break;
+	case OPT_OFFLINE:
+		pl->offline = 1;
+		break;
+	case OPT_LOOPS:
+		if ((pl->loops = parse_num(arg, 0, 1000000)) < 0) {
+			cmd_error("--loops %s: want a count (0: until "
+			    "interrupted)", arg);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_LATENCY:
+		if ((pl->latency = parse_num(arg, 1, 1000)) < 0) {
+			cmd_error("--latency %s: want 1..1000 ms", arg);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_FORCE:
+		pl->force = 1;
+		break;
+	case OPT_VELOCITY:
+		if ((pl->vel = parse_num(arg, 1, 127)) < 0) {
+			cmd_error("--velocity %s: want 1..127", arg);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_QUANTUM:
+		if (strcmp(arg, "bar") == 0)
+			pl->quantum = LIVE_SWAP_BAR;
+		else if (strcmp(arg, "beat") == 0)
+			pl->quantum = LIVE_SWAP_BEAT;
+		else if (strcmp(arg, "step") == 0)
+			pl->quantum = LIVE_SWAP_STEP;
+		else {
+			cmd_error("--quantum %s: want bar, beat or step", arg);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_CHANNEL:
+		if ((pl->channel = parse_num(arg, 1, 16)) < 0 ||
+		    pl->channel == 10) {
+			cmd_error("--channel %s: want 1..16, not 10 (the "
+			    "drums')", arg);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_PROGRAM:
+		if ((pl->program = parse_num(arg, 0, 127)) < 0) {
+			cmd_error("--program %s: want 0..127", arg);
+			return (CMD_USAGE);
+		}
+		break;
+	case OPT_FOLLOW:
+		pl->follow = 1;
+		break;
+	case OPT_MASTER:
+		pl->master = 1;
+		break;
+	default:
+		return (cmd_usage("play"));
 	}
+	return (CMD_OK);
+}
+
+/* The command line into pl; CMD_OK or the status to exit with. */
+static int
+play_parse(struct play *pl, int argc, char **argv)
+{
+	int	c, rc;
+
+	memset(pl, 0, sizeof *pl);
+	pl->loops = -1;
+	pl->program = -1;
+	pl->quantum = LIVE_SWAP_BAR;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", play_opts, NULL)) != -1)
+		if ((rc = play_option(pl, c, optarg)) != CMD_OK)
+			return (rc);
 	if (optind != argc - 1)
 		return (cmd_usage("play"));
-	file = argv[optind];
-	if (offline && loops == 0) {
+	pl->file = argv[optind];
+	if (pl->offline && pl->loops == 0) {
 		cmd_error("--offline --loops 0 would never end");
 		return (CMD_USAGE);
 	}
-	if (loops < 0)
-		loops = offline ? 1 : 0;
+	if (pl->loops < 0)
+		pl->loops = pl->offline ? 1 : 0;
 	/* Refuse early rather than after minutes of playing. */
-	if (record != NULL && !force && (strcmp(record, file) == 0 ||
-	    access(record, F_OK) == 0)) {
-		cmd_error("%s: exists (use --force to overwrite)", record);
+	if (pl->record != NULL && !pl->force &&
+	    (strcmp(pl->record, pl->file) == 0 ||
+	    access(pl->record, F_OK) == 0)) {
+		cmd_error("%s: exists (use --force to overwrite)", pl->record);
 		return (CMD_ERROR);
 	}
-	if (record != NULL && cmd_out_check(record) != 0)
+	if (pl->record != NULL && cmd_out_check(pl->record) != 0)
 		return (CMD_ERROR);
+	return (CMD_OK);
+}
 
-	if (config_load(&cfg, NULL, &cause) != 0) {
-		cmd_error("%s", cause);
-		free(cause);
-		return (CMD_ERROR);
-	}
+/* The settings and the clip as a loop pattern; -1 after a message. */
+static int
+play_load(struct play *pl)
+{
+	char	*cause = NULL;
+
+	if (config_load(&pl->cfg, NULL, &cause) != 0)
+		goto fail;
 	midifile_log_init();
-	if (midifile_load(file, &s, &cause) != 0) {
-		cmd_error("%s", cause);
-		free(cause);
-		return (CMD_ERROR);
+	if (midifile_load(pl->file, &pl->s, &cause) != 0)
+		goto fail;
+	pl->have_s = 1;
+	if (convert_quantize(&pl->s, NOTESEQ_STEPS_PER_QUARTER, &cause) != 0)
+		goto fail_file;
+	pl->steps = pl->bars > 0 ? pl->bars * LIVE_STEPS_PER_BAR :
+	    ((pl->s.total_steps + LIVE_STEPS_PER_BAR - 1) /
+	    LIVE_STEPS_PER_BAR) * LIVE_STEPS_PER_BAR;
+	if (pl->steps > 256 * LIVE_STEPS_PER_BAR)
+		pl->steps = 256 * LIVE_STEPS_PER_BAR;
+	if (pl->s.n == 0 || pl->steps <= 0) {
+		cmd_error("%s: no notes to play", pl->file);
+		return (-1);
 	}
-	if (convert_quantize(&s, NOTESEQ_STEPS_PER_QUARTER, &cause) != 0) {
-		cmd_error("%s: %s", file, cause);
-		goto out;
-	}
-	steps = bars > 0 ? bars * LIVE_STEPS_PER_BAR :
-	    ((s.total_steps + LIVE_STEPS_PER_BAR - 1) / LIVE_STEPS_PER_BAR) *
-	    LIVE_STEPS_PER_BAR;
-	if (steps > 256 * LIVE_STEPS_PER_BAR)
-		steps = 256 * LIVE_STEPS_PER_BAR;
-	if (s.n == 0 || steps <= 0) {
-		cmd_error("%s: no notes to play", file);
-		goto out;
-	}
-	if (live_pattern_from_noteseq(&p, &notes, &s, (int)steps,
-	    &cause) != 0) {
-		cmd_error("%s: %s", file, cause);
-		goto out;
-	}
-	if (qpm == 0)
-		qpm = noteseq_qpm(&s);
+	if (live_pattern_from_noteseq(&pl->p, &pl->notes, &pl->s,
+	    (int)pl->steps, &cause) != 0)
+		goto fail_file;
+	if (pl->qpm == 0)
+		pl->qpm = noteseq_qpm(&pl->s);
+	return (0);
+fail_file:
+	cmd_error("%s: %s", pl->file, cause);
+	free(cause);
+	return (-1);
+fail:
+	cmd_error("%s", cause);
+	free(cause);
+	return (-1);
+}
 
-	memset(&o, 0, sizeof o);
-	o.sink = offline ? LIVE_SINK_RECORD : LIVE_SINK_PORTMIDI;
-	o.offline = offline;
-	o.record = record != NULL;
-	o.record_max = 1 << 22;
-	o.out = out != NULL ? out : (cfg.out[0] != '\0' ? cfg.out : NULL);
-	o.in = in != NULL ? in : (cfg.in[0] != '\0' ? cfg.in : NULL);
-	o.latency_ms = latency > 0 ? (int)latency : cfg.latency_ms;
-	o.qpm = qpm;
-	o.velocity_mode = vel > 0 ? LIVE_VEL_FIXED : LIVE_VEL_KEEP;
-	o.velocity = (int)vel;
-	o.clock_follow = follow;
-	o.clock_master = master;
-	o.quantum = quantum;
+/* The player's options: the command line's over the config's. */
+static void
+play_opts_fill(struct play *pl)
+{
+	struct live_opts	*o = &pl->o;
+
+	memset(o, 0, sizeof *o);
+	o->sink = pl->offline ? LIVE_SINK_RECORD : LIVE_SINK_PORTMIDI;
+	o->offline = pl->offline;
+	o->record = pl->record != NULL;
+	o->record_max = 1 << 22;
+	o->out = pl->out != NULL ? pl->out : (pl->cfg.out[0] != '\0' ?
+	    pl->cfg.out : NULL);
+	o->in = pl->in != NULL ? pl->in : (pl->cfg.in[0] != '\0' ?
+	    pl->cfg.in : NULL);
+	o->latency_ms = pl->latency > 0 ? (int)pl->latency :
+	    pl->cfg.latency_ms;
+	o->qpm = pl->qpm;
+	o->velocity_mode = pl->vel > 0 ? LIVE_VEL_FIXED : LIVE_VEL_KEEP;
+	o->velocity = (int)pl->vel;
+	o->clock_follow = pl->follow;
+	o->clock_master = pl->master;
+	o->quantum = pl->quantum;
 	/* Channel and program: the config's, then the command line's. */
-	config_live_opts(&cfg, &o);
-	if (channel > 0)
-		o.channel = (int)channel - 1;
-	if (program >= 0) {
-		o.program_fixed = 1;
-		o.program = (int)program;
+	config_live_opts(&pl->cfg, o);
+	if (pl->channel > 0)
+		o->channel = (int)pl->channel - 1;
+	if (pl->program >= 0) {
+		o->program_fixed = 1;
+		o->program = (int)pl->program;
 	}
-	if (channel > 0 || cfg.channel > 0)
-		melody_to_channel0(&p, notes);
-	if ((l = live_new(&o, &cause)) == NULL) {
-		cmd_error("%s", cause);
-		goto out;
-	}
-	live_status(l, &st);
-	if (!offline && st.error[0] != '\0') {
-		if (out != NULL || in != NULL) {
+	if (pl->channel > 0 || pl->cfg.channel > 0)
+		melody_to_channel0(&pl->p, pl->notes);
+}
+
+/*
+ * The player on its device: a device named on the command line must open;
+ * one remembered in the config but gone gives way to the default.  A
+ * device chosen here is remembered.  -1 after a message.
+ */
+static int
+play_open(struct play *pl)
+{
+	char	*cause = NULL;
+
+	play_opts_fill(pl);
+	if ((pl->l = live_new(&pl->o, &cause)) == NULL)
+		goto fail;
+	live_status(pl->l, &pl->st);
+	if (!pl->offline && pl->st.error[0] != '\0') {
+		if (pl->out != NULL || pl->in != NULL) {
 			/* Asked for by name on the command line: a typo
 			   should not play silently. */
-			cmd_error("%s", st.error);
-			live_free(l);
-			goto out;
+			cmd_error("%s", pl->st.error);
+			return (-1);
 		}
 		/* Remembered in the config but gone: use the default. */
 		cmd_error("%s (remembered device; using the default)",
-		    st.error);
-		live_free(l);
-		o.out = o.in = NULL;
-		if ((l = live_new(&o, &cause)) == NULL) {
-			cmd_error("%s", cause);
-			goto out;
-		}
-		live_status(l, &st);
+		    pl->st.error);
+		live_free(pl->l);
+		pl->o.out = pl->o.in = NULL;
+		if ((pl->l = live_new(&pl->o, &cause)) == NULL)
+			goto fail;
+		live_status(pl->l, &pl->st);
 	}
-	if (!offline) {
-		if (!st.device_ok || strcmp(st.device, "no MIDI output") == 0)
-			cmd_error("no MIDI output; playing on the null sink%s",
-			    record != NULL ? " (recording)" : "");
-		else if (out != NULL || in != NULL) {
-			/* Remember the choice for next time. */
-			if (out != NULL)
-				snprintf(cfg.out, sizeof cfg.out, "%s", out);
-			if (in != NULL)
-				snprintf(cfg.in, sizeof cfg.in, "%s", in);
-			if (config_save(&cfg, NULL, &cause) != 0)
-				cmd_error("%s (device not remembered)", cause);
+	if (pl->offline)
+		return (0);
+	if (!pl->st.device_ok || strcmp(pl->st.device, "no MIDI output") == 0)
+		cmd_error("no MIDI output; playing on the null sink%s",
+		    pl->record != NULL ? " (recording)" : "");
+	else if (pl->out != NULL || pl->in != NULL) {
+		/* Remember the choice for next time. */
+		if (pl->out != NULL)
+			snprintf(pl->cfg.out, sizeof pl->cfg.out, "%s",
+			    pl->out);
+		if (pl->in != NULL)
+			snprintf(pl->cfg.in, sizeof pl->cfg.in, "%s", pl->in);
+		if (config_save(&pl->cfg, NULL, &cause) != 0) {
+			cmd_error("%s (device not remembered)", cause);
+			free(cause);
 		}
 	}
-	if (live_swap(l, &p, &cause) < 0) {
-		cmd_error("%s: %s", file, cause);
-		live_free(l);
+	return (0);
+fail:
+	cmd_error("%s", cause);
+	free(cause);
+	return (-1);
+}
+
+/* Play the loops (offline: as fast as it computes); the signal that
+   stopped it, or 0. */
+static int
+play_run(struct play *pl)
+{
+	double	t_end, t;
+	int	sig;
+
+	if (pl->loops > 0)
+		live_stop_at(pl->l, pl->loops * pl->steps);
+	live_start(pl->l);
+	if (!pl->offline) {
+		fprintf(stderr, "latentroll: playing %s on %s, %ld bars at "
+		    "%.1f BPM%s\n", pl->file, strcmp(pl->st.device,
+		    "no MIDI output") == 0 ? "the null sink" : pl->st.device,
+		    pl->steps / 16, pl->qpm, pl->loops == 0 ?
+		    " (Ctrl-C stops)" : "");
+		return (play_live(pl->l, pl->steps, pl->loops, pl->qpm));
+	}
+	/* A loop at a time: the handlers only set a flag, so one call for
+	   --loops 1000000 could not be stopped (Ctrl-C, kill) short of
+	   SIGKILL. */
+	t_end = (double)(pl->loops * pl->steps) * 15.0 / pl->qpm + 1;
+	t = 0;
+	while ((sig = live_signal_caught()) == 0 && t < t_end) {
+		t += (double)pl->steps * 15.0 / pl->qpm;
+		live_advance(pl->l, t < t_end ? t : t_end);
+	}
+	live_stop(pl->l);
+	return (sig);
+}
+
+/* Save what was played (--record); -1 after a message. */
+static int
+play_record(struct play *pl)
+{
+	struct noteseq	 rec;
+	char		*cause = NULL;
+	int		 c;
+
+	if (pl->record == NULL)
+		return (0);
+	if (live_record_noteseq(pl->l, &rec, &cause) != 0) {
+		cmd_error("%s: %s", pl->record, cause);
+		free(cause);
+		return (-1);
+	}
+	c = midifile_save(pl->record, &rec, pl->force, &cause);
+	noteseq_free(&rec);
+	if (c != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+cmd_play(int argc, char **argv)
+{
+	struct play	 pl;
+	char		*cause = NULL;
+	int		 rc, sig;
+
+	if ((rc = play_parse(&pl, argc, argv)) != CMD_OK)
+		return (rc);
+	rc = CMD_ERROR;
+	if (play_load(&pl) != 0 || play_open(&pl) != 0)
+		goto out;
+	if (live_swap(pl.l, &pl.p, &cause) < 0) {
+		cmd_error("%s: %s", pl.file, cause);
+		free(cause);
 		goto out;
 	}
 	live_signals_install();
-	if (loops > 0)
-		live_stop_at(l, loops * steps);
-	live_start(l);
-	if (offline) {
-		/* A loop at a time: the handlers only set a flag, so one
-		   call for --loops 1000000 could not be stopped (Ctrl-C,
-		   kill) short of SIGKILL. */
-		t_end = (double)(loops * steps) * 15.0 / qpm + 1;
-		t = 0;
-		while ((sig = live_signal_caught()) == 0 && t < t_end) {
-			t += (double)steps * 15.0 / qpm;
-			live_advance(l, t < t_end ? t : t_end);
-		}
-		live_stop(l);
-	} else {
-		fprintf(stderr, "latentroll: playing %s on %s, %ld bars at "
-		    "%.1f BPM%s\n", file, strcmp(st.device, "no MIDI output")
-		    == 0 ? "the null sink" : st.device, steps / 16, qpm,
-		    loops == 0 ? " (Ctrl-C stops)" : "");
-		sig = play_live(l, steps, loops, qpm);
-	}
-	live_status(l, &st);
-	if (record != NULL) {
-		struct noteseq	rec;
-
-		if (live_record_noteseq(l, &rec, &cause) != 0) {
-			cmd_error("%s: %s", record, cause);
-			live_free(l);
-			goto out;
-		}
-		c = midifile_save(record, &rec, force, &cause);
-		noteseq_free(&rec);
-		if (c != 0) {
-			cmd_error("%s", cause);
-			live_free(l);
-			goto out;
-		}
-	}
+	sig = play_run(&pl);
+	live_status(pl.l, &pl.st);
+	if (play_record(&pl) != 0)
+		goto out;
 	printf("%s: %llu MIDI messages, %ld steps per loop, %.1f BPM, %s%s\n",
-	    file, (unsigned long long)st.events, steps, st.qpm,
-	    offline ? "offline" : st.device,
+	    pl.file, (unsigned long long)pl.st.events, pl.steps, pl.st.qpm,
+	    pl.offline ? "offline" : pl.st.device,
 	    sig != 0 ? " (interrupted)" : "");
-	live_free(l);
 	rc = CMD_OK;
 out:
-	free(notes);
-	free(cause);
-	noteseq_free(&s);
+	if (pl.l != NULL)
+		live_free(pl.l);
+	free(pl.notes);
+	if (pl.have_s)
+		noteseq_free(&pl.s);
 	return (rc);
 }
 
