@@ -37,6 +37,18 @@ for m in mel_2bar mel_16bar; do
 		continue
 	fi
 	n=$((n + 1))
+	# Shipped files name paths relative to the repo or ../shared, never
+	# a machine's absolute path.
+	check "$m: no absolute path in the card or the vectors" "$PY" -c '
+import json, sys
+def walk(x):
+	if isinstance(x, dict):
+		return all(walk(v) for v in x.values())
+	if isinstance(x, list):
+		return all(walk(v) for v in x)
+	return not (isinstance(x, str) and x.startswith("/"))
+sys.exit(not all(walk(json.load(open(f))) for f in sys.argv[1:]))' \
+	    "$M/model_card.json" "$M/attribute_vecs.json"
 	for f in config.json weights_manifest.json attribute_vecs.json \
 	    model_card.json curve.tsv; do
 		check "$m: $f present" test -s "$M/$f"

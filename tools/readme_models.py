@@ -45,27 +45,30 @@ def section(top):
                                "model_card.json")) as f:
             cards.append((n, json.load(f)))
     cards.sort(key=lambda nc: nc[1]["arch"]["num_steps"])
-    used = " and ".join("%d give %d-bar" % (
-        c["data"]["files_used"], c["arch"]["num_steps"] // 16)
-        for _, c in cards) + " windows"
-    files = cards[0][1]["data"]["files"]
-    # the files no model could use at all: the meter (the shorter
-    # windows take every 4/4 tune long enough for 16 bars too)
-    dropped = files - max(c["data"]["files_used"] for _, c in cards)
+    data = []
+    for n, c in cards:
+        d = c["data"]
+        src = " and ".join("`%s`" % x for x in d["dir"].split(","))
+        data.append("`%s` on %s (%d files or tunes, %d giving %d-bar "
+                    "windows in a meter of 16 steps per bar: %d train, %d "
+                    "valid, %d test windows)" % (
+                        n, src, d["files"], d["files_used"],
+                        c["arch"]["num_steps"] // 16, d["windows_train"],
+                        d["windows_valid"], d["windows_test"]))
     out = [BEGIN]
     out.append(
-        "The shipped models were trained here with `latentroll train` on the "
-        "Nottingham corpus (`../shared/data/nottingham`, %d tunes; %s in a "
-        "meter of 16 steps per bar: 4/4, 2/2; the other %d are in 3/4, 6/8 "
-        "and the like), split 90/5/5 by a hash of the file name; every "
-        "number below is measured on the held-out test split (`latentroll "
-        "eval --split test`, `latentroll attrs`). Accuracies are per step, "
-        "as in the paper's Table 1: teacher-forced, and sampled = argmax "
-        "decode of the encoder's mu, fully autoregressive. Slerp Spearman: "
-        "over 100 random test pairs and an 11-point slerp, the mean "
-        "Spearman correlation between slider position and Hamming distance "
-        "to A; valid decodes: intermediate decodes with no note-off outside "
-        "a note." % (files, used, dropped))
+        "The shipped models were trained here with `latentroll train`: %s. "
+        "Files (ABC tunes: \"NAME#X\") are split 90/5/5 by a hash of the "
+        "name, so the Nottingham corpus (`../shared/data/nottingham`, 1034 "
+        "tunes) keeps one split whatever else is trained beside it; every "
+        "number below is measured on Nottingham's held-out test split "
+        "(`latentroll eval --split test`, `latentroll attrs`). Accuracies "
+        "are per step, as in the paper's Table 1: teacher-forced, and "
+        "sampled = argmax decode of the encoder's mu, fully autoregressive. "
+        "Slerp Spearman: over 100 random test pairs and an 11-point slerp, "
+        "the mean Spearman correlation between slider position and Hamming "
+        "distance to A; valid decodes: intermediate decodes with no "
+        "note-off outside a note." % "; ".join(data))
     out.append("")
     out.append("| model | shape | weights | steps | test tf-acc | "
                "test sampled-acc | test KL | slerp Spearman | valid decodes |")

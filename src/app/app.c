@@ -699,6 +699,76 @@ app_free(struct app *a)
 	roll_free(&a->r);
 }
 
+/*
+ * Clips A and B (--clip, else the set's, else the shipped examples when
+ * neither was named) and the set's C and D; a clip that does not load is
+ * left empty.  Returns the first error (heap) for the status line, or
+ * NULL.
+ */
+static char *
+app_clips(struct app *a, const struct app_opts *o, const struct set *set)
+{
+	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
+	const char	*clip;
+	int		 i, k;
+
+	for (i = 0; i < 4; i++) {
+		clip = i < 2 ? o->clip[i] : NULL;
+		if (clip == NULL && set != NULL)
+			clip = set->clip[i];
+		/* The shipped examples: a.mid, b.mid (4 bars), or their
+		   16-bar versions for a 16-bar model. */
+		if (i < 2 && clip == NULL && o->clip[0] == NULL &&
+		    set == NULL) {
+			snprintf(path, sizeof path, "%s/clips/%c%s.mid",
+			    o->datadir, 'a' + i, a->T > 64 ? "16" : "");
+			clip = path;
+		}
+		/* A set's track and window belong to the set's clip. */
+		k = set != NULL && (i >= 2 || o->clip[i] == NULL);
+		if (clip != NULL && clip_load(&a->clips[i], app_fmt(a), clip,
+		    k ? set->track[i] : -1, k ? set->window[i] : 0,
+		    &cause) != 0) {
+			if (first_err == NULL)
+				first_err = cause;
+			else
+				free(cause);
+			cause = NULL;
+		}
+		if (a->clips[i].tokens == NULL)
+			clip_empty(&a->clips[i], app_fmt(a));
+	}
+	return (first_err);
+}
+
+/* The player's options: the command line's over the config's. */
+static void
+app_player_opts(struct app *a, const struct app_opts *o,
+    const struct set *set, struct live_opts *lo)
+{
+	memset(lo, 0, sizeof *lo);
+	lo->sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
+	lo->out = o->out != NULL ? o->out : (a->cfg.out[0] != '\0' ?
+	    a->cfg.out : NULL);
+	/*
+	 * Input, for MIDI-learned knobs and clock: --in, the config's, else
+	 * the default input ("" = the default or first one, if any), so a
+	 * controller plugged in works without setting anything up.
+	 */
+	if (!o->no_midi)
+		lo->in = o->in != NULL ? o->in : a->cfg.in;
+	lo->clock_follow = !o->no_midi && (o->follow ||
+	    (!o->master && a->cfg.clock == CONFIG_CLOCK_FOLLOW));
+	lo->clock_master = !lo->clock_follow && (o->master ||
+	    a->cfg.clock == CONFIG_CLOCK_MASTER);
+	lo->latency_ms = a->cfg.latency_ms;
+	config_live_opts(&a->cfg, lo);	/* channel =, program = */
+	lo->qpm = set != NULL ? set->qpm : (a->clips[0].have_seq ?
+	    noteseq_qpm(&a->clips[0].seq) : LR_QPM_DEFAULT);
+	if (lo->qpm < LR_QPM_MIN || lo->qpm > LR_QPM_MAX)
+		lo->qpm = LR_QPM_DEFAULT;
+}
+
 int
 app_run(const struct app_opts *o, char **err)
 {
@@ -706,8 +776,7 @@ app_run(const struct app_opts *o, char **err)
 	struct set	 set;
 	struct live_opts lo;
 	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
-	const char	*clip[2];
-	int		 i, k, have_set = 0, rc = 0, devnull;
+	int		 i, have_set = 0, rc = 0, devnull;
 
 	memset(&a, 0, sizeof a);
 	set_init(&set);
@@ -748,72 +817,12 @@ app_run(const struct app_opts *o, char **err)
 	a.v.latency_ms = -1;
 
 	/* Clips: errors go to the status line, the app goes on. */
-	for (i = 0; i < 2; i++) {
-		clip[i] = o->clip[i];
-		if (clip[i] == NULL && have_set)
-			clip[i] = set.clip[i];
-		/* The shipped examples: a.mid, b.mid (4 bars), or their
-		   16-bar versions for a 16-bar model. */
-		if (clip[i] == NULL && o->clip[0] == NULL && !have_set) {
-			snprintf(path, sizeof path, "%s/clips/%c%s.mid",
-			    o->datadir, 'a' + i, a.T > 64 ? "16" : "");
-			clip[i] = path;
-		}
-		if (clip[i] == NULL) {
-			clip_empty(&a.clips[i], app_fmt(&a));
-			continue;
-		}
-		/* A set's track and window belong to the set's clip. */
-		k = have_set && o->clip[i] == NULL;
-		if (clip_load(&a.clips[i], app_fmt(&a), clip[i],
-		    k ? set.track[i] : -1, k ? set.window[i] : 0,
-		    &cause) != 0) {
-			clip_empty(&a.clips[i], app_fmt(&a));
-			if (first_err == NULL)
-				first_err = cause;
-			else
-				free(cause);
-			cause = NULL;
-		}
-	}
-	for (i = 2; i < 4; i++) {
-		if (have_set && set.clip[i] != NULL &&
-		    clip_load(&a.clips[i], app_fmt(&a), set.clip[i],
-		    set.track[i], set.window[i], &cause) != 0) {
-			if (first_err == NULL)
-				first_err = cause;
-			else
-				free(cause);
-			cause = NULL;
-		}
-		if (a.clips[i].tokens == NULL)
-			clip_empty(&a.clips[i], app_fmt(&a));
-	}
+	first_err = app_clips(&a, o, have_set ? &set : NULL);
 	if (have_set)
 		app_apply_set(&a, &set);
 
 	app_config(&a, &a.cfg);
-	memset(&lo, 0, sizeof lo);
-	lo.sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
-	lo.out = o->out != NULL ? o->out : (a.cfg.out[0] != '\0' ? a.cfg.out :
-	    NULL);
-	/*
-	 * Input, for MIDI-learned knobs and clock: --in, the config's, else
-	 * the default input ("" = the default or first one, if any), so a
-	 * controller plugged in works without setting anything up.
-	 */
-	if (!o->no_midi)
-		lo.in = o->in != NULL ? o->in : a.cfg.in;
-	lo.clock_follow = !o->no_midi && (o->follow ||
-	    (!o->master && a.cfg.clock == CONFIG_CLOCK_FOLLOW));
-	lo.clock_master = !lo.clock_follow && (o->master ||
-	    a.cfg.clock == CONFIG_CLOCK_MASTER);
-	lo.latency_ms = a.cfg.latency_ms;
-	config_live_opts(&a.cfg, &lo);	/* channel =, program = */
-	lo.qpm = have_set ? set.qpm : (a.clips[0].have_seq ?
-	    noteseq_qpm(&a.clips[0].seq) : 120);
-	if (lo.qpm < LR_QPM_MIN || lo.qpm > LR_QPM_MAX)
-		lo.qpm = LR_QPM_DEFAULT;
+	app_player_opts(&a, o, have_set ? &set : NULL, &lo);
 	a.qpm_want = lo.qpm;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.live = live_new(&lo, &cause)) == NULL) {
