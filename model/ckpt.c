@@ -783,7 +783,8 @@ write_file(const char *path, const void *buf, size_t len, char **cause)
 	return (0);
 }
 
-/* A file name of the model's own set: a shard of any count, config, manifest. */
+/* A file name of the model's own set: a shard of any count, config,
+   manifest. */
 static int
 model_name(const char *name)
 {

@@ -28,8 +28,9 @@ struct vae	*ckpt_load(const char *dir, char **cause) LR_WUR;
  * either the old set or the new one, never shards of two saves (another
  * process whose working directory is dir is left in the removed old one).
  * A file system without the exchange, or a dir holding our own working
- * directory, falls back to renaming file by file, manifest last.  Temporary folders an interrupted save left are removed
- * by the next save; so are shards of another shard count.
+ * directory, falls back to renaming file by file, manifest last.
+ * Temporary folders an interrupted save left are removed by the next
+ * save; so are shards of another shard count.
  */
 int		 ckpt_save(const struct vae *v, const char *dir,
 		    enum ckpt_dtype dtype, char **cause) LR_WUR;
