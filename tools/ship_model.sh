@@ -17,7 +17,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 LR=${LATENTROLL:-$top/latentroll}
 PY=/usr/bin/python3
-data=${SHARED_DIR:-$top/../shared}/data/nottingham
+# Run from the top so the cards record ../shared/..., not this machine's
+# absolute path (SHARED_DIR, when set, is recorded as given).
+cd "$top"
+data=${SHARED_DIR:-../shared}/data/nottingham
 force=0
 args=
 for a in "$@"; do
