@@ -27,25 +27,19 @@
 #include "worker.h"
 
 #include "test.h"
+#include "test_model.h"
 
 static struct vae *
 random_model(const char *name, uint64_t seed)
 {
 	struct vae_arch	 a;
-	struct vae	*v;
-	struct rng	 rng;
 	char		*cause = NULL;
-	size_t		 i;
 
-	if (params_arch_named(&a, name, &cause) != 0 ||
-	    (v = vae_new(&a, &cause)) == NULL) {
+	if (params_arch_named(&a, name, &cause) != 0) {
 		fprintf(stderr, "test_app: %s\n", cause);
 		exit(99);
 	}
-	rng_seed(&rng, seed);
-	for (i = 0; i < v->p.n_params; i++)
-		v->p.mem[i] = 0.15f * rng_normal(&rng);
-	return (v);
+	return (test_random_vae(&a, seed, 0.15f, 1));
 }
 
 /* Wait (5 s at most) for a result of gen; full: every point. */

@@ -18,6 +18,7 @@
 #include "rng.h"
 #include "vae.h"
 #include "test.h"
+#include "test_model.h"
 
 static char	root[256];
 
@@ -58,18 +59,10 @@ arch_small(struct vae_arch *a, int kind)
 static struct vae *
 random_model(int kind, uint64_t seed)
 {
-	struct vae_arch	 a;
-	struct vae	*v;
-	struct rng	 r;
-	size_t		 i;
+	struct vae_arch	a;
 
 	arch_small(&a, kind);
-	if ((v = vae_new(&a, NULL)) == NULL)
-		exit(99);
-	rng_seed(&r, seed);
-	for (i = 0; i < v->p.n_params; i++)
-		v->p.mem[i] = (rng_uniform(&r) * 2.0f - 1.0f) * 0.7f;
-	return (v);
+	return (test_random_vae(&a, seed, 0.7f, 0));
 }
 
 static char *

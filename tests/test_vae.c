@@ -16,6 +16,7 @@
 #include "train.h"
 #include "vae.h"
 #include "test.h"
+#include "test_model.h"
 
 #define MAXW	1024
 
@@ -105,19 +106,7 @@ arch_trio(struct vae_arch *a)
 static struct vae *
 random_model(const struct vae_arch *a, uint64_t seed)
 {
-	struct vae	*v;
-	struct rng	 r;
-	char		*cause = NULL;
-	size_t		 i;
-
-	if ((v = vae_new(a, &cause)) == NULL) {
-		fprintf(stderr, "vae_new: %s\n", cause);
-		exit(99);
-	}
-	rng_seed(&r, seed);
-	for (i = 0; i < v->p.n_params; i++)
-		v->p.mem[i] = (rng_uniform(&r) * 2.0f - 1.0f) * 0.8f;
-	return (v);
+	return (test_random_vae(a, seed, 0.8f, 0));
 }
 
 static void
