@@ -411,41 +411,23 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 /*
  * The experiment's own-over-other ratio (in standard deviations) at the
  * scales 1, 2 and 3 (the one --scale ran is not run again): an object
- * scale -> vector -> ratio.  The vectors are read back from the model's
- * attribute_vecs.json, just written.
+ * scale -> vector -> ratio.
  */
 static json_t *
-scale_runs(struct vae *v, const int *tok, int n, const char *model,
+scale_runs(struct vae *v, const int *tok, int n, const float *vecs,
     float done, char **cause)
 {
 	static const float	 sc[] = { 1, 2, 3 };
-	json_t			*out, *vj, *e, *x;
-	float			*vecs;
-	char			*path, key[16];
-	int			 Z = v->p.arch.z_size, k, j;
+	json_t			*out, *e;
+	char			 key[16];
 	size_t			 i;
 
-	path = lr_path_join(model, "attribute_vecs.json");
-	vj = jsonfile_load(path, cause);
-	free(path);
-	if (vj == NULL)
-		return (NULL);
-	vecs = lr_calloc((size_t)ATTR_N * Z, sizeof *vecs);
-	for (k = 0; k < ATTR_N; k++) {
-		x = json_object_get(vj, attrs_name(k));
-		for (j = 0; j < Z && json_is_array(x) &&
-		    (size_t)j < json_array_size(x); j++)
-			vecs[(size_t)k * Z + j] = (float)json_number_value(
-			    json_array_get(x, j));
-	}
-	json_decref(vj);
 	out = json_object();
 	for (i = 0; i < sizeof sc / sizeof sc[0]; i++) {
 		if (sc[i] == done)
 			continue;
 		if ((e = experiment(v, tok, n, vecs, sc[i], cause)) == NULL) {
 			json_decref(out);
-			free(vecs);
 			return (NULL);
 		}
 		snprintf(key, sizeof key, "%g", sc[i]);
@@ -453,7 +435,6 @@ scale_runs(struct vae *v, const int *tok, int n, const char *model,
 		    "sd_own_over_max_other"));
 		json_decref(e);
 	}
-	free(vecs);
 	return (out);
 }
 
@@ -628,22 +609,20 @@ cmd_attrs(int argc, char **argv)
 	}
 	exp = experiment(v, ds.tok[DATASET_TEST], n_test, vecs, aa.scale,
 	    &cause);
+	/* The instrument's nudges reach +-3: the same table at scales 2 and
+	   3 beside --scale's (issue K measures every vector at 1, 2, 3). */
 	if (exp != NULL)
+		scales = scale_runs(v, ds.tok[DATASET_TEST], n_test, vecs,
+		    aa.scale, &cause);
+	if (scales != NULL)
 		interp = interpolation(v, ds.tok[DATASET_TEST],
 		    ds.n[DATASET_TEST], aa.n_pairs, aa.seed, &cause);
 	free(vecs);
-	if (exp == NULL || interp == NULL) {
+	if (exp == NULL || scales == NULL || interp == NULL) {
 		cmd_error("%s: %s", aa.model, cause);
 		goto out;
 	}
 	json_object_set(exp, "data_bound", bound);
-	/* The instrument's nudges reach +-3: the same table at scales 2 and
-	   3 beside --scale's (issue K measures every vector at 1, 2, 3). */
-	if ((scales = scale_runs(v, ds.tok[DATASET_TEST], n_test, aa.model,
-	    aa.scale, &cause)) == NULL) {
-		cmd_error("%s: %s", aa.model, cause);
-		goto out;
-	}
 	if (card_merge(aa.model, "attribute_experiment", exp, &cause) != 0 ||
 	    card_merge(aa.model, "attribute_scales", scales, &cause) != 0 ||
 	    card_merge(aa.model, "interpolation", interp, &cause) != 0) {

@@ -236,9 +236,11 @@ run_eval_split(struct vae *v, struct vae *v16, const struct dataset *ds,
 		goto out;
 	t.mu = lr_malloc(B * Z * sizeof *t.mu);
 	t.sig = lr_malloc(B * Z * sizeof *t.sig);
-	t.mu16 = lr_malloc(B * Z * sizeof *t.mu16);
 	t.out = lr_malloc(B * t.len * sizeof *t.out);
-	t.out16 = lr_malloc(B * t.len * sizeof *t.out16);
+	if (v16 != NULL) {
+		t.mu16 = lr_malloc(B * Z * sizeof *t.mu16);
+		t.out16 = lr_malloc(B * t.len * sizeof *t.out16);
+	}
 	t.lat.Z = (int)Z;
 	t.lat.kl = lr_calloc(3 * Z, sizeof *t.lat.kl);
 	t.lat.s1 = t.lat.kl + Z;
