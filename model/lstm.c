@@ -397,30 +397,32 @@ to_half(float x)
 	return (_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
+/* n contiguous floats to fmt at dst. */
+static void
+pack_run(uint16_t *dst, const float *src, int n, int fmt)
+{
+	int	j;
+
+	if (fmt == LSTM_HALF_BF16) {
+		linalg_to_bf16(dst, src, (size_t)n);
+		return;
+	}
+	for (j = 0; j < n; j++)
+		dst[j] = to_half(src[j]);
+}
+
 /* Round src (K, N) to fp16 or bf16 (nearest even) in the packed layout. */
 void
 lstm_half_pack(uint16_t *dst, const float *src, int K, int N, int fmt)
 {
-	int	nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, k, j;
-	float	x;
+	int	nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, k;
 
 	for (b = 0; b < nb; b++)
-		for (k = 0; k < K; k++)
-			for (j = 0; j < HALF_PANEL; j++) {
-				x = src[(size_t)k * N + b * HALF_PANEL + j];
-				if (fmt == LSTM_HALF_BF16)
-					linalg_to_bf16(dst++, &x, 1);
-				else
-					*dst++ = to_half(x);
-			}
-	for (k = 0; k < K; k++)
-		for (j = 0; j < rem; j++) {
-			x = src[(size_t)k * N + nb * HALF_PANEL + j];
-			if (fmt == LSTM_HALF_BF16)
-				linalg_to_bf16(dst++, &x, 1);
-			else
-				*dst++ = to_half(x);
-		}
+		for (k = 0; k < K; k++, dst += HALF_PANEL)
+			pack_run(dst, src + (size_t)k * N + b * HALF_PANEL,
+			    HALF_PANEL, fmt);
+	for (k = 0; k < K; k++, dst += rem)
+		pack_run(dst, src + (size_t)k * N + nb * HALF_PANEL, rem, fmt);
 }
 
 /* 16 (8) stored values to floats: fp16 by F16C, bf16 by a shift. */
