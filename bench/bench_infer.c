@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "linalg.h"
 #include "params.h"
 #include "rng.h"
@@ -504,7 +504,7 @@ save_model(const char *dir, const char *arch, uint64_t seed)
 	struct vae	*v = random_model(arch, seed);
 	char		*cause = NULL;
 
-	if (ckpt_save(v, dir, CKPT_FLOAT32, &cause) != 0) {
+	if (modeldir_save(v, dir, CKPT_FLOAT32, &cause) != 0) {
 		fprintf(stderr, "bench_infer: %s\n", cause);
 		free(cause);
 		vae_free(v);

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "rng.h"
 #include "worker.h"
 
@@ -73,7 +73,7 @@ bench_arch(const char *name, int iters)
 
 	snprintf(dir, sizeof dir, "%s/share/models/%s", src != NULL ? src :
 	    ".", name);
-	if ((v = ckpt_load(dir, &cause)) == NULL) {
+	if ((v = modeldir_load(dir, &cause)) == NULL) {
 		free(cause);
 		cause = NULL;
 		if (params_arch_named(&a, name, &cause) != 0 ||

@@ -29,4 +29,28 @@ int	atomic_write(const char *path, int (*fill)(FILE *f, void *arg,
 int	atomic_write_path(const char *path, int (*fill)(const char *tmp,
 	    void *arg, char **cause), void *arg, char **cause) LR_WUR;
 
+/* One file of a set that atomic_dir_replace publishes. */
+struct atomic_file {
+	const char	*name;
+	const void	*data;
+	size_t		 len;
+};
+
+/*
+ * Replace the set of files in folder dir (created if missing) as one:
+ * they are written and fsync'ed into a sibling dir.tmpXXXXXX; if dir
+ * exists, that gets hard links to dir's other entries (those own() does
+ * not claim: an older set's files are dropped, everything else stays by
+ * the same path) and the two folders are exchanged in one
+ * renameat2(RENAME_EXCHANGE), so a crash or a reader sees either the old
+ * set or the new one, never parts of two (another process whose working
+ * directory is dir is left in the removed old one).  A file system
+ * without the exchange, or a dir holding our own working directory, falls
+ * back to renaming file by file in the order given, so put the file that
+ * commits the set last.  Temporary folders an interrupted replace left
+ * are removed by the next one.
+ */
+int	atomic_dir_replace(const char *dir, const struct atomic_file *files,
+	    int n, int (*own)(const char *name), char **cause) LR_WUR;
+
 #endif

@@ -1,8 +1,11 @@
 /*
- * ckpt.c: magenta.js checkpoints (spec B 6): config.json, the weights
- * manifest and its binary shards, float32 or uint8/uint16 quantized.  The
- * only file of model/ that touches the file system.  Every cause names the
- * file and, where there is one, the tensor.
+ * ckpt.c: magenta.js checkpoints (spec B 6) as bytes: config.json, the
+ * weights manifest and its binary shards, float32 or uint8/uint16
+ * quantized, to and from a model's tensors.  No file is opened here: the
+ * caller's reader hands over each file's bytes by name, and a save comes
+ * back as named buffers (src/storage/modeldir.c does the folder).  Every
+ * cause names the file (as the reader's folder joined with the name) and,
+ * where there is one, the tensor.
  *
  * Format, as tfjs writes it: weights_manifest.json is an array of groups
  * {"paths": [shard files], "weights": [{name, shape, dtype, quantization?}]};
@@ -15,22 +18,15 @@
  */
 #include "ckpt.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #define CKPT_SHARD_BYTES	(4 * 1024 * 1024)
-#define CKPT_CONFIG		"config.json"
-#define CKPT_MANIFEST		"weights_manifest.json"
 
 /* One manifest entry, pointing into its group's concatenated shards. */
 struct entry {
@@ -63,42 +59,56 @@ struct manifest {
 	int		 n_groups;
 };
 
-static int	 read_file(const char *, uint8_t **, size_t *, char **);
+/* Where the bytes come from, and the folder name causes carry. */
+struct source {
+	ckpt_reader	 read;
+	void		*arg;
+	const char	*dir;
+};
+
 static void	 manifest_free(struct manifest *);
-static int	 manifest_load(struct manifest *, const char *, char **);
+static int	 manifest_load(struct manifest *, const struct source *,
+		    char **);
 static const char *bad_shard(const struct group *);
 static struct entry *find(struct manifest *, const char *);
-static int	 read_config(const char *, struct vae_arch *, char **);
+static int	 read_config(const struct source *, struct vae_arch *,
+		    char **, char **);
 static int	 infer_arch(struct manifest *, struct vae_arch *,
 		    const char *, char **);
 static int	 fill(struct vae *, struct manifest *, const char *,
 		    char **);
 
-/* Whole file into memory (shards are at most a few MiB each). */
+/* One file's bytes (NUL-terminated) by name, through the reader. */
 static int
-read_file(const char *path, uint8_t **out, size_t *len, char **cause)
+load(const struct source *s, const char *name, uint8_t **buf, size_t *len,
+    char **cause)
 {
-	FILE		*f;
-	struct stat	 st;
-	uint8_t		*buf;
+	return (s->read(s->arg, name, buf, len, cause));
+}
 
-	if ((f = fopen(path, "rb")) == NULL)
-		return (lr_fail(cause, "%s: %s", path, strerror(errno)));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return (lr_fail(cause, "%s: not a regular file", path));
+/* A JSON document by name; the cause names the file and the line. */
+static json_t *
+load_json(const struct source *s, const char *name, char **text,
+    char **cause)
+{
+	json_error_t	 je;
+	json_t		*root;
+	uint8_t		*buf;
+	size_t		 len;
+	char		*path;
+
+	if (load(s, name, &buf, &len, cause) != 0)
+		return (NULL);
+	if ((root = json_loadb((const char *)buf, len, 0, &je)) == NULL) {
+		path = lr_path_join(s->dir, name);
+		lr_fail(cause, "%s: line %d: %s", path, je.line, je.text);
+		free(path);
 	}
-	buf = lr_malloc((size_t)st.st_size + 1);
-	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		fclose(f);
+	if (root != NULL && text != NULL)
+		*text = (char *)buf;
+	else
 		free(buf);
-		return (lr_fail(cause, "%s: read error", path));
-	}
-	fclose(f);
-	buf[st.st_size] = '\0';
-	*out = buf;
-	*len = (size_t)st.st_size;
-	return (0);
+	return (root);
 }
 
 static void
@@ -147,33 +157,163 @@ bad_shard(const struct group *g)
 	return (g->paths[g->n_paths - 1]);
 }
 
+/* A group's shards, concatenated into g->buf in "paths" order. */
+static int
+load_shards(struct group *g, json_t *paths, size_t gi,
+    const struct source *s, const char *mp, char **cause)
+{
+	json_t		*jv;
+	const char	*name;
+	uint8_t		*buf;
+	size_t		 k, len;
+
+	g->n_paths = (int)json_array_size(paths);
+	g->paths = lr_calloc(g->n_paths + 1, sizeof *g->paths);
+	g->ends = lr_calloc(g->n_paths + 1, sizeof *g->ends);
+	json_array_foreach(paths, k, jv) {
+		name = json_string_value(jv);
+		if (name == NULL || *name == '\0' || *name == '/' ||
+		    strstr(name, "..") != NULL)
+			return (lr_fail(cause, "%s: group %zu: bad shard path",
+			    mp, gi + 1));
+		g->paths[k] = lr_strdup(name);
+		if (load(s, name, &buf, &len, cause) != 0)
+			return (-1);
+		g->buf = lr_realloc(g->buf, g->len + len + 1);
+		memcpy(g->buf + g->len, buf, len);
+		free(buf);
+		g->len += len;
+		g->ends[k] = g->len;
+	}
+	return (0);
+}
+
+/* A tensor's shape: at most 4 dimensions whose product fits a size_t. */
+static int
+parse_shape(struct entry *e, json_t *jv, const char *mp, char **cause)
+{
+	json_t		*d;
+	size_t		 i;
+	long long	 v;
+
+	if (!json_is_array(jv) || json_array_size(jv) > 4)
+		return (lr_fail(cause, "%s: tensor %s: bad shape", mp,
+		    e->name));
+	e->ndim = (int)json_array_size(jv);
+	e->n = 1;
+	json_array_foreach(jv, i, d) {
+		v = json_integer_value(d);
+		if (!json_is_integer(d) || v < 0 || v > (1LL << 31))
+			return (lr_fail(cause, "%s: tensor %s: bad shape", mp,
+			    e->name));
+		e->shape[i] = v;
+		/* A product past SIZE_MAX would wrap to a small size and
+		   shift every later tensor. */
+		if (v != 0 && e->n > SIZE_MAX / (size_t)v)
+			return (lr_fail(cause, "%s: tensor %s: shape too "
+			    "large", mp, e->name));
+		e->n *= (size_t)v;
+	}
+	return (0);
+}
+
+/* dtype and quantization: bytes per element and how to read them. */
+static int
+parse_dtype(struct entry *e, json_t *w, const char *mp, char **cause)
+{
+	json_t		*q;
+	const char	*dt;
+
+	dt = json_string_value(json_object_get(w, "dtype"));
+	if (dt == NULL || (strcmp(dt, "float32") != 0 &&
+	    strcmp(dt, "int32") != 0))
+		return (lr_fail(cause, "%s: tensor %s: unknown dtype %s", mp,
+		    e->name, dt ? dt : "(none)"));
+	e->bytes = 4;
+	e->is_int = strcmp(dt, "int32") == 0;
+	if ((q = json_object_get(w, "quantization")) == NULL)
+		return (0);
+	dt = json_string_value(json_object_get(q, "dtype"));
+	if (dt != NULL && strcmp(dt, "float16") == 0) {
+		/* Newer tfjs: IEEE half, no min/scale. */
+		e->bytes = 2;
+		e->quant = 2;
+		return (0);
+	}
+	if (dt != NULL && strcmp(dt, "uint8") == 0)
+		e->bytes = 1;
+	else if (dt != NULL && strcmp(dt, "uint16") == 0)
+		e->bytes = 2;
+	else
+		return (lr_fail(cause, "%s: tensor %s: unknown quantization "
+		    "dtype %s", mp, e->name, dt ? dt : "(none)"));
+	e->quant = 1;
+	e->qmin = json_number_value(json_object_get(q, "min"));
+	e->qscale = json_number_value(json_object_get(q, "scale"));
+	if (!json_is_number(json_object_get(q, "min")) ||
+	    !json_is_number(json_object_get(q, "scale")) ||
+	    !isfinite(e->qmin) || !isfinite(e->qscale))
+		return (lr_fail(cause, "%s: tensor %s: bad quantization "
+		    "min/scale", mp, e->name));
+	return (0);
+}
+
+/* A group's weights, placed back to back over its concatenated shards. */
+static int
+parse_weights(struct manifest *m, json_t *ws, size_t gi, const char *dir,
+    const char *mp, char **cause)
+{
+	struct group	*g = &m->g[gi];
+	struct entry	*e;
+	json_t		*w;
+	size_t		 wi, off = 0;
+
+	m->e = lr_realloc(m->e, (m->n + json_array_size(ws)) * sizeof *m->e);
+	json_array_foreach(ws, wi, w) {
+		e = &m->e[m->n++];
+		memset(e, 0, sizeof *e);
+		e->group = (int)gi;
+		if ((e->name = json_string_value(json_object_get(w,
+		    "name"))) == NULL)
+			return (lr_fail(cause, "%s: weight %zu has no name",
+			    mp, wi));
+		if (parse_shape(e, json_object_get(w, "shape"), mp,
+		    cause) != 0 || parse_dtype(e, w, mp, cause) != 0)
+			return (-1);
+		e->off = off;
+		/* Compared by division: n * bytes may not fit. */
+		if (e->n > (g->len - off) / (size_t)e->bytes)
+			return (lr_fail(cause, "%s/%s: short shard: tensor %s "
+			    "(%zu elements of %d bytes) starts at byte %zu of "
+			    "the group's %zu (per %s)", dir, bad_shard(g),
+			    e->name, e->n, e->bytes, off, g->len,
+			    CKPT_MANIFEST));
+		off += e->n * e->bytes;
+		e->data = g->buf + e->off;
+	}
+	if (off != g->len)
+		return (lr_fail(cause, "%s/%s: %zu extra bytes after the last "
+		    "tensor of group %zu (per %s)", dir, bad_shard(g),
+		    g->len - off, gi + 1, CKPT_MANIFEST));
+	return (0);
+}
+
 /*
  * Parse the manifest and read every group's shards.  Weights of a group
  * are packed back to back in manifest order across its shards.
  */
 static int
-manifest_load(struct manifest *m, const char *dir, char **cause)
+manifest_load(struct manifest *m, const struct source *s, char **cause)
 {
-	char		*mp, *sp;
-	json_error_t	 je;
-	json_t		*grp, *paths, *ws, *w, *jv, *q;
-	struct group	*g;
-	struct entry	*e;
-	size_t		 gi, k, wi, off, len, d;
-	uint8_t		*buf;
-	const char	*dt, *s;
-	long long	 v;
+	json_t	*grp, *paths, *ws;
+	char	*mp;
+	size_t	 gi;
+	int	 i, k;
 
 	memset(m, 0, sizeof *m);
-	mp = lr_path_join(dir, CKPT_MANIFEST);
-	if (access(mp, R_OK) != 0) {
-		lr_fail(cause, "%s: %s", mp, strerror(errno));
+	mp = lr_path_join(s->dir, CKPT_MANIFEST);
+	if ((m->root = load_json(s, CKPT_MANIFEST, NULL, cause)) == NULL)
 		goto fail;
-	}
-	if ((m->root = json_load_file(mp, 0, &je)) == NULL) {
-		lr_fail(cause, "%s: line %d: %s", mp, je.line, je.text);
-		goto fail;
-	}
 	if (!json_is_array(m->root) || json_array_size(m->root) == 0) {
 		lr_fail(cause, "%s: not a non-empty array of weight groups",
 		    mp);
@@ -182,7 +322,6 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 	m->n_groups = (int)json_array_size(m->root);
 	m->g = lr_calloc(m->n_groups, sizeof *m->g);
 	json_array_foreach(m->root, gi, grp) {
-		g = &m->g[gi];
 		paths = json_object_get(grp, "paths");
 		ws = json_object_get(grp, "weights");
 		if (!json_is_array(paths) || !json_is_array(ws)) {
@@ -190,143 +329,17 @@ manifest_load(struct manifest *m, const char *dir, char **cause)
 			    "\"weights\" arrays", mp, gi + 1);
 			goto fail;
 		}
-		g->n_paths = (int)json_array_size(paths);
-		g->paths = lr_calloc(g->n_paths + 1, sizeof *g->paths);
-		g->ends = lr_calloc(g->n_paths + 1, sizeof *g->ends);
-		json_array_foreach(paths, k, jv) {
-			s = json_string_value(jv);
-			if (s == NULL || *s == '\0' || *s == '/' ||
-			    strstr(s, "..") != NULL) {
-				lr_fail(cause, "%s: group %zu: bad shard path",
-				    mp, gi + 1);
-				goto fail;
-			}
-			g->paths[k] = lr_strdup(s);
-			sp = lr_path_join(dir, s);
-			if (read_file(sp, &buf, &len, cause) != 0) {
-				free(sp);
-				goto fail;
-			}
-			free(sp);
-			g->buf = lr_realloc(g->buf, g->len + len + 1);
-			memcpy(g->buf + g->len, buf, len);
-			free(buf);
-			g->len += len;
-			g->ends[k] = g->len;
-		}
-		m->e = lr_realloc(m->e, (m->n + json_array_size(ws)) *
-		    sizeof *m->e);
-		off = 0;
-		json_array_foreach(ws, wi, w) {
-			e = &m->e[m->n++];
-			memset(e, 0, sizeof *e);
-			e->group = (int)gi;
-			e->name = json_string_value(json_object_get(w, "name"));
-			if (e->name == NULL) {
-				lr_fail(cause, "%s: weight %zu has no name",
-				    mp, wi);
-				goto fail;
-			}
-			jv = json_object_get(w, "shape");
-			if (!json_is_array(jv) || json_array_size(jv) > 4) {
-				lr_fail(cause, "%s: tensor %s: bad shape", mp,
-				    e->name);
-				goto fail;
-			}
-			e->ndim = (int)json_array_size(jv);
-			e->n = 1;
-			for (d = 0; d < (size_t)e->ndim; d++) {
-				v = json_integer_value(json_array_get(jv, d));
-				if (!json_is_integer(json_array_get(jv, d)) ||
-				    v < 0 || v > (1LL << 31)) {
-					lr_fail(cause, "%s: tensor %s: bad "
-					    "shape", mp, e->name);
-					goto fail;
-				}
-				e->shape[d] = v;
-				/* A product past SIZE_MAX would wrap to a
-				   small size and shift every later tensor. */
-				if (v != 0 && e->n > SIZE_MAX / (size_t)v) {
-					lr_fail(cause, "%s: tensor %s: shape too "
-					    "large", mp, e->name);
-					goto fail;
-				}
-				e->n *= (size_t)v;
-			}
-			dt = json_string_value(json_object_get(w, "dtype"));
-			if (dt == NULL || (strcmp(dt, "float32") != 0 &&
-			    strcmp(dt, "int32") != 0)) {
-				lr_fail(cause, "%s: tensor %s: unknown dtype "
-				    "%s", mp, e->name, dt ? dt : "(none)");
-				goto fail;
-			}
-			e->bytes = 4;
-			e->is_int = strcmp(dt, "int32") == 0;
-			q = json_object_get(w, "quantization");
-			if (q != NULL) {
-				dt = json_string_value(json_object_get(q,
-				    "dtype"));
-				if (dt != NULL && strcmp(dt, "float16") == 0) {
-					/* Newer tfjs: IEEE half, no min/scale. */
-					e->bytes = 2;
-					e->quant = 2;
-				} else if (dt != NULL &&
-				    strcmp(dt, "uint8") == 0)
-					e->bytes = 1;
-				else if (dt != NULL &&
-				    strcmp(dt, "uint16") == 0)
-					e->bytes = 2;
-				else {
-					lr_fail(cause, "%s: tensor %s: unknown "
-					    "quantization dtype %s", mp,
-					    e->name, dt ? dt : "(none)");
-					goto fail;
-				}
-				if (e->quant == 0)
-					e->quant = 1;
-				e->qmin = json_number_value(json_object_get(q,
-				    "min"));
-				e->qscale = json_number_value(
-				    json_object_get(q, "scale"));
-				if (e->quant == 1 &&
-				    (!json_is_number(json_object_get(q, "min")) ||
-				    !json_is_number(json_object_get(q,
-				    "scale")) || !isfinite(e->qmin) ||
-				    !isfinite(e->qscale))) {
-					lr_fail(cause, "%s: tensor %s: bad "
-					    "quantization min/scale", mp,
-					    e->name);
-					goto fail;
-				}
-			}
-			e->off = off;
-			/* Compared by division: n * bytes may not fit. */
-			if (e->n > (g->len - off) / (size_t)e->bytes) {
-				lr_fail(cause, "%s/%s: short shard: tensor %s "
-				    "(%zu elements of %d bytes) starts at byte "
-				    "%zu of the group's %zu (per %s)", dir,
-				    bad_shard(g), e->name, e->n, e->bytes, off,
-				    g->len, CKPT_MANIFEST);
-				goto fail;
-			}
-			off += e->n * e->bytes;
-			e->data = g->buf + e->off;
-		}
-		if (off != g->len) {
-			lr_fail(cause, "%s/%s: %zu extra bytes after the "
-			    "last tensor of group %zu (per %s)", dir,
-			    bad_shard(g), g->len - off, gi + 1,
-			    CKPT_MANIFEST);
+		if (load_shards(&m->g[gi], paths, gi, s, mp, cause) != 0 ||
+		    parse_weights(m, ws, gi, s->dir, mp, cause) != 0)
 			goto fail;
-		}
 	}
 	/* tfjs keeps the last of two weights with one name, find() the
 	   first: refuse rather than pick one quietly. */
-	for (wi = 0; wi < (size_t)m->n; wi++)
-		for (k = 0; k < wi; k++)
-			if (strcmp(m->e[k].name, m->e[wi].name) == 0) {
+	for (i = 0; i < m->n; i++)
+		for (k = 0; k < i; k++)
+			if (strcmp(m->e[k].name, m->e[i].name) == 0) {
 				lr_fail(cause, "%s: tensor %s is listed twice",
-				    mp, m->e[wi].name);
+				    mp, m->e[i].name);
 				goto fail;
 			}
 	free(mp);
@@ -372,24 +385,75 @@ check_pitch(json_t *args, const char *path, char **cause)
 	return (0);
 }
 
-/* The converter part of config.json: kind, steps, segments, depths. */
+/* The converter's depths and segments from config.json's dataConverter. */
 static int
-read_config(const char *path, struct vae_arch *a, char **cause)
+read_converter(json_t *root, const char *path, struct vae_arch *a,
+    char **cause)
 {
-	json_error_t	 je;
-	json_t		*root, *conv, *args, *jv;
+	json_t		*conv, *args, *jv;
+	const char	*type;
+
+	conv = json_object_get(root, "dataConverter");
+	type = json_string_value(json_object_get(conv, "type"));
+	args = json_object_get(conv, "args");
+	if (type == NULL || !json_is_object(args))
+		return (lr_fail(cause, "%s: dataConverter needs a type and "
+		    "args", path));
+	jv = json_object_get(args, "numSteps");
+	if (!json_is_integer(jv) || json_integer_value(jv) <= 0 ||
+	    json_integer_value(jv) > 4096)
+		return (lr_fail(cause, "%s: numSteps missing or not a "
+		    "positive integer", path));
+	a->num_steps = (int)json_integer_value(jv);
+	jv = json_object_get(args, "numSegments");
+	if (jv != NULL && !json_is_null(jv)) {
+		if (!json_is_integer(jv) || json_integer_value(jv) <= 0 ||
+		    a->num_steps % json_integer_value(jv) != 0)
+			return (lr_fail(cause, "%s: numSegments must divide "
+			    "numSteps", path));
+		a->num_segments = (int)json_integer_value(jv);
+	}
+	if (strcmp(type, "MelodyConverter") == 0) {
+		if (check_pitch(args, path, cause) != 0)
+			return (-1);
+		params_kind_depths(a, VAE_MELODY, 0);
+	} else if (strcmp(type, "DrumsConverter") == 0)
+		params_kind_depths(a, VAE_DRUMS, 1);
+	else if (strcmp(type, "DrumsOneHotConverter") == 0)
+		params_kind_depths(a, VAE_DRUMS, 0);
+	else if (strcmp(type, "TrioConverter") == 0) {
+		if (check_pitch(json_object_get(args, "melArgs"), path,
+		    cause) != 0 || check_pitch(json_object_get(args,
+		    "bassArgs"), path, cause) != 0)
+			return (-1);
+		params_kind_depths(a, VAE_TRIO, 0);
+	} else
+		return (lr_fail(cause, "%s: converter %s is not supported",
+		    path, type));
+	return (0);
+}
+
+/*
+ * config.json: a MusicVAE without the options latentroll lacks, and its
+ * converter; *text gets the file's bytes, to be written back unchanged.
+ */
+static int
+read_config(const struct source *s, struct vae_arch *a, char **text,
+    char **cause)
+{
+	json_t		*root;
 	const char	*type;
 	static const char *unsup[] = { "chordEncoder", "conditionOnKey",
 			    "extraControls" };
+	char		*path;
 	size_t		 i;
 	int		 rc = -1;
 
 	memset(a, 0, sizeof *a);
-	if (access(path, R_OK) != 0)
-		return (lr_fail(cause, "%s: %s", path, strerror(errno)));
-	if ((root = json_load_file(path, 0, &je)) == NULL)
-		return (lr_fail(cause, "%s: line %d: %s", path, je.line,
-		    je.text));
+	*text = NULL;
+	if ((root = load_json(s, CKPT_CONFIG, text, cause)) == NULL)
+		return (-1);
+	path = lr_path_join(s->dir, CKPT_CONFIG);
 	type = json_string_value(json_object_get(root, "type"));
 	if (type != NULL && strcmp(type, "MusicVAE") != 0) {
 		lr_fail(cause, "%s: model type %s is not MusicVAE", path,
@@ -406,51 +470,13 @@ read_config(const char *path, struct vae_arch *a, char **cause)
 		lr_fail(cause, "%s: useBooleanDecoder is not supported", path);
 		goto out;
 	}
-	conv = json_object_get(root, "dataConverter");
-	type = json_string_value(json_object_get(conv, "type"));
-	args = json_object_get(conv, "args");
-	if (type == NULL || !json_is_object(args)) {
-		lr_fail(cause, "%s: dataConverter needs a type and args", path);
-		goto out;
-	}
-	jv = json_object_get(args, "numSteps");
-	if (!json_is_integer(jv) || json_integer_value(jv) <= 0 ||
-	    json_integer_value(jv) > 4096) {
-		lr_fail(cause, "%s: numSteps missing or not a positive integer",
-		    path);
-		goto out;
-	}
-	a->num_steps = (int)json_integer_value(jv);
-	jv = json_object_get(args, "numSegments");
-	if (jv != NULL && !json_is_null(jv)) {
-		if (!json_is_integer(jv) || json_integer_value(jv) <= 0 ||
-		    a->num_steps % json_integer_value(jv) != 0) {
-			lr_fail(cause, "%s: numSegments must divide numSteps",
-			    path);
-			goto out;
-		}
-		a->num_segments = (int)json_integer_value(jv);
-	}
-	if (strcmp(type, "MelodyConverter") == 0) {
-		if (check_pitch(args, path, cause) != 0)
-			goto out;
-		params_kind_depths(a, VAE_MELODY, 0);
-	} else if (strcmp(type, "DrumsConverter") == 0) {
-		params_kind_depths(a, VAE_DRUMS, 1);
-	} else if (strcmp(type, "DrumsOneHotConverter") == 0) {
-		params_kind_depths(a, VAE_DRUMS, 0);
-	} else if (strcmp(type, "TrioConverter") == 0) {
-		if (check_pitch(json_object_get(args, "melArgs"), path,
-		    cause) != 0 || check_pitch(json_object_get(args,
-		    "bassArgs"), path, cause) != 0)
-			goto out;
-		params_kind_depths(a, VAE_TRIO, 0);
-	} else {
-		lr_fail(cause, "%s: converter %s is not supported", path, type);
-		goto out;
-	}
-	rc = 0;
+	rc = read_converter(root, path, a, cause);
 out:
+	if (rc != 0) {
+		free(*text);
+		*text = NULL;
+	}
+	free(path);
 	json_decref(root);
 	return (rc);
 }
@@ -667,45 +693,38 @@ out:
 }
 
 /*
- * Load a checkpoint directory: converter from config.json, layer counts
+ * A checkpoint from its files: converter from config.json, layer counts
  * and widths from the manifest's shapes, then every tensor by name.
  */
 struct vae *
-ckpt_load(const char *dir, char **cause)
+ckpt_decode(ckpt_reader read, void *arg, const char *dir, char **cause)
 {
-	struct vae_arch		 a;
-	struct manifest		 m;
-	struct vae		*v;
-	char			*cp, *mp;
-	uint8_t			*text;
-	size_t			 len;
+	struct source	 s = { read, arg, dir };
+	struct vae_arch	 a;
+	struct manifest	 m;
+	struct vae	*v = NULL;
+	char		*mp, *text;
 
-	cp = lr_path_join(dir, CKPT_CONFIG);
+	if (read_config(&s, &a, &text, cause) != 0)
+		return (NULL);
 	mp = lr_path_join(dir, CKPT_MANIFEST);
-	v = NULL;
-	if (read_config(cp, &a, cause) != 0)
+	if (manifest_load(&m, &s, cause) != 0)
 		goto out;
-	if (manifest_load(&m, dir, cause) != 0)
-		goto out;
-	if (infer_arch(&m, &a, mp, cause) != 0 ||
-	    (v = vae_new(&a, cause)) == NULL) {
-		manifest_free(&m);
-		goto out;
-	}
-	if (fill(v, &m, dir, cause) != 0) {
-		manifest_free(&m);
+	if (infer_arch(&m, &a, mp, cause) == 0 &&
+	    (v = vae_new(&a, cause)) != NULL &&
+	    fill(v, &m, dir, cause) != 0) {
 		vae_free(v);
 		v = NULL;
-		goto out;
 	}
 	manifest_free(&m);
-	/* Keep the original config.json to write it back unchanged. */
-	if (read_file(cp, &text, &len, NULL) == 0) {
+	if (v != NULL) {
+		/* Keep the original config.json to write it back unchanged. */
 		free(v->config_json);
-		v->config_json = (char *)text;
+		v->config_json = text;
+		text = NULL;
 	}
 out:
-	free(cp);
+	free(text);
 	free(mp);
 	return (v);
 }
@@ -760,33 +779,10 @@ quantize(uint8_t *out, const float *x, size_t n, int bits, double *qmin,
 	*qscale = scale;
 }
 
-/*
- * Write a whole buffer to path; -1 with a cause.  fsync so that the
- * renames that follow never publish a file whose data is not on disk.
- */
-static int
-write_file(const char *path, const void *buf, size_t len, char **cause)
-{
-	FILE	*f;
-	int	 bad;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return (lr_fail(cause, "%s: %s", path, strerror(errno)));
-	bad = fwrite(buf, 1, len, f) != len;
-	bad |= fflush(f) != 0;
-	bad |= fsync(fileno(f)) != 0;
-	bad |= fclose(f) != 0;
-	if (bad) {
-		unlink(path);
-		return (lr_fail(cause, "%s: write error", path));
-	}
-	return (0);
-}
-
-/* A file name of the model's own set: a shard of any count, config,
-   manifest. */
-static int
-model_name(const char *name)
+/* Whether name is a file of a checkpoint's own set: config, manifest, a
+   shard of any count. */
+int
+ckpt_own_file(const char *name)
 {
 	int	i, n, used = 0;
 
@@ -796,378 +792,122 @@ model_name(const char *name)
 	    name[used] == '\0');
 }
 
-/* Remove a tree this file made; symbolic links are removed, not followed. */
+/* Append a named buffer (taken over) to the set. */
 static void
-rm_tree(const char *path)
+add_file(struct ckpt_files *fs, const char *name, uint8_t *data, size_t len)
 {
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	char		*sub;
+	struct ckpt_file	*f;
 
-	if (lstat(path, &st) != 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
+	fs->f = lr_realloc(fs->f, (fs->n + 1) * sizeof *fs->f);
+	f = &fs->f[fs->n++];
+	f->name = lr_strdup(name);
+	f->data = data;
+	f->len = len;
+}
+
+/* The manifest entry of tensor t; quantized into out when dtype asks. */
+static json_t *
+encode_tensor(const struct vae_tensor *t, enum ckpt_dtype dtype,
+    uint8_t *out)
+{
+	json_t	*w, *q;
+	double	 qmin, qscale;
+	int	 bytes = dtype == CKPT_FLOAT32 ? 4 : dtype == CKPT_UINT16 ? 2 :
+		    1;
+
+	w = json_object();
+	json_object_set_new(w, "name", json_string(t->name));
+	json_object_set_new(w, "shape", t->ndim == 2 ?
+	    json_pack("[i,i]", t->shape[0], t->shape[1]) :
+	    json_pack("[i]", t->shape[0]));
+	json_object_set_new(w, "dtype", json_string("float32"));
+	if (dtype == CKPT_FLOAT32) {
+		memcpy(out, t->p, t->n * 4);
+		return (w);
 	}
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			sub = lr_path_join(path, de->d_name);
-			rm_tree(sub);
-			free(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
+	quantize(out, t->p, t->n, 8 * bytes, &qmin, &qscale);
+	q = json_object();
+	json_object_set_new(q, "min", json_real(qmin));
+	json_object_set_new(q, "scale", json_real(qscale));
+	json_object_set_new(q, "dtype", json_string(bytes == 2 ? "uint16" :
+	    "uint8"));
+	json_object_set_new(w, "quantization", q);
+	return (w);
 }
 
 /*
- * Hard-link every entry of src into dst (which exists), directories as new
- * directories linked recursively; at the top level, not the model's own
- * files.  Links share the inode, so a file held open (curve.tsv) keeps
- * being the file in the new directory.
+ * v as the files of a checkpoint, in the order a writer should publish
+ * them: the shards (4 MiB each, as tfjs cuts them), config.json, and the
+ * manifest last (it is what makes the others a model).
  */
-static int
-link_tree(const char *src, const char *dst, int top, char **cause)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	char		*a, *b;
-	int		 rc = 0;
-
-	if ((d = opendir(src)) == NULL)
-		return (lr_fail(cause, "%s: %s", src, strerror(errno)));
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    (top && model_name(de->d_name)))
-			continue;
-		a = lr_path_join(src, de->d_name);
-		b = lr_path_join(dst, de->d_name);
-		if (lstat(a, &st) != 0)
-			;	/* gone meanwhile */
-		else if (S_ISDIR(st.st_mode)) {
-			if (mkdir(b, st.st_mode & 07777) != 0)
-				rc = lr_fail(cause, "%s: %s", b,
-				    strerror(errno));
-			else
-				rc = link_tree(a, b, 0, cause);
-		} else if (link(a, b) != 0 && errno != ENOENT)
-			rc = lr_fail(cause, "%s: %s", b, strerror(errno));
-		free(a);
-		free(b);
-	}
-	closedir(d);
-	return (rc);
-}
-
-/* The parent of dir's first k characters, and (into it) the last name. */
-static char *
-parent_of(const char *dir, int k, char **base)
-{
-	char	*parent;
-
-	parent = lr_malloc(k + 3);
-	snprintf(parent, k + 3, "%.*s", k, dir);
-	if ((*base = strrchr(parent, '/')) != NULL) {
-		if (*base == parent) {	/* "/name" */
-			memmove(parent + 1, parent, strlen(parent) + 1);
-			*base = parent + 2;
-			parent[1] = '\0';
-		} else
-			*(*base)++ = '\0';
-	} else {
-		memmove(parent + 2, parent, strlen(parent) + 1);
-		*base = parent + 2;
-		parent[0] = '.';
-		parent[1] = '\0';
-	}
-	return (parent);
-}
-
-/*
- * Remove what an interrupted save left beside dir: its temporary
- * directories, named dir.tmpXXXXXX (mkdtemp's six characters).
- */
-static void
-clean_stale(const char *dir, int k)
-{
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-	char		*parent, *base, *path;
-	size_t		 n;
-
-	parent = parent_of(dir, k, &base);
-	n = strlen(base);
-	if ((d = opendir(parent)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strncmp(de->d_name, base, n) != 0 ||
-			    strncmp(de->d_name + n, ".tmp", 4) != 0 ||
-			    strlen(de->d_name + n + 4) != 6)
-				continue;
-			path = lr_path_join(parent, de->d_name);
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-				rm_tree(path);
-			free(path);
-		}
-		closedir(d);
-	}
-	free(parent);
-}
-
-/* Whether this process's working directory is dir (a real path) or in it. */
-static int
-cwd_inside(const char *dir)
-{
-	char	*cwd;
-	size_t	 n = strlen(dir);
-	int	 in;
-
-	if ((cwd = realpath(".", NULL)) == NULL)
-		return (1);	/* removed already: do not make it worse */
-	in = strncmp(cwd, dir, n) == 0 && (cwd[n] == '\0' || cwd[n] == '/' ||
-	    strcmp(dir, "/") == 0);
-	free(cwd);
-	return (in);
-}
-
-/* fsync a directory, so the entries renamed into it last. */
-static void
-sync_dir(const char *path)
-{
-	int	fd;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
-static int
-newer(const struct stat *a, const struct stat *b)
-{
-	return (a->st_mtim.tv_sec != b->st_mtim.tv_sec ?
-	    a->st_mtim.tv_sec > b->st_mtim.tv_sec :
-	    a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
-}
-
-/*
- * After the exchange, old (the previous directory) may hold files that
- * others wrote into dir while the new one was being linked: entries the
- * new directory lacks, or that were replaced there later than the new
- * directory's copy was written, move over.  Then old is removed.
- */
-static void
-reconcile(const char *old, const char *dir)
-{
-	struct dirent	*de;
-	struct stat	 so, sn;
-	DIR		*d;
-	char		*a, *b;
-
-	if ((d = opendir(old)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0 ||
-			    model_name(de->d_name))
-				continue;
-			a = lr_path_join(old, de->d_name);
-			b = lr_path_join(dir, de->d_name);
-			if (lstat(a, &so) == 0 && !S_ISDIR(so.st_mode) &&
-			    (lstat(b, &sn) != 0 || (sn.st_ino != so.st_ino &&
-			    newer(&so, &sn))))
-				(void)rename(a, b);
-			free(a);
-			free(b);
-		}
-		closedir(d);
-	}
-	rm_tree(old);
-}
-
-/* Save v as a checkpoint directory. */
 int
-ckpt_save(const struct vae *v, const char *dir, enum ckpt_dtype dtype,
-    char **cause)
+ckpt_encode(const struct vae *v, enum ckpt_dtype dtype,
+    struct ckpt_files *fs, char **cause)
 {
 	const struct vae_params	*p = &v->p;
 	const struct vae_tensor	*t;
-	json_t			*root, *grp, *ws, *w, *paths, *q;
-	uint8_t			*bin = NULL;
-	size_t			 len = 0, cap = 0, nb, off;
-	char			*tmpdir, *cfg = NULL, *man = NULL, **names;
-	char			*src, *dst, name[64], *real = NULL;
-	struct stat		 st;
-	int			 k, bytes, nshards, exists, rc = -1, i, nf = 0;
-	int			 dlen;
-	double			 qmin, qscale;
-	mode_t			 mask;
+	json_t			*root, *grp, *ws, *paths;
+	uint8_t			*bin;
+	size_t			 len = 0, total = 0, off, nb;
+	char			 name[64], *text;
+	int			 k, bytes, nshards, i;
 
-	/* The binary and the manifest, in layout order. */
-	ws = json_array();
+	memset(fs, 0, sizeof *fs);
 	bytes = dtype == CKPT_FLOAT32 ? 4 : dtype == CKPT_UINT16 ? 2 : 1;
+	for (k = 0; k < p->n_tensors; k++)
+		total += p->tensors[k].n * bytes;
+	bin = lr_malloc(total + 1);
+	ws = json_array();
 	for (k = 0; k < p->n_tensors; k++) {
 		t = &p->tensors[k];
 		if (!vae_has_sigma(v) &&
 		    strncmp(t->name, "encoder/sigma/", 14) == 0)
 			continue;
-		nb = t->n * bytes;
-		if (len + nb > cap) {
-			cap = (len + nb) * 2;
-			bin = lr_realloc(bin, cap);
-		}
-		w = json_object();
-		json_object_set_new(w, "name", json_string(t->name));
-		json_object_set_new(w, "shape", t->ndim == 2 ?
-		    json_pack("[i,i]", t->shape[0], t->shape[1]) :
-		    json_pack("[i]", t->shape[0]));
-		json_object_set_new(w, "dtype", json_string("float32"));
-		if (dtype == CKPT_FLOAT32)
-			memcpy(bin + len, t->p, nb);
-		else {
-			quantize(bin + len, t->p, t->n, 8 * bytes, &qmin,
-			    &qscale);
-			q = json_object();
-			json_object_set_new(q, "min", json_real(qmin));
-			json_object_set_new(q, "scale", json_real(qscale));
-			json_object_set_new(q, "dtype", json_string(bytes == 2 ?
-			    "uint16" : "uint8"));
-			json_object_set_new(w, "quantization", q);
-		}
-		json_array_append_new(ws, w);
-		len += nb;
+		json_array_append_new(ws, encode_tensor(t, dtype, bin + len));
+		len += t->n * bytes;
 	}
 	nshards = len == 0 ? 1 : (int)((len + CKPT_SHARD_BYTES - 1) /
 	    CKPT_SHARD_BYTES);
 	paths = json_array();
-	names = lr_calloc(nshards + 2, sizeof *names);
 	for (i = 0; i < nshards; i++) {
 		snprintf(name, sizeof name, "group1-shard%dof%d", i + 1,
 		    nshards);
-		names[nf++] = lr_strdup(name);
 		json_array_append_new(paths, json_string(name));
+		off = (size_t)i * CKPT_SHARD_BYTES;
+		nb = len - off < CKPT_SHARD_BYTES ? len - off :
+		    CKPT_SHARD_BYTES;
+		add_file(fs, name, memcpy(lr_malloc(nb + 1), bin + off, nb),
+		    nb);
 	}
-	names[nf++] = lr_strdup(CKPT_CONFIG);
-	names[nf++] = lr_strdup(CKPT_MANIFEST);	/* last: the commit */
+	free(bin);
+	text = v->config_json != NULL ? lr_strdup(v->config_json) :
+	    vae_config_json(&p->arch);
+	add_file(fs, CKPT_CONFIG, (uint8_t *)text, strlen(text));
 	grp = json_object();
 	json_object_set_new(grp, "paths", paths);
 	json_object_set_new(grp, "weights", ws);
 	root = json_array();
 	json_array_append_new(root, grp);
-	man = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	if ((text = json_dumps(root, JSON_INDENT(1) |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(root);
+		ckpt_files_free(fs);
+		return (lr_fail(cause, "%s: out of memory", CKPT_MANIFEST));
+	}
 	json_decref(root);
-	cfg = v->config_json != NULL ? lr_strdup(v->config_json) :
-	    vae_config_json(&p->arch);
+	add_file(fs, CKPT_MANIFEST, (uint8_t *)text, strlen(text));
+	return (0);
+}
 
-	/* Everything into a sibling temporary directory first.  An existing
-	   directory by its real path: "." or "m/.." has no sibling name. */
-	if ((real = realpath(dir, NULL)) != NULL)
-		dir = real;
-	nb = strlen(dir) + 16;
-	tmpdir = lr_malloc(nb);
-	/* "model/" names the same directory as "model": drop the slashes. */
-	dlen = (int)strlen(dir);
-	while (dlen > 1 && dir[dlen - 1] == '/')
-		dlen--;
-	snprintf(tmpdir, nb, "%.*s.tmpXXXXXX", dlen, dir);
-	clean_stale(dir, dlen);
-	if (mkdtemp(tmpdir) == NULL) {
-		lr_fail(cause, "%s: %s", tmpdir, strerror(errno));
-		free(tmpdir);
-		tmpdir = NULL;
-		goto out;
-	}
-	/* mkdtemp makes it 0700; a model directory is as mkdir would make. */
-	mask = umask(0);
-	umask(mask);
-	chmod(tmpdir, 0777 & ~mask);
-	for (i = 0; i < nf; i++) {
-		src = lr_path_join(tmpdir, names[i]);
-		if (i < nshards) {
-			off = (size_t)i * CKPT_SHARD_BYTES;
-			nb = len - off < CKPT_SHARD_BYTES ? len - off :
-			    CKPT_SHARD_BYTES;
-			k = write_file(src, bin + off, nb, cause);
-		} else if (i == nshards)
-			k = write_file(src, cfg, strlen(cfg), cause);
-		else
-			k = write_file(src, man, strlen(man), cause);
-		free(src);
-		if (k != 0)
-			goto clean;
-	}
-	exists = stat(dir, &st) == 0;
-	if (exists && !S_ISDIR(st.st_mode)) {
-		lr_fail(cause, "%s: exists and is not a directory", dir);
-		goto clean;
-	}
-	if (!exists) {
-		if (rename(tmpdir, dir) != 0) {
-			lr_fail(cause, "%s: %s", dir, strerror(errno));
-			goto clean;
-		}
-		rc = 0;
-		goto out;
-	}
-	/*
-	 * An existing model directory may hold other files (training state,
-	 * curve, model card, attribute vectors): the new directory gets hard
-	 * links to them, then the two are exchanged in one renameat2, so a
-	 * reader or a kill -9 sees the whole old set or the whole new one.
-	 * The old directory, now under the temporary name, is removed (or,
-	 * after a kill, by the next save).
-	 */
-	chmod(tmpdir, st.st_mode & 07777);
-	if (cwd_inside(dir))
-		goto one_by_one;
-	if (link_tree(dir, tmpdir, 1, cause) != 0)
-		goto clean;
-	sync_dir(tmpdir);
-	if (renameat2(AT_FDCWD, tmpdir, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
-		char *base, *parent = parent_of(dir, dlen, &base);
+void
+ckpt_files_free(struct ckpt_files *fs)
+{
+	int	i;
 
-		sync_dir(parent);
-		free(parent);
-		reconcile(tmpdir, dir);
-		rc = 0;
-		goto out;
+	for (i = 0; i < fs->n; i++) {
+		free(fs->f[i].name);
+		free(fs->f[i].data);
 	}
-	/*
-	 * No exchange here (another kernel or file system, a mount point),
-	 * or our own working directory is in dir (the exchange would leave
-	 * us in the removed old one, where "./trainstate.bin" goes next):
-	 * replace ours one by one, manifest last; a kill -9 in between can
-	 * mix two saves' shards.
-	 */
-one_by_one:
-	for (i = 0; i < nf; i++) {
-		src = lr_path_join(tmpdir, names[i]);
-		dst = lr_path_join(dir, names[i]);
-		k = rename(src, dst);
-		if (k != 0)
-			lr_fail(cause, "%s: %s", dst, strerror(errno));
-		free(src);
-		free(dst);
-		if (k != 0)
-			goto clean;
-	}
-	rc = 0;
-clean:
-	rm_tree(tmpdir);
-out:
-	for (i = 0; i < nf; i++)
-		free(names[i]);
-	free(names);
-	free(tmpdir);
-	free(bin);
-	free(cfg);
-	free(man);
-	free(real);
-	return (rc);
+	free(fs->f);
+	memset(fs, 0, sizeof *fs);
 }

@@ -1,14 +1,21 @@
 /*
- * ckpt.h: load and save magenta.js checkpoints (spec B 6): config.json,
- * weights_manifest.json and binary shards, float32 or uint8/uint16
- * quantized.  The architecture is inferred from tensor names and shapes as
- * magenta.js does.  This is the only file in model/ that touches files.
+ * ckpt.h: magenta.js checkpoints (spec B 6) as bytes <-> tensors:
+ * config.json, weights_manifest.json and binary shards, float32 or
+ * uint8/uint16 quantized.  The architecture is inferred from tensor names
+ * and shapes as magenta.js does.  Nothing here touches the file system:
+ * src/storage/modeldir.h reads and writes checkpoint folders.
  */
 #ifndef LR_CKPT_H
 #define LR_CKPT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "common.h"
 #include "vae.h"
+
+#define CKPT_CONFIG		"config.json"
+#define CKPT_MANIFEST		"weights_manifest.json"
 
 enum ckpt_dtype {
 	CKPT_FLOAT32,
@@ -16,23 +23,42 @@ enum ckpt_dtype {
 	CKPT_UINT8,
 };
 
-/* Load a checkpoint directory; NULL with a cause naming file and tensor. */
-struct vae	*ckpt_load(const char *dir, char **cause) LR_WUR;
+/* One file of a checkpoint: its name in the folder and its bytes. */
+struct ckpt_file {
+	char		*name;
+	uint8_t		*data;
+	size_t		 len;
+};
+
+struct ckpt_files {
+	struct ckpt_file *f;
+	int		 n;
+};
 
 /*
- * Save v as a checkpoint directory dir (created if missing).  The whole
- * set is written into a sibling dir.tmpXXXXXX; if dir exists, that gets
- * hard links to dir's other files (training state, curve, card, attribute
- * vectors: they stay, by the same path) and the two directories are
- * exchanged in one renameat2(RENAME_EXCHANGE), so a crash or a reader sees
- * either the old set or the new one, never shards of two saves (another
- * process whose working directory is dir is left in the removed old one).
- * A file system without the exchange, or a dir holding our own working
- * directory, falls back to renaming file by file, manifest last.
- * Temporary folders an interrupted save left are removed by the next
- * save; so are shards of another shard count.
+ * Hands over the bytes of the checkpoint's file name (malloc'ed, one NUL
+ * past len, the caller frees them); -1 with a cause naming the path.
  */
-int		 ckpt_save(const struct vae *v, const char *dir,
-		    enum ckpt_dtype dtype, char **cause) LR_WUR;
+typedef int (*ckpt_reader)(void *arg, const char *name, uint8_t **data,
+		    size_t *len, char **cause);
+
+/*
+ * The model a checkpoint's files describe, read through read; NULL with a
+ * cause naming the file (dir joined with its name) and the tensor.
+ */
+struct vae	*ckpt_decode(ckpt_reader read, void *arg, const char *dir,
+		    char **cause) LR_WUR;
+
+/*
+ * v as a checkpoint's files, in the order to publish them: shards,
+ * config.json, the manifest last.  Free with ckpt_files_free.
+ */
+int		 ckpt_encode(const struct vae *v, enum ckpt_dtype dtype,
+		    struct ckpt_files *files, char **cause) LR_WUR;
+void		 ckpt_files_free(struct ckpt_files *files);
+
+/* Whether a folder entry is one of a checkpoint's own files (config,
+   manifest, a shard of any count), not something kept beside them. */
+int		 ckpt_own_file(const char *name);
 
 #endif

@@ -15,12 +15,13 @@
 #include <unistd.h>
 
 #include "attrs.h"
-#include "ckpt.h"
+#include "modeldir.h"
 #include "rng.h"
 #include "vae.h"
 #include "app.h"
 #include "clip.h"
 #include "config.h"
+#include "keys.h"
 #include "keylock.h"
 #include "midifile.h"
 #include "set.h"
@@ -1044,7 +1045,7 @@ test_app_parts(const char *name)
 
 	snprintf(dir, sizeof dir, "%s/tests/data/parity/%s", test_srcdir(),
 	    name);
-	if ((v = ckpt_load(dir, &cause)) == NULL) {
+	if ((v = modeldir_load(dir, &cause)) == NULL) {
 		CHECK_MSG(0, "%s", cause);
 		free(cause);
 		return;
@@ -1209,9 +1210,34 @@ test_app_parts(const char *name)
 	app_free(&a);
 }
 
+/*
+ * The one command table, in two halves: every command has a state half
+ * (ui/roll.c), an I/O half (app_cmd.c) or both, and every key of the
+ * default table names such a command.
+ */
+static void
+test_command_table(void)
+{
+	const struct key_entry	*e;
+	int			 c, i, unknown = 0;
+
+	for (c = ROLL_CMD_NONE + 1; c < ROLL_CMD_COUNT; c++)
+		if (!app_command_known(c)) {
+			CHECK_MSG(0, "command %d has no state or I/O half", c);
+			unknown++;
+		}
+	CHECK(unknown == 0);
+	CHECK(!app_command_known(ROLL_CMD_NONE));
+	CHECK(!app_command_known(ROLL_CMD_COUNT));
+	for (i = 0; (e = keys_entry(i)) != NULL; i++)
+		CHECK_MSG(app_command_known(e->cmd), "key %s: command %d "
+		    "unknown", e->name, e->cmd);
+}
+
 int
 main(void)
 {
+	test_command_table();
 	test_config();
 	test_clip();
 	test_set();

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "params.h"
 #include "rng.h"
 #include "vae.h"
@@ -112,9 +112,9 @@ test_roundtrip(int kind, enum ckpt_dtype dt)
 	v = random_model(kind, 7 + kind);
 	snprintf(name, sizeof name, "rt-%s-%s", lab[kind], dtn[dt]);
 	d = dirname_for(name);
-	CHECK_MSG(ckpt_save(v, d, dt, &cause) == 0, "save %s: %s", name,
+	CHECK_MSG(modeldir_save(v, d, dt, &cause) == 0, "save %s: %s", name,
 	    cause ? cause : "");
-	w = ckpt_load(d, &cause);
+	w = modeldir_load(d, &cause);
 	CHECK_MSG(w != NULL, "load %s: %s", name, cause ? cause : "");
 	if (w == NULL) {
 		vae_free(v);
@@ -163,7 +163,7 @@ expect_fail(const char *d, const char *what, const char *file,
 	struct vae	*v;
 	char		*cause = NULL;
 
-	v = ckpt_load(d, &cause);
+	v = modeldir_load(d, &cause);
 	CHECK_MSG(v == NULL, "%s: loaded anyway", what);
 	vae_free(v);
 	CHECK_MSG(cause != NULL && strchr(cause, '\n') == NULL,
@@ -320,7 +320,7 @@ test_corrupt(void)
 	v = random_model(0, 3);
 	snprintf(good, sizeof good, "%s", dirname_for("good"));
 	snprintf(bad, sizeof bad, "%s", dirname_for("bad"));
-	if (ckpt_save(v, good, CKPT_FLOAT32, NULL) != 0)
+	if (modeldir_save(v, good, CKPT_FLOAT32, NULL) != 0)
 		exit(99);
 
 	cp_dir(good, bad);
@@ -396,7 +396,7 @@ test_corrupt(void)
 	write_text(p, "{\"dataConverter\": {\"type\": \"MelodyConverter\", "
 	    "\"args\": {\"numSteps\": 8, \"minPitch\": 21.0, "
 	    "\"maxPitch\": 108.0}}}");
-	w = ckpt_load(bad, &cause);
+	w = modeldir_load(bad, &cause);
 	CHECK_MSG(w != NULL, "minPitch 21.0: %s", cause ? cause : "");
 	vae_free(w);
 	write_text(p, "{\"dataConverter\": {\"type\": \"MelodyConverter\", "
@@ -432,26 +432,26 @@ test_corrupt(void)
 
 	/* A clean copy loads, with sigma. */
 	cp_dir(good, bad);
-	w = ckpt_load(bad, &cause);
+	w = modeldir_load(bad, &cause);
 	CHECK(w != NULL && vae_has_sigma(w));
 	vae_free(w);
 
 	/* An existing directory keeps its other files. */
 	snprintf(p, sizeof p, "%s/model_card.json", good);
 	write_text(p, "{}");
-	CHECK(ckpt_save(v, good, CKPT_UINT16, &cause) == 0);
+	CHECK(modeldir_save(v, good, CKPT_UINT16, &cause) == 0);
 	CHECK(access(p, F_OK) == 0);
-	w = ckpt_load(good, &cause);
+	w = modeldir_load(good, &cause);
 	CHECK(w != NULL);
 	vae_free(w);
 	/* A new directory named with a trailing slash. */
 	snprintf(p, sizeof p, "%s/slash/", root);
-	CHECK(ckpt_save(v, p, CKPT_UINT8, &cause) == 0);
-	w = ckpt_load(p, &cause);
+	CHECK(modeldir_save(v, p, CKPT_UINT8, &cause) == 0);
+	w = modeldir_load(p, &cause);
 	CHECK(w != NULL);
 	vae_free(w);
 	/* A save that cannot happen leaves no trace and a cause. */
-	CHECK(ckpt_save(v, "/nonexistent-dir/x/model", CKPT_FLOAT32,
+	CHECK(modeldir_save(v, "/nonexistent-dir/x/model", CKPT_FLOAT32,
 	    &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "/nonexistent-dir") != NULL);
 	free(cause);
@@ -476,7 +476,7 @@ test_fuzz(void)
 	v = random_model(0, 21);
 	snprintf(good, sizeof good, "%s", dirname_for("fz-good"));
 	snprintf(bad, sizeof bad, "%s", dirname_for("fz-bad"));
-	if (ckpt_save(v, good, CKPT_UINT8, NULL) != 0)
+	if (modeldir_save(v, good, CKPT_UINT8, NULL) != 0)
 		exit(99);
 	rng_seed(&r, 77);
 	for (it = 0; it < 120; it++) {
@@ -496,7 +496,7 @@ test_fuzz(void)
 		fwrite(text, 1, len, f);
 		fclose(f);
 		free(text);
-		w = ckpt_load(bad, &cause);
+		w = modeldir_load(bad, &cause);
 		if (w != NULL)
 			loaded++;
 		else {
@@ -551,7 +551,7 @@ test_float16(void)
 
 	v = random_model(0, 9);
 	snprintf(d, sizeof d, "%s", dirname_for("f16"));
-	if (ckpt_save(v, d, CKPT_FLOAT32, NULL) != 0)
+	if (modeldir_save(v, d, CKPT_FLOAT32, NULL) != 0)
 		exit(99);
 	n = v->p.n_params;
 	f = malloc(n * 4);
@@ -573,7 +573,7 @@ test_float16(void)
 		json_object_set_new(e, "quantization", json_pack("{s:s}",
 		    "dtype", "float16"));
 	json_dump_file(m, p, 0);
-	w = ckpt_load(d, &cause);
+	w = modeldir_load(d, &cause);
 	CHECK_MSG(w != NULL, "float16: %s", cause ? cause : "");
 	if (w != NULL) {
 		for (i = 0; i < n; i++)
@@ -613,8 +613,8 @@ test_no_sigma(void)
 	v = random_model(0, 5);
 	vae_set_has_sigma(v, 0);
 	snprintf(d, sizeof d, "%s", dirname_for("nosigma"));
-	CHECK(ckpt_save(v, d, CKPT_FLOAT32, &cause) == 0);
-	w = ckpt_load(d, &cause);
+	CHECK(modeldir_save(v, d, CKPT_FLOAT32, &cause) == 0);
+	w = modeldir_load(d, &cause);
 	CHECK_MSG(w != NULL, "no sigma: %s", cause ? cause : "");
 	if (w != NULL) {
 		CHECK(!vae_has_sigma(w));

@@ -5,7 +5,7 @@
  * weights and fixtures.json, what magenta.js (tfjs 2.8.6, CPU backend)
  * computed on them: written by tools/parity/gen.js, committed so that this
  * test needs no Node.  For every model we load the checkpoint with
- * ckpt_load and require
+ * modeldir_load and require
  *   - mu of each encoded input within 1e-4 of magenta.js, relative to the
  *     largest |mu| of that vector (batched, and the last input alone);
  *   - the argmax tokens of decoding fixed z's IDENTICAL (batched, and the
@@ -24,7 +24,7 @@
  * The other direction (checkpoints latentroll WRITES load in magenta.js and
  * give the same argmax tokens) needs Node, so it is not part of make check:
  * `tests/test_parity --save DIR` also re-saves every fixture model with
- * ckpt_save (float32, uint16, uint8) and writes random models of the
+ * modeldir_save (float32, uint16, uint8) and writes random models of the
  * shipped shapes, each with windows.json (inputs, latentroll's mu and argmax
  * decode of that mu) for tools/parity/check.js; see tools/parity/README.md.
  */
@@ -39,7 +39,7 @@
 
 #include <jansson.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "params.h"
 #include "rng.h"
 #include "vae.h"
@@ -166,11 +166,11 @@ save_windows(struct vae *v, const char *dir, enum ckpt_dtype dtype,
 	float		*mu;
 	int		*dec, L, Z, i;
 
-	CHECK_MSG(ckpt_save(v, dir, dtype, &cause) == 0, "%s: %s", dir,
+	CHECK_MSG(modeldir_save(v, dir, dtype, &cause) == 0, "%s: %s", dir,
 	    cause ? cause : "?");
 	free(cause);
 	cause = NULL;
-	if ((w = ckpt_load(dir, &cause)) == NULL) {
+	if ((w = modeldir_load(dir, &cause)) == NULL) {
 		CHECK_MSG(0, "%s: %s", dir, cause ? cause : "?");
 		free(cause);
 		return;
@@ -277,7 +277,7 @@ run_model(const char *name, double *worst, const char *save)
 		CHECK_MSG(0, "%s: %s", fx, je.text);
 		return;
 	}
-	v = ckpt_load(dir, &cause);
+	v = modeldir_load(dir, &cause);
 	CHECK_MSG(v != NULL, "%s", cause ? cause : "?");
 	free(cause);
 	cause = NULL;
@@ -367,7 +367,7 @@ run_model(const char *name, double *worst, const char *save)
 		CHECK(vae_set_half(v, 0, NULL) == 0);
 	}
 
-	/* Re-save with ckpt_save for check.js (--save only). */
+	/* Re-save with modeldir_save for check.js (--save only). */
 	for (i = 0; save != NULL && strstr(name, "_u") == NULL && i < 3;
 	    i++) {
 		static const char *dt[] = { "f32", "u16", "u8" };

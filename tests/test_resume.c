@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "linalg.h"
 #include "params.h"
 #include "rng.h"
@@ -350,7 +350,7 @@ one_save(const char *dir, float *x)
 	size_t		 j;
 	int		 ok;
 
-	if ((v = ckpt_load(dir, &cause)) == NULL) {
+	if ((v = modeldir_load(dir, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
 		return (0);
@@ -400,7 +400,7 @@ ckpt_atomic(void)
 	CHECK(v->p.n_params * 4 > 4 * 1024 * 1024);
 
 	fill_all(v, 1);
-	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	CHECK(modeldir_save(v, dir, CKPT_FLOAT32, &cause) == 0);
 	/* The run's other files, a stale shard of another count, a
 	   subfolder, and what a killed save leaves beside the folder. */
 	put_file(dir, "model_card.json", "{\"card\": 1}\n");
@@ -421,7 +421,7 @@ ckpt_atomic(void)
 	fflush(curve);
 
 	fill_all(v, 2);
-	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	CHECK(modeldir_save(v, dir, CKPT_FLOAT32, &cause) == 0);
 	fputs("step2\n", curve);	/* still the folder's curve */
 	fclose(curve);
 	CHECK(one_save(dir, &x) && x == 2);
@@ -440,7 +440,7 @@ ckpt_atomic(void)
 	   in must stay the model's, so it is replaced file by file. */
 	if (getcwd(here, sizeof here) != NULL && chdir(dir) == 0) {
 		fill_all(v, 4);
-		CHECK(ckpt_save(v, ".", CKPT_FLOAT32, &cause) == 0);
+		CHECK(modeldir_save(v, ".", CKPT_FLOAT32, &cause) == 0);
 		CHECK(one_save(".", &x) && x == 4);
 		CHECK(has_text(".", "model_card.json", "{\"card\": 1}\n"));
 		CHECK(one_save(dir, &x) && x == 4);
@@ -452,7 +452,7 @@ ckpt_atomic(void)
 	 * when its first save is done, then dies within about one more.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	CHECK(modeldir_save(v, dir, CKPT_FLOAT32, &cause) == 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tsave = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
 	srand(1);
@@ -465,7 +465,7 @@ ckpt_atomic(void)
 			close(fd[0]);
 			for (k = 10 + 100 * i; ; k++) {
 				fill_all(v, k);
-				if (ckpt_save(v, dir, CKPT_FLOAT32, NULL) != 0)
+				if (modeldir_save(v, dir, CKPT_FLOAT32, NULL) != 0)
 					_exit(1);
 				if (write(fd[1], "s", 1) != 1)
 					_exit(1);
@@ -500,7 +500,7 @@ ckpt_atomic(void)
 	CHECK(has_text(dir, "curve.tsv", "step1\nstep2\n"));
 	/* The next save removes what the kills left. */
 	fill_all(v, 3);
-	CHECK(ckpt_save(v, dir, CKPT_FLOAT32, &cause) == 0);
+	CHECK(modeldir_save(v, dir, CKPT_FLOAT32, &cause) == 0);
 	CHECK(one_save(dir, &x) && x == 3);
 	CHECK(stray_temps(top, "model") == 1);
 

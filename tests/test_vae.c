@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "linalg.h"
 #include "params.h"
 #include "rng.h"
@@ -765,7 +765,7 @@ test_bf16_shipped(const char *name, int N)
 	int		 k, ok;
 
 	snprintf(dir, sizeof dir, "%s/share/models/%s", test_srcdir(), name);
-	if ((v = ckpt_load(dir, &cause)) == NULL) {
+	if ((v = modeldir_load(dir, &cause)) == NULL) {
 		CHECK_MSG(0, "%s", cause);
 		free(cause);
 		return;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "params.h"
 #include "rng.h"
 #include "vae.h"
@@ -40,7 +40,7 @@ main(int argc, char **argv)
 	/* Favour "no event" (hold) so notes get lengths, as real ones. */
 	if (v->p.dec[0].out.bias != NULL)
 		v->p.dec[0].out.bias[0] += 1.5f;
-	if (ckpt_save(v, argv[1], CKPT_FLOAT32, &cause) != 0) {
+	if (modeldir_save(v, argv[1], CKPT_FLOAT32, &cause) != 0) {
 		fprintf(stderr, "tui_mkmodel: %s\n", cause);
 		return (1);
 	}

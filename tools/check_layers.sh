@@ -20,12 +20,18 @@ ui      ui                     ui/libui.a                 common
 notes   src/notes              src/notes/libnotes.a       common
 music   src/music              src/music/libmusic.a       notes common
 player  src/player             src/player/libplayer.a     notes common
-storage src/storage            src/storage/libstorage.a   common
+storage src/storage            src/storage/libstorage.a   model common
 data    src/data               src/data/libdata.a         music notes model common
 train   src/train              src/train/libtrain.a       data storage music notes model common
 app     src/app                src/app/libapp.a           ui model player storage data music notes common
 cli     src/cli                -                          app train data ui model player storage music notes common
 '
+
+# What touching the file system looks like from the symbols.
+FILE_CALLS='fopen fdopen open openat creat rename renameat renameat2 unlink
+unlinkat mkdir rmdir opendir link symlink stat lstat fstat access realpath
+mkdtemp mkstemp chmod fchmod umask fsync json_load_file json_dump_file
+atomic_write atomic_write_path atomic_dir_replace'
 
 mode=$1
 dir=${2:-.}
@@ -69,6 +75,19 @@ case $mode in
 				    "of $owner: not an allowed edge"
 				echo x >>"$tmp/bad"
 			fi
+		done
+		# No library exits or prints (errors go back with a cause);
+		# model/ works on bytes and floats and touches no file.
+		forbid='exit _exit printf puts perror putchar vprintf stdout'
+		[ "$name" = model ] && forbid="$forbid $FILE_CALLS"
+		for sym in $forbid; do
+			grep -qx "$sym" "$tmp/undef" || continue
+			case " $FILE_CALLS " in
+			*[[:space:]]"$sym"[[:space:]]*) why="model/ touches no file (src/storage does)";;
+			*) why="a library returns an error with a cause";;
+			esac
+			echo "check_layers: $lib ($name) calls $sym: $why"
+			echo x >>"$tmp/bad"
 		done
 	done
 	;;

@@ -352,200 +352,297 @@ snap_store(struct roll *r, int i)
 	memcpy(s->nudge, r->nudge, sizeof s->nudge);
 }
 
-int
-roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
+/* Keep v in [lo, hi]. */
+static int
+clampi(int v, int lo, int hi)
+{
+	return (v < lo ? lo : v > hi ? hi : v);
+}
+
+/*
+ * The state half of every command, one function each (the I/O half is
+ * app_cmd.c's table, indexed by the same enum).  Each returns ROLL_CHG_*
+ * bits; r->dirty is already set.
+ */
+static int
+cmd_slider(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	int	old = r->slider;
+
+	if (cmd == ROLL_CMD_SLIDER)
+		r->slider += arg;
+	else	/* 0..9: ten points from A to B */
+		r->slider = roll_slider_index(arg / 9.0f);
+	r->slider = clampi(r->slider, 0, ROLL_SLIDER_MAX);
+	if (r->slider == old)
+		return (ROLL_CHG_VIEW);
+	knob_changed(r);
+	return (ROLL_CHG_SLIDER);
+}
+
+static int
+cmd_attr(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	if (r->n_attrs > 0)
+		r->attr_sel = (r->attr_sel + arg + r->n_attrs) % r->n_attrs;
+	return (ROLL_CHG_VIEW);
+}
+
+static int
+cmd_nudge(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	float	*v;
+
+	if (r->n_attrs == 0)
+		return (ROLL_CHG_VIEW);
+	v = &r->nudge[r->attr_sel];
+	*v += arg * ROLL_NUDGE_STEP;
+	*v = *v > ROLL_NUDGE_MAX ? ROLL_NUDGE_MAX : *v < -ROLL_NUDGE_MAX ?
+	    -ROLL_NUDGE_MAX : *v;
+	knob_changed(r);
+	return (ROLL_CHG_LADDER);
+}
+
+static int
+cmd_nudge_reset(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	memset(r->nudge, 0, sizeof r->nudge);
+	knob_changed(r);
+	return (ROLL_CHG_LADDER);
+}
+
+static int
+cmd_temp(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	r->temperature += arg * ROLL_TEMP_STEP;
+	/* Round to the step so repeated presses land on 0 exactly. */
+	r->temperature = roundf(r->temperature / ROLL_TEMP_STEP) *
+	    ROLL_TEMP_STEP;
+	if (r->temperature < 0)
+		r->temperature = 0;
+	if (r->temperature > ROLL_TEMP_MAX)
+		r->temperature = ROLL_TEMP_MAX;
+	knob_changed(r);
+	return (ROLL_CHG_LADDER);
+}
+
+static int
+cmd_reseed(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	/* A fixed LCG step: reproducible from the saved seed. */
+	r->seed = r->seed * 1103515245u + 12345u;
+	knob_changed(r);
+	return (ROLL_CHG_LADDER);
+}
+
+static int
+cmd_interp(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	r->lerp = !r->lerp;
+	knob_changed(r);
+	return (ROLL_CHG_LADDER);
+}
+
+/* Recall a snapshot, or store one (always, or into an empty slot). */
+static int
+cmd_snap(struct roll *r, enum roll_cmd cmd, int arg)
 {
 	struct roll_snapshot	*s;
-	int			 old, i, chg = 0;
+	int			 chg = ROLL_CHG_SLIDER;
 
-	r->dirty |= ROLL_DIRTY_ALL;
-	switch (cmd) {
-	case ROLL_CMD_NONE:
+	if (arg < 0 || arg >= ROLL_SNAPSHOTS)
 		return (0);
-	case ROLL_CMD_SLIDER:
-	case ROLL_CMD_JUMP:
-		old = r->slider;
-		if (cmd == ROLL_CMD_SLIDER)
-			r->slider += arg;
-		else	/* 0..9: ten points from A to B */
-			r->slider = roll_slider_index(arg / 9.0f);
-		if (r->slider < 0)
-			r->slider = 0;
-		if (r->slider > ROLL_SLIDER_MAX)
-			r->slider = ROLL_SLIDER_MAX;
-		if (r->slider == old)
-			return (ROLL_CHG_VIEW);
-		knob_changed(r);
-		return (ROLL_CHG_SLIDER);
-	case ROLL_CMD_ATTR:
-		if (r->n_attrs == 0)
-			return (ROLL_CHG_VIEW);
-		r->attr_sel = (r->attr_sel + arg + r->n_attrs) % r->n_attrs;
+	s = &r->snaps[arg];
+	if (cmd == ROLL_CMD_SNAP_STORE || !s->valid) {
+		snap_store(r, arg);
 		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_NUDGE:
-		if (r->n_attrs == 0)
-			return (ROLL_CHG_VIEW);
-		i = r->attr_sel;
-		r->nudge[i] += arg * ROLL_NUDGE_STEP;
-		if (r->nudge[i] > ROLL_NUDGE_MAX)
-			r->nudge[i] = ROLL_NUDGE_MAX;
-		if (r->nudge[i] < -ROLL_NUDGE_MAX)
-			r->nudge[i] = -ROLL_NUDGE_MAX;
-		knob_changed(r);
-		return (ROLL_CHG_LADDER);
-	case ROLL_CMD_NUDGE_RESET:
-		memset(r->nudge, 0, sizeof r->nudge);
-		knob_changed(r);
-		return (ROLL_CHG_LADDER);
-	case ROLL_CMD_TEMP:
-		r->temperature += arg * ROLL_TEMP_STEP;
-		/* Round to the step so repeated presses land on 0 exactly. */
-		r->temperature = roundf(r->temperature / ROLL_TEMP_STEP) *
-		    ROLL_TEMP_STEP;
-		if (r->temperature < 0)
-			r->temperature = 0;
-		if (r->temperature > ROLL_TEMP_MAX)
-			r->temperature = ROLL_TEMP_MAX;
-		knob_changed(r);
-		return (ROLL_CHG_LADDER);
-	case ROLL_CMD_RESEED:
-		/* A fixed LCG step: reproducible from the saved seed. */
-		r->seed = r->seed * 1103515245u + 12345u;
-		knob_changed(r);
-		return (ROLL_CHG_LADDER);
-	case ROLL_CMD_INTERP:
-		r->lerp = !r->lerp;
-		knob_changed(r);
-		return (ROLL_CHG_LADDER);
-	case ROLL_CMD_SNAP:
-	case ROLL_CMD_SNAP_STORE:
-		if (arg < 0 || arg >= ROLL_SNAPSHOTS)
-			return (0);
-		s = &r->snaps[arg];
-		if (cmd == ROLL_CMD_SNAP_STORE || !s->valid) {
-			snap_store(r, arg);
-			return (ROLL_CHG_VIEW);
-		}
-		chg = ROLL_CHG_SLIDER;
-		/* The pad decodes its own grid: on <-> off is a new one. */
-		if (memcmp(s->nudge, r->nudge, sizeof r->nudge) != 0 ||
-		    s->pad_on != r->pad_on)
-			chg |= ROLL_CHG_LADDER;
-		r->slider = s->slider;
-		r->pad_on = s->pad_on;
-		r->pad_x = s->pad_x;
-		r->pad_y = s->pad_y;
-		memcpy(r->nudge, s->nudge, sizeof r->nudge);
-		knob_changed(r);
-		return (chg);
-	case ROLL_CMD_SWEEP:
+	}
+	/* The pad decodes its own grid: on <-> off is a new one. */
+	if (memcmp(s->nudge, r->nudge, sizeof r->nudge) != 0 ||
+	    s->pad_on != r->pad_on)
+		chg |= ROLL_CHG_LADDER;
+	r->slider = s->slider;
+	r->pad_on = s->pad_on;
+	r->pad_x = s->pad_x;
+	r->pad_y = s->pad_y;
+	memcpy(r->nudge, s->nudge, sizeof r->nudge);
+	knob_changed(r);
+	return (chg);
+}
+
+static int
+cmd_sweep(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	if (cmd == ROLL_CMD_SWEEP)
 		r->sweep = (r->sweep + 1) % 3;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_SWEEP_BARS:
-		r->sweep_bars += arg;
-		if (r->sweep_bars < 1)
-			r->sweep_bars = 1;
-		if (r->sweep_bars > 64)
-			r->sweep_bars = 64;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_SWEEP_TARGET:
+	else if (cmd == ROLL_CMD_SWEEP_BARS)
+		r->sweep_bars = clampi(r->sweep_bars + arg, 1, 64);
+	else
 		r->sweep_attr = !r->sweep_attr;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_LANE:
+	return (ROLL_CHG_VIEW);
+}
+
+static int
+cmd_view(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	if (cmd == ROLL_CMD_LANE)
 		r->lane = (r->lane + 1) % UI_LANES;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_HELP:
+	else
 		r->help = r->help ? 0 : 1;
+	return (ROLL_CHG_VIEW);
+}
+
+static int
+cmd_edit(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	if (r->mode == ROLL_MODE_EDIT) {
+		r->mode = ROLL_MODE_PLAY;
 		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_EDIT:
-		if (r->mode == ROLL_MODE_EDIT) {
-			r->mode = ROLL_MODE_PLAY;
-			return (ROLL_CHG_VIEW);
-		}
-		/* Entering needs the current result: the app calls
-		   roll_edit_begin() with it. */
-		return (ROLL_CHG_APP);
-	case ROLL_CMD_UNDO:
-		if (r->n_undo == 0)
-			return (ROLL_CHG_VIEW);
-		if (r->edit_active)
-			stack_push(r->redo, &r->n_redo, &r->edit);
-		r->n_undo--;
-		roll_notes_set(&r->edit, r->undo[r->n_undo].v,
-		    r->undo[r->n_undo].n);
-		r->edit_active = 1;
-		r->unsaved = 1;
-		return (ROLL_CHG_EDIT);
-	case ROLL_CMD_REDO:
-		if (r->n_redo == 0)
-			return (ROLL_CHG_VIEW);
+	}
+	/* Entering needs the current result: the app calls
+	   roll_edit_begin() with it. */
+	return (ROLL_CHG_APP);
+}
+
+/* Undo and redo: one list's top becomes the edit, the edit goes on the
+   other (undo keeps no copy of an edit that is not active). */
+static int
+cmd_undo(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	struct roll_notes	*from = cmd == ROLL_CMD_UNDO ? r->undo : r->redo;
+	int			*n = cmd == ROLL_CMD_UNDO ? &r->n_undo :
+				    &r->n_redo;
+
+	if (*n == 0)
+		return (ROLL_CHG_VIEW);
+	if (cmd == ROLL_CMD_REDO)
 		stack_push(r->undo, &r->n_undo, &r->edit);
-		r->n_redo--;
-		roll_notes_set(&r->edit, r->redo[r->n_redo].v,
-		    r->redo[r->n_redo].n);
-		r->edit_active = 1;
-		r->unsaved = 1;
-		return (ROLL_CHG_EDIT);
-	case ROLL_CMD_PAD:
-		/* The pad decodes its own grid: a new ladder either way. */
-		if (r->mode == ROLL_MODE_EDIT)
-			return (ROLL_CHG_VIEW);
-		r->pad_on = !r->pad_on;
-		knob_changed(r);
-		return (ROLL_CHG_LADDER);
-	case ROLL_CMD_PAD_X:
-	case ROLL_CMD_PAD_Y:
-		if (!r->pad_on)
-			return (0);
-		i = cmd == ROLL_CMD_PAD_X ? r->pad_x : r->pad_y;
-		old = i;
-		i += arg;
-		if (i < 0)
-			i = 0;
-		if (i >= ROLL_PAD_N)
-			i = ROLL_PAD_N - 1;
-		if (cmd == ROLL_CMD_PAD_X)
-			r->pad_x = i;
-		else
-			r->pad_y = i;
-		if (i == old)
-			return (ROLL_CHG_VIEW);
-		knob_changed(r);
-		return (ROLL_CHG_SLIDER);
-	case ROLL_CMD_CURSOR_STEP:
+	else if (r->edit_active)
+		stack_push(r->redo, &r->n_redo, &r->edit);
+	(*n)--;
+	roll_notes_set(&r->edit, from[*n].v, from[*n].n);
+	r->edit_active = 1;
+	r->unsaved = 1;
+	return (ROLL_CHG_EDIT);
+}
+
+static int
+cmd_pad(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	/* The pad decodes its own grid: a new ladder either way. */
+	if (r->mode == ROLL_MODE_EDIT)
+		return (ROLL_CHG_VIEW);
+	r->pad_on = !r->pad_on;
+	knob_changed(r);
+	return (ROLL_CHG_LADDER);
+}
+
+static int
+cmd_pad_move(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	int	*v = cmd == ROLL_CMD_PAD_X ? &r->pad_x : &r->pad_y;
+	int	 old = *v;
+
+	if (!r->pad_on)
+		return (0);
+	*v = clampi(*v + arg, 0, ROLL_PAD_N - 1);
+	if (*v == old)
+		return (ROLL_CHG_VIEW);
+	knob_changed(r);
+	return (ROLL_CHG_SLIDER);
+}
+
+static int
+cmd_cursor(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	if (cmd == ROLL_CMD_CURSOR_STEP) {
 		r->cur_step += arg;
 		if (r->cur_step < 0)
 			r->cur_step = 0;
 		if (r->cur_step >= r->steps)
 			r->cur_step = r->steps - 1;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_CURSOR_PITCH:
-		r->cur_pitch += arg;
-		if (r->cur_pitch < 0)
-			r->cur_pitch = 0;
-		if (r->cur_pitch > 127)
-			r->cur_pitch = 127;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_SELECT:
-		i = roll_note_at(r, r->cur_step, r->cur_pitch);
-		if (i >= 0)
+	} else
+		r->cur_pitch = clampi(r->cur_pitch + arg, 0, 127);
+	return (ROLL_CHG_VIEW);
+}
+
+static int
+cmd_select(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	int	i;
+
+	if (cmd == ROLL_CMD_SELECT) {
+		if ((i = roll_note_at(r, r->cur_step, r->cur_pitch)) >= 0)
 			r->edit.v[i].sel = !r->edit.v[i].sel;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_SELECT_NONE:
+	} else
 		for (i = 0; i < (int)r->edit.n; i++)
 			r->edit.v[i].sel = 0;
-		return (ROLL_CHG_VIEW);
-	case ROLL_CMD_NOTE_ADD:
-	case ROLL_CMD_NOTE_DELETE:
-	case ROLL_CMD_NOTE_MOVE:
-	case ROLL_CMD_NOTE_LENGTH:
-	case ROLL_CMD_TRANSPOSE:
-		if (r->mode != ROLL_MODE_EDIT)
-			return (0);
-		return (edit_op(r, cmd, arg) | ROLL_CHG_VIEW);
-	default:
+	return (ROLL_CHG_VIEW);
+}
+
+static int
+cmd_note(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	if (r->mode != ROLL_MODE_EDIT)
+		return (0);
+	return (edit_op(r, cmd, arg) | ROLL_CHG_VIEW);
+}
+
+static int
+cmd_none(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	return (0);
+}
+
+/* Commands with no entry are the app's alone (ROLL_CHG_APP). */
+static int (*const roll_cmds[ROLL_CMD_COUNT])(struct roll *, enum roll_cmd,
+    int) = {
+	[ROLL_CMD_NONE] = cmd_none,
+	[ROLL_CMD_SLIDER] = cmd_slider,
+	[ROLL_CMD_JUMP] = cmd_slider,
+	[ROLL_CMD_ATTR] = cmd_attr,
+	[ROLL_CMD_NUDGE] = cmd_nudge,
+	[ROLL_CMD_NUDGE_RESET] = cmd_nudge_reset,
+	[ROLL_CMD_TEMP] = cmd_temp,
+	[ROLL_CMD_RESEED] = cmd_reseed,
+	[ROLL_CMD_INTERP] = cmd_interp,
+	[ROLL_CMD_SNAP] = cmd_snap,
+	[ROLL_CMD_SNAP_STORE] = cmd_snap,
+	[ROLL_CMD_SWEEP] = cmd_sweep,
+	[ROLL_CMD_SWEEP_BARS] = cmd_sweep,
+	[ROLL_CMD_SWEEP_TARGET] = cmd_sweep,
+	[ROLL_CMD_LANE] = cmd_view,
+	[ROLL_CMD_HELP] = cmd_view,
+	[ROLL_CMD_EDIT] = cmd_edit,
+	[ROLL_CMD_UNDO] = cmd_undo,
+	[ROLL_CMD_REDO] = cmd_undo,
+	[ROLL_CMD_CURSOR_STEP] = cmd_cursor,
+	[ROLL_CMD_CURSOR_PITCH] = cmd_cursor,
+	[ROLL_CMD_NOTE_ADD] = cmd_note,
+	[ROLL_CMD_NOTE_DELETE] = cmd_note,
+	[ROLL_CMD_SELECT] = cmd_select,
+	[ROLL_CMD_SELECT_NONE] = cmd_select,
+	[ROLL_CMD_NOTE_MOVE] = cmd_note,
+	[ROLL_CMD_NOTE_LENGTH] = cmd_note,
+	[ROLL_CMD_TRANSPOSE] = cmd_note,
+	[ROLL_CMD_PAD] = cmd_pad,
+	[ROLL_CMD_PAD_X] = cmd_pad_move,
+	[ROLL_CMD_PAD_Y] = cmd_pad_move,
+};
+
+int
+roll_has_state(enum roll_cmd cmd)
+{
+	return (cmd >= 0 && cmd < ROLL_CMD_COUNT && roll_cmds[cmd] != NULL);
+}
+
+int
+roll_apply(struct roll *r, enum roll_cmd cmd, int arg)
+{
+	r->dirty |= ROLL_DIRTY_ALL;
+	if (!roll_has_state(cmd))
 		return (ROLL_CHG_APP);
-	}
+	return (roll_cmds[cmd](r, cmd, arg));
 }
 
 int

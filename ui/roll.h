@@ -152,8 +152,13 @@ struct roll {
 void	roll_init(struct roll *r, int n_attrs, int steps);
 void	roll_free(struct roll *r);
 
-/* Apply one command; returns ROLL_CHG_* bits. */
+/*
+ * Apply one command's state change (roll.c's table); returns ROLL_CHG_*
+ * bits, ROLL_CHG_APP for a command that is the app's alone.
+ */
 int	roll_apply(struct roll *r, enum roll_cmd cmd, int arg);
+/* Whether cmd changes roll state (has an entry in roll.c's table). */
+int	roll_has_state(enum roll_cmd cmd);
 
 /*
  * A MIDI control bound by learn ("slider", "temperature", "attr:K") moved

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "attrs.h"
-#include "ckpt.h"
+#include "modeldir.h"
 #include "linalg.h"
 #include "clip.h"
 #include "config.h"
@@ -161,7 +161,7 @@ app_model(struct app *a, char **cause)
 	const char	*base;
 	int		 i;
 
-	if ((v = ckpt_load(a->model_dir, cause)) == NULL)
+	if ((v = modeldir_load(a->model_dir, cause)) == NULL)
 		return (-1);
 	a->arch = v->p.arch;
 	a->T = a->arch.num_steps;

@@ -127,6 +127,9 @@ int	app_take(struct app *a);
 
 /* src/app_cmd.c */
 void	app_key(struct app *a, int key);
+/* Whether a command has a state half (ui/roll.c's table), an I/O half
+   (app_cmd.c's table) or both: true of every ROLL_CMD_* but NONE. */
+int	app_command_known(enum roll_cmd cmd);
 /* s: save the result lane as heard to a new MIDI file; 0, or -1 with the
    message set. */
 int	app_save_result(struct app *a, const char *path);

@@ -499,19 +499,203 @@ prompt_done(struct app *a)
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 
+/* The pad came on: fill the corners nobody opened (see app_command). */
+static void
+pad_corners(struct app *a)
+{
+	int	from_next = 0;
+
+	/* Corners not opened yet: the next window of A (for C) and of B
+	   (for D), so all four are the tunes' own phrases, not silence; a
+	   one-window clip leaves its corner empty. */
+	for (int i = 2; i < 4; i++) {
+		struct clip *src = &a->clips[i - 2];
+
+		if (a->clips[i].path != NULL || a->clips[i].n > 0)
+			continue;
+		if (src->path != NULL && src->win.n > 1 &&
+		    clip_load(&a->clips[i], app_fmt(a), src->path,
+		    src->win.track, src->wi + 1, NULL) == 0)
+			from_next |= 1 << (i - 2);
+		else
+			clip_empty(&a->clips[i], app_fmt(a));
+	}
+	app_msg(a, 0, a->r.pad_on ? "pad: arrows move between A (top left), "
+	    "B, C and D (bottom right)%s; o loads C, D" : "pad off",
+	    from_next == 3 ? ", C and D the next windows of A and B" :
+	    from_next == 1 ? ", C the next window of A" : from_next == 2 ?
+	    ", D the next window of B" : "");
+}
+
+/*
+ * The I/O half of the commands, one function each, indexed by the same
+ * enum as roll.c's state half: a command roll_apply() hands back with
+ * ROLL_CHG_APP runs its entry here.
+ */
+static void
+act_edit(struct app *a, int arg)
+{
+	const struct ui_note	*cur;
+	size_t			 n;
+
+	cur = app_current_notes(a, &n);
+	roll_edit_begin(&a->r, cur, n);
+}
+
+static void
+act_play(struct app *a, int arg)
+{
+	if (a->live == NULL)
+		return;
+	if (a->st.playing)
+		live_stop(a->live);
+	else {
+		a->sweep_beat = -1;
+		live_start(a->live);
+	}
+}
+
+static void
+act_tempo(struct app *a, int arg)
+{
+	double	qpm;
+
+	if (a->st.clock_source == LIVE_CLOCK_EXTERNAL) {
+		app_msg(a, 0, "the tempo follows the external clock");
+		return;
+	}
+	/* From the tempo asked for, not the player's last report. */
+	qpm = app_qpm(a) + 5 * arg;
+	if (qpm < LR_QPM_MIN || qpm > LR_QPM_MAX)
+		return;
+	a->qpm_want = qpm;
+	if (a->live != NULL)
+		live_set_tempo(a->live, qpm);
+}
+
+static void
+act_device(struct app *a, int arg)
+{
+	next_device(a);
+}
+
+static void
+act_learn(struct app *a, int arg)
+{
+	if (a->live == NULL)
+		return;
+	if (!a->st.has_input) {
+		app_msg(a, 1, "MIDI-learn needs a MIDI input: none is open "
+		    "(--in DEV, or \"in = DEV\" in the config)");
+		return;
+	}
+	a->ask = ASK_LEARN;
+	app_msg(a, 0, "MIDI-learn: (s)lider, (t)emperature or (a)ttribute "
+	    "%s?", a->attr_names[a->r.attr_sel]);
+}
+
+static void
+act_open(struct app *a, int arg)
+{
+	a->ask = ASK_OPEN;
+	app_msg(a, 0, "open a clip into (a) or (b), or pad corner (c) or "
+	    "(d)?");
+}
+
+static void
+act_window(struct app *a, int arg)
+{
+	a->ask = ASK_WINDOW;
+	app_msg(a, 0, "next window of (a) (b) (c) (d); next track: (A) (B) "
+	    "(C) (D)?");
+}
+
+static void
+act_copy(struct app *a, int arg)
+{
+	a->ask = ASK_COPY;
+	app_msg(a, 0, "copy the result into (a) or (b)?");
+}
+
+static void
+act_save(struct app *a, int arg)
+{
+	char	name[PATH_MAX];
+
+	suggest_name(name, sizeof name, "latentroll", ".mid");
+	prompt_open(&a->p, PR_SAVE, "save result as: ", name);
+}
+
+static void
+act_save_set(struct app *a, int arg)
+{
+	char	name[PATH_MAX];
+
+	if (a->set_path != NULL)
+		snprintf(name, sizeof name, "%s", a->set_path);
+	else
+		suggest_name(name, sizeof name, "latentroll", ".set");
+	prompt_open(&a->p, PR_SAVE_SET, "save set as: ", name);
+}
+
+static void
+act_keylock(struct app *a, int arg)
+{
+	if (arg != 0)
+		set_keylock(a, a->keylock ? a->keylock : 2, arg);
+	else
+		set_keylock(a, (a->keylock + 1) % 3, 0);
+	if (a->keylock)
+		app_msg(a, 0, "key lock: %s", a->key_label);
+	else
+		app_msg(a, 0, "key lock off");
+}
+
+static void
+act_redraw(struct app *a, int arg)
+{
+	ui_redraw();
+}
+
+static void
+act_quit(struct app *a, int arg)
+{
+	ask_quit(a);
+}
+
+static void (*const app_acts[ROLL_CMD_COUNT])(struct app *, int) = {
+	[ROLL_CMD_EDIT] = act_edit,
+	[ROLL_CMD_PLAY] = act_play,
+	[ROLL_CMD_TEMPO] = act_tempo,
+	[ROLL_CMD_DEVICE] = act_device,
+	[ROLL_CMD_LEARN] = act_learn,
+	[ROLL_CMD_OPEN] = act_open,
+	[ROLL_CMD_WINDOW] = act_window,
+	[ROLL_CMD_COPY] = act_copy,
+	[ROLL_CMD_SAVE] = act_save,
+	[ROLL_CMD_SAVE_SET] = act_save_set,
+	[ROLL_CMD_KEYLOCK] = act_keylock,
+	[ROLL_CMD_REDRAW] = act_redraw,
+	[ROLL_CMD_QUIT] = act_quit,
+};
+
+/* Every command has a state half (roll.c), an I/O half (here), or both. */
+int
+app_command_known(enum roll_cmd cmd)
+{
+	return (cmd > ROLL_CMD_NONE && cmd < ROLL_CMD_COUNT &&
+	    (roll_has_state(cmd) || app_acts[cmd] != NULL));
+}
+
 /*
  * Run one named command: pure state through roll_apply(), then what its
  * result bits ask for (a new ladder, another point, a swap), or the app's
- * own commands (I/O: player, files, prompts).
+ * own half of it (I/O: player, files, prompts).
  */
 static void
 app_command(struct app *a, const struct key_entry *e)
 {
-	const struct ui_note	*cur;
-	char			 name[PATH_MAX];
-	size_t			 n;
-	double			 qpm;
-	int			 chg, snap, store;
+	int	chg, snap, store;
 
 	/* Storing changes nothing on screen: say so.  An empty slot's
 	   recall key stores too (roll_apply's rule). */
@@ -528,30 +712,8 @@ app_command(struct app *a, const struct key_entry *e)
 		    snap + 1);
 	else if (snap >= 0)
 		app_msg(a, 0, "snapshot %d recalled", snap + 1);
-	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER) {
-		int	from_next = 0;
-
-		/* Corners not opened yet: the next window of A (for C) and
-		   of B (for D), so all four are the tunes' own phrases, not
-		   silence; a one-window clip leaves its corner empty. */
-		for (int i = 2; i < 4; i++) {
-			struct clip *src = &a->clips[i - 2];
-
-			if (a->clips[i].path != NULL || a->clips[i].n > 0)
-				continue;
-			if (src->path != NULL && src->win.n > 1 &&
-			    clip_load(&a->clips[i], app_fmt(a), src->path,
-			    src->win.track, src->wi + 1, NULL) == 0)
-				from_next |= 1 << (i - 2);
-			else
-				clip_empty(&a->clips[i], app_fmt(a));
-		}
-		app_msg(a, 0, a->r.pad_on ? "pad: arrows move between A "
-		    "(top left), B, C and D (bottom right)%s; o loads C, D" :
-		    "pad off", from_next == 3 ? ", C and D the next windows "
-		    "of A and B" : from_next == 1 ? ", C the next window of A" :
-		    from_next == 2 ? ", D the next window of B" : "");
-	}
+	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER)
+		pad_corners(a);
 	if (chg & ROLL_CHG_LADDER) {
 		if (!a->have_vecs && e->cmd == ROLL_CMD_NUDGE) {
 			a->r.nudge[a->r.attr_sel] = 0;
@@ -574,93 +736,9 @@ app_command(struct app *a, const struct key_entry *e)
 	}
 	if (!(chg & ROLL_CHG_APP))
 		return;
-	switch (e->cmd) {
-	case ROLL_CMD_EDIT:
-		cur = app_current_notes(a, &n);
-		roll_edit_begin(&a->r, cur, n);
-		break;
-	case ROLL_CMD_PLAY:
-		if (a->live == NULL)
-			break;
-		if (a->st.playing)
-			live_stop(a->live);
-		else {
-			a->sweep_beat = -1;
-			live_start(a->live);
-		}
-		break;
-	case ROLL_CMD_TEMPO:
-		if (a->st.clock_source == LIVE_CLOCK_EXTERNAL) {
-			app_msg(a, 0, "the tempo follows the external clock");
-			break;
-		}
-		/* From the tempo asked for, not the player's last report. */
-		qpm = app_qpm(a) + 5 * e->arg;
-		if (qpm < LR_QPM_MIN || qpm > LR_QPM_MAX)
-			break;
-		a->qpm_want = qpm;
-		if (a->live != NULL)
-			live_set_tempo(a->live, qpm);
-		break;
-	case ROLL_CMD_DEVICE:
-		next_device(a);
-		break;
-	case ROLL_CMD_LEARN:
-		if (a->live == NULL)
-			break;
-		if (!a->st.has_input) {
-			app_msg(a, 1, "MIDI-learn needs a MIDI input: none is "
-			    "open (--in DEV, or \"in = DEV\" in the config)");
-			break;
-		}
-		a->ask = ASK_LEARN;
-		app_msg(a, 0, "MIDI-learn: (s)lider, (t)emperature or "
-		    "(a)ttribute %s?", a->attr_names[a->r.attr_sel]);
-		break;
-	case ROLL_CMD_OPEN:
-		a->ask = ASK_OPEN;
-		app_msg(a, 0, "open a clip into (a) or (b), or pad corner "
-		    "(c) or (d)?");
-		break;
-	case ROLL_CMD_WINDOW:
-		a->ask = ASK_WINDOW;
-		app_msg(a, 0, "next window of (a) (b) (c) (d); next track: "
-		    "(A) (B) (C) (D)?");
-		break;
-	case ROLL_CMD_COPY:
-		a->ask = ASK_COPY;
-		app_msg(a, 0, "copy the result into (a) or (b)?");
-		break;
-	case ROLL_CMD_SAVE:
-		suggest_name(name, sizeof name, "latentroll", ".mid");
-		prompt_open(&a->p, PR_SAVE, "save result as: ", name);
-		break;
-	case ROLL_CMD_SAVE_SET:
-		if (a->set_path != NULL)
-			snprintf(name, sizeof name, "%s", a->set_path);
-		else
-			suggest_name(name, sizeof name, "latentroll", ".set");
-		prompt_open(&a->p, PR_SAVE_SET, "save set as: ", name);
-		break;
-	case ROLL_CMD_KEYLOCK:
-		if (e->arg != 0)
-			set_keylock(a, a->keylock ? a->keylock : 2, e->arg);
-		else
-			set_keylock(a, (a->keylock + 1) % 3, 0);
-		if (a->keylock)
-			app_msg(a, 0, "key lock: %s", a->key_label);
-		else
-			app_msg(a, 0, "key lock off");
-		break;
-	case ROLL_CMD_REDRAW:
-		ui_redraw();
-		break;
-	case ROLL_CMD_QUIT:
-		ask_quit(a);
-		break;
-	default:
-		break;
-	}
+	if (e->cmd > ROLL_CMD_NONE && e->cmd < ROLL_CMD_COUNT &&
+	    app_acts[e->cmd] != NULL)
+		app_acts[e->cmd](a, e->arg);
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 

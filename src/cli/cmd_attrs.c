@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "attrs.h"
-#include "ckpt.h"
+#include "modeldir.h"
 #include "vae.h"
 #include "dataset.h"
 #include "jsonfile.h"
@@ -541,7 +541,7 @@ cmd_attrs(int argc, char **argv)
 
 	if (parse_args(argc, argv, &aa) != 0)
 		return (cmd_usage("attrs"));
-	if ((v = ckpt_load(aa.model, &cause)) == NULL) {
+	if ((v = modeldir_load(aa.model, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (CMD_ERROR);

@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "linalg.h"
 #include "vae.h"
 #include "convert.h"
@@ -222,7 +222,7 @@ load_model(const struct model_args *ma)
 	struct vae	*v;
 	char		*cause = NULL;
 
-	if ((v = ckpt_load(ma->model, &cause)) == NULL) {
+	if ((v = modeldir_load(ma->model, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (NULL);
@@ -668,7 +668,7 @@ cmd_export(int argc, char **argv)
 	}
 	if ((v = load_model(&a)) == NULL)
 		goto done;
-	if (ckpt_save(v, a.out, dt, &cause) != 0) {
+	if (modeldir_save(v, a.out, dt, &cause) != 0) {
 		cmd_error("%s", cause);
 		vae_free(v);
 		goto done;

@@ -5,7 +5,7 @@
  * model/train.c, a progress line every few seconds, validation every
  * --valid-every steps, and every --ckpt-minutes (and at the end, and on
  * SIGINT/SIGTERM) three files written atomically into MODEL_DIR: the
- * magenta.js checkpoint (ckpt_save), trainstate.bin (everything --resume
+ * magenta.js checkpoint (modeldir_save), trainstate.bin (everything --resume
  * needs, src/trainstate.h) and model_card.json.  curve.tsv gets one line
  * per validation.  A resumed run continues bitwise as if never stopped,
  * given the same --threads: the batch order is a function of (seed, epoch),
@@ -36,7 +36,7 @@
 
 #include <jansson.h>
 
-#include "ckpt.h"
+#include "modeldir.h"
 #include "linalg.h"
 #include "train.h"
 #include "vae.h"
@@ -475,7 +475,7 @@ cmd_eval(int argc, char **argv)
 	}
 	linalg_set_threads(ta.threads);
 	midifile_log_init();
-	if ((v = ckpt_load(ta.out, &cause)) == NULL) {
+	if ((v = modeldir_load(ta.out, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (CMD_ERROR);
@@ -483,7 +483,7 @@ cmd_eval(int argc, char **argv)
 	/* --precision bf16: a second copy in bf16, measured against the
 	   float32 one (its sampled accuracy, and its batch-1 decodes of
 	   float32's mu token for token). */
-	if (bf16 && ((v16 = ckpt_load(ta.out, &cause)) == NULL ||
+	if (bf16 && ((v16 = modeldir_load(ta.out, &cause)) == NULL ||
 	    vae_set_precision(v16, LINALG_BF16, &cause) != 0)) {
 		cmd_error("eval: %s", cause);
 		free(cause);

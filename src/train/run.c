@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "atomic.h"
-#include "ckpt.h"
+#include "modeldir.h"
 #include "jsonfile.h"
 #include "linalg.h"
 
@@ -136,7 +136,7 @@ run_save(const struct train_args *ta, struct vae *v, struct trainstate *ts,
 	free(path);
 	if (rc != 0)
 		return (-1);
-	if (ckpt_save(v, ta->out, CKPT_FLOAT32, cause) != 0)
+	if (modeldir_save(v, ta->out, CKPT_FLOAT32, cause) != 0)
 		return (-1);
 	return (write_card(ta->out, ta, &v->p.arch, ds, ts->step, train_acc,
 	    valid_acc, valid_sacc, valid_kl, v->p.n_params, cause));
@@ -192,7 +192,7 @@ run_warm_start(const struct train_args *ta, struct vae *v, long *step,
 	char			*path, *src, *dst;
 	int			 i, sigma, rc;
 
-	if ((w = ckpt_load(ta->init, cause)) == NULL)
+	if ((w = modeldir_load(ta->init, cause)) == NULL)
 		return (-1);
 	sigma = vae_has_sigma(w);
 	for (i = 0; i < v->p.n_tensors; i++) {
@@ -290,7 +290,7 @@ run_transfer(const struct train_args *ta, struct vae *v, char **report,
 	FILE			*f;
 
 	*report = NULL;
-	if ((w = ckpt_load(ta->init_from, cause)) == NULL)
+	if ((w = modeldir_load(ta->init_from, cause)) == NULL)
 		return (-1);
 	if ((f = open_memstream(&r, &len)) == NULL) {
 		vae_free(w);
