@@ -525,19 +525,124 @@ card_merge(const char *model, const char *key, json_t *val, char **cause)
 	return (r);
 }
 
+/* What attrs measures, then writes only when all of it succeeded. */
+struct attrs_result {
+	float	*vecs;		/* ATTR_N x z */
+	int	 n_used;
+	json_t	*bound, *exp, *scales, *interp;
+};
+
+static void
+attrs_result_free(struct attrs_result *ar)
+{
+	free(ar->vecs);
+	json_decref(ar->bound);
+	json_decref(ar->exp);
+	json_decref(ar->scales);
+	json_decref(ar->interp);
+	memset(ar, 0, sizeof *ar);
+}
+
+/* The vectors, the 7x7 experiment at --scale and at 1, 2, 3, and the
+   interpolation figures; -1 with a cause. */
+static int
+measure_all(struct vae *v, const struct dataset *ds,
+    const struct attrs_args *aa, struct attrs_result *ar, char **cause)
+{
+	int	n_test;
+
+	memset(ar, 0, sizeof *ar);
+	ar->vecs = lr_malloc((size_t)ATTR_N * v->p.arch.z_size *
+	    sizeof *ar->vecs);
+	if (compute_vectors(v, ds, aa->max_windows, ar->vecs, &ar->n_used,
+	    &ar->bound, cause) != 0) {
+		lr_cause_prefix(cause, "%s", aa->model);
+		return (-1);
+	}
+	n_test = ds->n[DATASET_TEST] < aa->n_test ? ds->n[DATASET_TEST] :
+	    aa->n_test;
+	if (n_test < 2)
+		return (lr_fail(cause, "%s: only %d test windows", aa->data,
+		    n_test));
+	ar->exp = experiment(v, ds->tok[DATASET_TEST], n_test, ar->vecs,
+	    aa->scale, cause);
+	/* The instrument's nudges reach +-3: the same table at scales 2 and
+	   3 beside --scale's (issue K measures every vector at 1, 2, 3). */
+	if (ar->exp != NULL)
+		ar->scales = scale_runs(v, ds->tok[DATASET_TEST], n_test,
+		    ar->vecs, aa->scale, cause);
+	if (ar->scales != NULL)
+		ar->interp = interpolation(v, ds->tok[DATASET_TEST],
+		    ds->n[DATASET_TEST], aa->n_pairs, aa->seed, cause);
+	if (ar->interp == NULL) {
+		lr_cause_prefix(cause, "%s", aa->model);
+		return (-1);
+	}
+	json_object_set(ar->exp, "data_bound", ar->bound);
+	return (0);
+}
+
+/* attribute_vecs.json: the vectors and how they were made. */
+static int
+attrs_write_vectors(const struct vae *v, const struct attrs_args *aa,
+    const struct attrs_result *ar, char **cause)
+{
+	json_t	*vj, *meta;
+	time_t	 now = time(NULL);
+	char	 date[32], *path;
+	int	 k, rc;
+
+	strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+	vj = json_object();
+	for (k = 0; k < ATTR_N; k++)
+		json_object_set_new(vj, attrs_name(k),
+		    jsonfile_floats(ar->vecs + (size_t)k * v->p.arch.z_size,
+		    v->p.arch.z_size));
+	meta = json_pack("{s:s, s:s, s:i, s:s, s:s}",
+	    "method", "mean encoder mu of the top quartile minus mean mu of "
+	    "the bottom quartile of the training windows, per attribute",
+	    "data", aa->data, "windows", ar->n_used, "split",
+	    "train (FNV-1a of file name % 100 < 90)", "date", date);
+	json_object_set_new(vj, "_meta", meta);
+	path = lr_path_join(aa->model, "attribute_vecs.json");
+	rc = jsonfile_save(vj, path, cause);
+	json_decref(vj);
+	free(path);
+	return (rc);
+}
+
+/* Refuse a broken card before measuring anything. */
+static int
+attrs_card_ok(const char *model, char **cause)
+{
+	json_t	*all;
+	char	*path = lr_path_join(model, "model_card.json");
+	int	 rc = 0;
+
+	if (access(path, F_OK) == 0) {
+		if ((all = jsonfile_load(path, cause)) == NULL)
+			rc = -1;
+		json_decref(all);
+	}
+	free(path);
+	return (rc);
+}
+
+/*
+ * attrs: everything is measured first; attribute_vecs.json and the card's
+ * entries are written only when all of it succeeded, so a failing run
+ * leaves the model folder as it was.
+ */
 int
 cmd_attrs(int argc, char **argv)
 {
 	struct attrs_args	 aa;
+	struct attrs_result	 ar;
 	struct dataset		 ds;
 	struct vae		*v;
-	char			*cause = NULL, *path;
-	float			*vecs;
-	int			 n_used, n_test, k, rc = CMD_ERROR;
-	json_t			*vj, *meta, *exp = NULL, *interp = NULL, *all;
-	json_t			*bound = NULL, *scales = NULL;
-	time_t			 now = time(NULL);
-	char			 date[32];
+	char			*cause = NULL;
+	int			 rc = CMD_ERROR;
+	json_t			*all;
 
 	if (parse_args(argc, argv, &aa) != 0)
 		return (cmd_usage("attrs"));
@@ -547,19 +652,9 @@ cmd_attrs(int argc, char **argv)
 		return (CMD_ERROR);
 	}
 	memset(&ds, 0, sizeof ds);
-	/* Refuse a broken card before writing anything. */
-	path = lr_path_join(aa.model, "model_card.json");
-	if (access(path, F_OK) == 0) {
-		if ((all = jsonfile_load(path, &cause)) == NULL) {
-			free(path);
-			cmd_error("%s", cause);
-			goto out;
-		}
-		json_decref(all);
-	}
-	free(path);
-	if (dataset_load(&ds, aa.data, &v->p.arch, NULL, "attrs",
-	    &cause) != 0) {
+	memset(&ar, 0, sizeof ar);
+	if (attrs_card_ok(aa.model, &cause) != 0 || dataset_load(&ds,
+	    aa.data, &v->p.arch, NULL, "attrs", &cause) != 0) {
 		cmd_error("%s", cause);
 		goto out;
 	}
@@ -570,77 +665,23 @@ cmd_attrs(int argc, char **argv)
 	}
 	fprintf(stderr, "attrs: %d train, %d test windows\n",
 	    ds.n[DATASET_TRAIN], ds.n[DATASET_TEST]);
-
-	vecs = lr_malloc((size_t)ATTR_N * v->p.arch.z_size * sizeof *vecs);
-	if (compute_vectors(v, &ds, aa.max_windows, vecs, &n_used, &bound,
-	    &cause) != 0) {
-		cmd_error("%s: %s", aa.model, cause);
-		free(vecs);
-		goto out;
-	}
-	strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-	vj = json_object();
-	for (k = 0; k < ATTR_N; k++)
-		json_object_set_new(vj, attrs_name(k),
-		    jsonfile_floats(vecs + (size_t)k * v->p.arch.z_size,
-		    v->p.arch.z_size));
-	meta = json_pack("{s:s, s:s, s:i, s:s, s:s}",
-	    "method", "mean encoder mu of the top quartile minus mean mu of "
-	    "the bottom quartile of the training windows, per attribute",
-	    "data", aa.data, "windows", n_used, "split",
-	    "train (FNV-1a of file name % 100 < 90)", "date", date);
-	json_object_set_new(vj, "_meta", meta);
-	path = lr_path_join(aa.model, "attribute_vecs.json");
-	k = jsonfile_save(vj, path, &cause);
-	json_decref(vj);
-	free(path);
-	if (k != 0) {
-		cmd_error("%s", cause);
-		free(vecs);
-		goto out;
-	}
-
-	n_test = ds.n[DATASET_TEST] < aa.n_test ? ds.n[DATASET_TEST] :
-	    aa.n_test;
-	if (n_test < 2) {
-		cmd_error("%s: only %d test windows", aa.data, n_test);
-		free(vecs);
-		goto out;
-	}
-	exp = experiment(v, ds.tok[DATASET_TEST], n_test, vecs, aa.scale,
-	    &cause);
-	/* The instrument's nudges reach +-3: the same table at scales 2 and
-	   3 beside --scale's (issue K measures every vector at 1, 2, 3). */
-	if (exp != NULL)
-		scales = scale_runs(v, ds.tok[DATASET_TEST], n_test, vecs,
-		    aa.scale, &cause);
-	if (scales != NULL)
-		interp = interpolation(v, ds.tok[DATASET_TEST],
-		    ds.n[DATASET_TEST], aa.n_pairs, aa.seed, &cause);
-	free(vecs);
-	if (exp == NULL || scales == NULL || interp == NULL) {
-		cmd_error("%s: %s", aa.model, cause);
-		goto out;
-	}
-	json_object_set(exp, "data_bound", bound);
-	if (card_merge(aa.model, "attribute_experiment", exp, &cause) != 0 ||
-	    card_merge(aa.model, "attribute_scales", scales, &cause) != 0 ||
-	    card_merge(aa.model, "interpolation", interp, &cause) != 0) {
+	if (measure_all(v, &ds, &aa, &ar, &cause) != 0 ||
+	    attrs_write_vectors(v, &aa, &ar, &cause) != 0 ||
+	    card_merge(aa.model, "attribute_experiment", ar.exp, &cause) != 0 ||
+	    card_merge(aa.model, "attribute_scales", ar.scales, &cause) != 0 ||
+	    card_merge(aa.model, "interpolation", ar.interp, &cause) != 0) {
 		cmd_error("%s", cause);
 		goto out;
 	}
-	all = json_pack("{s:O, s:O}", "attribute_experiment", exp,
-	    "interpolation", interp);
+	all = json_pack("{s:O, s:O}", "attribute_experiment", ar.exp,
+	    "interpolation", ar.interp);
 	json_dumpf(all, stdout, JSON_INDENT(1) | JSON_SORT_KEYS |
 	    JSON_REAL_PRECISION(4));
 	putchar('\n');
 	json_decref(all);
 	rc = CMD_OK;
 out:
-	json_decref(exp);
-	json_decref(scales);
-	json_decref(interp);
-	json_decref(bound);
+	attrs_result_free(&ar);
 	free(cause);
 	dataset_free(&ds);
 	vae_free(v);

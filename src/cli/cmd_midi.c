@@ -219,17 +219,80 @@ print_windows(const struct noteseq *s, int track, int channel, int steps,
 	windows_free(&w);
 }
 
-int
-cmd_inspect(int argc, char **argv)
+/* inspect's first lines: notes, length, tempo, meter, key. */
+static void
+print_header(const char *file, const struct noteseq *s)
+{
+	size_t	i;
+
+	printf("%s: %zu notes, %.1f s, %d steps (%d bars of 16)\n", file,
+	    s->n, s->total_s, s->total_steps, (s->total_steps + 15) / 16);
+	printf("tempo: %.1f qpm", noteseq_qpm(s));
+	if (s->n_tempos > 1)
+		printf(" (%zu changes, quantized piecewise)", s->n_tempos - 1);
+	printf("\nmeter:");
+	for (i = 0; i < s->n_timesigs && i < 6; i++)
+		printf(" %d/%d at %.1f s", s->timesigs[i].num,
+		    s->timesigs[i].den, s->timesigs[i].time_s);
+	if (s->n_timesigs > 6)
+		printf(" ...");
+	printf("\nkey:");
+	if (s->n_keysigs == 0)
+		printf(" (none)");
+	for (i = 0; i < s->n_keysigs && i < 4; i++)
+		printf(" %s %s", key_name(s->keysigs[i].key,
+		    s->keysigs[i].minor), s->keysigs[i].minor ? "minor" :
+		    "major");
+	putchar('\n');
+}
+
+/* The melody inspect finds first: its tokens, notes and roll. */
+static int
+print_melody(const char *file, struct noteseq *s, int track, int channel)
 {
 	struct convert_opts	 o;
 	struct windows		 w;
+	char			*cause = NULL, nb[16];
+	int			 t;
+
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = track;
+	o.channel = channel;
+	o.steps = ROLL_STEPS;
+	windows_init(&w);
+	if (convert_windows(s, &o, &w, &cause) != 0) {
+		cmd_error("%s: %s", file, cause);
+		free(cause);
+		return (-1);
+	}
+	if (w.n > 0) {
+		printf("melody: track %d channel %d, first window at step %d\n",
+		    w.track, w.channel + 1, w.start_step[0]);
+		printf("  tokens:");
+		for (t = 0; t < ROLL_STEPS; t++)
+			printf(" %d", w.tokens[t]);
+		printf("\n  notes: ");
+		for (t = 0; t < ROLL_STEPS; t++)
+			if (w.tokens[t] >= 2)
+				printf(" %s", pitch_name(w.tokens[t] + 19, nb,
+				    sizeof nb));
+		putchar('\n');
+		print_roll(w.tokens, ROLL_STEPS);
+	} else
+		printf("melody: %s\n", w.why != NULL ? w.why : "none");
+	windows_free(&w);
+	return (0);
+}
+
+int
+cmd_inspect(int argc, char **argv)
+{
 	struct noteseq		 s;
 	const char		*file;
-	char			*cause = NULL, nb[16];
+	char			*cause = NULL;
 	long			 track = -1, channel = -1;
-	int			 c, t, n2 = 0, n16 = 0;
-	size_t			 i;
+	int			 c, n2 = 0, n16 = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", midi_opts, NULL)) != -1) {
@@ -271,77 +334,35 @@ cmd_inspect(int argc, char **argv)
 		noteseq_free(&s);
 		return (CMD_ERROR);
 	}
-	printf("%s: %zu notes, %.1f s, %d steps (%d bars of 16)\n", file,
-	    s.n, s.total_s, s.total_steps, (s.total_steps + 15) / 16);
-	printf("tempo: %.1f qpm", noteseq_qpm(&s));
-	if (s.n_tempos > 1)
-		printf(" (%zu changes, quantized piecewise)", s.n_tempos - 1);
-	printf("\nmeter:");
-	for (i = 0; i < s.n_timesigs && i < 6; i++)
-		printf(" %d/%d at %.1f s", s.timesigs[i].num,
-		    s.timesigs[i].den, s.timesigs[i].time_s);
-	if (s.n_timesigs > 6)
-		printf(" ...");
-	printf("\nkey:");
-	if (s.n_keysigs == 0)
-		printf(" (none)");
-	for (i = 0; i < s.n_keysigs && i < 4; i++)
-		printf(" %s %s", key_name(s.keysigs[i].key,
-		    s.keysigs[i].minor), s.keysigs[i].minor ? "minor" :
-		    "major");
-	putchar('\n');
+	print_header(file, &s);
 	print_tracks(&s);
 
-	memset(&o, 0, sizeof o);
-	o.kind = CONVERT_MELODY;
-	o.track = (int)track;
-	o.channel = (int)channel;
-	o.steps = ROLL_STEPS;
-	windows_init(&w);
-	if (convert_windows(&s, &o, &w, &cause) != 0) {
-		cmd_error("%s: %s", file, cause);
-		free(cause);
+	if (print_melody(file, &s, (int)track, (int)channel) != 0) {
 		noteseq_free(&s);
 		return (CMD_ERROR);
 	}
-	if (w.n > 0) {
-		printf("melody: track %d channel %d, first window at step %d\n",
-		    w.track, w.channel + 1, w.start_step[0]);
-		printf("  tokens:");
-		for (t = 0; t < ROLL_STEPS; t++)
-			printf(" %d", w.tokens[t]);
-		printf("\n  notes: ");
-		for (t = 0; t < ROLL_STEPS; t++)
-			if (w.tokens[t] >= 2)
-				printf(" %s", pitch_name(w.tokens[t] + 19, nb,
-				    sizeof nb));
-		putchar('\n');
-		print_roll(w.tokens, ROLL_STEPS);
-	} else
-		printf("melody: %s\n", w.why != NULL ? w.why : "none");
-	windows_free(&w);
 	print_windows(&s, (int)track, (int)channel, 32, &n2);
 	print_windows(&s, (int)track, (int)channel, 256, &n16);
 	noteseq_free(&s);
 	return (CMD_OK);
 }
 
-int
-cmd_convert(int argc, char **argv)
-{
+/* convert's options; CMD_OK or the status to return. */
+struct convert_args {
 	struct convert_opts	 o;
-	struct windows		 w;
-	struct noteseq		 s, out;
-	const char		*in, *outpath;
-	const int		*tok;
-	char			*cause = NULL;
-	long			 track = -1, channel = -1, window = 0;
-	long			 steps = 32;
-	int			 c, force = 0, program = 0, rc = CMD_ERROR;
-	size_t			 i;
+	const char		*in, *out;
+	long			 window;
+	int			 force;
+};
 
-	memset(&o, 0, sizeof o);
-	o.kind = CONVERT_MELODY;
+static int
+convert_parse(int argc, char **argv, struct convert_args *ca)
+{
+	long	track = -1, channel = -1, steps = 32;
+	int	c;
+
+	memset(ca, 0, sizeof *ca);
+	ca->o.kind = CONVERT_MELODY;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", midi_opts, NULL)) != -1) {
 		switch (c) {
@@ -357,7 +378,7 @@ cmd_convert(int argc, char **argv)
 				return (CMD_USAGE);
 			break;
 		case OPT_WINDOW:
-			if ((window = parse_long(optarg, 0, 1 << 20)) < 0) {
+			if ((ca->window = parse_long(optarg, 0, 1 << 20)) < 0) {
 				cmd_error("--window %s: want a window number "
 				    "from 0", optarg);
 				return (CMD_USAGE);
@@ -372,15 +393,15 @@ cmd_convert(int argc, char **argv)
 			}
 			break;
 		case OPT_FORCE:
-			force = 1;
+			ca->force = 1;
 			break;
 		case OPT_KIND:
 			if (strcmp(optarg, "melody") == 0)
-				o.kind = CONVERT_MELODY;
+				ca->o.kind = CONVERT_MELODY;
 			else if (strcmp(optarg, "drums") == 0)
-				o.kind = CONVERT_DRUMS;
+				ca->o.kind = CONVERT_DRUMS;
 			else if (strcmp(optarg, "trio") == 0)
-				o.kind = CONVERT_TRIO;
+				ca->o.kind = CONVERT_TRIO;
 			else {
 				cmd_error("--kind %s: want melody, drums or "
 				    "trio", optarg);
@@ -393,75 +414,98 @@ cmd_convert(int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		return (cmd_usage("convert"));
-	in = argv[optind];
-	outpath = argv[optind + 1];
+	ca->in = argv[optind];
+	ca->out = argv[optind + 1];
+	ca->o.track = (int)track;
+	ca->o.channel = (int)channel;
+	ca->o.steps = (int)steps;
+	return (CMD_OK);
+}
+
+/* Window k of w as notes, with the program of the source's first chosen
+   note (to keep its sound). */
+static void
+convert_window_notes(const struct noteseq *s, const struct windows *w,
+    long k, enum convert_kind kind, struct noteseq *out)
+{
+	const int	*tok = w->tokens + (size_t)k * w->steps * w->S;
+	size_t		 i;
+	int		 program = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->notes[i].track == w->track && !s->notes[i].drum &&
+		    (w->channel < 0 || s->notes[i].channel == w->channel)) {
+			program = s->notes[i].program;
+			break;
+		}
+	switch (kind) {
+	case CONVERT_DRUMS:
+		convert_drums_to_noteseq(tok, w->steps, noteseq_qpm(s), 0,
+		    out);
+		break;
+	case CONVERT_TRIO:
+		convert_trio_to_noteseq(tok, w->steps, noteseq_qpm(s), 0,
+		    out);
+		break;
+	default:
+		convert_melody_to_noteseq(tok, w->steps, noteseq_qpm(s),
+		    program, 0, out);
+		break;
+	}
+}
+
+int
+cmd_convert(int argc, char **argv)
+{
+	struct convert_args	 ca;
+	struct windows		 w;
+	struct noteseq		 s, out;
+	char			*cause = NULL;
+	long			 k;
+	int			 rc;
+
+	if ((rc = convert_parse(argc, argv, &ca)) != CMD_OK)
+		return (rc);
 	/* Like every command that writes: an existing file (a corpus tune,
 	   a user's clip) is replaced only with --force; the input never. */
-	if (!force && access(outpath, F_OK) == 0) {
+	if (!ca.force && access(ca.out, F_OK) == 0) {
 		cmd_error("%s: exists; not overwriting it (use --force)",
-		    outpath);
+		    ca.out);
 		return (CMD_ERROR);
 	}
-
 	midifile_log_init();
-	if (midifile_load(in, &s, &cause) != 0) {
+	if (midifile_load(ca.in, &s, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (CMD_ERROR);
 	}
+	rc = CMD_ERROR;
+	k = ca.window;
 	noteseq_init(&out);
 	windows_init(&w);
-	o.track = (int)track;
-	o.channel = (int)channel;
-	o.steps = (int)steps;
-	if (convert_windows(&s, &o, &w, &cause) != 0) {
-		cmd_error("%s: %s", in, cause);
-		goto done;
-	}
-	if (w.n == 0) {
-		cmd_error("%s: no %ld-step window: %s", in, steps,
+	if (convert_windows(&s, &ca.o, &w, &cause) != 0)
+		cmd_error("%s: %s", ca.in, cause);
+	else if (w.n == 0)
+		cmd_error("%s: no %d-step window: %s", ca.in, ca.o.steps,
 		    w.why != NULL ? w.why : "no notes");
-		goto done;
-	}
-	if (window >= w.n) {
-		cmd_error("%s: no window %ld (there are %d: 0..%d)", in,
-		    window, w.n, w.n - 1);
-		goto done;
-	}
-	tok = w.tokens + (size_t)window * w.steps * w.S;
-	/* Keep the source's sound: the program of its first chosen note. */
-	for (i = 0; i < s.n; i++)
-		if (s.notes[i].track == w.track && !s.notes[i].drum &&
-		    (w.channel < 0 || s.notes[i].channel == w.channel)) {
-			program = s.notes[i].program;
-			break;
+	else if (k >= w.n)
+		cmd_error("%s: no window %ld (there are %d: 0..%d)", ca.in,
+		    k, w.n, w.n - 1);
+	else {
+		convert_window_notes(&s, &w, k, ca.o.kind, &out);
+		if (midifile_save(ca.out, &out, ca.force, &cause) != 0)
+			cmd_error("%s", cause);
+		else {
+			printf("%s: window %ld of %d (steps %d..%d of track "
+			    "%d", ca.out, k, w.n, w.start_step[k],
+			    w.start_step[k] + w.steps, w.track);
+			if (w.channel >= 0)
+				printf(" channel %d", w.channel + 1);
+			printf("), %zu notes, %.1f qpm\n", out.n,
+			    noteseq_qpm(&out));
+			rc = CMD_OK;
 		}
-	switch (o.kind) {
-	case CONVERT_DRUMS:
-		convert_drums_to_noteseq(tok, w.steps, noteseq_qpm(&s), 0,
-		    &out);
-		break;
-	case CONVERT_TRIO:
-		convert_trio_to_noteseq(tok, w.steps, noteseq_qpm(&s), 0,
-		    &out);
-		break;
-	default:
-		convert_melody_to_noteseq(tok, w.steps, noteseq_qpm(&s),
-		    program, 0, &out);
-		break;
 	}
-	if (midifile_save(outpath, &out, force, &cause) != 0) {
-		cmd_error("%s", cause);
-		goto done;
-	}
-	printf("%s: window %ld of %d (steps %d..%d of track %d", outpath,
-	    window, w.n, w.start_step[window], w.start_step[window] + w.steps,
-	    w.track);
-	if (w.channel >= 0)
-		printf(" channel %d", w.channel + 1);
-	printf("), %zu notes, %.1f qpm\n", out.n, noteseq_qpm(&out));
-	rc = CMD_OK;
-done:
 	free(cause);
 	windows_free(&w);
 	noteseq_free(&out);

@@ -416,38 +416,41 @@ fail:
 
 
 
-int
-cmd_eval(int argc, char **argv)
-{
+/* eval's options; CMD_OK or the status to return. */
+struct eval_args {
 	struct train_args	 ta;
-	struct dataset		 ds;
-	struct vae		*v, *v16 = NULL;
-	enum dataset_split	 sp = DATASET_TEST;
-	const char		*split = "test";
-	char			*cause = NULL, cname[32];
-	double			 x;
-	int			 bf16 = 0, B, c, rc = CMD_OK;
-	json_t			*js;
+	enum dataset_split	 sp;
+	const char		*split;
+	int			 bf16, batch;
+};
 
-	memset(&ta, 0, sizeof ta);
-	ta.threads = 2;
-	B = 64;
+static int
+eval_parse(int argc, char **argv, struct eval_args *ea)
+{
+	struct train_args	*ta = &ea->ta;
+	double			 x;
+	int			 c;
+
+	memset(ea, 0, sizeof *ea);
+	ta->threads = 2;
+	ea->batch = 64;
+	ea->split = "test";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", train_opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': case 'o': ta.out = optarg; break;
-		case 'd': ta.data = optarg; break;
-		case 'p': split = optarg; break;
-		case 'C': ta.cache = optarg; break;
+		case 'm': case 'o': ta->out = optarg; break;
+		case 'd': ta->data = optarg; break;
+		case 'p': ea->split = optarg; break;
+		case 'C': ta->cache = optarg; break;
 		case 't':
 			if (parse_num("threads", optarg, 1, 1, 256, &x) != 0)
 				return (cmd_usage("eval"));
-			ta.threads = (int)x;
+			ta->threads = (int)x;
 			break;
 		case 'b':
 			if (parse_num("batch", optarg, 1, 1, 4096, &x) != 0)
 				return (cmd_usage("eval"));
-			B = (int)x;
+			ea->batch = (int)x;
 			break;
 		case 'P':
 			if (strcmp(optarg, "bf16") != 0 &&
@@ -456,26 +459,44 @@ cmd_eval(int argc, char **argv)
 				    "'%s'", optarg);
 				return (CMD_USAGE);
 			}
-			bf16 = strcmp(optarg, "bf16") == 0;
+			ea->bf16 = strcmp(optarg, "bf16") == 0;
 			break;
 		default: return (cmd_usage("eval"));
 		}
 	}
-	if (ta.out == NULL || ta.data == NULL || B < 1 || ta.threads < 1)
+	if (ta->out == NULL || ta->data == NULL || ea->batch < 1 ||
+	    ta->threads < 1)
 		return (cmd_usage("eval"));
-	if (strcmp(split, "test") == 0)
-		sp = DATASET_TEST;
-	else if (strcmp(split, "valid") == 0)
-		sp = DATASET_VALID;
-	else if (strcmp(split, "train") == 0)
-		sp = DATASET_TRAIN;
+	if (strcmp(ea->split, "test") == 0)
+		ea->sp = DATASET_TEST;
+	else if (strcmp(ea->split, "valid") == 0)
+		ea->sp = DATASET_VALID;
+	else if (strcmp(ea->split, "train") == 0)
+		ea->sp = DATASET_TRAIN;
 	else {
-		cmd_error("eval: --split test|valid|train, not '%s'", split);
+		cmd_error("eval: --split test|valid|train, not '%s'",
+		    ea->split);
 		return (CMD_USAGE);
 	}
-	linalg_set_threads(ta.threads);
+	return (CMD_OK);
+}
+
+int
+cmd_eval(int argc, char **argv)
+{
+	struct eval_args	 ea;
+	struct train_args	*ta = &ea.ta;
+	struct dataset		 ds;
+	struct vae		*v, *v16 = NULL;
+	char			*cause = NULL, cname[32], *s;
+	int			 rc;
+	json_t			*js;
+
+	if ((rc = eval_parse(argc, argv, &ea)) != CMD_OK)
+		return (rc);
+	linalg_set_threads(ta->threads);
 	midifile_log_init();
-	if ((v = modeldir_load(ta.out, &cause)) == NULL) {
+	if ((v = modeldir_load(ta->out, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (CMD_ERROR);
@@ -483,7 +504,7 @@ cmd_eval(int argc, char **argv)
 	/* --precision bf16: a second copy in bf16, measured against the
 	   float32 one (its sampled accuracy, and its batch-1 decodes of
 	   float32's mu token for token). */
-	if (bf16 && ((v16 = modeldir_load(ta.out, &cause)) == NULL ||
+	if (ea.bf16 && ((v16 = modeldir_load(ta->out, &cause)) == NULL ||
 	    vae_set_precision(v16, LINALG_BF16, &cause) != 0)) {
 		cmd_error("eval: %s", cause);
 		free(cause);
@@ -492,30 +513,24 @@ cmd_eval(int argc, char **argv)
 		return (CMD_ERROR);
 	}
 	run_cache_name(cname, sizeof cname, &v->p.arch);
-	if (dataset_load(&ds, ta.data, &v->p.arch, ta.cache, cname,
-	    &cause) != 0) {
+	memset(&ds, 0, sizeof ds);
+	rc = CMD_ERROR;
+	if (dataset_load(&ds, ta->data, &v->p.arch, ta->cache, cname,
+	    &cause) != 0)
 		cmd_error("%s", cause);
-		free(cause);
-		vae_free(v16);
-		vae_free(v);
-		return (CMD_ERROR);
-	}
-	if (ds.n[sp] == 0) {
-		cmd_error("%s: no window in the %s split", ta.data, split);
-		rc = CMD_ERROR;
-	} else if ((js = run_eval_split(v, v16, &ds, sp, B, &cause)) ==
-	    NULL) {
+	else if (ds.n[ea.sp] == 0)
+		cmd_error("%s: no window in the %s split", ta->data, ea.split);
+	else if ((js = run_eval_split(v, v16, &ds, ea.sp, ea.batch,
+	    &cause)) == NULL)
 		cmd_error("%s", cause != NULL ? cause : "eval failed");
-		rc = CMD_ERROR;
-	} else {
-		char *s;
-
-		json_object_set_new(js, "model", json_string(ta.out));
-		json_object_set_new(js, "split", json_string(split));
+	else {
+		json_object_set_new(js, "model", json_string(ta->out));
+		json_object_set_new(js, "split", json_string(ea.split));
 		s = json_dumps(js, JSON_SORT_KEYS);
 		printf("%s\n", s);
 		free(s);
 		json_decref(js);
+		rc = CMD_OK;
 	}
 	free(cause);
 	dataset_free(&ds);
