@@ -660,25 +660,25 @@ fixture_model(struct app *a, struct vae *v, const float *vec, int n_vec,
 	memset(a, 0, sizeof *a);
 	config_init(&a->cfg);	/* as app_config: program -1 */
 	keys_init();
-	a->qpm_want = 100;
-	a->arch = v->p.arch;
-	a->T = a->arch.num_steps;
-	a->S = a->arch.n_splits;
-	a->n_attrs = n_vec > 0 ? ATTR_N : 0;
-	a->have_vecs = n_vec > 0;
-	for (i = 0; i < a->n_attrs; i++) {
-		a->attr_names[i] = lr_strdup(attrs_name(i));
-		a->attr_id[i] = i;
+	a->play.qpm_want = 100;
+	a->model.arch = v->p.arch;
+	a->model.T = a->model.arch.num_steps;
+	a->model.S = a->model.arch.n_splits;
+	a->model.n_attrs = n_vec > 0 ? ATTR_N : 0;
+	a->model.have_vecs = n_vec > 0;
+	for (i = 0; i < a->model.n_attrs; i++) {
+		a->model.attr_names[i] = lr_strdup(attrs_name(i));
+		a->model.attr_id[i] = i;
 	}
-	if ((a->w = worker_new(v, vec, n_vec, &cause)) == NULL) {
+	if ((a->model.w = worker_new(v, vec, n_vec, &cause)) == NULL) {
 		fprintf(stderr, "test_app: %s\n", cause);
 		exit(99);
 	}
-	worker_result_init(a->w, &a->res);
-	roll_init(&a->r, a->n_attrs, a->T);
+	worker_result_init(a->model.w, &a->model.res);
+	roll_init(&a->r, a->model.n_attrs, a->model.T);
 	a->v.latency_ms = -1;
-	a->sweep_beat = -1;
-	a->no_midi = 1;
+	a->play.sweep_beat = -1;
+	a->play.no_midi = 1;
 	for (i = 0; i < 4; i++) {
 		a->clips[i].letter = 'A' + i;
 		clip_empty(&a->clips[i], app_fmt(a));
@@ -689,12 +689,12 @@ fixture_model(struct app *a, struct vae *v, const float *vec, int n_vec,
 	else
 		o.sink = LIVE_SINK_NULL;
 	o.offline = 1;
-	o.qpm = a->qpm_want;
-	if ((a->live = live_new(&o, &cause)) == NULL) {
+	o.qpm = a->play.qpm_want;
+	if ((a->play.live = live_new(&o, &cause)) == NULL) {
 		fprintf(stderr, "test_app: %s\n", cause);
 		exit(99);
 	}
-	live_status(a->live, &a->st);
+	live_status(a->play.live, &a->play.st);
 }
 
 /*
@@ -734,9 +734,9 @@ fixture_settle(struct app *a)
 
 	for (i = 0; i < 500; i++) {
 		app_take(a);
-		if (a->res.gen == a->gen && a->res.full && worker_settled(a->w))
+		if (a->model.res.gen == a->model.gen && a->model.res.full && worker_settled(a->model.w))
 			return (1);
-		pfd.fd = worker_fd(a->w);
+		pfd.fd = worker_fd(a->model.w);
 		pfd.events = POLLIN;
 		poll(&pfd, 1, 10);
 	}
@@ -754,20 +754,20 @@ test_app_tempo(void)
 	struct app	a;
 
 	fixture_new(&a);
-	CHECK(app_qpm(&a) == 100 && a.st.qpm == 100);
+	CHECK(app_qpm(&a) == 100 && a.play.st.qpm == 100);
 	app_key(&a, '>');
 	app_key(&a, '>');
 	app_key(&a, '>');
 	CHECK_MSG(app_qpm(&a) == 115, "%g", app_qpm(&a));
-	CHECK(live_advance(a.live, 0.5) == 0);
-	live_status(a.live, &a.st);
-	CHECK_MSG(a.st.qpm == 115, "player at %g", a.st.qpm);
+	CHECK(live_advance(a.play.live, 0.5) == 0);
+	live_status(a.play.live, &a.play.st);
+	CHECK_MSG(a.play.st.qpm == 115, "player at %g", a.play.st.qpm);
 	app_key(&a, '<');
 	app_key(&a, '<');
 	CHECK(app_qpm(&a) == 105);
-	CHECK(live_advance(a.live, 1.0) == 0);
-	live_status(a.live, &a.st);
-	CHECK(a.st.qpm == 105);
+	CHECK(live_advance(a.play.live, 1.0) == 0);
+	live_status(a.play.live, &a.play.st);
+	CHECK(a.play.st.qpm == 105);
 	app_free(&a);
 }
 
@@ -785,36 +785,36 @@ test_app_measure(void)
 	size_t		 ts;
 
 	fixture_new(&a);
-	ts = (size_t)a.T * a.S;
+	ts = (size_t)a.model.T * a.model.S;
 	tok = calloc(ts, sizeof *tok);
 	app_submit(&a);
 	CHECK(fixture_settle(&a));
 	k = roll_point(&a.r);
-	CHECK(a.v.attrs_known && a.n_result > 2);
+	CHECK(a.v.attrs_known && a.lane.n_result > 2);
 	for (i = 0; i < ATTR_N; i++)
 		got[i] = a.v.attr_value[i];
-	CHECK_CLOSE(got, a.res.attrs[k], ATTR_N, 1e-6, "plain result");
+	CHECK_CLOSE(got, a.model.res.attrs[k], ATTR_N, 1e-6, "plain result");
 
 	/* k k: key lock to C major.  Expected: the decoded tokens with
 	   each pitch snapped, measured. */
 	app_key(&a, 'k');
 	app_key(&a, 'k');
-	CHECK(a.keylock == 2 && a.key_root == 0);
-	memcpy(tok, a.res.tokens + k * ts, ts * sizeof *tok);
-	for (t = 0; t < a.T; t++)
+	CHECK(a.lane.keylock == 2 && a.lane.key_root == 0);
+	memcpy(tok, a.model.res.tokens + k * ts, ts * sizeof *tok);
+	for (t = 0; t < a.model.T; t++)
 		if (tok[t] >= 2)
 			tok[t] = keylock_pitch(0, tok[t] + 19) - 19;
-	attrs_measure(&a.arch, tok, want);
+	attrs_measure(&a.model.arch, tok, want);
 	for (i = 0; i < ATTR_N; i++)
 		got[i] = a.v.attr_value[i];
 	CHECK(a.v.attrs_known);
 	CHECK_CLOSE(got, want, ATTR_N, 1e-6, "key-locked result");
 	/* The random model's decode is not in C major; the lock is. */
-	CHECK_MSG(a.res.attrs[k][ATTR_C_DIATONIC] < 1, "%g",
-	    (double)a.res.attrs[k][ATTR_C_DIATONIC]);
+	CHECK_MSG(a.model.res.attrs[k][ATTR_C_DIATONIC] < 1, "%g",
+	    (double)a.model.res.attrs[k][ATTR_C_DIATONIC]);
 	CHECK(got[ATTR_C_DIATONIC] == 1);
 	app_key(&a, 'k');
-	CHECK(a.keylock == 0);
+	CHECK(a.lane.keylock == 0);
 
 	/* e, then x on each note: the measured density follows. */
 	dens0 = a.v.attr_value[ATTR_NOTE_DENSITY];
@@ -833,7 +833,7 @@ test_app_measure(void)
 	}
 	CHECK(a.r.edit_active && a.r.edit.n == 0);
 	CHECK(a.v.attrs_known && a.v.attr_value[ATTR_NOTE_DENSITY] == 0);
-	CHECK(a.res.attrs[k][ATTR_NOTE_DENSITY] == dens0);
+	CHECK(a.model.res.attrs[k][ATTR_NOTE_DENSITY] == dens0);
 	/* u: the edit before the last delete: one note again. */
 	app_key(&a, 'u');
 	CHECK(a.r.edit.n == 1 && a.v.attr_value[ATTR_NOTE_DENSITY] > 0);
@@ -907,7 +907,7 @@ test_app_pad_corners(void)
 
 		CHECK_MSG(c->path != NULL && strcmp(c->path, src->path) == 0 &&
 		    src->win.n > 1 && c->wi == 1 && c->n > 0 &&
-		    memcmp(c->tokens, src->tokens, (size_t)a.T * a.S *
+		    memcmp(c->tokens, src->tokens, (size_t)a.model.T * a.model.S *
 		    sizeof *c->tokens) != 0, "corner %c: %s window %d of %d, "
 		    "%zu notes", 'A' + i, c->path != NULL ? c->path : "(none)",
 		    c->wi, c->win.n, c->n);
@@ -925,17 +925,17 @@ test_app_sweep(void)
 	fixture_new(&a);
 	app_submit(&a);
 	CHECK(fixture_settle(&a));
-	a.st.playing = 1;
+	a.play.st.playing = 1;
 	for (shape = 0; shape < 2; shape++) {
 		a.r.sweep = shape == 0 ? ROLL_SWEEP_TRIANGLE : ROLL_SWEEP_SINE;
 		a.r.sweep_bars = 4;
-		a.sweep_beat = -1;
+		a.play.sweep_beat = -1;
 		for (step = 0; step < 64; step++) {
-			a.st.step = step;
+			a.play.st.step = step;
 			app_sweep(&a);
 			pos[shape][step] = a.r.slider;
 		}
-		CHECK(a.sweep_quantum == 1);
+		CHECK(a.play.sweep_quantum == 1);
 		for (i = distinct = 0; i < 64; i++)
 			distinct += i == 0 || pos[shape][i] != pos[shape][i - 1];
 		CHECK_MSG(distinct > 4, "%s: %d points",
@@ -946,7 +946,7 @@ test_app_sweep(void)
 				break;
 		CHECK(i == 64);
 		/* The point shown is the one swapped in. */
-		CHECK(a.shown_slider == a.r.slider);
+		CHECK(a.model.shown_slider == a.r.slider);
 	}
 	for (i = 0; i < 64; i++)
 		differ += pos[0][i] != pos[1][i];
@@ -957,7 +957,7 @@ test_app_sweep(void)
 	    0.25)));
 	a.r.sweep = ROLL_SWEEP_OFF;
 	app_sweep(&a);
-	CHECK(a.sweep_quantum == 0);
+	CHECK(a.play.sweep_quantum == 0);
 	app_free(&a);
 }
 
@@ -1054,7 +1054,7 @@ test_app_parts(const char *name)
 	lo.sink = LIVE_SINK_RECORD;
 	lo.channel = 2;
 	fixture_model(&a, v, NULL, 0, &lo);
-	trio = a.arch.kind == VAE_TRIO;
+	trio = a.model.arch.kind == VAE_TRIO;
 	fixture_parts(&a.clips[0], app_fmt(&a), 0);
 	fixture_parts(&a.clips[1], app_fmt(&a), 2);
 	/* The velocity reference keeps the parts the model sees, each on
@@ -1072,9 +1072,9 @@ test_app_parts(const char *name)
 	    a.clips[0].ref.n);
 	app_submit(&a);
 	CHECK(fixture_settle(&a));
-	for (k = 0; k < a.n_result; k++) {
-		CHECK(a.result[k].part >= 0 && a.result[k].part < 3);
-		want[a.result[k].part]++;
+	for (k = 0; k < a.lane.n_result; k++) {
+		CHECK(a.lane.result[k].part >= 0 && a.lane.result[k].part < 3);
+		want[a.lane.result[k].part]++;
 	}
 	CHECK_MSG(want[2] > 0 && (trio ? want[0] > 0 && want[1] > 0 :
 	    want[0] == 0 && want[1] == 0), "%s: %d melody, %d bass, %d drum "
@@ -1082,26 +1082,26 @@ test_app_parts(const char *name)
 
 	/* The lane turns back into the decoded tokens, each part into its
 	   split (note-ons and drum hits exactly), and measures as they do. */
-	ts = (size_t)a.T * a.S;
+	ts = (size_t)a.model.T * a.model.S;
 	tok = calloc(ts, sizeof *tok);
-	clip_notes_to_tokens(app_fmt(&a), a.result, a.n_result, tok);
-	dec = a.res.tokens + roll_point(&a.r) * ts;
+	clip_notes_to_tokens(app_fmt(&a), a.lane.result, a.lane.n_result, tok);
+	dec = a.model.res.tokens + roll_point(&a.r) * ts;
 	for (k = 0; k < ts; k++)
-		if ((a.arch.kind == VAE_DRUMS || k % a.S == 2) ?
+		if ((a.model.arch.kind == VAE_DRUMS || k % a.model.S == 2) ?
 		    tok[k] != dec[k] : dec[k] >= 2 && tok[k] != dec[k])
 			badtok++;
 	CHECK_MSG(badtok == 0, "%s: %d of %zu tokens differ", name, badtok,
 	    ts);
-	attrs_measure(&a.arch, tok, m);
-	CHECK_CLOSE(m, a.res.attrs[roll_point(&a.r)], ATTR_N, 1e-6, name);
+	attrs_measure(&a.model.arch, tok, m);
+	CHECK_CLOSE(m, a.model.res.attrs[roll_point(&a.r)], ATTR_N, 1e-6, name);
 	free(tok);
 
 	/* One loop (at 100 qpm) on the recording sink. */
-	CHECK(live_start(a.live) == 0);
-	CHECK(live_advance(a.live, a.T * 0.15 - 0.01) == 0);
+	CHECK(live_start(a.play.live) == 0);
+	CHECK(live_advance(a.play.live, a.model.T * 0.15 - 0.01) == 0);
 	for (i = 0; i < 16; i++)
 		prog[i] = -1;
-	n = live_recorded(a.live, &ev);
+	n = live_recorded(a.play.live, &ev);
 	for (k = 0; k < n; k++) {
 		ch = ev[k].status & 0x0f;
 		if ((ev[k].status & 0xf0) == 0xc0)
@@ -1155,10 +1155,10 @@ test_app_parts(const char *name)
 			if (!sn->drum && sn->program != (i == 0 ? 24 : 34))
 				bad_prog++;
 		}
-		CHECK_MSG(saved.n == a.n_result && badsave == 0 &&
+		CHECK_MSG(saved.n == a.lane.n_result && badsave == 0 &&
 		    (!trio || bad_prog == 0), "%s: saved %zu of %zu notes, "
 		    "%d wrong velocities, %d wrong programs", name, saved.n,
-		    a.n_result, badsave, bad_prog);
+		    a.lane.n_result, badsave, bad_prog);
 	}
 	noteseq_free(&saved);
 	CHECK_MSG(app_save_result(&a, path) == -1 && a.msg_err,
@@ -1186,17 +1186,17 @@ test_app_parts(const char *name)
 	a.cfg.program = -1;
 
 	/* k k: C major.  Drum pitches stay, the pitched parts snap. */
-	pitch = calloc(a.n_result + 1, sizeof *pitch);
-	for (k = 0; k < a.n_result; k++)
-		pitch[k] = a.result[k].pitch;
+	pitch = calloc(a.lane.n_result + 1, sizeof *pitch);
+	for (k = 0; k < a.lane.n_result; k++)
+		pitch[k] = a.lane.result[k].pitch;
 	app_key(&a, 'k');
 	app_key(&a, 'k');
-	CHECK(a.keylock == 2);
-	for (k = 0; k < a.n_result; k++)
-		if (a.result[k].part == UI_PART_DRUMS)
-			CHECK(a.result[k].pitch == pitch[k]);
+	CHECK(a.lane.keylock == 2);
+	for (k = 0; k < a.lane.n_result; k++)
+		if (a.lane.result[k].part == UI_PART_DRUMS)
+			CHECK(a.lane.result[k].pitch == pitch[k]);
 		else
-			CHECK(a.result[k].pitch ==
+			CHECK(a.lane.result[k].pitch ==
 			    keylock_pitch(0, pitch[k]));
 	free(pitch);
 
@@ -1205,7 +1205,7 @@ test_app_parts(const char *name)
 	app_key(&a, 'c');
 	app_key(&a, 'a');
 	CHECK_MSG(!a.msg_err && a.clips[0].win.n > 0 && a.clips[0].n ==
-	    a.n_result, "%s: copy: %s", name, a.msg);
+	    a.lane.n_result, "%s: copy: %s", name, a.msg);
 	free(cause);
 	app_free(&a);
 }

@@ -4,8 +4,9 @@
 # print and write (issue M: a refactor changes no output).  Run from the
 # source tree; prints one line per difference and exits 1 on any.
 set -u
-old=$1
-new=$2
+# Absolute: each command runs in a folder of its own.
+old=$(realpath "$1") || exit 1
+new=$(realpath "$2") || exit 1
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lr-golden.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -55,12 +55,8 @@ enum app_prompt {
 };
 
 
-struct app {
-	struct roll		 r;
-	struct ui_view		 v;
-	struct prompt		 p;
-	enum app_ask		 ask;
-
+/* The model and its decode worker (app_model.c). */
+struct app_model {
 	char			*model_dir;
 	char			 model_name[64];
 	struct vae_arch		 arch;
@@ -76,16 +72,23 @@ struct app {
 	int			 n_attrs;
 	char			*attr_names[UI_MAX_ATTRS];
 	int			 attr_id[UI_MAX_ATTRS];	/* ATTR_* or -1 */
+};
 
-	struct clip		 clips[4];	/* A, B; pad corners C, D */
-	struct clip_fmt		 fmt;		/* see app_fmt() */
-
+/* The result lane: what is decoded, what the player has (app_lane.c). */
+struct app_lane {
 	struct ui_note		*result;	/* decoded (+ key lock) */
 	size_t			 n_result;
 	struct ui_note		*swapped;	/* last sent to the player */
 	size_t			 n_swapped;
 	int			 swapped_edit;	/* it was the edit */
 
+	int			 keylock;	/* 0 off, 1 key of A, 2 C */
+	int			 key_root;
+	char			 key_label[32];
+};
+
+/* The player and what it last reported (app_play.c). */
+struct app_play {
 	struct live		*live;
 	struct live_status	 st;
 	double			 qpm_want;	/* tempo asked for (st.qpm lags
@@ -93,39 +96,70 @@ struct app {
 	int			 dev_i;
 	long			 sweep_beat;	/* beat the sweep last moved on */
 	int			 sweep_quantum;	/* 1: the player swaps on beats */
+	int			 no_midi;
+};
 
-	int			 keylock;	/* 0 off, 1 key of A, 2 C */
-	int			 key_root;
-	char			 key_label[32];
+/*
+ * The instrument: the screen's state (roll, view, prompt, question,
+ * message; app.c and app_cmd.c) and its parts, each with its own file.
+ */
+struct app {
+	struct roll		 r;
+	struct ui_view		 v;
+	struct prompt		 p;
+	enum app_ask		 ask;
+
+	struct app_model	 model;
+	struct app_lane		 lane;
+	struct app_play		 play;
+
+	struct clip		 clips[4];	/* A, B; pad corners C, D */
+	struct clip_fmt		 fmt;		/* see app_fmt() */
 
 	char			*set_path;
 	char			 msg[512];
 	int			 msg_err;
 	int			 quit;
 	int			 stderr_fd;
-	int			 no_midi;
 	struct config		 cfg;		/* user config: keys, CCs */
 };
 
-/* src/app.c */
+/* app.c */
 void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
-double	app_qpm(struct app *a);
 const struct clip_fmt *app_fmt(struct app *a);
+/* Free everything a holds (a zeroed struct app is fine); the player first. */
+void	app_free(struct app *a);
+
+/* app_model.c */
+/* Load the model folder and its attribute vectors; -1 with a cause. */
+int	app_model_load(struct app *a, char **cause) LR_WUR;
+void	app_submit(struct app *a);
+/* Take a result from the worker and show it: 1 if there was one. */
+int	app_take(struct app *a);
+
+/* app_lane.c */
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *app_current_notes(struct app *a, size_t *n);
-void	app_submit(struct app *a);
 /* The result notes as heard: velocities and programs of the nearer clip;
    ref_prog (or NULL) gets that clip's melody and bass programs. */
 void	app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
 	    struct noteseq *s, int ref_prog[2]);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
+
+/* app_play.c */
+double	app_qpm(struct app *a);
+/* The player's options from the command line, the set and the config. */
+void	app_play_opts(struct app *a, const struct app_opts *o,
+	    const struct set *set, struct live_opts *lo);
+/* MIDI input: learned bindings saved, CC knobs applied. */
+void	app_play_input(struct app *a);
+/* The next output (the device key), remembered in the config. */
+void	app_play_next_device(struct app *a);
 /* The sweep: at each new beat of st.step, move to the next beat's point. */
 void	app_sweep(struct app *a);
-/* Take a result from the worker and show it: 1 if there was one. */
-int	app_take(struct app *a);
 
-/* src/app_cmd.c */
+/* app_cmd.c */
 void	app_key(struct app *a, int key);
 /* Whether a command has a state half (ui/roll.c's table), an I/O half
    (app_cmd.c's table) or both: true of every ROLL_CMD_* but NONE. */
@@ -134,7 +168,5 @@ int	app_command_known(enum roll_cmd cmd);
    message set. */
 int	app_save_result(struct app *a, const char *path);
 void	app_apply_set(struct app *a, const struct set *s);
-/* Free everything a holds (a zeroed struct app is fine); the player first. */
-void	app_free(struct app *a);
 
 #endif

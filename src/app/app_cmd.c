@@ -116,7 +116,7 @@ save_set(struct app *a, const char *path)
 	size_t		 off = 0;
 
 	set_init(&s);
-	if (realpath(a->model_dir, rp) != NULL)
+	if (realpath(a->model.model_dir, rp) != NULL)
 		s.model = lr_strdup(rp);
 	for (i = 0; i < 4; i++) {
 		s.window[i] = a->clips[i].wi;
@@ -143,8 +143,8 @@ save_set(struct app *a, const char *path)
 	s.temperature = a->r.temperature;
 	s.seed = a->r.seed;
 	s.qpm = app_qpm(a);
-	for (k = 0; k < a->n_attrs; k++)
-		set_nudge_add(&s.nudges, a->attr_names[k], a->r.nudge[k]);
+	for (k = 0; k < a->model.n_attrs; k++)
+		set_nudge_add(&s.nudges, a->model.attr_names[k], a->r.nudge[k]);
 	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
 		if (!a->r.snaps[i].valid)
 			continue;
@@ -153,8 +153,8 @@ save_set(struct app *a, const char *path)
 		s.snap_pad_on[i] = a->r.snaps[i].pad_on;
 		s.snap_pad_x[i] = a->r.snaps[i].pad_x;
 		s.snap_pad_y[i] = a->r.snaps[i].pad_y;
-		for (k = 0; k < a->n_attrs; k++)
-			set_nudge_add(&s.snap_nudges[i], a->attr_names[k],
+		for (k = 0; k < a->model.n_attrs; k++)
+			set_nudge_add(&s.snap_nudges[i], a->model.attr_names[k],
 			    a->r.snaps[i].nudge[k]);
 	}
 	if (set_save(&s, path, &cause) != 0)
@@ -198,8 +198,8 @@ app_apply_set(struct app *a, const struct set *s)
 	a->r.lerp = s->lerp;
 	a->r.temperature = s->temperature;
 	a->r.seed = s->seed;
-	for (k = 0; k < a->n_attrs; k++)
-		a->r.nudge[k] = set_nudge_get(&s->nudges, a->attr_names[k]);
+	for (k = 0; k < a->model.n_attrs; k++)
+		a->r.nudge[k] = set_nudge_get(&s->nudges, a->model.attr_names[k]);
 	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
 		if (!s->snap_valid[i])
 			continue;
@@ -208,9 +208,9 @@ app_apply_set(struct app *a, const struct set *s)
 		a->r.snaps[i].pad_on = s->snap_pad_on[i];
 		a->r.snaps[i].pad_x = s->snap_pad_x[i];
 		a->r.snaps[i].pad_y = s->snap_pad_y[i];
-		for (k = 0; k < a->n_attrs; k++)
+		for (k = 0; k < a->model.n_attrs; k++)
 			a->r.snaps[i].nudge[k] = set_nudge_get(
-			    &s->snap_nudges[i], a->attr_names[k]);
+			    &s->snap_nudges[i], a->model.attr_names[k]);
 	}
 }
 
@@ -243,52 +243,6 @@ copy_result(struct app *a, int i)
 }
 
 /*
- * d: the next MIDI output, re-opened by the player (PortMidi is its).
- * The player rescans first, so a synth started after us is offered; the
- * choice is re-opened by name (indices move when devices come and go)
- * and remembered in the config.
- */
-static void
-next_device(struct app *a)
-{
-	struct live_device	d[32];
-	char			*cause = NULL;
-	int			 n, i, k;
-
-	if (a->live == NULL)
-		return;
-	if (a->no_midi) {
-		app_msg(a, 1, "--no-midi: no MIDI output to choose");
-		return;
-	}
-	if (live_rescan(a->live, &cause) != 0 ||
-	    (n = live_devices(d, 32, &cause)) <= 0) {
-		app_msg(a, 1, "%s", cause != NULL ? cause : "no MIDI outputs");
-		free(cause);
-		return;
-	}
-	for (k = 0; k < n; k++) {
-		i = (a->dev_i + 1 + k) % n;
-		if (!d[i].output)
-			continue;
-		a->dev_i = i;
-		if (live_reopen(a->live, d[i].name) != 0) {
-			app_msg(a, 1, "cannot open %s", d[i].name);
-			return;
-		}
-		snprintf(a->cfg.out, sizeof a->cfg.out, "%s", d[i].name);
-		if (config_save(&a->cfg, NULL, &cause) != 0) {
-			app_msg(a, 1, "output: %s (not remembered: %s)",
-			    d[i].name, cause);
-			free(cause);
-		} else
-			app_msg(a, 0, "output: %s", d[i].name);
-		return;
-	}
-	app_msg(a, 1, "no MIDI outputs");
-}
-
-/*
  * k cycles off -> key of A (its key signature, else the best-fitting major
  * scale) -> C major; K moves the lock a fifth up (G, D, ...).  A post-filter on the shown result: the model and the
  * measured attributes are untouched.
@@ -296,15 +250,15 @@ next_device(struct app *a)
 static void
 set_keylock(struct app *a, int mode, int fifths)
 {
-	a->keylock = mode;
+	a->lane.keylock = mode;
 	if (fifths != 0)	/* K: a chosen key, round the circle */
-		a->key_root = (a->key_root + 7 * fifths) % 12;
+		a->lane.key_root = (a->lane.key_root + 7 * fifths) % 12;
 	else if (mode == 1 && a->clips[0].have_seq)
-		a->key_root = keylock_estimate(&a->clips[0].seq);
+		a->lane.key_root = keylock_estimate(&a->clips[0].seq);
 	else
-		a->key_root = 0;
-	keylock_name(a->key_root, a->key_label, sizeof a->key_label);
-	a->shown_gen = 0;	/* show and swap again */
+		a->lane.key_root = 0;
+	keylock_name(a->lane.key_root, a->lane.key_label, sizeof a->lane.key_label);
+	a->model.shown_gen = 0;	/* show and swap again */
 	app_show(a);
 }
 
@@ -398,7 +352,7 @@ answer(struct app *a, int key)
 			    a->r.attr_sel);
 		else
 			break;
-		live_learn(a->live, target);
+		live_learn(a->play.live, target);
 		app_msg(a, 0, "learn %s: move a control", target);
 		break;
 	default:
@@ -545,13 +499,13 @@ act_edit(struct app *a, int arg)
 static void
 act_play(struct app *a, int arg)
 {
-	if (a->live == NULL)
+	if (a->play.live == NULL)
 		return;
-	if (a->st.playing)
-		live_stop(a->live);
+	if (a->play.st.playing)
+		live_stop(a->play.live);
 	else {
-		a->sweep_beat = -1;
-		live_start(a->live);
+		a->play.sweep_beat = -1;
+		live_start(a->play.live);
 	}
 }
 
@@ -560,7 +514,7 @@ act_tempo(struct app *a, int arg)
 {
 	double	qpm;
 
-	if (a->st.clock_source == LIVE_CLOCK_EXTERNAL) {
+	if (a->play.st.clock_source == LIVE_CLOCK_EXTERNAL) {
 		app_msg(a, 0, "the tempo follows the external clock");
 		return;
 	}
@@ -568,30 +522,30 @@ act_tempo(struct app *a, int arg)
 	qpm = app_qpm(a) + 5 * arg;
 	if (qpm < LR_QPM_MIN || qpm > LR_QPM_MAX)
 		return;
-	a->qpm_want = qpm;
-	if (a->live != NULL)
-		live_set_tempo(a->live, qpm);
+	a->play.qpm_want = qpm;
+	if (a->play.live != NULL)
+		live_set_tempo(a->play.live, qpm);
 }
 
 static void
 act_device(struct app *a, int arg)
 {
-	next_device(a);
+	app_play_next_device(a);
 }
 
 static void
 act_learn(struct app *a, int arg)
 {
-	if (a->live == NULL)
+	if (a->play.live == NULL)
 		return;
-	if (!a->st.has_input) {
+	if (!a->play.st.has_input) {
 		app_msg(a, 1, "MIDI-learn needs a MIDI input: none is open "
 		    "(--in DEV, or \"in = DEV\" in the config)");
 		return;
 	}
 	a->ask = ASK_LEARN;
 	app_msg(a, 0, "MIDI-learn: (s)lider, (t)emperature or (a)ttribute "
-	    "%s?", a->attr_names[a->r.attr_sel]);
+	    "%s?", a->model.attr_names[a->r.attr_sel]);
 }
 
 static void
@@ -642,11 +596,11 @@ static void
 act_keylock(struct app *a, int arg)
 {
 	if (arg != 0)
-		set_keylock(a, a->keylock ? a->keylock : 2, arg);
+		set_keylock(a, a->lane.keylock ? a->lane.keylock : 2, arg);
 	else
-		set_keylock(a, (a->keylock + 1) % 3, 0);
-	if (a->keylock)
-		app_msg(a, 0, "key lock: %s", a->key_label);
+		set_keylock(a, (a->lane.keylock + 1) % 3, 0);
+	if (a->lane.keylock)
+		app_msg(a, 0, "key lock: %s", a->lane.key_label);
 	else
 		app_msg(a, 0, "key lock off");
 }
@@ -715,7 +669,7 @@ app_command(struct app *a, const struct key_entry *e)
 	if (e->cmd == ROLL_CMD_PAD && chg & ROLL_CHG_LADDER)
 		pad_corners(a);
 	if (chg & ROLL_CHG_LADDER) {
-		if (!a->have_vecs && e->cmd == ROLL_CMD_NUDGE) {
+		if (!a->model.have_vecs && e->cmd == ROLL_CMD_NUDGE) {
 			a->r.nudge[a->r.attr_sel] = 0;
 			app_msg(a, 1, "no attribute_vecs.json beside the model: "
 			    "nudges do nothing");
@@ -726,7 +680,7 @@ app_command(struct app *a, const struct key_entry *e)
 		return;
 	}
 	if (chg & ROLL_CHG_SLIDER) {
-		a->t_key = worker_now_ms();
+		a->model.t_key = worker_now_ms();
 		app_show(a);
 		return;
 	}
