@@ -734,7 +734,8 @@ fixture_settle(struct app *a)
 
 	for (i = 0; i < 500; i++) {
 		app_take(a);
-		if (a->model.res.gen == a->model.gen && a->model.res.full && worker_settled(a->model.w))
+		if (a->model.res.gen == a->model.gen && a->model.res.full &&
+		    worker_settled(a->model.w))
 			return (1);
 		pfd.fd = worker_fd(a->model.w);
 		pfd.events = POLLIN;
@@ -907,9 +908,9 @@ test_app_pad_corners(void)
 
 		CHECK_MSG(c->path != NULL && strcmp(c->path, src->path) == 0 &&
 		    src->win.n > 1 && c->wi == 1 && c->n > 0 &&
-		    memcmp(c->tokens, src->tokens, (size_t)a.model.T * a.model.S *
-		    sizeof *c->tokens) != 0, "corner %c: %s window %d of %d, "
-		    "%zu notes", 'A' + i, c->path != NULL ? c->path : "(none)",
+		    memcmp(c->tokens, src->tokens, (size_t)a.model.T *
+		    a.model.S * sizeof *c->tokens) != 0, "corner %c: %s "
+		    "window %d of %d, %zu notes", 'A' + i, c->path != NULL ? c->path : "(none)",
 		    c->wi, c->win.n, c->n);
 	}
 	CHECK(fixture_settle(&a));

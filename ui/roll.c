@@ -509,9 +509,9 @@ cmd_edit(struct roll *r, enum roll_cmd cmd, int arg)
 static int
 cmd_undo(struct roll *r, enum roll_cmd cmd, int arg)
 {
-	struct roll_notes	*from = cmd == ROLL_CMD_UNDO ? r->undo : r->redo;
-	int			*n = cmd == ROLL_CMD_UNDO ? &r->n_undo :
-				    &r->n_redo;
+	int			 undo = cmd == ROLL_CMD_UNDO;
+	struct roll_notes	*from = undo ? r->undo : r->redo;
+	int			*n = undo ? &r->n_undo : &r->n_redo;
 
 	if (*n == 0)
 		return (ROLL_CHG_VIEW);

@@ -84,7 +84,8 @@ static void
 app_status(struct app *a)
 {
 	live_status(a->play.live, &a->play.st);
-	if (a->play.st.changed & LIVE_CHANGED_ERROR && a->play.st.error[0] != '\0')
+	if (a->play.st.changed & LIVE_CHANGED_ERROR &&
+	    a->play.st.error[0] != '\0')
 		app_msg(a, 1, "MIDI: %s", a->play.st.error);
 	if (a->play.st.changed)
 		a->r.dirty |= ROLL_DIRTY_ALL;
@@ -119,10 +120,12 @@ fill_view(struct app *a)
 		v->attr_names[i] = a->model.attr_names[i];
 	v->have_vecs = a->model.have_vecs;
 	v->model = a->model.model_name;
-	v->device = a->play.live != NULL && !a->play.no_midi ? a->play.st.device :
+	v->device = a->play.live != NULL && !a->play.no_midi ?
+	    a->play.st.device :
 	    "no MIDI output";
 	v->qpm = app_qpm(a);
-	v->clock = a->play.st.clock_source == LIVE_CLOCK_EXTERNAL ? "ext" : "int";
+	v->clock = a->play.st.clock_source == LIVE_CLOCK_EXTERNAL ? "ext" :
+	    "int";
 	v->playing = a->play.st.playing;
 	v->busy = worker_busy(a->model.w);
 	v->keylock = a->lane.keylock ? a->lane.key_label : NULL;
@@ -330,7 +333,8 @@ app_run(const struct app_opts *o, char **err)
 		free(cause);
 		cause = NULL;
 	} else {
-		live_set_bindings(a.play.live, a.cfg.bindings, a.cfg.n_bindings);
+		live_set_bindings(a.play.live, a.cfg.bindings,
+		    a.cfg.n_bindings);
 		live_status(a.play.live, &a.play.st);
 	}
 	set_free(&set);

@@ -94,8 +94,8 @@ struct app_play {
 	double			 qpm_want;	/* tempo asked for (st.qpm lags
 						   a burst of < >); 0: none */
 	int			 dev_i;
-	long			 sweep_beat;	/* beat the sweep last moved on */
-	int			 sweep_quantum;	/* 1: the player swaps on beats */
+	long			 sweep_beat;	/* beat the sweep moved on */
+	int			 sweep_quantum;	/* 1: swaps on beats */
 	int			 no_midi;
 };
 

@@ -199,7 +199,8 @@ app_apply_set(struct app *a, const struct set *s)
 	a->r.temperature = s->temperature;
 	a->r.seed = s->seed;
 	for (k = 0; k < a->model.n_attrs; k++)
-		a->r.nudge[k] = set_nudge_get(&s->nudges, a->model.attr_names[k]);
+		a->r.nudge[k] = set_nudge_get(&s->nudges,
+		    a->model.attr_names[k]);
 	for (i = 0; i < SET_SNAPSHOTS && i < ROLL_SNAPSHOTS; i++) {
 		if (!s->snap_valid[i])
 			continue;
@@ -244,8 +245,9 @@ copy_result(struct app *a, int i)
 
 /*
  * k cycles off -> key of A (its key signature, else the best-fitting major
- * scale) -> C major; K moves the lock a fifth up (G, D, ...).  A post-filter on the shown result: the model and the
- * measured attributes are untouched.
+ * scale) -> C major; K moves the lock a fifth up (G, D, ...).  A
+ * post-filter on the shown result: the model and the measured attributes
+ * are untouched.
  */
 static void
 set_keylock(struct app *a, int mode, int fifths)
@@ -257,7 +259,8 @@ set_keylock(struct app *a, int mode, int fifths)
 		a->lane.key_root = keylock_estimate(&a->clips[0].seq);
 	else
 		a->lane.key_root = 0;
-	keylock_name(a->lane.key_root, a->lane.key_label, sizeof a->lane.key_label);
+	keylock_name(a->lane.key_root, a->lane.key_label,
+	    sizeof a->lane.key_label);
 	a->model.shown_gen = 0;	/* show and swap again */
 	app_show(a);
 }
@@ -671,8 +674,8 @@ app_command(struct app *a, const struct key_entry *e)
 	if (chg & ROLL_CHG_LADDER) {
 		if (!a->model.have_vecs && e->cmd == ROLL_CMD_NUDGE) {
 			a->r.nudge[a->r.attr_sel] = 0;
-			app_msg(a, 1, "no attribute_vecs.json beside the model: "
-			    "nudges do nothing");
+			app_msg(a, 1, "no attribute_vecs.json beside the "
+			    "model: nudges do nothing");
 			return;
 		}
 		app_submit(a);

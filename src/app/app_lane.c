@@ -72,7 +72,8 @@ app_measure(struct app *a, const struct ui_note *cur, size_t n)
 	attrs_measure(&a->model.arch, tok, m);
 	free(tok);
 	for (i = 0; i < a->model.n_attrs; i++)
-		a->v.attr_value[i] = a->model.attr_id[i] >= 0 ? m[a->model.attr_id[i]] : 0;
+		a->v.attr_value[i] = a->model.attr_id[i] >= 0 ?
+		    m[a->model.attr_id[i]] : 0;
 	a->v.attrs_known = 1;
 }
 
@@ -222,22 +223,25 @@ app_show(struct app *a)
 		roll_edit_follow(&a->r, a->lane.result, a->lane.n_result);
 		return;
 	}
-	fresh = a->model.shown_gen != a->model.gen || a->model.shown_slider != k;
+	fresh = a->model.shown_gen != a->model.gen ||
+	    a->model.shown_slider != k;
 	/* The same point again (the full ladder after the quick first
 	   point) keeps its notes and their changed marks.  A new point is
 	   decoded into the result even under an edit: dropping the edit
 	   later shows it, not the point before. */
 	if (fresh) {
 		noteseq_init(&s);
-		clip_tokens_to_seq(app_fmt(a), a->model.res.tokens + k * ts, &s);
+		clip_tokens_to_seq(app_fmt(a), a->model.res.tokens + k * ts,
+		    &s);
 		clip_seq_to_notes(&s, &a->lane.result, &a->lane.n_result);
 		noteseq_free(&s);
 		/* A drum pitch is an instrument: the lock leaves it. */
 		if (a->lane.keylock)
 			for (i = 0; i < a->lane.n_result; i++)
 				if (a->lane.result[i].part != UI_PART_DRUMS)
-					a->lane.result[i].pitch = keylock_pitch(
-					    a->lane.key_root, a->lane.result[i].pitch);
+					a->lane.result[i].pitch =
+					    keylock_pitch(a->lane.key_root,
+					    a->lane.result[i].pitch);
 	}
 	/* Edit mode with nothing edited: keys edit what is shown. */
 	roll_edit_follow(&a->r, a->lane.result, a->lane.n_result);

@@ -49,7 +49,8 @@ load_vecs(struct app *a, int Z, char **cause)
 	size_t		 i;
 	int		 n = 0;
 
-	snprintf(path, sizeof path, "%s/attribute_vecs.json", a->model.model_dir);
+	snprintf(path, sizeof path, "%s/attribute_vecs.json",
+	    a->model.model_dir);
 	if (access(path, F_OK) != 0)
 		return (NULL);
 	if ((root = jsonfile_load(path, cause)) == NULL)
@@ -59,7 +60,8 @@ load_vecs(struct app *a, int Z, char **cause)
 		if (k[0] == '_' || n == ATTR_N)
 			continue;
 		if (!json_is_array(v) || (int)json_array_size(v) != Z) {
-			lr_fail(cause, "%s: %s: expected %d numbers", path, k, Z);
+			lr_fail(cause, "%s: %s: expected %d numbers", path, k,
+			    Z);
 			goto fail;
 		}
 		json_array_foreach(v, i, x) {
@@ -133,7 +135,8 @@ app_model_load(struct app *a, char **cause)
 			free(pc);
 		}
 	}
-	a->model.w = worker_new(v, vecs, a->model.have_vecs ? a->model.n_attrs : 0, cause);
+	a->model.w = worker_new(v, vecs, a->model.have_vecs ?
+	    a->model.n_attrs : 0, cause);
 	free(vecs);
 	if (a->model.w == NULL) {
 		vae_free(v);

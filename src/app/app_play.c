@@ -45,7 +45,8 @@
 double
 app_qpm(struct app *a)
 {
-	if (a->play.qpm_want > 0 && a->play.st.clock_source != LIVE_CLOCK_EXTERNAL)
+	if (a->play.qpm_want > 0 &&
+	    a->play.st.clock_source != LIVE_CLOCK_EXTERNAL)
 		return (a->play.qpm_want);
 	return (a->play.st.qpm > 0 ? a->play.st.qpm : 120);
 }
@@ -110,7 +111,8 @@ app_sweep(struct app *a)
 
 	on = a->r.sweep != ROLL_SWEEP_OFF && a->play.st.playing;
 	if (on != a->play.sweep_quantum && a->play.live != NULL)
-		live_set_quantum(a->play.live, on ? LIVE_SWAP_BEAT : LIVE_SWAP_BAR);
+		live_set_quantum(a->play.live, on ? LIVE_SWAP_BEAT :
+		    LIVE_SWAP_BAR);
 	a->play.sweep_quantum = on;
 	if (!on)
 		return;

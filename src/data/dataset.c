@@ -481,6 +481,103 @@ cache_write(struct dataset *ds, const char *path)
 /* ------------------------------------------------------------------ */
 /* Extraction. */
 
+/*
+ * A file's notes: MIDI by libsmf, an ABC tune through abc2midi in a
+ * temporary folder made on first use (*have_tmp: 1 made, -1 failed).
+ */
+static int
+load_file(const struct file_ent *f, char *tmpdir, size_t tmplen,
+    int *have_tmp, struct noteseq *seq, char **cause)
+{
+	const char	*t;
+
+	if (f->tune < 0)
+		return (midifile_load(f->path, seq, cause));
+	if (*have_tmp == 0) {
+		t = getenv("TMPDIR");
+		snprintf(tmpdir, tmplen, "%s/lr-abc.XXXXXX",
+		    t != NULL && strlen(t) < 40 ? t : "/tmp");
+		*have_tmp = mkdtemp(tmpdir) != NULL ? 1 : -1;
+	}
+	if (*have_tmp < 0)
+		return (lr_fail(cause, "%s: no temporary folder for abc2midi",
+		    f->path));
+	return (abcfile_load(f->path, f->tune, tmpdir, seq, cause));
+}
+
+/* Add a file's windows to its split, each once (Magenta keeps a set of
+   tuples per file); how many were new. */
+static int
+keep_windows(struct wbuf *wb, const struct windows *w, int len)
+{
+	int	j, k, dup, kept = 0;
+
+	for (j = 0; j < w->n; j++) {
+		dup = 0;
+		for (k = 0; k < j && !dup; k++)
+			dup = memcmp(w->tokens + (size_t)k * len,
+			    w->tokens + (size_t)j * len,
+			    len * sizeof(int)) == 0;
+		if (dup)
+			continue;
+		wbuf_add(wb, w->tokens + (size_t)j * len, len);
+		kept++;
+	}
+	return (kept);
+}
+
+/* Append a line to the report, growing it. */
+static void
+report_add(struct dataset *ds, size_t *rlen, size_t *rcap, const char *line)
+{
+	size_t	n = strlen(line);
+
+	if (*rlen + n + 1 > *rcap) {
+		*rcap = (*rlen + n + 1) * 2;
+		ds->report = lr_realloc(ds->report, *rcap);
+	}
+	memcpy(ds->report + *rlen, line, n + 1);
+	*rlen += n;
+}
+
+/* What was used and what was dropped, and why (frees the reasons). */
+static void
+write_report(struct dataset *ds, struct sources *so, struct reasons *rs,
+    int total)
+{
+	char	line[512];
+	size_t	rlen = 0, rcap = 4096;
+	int	i;
+
+	ds->report = lr_malloc(rcap);
+	ds->report[0] = '\0';
+	snprintf(line, sizeof line, "%d MIDI files and ABC tunes, %d used, "
+	    "%d windows of %d steps (train %d, valid %d, test %d)\n",
+	    ds->n_files, ds->n_used, total, ds->steps, ds->n[0], ds->n[1],
+	    ds->n[2]);
+	report_add(ds, &rlen, &rcap, line);
+	/* Per corpus, when there are several. */
+	for (i = 0; so->count > 1 && i < so->count; i++) {
+		snprintf(line, sizeof line, "  from %s: %d used, %d windows "
+		    "(train %d, valid %d, test %d)\n", so->name[i],
+		    so->used[i], so->n[i][0] + so->n[i][1] + so->n[i][2],
+		    so->n[i][0], so->n[i][1], so->n[i][2]);
+		report_add(ds, &rlen, &rcap, line);
+	}
+	for (i = 0; i < so->count; i++)
+		free(so->name[i]);
+	for (i = 0; i <= rs->n; i++) {
+		if (i == rs->n && rs->count[MAX_REASONS] == 0)
+			break;
+		snprintf(line, sizeof line, "  dropped %d: %s\n",
+		    i < rs->n ? rs->count[i] : rs->count[MAX_REASONS],
+		    i < rs->n ? rs->text[i] : "other reasons");
+		report_add(ds, &rlen, &rcap, line);
+		if (i < rs->n)
+			free(rs->text[i]);
+	}
+}
+
 static int
 extract(struct dataset *ds, const struct file_list *fl,
     const struct vae_arch *a, struct reasons *rsp)
@@ -491,10 +588,8 @@ extract(struct dataset *ds, const struct file_list *fl,
 	struct sources		 so;
 	struct noteseq		 seq;
 	struct windows		 w;
-	char			*cause = NULL, line[512], tmpdir[64];
-	int			 i, j, k, len, dup, sp, kept, total = 0, src;
-	int			 have_tmp = 0, rc;
-	size_t			 rlen = 0, rcap = 4096;
+	char			*cause = NULL, tmpdir[64];
+	int			 i, sp, kept, total = 0, src, have_tmp = 0;
 
 	memset(wb, 0, sizeof wb);
 	memset(&so, 0, sizeof so);
@@ -503,23 +598,9 @@ extract(struct dataset *ds, const struct file_list *fl,
 	o.track = -1;
 	o.channel = -1;
 	o.steps = ds->steps;
-	len = ds->steps * ds->S;
 	for (i = 0; i < fl->n; i++) {
-		if (fl->f[i].tune >= 0 && !have_tmp) {
-			const char *t = getenv("TMPDIR");
-
-			snprintf(tmpdir, sizeof tmpdir, "%s/lr-abc.XXXXXX",
-			    t != NULL && strlen(t) < 40 ? t : "/tmp");
-			have_tmp = mkdtemp(tmpdir) != NULL ? 1 : -1;
-		}
-		if (fl->f[i].tune >= 0)
-			rc = have_tmp > 0 ? abcfile_load(fl->f[i].path,
-			    fl->f[i].tune, tmpdir, &seq, &cause) :
-			    lr_fail(&cause, "%s: no temporary folder for "
-			    "abc2midi", fl->f[i].path);
-		else
-			rc = midifile_load(fl->f[i].path, &seq, &cause);
-		if (rc != 0) {
+		if (load_file(&fl->f[i], tmpdir, sizeof tmpdir, &have_tmp, &seq,
+		    &cause) != 0) {
 			/* the cause starts with the path: keep the rest */
 			const char *c = strstr(cause, ": ");
 
@@ -527,38 +608,19 @@ extract(struct dataset *ds, const struct file_list *fl,
 			continue;
 		}
 		windows_init(&w);
-		if (convert_windows(&seq, &o, &w, &cause) != 0) {
+		if (convert_windows(&seq, &o, &w, &cause) != 0)
 			reason_add(&rs, cause);
-			noteseq_free(&seq);
-			windows_free(&w);
-			continue;
-		}
-		if (w.n == 0) {
+		else if (w.n == 0)
 			reason_add(&rs, w.why);
-			noteseq_free(&seq);
-			windows_free(&w);
-			continue;
+		else {
+			sp = split_of(&fl->f[i]);
+			src = source_of(&so, fl->f[i].rel);
+			kept = keep_windows(&wb[sp], &w, ds->steps * ds->S);
+			so.n[src][sp] += kept;
+			total += kept;
+			so.used[src]++;
+			ds->n_used++;
 		}
-		sp = split_of(&fl->f[i]);
-		src = source_of(&so, fl->f[i].rel);
-		kept = 0;
-		for (j = 0; j < w.n; j++) {
-			/* Windows are deduplicated per file (Magenta keeps
-			   a set of tuples). */
-			dup = 0;
-			for (k = 0; k < j && !dup; k++)
-				dup = memcmp(w.tokens + (size_t)k * len,
-				    w.tokens + (size_t)j * len,
-				    len * sizeof(int)) == 0;
-			if (dup)
-				continue;
-			wbuf_add(&wb[sp], w.tokens + (size_t)j * len, len);
-			so.n[src][sp]++;
-			kept++;
-		}
-		total += kept;
-		so.used[src]++;
-		ds->n_used++;
 		noteseq_free(&seq);
 		windows_free(&w);
 	}
@@ -568,44 +630,9 @@ extract(struct dataset *ds, const struct file_list *fl,
 		ds->tok[sp] = wb[sp].tok != NULL ? wb[sp].tok :
 		    lr_malloc(sizeof(int));
 	}
-
 	if (have_tmp > 0)
 		rmdir(tmpdir);
-	ds->report = lr_malloc(rcap);
-	rlen = snprintf(ds->report, rcap, "%d MIDI files and ABC tunes, %d "
-	    "used, %d windows of %d steps (train %d, valid %d, test %d)\n",
-	    ds->n_files, ds->n_used, total, ds->steps, ds->n[0], ds->n[1],
-	    ds->n[2]);
-	/* Per corpus, when there are several. */
-	for (i = 0; so.count > 1 && i < so.count; i++) {
-		snprintf(line, sizeof line, "  from %s: %d used, %d windows "
-		    "(train %d, valid %d, test %d)\n", so.name[i], so.used[i],
-		    so.n[i][0] + so.n[i][1] + so.n[i][2], so.n[i][0],
-		    so.n[i][1], so.n[i][2]);
-		if (rlen + strlen(line) + 1 > rcap) {
-			rcap *= 2;
-			ds->report = lr_realloc(ds->report, rcap);
-		}
-		memcpy(ds->report + rlen, line, strlen(line) + 1);
-		rlen += strlen(line);
-	}
-	for (i = 0; i < so.count; i++)
-		free(so.name[i]);
-	for (i = 0; i <= rs.n; i++) {
-		if (i == rs.n && rs.count[MAX_REASONS] == 0)
-			break;
-		snprintf(line, sizeof line, "  dropped %d: %s\n",
-		    i < rs.n ? rs.count[i] : rs.count[MAX_REASONS],
-		    i < rs.n ? rs.text[i] : "other reasons");
-		if (rlen + strlen(line) + 1 > rcap) {
-			rcap *= 2;
-			ds->report = lr_realloc(ds->report, rcap);
-		}
-		memcpy(ds->report + rlen, line, strlen(line) + 1);
-		rlen += strlen(line);
-		if (i < rs.n)
-			free(rs.text[i]);
-	}
+	write_report(ds, &so, &rs, total);
 	return (total);
 }
 
