@@ -219,12 +219,121 @@ set_path_dup(const char *set_path, const char *p)
 	return (out);
 }
 
+/* The one message for a field of the wrong type or range. */
+static int
+bad_type(const char *path, char **cause)
+{
+	return (lr_fail(cause, "%s: a field has the wrong type or range",
+	    path));
+}
+
+/* "clips": up to four {path, track, window}. */
+static int
+load_clips(struct set *s, json_t *v, const char *path, char **cause)
+{
+	json_t	*c, *p;
+	size_t	 i;
+
+	if (!json_is_array(v) || json_array_size(v) > 4)
+		return (bad_type(path, cause));
+	json_array_foreach(v, i, c) {
+		p = json_object_get(c, "path");
+		if (!json_is_object(c))
+			return (bad_type(path, cause));
+		if (json_is_string(p))
+			s->clip[i] = set_path_dup(path, json_string_value(p));
+		if (get_int(c, "track", &s->track[i], -1, 1 << 16, path,
+		    cause) != 0 || get_int(c, "window", &s->window[i], 0,
+		    1 << 20, path, cause) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* A pad object {x, y, on} into x, y and on. */
+static int
+load_pad(json_t *v, int *x, int *y, int *on, const char *path, char **cause)
+{
+	if (!json_is_object(v) || get_int(v, "x", x, 0, 4, path, cause) != 0 ||
+	    get_int(v, "y", y, 0, 4, path, cause) != 0)
+		return (bad_type(path, cause));
+	*on = json_is_true(json_object_get(v, "on"));
+	return (0);
+}
+
+/* The knobs: slider, seed, pad, interpolation, temperature, tempo. */
+static int
+load_knobs(struct set *s, json_t *root, const char *path, char **cause)
+{
+	json_t	*v;
+
+	if (get_int(root, "slider", &s->slider, 0, 32, path, cause) != 0)
+		return (-1);
+	/* The seed is a full 32-bit LCG state (r reseeds): 0..2^32-1. */
+	if ((v = json_object_get(root, "seed")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 0xffffffffLL)
+			return (lr_fail(cause, "%s: seed must be an integer in "
+			    "0..4294967295", path));
+		s->seed = (unsigned)json_integer_value(v);
+	}
+	if ((v = json_object_get(root, "pad")) != NULL &&
+	    load_pad(v, &s->pad_x, &s->pad_y, &s->pad_on, path, cause) != 0)
+		return (-1);
+	if ((v = json_object_get(root, "interp")) != NULL) {
+		if (!json_is_string(v))
+			return (bad_type(path, cause));
+		s->lerp = strcmp(json_string_value(v), "lerp") == 0;
+	}
+	if ((v = json_object_get(root, "temperature")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 10)
+			return (bad_type(path, cause));
+		s->temperature = (float)json_number_value(v);
+	}
+	if ((v = json_object_get(root, "qpm")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < LR_QPM_MIN ||
+		    json_number_value(v) > LR_QPM_MAX)
+			return (bad_type(path, cause));
+		s->qpm = json_number_value(v);
+	}
+	return (0);
+}
+
+/* "snapshots": [{slot, slider, pad?, nudges}]. */
+static int
+load_snapshots(struct set *s, json_t *v, const char *path, char **cause)
+{
+	json_t	*sn, *c;
+	size_t	 i;
+	int	 slot;
+
+	if (!json_is_array(v))
+		return (bad_type(path, cause));
+	json_array_foreach(v, i, sn) {
+		slot = -1;
+		if (!json_is_object(sn) || get_int(sn, "slot", &slot, 0,
+		    SET_SNAPSHOTS - 1, path, cause) != 0 || slot < 0)
+			return (bad_type(path, cause));
+		s->snap_valid[slot] = 1;
+		if ((c = json_object_get(sn, "pad")) != NULL &&
+		    load_pad(c, &s->snap_pad_x[slot], &s->snap_pad_y[slot],
+		    &s->snap_pad_on[slot], path, cause) != 0)
+			return (-1);
+		if (get_int(sn, "slider", &s->snap_slider[slot], 0, 32, path,
+		    cause) != 0 || nudges_load(&s->snap_nudges[slot],
+		    json_object_get(sn, "nudges"), path, "snapshot",
+		    cause) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 int
 set_load(struct set *s, const char *path, char **cause)
 {
-	json_t		*root, *v, *c, *sn;
-	size_t		 i;
-	int		 slot;
+	json_t	*root, *v;
+	int	 rc = -1;
 
 	set_init(s);
 	if ((root = jsonfile_load(path, cause)) == NULL)
@@ -235,100 +344,26 @@ set_load(struct set *s, const char *path, char **cause)
 		return (lr_fail(cause, "%s: not a latentroll set file", path));
 	}
 	if ((v = json_object_get(root, "model")) != NULL) {
-		if (!json_is_string(v))
-			goto bad_type;
+		if (!json_is_string(v)) {
+			bad_type(path, cause);
+			goto out;
+		}
 		s->model = set_path_dup(path, json_string_value(v));
 	}
-	if ((v = json_object_get(root, "clips")) != NULL) {
-		if (!json_is_array(v) || json_array_size(v) > 4)
-			goto bad_type;
-		json_array_foreach(v, i, c) {
-			json_t *p = json_object_get(c, "path");
-
-			if (!json_is_object(c))
-				goto bad_type;
-			if (json_is_string(p))
-				s->clip[i] = set_path_dup(path,
-				    json_string_value(p));
-			if (get_int(c, "track", &s->track[i], -1, 1 << 16,
-			    path, cause) != 0 ||
-			    get_int(c, "window", &s->window[i], 0, 1 << 20,
-			    path, cause) != 0)
-				goto fail;
-		}
-	}
-	if (get_int(root, "slider", &s->slider, 0, 32, path, cause) != 0)
-		goto fail;
-	/* The seed is a full 32-bit LCG state (r reseeds): 0..2^32-1. */
-	if ((v = json_object_get(root, "seed")) != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    json_integer_value(v) > 0xffffffffLL) {
-			lr_fail(cause, "%s: seed must be an integer in "
-			    "0..4294967295", path);
-			goto fail;
-		}
-		s->seed = (unsigned)json_integer_value(v);
-	}
-	if ((v = json_object_get(root, "pad")) != NULL) {
-		if (!json_is_object(v) || get_int(v, "x", &s->pad_x, 0, 4,
-		    path, cause) != 0 || get_int(v, "y", &s->pad_y, 0, 4, path,
-		    cause) != 0)
-			goto bad_type;
-		s->pad_on = json_is_true(json_object_get(v, "on"));
-	}
-	if ((v = json_object_get(root, "interp")) != NULL) {
-		if (!json_is_string(v))
-			goto bad_type;
-		s->lerp = strcmp(json_string_value(v), "lerp") == 0;
-	}
-	if ((v = json_object_get(root, "temperature")) != NULL) {
-		if (!json_is_number(v) || json_number_value(v) < 0 ||
-		    json_number_value(v) > 10)
-			goto bad_type;
-		s->temperature = (float)json_number_value(v);
-	}
-	if ((v = json_object_get(root, "qpm")) != NULL) {
-		if (!json_is_number(v) || json_number_value(v) < LR_QPM_MIN ||
-		    json_number_value(v) > LR_QPM_MAX)
-			goto bad_type;
-		s->qpm = json_number_value(v);
-	}
-	if (nudges_load(&s->nudges, json_object_get(root, "nudges"), path,
+	if ((v = json_object_get(root, "clips")) != NULL &&
+	    load_clips(s, v, path, cause) != 0)
+		goto out;
+	if (load_knobs(s, root, path, cause) != 0 ||
+	    nudges_load(&s->nudges, json_object_get(root, "nudges"), path,
 	    "nudges", cause) != 0)
-		goto fail;
-	if ((v = json_object_get(root, "snapshots")) != NULL) {
-		if (!json_is_array(v))
-			goto bad_type;
-		json_array_foreach(v, i, sn) {
-			slot = -1;
-			if (!json_is_object(sn) || get_int(sn, "slot", &slot, 0,
-			    SET_SNAPSHOTS - 1, path, cause) != 0 || slot < 0)
-				goto bad_type;
-			s->snap_valid[slot] = 1;
-			if ((c = json_object_get(sn, "pad")) != NULL) {
-				if (!json_is_object(c) || get_int(c, "x",
-				    &s->snap_pad_x[slot], 0, 4, path,
-				    cause) != 0 || get_int(c, "y",
-				    &s->snap_pad_y[slot], 0, 4, path,
-				    cause) != 0)
-					goto bad_type;
-				s->snap_pad_on[slot] = json_is_true(
-				    json_object_get(c, "on"));
-			}
-			if (get_int(sn, "slider", &s->snap_slider[slot], 0, 32,
-			    path, cause) != 0 ||
-			    nudges_load(&s->snap_nudges[slot],
-			    json_object_get(sn, "nudges"), path, "snapshot",
-			    cause) != 0)
-				goto fail;
-		}
-	}
+		goto out;
+	if ((v = json_object_get(root, "snapshots")) != NULL &&
+	    load_snapshots(s, v, path, cause) != 0)
+		goto out;
+	rc = 0;
+out:
 	json_decref(root);
-	return (0);
-bad_type:
-	lr_fail(cause, "%s: a field has the wrong type or range", path);
-fail:
-	json_decref(root);
-	set_free(s);
-	return (-1);
+	if (rc != 0)
+		set_free(s);
+	return (rc);
 }
