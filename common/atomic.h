@@ -53,4 +53,8 @@ struct atomic_file {
 int	atomic_dir_replace(const char *dir, const struct atomic_file *files,
 	    int n, int (*own)(const char *name), char **cause) LR_WUR;
 
+/* Make folder dir and its missing parents (mkdir -p); -1 with a cause
+   naming the one that could not be made. */
+int	atomic_mkdir_p(const char *dir, char **cause) LR_WUR;
+
 #endif

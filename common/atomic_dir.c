@@ -360,3 +360,28 @@ out:
 	free(real);
 	return (rc);
 }
+
+int
+atomic_mkdir_p(const char *dir, char **cause)
+{
+	struct stat	 st;
+	char		*p = lr_strdup(dir), *s, c;
+	int		 rc = 0;
+
+	/* Each prefix at a slash, then the whole. */
+	for (s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			rc = lr_fail(cause, "%s: %s", p, strerror(errno));
+		else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+			rc = lr_fail(cause, "%s: not a directory", p);
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return (rc);
+}

@@ -172,12 +172,14 @@ fi
 
 M=$srcdir/tests/data/parity/mel_2bar
 M16=$srcdir/tests/data/parity/mel_16bar
-expect_usage "encode without --model" encode "$T/x.mid"
+# Without --model the shipped 2-bar model (tests/test_headless.sh): the
+# missing clip is the error, not the option.
+expect_error "encode without --model" "$T/x.mid" encode "$T/x.mid"
 expect_usage "encode without a file" encode --model "$M"
 expect_usage "encode with two files" encode --model "$M" "$T/x.mid" "$T/y"
 expect_usage "encode --window -1" encode --model "$M" --window -1 "$T/x.mid"
 expect_usage "decode without --z" decode --model "$M"
-expect_usage "decode without --model" decode --z "$T/z.json"
+expect_error "decode without --model" "$T/z.json" decode --z "$T/z.json"
 expect_usage "decode --temperature x" decode --model "$M" --z "$T/z.json" \
     --temperature x
 expect_usage "decode --temperature -1" decode --model "$M" --z "$T/z.json" \
@@ -790,10 +792,20 @@ if [ -d "$NOTT" ]; then
 	expect_error "train on test-split tunes only" "$T/testonly" \
 	    train --data "$T/testonly" --arch mel_2bar --out "$T/tro" \
 	    --steps 1 --quiet
+	# Measured vectors are replaced only with --force, and a run that
+	# fails writes nothing.
+	cp "$T/am/attribute_vecs.json" "$T/am_vecs"
+	cp "$T/am/model_card.json" "$T/am_card"
+	expect_error "attrs over vectors" "$T/am/attribute_vecs.json" \
+	    attrs --model "$T/am" --data "$NOTT"
 	expect_error "attrs on test-split tunes only" "$T/testonly" \
-	    attrs --model "$T/am" --data "$T/testonly"
+	    attrs --model "$T/am" --data "$T/testonly" --force
 	expect_error "attrs on a missing data dir" "$T/nodata" \
-	    attrs --model "$T/am" --data "$T/nodata"
+	    attrs --model "$T/am" --data "$T/nodata" --force
+	check "failed attrs: vectors and card unchanged" cmp -s \
+	    "$T/am_vecs" "$T/am/attribute_vecs.json"
+	check "failed attrs: card unchanged" cmp -s "$T/am_card" \
+	    "$T/am/model_card.json"
 	expect_usage "attrs --pairs x" attrs --model "$T/am" --data "$NOTT" \
 	    --pairs x
 	# train: a model that is no run (shipped, exported) is never

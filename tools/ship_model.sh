@@ -47,7 +47,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 "$LR" export --model "$run" --out "$tmp/$name" --dtype "$dtype"
 cp "$run/curve.tsv" "$tmp/$name/curve.tsv"
 echo "ship_model.sh: attrs" >&2
-"$LR" attrs --model "$tmp/$name" --data "$data" >"$tmp/attrs.json"
+"$LR" attrs --force --model "$tmp/$name" --data "$data" >"$tmp/attrs.json"
 echo "ship_model.sh: eval --split test" >&2
 "$LR" eval --model "$tmp/$name" --data "$data" --split test >"$tmp/ev.json"
 "$PY" - "$tmp/ev.json" "$tmp/$name/model_card.json" <<'EOF'

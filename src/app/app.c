@@ -309,7 +309,10 @@ app_run(const struct app_opts *o, char **err)
 	for (i = 0; i < 4; i++)
 		a.clips[i].letter = 'A' + i;
 	if (app_model_load(&a, &cause) != 0) {
-		lr_fail(err, "%s (pass a model with --model DIR)", cause);
+		lr_fail(err, "%s (%s)", cause, o->model != NULL ? "--model "
+		    "NAME|DIR names another" : "the shipped model: --data-dir "
+		    "DIR names the data folder, --model NAME|DIR another "
+		    "model");
 		free(cause);
 		app_free(&a);
 		set_free(&set);

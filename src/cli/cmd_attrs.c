@@ -40,6 +40,7 @@ struct attrs_args {
 	int		 n_pairs;	/* interpolation pairs */
 	uint64_t	 seed;
 	float		 scale;		/* vector scale for the experiment */
+	int		 force;		/* replace attribute_vecs.json */
 };
 
 /* Encode n windows (n, T, S) into mu (n, Z) in batches. */
@@ -183,9 +184,10 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 		{ "pairs", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "scale", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char	*end;
+	char	*end, *cause = NULL;
 	int	 ch;
 
 	memset(aa, 0, sizeof *aa);
@@ -203,6 +205,9 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 			break;
 		case 'd':
 			aa->data = optarg;
+			break;
+		case 'f':
+			aa->force = 1;
 			break;
 		case 'w':
 			aa->max_windows = (int)strtol(optarg, &end, 10);
@@ -231,6 +236,11 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 	if (optind != argc || aa->model == NULL || aa->data == NULL ||
 	    aa->max_windows < 0 || aa->n_test < 1 || aa->n_pairs < 1)
 		return (-1);
+	if ((aa->model = cmd_model_path(aa->model, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (-2);
+	}
 	return (0);
 }
 
@@ -640,12 +650,22 @@ cmd_attrs(int argc, char **argv)
 	struct attrs_result	 ar;
 	struct dataset		 ds;
 	struct vae		*v;
-	char			*cause = NULL;
-	int			 rc = CMD_ERROR;
+	char			*cause = NULL, *path;
+	int			 rc;
 	json_t			*all;
 
-	if (parse_args(argc, argv, &aa) != 0)
-		return (cmd_usage("attrs"));
+	if ((rc = parse_args(argc, argv, &aa)) != 0)
+		return (rc == -2 ? CMD_ERROR : cmd_usage("attrs"));
+	/* The vectors (and the card's figures) of a model are replaced
+	   only when asked: a shipped model's are measured, not scratch. */
+	path = lr_path_join(aa.model, "attribute_vecs.json");
+	rc = access(path, F_OK) == 0 && !aa.force;
+	if (rc)
+		cmd_error("%s: exists; not replacing it (use --force)", path);
+	free(path);
+	if (rc)
+		return (CMD_ERROR);
+	rc = CMD_ERROR;
 	if ((v = modeldir_load(aa.model, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);

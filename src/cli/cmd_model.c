@@ -43,6 +43,7 @@ static const struct option model_opts[] = {
 	{ "track", required_argument, NULL, 'k' },
 	{ "precision", required_argument, NULL, 'p' },
 	{ "channel", required_argument, NULL, 'c' },
+	{ "similarity", required_argument, NULL, 'S' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -54,6 +55,8 @@ struct model_args {
 	long		 track;		/* -1: the converter's choice */
 	long		 channel;	/* 0-based, -1: the converter's */
 	double		 temperature;
+	int		 have_temperature;
+	double		 similarity;	/* -1: not given */
 	unsigned long long seed;
 	long		 n;
 	int		 lerp;
@@ -116,6 +119,7 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 
 	memset(a, 0, sizeof *a);
 	a->n = -1;
+	a->similarity = -1;
 	a->track = a->channel = -1;
 	optind = 1;
 	opterr = 0;
@@ -184,6 +188,16 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 				    "0 (argmax) to 1e6", optarg);
 				return (-1);
 			}
+			a->have_temperature = 1;
+			break;
+		case 'S':
+			a->similarity = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' ||
+			    !(a->similarity >= 0 && a->similarity <= 1)) {
+				cmd_error("--similarity %s: want a number from "
+				    "0 (a new sample) to 1 (the clip)", optarg);
+				return (-1);
+			}
 			break;
 		case 's':
 			/* Decimal, as attrs and train read it: "010" is ten,
@@ -205,10 +219,6 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 	}
 	a->files = argv + optind;
 	a->n_files = argc - optind;
-	if (a->model == NULL) {
-		cmd_error("%s: --model DIR is required", argv[0]);
-		return (-1);
-	}
 	return (0);
 }
 
@@ -217,12 +227,14 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
  * it stays float32 with a one-line note (the result is the float32 one).
  */
 static struct vae *
-load_model(const struct model_args *ma)
+load_model(struct model_args *ma)
 {
 	struct vae	*v;
 	char		*cause = NULL;
 
-	if ((v = modeldir_load(ma->model, &cause)) == NULL) {
+	/* A name or a folder; none: the shipped 2-bar model. */
+	if ((ma->model = cmd_model_path(ma->model, &cause)) == NULL ||
+	    (v = modeldir_load(ma->model, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (NULL);
@@ -340,11 +352,11 @@ out_check(const char *path, int force)
 	return (-1);
 }
 
-/* Name of point i of an interpolation written to dir. */
+/* Name of result i of a command (interp, sample, similar) in dir. */
 static void
-interp_path(char *buf, size_t len, const char *dir, int i)
+out_path(char *buf, size_t len, const char *dir, const char *what, int i)
 {
-	snprintf(buf, len, "%s/interp_%02d.mid", dir, i);
+	snprintf(buf, len, "%s/%s_%02d.mid", dir, what, i);
 }
 
 /* Tokens (T, S) to a MIDI file at 120 qpm. */
@@ -377,6 +389,54 @@ write_midi(const char *path, const struct vae_arch *a, const int *tok,
 	}
 	noteseq_free(&s);
 	return (rc);
+}
+
+/*
+ * Before any work: --out DIR can take the n files of what (a folder to
+ * be made needs a parent that can hold it; files there are replaced only
+ * with --force).  -1 after saying why.
+ */
+static int
+out_dir_check(const struct model_args *a, const char *what)
+{
+	struct stat	 st;
+	char		 path[4096];
+	int		 i;
+
+	if (stat(a->out, &st) != 0)
+		return (cmd_out_check(a->out));
+	if (!S_ISDIR(st.st_mode)) {
+		cmd_error("%s: not a directory", a->out);
+		return (-1);
+	}
+	for (i = 0; i < a->n; i++) {
+		out_path(path, sizeof path, a->out, what, i);
+		if (out_check(path, a->force) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The n results (tok: n x T x S) as MIDI files in --out DIR. */
+static int
+out_dir_write(const struct model_args *a, const char *what,
+    const struct vae_arch *arch, const int *tok)
+{
+	struct stat	 st;
+	char		 path[4096];
+	size_t		 TS = (size_t)arch->num_steps * arch->n_splits;
+	int		 i;
+
+	if (stat(a->out, &st) != 0 && mkdir(a->out, 0777) != 0) {
+		cmd_error("%s: %s", a->out, strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < a->n; i++) {
+		out_path(path, sizeof path, a->out, what, i);
+		if (write_midi(path, arch, tok + i * TS, a->force) != 0)
+			return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -522,9 +582,8 @@ cmd_interpolate(int argc, char **argv)
 {
 	struct model_args	 a;
 	struct vae		*v;
-	struct stat		 st;
 	json_t			*o;
-	char			*cause = NULL, path[4096];
+	char			*cause = NULL;
 	int			*tok = NULL, *ta, *tb, rc = CMD_ERROR, Z, i;
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
@@ -532,21 +591,8 @@ cmd_interpolate(int argc, char **argv)
 	if (parse(argc, argv, "mwnlofkcp", &a) != 0 || a.n_files != 2 ||
 	    a.n < 1)
 		return (cmd_usage("interpolate"));
-	/* A folder to be made needs a parent that can hold it. */
-	if (a.out != NULL && stat(a.out, &st) != 0 &&
-	    cmd_out_check(a.out) != 0)
+	if (a.out != NULL && out_dir_check(&a, "interp") != 0)
 		return (CMD_ERROR);
-	if (a.out != NULL && stat(a.out, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			cmd_error("%s: not a directory", a.out);
-			return (CMD_ERROR);
-		}
-		for (i = 0; i < a.n; i++) {
-			interp_path(path, sizeof path, a.out, i);
-			if (out_check(path, a.force) != 0)
-				return (CMD_ERROR);
-		}
-	}
 	midifile_log_init();
 	if ((v = load_model(&a)) == NULL)
 		return (CMD_ERROR);
@@ -581,18 +627,8 @@ cmd_interpolate(int argc, char **argv)
 	}
 	if (stdout_check() != 0)
 		goto out;
-	if (a.out != NULL) {
-		if (stat(a.out, &st) != 0 && mkdir(a.out, 0777) != 0) {
-			cmd_error("%s: %s", a.out, strerror(errno));
-			goto out;
-		}
-		for (i = 0; i < a.n; i++) {
-			interp_path(path, sizeof path, a.out, i);
-			if (write_midi(path, &v->p.arch, tok + i * TS,
-			    a.force) != 0)
-				goto out;
-		}
-	}
+	if (a.out != NULL && out_dir_write(&a, "interp", &v->p.arch, tok) != 0)
+		goto out;
 	rc = CMD_OK;
 out:
 	free(cause);
@@ -636,6 +672,11 @@ cmd_export(int argc, char **argv)
 		dt = CKPT_UINT8;
 	else
 		return (cmd_usage("export"));
+	if ((a.model = cmd_model_path(a.model, &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (CMD_ERROR);
+	}
 	src = realpath(a.model, NULL);
 	dst = realpath(a.out, NULL);
 	if (src != NULL && dst != NULL && strcmp(src, dst) == 0) {
@@ -701,5 +742,132 @@ done:
 	free(cause);
 	free(src);
 	free(dst);
+	return (rc);
+}
+
+/* Print each of n results as {"i", "tokens"} and write --out DIR. */
+static int
+emit_results(const struct model_args *a, const char *what,
+    const struct vae_arch *arch, const int *tok)
+{
+	size_t	TS = (size_t)arch->num_steps * arch->n_splits;
+	json_t	*o;
+	int	i;
+
+	for (i = 0; i < a->n; i++) {
+		o = json_object();
+		json_object_set_new(o, "i", json_integer(i));
+		json_object_set_new(o, "tokens", json_tokens(arch,
+		    tok + i * TS));
+		print_json(o);
+	}
+	if (stdout_check() != 0)
+		return (-1);
+	if (a->out != NULL && out_dir_write(a, what, arch, tok) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * n latent points z = similarity * base + (1 - similarity) * N(0, I)
+ * (base NULL: 0, a plain prior sample), decoded at the temperature (0.5
+ * unless given, as Magenta's sample and magenta.js's similar), each with
+ * its own generator from the seed.
+ */
+static int
+generate(const struct model_args *a, struct vae *v, const float *base,
+    double similarity, const char *what)
+{
+	struct rng	 r, *rs = NULL;
+	size_t		 TS = (size_t)v->p.arch.num_steps * v->p.arch.n_splits;
+	float		*z;
+	char		*cause = NULL;
+	int		*tok, Z = v->p.arch.z_size, i, k, rc = -1;
+	double		 temp = a->have_temperature ? a->temperature : 0.5;
+
+	z = lr_calloc((size_t)a->n * Z, sizeof *z);
+	tok = lr_calloc(TS * a->n, sizeof *tok);
+	rs = lr_calloc(a->n, sizeof *rs);
+	rng_seed(&r, a->seed);
+	for (i = 0; i < a->n; i++) {
+		for (k = 0; k < Z; k++)
+			z[(size_t)i * Z + k] = (float)(similarity *
+			    (base != NULL ? base[k] : 0) + (1 - similarity) *
+			    rng_normal(&r));
+		rng_seed(&rs[i], a->seed + 1 + (unsigned long long)i);
+	}
+	if (vae_decode_rows(v, z, a->n, (float)temp, rs, tok, &cause) != 0)
+		cmd_error("%s: %s", a->model, cause);
+	else
+		rc = emit_results(a, what, &v->p.arch, tok);
+	free(cause);
+	free(rs);
+	free(tok);
+	free(z);
+	return (rc);
+}
+
+/*
+ * latentroll sample [--model NAME|DIR] -n N [--temperature T] [--seed S]
+ *     [--out DIR] [--force]: new clips from the prior.
+ */
+int
+cmd_sample(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	int			 rc;
+
+	if (parse(argc, argv, "mntsofp", &a) != 0 || a.n_files != 0 ||
+	    a.n < 1)
+		return (cmd_usage("sample"));
+	if (a.out != NULL && out_dir_check(&a, "sample") != 0)
+		return (CMD_ERROR);
+	midifile_log_init();
+	if ((v = load_model(&a)) == NULL)
+		return (CMD_ERROR);
+	rc = generate(&a, v, NULL, 0.0, "sample") == 0 ? CMD_OK : CMD_ERROR;
+	vae_free(v);
+	return (rc);
+}
+
+/*
+ * latentroll similar [--model NAME|DIR] FILE -n N --similarity S
+ *     [--temperature T] [--seed S] [--window N] [--track N] [--channel N]
+ *     [--out DIR] [--force]: variations on a clip, nearer it as S -> 1.
+ */
+int
+cmd_similar(int argc, char **argv)
+{
+	struct model_args	 a;
+	struct vae		*v;
+	char			*cause = NULL;
+	int			*tok = NULL, rc = CMD_ERROR;
+	float			*mu = NULL;
+
+	if (parse(argc, argv, "mnStsofpwkc", &a) != 0 || a.n_files != 1 ||
+	    a.n < 1 || a.similarity < 0)
+		return (cmd_usage("similar"));
+	if (a.out != NULL && out_dir_check(&a, "similar") != 0)
+		return (CMD_ERROR);
+	midifile_log_init();
+	if ((v = load_model(&a)) == NULL)
+		return (CMD_ERROR);
+	tok = lr_calloc((size_t)v->p.arch.num_steps * v->p.arch.n_splits,
+	    sizeof *tok);
+	mu = lr_calloc(v->p.arch.z_size, sizeof *mu);
+	if (clip_tokens(a.files[0], v, &a, tok) != 0)
+		goto out;
+	if (vae_encode(v, tok, 1, mu, NULL, &cause) != 0) {
+		cmd_error("%s: %s", a.files[0], cause);
+		goto out;
+	}
+	if (generate(&a, v, mu, a.similarity, "similar") == 0)
+		rc = CMD_OK;
+out:
+	free(cause);
+	free(mu);
+	free(tok);
+	vae_free(v);
 	return (rc);
 }

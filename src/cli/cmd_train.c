@@ -255,6 +255,14 @@ train_setup(struct train_args *ta, struct vae_arch *a)
 		cmd_error("train: --init and --init-from: one start only");
 		return (-1);
 	}
+	/* A start by name (mel_2bar) or folder. */
+	if ((ta->init != NULL && (ta->init = cmd_model_path(ta->init,
+	    &cause)) == NULL) || (ta->init_from != NULL &&
+	    (ta->init_from = cmd_model_path(ta->init_from, &cause)) == NULL)) {
+		cmd_error("train: %s", cause);
+		free(cause);
+		return (-1);
+	}
 	/* bf16 where it runs natively (the quality guard in the README
 	   holds there), else float32 with a note. */
 	if (ta->precision < 0) {
@@ -428,6 +436,7 @@ static int
 eval_parse(int argc, char **argv, struct eval_args *ea)
 {
 	struct train_args	*ta = &ea->ta;
+	char			*cause = NULL;
 	double			 x;
 	int			 c;
 
@@ -467,6 +476,11 @@ eval_parse(int argc, char **argv, struct eval_args *ea)
 	if (ta->out == NULL || ta->data == NULL || ea->batch < 1 ||
 	    ta->threads < 1)
 		return (cmd_usage("eval"));
+	if ((ta->out = cmd_model_path(ta->out, &cause)) == NULL) {
+		cmd_error("eval: %s", cause);
+		free(cause);
+		return (CMD_ERROR);
+	}
 	if (strcmp(ea->split, "test") == 0)
 		ea->sp = DATASET_TEST;
 	else if (strcmp(ea->split, "valid") == 0)

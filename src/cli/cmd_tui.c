@@ -77,6 +77,12 @@ cmd_tui(int argc, char **argv)
 		    "or from here, not both");
 		return (CMD_USAGE);
 	}
+	if (o.model != NULL && (o.model = cmd_model_path(o.model,
+	    &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return (CMD_ERROR);
+	}
 	if (app_run(&o, &cause) != 0) {
 		if (cause != NULL)
 			cmd_error("%s", cause);

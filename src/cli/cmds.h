@@ -26,6 +26,10 @@ int	cmd_encode(int, char **);
 int	cmd_decode(int, char **);
 int	cmd_interpolate(int, char **);
 int	cmd_export(int, char **);
+int	cmd_sample(int, char **);
+int	cmd_similar(int, char **);
+int	cmd_import(int, char **);
+int	cmd_models(int, char **);
 /* src/cli/cmd_train.c, cmd_attrs.c */
 int	cmd_train(int, char **);
 int	cmd_eval(int, char **);
@@ -43,7 +47,14 @@ int	cmd_usage(const char *name);
 /* Can a new file go at path (not a directory, in a writable folder)?
    -1 after reporting why not. */
 int	cmd_out_check(const char *path);
-/* The directory of shipped data (models, clips): --data-dir or PKGDATADIR. */
+/* where.c: the folder of shipped data (models, clips; see where.c for
+   the order it is looked up in), and --data-dir's override of it. */
 const char *cmd_datadir(void);
+void	cmd_set_datadir(const char *dir);
+/* The user's model folder ($XDG_DATA_HOME/latentroll/models). */
+char	*cmd_user_models(void);
+/* The folder of --model NAME|DIR (NULL: the shipped 2-bar model), kept
+   until exit; NULL with a cause saying where it looked. */
+const char *cmd_model_path(const char *name, char **cause);
 
 #endif

@@ -24,25 +24,44 @@ static const struct cmd_entry cmd_table[] = {
 	      "[--force]",
 	  .help = "write what the model would see of a clip as a MIDI file",
 	  .fn = cmd_convert },
-	{ .name = "encode", .args = "--model DIR FILE.mid [--window N] "
+	{ .name = "encode", .args = "[--model NAME|DIR] FILE.mid [--window N] "
 	      "[--track N] [--channel N] [--precision bf16|fp32]",
 	  .help = "print mu, sigma and tokens of a window as JSON",
 	  .fn = cmd_encode },
 	{ .name = "decode",
-	  .args = "--model DIR --z Z.json [--temperature T] [--seed S] "
+	  .args = "[--model NAME|DIR] --z Z.json [--temperature T] [--seed S] "
 	      "[--out OUT.mid] [--force] [--precision bf16|fp32]",
 	  .help = "decode a latent vector to tokens (and MIDI)",
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
-	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR] "
+	  .args = "[--model NAME|DIR] A.mid B.mid -n N [--lerp] [--out DIR] "
 	      "[--track N] [--channel N] [--force] [--precision bf16|fp32]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
+	{ .name = "sample",
+	  .args = "[--model NAME|DIR] -n N [--temperature T] [--seed S] "
+	      "[--out DIR] [--force] [--precision bf16|fp32]",
+	  .help = "new clips from the model's prior (temperature 0.5 unless "
+	      "given)",
+	  .fn = cmd_sample },
+	{ .name = "similar",
+	  .args = "[--model NAME|DIR] FILE.mid -n N --similarity S "
+	      "[--temperature T] [--seed S] [--window N] [--track N] "
+	      "[--channel N] [--out DIR] [--force] [--precision bf16|fp32]",
+	  .help = "variations of a clip: z = S * its mu + (1 - S) * noise",
+	  .fn = cmd_similar },
 	{ .name = "export",
-	  .args = "--model DIR --out DIR [--dtype float32|uint16|uint8] "
+	  .args = "[--model NAME|DIR] --out DIR [--dtype float32|uint16|uint8] "
 	      "[--force]",
 	  .help = "re-save a model, quantized on request",
 	  .fn = cmd_export },
+	{ .name = "import", .args = "DIR [--name NAME] [--force]",
+	  .help = "check a magenta.js checkpoint folder, say what model it "
+	      "is, copy it to the user's models",
+	  .fn = cmd_import },
+	{ .name = "models", .args = "",
+	  .help = "list the user's and the shipped models with their figures",
+	  .fn = cmd_models },
 	{ .name = "train",
 	  .args = "--data DIR[,DIR...] --arch ARCH --out MODEL_DIR "
 	      "[--steps N] [--batch B] [--seed S] [--resume] "
@@ -50,12 +69,12 @@ static const struct cmd_entry cmd_table[] = {
 	      "[--precision bf16|fp32]",
 	  .help = "train a MusicVAE on folders of MIDI and ABC files",
 	  .fn = cmd_train },
-	{ .name = "eval", .args = "--model DIR --data DIR [--split test] "
+	{ .name = "eval", .args = "--model NAME|DIR --data DIR [--split test] "
 	      "[--precision bf16]",
 	  .help = "reconstruction accuracy and KL on a data split (JSON)",
 	  .fn = cmd_eval },
 	{ .name = "attrs",
-	  .args = "--model DIR --data DIR [--max-windows N] "
+	  .args = "--model NAME|DIR --data DIR [--force] [--max-windows N] "
 	      "[--test-windows N] [--pairs N] [--seed S] [--scale X]",
 	  .help = "compute attribute vectors (attribute_vecs.json)",
 	  .fn = cmd_attrs },
@@ -71,8 +90,6 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_devices },
 };
 #define N_CMDS (sizeof cmd_table / sizeof cmd_table[0])
-
-static const char *datadir_override;
 
 /* Report a user error. */
 void
@@ -137,23 +154,6 @@ cmd_out_check(const char *path)
 	return (-1);
 }
 
-/* Where shipped models and clips live. */
-const char *
-cmd_datadir(void)
-{
-	struct stat	sb;
-	const char	*env;
-
-	if (datadir_override != NULL)
-		return (datadir_override);
-	if ((env = getenv("LATENTROLL_DATA")) != NULL && *env != '\0')
-		return (env);
-	/* Run from a build tree: prefer ./share next to the binary's cwd. */
-	if (stat("share/models", &sb) == 0 && S_ISDIR(sb.st_mode))
-		return ("share");
-	return (PKGDATADIR);
-}
-
 static void
 usage_all(FILE *f)
 {
@@ -209,7 +209,7 @@ main(int argc, char **argv)
 				usage_all(stderr);
 				return (CMD_USAGE);
 			}
-			datadir_override = argv[2];
+			cmd_set_datadir(argv[2]);
 			argv += 2;
 			argc -= 2;
 			continue;

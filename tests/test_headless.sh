@@ -1,0 +1,157 @@
+#!/bin/sh
+# test_headless.sh: the commands scripts use without the instrument
+# (issue G): sample and similar, --model by name (the user's models, then
+# the shipped ones) or none (the shipped 2-bar model), import and models,
+# the shipped data found from another folder, and an installed copy that
+# finds its data after `make install DESTDIR=...` moved somewhere else.
+srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-.}
+LR=${LATENTROLL:-$top_builddir/latentroll}
+PY=${PYTHON:-/usr/bin/python3}
+pass=0
+fail=0
+
+if [ ! -x "$LR" ]; then
+	echo "SKIP: $LR not built"
+	echo "0 passed, 0 failed"
+	exit 77
+fi
+LR=$(cd "$(dirname "$LR")" && pwd)/$(basename "$LR")
+T=$(mktemp -d /tmp/lr_headless.XXXXXX) || exit 99
+trap 'rm -rf "$T"' EXIT INT TERM
+# A private home: the user's model folder and settings live in it.
+HOME=$T/home
+XDG_DATA_HOME=$T/data
+XDG_CONFIG_HOME=$T/config
+mkdir -p "$HOME"
+export HOME XDG_DATA_HOME XDG_CONFIG_HOME
+unset LATENTROLL_DATA
+SRC=$(cd "$srcdir" && pwd)
+A=$SRC/share/clips/a.mid
+M2=$SRC/share/models/mel_2bar
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+run() {
+	"$LR" "$@" </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+}
+# expect RC DESCRIPTION ARGS...: that exit status; for 1 one stderr line.
+expect() {
+	want=$1
+	d=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -ne "$want" ]; then
+		bad "$d: exit $rc (want $want): $(head -c 300 "$T/err")"
+		return 1
+	fi
+	if [ "$want" -eq 1 ] && [ "$(wc -l <"$T/err")" -ne 1 ]; then
+		bad "$d: want one error line: $(head -c 300 "$T/err")"
+		return 1
+	fi
+	ok
+}
+# count FILE: JSON lines in FILE.
+lines() { wc -l <"$1" | tr -d ' '; }
+
+# --- sample: n clips from the prior, repeatable from the seed ---------
+expect 0 "sample" sample --model "$M2" -n 4 --seed 3 && cp "$T/out" "$T/s3"
+[ "$(lines "$T/s3")" = 4 ] && ok || bad "sample -n 4: $(lines "$T/s3") lines"
+expect 0 "sample again" sample --model "$M2" -n 4 --seed 3
+cmp -s "$T/out" "$T/s3" && ok || bad "sample: the same seed differs"
+expect 0 "sample seed 4" sample --model "$M2" -n 4 --seed 4
+cmp -s "$T/out" "$T/s3" && bad "sample: seeds 3 and 4 agree" || ok
+# Four different clips, each a valid melody (tokens in 0..89, 32 steps).
+if "$PY" - "$T/s3" <<'PYEOF'
+import json, sys
+rows = [json.loads(l)["tokens"] for l in open(sys.argv[1])]
+assert all(len(t) == 32 and all(0 <= x < 90 for x in t) for t in rows)
+assert len({tuple(t) for t in rows}) == 4
+PYEOF
+then ok; else bad "sample: tokens"; fi
+expect 0 "sample --out" sample --model "$M2" -n 3 --seed 1 --out "$T/s"
+n=$(ls "$T/s"/sample_*.mid 2>/dev/null | wc -l)
+[ "$n" = 3 ] && ok || bad "sample --out: $n files"
+expect 0 "inspect a sample" inspect "$T/s/sample_00.mid"
+expect 1 "sample over files" sample --model "$M2" -n 3 --out "$T/s"
+expect 0 "sample --force" sample --model "$M2" -n 3 --out "$T/s" --force
+expect 2 "sample -n 0" sample --model "$M2" -n 0
+# No --model: the shipped 2-bar model, the same result as naming it.
+expect 0 "sample, no --model" sample -n 2 --seed 9 && cp "$T/out" "$T/d"
+expect 0 "sample --model mel_2bar" sample --model mel_2bar -n 2 --seed 9
+cmp -s "$T/out" "$T/d" && ok || bad "default model is not mel_2bar"
+
+# --- similar: S = 1 at temperature 0 decodes the clip's own mu --------
+expect 0 "encode" encode --model "$M2" "$A" && cp "$T/out" "$T/z.json"
+expect 0 "decode mu" decode --model "$M2" --z "$T/z.json" --temperature 0
+"$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokens"])' \
+    "$T/out" >"$T/dec"
+expect 0 "similar 1" similar --model "$M2" "$A" -n 2 --similarity 1 \
+    --temperature 0
+"$PY" -c 'import json,sys
+for l in open(sys.argv[1]): print(json.loads(l)["tokens"])' "$T/out" \
+    >"$T/sim"
+[ "$(sort -u "$T/sim")" = "$(cat "$T/dec")" ] && ok ||
+    bad "similar --similarity 1: not the clip's own decode"
+expect 0 "similar 0.5" similar --model "$M2" "$A" -n 5 --similarity 0.5 \
+    --seed 2
+[ "$(lines "$T/out")" = 5 ] && ok || bad "similar -n 5"
+expect 2 "similarity 1.5" similar --model "$M2" "$A" -n 2 --similarity 1.5
+expect 2 "no similarity" similar --model "$M2" "$A" -n 2
+expect 1 "similar of a missing clip" similar --model "$M2" "$T/none.mid" \
+    -n 2 --similarity 0.5
+
+# --- import and models ---------------------------------------------------
+expect 0 "import" import "$M2" --name mine
+grep -q "melody, 2 bars" "$T/out" && grep -q "mel_2bar_small" "$T/out" &&
+    ok || bad "import: what it is: $(cat "$T/out")"
+[ -f "$XDG_DATA_HOME/latentroll/models/mine/weights_manifest.json" ] &&
+    ok || bad "import: not in the user's folder"
+expect 1 "import over it" import "$M2" --name mine
+expect 0 "import --force" import "$M2" --name mine --force
+expect 1 "import a clip folder" import "$SRC/share/clips" --name x
+[ -e "$XDG_DATA_HOME/latentroll/models/x" ] && bad "import: bad folder copied" || ok
+# A damaged copy is refused with the file named, and nothing is copied.
+mkdir "$T/broken" && cp "$M2"/*.json "$M2"/group1-shard1of5 "$T/broken"
+expect 1 "import a broken model" import "$T/broken" --name broken
+grep -q "group1-shard2of5" "$T/err" && ok || bad "import: $(cat "$T/err")"
+expect 0 "models" models
+grep -q "^mine .*user" "$T/out" && grep -q "^mel_2bar .*shipped" "$T/out" &&
+    grep -q "^mel_16bar .*shipped" "$T/out" && ok ||
+    bad "models: $(cat "$T/out")"
+# By name: the user's copy; a name nobody has says where it looked.
+expect 0 "encode --model mine" encode --model mine "$A"
+cmp -s "$T/out" "$T/z.json" && ok || bad "--model mine differs"
+expect 1 "--model nope" encode --model nope "$A"
+grep -q "looked in" "$T/err" && ok || bad "--model nope: $(cat "$T/err")"
+
+# --- the data from another folder, and installed elsewhere ------------
+(cd "$T" && "$LR" encode --model mel_16bar "$SRC/share/clips/a16.mid" \
+    >/dev/null 2>"$T/err") && ok || bad "from another folder: $(cat "$T/err")"
+if [ -n "${MAKE:-}" ] || command -v make >/dev/null; then
+	if ${MAKE:-make} -C "$top_builddir" install DESTDIR="$T/dest" \
+	    >"$T/install.log" 2>&1; then
+		ok
+		# Move the installed tree: it must not depend on the prefix.
+		bin=$(find "$T/dest" -type f -name latentroll -path "*/bin/*" |
+		    head -1)
+		root=${bin%/bin/latentroll}
+		mv "$root" "$T/moved" && ok || bad "move the install"
+		(cd / && "$T/moved/bin/latentroll" models >"$T/out" 2>"$T/err")
+		if grep -q "^mel_2bar .*shipped" "$T/out"; then ok; else
+			bad "installed models: $(cat "$T/out" "$T/err")"; fi
+		(cd / && "$T/moved/bin/latentroll" sample -n 1 --model \
+		    mel_16bar >/dev/null 2>"$T/err") && ok ||
+		    bad "installed sample: $(cat "$T/err")"
+		[ -f "$T/moved/share/man/man1/latentroll.1" ] && ok ||
+		    bad "man page not installed"
+	else
+		bad "make install DESTDIR: $(tail -5 "$T/install.log")"
+	fi
+else
+	echo "SKIP: no make for the install check"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
