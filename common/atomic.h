@@ -53,8 +53,15 @@ struct atomic_file {
 int	atomic_dir_replace(const char *dir, const struct atomic_file *files,
 	    int n, int (*own)(const char *name), char **cause) LR_WUR;
 
-/* Make folder dir and its missing parents (mkdir -p); -1 with a cause
-   naming the one that could not be made. */
-int	atomic_mkdir_p(const char *dir, char **cause) LR_WUR;
+/*
+ * Make folder dir and its missing parents (mkdir -p); -1 with a cause
+ * naming the one that could not be made (and nothing made left).  made
+ * (or NULL) gets the first folder it made, to remove again with
+ * atomic_dir_remove, or NULL when dir was there.
+ */
+int	atomic_mkdir_p(const char *dir, char **made, char **cause) LR_WUR;
+/* Remove a folder this process made, with what is in it (symbolic
+   links are removed, not followed). */
+void	atomic_dir_remove(const char *dir);
 
 #endif

@@ -362,26 +362,42 @@ out:
 }
 
 int
-atomic_mkdir_p(const char *dir, char **cause)
+atomic_mkdir_p(const char *dir, char **made, char **cause)
 {
 	struct stat	 st;
 	char		*p = lr_strdup(dir), *s, c;
 	int		 rc = 0;
 
+	if (made != NULL)
+		*made = NULL;
 	/* Each prefix at a slash, then the whole. */
 	for (s = p + 1; rc == 0; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		c = *s;
 		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+		if (mkdir(p, 0777) == 0) {
+			if (made != NULL && *made == NULL)
+				*made = lr_strdup(p);
+		} else if (errno != EEXIST)
 			rc = lr_fail(cause, "%s: %s", p, strerror(errno));
-		else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+		if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
 			rc = lr_fail(cause, "%s: not a directory", p);
 		*s = c;
 		if (c == '\0')
 			break;
 	}
 	free(p);
+	if (rc != 0 && made != NULL && *made != NULL) {
+		rm_tree(*made);
+		free(*made);
+		*made = NULL;
+	}
 	return (rc);
+}
+
+void
+atomic_dir_remove(const char *dir)
+{
+	rm_tree(dir);
 }

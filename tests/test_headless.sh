@@ -126,6 +126,69 @@ cmp -s "$T/out" "$T/z.json" && ok || bad "--model mine differs"
 expect 1 "--model nope" encode --model nope "$A"
 grep -q "looked in" "$T/err" && ok || bad "--model nope: $(cat "$T/err")"
 
+# --- train: parents made, a failed start leaves nothing, Ctrl-C is 130 -
+NOTT=${SHARED_DIR:-$SRC/../shared}/data/nottingham
+if [ -d "$NOTT" ]; then
+	mkdir "$T/small"
+	# Tunes of the train split, one in 3/4 (dropped, with its meter).
+	for f in ashover1 ashover2 ashover3 ashover4 ashover5 ashover6 \
+	    jigs10 reelsa-c1; do
+		[ -f "$NOTT/$f.mid" ] && cp "$NOTT/$f.mid" "$T/small/"
+	done
+	cp "$NOTT"/waltzes1.mid "$T/small/" 2>/dev/null
+	expect 0 "train into missing parents" train --data "$T/small" \
+	    --arch mel_2bar --tiny --steps 2 --batch 4 --out "$T/runs/a/m"
+	[ -f "$T/runs/a/m/trainstate.bin" ] && ok ||
+	    bad "train: no run in runs/a/m"
+	# The data report says what was dropped with its real numbers.
+	if grep -q "N/N\|gives N " "$T/err"; then
+		bad "train: report has blanked numbers: $(grep dropped "$T/err")"
+	else ok; fi
+	mkdir "$T/empty"
+	expect 1 "train on no data" train --data "$T/empty" --arch mel_2bar \
+	    --tiny --steps 2 --out "$T/runs2/x/m"
+	[ -e "$T/runs2" ] && bad "failed train left $T/runs2" || ok
+	# Ctrl-C: the run is saved and the status says it was stopped.
+	"$LR" train --data "$T/small" --arch mel_2bar --tiny --steps 1000000 \
+	    --batch 4 --out "$T/runs/int" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -f "$T/runs/int/curve.tsv" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -INT $pid
+	wait $pid
+	st=$?
+	[ "$st" = 130 ] && ok || bad "train after SIGINT: exit $st (want 130)"
+	[ -f "$T/runs/int/trainstate.bin" ] && ok ||
+	    bad "train after SIGINT: no state saved"
+	expect 2 "train --threads 99" train --data "$T/small" \
+	    --arch mel_2bar --threads 99 --out "$T/runs/t"
+	grep -q "1 to 16\|1\.\.16" "$T/err" && ok ||
+	    bad "--threads 99: $(head -1 "$T/err")"
+else
+	echo "SKIP: train checks: no corpus at $NOTT"
+fi
+
+# --- play --record: a recording is whole loops, not up to the last note -
+if /usr/bin/python3 -c 'import mido' 2>/dev/null; then
+	for c in a b a16 b16; do
+		expect 0 "play --record $c" play "$SRC/share/clips/$c.mid" \
+		    --offline --loops 3 --record "$T/rec_$c.mid"
+		steps=$(sed -n 's/.* \([0-9]*\) steps per loop.*/\1/p' "$T/out" "$T/err")
+		ticks=$(/usr/bin/python3 -c 'import mido, sys
+m = mido.MidiFile(sys.argv[1])
+print(max(sum(e.time for e in t) for t in m.tracks) * 4 // m.ticks_per_beat)' \
+		    "$T/rec_$c.mid")
+		[ -n "$steps" ] && [ "$ticks" = $((3 * steps)) ] && ok ||
+		    bad "record $c: $ticks steps long, want 3 x ${steps:-?}"
+	done
+else
+	echo "SKIP: record length: no python3-mido"
+fi
+
 # --- the data from another folder, and installed elsewhere ------------
 (cd "$T" && "$LR" encode --model mel_16bar "$SRC/share/clips/a16.mid" \
     >/dev/null 2>"$T/err") && ok || bad "from another folder: $(cat "$T/err")"

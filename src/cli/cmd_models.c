@@ -217,7 +217,7 @@ cmd_import(int argc, char **argv)
 	describe(v, what, sizeof what);
 	vae_free(v);
 	printf("%s: %s\n", argv[optind], what);
-	if (atomic_mkdir_p(user, &cause) != 0 ||
+	if (atomic_mkdir_p(user, NULL, &cause) != 0 ||
 	    read_folder(argv[optind], &files, &n) != 0) {
 		if (cause != NULL)
 			cmd_error("%s", cause);

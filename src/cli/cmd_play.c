@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <poll.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,6 +461,7 @@ play_record(struct play *pl)
 {
 	struct noteseq	 rec;
 	char		*cause = NULL;
+	double		 loop_s, loops;
 	int		 c;
 
 	if (pl->record == NULL)
@@ -468,6 +470,14 @@ play_record(struct play *pl)
 		cmd_error("%s: %s", pl->record, cause);
 		free(cause);
 		return (-1);
+	}
+	/* A recording is whole loops: the file ends where its last loop
+	   ends, not at the last note-off (a rest at the end is part of the
+	   clip, and a loop played back must keep its length). */
+	loop_s = pl->steps * 15.0 / rec.tempos[0].qpm;
+	if (loop_s > 0) {
+		loops = ceil(rec.total_s / loop_s - 1e-6);
+		rec.total_s = (loops < 1 ? 1 : loops) * loop_s;
 	}
 	c = midifile_save(pl->record, &rec, pl->force, &cause);
 	noteseq_free(&rec);

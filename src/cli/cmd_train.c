@@ -89,11 +89,11 @@ now(void)
 	return (ts.tv_sec + ts.tv_nsec * 1e-9);
 }
 
+/* Which signal asked to stop (SIGINT, SIGTERM); 0 while running. */
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	train_stop = 1;
+	train_stop = sig;
 }
 
 
@@ -207,7 +207,8 @@ train_parse(int argc, char **argv, struct train_args *ta)
 				rc = -1;
 			}
 			break;
-		case 't': rc = parse_num("threads", optarg, 1, 1, 256, &x);
+		case 't': rc = parse_num("threads", optarg, 1, 1,
+			    TRAIN_MAX_WORKERS, &x);
 			ta->threads = (int)x; break;
 		case 'e': rc = parse_num("enc-size", optarg, 1, 1, 4096, &x);
 			ta->enc_size = (int)x; break;
@@ -407,7 +408,9 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "train: %s at step %ld; model in %s\n",
 		    train_stop ? "stopped" : "done", r.step, ta.out);
 	run_close(&r);
-	return (CMD_OK);
+	/* Stopped by a signal: saved, and the shell still hears how it
+	   ended (130 for Ctrl-C), so a script does not go on as if done. */
+	return (train_stop ? 128 + train_stop : CMD_OK);
 fail:
 	cmd_error("%s", cause != NULL ? cause : "train failed");
 	free(cause);
@@ -452,7 +455,8 @@ eval_parse(int argc, char **argv, struct eval_args *ea)
 		case 'p': ea->split = optarg; break;
 		case 'C': ta->cache = optarg; break;
 		case 't':
-			if (parse_num("threads", optarg, 1, 1, 256, &x) != 0)
+			if (parse_num("threads", optarg, 1, 1,
+			    TRAIN_MAX_WORKERS, &x) != 0)
 				return (cmd_usage("eval"));
 			ta->threads = (int)x;
 			break;

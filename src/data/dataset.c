@@ -55,8 +55,12 @@ struct wbuf {
 struct reasons;
 static void	reason_add(struct reasons *, const char *);
 
+/* Why files were dropped: grouped by the text with its numbers blanked,
+   shown by the first one seen ("3/4 gives 12 steps per bar"). */
 struct reasons {
-	char	*text[MAX_REASONS];
+	char	*key[MAX_REASONS];	/* numbers as "N" */
+	char	*text[MAX_REASONS];	/* the first of the group */
+	int	 varied[MAX_REASONS];	/* others had other numbers */
 	int	 count[MAX_REASONS + 1];	/* last: "other" */
 	int	 n;
 };
@@ -291,35 +295,52 @@ source_of(struct sources *so, const char *rel)
 	return (so->count++);
 }
 
-/* Group drop reasons with their numbers blanked out ("N"). */
+/* Group drop reasons by their text with the numbers blanked out. */
 static void
 reason_add(struct reasons *rs, const char *why)
 {
-	char	buf[160];
-	size_t	o = 0;
-	int	i;
+	char		 buf[160];
+	const char	*w;
+	size_t		 o = 0;
+	int		 i;
 
 	if (why == NULL)
 		why = "no window";
-	for (; *why != '\0' && o < sizeof buf - 1; why++) {
-		if (isdigit((unsigned char)*why)) {
+	for (w = why; *w != '\0' && o < sizeof buf - 1; w++) {
+		if (isdigit((unsigned char)*w)) {
 			if (o == 0 || buf[o - 1] != 'N')
 				buf[o++] = 'N';
 			continue;
 		}
-		buf[o++] = *why;
+		buf[o++] = *w;
 	}
 	buf[o] = '\0';
 	for (i = 0; i < rs->n; i++)
-		if (strcmp(rs->text[i], buf) == 0) {
+		if (strcmp(rs->key[i], buf) == 0) {
 			rs->count[i]++;
+			if (strcmp(rs->text[i], why) != 0)
+				rs->varied[i] = 1;
 			return;
 		}
 	if (rs->n < MAX_REASONS) {
-		rs->text[rs->n] = lr_strdup(buf);
+		rs->key[rs->n] = lr_strdup(buf);
+		rs->text[rs->n] = lr_strdup(why);
+		rs->varied[rs->n] = 0;
 		rs->count[rs->n++] = 1;
 	} else
 		rs->count[MAX_REASONS]++;
+}
+
+static void
+reasons_free(struct reasons *rs)
+{
+	int	i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->key[i]);
+		free(rs->text[i]);
+	}
+	rs->n = 0;
 }
 
 static void
@@ -569,13 +590,14 @@ write_report(struct dataset *ds, struct sources *so, struct reasons *rs,
 	for (i = 0; i <= rs->n; i++) {
 		if (i == rs->n && rs->count[MAX_REASONS] == 0)
 			break;
-		snprintf(line, sizeof line, "  dropped %d: %s\n",
+		snprintf(line, sizeof line, "  dropped %d: %s%s\n",
 		    i < rs->n ? rs->count[i] : rs->count[MAX_REASONS],
-		    i < rs->n ? rs->text[i] : "other reasons");
+		    i < rs->n ? rs->text[i] : "other reasons",
+		    i < rs->n && rs->varied[i] ? " (the first of them; the "
+		    "others' numbers differ)" : "");
 		report_add(ds, &rlen, &rcap, line);
-		if (i < rs->n)
-			free(rs->text[i]);
 	}
+	reasons_free(rs);
 }
 
 static int
@@ -676,8 +698,7 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	if (cache_dir != NULL) {
 		cp = cache_path(cache_dir, arch_name);
 		if (cache_read(ds, cp) == 0) {
-			for (i = 0; i < rs.n; i++)
-				free(rs.text[i]);
+			reasons_free(&rs);
 			goto done;
 		}
 	}

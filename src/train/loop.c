@@ -9,6 +9,7 @@
  * transpositions and the reparameterisation noise come from the one
  * generator whose state is saved, and timers never touch either.
  */
+#include "atomic.h"
 #include "run.h"
 
 #include <sys/stat.h>
@@ -57,8 +58,11 @@ check_out(struct run *r, char **cause)
 	char			*man;
 	int			 is_model;
 
-	if (mkdir(ta->out, 0777) != 0 && errno != EEXIST)
-		return (lr_fail(cause, "%s: %s", ta->out, strerror(errno)));
+	/* runs/mel_2bar with no runs/ yet: made, parents too, and removed
+	   again if the run fails to start (run_open). */
+	if (stat(ta->out, &sb) != 0 && atomic_mkdir_p(ta->out, &r->made,
+	    cause) != 0)
+		return (-1);
 	/* Now, not at the first checkpoint minutes (or hours) later. */
 	if (stat(ta->out, &sb) == 0 && !S_ISDIR(sb.st_mode))
 		return (lr_fail(cause, "%s: not a directory", ta->out));
@@ -205,6 +209,10 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	free(cp);
 	return (0);
 fail:
+	/* A run that never started leaves nothing behind: not the folders
+	   it made, nor the window cache it wrote into them. */
+	if (r->made != NULL)
+		atomic_dir_remove(r->made);
 	run_close(r);
 	return (-1);
 }
@@ -274,6 +282,7 @@ run_close(struct run *r)
 	free(r->m);
 	free(r->vv);
 	free(r->notes);
+	free(r->made);
 	train_par_free(r->tp);
 	vae_free(r->v);
 	if (r->have_ds)

@@ -59,6 +59,8 @@ struct run {
 	FILE			*curve;
 	char			*tspath;
 	char			*notes;
+	char			*made;		/* the first folder run_open
+						   made for --out, or NULL */
 };
 
 int	run_open(struct run *r, struct train_args *ta,
