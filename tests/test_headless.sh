@@ -102,6 +102,30 @@ expect 2 "no similarity" similar --model "$M2" "$A" -n 2
 expect 1 "similar of a missing clip" similar --model "$M2" "$T/none.mid" \
     -n 2 --similarity 0.5
 
+# --- ABC tunes open like MIDI files: --tune X or FILE.abc#X -----------
+ABC=${SHARED_DIR:-$SRC/../shared}/data/folk-abc/oneills1850/0001-0050.abc
+if [ -f "$ABC" ] && command -v abc2midi >/dev/null; then
+	expect 0 "encode --tune 4" encode --model "$M2" "$ABC" --tune 4 &&
+	    cp "$T/out" "$T/abc4"
+	expect 0 "encode FILE.abc#4" encode --model "$M2" "$ABC#4"
+	cmp -s "$T/out" "$T/abc4" && ok || bad "--tune 4 and #4 differ"
+	# No tune named: the first, a 2/4 tune (8 steps a bar): refused.
+	expect 1 "encode the first tune" encode --model "$M2" "$ABC"
+	grep -q "2/4" "$T/err" && ok || bad "first tune: $(cat "$T/err")"
+	expect 0 "encode --tune 3" encode --model "$M2" "$ABC" --tune 3
+	cmp -s "$T/out" "$T/abc4" && bad "tune 3 is tune 4" || ok
+	expect 0 "inspect --tune 3" inspect "$ABC" --tune 3
+	grep -q "notes" "$T/out" && ok || bad "inspect abc: $(head -2 "$T/out")"
+	expect 0 "convert an ABC tune" convert "$ABC#4" "$T/abc4.mid"
+	expect 0 "similar of an ABC tune" similar --model "$M2" "$ABC#4" -n 2 \
+	    --similarity 0.8
+	expect 1 "no tune 999" encode --model "$M2" "$ABC" --tune 999
+	grep -q "no tune X: 999" "$T/err" && ok || bad "tune 999: $(cat "$T/err")"
+	expect 1 "--tune on a MIDI file" encode --model "$M2" "$A" --tune 2
+else
+	echo "SKIP: ABC checks: no $ABC or no abc2midi (Debian: abcmidi)"
+fi
+
 # --- import and models ---------------------------------------------------
 expect 0 "import" import "$M2" --name mine
 grep -q "melody, 2 bars" "$T/out" && grep -q "mel_2bar_small" "$T/out" &&

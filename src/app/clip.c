@@ -12,6 +12,7 @@
 
 #include "dataset.h"
 #include "midifile.h"
+#include "musicfile.h"
 
 /* The program convert_trio_to_noteseq gives the bass. */
 #define CLIP_BASS_PROGRAM	33
@@ -316,7 +317,7 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 	int		letter = dst->letter;
 
 	memset(&c, 0, sizeof c);
-	if (midifile_load(path, &c.seq, cause) != 0)
+	if (musicfile_load(path, 0, &c.seq, cause) != 0)
 		return (-1);
 	c.have_seq = 1;
 	/* Quantized here too for the velocity reference (the converter

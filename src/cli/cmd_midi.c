@@ -16,6 +16,7 @@
 
 #include "convert.h"
 #include "midifile.h"
+#include "musicfile.h"
 
 #define ROLL_STEPS	32	/* the piano roll shows two bars */
 #define MAX_REFUSED	8	/* refused stretches listed per window size */
@@ -27,6 +28,7 @@ enum {
 	OPT_FORCE,
 	OPT_KIND,
 	OPT_CHANNEL,
+	OPT_TUNE,
 };
 
 static const struct option midi_opts[] = {
@@ -36,6 +38,7 @@ static const struct option midi_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kind", required_argument, NULL, OPT_KIND },
 	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "tune", required_argument, NULL, OPT_TUNE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -291,7 +294,7 @@ cmd_inspect(int argc, char **argv)
 	struct noteseq		 s;
 	const char		*file;
 	char			*cause = NULL;
-	long			 track = -1, channel = -1;
+	long			 track = -1, channel = -1, tune = 0;
 	int			 c, n2 = 0, n16 = 0;
 
 	optind = 1;
@@ -308,6 +311,13 @@ cmd_inspect(int argc, char **argv)
 			if ((channel = parse_channel(optarg)) < 0)
 				return (CMD_USAGE);
 			break;
+		case OPT_TUNE:
+			if ((tune = parse_long(optarg, 1, 1000000)) < 0) {
+				cmd_error("--tune %s: want the X: number of a "
+				    "tune of the ABC file", optarg);
+				return (CMD_USAGE);
+			}
+			break;
 		default:
 			return (cmd_usage("inspect"));
 		}
@@ -317,7 +327,7 @@ cmd_inspect(int argc, char **argv)
 	file = argv[optind];
 
 	midifile_log_init();
-	if (midifile_load(file, &s, &cause) != 0) {
+	if (musicfile_load(file, (int)tune, &s, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (CMD_ERROR);
@@ -351,7 +361,7 @@ cmd_inspect(int argc, char **argv)
 struct convert_args {
 	struct convert_opts	 o;
 	const char		*in, *out;
-	long			 window;
+	long			 window, tune;
 	int			 force;
 };
 
@@ -394,6 +404,13 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 			break;
 		case OPT_FORCE:
 			ca->force = 1;
+			break;
+		case OPT_TUNE:
+			if ((ca->tune = parse_long(optarg, 1, 1000000)) < 0) {
+				cmd_error("--tune %s: want the X: number of a "
+				    "tune of the ABC file", optarg);
+				return (CMD_USAGE);
+			}
 			break;
 		case OPT_KIND:
 			if (strcmp(optarg, "melody") == 0)
@@ -474,7 +491,7 @@ cmd_convert(int argc, char **argv)
 		return (CMD_ERROR);
 	}
 	midifile_log_init();
-	if (midifile_load(ca.in, &s, &cause) != 0) {
+	if (musicfile_load(ca.in, (int)ca.tune, &s, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
 		return (CMD_ERROR);

@@ -29,6 +29,7 @@
 #include "dataset.h"
 #include "jsonfile.h"
 #include "midifile.h"
+#include "musicfile.h"
 
 static const struct option model_opts[] = {
 	{ "model", required_argument, NULL, 'm' },
@@ -44,6 +45,7 @@ static const struct option model_opts[] = {
 	{ "precision", required_argument, NULL, 'p' },
 	{ "channel", required_argument, NULL, 'c' },
 	{ "similarity", required_argument, NULL, 'S' },
+	{ "tune", required_argument, NULL, 'u' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -54,6 +56,7 @@ struct model_args {
 	long		 window;
 	long		 track;		/* -1: the converter's choice */
 	long		 channel;	/* 0-based, -1: the converter's */
+	long		 tune;		/* X of an ABC file, 0: its first */
 	double		 temperature;
 	int		 have_temperature;
 	double		 similarity;	/* -1: not given */
@@ -178,6 +181,9 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 		case 'n':
 			rc = parse_long(c, optarg, 1, 10000, &a->n);
 			break;
+		case 'u':
+			rc = parse_long(c, optarg, 1, 1000000, &a->tune);
+			break;
 		case 't':
 			errno = 0;
 			a->temperature = strtod(optarg, &end);
@@ -262,10 +268,10 @@ clip_tokens(const char *path, const struct vae *v, const struct model_args
 	char			*cause = NULL;
 	int			 rc = -1;
 
-	/* midifile_load initialises s itself; zeroed, noteseq_free is safe. */
+	/* The loader initialises s itself; zeroed, noteseq_free is safe. */
 	memset(&s, 0, sizeof s);
 	windows_init(&w);
-	if (midifile_load(path, &s, &cause) != 0) {
+	if (musicfile_load(path, (int)ma->tune, &s, &cause) != 0) {
 		cmd_error("%s", cause);
 		goto out;
 	}
@@ -453,7 +459,7 @@ cmd_encode(int argc, char **argv)
 	int			*tok = NULL, Z, rc = CMD_ERROR;
 	float			*mu = NULL, *sg = NULL;
 
-	if (parse(argc, argv, "mwkcp", &a) != 0 || a.n_files != 1)
+	if (parse(argc, argv, "mwkcpu", &a) != 0 || a.n_files != 1)
 		return (cmd_usage("encode"));
 	midifile_log_init();
 	if ((v = load_model(&a)) == NULL)
@@ -588,7 +594,7 @@ cmd_interpolate(int argc, char **argv)
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
 
-	if (parse(argc, argv, "mwnlofkcp", &a) != 0 || a.n_files != 2 ||
+	if (parse(argc, argv, "mwnlofkcpu", &a) != 0 || a.n_files != 2 ||
 	    a.n < 1)
 		return (cmd_usage("interpolate"));
 	if (a.out != NULL && out_dir_check(&a, "interp") != 0)
@@ -845,7 +851,7 @@ cmd_similar(int argc, char **argv)
 	int			*tok = NULL, rc = CMD_ERROR;
 	float			*mu = NULL;
 
-	if (parse(argc, argv, "mnStsofpwkc", &a) != 0 || a.n_files != 1 ||
+	if (parse(argc, argv, "mnStsofpwkcu", &a) != 0 || a.n_files != 1 ||
 	    a.n < 1 || a.similarity < 0)
 		return (cmd_usage("similar"));
 	if (a.out != NULL && out_dir_check(&a, "similar") != 0)

@@ -18,6 +18,7 @@
 #include "convert.h"
 #include "live.h"
 #include "midifile.h"
+#include "musicfile.h"
 
 enum {
 	OPT_BARS = 256,
@@ -304,7 +305,7 @@ play_load(struct play *pl)
 	if (config_load(&pl->cfg, NULL, &cause) != 0)
 		goto fail;
 	midifile_log_init();
-	if (midifile_load(pl->file, &pl->s, &cause) != 0)
+	if (musicfile_load(pl->file, 0, &pl->s, &cause) != 0)
 		goto fail;
 	pl->have_s = 1;
 	if (convert_quantize(&pl->s, NOTESEQ_STEPS_PER_QUARTER, &cause) != 0)

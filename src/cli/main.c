@@ -15,17 +15,18 @@
 
 static const struct cmd_entry cmd_table[] = {
 	{ .name = "inspect",
-	  .args = "FILE.mid [--track N] [--channel N]",
+	  .args = "FILE.mid|FILE.abc [--tune X] [--track N] [--channel N]",
 	  .help = "show tracks, tempo, meter, the melody and usable windows",
 	  .fn = cmd_inspect },
 	{ .name = "convert",
-	  .args = "IN.mid OUT.mid [--window N] [--steps 32|64|256] "
-	      "[--track N] [--channel N] [--kind melody|drums|trio] "
-	      "[--force]",
+	  .args = "IN.mid|IN.abc OUT.mid [--tune X] [--window N] "
+	      "[--steps 32|64|256] [--track N] [--channel N] "
+	      "[--kind melody|drums|trio] [--force]",
 	  .help = "write what the model would see of a clip as a MIDI file",
 	  .fn = cmd_convert },
-	{ .name = "encode", .args = "[--model NAME|DIR] FILE.mid [--window N] "
-	      "[--track N] [--channel N] [--precision bf16|fp32]",
+	{ .name = "encode", .args = "[--model NAME|DIR] FILE.mid [--tune X] "
+	      "[--window N] [--track N] [--channel N] "
+	      "[--precision bf16|fp32]",
 	  .help = "print mu, sigma and tokens of a window as JSON",
 	  .fn = cmd_encode },
 	{ .name = "decode",
@@ -35,7 +36,8 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
 	  .args = "[--model NAME|DIR] A.mid B.mid -n N [--lerp] [--out DIR] "
-	      "[--track N] [--channel N] [--force] [--precision bf16|fp32]",
+	      "[--tune X] [--track N] [--channel N] [--force] "
+	      "[--precision bf16|fp32]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "sample",
@@ -46,7 +48,7 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_sample },
 	{ .name = "similar",
 	  .args = "[--model NAME|DIR] FILE.mid -n N --similarity S "
-	      "[--temperature T] [--seed S] [--window N] [--track N] "
+	      "[--temperature T] [--seed S] [--tune X] [--window N] [--track N] "
 	      "[--channel N] [--out DIR] [--force] [--precision bf16|fp32]",
 	  .help = "variations of a clip: z = S * its mu + (1 - S) * noise",
 	  .fn = cmd_similar },
@@ -65,9 +67,17 @@ static const struct cmd_entry cmd_table[] = {
 	{ .name = "train",
 	  .args = "--data DIR[,DIR...] --arch ARCH --out MODEL_DIR "
 	      "[--steps N] [--batch B] [--seed S] [--resume] "
-	      "[--init MODEL_DIR | --init-from MODEL_DIR] "
-	      "[--precision bf16|fp32]",
-	  .help = "train a MusicVAE on folders of MIDI and ABC files",
+	      "[--init NAME|DIR | --init-from NAME|DIR] [--threads N] "
+	      "[--transpose N] [--precision bf16|fp32] [--cache DIR] "
+	      "[--quiet]",
+	  .help = "train a MusicVAE on folders of MIDI and ABC files\n"
+	      "ARCH: mel_2bar, mel_16bar (hierarchical), drums_2bar, "
+	      "trio_4bar (hierarchical)\n"
+	      "--threads 1..16 workers (default 2); --transpose N: random "
+	      "shifts of up to N semitones (default 5); --init: start from a "
+	      "model of the same shape, --init-from: from a 2-bar model's "
+	      "encoder and decoder (transfer)\n"
+	      "Ctrl-C saves the run; --resume goes on from it",
 	  .fn = cmd_train },
 	{ .name = "eval", .args = "--model NAME|DIR --data DIR [--split test] "
 	      "[--precision bf16]",
@@ -159,8 +169,9 @@ usage_all(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: latentroll [A.mid B.mid | --set FILE]  "
-	    "open the instrument\n");
+	fprintf(f, "usage: latentroll [--model NAME|DIR] [--out DEV] "
+	    "[--in DEV] [--follow | --master] [--no-midi]\n"
+	    "           [A.mid B.mid | --set FILE]   open the instrument\n");
 	for (i = 0; i < N_CMDS; i++)
 		fprintf(f, "       latentroll %s %s\n", cmd_table[i].name,
 		    cmd_table[i].args);
