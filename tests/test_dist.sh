@@ -11,7 +11,8 @@
 #                gradients are added (two terms: a + b == b + a, so here
 #                they agree bit for bit; more ranks could differ by a few
 #                float roundings, which 20 Adam steps of lr 1e-3 keep far
-#                below TOL).  Control: 2 ranks x 2 threads draw other noise
+#                below TOL: 3 ranks against 1 process x 3 threads differ
+#                by 5e-8, checked too).  Control: 2 ranks x 2 threads draw other noise
 #                and must differ by more than TOL, or the check proves
 #                nothing.
 #   kill -9      one rank killed mid-run (checkpointing every step): mpirun
@@ -117,6 +118,20 @@ check "rank 0 alone writes and prints (one progress line, one report)" \
     "$tmp/two.err" && [ "$(grep -c "^train: done" "$tmp/two.err")" -eq 1 ]'
 check "the state records 2 workers (ranks x threads)" \
     '[ "$(od -An -t u4 -j 68 -N 4 "$tmp/two/trainstate.bin")" -eq 2 ]'
+
+# Three ranks: uneven slices (22, 21, 21) and a sum of three terms, whose
+# order may differ from one process's (5e-8 here, December 2026).
+"$LR" train $args --threads 3 --steps 20 --quiet --out "$tmp/one3" \
+    2>"$tmp/one3.err"
+rc1=$?
+$MPIRUN -np 3 --oversubscribe "$LR" train $args --threads 1 --steps 20 \
+    --quiet --out "$tmp/three" >/dev/null 2>"$tmp/three.err"
+rc2=$?
+d3=$(maxdiff "$tmp/one3" "$tmp/three")
+echo "3 ranks vs 1 process x 3 threads, 20 steps: max |dp| $d3"
+check "3 ranks vs 1 process x 3 threads (rc $rc1, $rc2): max |dp| $d3 <= $TOL" \
+    '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] &&
+    awk -v d="$d3" -v t=$TOL "BEGIN { exit !(d != \"count\" && d <= t) }"'
 
 $mpi "$LR" train $args --threads 2 --steps 20 --quiet --out "$tmp/four" \
     >/dev/null 2>"$tmp/four.err"
