@@ -12,9 +12,9 @@
 #                they agree bit for bit; more ranks could differ by a few
 #                float roundings, which 20 Adam steps of lr 1e-3 keep far
 #                below TOL: 3 ranks against 1 process x 3 threads differ
-#                by 5e-8, checked too).  Control: 2 ranks x 2 threads draw other noise
-#                and must differ by more than TOL, or the check proves
-#                nothing.
+#                by 5e-8, checked too).  Control: 2 ranks x 2 threads
+#                draw other noise and must differ by more than TOL, or
+#                the check proves nothing.
 #   kill -9      one rank killed mid-run (checkpointing every step): mpirun
 #                stops the job naming the rank and the signal, the last
 #                checkpoint loads, and resuming it in one process x 2

@@ -192,7 +192,8 @@ share_state(struct run *r, char **cause)
 	    s[7] != (uint64_t)r->ds.n[DATASET_TRAIN])
 		return (lr_fail(cause, "rank %d: %s: not the data rank 0 has "
 		    "(%d training windows here, %llu there)", r->rank,
-		    ta->data, r->ds.n[DATASET_TRAIN], (unsigned long long)s[7]));
+		    ta->data, r->ds.n[DATASET_TRAIN],
+		    (unsigned long long)s[7]));
 	r->rng.s = s[0];
 	ta->seed = s[1];
 	r->epoch = (long)s[2];
