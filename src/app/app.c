@@ -101,8 +101,8 @@ app_current_notes(struct app *a, size_t *n)
 /* ---- model -------------------------------------------------------- */
 
 /* attribute_vecs.json beside the model: {"name": [Z floats], "_meta"}. */
-static float *
-load_vecs(struct app *a, int Z, char **cause)
+float *
+app_load_vecs(struct app *a, int Z, char **cause)
 {
 	char		 path[PATH_MAX];
 	json_t		*root, *v, *x;
@@ -170,7 +170,7 @@ app_model(struct app *a, char **cause)
 	base = base != NULL && base[1] != '\0' ? base + 1 : a->model_dir;
 	snprintf(a->model_name, sizeof a->model_name, "%s", base);
 
-	vecs = load_vecs(a, a->arch.z_size, &vcause);
+	vecs = app_load_vecs(a, a->arch.z_size, &vcause);
 	if (vcause != NULL) {
 		app_msg(a, 1, "%s", vcause);
 		free(vcause);

@@ -109,6 +109,9 @@ struct app {
 
 /* src/app.c */
 void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
+/* a->model_dir's attribute_vecs.json: ATTR_N x Z floats (heap), names in
+   a->attr_names; NULL with no file (cause untouched) or a bad one. */
+float	*app_load_vecs(struct app *a, int Z, char **cause);
 double	app_qpm(struct app *a);
 const struct clip_fmt *app_fmt(struct app *a);
 /* The notes the result lane shows: the edit, or the decoded point. */
