@@ -110,6 +110,7 @@ while read -r kind rest; do
 		nkeys=$((nkeys + $(echo "$rest" | wc -w))) ;;
 	A)	# shellcheck disable=SC2086
 		$TM send-keys -t chaos $rest
+		nkeys=$((nkeys + $(echo "$rest" | wc -w)))
 		nact=$((nact + 1)) ;;
 	R)	# shellcheck disable=SC2086
 		$TM resize-window -t chaos -x ${rest% *} -y ${rest#* }
