@@ -1140,7 +1140,7 @@ test_app_parts(const char *name)
 	unlink(path);
 	CHECK_MSG(app_save_result(&a, path) == 0, "%s: save: %s", name,
 	    a.msg);
-	noteseq_init(&saved);
+	memset(&saved, 0, sizeof saved);	/* midifile_load initialises */
 	if (midifile_load(path, &saved, &cause) != 0) {
 		CHECK_MSG(0, "%s: %s", name, cause);
 		free(cause);
@@ -1167,7 +1167,7 @@ test_app_parts(const char *name)
 	unlink(path);
 	/* program = 5 in the config: the melody is saved with it. */
 	a.cfg.program = 5;
-	noteseq_init(&saved);
+	memset(&saved, 0, sizeof saved);	/* midifile_load initialises */
 	if (trio && app_save_result(&a, path) == 0 &&
 	    midifile_load(path, &saved, &cause) == 0) {
 		int	fixed = 0;

@@ -849,6 +849,79 @@ test_threaded(void)
 	live_free(l);
 }
 
+/*
+ * The same failure on the threaded player (the PortMidi case: the player
+ * thread sends, the UI thread polls and reopens): the error reaches the
+ * status, nothing is left sounding, the UI thread's reopen and start
+ * resume playing, and a stop then ends every note.  Under TSan in CI.
+ */
+static void
+test_threaded_device_fails(void)
+{
+	struct live_opts	 o;
+	struct live_note	 n[4];
+	struct live_pattern	 p;
+	struct live_status	 st;
+	const struct live_event	*ev;
+	struct live		*l;
+	char			*cause = NULL;
+	size_t			 before;
+	int			 k;
+
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_RECORD;
+	o.qpm = 480;
+	o.fail_after = 12;
+	l = live_new(&o, &cause);
+	CHECK(l != NULL);
+	if (l == NULL)
+		return;
+	for (k = 0; k < 4; k++)
+		n[k] = mknote(60 + k, k, k + 1, 0, 100);
+	pattern(&p, n, 4, 16);
+	CHECK(live_swap(l, &p, &cause) > 0);
+	CHECK(live_start(l) == 0);
+	for (k = 0; k < 300; k++) {
+		live_status(l, &st);
+		if (!st.device_ok)
+			break;
+		usleep(10000);
+	}
+	CHECK_MSG(!st.device_ok && strstr(st.error, "device removed") != NULL,
+	    "no failure seen after 3 s: device_ok %d, error \"%s\"",
+	    st.device_ok, st.error);
+	for (k = 0; k < 100; k++) {
+		live_status(l, &st);
+		if (!st.playing)
+			break;
+		usleep(2000);
+	}
+	CHECK(!st.playing && st.sounding == 0);
+	before = live_recorded(l, &ev);
+	CHECK(live_reopen(l, NULL) == 0);
+	for (k = 0; k < 100; k++) {
+		live_status(l, &st);
+		if (st.device_ok)
+			break;
+		usleep(10000);
+	}
+	CHECK(st.device_ok && st.error[0] == '\0');
+	CHECK(live_start(l) == 0);
+	usleep(200000);
+	live_status(l, &st);
+	CHECK(st.playing && st.device_ok);
+	CHECK(live_recorded(l, &ev) > before);
+	CHECK(live_stop(l) == 0);
+	for (k = 0; k < 100; k++) {
+		live_status(l, &st);
+		if (!st.playing)
+			break;
+		usleep(2000);
+	}
+	CHECK(!st.playing && st.sounding == 0);
+	live_free(l);
+}
+
 int
 main(void)
 {
@@ -864,5 +937,6 @@ main(void)
 	test_portmidi();
 	test_config();
 	test_threaded();
+	test_threaded_device_fails();
 	return (test_report());
 }

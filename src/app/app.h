@@ -131,6 +131,10 @@ const struct clip_fmt *app_fmt(struct app *a);
 void	app_free(struct app *a);
 
 /* app_model.c */
+/* a->model.model_dir's attribute_vecs.json: ATTR_N x Z floats (heap),
+   names in a->model.attr_names; NULL with no file (cause untouched) or a
+   bad one. */
+float	*app_load_vecs(struct app *a, int Z, char **cause);
 /* Load the model folder and its attribute vectors; -1 with a cause. */
 int	app_model_load(struct app *a, char **cause) LR_WUR;
 void	app_submit(struct app *a);
