@@ -63,11 +63,18 @@ static const struct cmd_entry cmd_table[] = {
 	  .args = "FILE.mid [--bars N] [--tempo BPM] [--loops N] "
 	      "[--out DEV] [--record OUT.mid] [--force] [--offline] "
 	      "[--channel N] [--program P] [--quantum bar|beat|step] "
-	      "[--velocity N]",
-	  .help = "loop a clip on a MIDI output",
+	      "[--velocity N] [--soundfont SF2]",
+	  .help = "loop a clip on a MIDI output or the built-in synth",
 	  .fn = cmd_play },
+	{ .name = "render",
+	  .args = "IN.mid OUT.wav [--loops N] [--tempo BPM] "
+	      "[--soundfont SF2] [--bars N] [--channel N] [--program P] "
+	      "[--velocity N] [--force]",
+	  .help = "render a clip's loops to a WAV or FLAC file (built-in "
+	      "synth)",
+	  .fn = cmd_render },
 	{ .name = "devices", .args = "",
-	  .help = "list MIDI inputs and outputs",
+	  .help = "list MIDI inputs and outputs (and the built-in synth)",
 	  .fn = cmd_devices },
 };
 #define N_CMDS (sizeof cmd_table / sizeof cmd_table[0])
