@@ -141,6 +141,9 @@ play_live(struct live *l, long steps, long loops, double qpm)
 	/* The player stops itself at the end (live_stop_at); the time
 	   limit only guards against missing that between two polls. */
 	dur = (double)(loops * steps) * 15.0 / qpm + 1.0;
+	/* What play_open said already (the synth without audio). */
+	live_status(l, &st);
+	snprintf(last_err, sizeof last_err, "%s", st.error);
 	pfd.fd = live_wakeup_fd(l);
 	pfd.events = POLLIN;
 	for (;;) {
@@ -572,15 +575,19 @@ cmd_devices(int argc, char **argv)
 		free(cause);
 		return (CMD_ERROR);
 	}
-	if (n == 0) {
-		printf("no MIDI devices (no ALSA sequencer?): no MIDI output; "
-		    "play --offline still works\n");
-		return (CMD_OK);
-	}
 	printf("%-5s %-6s %-8s %s\n", "index", "kind", "api", "name");
-	for (i = 0; i < n; i++)
-		printf("%-5d %-6s %-8s %s\n", d[i].index, d[i].output ?
-		    "output" : "input", d[i].interf, d[i].name);
+	for (i = 0; i < n; i++) {
+		if (d[i].index < 0)
+			printf("%-5s %-6s %-8s %s (--out synth)\n", "-",
+			    "output", d[i].interf, d[i].name);
+		else
+			printf("%-5d %-6s %-8s %s\n", d[i].index,
+			    d[i].output ? "output" : "input", d[i].interf,
+			    d[i].name);
+	}
+	if (n == 1)
+		printf("no MIDI devices (no ALSA sequencer?): the built-in "
+		    "synth plays\n");
 	return (CMD_OK);
 }
 

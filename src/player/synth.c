@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fluidsynth.h>
 
@@ -84,30 +86,44 @@ start_audio(struct synth *s, const struct synth_opts *o)
 	const char	*tried[8];
 	char		*def = NULL, why[160], names[96] = "";
 	size_t		 i, j, n = 0;
-	int		 dup;
+	int		 seen, saved, null;
 
 	if (o->driver != NULL && *o->driver != '\0')
 		tried[n++] = o->driver;
 	else {
 		if (fluid_settings_getstr_default(s->settings, "audio.driver",
-		    &def) == FLUID_OK && def != NULL)
+		    &def) == FLUID_OK && def != NULL && *def != '\0')
 			tried[n++] = def;
 		for (i = 0; i < sizeof order / sizeof order[0]; i++) {
-			for (dup = 0, j = 0; j < n; j++)
-				dup |= strcmp(tried[j], order[i]) == 0;
-			if (!dup)
+			for (seen = 0, j = 0; j < n; j++)
+				seen |= strcmp(tried[j], order[i]) == 0;
+			if (!seen)
 				tried[n++] = order[i];
 		}
 	}
 	if (o->file != NULL)
 		fluid_settings_setstr(s->settings, "audio.file.name", o->file);
 	why[0] = '\0';
+	/* ALSA and JACK print to stderr, the screen under curses. */
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY);
+	if (saved != -1 && null != -1)
+		dup2(null, 2);
 	for (i = 0; i < n; i++) {
 		if (try_driver(s, tried[i], why, sizeof why) == 0)
-			return;
+			break;
 		snprintf(names + strlen(names), sizeof names - strlen(names),
 		    "%s%s", i > 0 ? ", " : "", tried[i]);
 	}
+	if (saved != -1 && null != -1)
+		dup2(saved, 2);
+	if (saved != -1)
+		close(saved);
+	if (null != -1)
+		close(null);
+	if (s->driver != NULL)
+		return;
 	/* The last reason is the one that says most (ALSA: no card). */
 	if (n == 1)
 		snprintf(s->audio_error, sizeof s->audio_error,
