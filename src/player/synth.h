@@ -19,6 +19,9 @@
 /* Debian's General MIDI soundfont (an alternatives link). */
 #define SYNTH_DEFAULT_SF2	"/usr/share/sounds/sf2/default-GM.sf2"
 #define SYNTH_RATE		44100
+/* Output gain: a melody of the shipped clips near -35 dBFS RMS, chords
+   and drums well clear of full scale. */
+#define SYNTH_GAIN		0.6
 /* The name the synth goes by as an output (--out synth, devices). */
 #define SYNTH_OUT_NAME		"built-in synth"
 
