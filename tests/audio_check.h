@@ -45,13 +45,16 @@ audio_peak_window_db(const float *pcm, size_t frames, size_t a, int rate)
 static inline double *
 audio_attack_env(const float *pcm, size_t frames, int rate, size_t *n)
 {
-	size_t	hop = (size_t)rate / 1000, i, k;
+	size_t	i, k;
 	double	*e, prev = 0, x, d;
 
-	*n = frames / hop;
+	/* Frame k is samples [k * rate / 1000, (k + 1) * rate / 1000):
+	   exactly 1 ms on average (44 or 45 samples at 44.1 kHz). */
+	*n = frames * 1000 / (size_t)rate;
 	e = calloc(*n + 1, sizeof *e);
 	for (k = 0; k < *n; k++)
-		for (i = k * hop; i < (k + 1) * hop; i++) {
+		for (i = k * (size_t)rate / 1000; i < (k + 1) * (size_t)rate /
+		    1000; i++) {
 			x = 0.5 * ((double)pcm[2 * i] + pcm[2 * i + 1]);
 			d = x - prev;
 			prev = x;

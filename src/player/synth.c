@@ -63,13 +63,15 @@ try_driver(struct synth *s, const char *name, char *why, size_t len)
 		snprintf(why, len, "%s: not built in", name);
 		return (-1);
 	}
+	/* Before the call: the driver may render its first period
+	   inside it, so sample 0 is no later than this. */
+	s->audio_start = clock_mono_now(NULL);
 	s->driver = new_fluid_audio_driver(s->settings, s->synth);
 	if (s->driver == NULL) {
 		snprintf(why, len, "%s%s%s", name, fl_last[0] != '\0' ?
 		    ": " : "", fl_last);
 		return (-1);
 	}
-	s->audio_start = clock_mono_now(NULL);
 	snprintf(s->driver_name, sizeof s->driver_name, "%s", name);
 	return (0);
 }
