@@ -354,10 +354,9 @@ app_swap(struct app *a)
 	const struct ui_note	*cur;
 	struct live_pattern	 p;
 	struct live_note	*ln = NULL;
-	struct noteseq		 s;
 	size_t			 n, i, k;
 	char			*cause = NULL;
-	int			 rc, prog[2];
+	int			 rc;
 
 	cur = app_current_notes(a, &n);
 	/* Changed = not in the last pattern sent to the player. */
@@ -377,24 +376,39 @@ app_swap(struct app *a)
 	app_measure(a, cur, n);
 	if (a->live == NULL)
 		return;
-	noteseq_init(&s);
-	app_result_seq(a, cur, n, &s, prog);
-	rc = live_pattern_from_noteseq(&p, &ln, &s, a->T, &cause);
-	if (rc == 0) {
-		/* The programs of the reference clip, not the result's
-		   program 0 (issue E; live_opts.program_fixed overrides
-		   it): the melody's, and a trio's bass's when the clip has
-		   one.  -1 (no clip) leaves the synth's sound alone. */
-		p.program[0] = prog[0];
-		if (prog[1] >= 0)
-			p.program[CLIP_BASS_CHANNEL] = prog[1];
-	}
+	rc = app_pattern(a, &p, &ln, &cause);
 	if (rc != 0 || live_swap(a->live, &p, &cause) < 0) {
 		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");
 		free(cause);
 	}
 	free(ln);
+}
+
+/* What the result lane shows as the player's loop. */
+int
+app_pattern(struct app *a, struct live_pattern *p, struct live_note **ln,
+    char **cause)
+{
+	const struct ui_note	*cur;
+	struct noteseq		 s;
+	size_t			 n;
+	int			 rc, prog[2];
+
+	cur = app_current_notes(a, &n);
+	noteseq_init(&s);
+	app_result_seq(a, cur, n, &s, prog);
+	rc = live_pattern_from_noteseq(p, ln, &s, a->T, cause);
+	if (rc == 0) {
+		/* The programs of the reference clip, not the result's
+		   program 0 (issue E; live_opts.program_fixed overrides
+		   it): the melody's, and a trio's bass's when the clip has
+		   one.  -1 (no clip) leaves the synth's sound alone. */
+		p->program[0] = prog[0];
+		if (prog[1] >= 0)
+			p->program[CLIP_BASS_CHANNEL] = prog[1];
+	}
 	noteseq_free(&s);
+	return (rc);
 }
 
 /* Show the point under the slider (or pad) if decoded; send it on. */
@@ -557,7 +571,8 @@ app_status(struct app *a)
 {
 	live_status(a->live, &a->st);
 	if (a->st.changed & LIVE_CHANGED_ERROR && a->st.error[0] != '\0')
-		app_msg(a, 1, "MIDI: %s", a->st.error);
+		app_msg(a, 1, "%s%s", strncmp(a->st.error, "built-in synth",
+		    14) == 0 ? "" : "MIDI: ", a->st.error);
 	if (a->st.changed)
 		a->r.dirty |= ROLL_DIRTY_ALL;
 	app_input(a);
@@ -748,6 +763,8 @@ app_player_opts(struct app *a, const struct app_opts *o,
 {
 	memset(lo, 0, sizeof *lo);
 	lo->sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
+	/* No MIDI output (none named, none there): the built-in synth. */
+	lo->synth_fallback = 1;
 	lo->out = o->out != NULL ? o->out : (a->cfg.out[0] != '\0' ?
 	    a->cfg.out : NULL);
 	/*
@@ -762,7 +779,9 @@ app_player_opts(struct app *a, const struct app_opts *o,
 	lo->clock_master = !lo->clock_follow && (o->master ||
 	    a->cfg.clock == CONFIG_CLOCK_MASTER);
 	lo->latency_ms = a->cfg.latency_ms;
-	config_live_opts(&a->cfg, lo);	/* channel =, program = */
+	config_live_opts(&a->cfg, lo);	/* channel =, program =, soundfont = */
+	if (o->soundfont != NULL)
+		lo->soundfont = o->soundfont;
 	lo->qpm = set != NULL ? set->qpm : (a->clips[0].have_seq ?
 	    noteseq_qpm(&a->clips[0].seq) : LR_QPM_DEFAULT);
 	if (lo->qpm < LR_QPM_MIN || lo->qpm > LR_QPM_MAX)
@@ -824,6 +843,7 @@ app_run(const struct app_opts *o, char **err)
 	app_config(&a, &a.cfg);
 	app_player_opts(&a, o, have_set ? &set : NULL, &lo);
 	a.qpm_want = lo.qpm;
+	a.lo = lo;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.live = live_new(&lo, &cause)) == NULL) {
 		app_msg(&a, 1, "player: %s", cause);
@@ -832,6 +852,9 @@ app_run(const struct app_opts *o, char **err)
 	} else {
 		live_set_bindings(a.live, a.cfg.bindings, a.cfg.n_bindings);
 		live_status(a.live, &a.st);
+		/* The synth without audio (or its soundfont): one line. */
+		if (a.st.error[0] != '\0')
+			app_msg(&a, 1, "%s", a.st.error);
 	}
 	set_free(&set);
 	if (first_err != NULL) {

@@ -25,6 +25,7 @@ struct app_opts {
 	const char	*model;		/* checkpoint dir, NULL: shipped */
 	const char	*set;		/* --set FILE */
 	const char	*out;		/* MIDI output (name or index) */
+	const char	*soundfont;	/* the built-in synth's (--soundfont) */
 	const char	*in;		/* MIDI input for CC knobs and clock */
 	int		 follow;	/* follow an external clock */
 	int		 master;	/* send clock */
@@ -51,6 +52,7 @@ enum app_prompt {
 	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
 	PR_SAVE = PR_OPEN_A + 4,
 	PR_SAVE_SET,
+	PR_SAVE_AUDIO,
 	PR_CHOOSE_A,	/* .. PR_CHOOSE_A + 3: window and track of D */
 };
 
@@ -60,6 +62,7 @@ struct app {
 	struct ui_view		 v;
 	struct prompt		 p;
 	enum app_ask		 ask;
+	struct live_opts	 lo;		/* as the player was opened */
 
 	char			*model_dir;
 	char			 model_name[64];
@@ -130,6 +133,11 @@ void	app_key(struct app *a, int key);
 /* s: save the result lane as heard to a new MIDI file; 0, or -1 with the
    message set. */
 int	app_save_result(struct app *a, const char *path);
+/* W: "FILE.wav [LOOPS]": the result as audio, as heard. */
+int	app_save_audio(struct app *a, const char *text);
+/* The result lane as the player's pattern (*ln backs p->notes). */
+int	app_pattern(struct app *a, struct live_pattern *p,
+	    struct live_note **ln, char **cause);
 void	app_apply_set(struct app *a, const struct set *s);
 /* Free everything a holds (a zeroed struct app is fine); the player first. */
 void	app_free(struct app *a);
