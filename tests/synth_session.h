@@ -48,6 +48,8 @@ struct session {
 	double		 audio_s;		/* length of the file */
 	double		 wall_s;		/* the driver ran, clock */
 	int		 period;		/* frames */
+	int		 kicks;			/* kicks found (the anchor) */
+	double		 anchor_ms;		/* sample 0 after a0 by */
 	char		 error[256];
 };
 
@@ -104,36 +106,71 @@ session_patterns(struct live_pattern *p, struct live_note n[2][8])
 /* fluidsynth's default audio.period-size, which the session keeps. */
 #define SESSION_PERIOD	64
 
+/*
+ * The first 1 ms frame in [from, to) whose attack energy is over 8 times
+ * the mean of the 25 frames ending 5 before `from` (and over a floor);
+ * -1 if none.
+ */
+static long
+first_attack(const double *e, size_t ne, long from, long to)
+{
+	double	pre = 0;
+	long	k, m = 0;
+
+	for (k = from - 30; k < from - 5; k++)
+		if (k >= 0 && (size_t)k < ne) {
+			pre += e[k];
+			m++;
+		}
+	pre = m > 0 ? pre / m : 0;
+	for (k = from < 0 ? 0 : from; k < to && (size_t)k < ne; k++)
+		if (e[k] > 8 * pre && e[k] > 1e-6)
+			return (k);
+	return (-1);
+}
+
 /* What the file says about the session (see struct session). */
 static void
 session_analyse(struct session *s, const struct live_event *ev, size_t n,
     const float *pcm, size_t frames, int rate, double a0,
     const double *t_press, const double *stop_at)
 {
-	double	*e, pre, t_on, t_off, db, gap = 0;
+	double	*e, t_on, t_off, db, gap = 0, a_est;
 	size_t	 ne, i, j, a, b, q;
-	long	 c, k, m;
+	long	 c, k;
 	int	 ch, run = 0;
 
 	s->period = SESSION_PERIOD;
+	/*
+	 * The file's sample clock: the driver's sample 0 is some time
+	 * around a0 (its thread starts inside the call).  Anchor it by
+	 * causality instead: no kick sounds before its note-on was handed
+	 * over, so sample 0 is no earlier than send - onset for every kick;
+	 * over a few hundred kicks the latest such bound is within a period
+	 * of the truth (and errs towards longer latencies: 1 ms frames).
+	 */
+	e = audio_attack_env(pcm, frames, rate, &ne);
+	a_est = -INFINITY;
+	for (j = 0; j < n; j++) {
+		if (ev[j].status != (0x90 | LIVE_DRUM_CHANNEL) ||
+		    ev[j].data2 == 0)
+			continue;
+		c = lround((ev[j].actual - a0) * 1000);
+		k = first_attack(e, ne, c - 20, c + 40);
+		if (k >= 0 && ev[j].actual - k / 1000.0 > a_est)
+			a_est = ev[j].actual - k / 1000.0;
+		s->kicks += k >= 0;
+	}
+	if (!isfinite(a_est))
+		a_est = a0;
+	s->anchor_ms = (a_est - a0) * 1000;
 	/* Key press to sound: the first attack after the press (from the
 	   silence of the stop, or of the start). */
-	e = audio_attack_env(pcm, frames, rate, &ne);
 	for (i = 0; i < (size_t)s->presses; i++) {
-		c = lround((t_press[i] - a0) * 1000);
-		for (pre = 0, m = 0, k = c - 30; k < c - 5; k++)
-			if (k >= 0 && (size_t)k < ne) {
-				pre += e[k];
-				m++;
-			}
-		pre = m > 0 ? pre / m : 0;
-		s->latency[i] = NAN;
-		for (k = c < 0 ? 0 : c; k < c + 300 && (size_t)k < ne; k++)
-			if (e[k] > 8 * pre && e[k] > 1e-6) {
-				s->latency[i] = a0 + (k + 0.5) / 1000.0 -
-				    t_press[i];
-				break;
-			}
+		c = lround((t_press[i] - a_est) * 1000);
+		k = first_attack(e, ne, c - 20, c + 300);
+		s->latency[i] = k >= 0 ? a_est + (k + 1) / 1000.0 - t_press[i] :
+		    NAN;
 		s->sent[i] = NAN;
 		for (j = 0; j < n; j++)
 			if ((ev[j].status & 0xF0) == 0x90 && ev[j].data2 > 0 &&
@@ -164,8 +201,8 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 		if (t_off < 0)
 			continue;
 		s->offs++;
-		a = (size_t)((t_on + 0.010 - a0) * rate) / SESSION_PERIOD;
-		b = (size_t)((t_off - a0) * rate) / SESSION_PERIOD;
+		a = (size_t)((t_on + 0.010 - a_est) * rate) / SESSION_PERIOD;
+		b = (size_t)((t_off - a_est) * rate) / SESSION_PERIOD;
 		for (q = a; q < b && (q + 1) * SESSION_PERIOD <= frames; q++) {
 			s->checked_periods++;
 			db = audio_rms_db(pcm, q * SESSION_PERIOD,
@@ -183,15 +220,15 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 	/* Silence after each stop (the panic) and at the end. */
 	s->worst_after_stop_db = -200;
 	for (i = 0; i < (size_t)s->stops; i++) {
-		a = (size_t)((stop_at[i] + 0.25 - a0) * rate);
-		b = (size_t)((stop_at[i] + 0.35 - a0) * rate);
+		a = (size_t)((stop_at[i] + 0.25 - a_est) * rate);
+		b = (size_t)((stop_at[i] + 0.35 - a_est) * rate);
 		if (b > frames)
 			continue;
 		db = audio_rms_db(pcm, a, b);
 		if (db > s->worst_after_stop_db)
 			s->worst_after_stop_db = db;
 	}
-	a = (size_t)((stop_at[s->stops - 1] + 1.0 - a0) * rate);
+	a = (size_t)((stop_at[s->stops - 1] + 1.0 - a_est) * rate);
 	s->end_db = audio_rms_db(pcm, a < frames ? a : frames, frames);
 }
 

@@ -47,10 +47,13 @@ main(void)
 	}
 	unlink(wav);
 	rmdir(dir);
+	printf("# sample clock anchored on %d kicks (%.1f ms after the "
+	    "driver's creation)\n", s.kicks, s.anchor_ms);
 	printf("# %.3f s of audio in %.3f s, %d presses, %d stops, %d organ notes, "
 	    "%d periods checked\n", s.audio_s, s.wall_s, s.presses, s.stops, s.ons,
 	    s.checked_periods);
 	CHECK(s.presses >= 5);
+	CHECK(s.kicks > 64);
 	CHECK(s.checked_periods > 1000);
 	/* No dropouts: not one silent period while a note is held. */
 	CHECK_MSG(s.silent_periods == 0, "%d silent periods, longest gap "

@@ -35,7 +35,8 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
 	  .args = "--model DIR A.mid B.mid -n N [--lerp] [--out DIR] "
-	      "[--track N] [--channel N] [--force] [--precision bf16|fp32]",
+	      "[--wav] [--soundfont SF2] [--track N] [--channel N] "
+	      "[--force] [--precision bf16|fp32]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "export",
