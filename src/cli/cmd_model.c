@@ -603,7 +603,7 @@ cmd_interpolate(int argc, char **argv)
 	if ((a.wav || a.soundfont != NULL) && a.out == NULL) {
 		cmd_error("--%s: the steps go to --out DIR", a.wav ? "wav" :
 		    "soundfont");
-		return (CMD_USAGE);
+		return (cmd_usage("interpolate"));
 	}
 	/* A folder to be made needs a parent that can hold it. */
 	if (a.out != NULL && stat(a.out, &st) != 0 &&

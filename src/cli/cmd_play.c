@@ -619,7 +619,7 @@ render_parse(struct play *pl, const char **out, int argc, char **argv)
 	*out = argv[optind + 1];
 	if (!audiofile_is_audio(*out)) {
 		cmd_error("%s: want a .wav or .flac name", *out);
-		return (CMD_USAGE);
+		return (CMD_ERROR);
 	}
 	/* Refuse before the work, not after it. */
 	if (!pl->force && (strcmp(*out, pl->file) == 0 ||
