@@ -634,8 +634,11 @@ test_portmidi(void)
 	CHECK_MSG(n >= 0, "live_devices: %s", cause ? cause : "?");
 	for (i = 0; i < n; i++) {
 		CHECK(d[i].name[0] != '\0' && (d[i].input || d[i].output));
-		outs += d[i].output;
+		/* PortMidi's; the built-in synth is listed last. */
+		outs += d[i].output && d[i].index >= 0;
 	}
+	CHECK(n >= 1 && d[n - 1].index == -1 && d[n - 1].output &&
+	    strcmp(d[n - 1].interf, "synth") == 0);
 	memset(&o, 0, sizeof o);
 	o.sink = LIVE_SINK_PORTMIDI;
 	o.record = 1;

@@ -86,7 +86,9 @@ app_status(struct app *a)
 	live_status(a->play.live, &a->play.st);
 	if (a->play.st.changed & LIVE_CHANGED_ERROR &&
 	    a->play.st.error[0] != '\0')
-		app_msg(a, 1, "MIDI: %s", a->play.st.error);
+		app_msg(a, 1, "%s%s", strncmp(a->play.st.error,
+		    "built-in synth", 14) == 0 ? "" : "MIDI: ",
+		    a->play.st.error);
 	if (a->play.st.changed)
 		a->r.dirty |= ROLL_DIRTY_ALL;
 	app_play_input(a);
@@ -330,6 +332,7 @@ app_run(const struct app_opts *o, char **err)
 	app_config(&a, &a.cfg);
 	app_play_opts(&a, o, have_set ? &set : NULL, &lo);
 	a.play.qpm_want = lo.qpm;
+	a.play.lo = lo;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.play.live = live_new(&lo, &cause)) == NULL) {
 		app_msg(&a, 1, "player: %s", cause);
@@ -339,6 +342,9 @@ app_run(const struct app_opts *o, char **err)
 		live_set_bindings(a.play.live, a.cfg.bindings,
 		    a.cfg.n_bindings);
 		live_status(a.play.live, &a.play.st);
+		/* The synth without audio (or its soundfont): one line. */
+		if (a.play.st.error[0] != '\0')
+			app_msg(&a, 1, "%s", a.play.st.error);
 	}
 	set_free(&set);
 	if (first_err != NULL) {
