@@ -876,6 +876,68 @@ test_app_snapshots(void)
 }
 
 /*
+ * What the instrument says instead of staying silent: a knob after an
+ * edit (the edit goes on the undo stack, u brings it back), P, [ and ]
+ * with no sweep running, o with an empty path; and r starts from a new
+ * seed each session.
+ */
+static void
+test_app_feedback(void)
+{
+	struct app	 a;
+	unsigned	 s1, s2, s3;
+	int		 n;
+
+	fixture_new(&a);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	app_key(&a, 'e');
+	CHECK(a.r.edit.n > 0);
+	app_key(&a, 'x');		/* delete the first note: an edit */
+	CHECK(a.r.edit_active);
+	app_key(&a, 27);		/* leave edit mode, the edit shown */
+	CHECK(a.r.edit_active && a.r.mode == ROLL_MODE_PLAY);
+	n = a.r.n_undo;
+	app_key(&a, KEY_RIGHT);
+	CHECK(!a.r.edit_active && a.r.n_undo == n + 1);
+	CHECK_MSG(strstr(a.msg, "u brings the edit back") != NULL,
+	    "slider after an edit: %s", a.msg);
+	app_key(&a, 'u');
+	CHECK(a.r.edit_active);
+	/* Said at each drop, and only then. */
+	app_key(&a, KEY_RIGHT);
+	CHECK(!a.r.edit_active && strstr(a.msg, "u brings") != NULL);
+	a.msg[0] = '\0';
+	app_key(&a, KEY_RIGHT);
+	CHECK_MSG(a.msg[0] == '\0', "slider, no edit: %s", a.msg);
+
+	CHECK(a.r.sweep == ROLL_SWEEP_OFF);
+	app_key(&a, 'P');
+	CHECK_MSG(strstr(a.msg, "sweep off (p starts it)") != NULL &&
+	    strstr(a.msg, a.model.attr_names[a.r.attr_sel]) != NULL, "P: %s",
+	    a.msg);
+	app_key(&a, ']');
+	CHECK_MSG(strstr(a.msg, "over 5 bars") != NULL, "]: %s", a.msg);
+	app_key(&a, 'p');
+	CHECK_MSG(strstr(a.msg, "sweep triangle: the attribute") != NULL &&
+	    strstr(a.msg, "while playing") != NULL, "p: %s", a.msg);
+
+	app_key(&a, 'o');
+	app_key(&a, 'b');
+	CHECK(a.p.active);
+	app_key(&a, '\n');		/* an empty path */
+	CHECK_MSG(a.msg_err && strcmp(a.msg, "B: no file name given") == 0,
+	    "o, empty path: %s", a.msg);
+	app_free(&a);
+
+	s1 = app_start_seed();
+	s2 = app_start_seed();
+	s3 = app_start_seed();
+	CHECK(s1 > 0 && s2 > 0 && s3 > 0);
+	CHECK_MSG(s1 != s2 || s2 != s3, "seeds %u %u %u", s1, s2, s3);
+}
+
+/*
  * g with C and D never opened: they are the next windows of A and B (the
  * shipped clips have 3 windows each), and the pad's ladder decodes them.
  */
@@ -1248,6 +1310,7 @@ main(void)
 	test_app_measure();
 	test_app_sweep();
 	test_app_snapshots();
+	test_app_feedback();
 	test_app_pad_corners();
 	test_app_parts("trio_4bar");
 	test_app_parts("drums_2bar");

@@ -197,6 +197,7 @@ roll_edit_drop(struct roll *r)
 		return;
 	stack_push(r->undo, &r->n_undo, &r->edit);
 	r->edit_active = 0;
+	r->edit_dropped = 1;
 	r->dirty |= ROLL_DIRTY_ALL;
 }
 

@@ -129,6 +129,9 @@ struct roll {
 	struct roll_notes	 edit;
 	int			 edit_active;	/* result lane shows edit */
 	int			 unsaved;	/* edits not saved yet */
+	int			 edit_dropped;	/* roll_edit_drop() put the edit
+						   on the undo stack; the app
+						   says so and clears it */
 	struct roll_notes	 undo[ROLL_UNDO];
 	int			 n_undo;
 	struct roll_notes	 redo[ROLL_UNDO];

@@ -12,6 +12,7 @@
  */
 #include "app.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attrs.h"
@@ -60,6 +62,21 @@ app_msg(struct app *a, int err, const char *fmt, ...)
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 
+/*
+ * r steps the seed by a fixed rule, so starting from the same seed gave
+ * the same samples every session; a set restores its own.  1..65535 keeps
+ * the slider line short until the first r.
+ */
+unsigned
+app_start_seed(void)
+{
+	unsigned	s;
+
+	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
+		s = (unsigned)time(NULL) ^ ((unsigned)getpid() << 8);
+	return (1 + s % 65535);
+}
+
 /* ---- tokens, notes, sequences ------------------------------------- */
 
 /* How tokens become notes now (the tempo follows the player). */
@@ -91,6 +108,7 @@ app_status(struct app *a)
 		a->r.dirty |= ROLL_DIRTY_ALL;
 	app_play_input(a);
 	app_sweep(a);
+	app_edit_dropped(a);
 }
 
 /* ---- the view, the loop ------------------------------------------- */
@@ -317,6 +335,7 @@ app_run(const struct app_opts *o, char **err)
 	}
 	roll_free(&a.r);
 	roll_init(&a.r, a.model.n_attrs, a.model.T);
+	a.r.seed = app_start_seed();
 	a.v.latency_ms = -1;
 
 	/* Clips: errors go to the status line, the app goes on. */

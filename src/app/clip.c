@@ -316,6 +316,10 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 	int		letter = dst->letter;
 
 	memset(&c, 0, sizeof c);
+	/* fopen("") would say ": No such file or directory". */
+	if (*path == '\0')
+		return (letter != 0 ? lr_fail(cause, "%c: no file name given",
+		    letter) : lr_fail(cause, "no file name given"));
 	if (midifile_load(path, &c.seq, cause) != 0)
 		return (-1);
 	c.have_seq = 1;
