@@ -7,6 +7,7 @@
  * fixtures' trio_4bar and drums_2bar on the recording sink).
  */
 #include <curses.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -876,6 +877,78 @@ test_app_snapshots(void)
 }
 
 /*
+ * Clips at start: a clip that does not load says which and why, for each
+ * of A and B (the lane titles too); with one clip the other end is its
+ * next window, not silence.  A bare struct app: app_clips needs only the
+ * model's shape, no weights.
+ */
+static void
+clips_start(struct app *a, int T)
+{
+	int	i;
+
+	memset(a, 0, sizeof *a);
+	a->model.arch.kind = VAE_MELODY;
+	a->model.T = T;
+	a->model.S = 1;
+	a->play.qpm_want = 120;
+	for (i = 0; i < 4; i++)
+		a->clips[i].letter = 'A' + i;
+}
+
+static void
+test_app_clips(void)
+{
+	struct app	 a;
+	char		 pa[PATH_MAX], pb[PATH_MAX], *msg;
+	const char	*src = getenv("srcdir") != NULL ? getenv("srcdir") : ".";
+	int		 err, i;
+
+	snprintf(pa, sizeof pa, "%s/share/clips/a.mid", src);
+	snprintf(pb, sizeof pb, "%s/share/clips/b.mid", src);
+
+	/* B unreadable: said, and B is A's next window. */
+	clips_start(&a, 32);
+	msg = app_clips(&a, &(struct app_opts){ .clip = { pa,
+	    "/nonexistent/b.mid" }, .datadir = "." }, NULL, &err);
+	CHECK_MSG(msg != NULL && err && strncmp(msg, "B: /nonexistent/b.mid:",
+	    22) == 0 && strstr(msg, "B is A's next window") != NULL,
+	    "B missing: %s", msg);
+	CHECK(a.clips[1].win.n > 0 && a.clips[1].n > 0 &&
+	    a.clips[1].wi == a.clips[0].wi + 1);
+	free(msg);
+	for (i = 0; i < 4; i++)
+		clip_free(&a.clips[i]);
+
+	/* One clip named: not an error, said, no silence. */
+	clips_start(&a, 32);
+	msg = app_clips(&a, &(struct app_opts){ .clip = { pb, NULL },
+	    .datadir = "." }, NULL, &err);
+	CHECK_MSG(msg != NULL && !err && strstr(msg, "one clip: B is A's") !=
+	    NULL, "one clip: %s", msg);
+	CHECK(a.clips[1].n > 0 && strstr(a.clips[1].title, "b.mid") != NULL);
+	free(msg);
+	for (i = 0; i < 4; i++)
+		clip_free(&a.clips[i]);
+
+	/* A 16-bar model and two 4-bar clips: both say why, in the message
+	   and in their lanes. */
+	clips_start(&a, 256);
+	msg = app_clips(&a, &(struct app_opts){ .clip = { pa, pb },
+	    .datadir = "." }, NULL, &err);
+	CHECK_MSG(msg != NULL && err && strncmp(msg, "A: ", 3) == 0 &&
+	    strstr(msg, "; B: ") != NULL && strstr(msg, "too short") != NULL,
+	    "16 bars: %s", msg);
+	for (i = 0; i < 2; i++)
+		CHECK_MSG(a.clips[i].n == 0 && strstr(a.clips[i].title,
+		    "(empty: ") != NULL && strstr(a.clips[i].title, "short") !=
+		    NULL, "lane %d: %s", i, a.clips[i].title);
+	free(msg);
+	for (i = 0; i < 4; i++)
+		clip_free(&a.clips[i]);
+}
+
+/*
  * What the instrument says instead of staying silent: a knob after an
  * edit (the edit goes on the undo stack, u brings it back), P, [ and ]
  * with no sweep running, o with an empty path; and r starts from a new
@@ -1311,6 +1384,7 @@ main(void)
 	test_app_sweep();
 	test_app_snapshots();
 	test_app_feedback();
+	test_app_clips();
 	test_app_pad_corners();
 	test_app_parts("trio_4bar");
 	test_app_parts("drums_2bar");

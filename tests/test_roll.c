@@ -1167,6 +1167,57 @@ test_prompt(void)
 	rmdir(dir);
 }
 
+/*
+ * A long message wraps at spaces onto up to DRAW_MSG_LINES rows at the
+ * bottom (the roll laid out above them), instead of being cut at the
+ * screen's width; a short one keeps one row.
+ */
+static void
+test_message_wrap(void)
+{
+	static const char	*msg = "A: /home/someone/music/a-long-name.mid: "
+				    "too short: the melody is 16 steps, a window "
+				    "needs 256; B: b.mid: No such file or "
+				    "directory";
+	struct roll		 r;
+	struct ui_view		 v;
+	struct roll_layout	 L, L1;
+	struct pitch_rows	 pr[UI_LANES];
+	char			 line[128];
+	int			 start[4], len[4], n, i;
+
+	n = draw_wrap("one two three", 7, 3, start, len);
+	CHECK(n == 2 && len[0] == 7 && start[1] == 8 && len[1] == 5);
+	n = draw_wrap("one two three", 6, 3, start, len);
+	CHECK(n == 3 && len[0] == 3 && start[1] == 4 && len[1] == 3);
+	CHECK(draw_wrap("abcdefghij", 4, 2, start, len) == 2 &&
+	    len[0] == 4 && len[1] == 4);
+	CHECK(draw_wrap("", 10, 3, start, len) == 0);
+	n = draw_wrap(msg, 79, DRAW_MSG_LINES, start, len);
+	CHECK(n == 2);
+	for (i = 0; i < n; i++)
+		CHECK(len[i] <= 79 && msg[start[i]] != ' ');
+	CHECK(start[1] + len[1] == (int)strlen(msg));
+
+	roll_init(&r, 5, 32);
+	view_clips(&v);
+	v.message = "ready";
+	draw_layout(&L1, &r, &v, 80, 24, pr);
+	CHECK(L1.message_rows == 1 && L1.message_y == 23);
+	v.message = msg;
+	v.message_is_error = 1;
+	draw_layout(&L, &r, &v, 80, 24, pr);
+	CHECK_MSG(L.message_rows == 2 && L.message_y == 22 &&
+	    L.status_y == 21 && L.n_lanes == UI_LANES, "rows %d y %d",
+	    L.message_rows, L.message_y);
+	screen_row(&r, &v, 80, 24, 22, line, sizeof line);
+	CHECK_MSG(strncmp(line, "A: /home/someone", 16) == 0, "\"%s\"", line);
+	screen_row(&r, &v, 80, 24, 23, line, sizeof line);
+	CHECK_MSG(strstr(line, "No such file or directory") != NULL &&
+	    strncmp(line, msg + start[1], strlen(line)) == 0, "\"%s\"", line);
+	roll_free(&r);
+}
+
 int
 main(void)
 {
@@ -1185,5 +1236,6 @@ main(void)
 	test_status();
 	test_help_screen();
 	test_prompt();
+	test_message_wrap();
 	return (test_report());
 }

@@ -462,7 +462,11 @@ check "stale: exit 0" wait_for stale 'EXIT=0'
 start badclip a.mid bad.mid
 check "bad clip: roll drawn" wait_for badclip '^-- result' 20
 check "bad clip: error on the status line" wait_for badclip 'bad.mid: '
-check "bad clip: B is empty" wait_for badclip '^-- B (empty)'
+# B is not silence: A's next window, and the message says so.
+check "bad clip: B is A's next window" wait_for badclip \
+    '^-- B a.mid  window 2/'
+check "bad clip: says B is A's" wait_for badclip "B is A's next window"
+
 $TM send-keys -t badclip Right
 check "bad clip: still answers keys" wait_for badclip 'slider 0.53'
 # o: open a missing file: an error, the app goes on.
@@ -485,7 +489,7 @@ check "open a bad clip: no old error on screen" sh -c \
 $TM send-keys -t badclip o b bad.mid Enter
 check "open a bad clip: error on the status line" \
     wait_for badclip 'bad.mid: not a MIDI file'
-check "open a bad clip: B unchanged" wait_for badclip '^-- B (empty)'
+check "open a bad clip: B unchanged" wait_for badclip '^-- B a.mid'
 $TM send-keys -t badclip Left
 check "open a bad clip: still answers keys" wait_for badclip 'slider 0.50'
 # A new clip is heard even over an edit: the edit goes to undo.

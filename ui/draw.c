@@ -265,15 +265,54 @@ draw_row_label(const struct pitch_rows *pr, int row, char *buf, size_t len)
 	snprintf(buf, len, "%s-%s", lo, hi);
 }
 
+int
+draw_wrap(const char *s, int width, int max, int *start, int *len)
+{
+	int	n = 0, off = 0, end, cut, cols, i;
+
+	if (width < 1)
+		width = 1;
+	while (s[off] != '\0' && n < max) {
+		/* Up to width characters (UTF-8 continuations ride along). */
+		for (i = off, cols = 0, cut = -1; s[i] != '\0'; i++) {
+			if (((unsigned char)s[i] & 0xc0) == 0x80)
+				continue;
+			if (cols == width)
+				break;
+			if (s[i] == ' ')
+				cut = i;
+			cols++;
+		}
+		end = i;
+		/* A line that ends on a word's end needs no cut. */
+		if (s[i] != '\0' && s[i] != ' ' && n < max - 1 && cut > off)
+			end = cut;
+		if (start != NULL)
+			start[n] = off;
+		if (len != NULL)
+			len[n] = end - off;
+		n++;
+		off = end;
+		while (s[off] == ' ')
+			off++;
+	}
+	return (n);
+}
+
 void
 draw_layout(struct roll_layout *L, const struct roll *r,
     const struct ui_view *v, int cols, int rows,
     struct pitch_rows pr[UI_LANES])
 {
 	char	label[16];
-	int	i, j, w;
+	int	i, j, w, n;
 
-	roll_layout(L, r, cols, rows, v->steps);
+	n = v->message != NULL ? draw_wrap(v->message, cols - 1,
+	    DRAW_MSG_LINES, NULL, NULL) : 1;
+	if (n < 1)
+		n = 1;
+	roll_layout(L, r, cols, rows - (n - 1), v->steps);
+	L->message_rows = n;
 	w = L->label_w;
 	for (i = 0; i < L->n_lanes; i++) {
 		draw_pitch_rows(v, r, L->lane_idx[i], L->lane_h[i], &pr[i]);
@@ -662,8 +701,10 @@ draw_status(const struct roll *r, const struct ui_view *v,
 		addch(' ');
 	attroff(A_REVERSE);
 
-	move(L->message_y, 0);
-	clrtoeol();
+	for (int y = 0; y < L->message_rows; y++) {
+		move(L->message_y + y, 0);
+		clrtoeol();
+	}
 	if (p != NULL && p->active) {
 		const char	*t = p->text;
 		int		 room, skip;
@@ -697,7 +738,15 @@ draw_status(const struct roll *r, const struct ui_view *v,
 		return;
 	if (v->message_is_error)
 		attron(pair(PAIR_ERROR) | A_BOLD);
-	mvaddnstr(L->message_y, 0, v->message, L->cols - 1);
+	{
+		int	start[DRAW_MSG_LINES], len[DRAW_MSG_LINES], n, i;
+
+		n = draw_wrap(v->message, L->cols - 1, L->message_rows, start,
+		    len);
+		for (i = 0; i < n; i++)
+			mvaddnstr(L->message_y + i, 0, v->message + start[i],
+			    len[i]);
+	}
 	if (v->message_is_error)
 		attroff(pair(PAIR_ERROR) | A_BOLD);
 }

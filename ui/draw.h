@@ -41,7 +41,19 @@ int	draw_pitch_row(const struct pitch_rows *pr, int pitch);
 /* The label of a row: "G4", or a range "F#-G4", "B3-C4". */
 void	draw_row_label(const struct pitch_rows *pr, int row, char *buf,
 	    size_t len);
-/* The layout of the screen, the labels widened to what the lanes need. */
+#define DRAW_MSG_LINES	3	/* a long message wraps to this many rows */
+
+/*
+ * Break s into lines of at most width columns, at spaces where it can (a
+ * word longer than a line is cut), for at most max lines: line i is
+ * s[start[i]] for len[i] bytes.  Returns the lines used (0 for "").
+ */
+int	draw_wrap(const char *s, int width, int max, int *start, int *len);
+/*
+ * The layout of the screen, the labels widened to what the lanes need; a
+ * message longer than the screen is wide takes up to DRAW_MSG_LINES rows
+ * at the bottom, the rest laid out above it.
+ */
 void	draw_layout(struct roll_layout *L, const struct roll *r,
 	    const struct ui_view *v, int cols, int rows,
 	    struct pitch_rows pr[UI_LANES]);

@@ -736,6 +736,7 @@ roll_layout(struct roll_layout *L, const struct roll *r, int cols, int rows,
 	L->attrs_y = L->slider_y + 1;
 	L->status_y = rows - 2;
 	L->message_y = rows - 1;
+	L->message_rows = 1;
 	roll_layout_label(L, steps, 4);
 }
 

@@ -226,6 +226,8 @@ struct roll_layout {
 	int	attrs_y, attrs_rows, attrs_per_row;
 	int	status_y;
 	int	message_y;
+	int	message_rows;		/* 1, more when a long message wraps
+					   (draw_layout) */
 };
 
 void	roll_layout(struct roll_layout *L, const struct roll *r, int cols,

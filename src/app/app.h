@@ -129,6 +129,9 @@ struct app {
 unsigned app_start_seed(void);
 void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
 const struct clip_fmt *app_fmt(struct app *a);
+/* Load clips A-D at start; what to say about them (heap) or NULL. */
+char	*app_clips(struct app *a, const struct app_opts *o,
+	    const struct set *set, int *err);
 /* Free everything a holds (a zeroed struct app is fine); the player first. */
 void	app_free(struct app *a);
 

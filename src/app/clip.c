@@ -203,6 +203,11 @@ clip_title(struct clip *c)
 	const char	*base;
 	char		 track[32];
 
+	if (c->path == NULL && c->win.n == 0 && c->why[0] != '\0') {
+		snprintf(c->title, sizeof c->title, "%c (empty: %s)",
+		    c->letter, c->why);
+		return;
+	}
 	if (c->path == NULL)
 		base = c->win.n > 0 ? "(copied result)" : "(empty)";
 	else if ((base = strrchr(c->path, '/')) != NULL)
@@ -438,5 +443,13 @@ clip_empty(struct clip *c, const struct clip_fmt *f)
 	clip_free(c);
 	windows_init(&c->win);
 	clip_window(c, f, 0);
+}
+
+void
+clip_missing(struct clip *c, const struct clip_fmt *f, const char *why)
+{
+	clip_empty(c, f);
+	snprintf(c->why, sizeof c->why, "%s", why != NULL ? why : "");
+	clip_title(c);
 }
 

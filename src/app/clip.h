@@ -37,6 +37,8 @@ struct clip {
 					   velocities, steps from 0 */
 	int		 have_ref;
 	char		 title[256];	/* "A a.mid  window 2/5 (bar 2)" */
+	char		 why[160];	/* an empty clip: why ("b.mid: too
+					   short ..."), or "" */
 };
 
 /* Model tokens (T, S) to a quantized sequence (out initialised). */
@@ -99,6 +101,9 @@ int	clip_unsaved(const struct clip *c);
 void	clip_set_path(struct clip *c, const char *path);
 /* An empty clip: silence, so the app runs without a usable clip. */
 void	clip_empty(struct clip *c, const struct clip_fmt *f);
+/* The same, its title saying why (NULL: nothing was named). */
+void	clip_missing(struct clip *c, const struct clip_fmt *f,
+	    const char *why);
 void	clip_free(struct clip *c);
 
 #endif
