@@ -549,6 +549,118 @@ test_clip(void)
 	clip_free(&c);
 }
 
+/* Add a note of track/channel at quantized steps (120 qpm: 1/8 s each). */
+static void
+poly_note(struct noteseq *s, int track, int ch, int pitch, int from, int to)
+{
+	struct note	*nt = noteseq_add(s);
+
+	memset(nt, 0, sizeof *nt);
+	nt->pitch = pitch;
+	nt->velocity = 80;
+	nt->track = track;
+	nt->channel = ch;
+	nt->start_s = from * 0.125;
+	nt->end_s = to * 0.125;
+	nt->start_step = from;
+	nt->end_step = to;
+}
+
+/*
+ * A chorale as Bach's are often filed: track 1 the soprano (half notes),
+ * track 2 the three lower voices (alto quarters, tenor eighths, bass
+ * quarters).  The lower voices have more onsets, so the converter alone
+ * takes them and flattens them into one line jumping between the voices;
+ * the instrument takes the monophonic soprano, and track 2 shows its top
+ * voice (the alto) and says so.  A legato line is not polyphonic.
+ */
+static void
+test_clip_poly(void)
+{
+	struct clip_fmt	 f = { .kind = VAE_MELODY, .T = 32, .S = 1,
+			    .qpm = 120 };
+	struct noteseq	 s, raw;
+	struct windows	 w;
+	struct clip	 c;
+	char		 path[64], *cause = NULL;
+	int		 t, lo = 127, hi = 0, sop;
+	size_t		 i;
+	int		 fd;
+
+	noteseq_init(&s);
+	s.n_tracks = 2;
+	for (t = 0; t < 128; t += 8)
+		poly_note(&s, 0, 0, 72 + (t / 8) % 5, t, t + 8);
+	for (t = 0; t < 128; t += 4) {
+		poly_note(&s, 1, 1, 64 + (t / 4) % 4, t, t + 4);
+		poly_note(&s, 1, 1, 43 + (t / 4) % 5, t, t + 4);
+		poly_note(&s, 1, 1, 55 + (t / 2) % 6, t, t + 2);
+		poly_note(&s, 1, 1, 55 + (t / 2 + 1) % 6, t + 2, t + 4);
+	}
+	noteseq_sort(&s);
+	s.quantized = 1;
+	s.steps_per_quarter = 4;
+	s.total_steps = 128;
+	s.total_s = 16;
+	snprintf(path, sizeof path, "/tmp/test_app_chorale.XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	CHECK_MSG(midifile_save(path, &s, 0, &cause) == 0, "%s", cause);
+	noteseq_free(&s);
+
+	/* The fixture is the case: the converter alone takes the lower
+	   voices (a conductor track comes first in the file). */
+	noteseq_init(&raw);
+	CHECK(midifile_load(path, &raw, &cause) == 0);
+	CHECK(convert_quantize(&raw, 4, &cause) == 0);
+	CHECK(clip_windows(&f, &raw, -1, "chorale", &w, &cause) == 0);
+	sop = w.track - 1;
+	CHECK_MSG(raw.n_tracks == 3 && w.track == 2, "%d tracks, melody "
+	    "from %d", raw.n_tracks, w.track);
+	windows_free(&w);
+	noteseq_free(&raw);
+
+	memset(&c, 0, sizeof c);
+	c.letter = 'A';
+	CHECK_MSG(clip_load(&c, &f, path, -1, 0, &cause) == 0, "%s", cause);
+	CHECK_MSG(c.win.track == sop && strstr(c.title, "polyphonic") ==
+	    NULL, "track %d: %s", c.win.track, c.title);
+	for (i = 0; i < c.n; i++)
+		CHECK(c.notes[i].pitch >= 72);
+	CHECK(clip_next_track(&c, &f, &cause) == 0);
+	CHECK_MSG(c.win.track == 2 && strstr(c.title, "track 3/3") != NULL &&
+	    strstr(c.title, "  polyphonic, top voice") != NULL, "%s",
+	    c.title);
+	for (i = 0; i < c.n; i++) {
+		lo = c.notes[i].pitch < lo ? c.notes[i].pitch : lo;
+		hi = c.notes[i].pitch > hi ? c.notes[i].pitch : hi;
+	}
+	CHECK_MSG(c.n > 0 && lo >= 64 && hi <= 67, "top voice %d..%d", lo,
+	    hi);
+	clip_free(&c);
+	unlink(path);
+
+	/* Legato: each note overlaps the next by a step; one voice. */
+	noteseq_init(&s);
+	s.n_tracks = 1;
+	for (t = 0; t < 64; t += 4)
+		poly_note(&s, 0, 0, 72 - (t / 4) % 7, t, t + 5);
+	noteseq_sort(&s);
+	s.quantized = 1;
+	CHECK(convert_top_voice(&s, 0, 0, 0) == 0);
+	/* A chord: its two lower notes are under the top one. */
+	poly_note(&s, 0, 0, 48, 64, 72);
+	poly_note(&s, 0, 0, 52, 64, 72);
+	poly_note(&s, 0, 0, 55, 64, 72);
+	noteseq_sort(&s);
+	CHECK(convert_top_voice(&s, 0, 0, 1) == 2 && s.n == 17);
+	noteseq_free(&s);
+	free(cause);
+}
+
 /* A config that did not load is never rewritten (MIDI learn saves). */
 static void
 test_config(void)
@@ -1376,6 +1488,7 @@ main(void)
 	test_command_table();
 	test_config();
 	test_clip();
+	test_clip_poly();
 	test_set();
 	test_keylock();
 	test_worker();
