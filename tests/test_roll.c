@@ -695,6 +695,19 @@ label_holds(const char *label, int pitch)
 	return (lo >= 0 && lo < hi && pitch >= lo && pitch <= hi);
 }
 
+/* The title row y says notes are above (up) or below the rows. */
+static int
+title_counts(int y, int cols, int up)
+{
+	char	t[512];
+	int	x;
+
+	for (x = 0; x < cols && x + 1 < (int)sizeof t; x++)
+		t[x] = (char)(mvinch(y, x) & A_CHARTEXT);
+	t[x] = '\0';
+	return (strstr(t, up ? " ^" : " v") != NULL);
+}
+
 /*
  * Draw the screen into a curses screen that writes to /dev/null and read
  * it back: every note start ('[' or '{') must sit on a row whose label
@@ -760,12 +773,17 @@ check_screen(const struct roll *r, const struct ui_view *v, int cols,
 					    n->pitch, n->start, label);
 				}
 			}
-			if (r->mode != ROLL_MODE_EDIT ||
-			    L.lane_idx[slot] != UI_LANE_RESULT ||
-			    draw_pitch_row(&pr[slot], n->pitch) >= 0)
+			/* A note out of the rows is counted in the title
+			   ("^3 v2"); every other one is drawn once. */
+			if (draw_pitch_row(&pr[slot], n->pitch) >= 0)
 				CHECK_MSG(found == 1, "%s: lane %d: pitch %d at "
 				    "step %d drawn %d times", what,
 				    L.lane_idx[slot], n->pitch, n->start, found);
+			else
+				CHECK_MSG(found == 0 && title_counts(
+				    L.lane_y[slot], cols, n->pitch > pr[slot].hi[0]),
+				    "%s: lane %d: pitch %d hidden, not counted",
+				    what, L.lane_idx[slot], n->pitch);
 		}
 	}
 	CHECK(bad == 0);
@@ -833,14 +851,22 @@ test_pitch_axis(void)
 	}
 	draw_row_label(&pr, draw_pitch_row(&pr, 61), label, sizeof label);
 	CHECK_MSG(strcmp(label, "C#4") == 0, "%s", label);
-	/* Three rows: runs split at the widest interval (62 | 64). */
+	/* Three rows: one pitch a row still, from the highest; the two
+	   below are counted, and PgDn scrolls to them (no further). */
 	draw_pitch_rows(&v, &r, 0, 3, &pr);
 	CHECK(rows_sane(&pr, 3));
-	CHECK(draw_pitch_row(&pr, 62) != draw_pitch_row(&pr, 64));
-	for (i = 0; i < 5; i++)
-		CHECK(draw_pitch_row(&pr, close[i].pitch) >= 0);
-	draw_row_label(&pr, draw_pitch_row(&pr, 64), label, sizeof label);
-	CHECK_MSG(strcmp(label, "E-F4") == 0, "%s", label);
+	for (i = 0; i < 3; i++)
+		CHECK(pr.lo[i] == pr.hi[i]);
+	CHECK(pr.hi[0] == 65 && pr.lo[2] == 62);
+	draw_hidden(&v.lanes[0], &pr, &i, &p);
+	CHECK_MSG(i == 0 && p == 2, "above %d below %d", i, p);
+	roll_apply(&r, ROLL_CMD_SCROLL_PITCH, 3);
+	draw_pitch_rows(&v, &r, 0, 3, &pr);
+	CHECK(rows_sane(&pr, 3) && pr.hi[0] == 62 && pr.lo[2] == 60);
+	draw_hidden(&v.lanes[0], &pr, &i, &p);
+	CHECK_MSG(i == 2 && p == 0, "above %d below %d", i, p);
+	roll_apply(&r, ROLL_CMD_SCROLL_PITCH, -3);
+	CHECK(r.pitch_scroll == 0);
 
 	/* A shared axis when the pitches of every lane fit; the lane's own
 	   when only those do. */
@@ -1218,6 +1244,39 @@ test_message_wrap(void)
 	roll_free(&r);
 }
 
+/*
+ * , and . scroll a long loop in time while stopped; playing, the view
+ * follows the playhead, editing, the cursor.  The legend is in the help.
+ */
+static void
+test_scroll_time(void)
+{
+	struct roll		r;
+	struct roll_layout	L;
+	int			i;
+
+	roll_init(&r, 5, 256);
+	roll_layout(&L, &r, 80, 24, 256);
+	CHECK(L.view_steps < 256);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 0);
+	roll_apply(&r, ROLL_CMD_SCROLL_TIME, 16);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 16);
+	for (i = 0; i < 40; i++)
+		roll_apply(&r, ROLL_CMD_SCROLL_TIME, 16);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 256 - L.view_steps);
+	CHECK(roll_view_first(&L, &r, 256, 3) == 0);	/* playing */
+	for (i = 0; i < 40; i++)
+		roll_apply(&r, ROLL_CMD_SCROLL_TIME, -16);
+	CHECK(r.time_scroll == 0);
+	CHECK(keys_lookup(',', ROLL_MODE_PLAY)->cmd == ROLL_CMD_SCROLL_TIME);
+	CHECK(keys_lookup(KEY_NPAGE, ROLL_MODE_EDIT)->cmd ==
+	    ROLL_CMD_SCROLL_PITCH);
+	CHECK(help_line_with("{###", "note new since the last swap"));
+	CHECK(help_line_with("12.3ms", "key to result; 0.0: ahead"));
+	CHECK(help_line_with("PgDn", "scroll pitch rows down"));
+	roll_free(&r);
+}
+
 int
 main(void)
 {
@@ -1237,5 +1296,6 @@ main(void)
 	test_help_screen();
 	test_prompt();
 	test_message_wrap();
+	test_scroll_time();
 	return (test_report());
 }
