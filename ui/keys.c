@@ -154,6 +154,14 @@ static const struct key_entry keys_default[] = {
 	{ .key = 'K', .mode = P, .name = "keylock-fifth",
 	  .cmd = ROLL_CMD_KEYLOCK, .arg = 1 },
 	{ .key = '\t', .mode = A, .name = "lane", .cmd = ROLL_CMD_LANE },
+	{ .key = KEY_PPAGE, .mode = A, .name = "scroll-up",
+	  .cmd = ROLL_CMD_SCROLL_PITCH, .arg = -3 },
+	{ .key = KEY_NPAGE, .mode = A, .name = "scroll-down",
+	  .cmd = ROLL_CMD_SCROLL_PITCH, .arg = 3 },
+	{ .key = ',', .mode = A, .name = "scroll-earlier",
+	  .cmd = ROLL_CMD_SCROLL_TIME, .arg = -16 },
+	{ .key = '.', .mode = A, .name = "scroll-later",
+	  .cmd = ROLL_CMD_SCROLL_TIME, .arg = 16 },
 	{ .key = 'e', .mode = A, .name = "edit", .cmd = ROLL_CMD_EDIT },
 	{ .key = 'u', .mode = A, .name = "undo", .cmd = ROLL_CMD_UNDO },
 	{ .key = CTRL('r'), .mode = A, .name = "redo", .cmd = ROLL_CMD_REDO },
@@ -264,6 +272,11 @@ static const struct {
 	{ "keylock", 0, "key lock off/key of A/C major", NULL, NULL },
 	{ "keylock-fifth", 0, "key lock a fifth up", NULL, NULL },
 	{ "lane", 0, "lane shown on a small screen", NULL, NULL },
+	{ "scroll-up", 0, "scroll pitch rows up", NULL, NULL },
+	{ "scroll-down", 0, "scroll pitch rows down", NULL, NULL },
+	{ "scroll-earlier", 0, "scroll a bar earlier (stopped)", NULL,
+	  NULL },
+	{ "scroll-later", 0, "scroll a bar later (stopped)", NULL, NULL },
 	{ "edit", 0, "edit the result (again: leave)", NULL, NULL },
 	{ "undo", 0, "undo an edit", NULL, NULL },
 	{ "redo", 0, "redo", NULL, NULL },
@@ -303,6 +316,18 @@ static const struct {
 	{ NULL, 0, "clear the line", NULL, "C-u" },
 	{ NULL, 0, "answer a question", NULL, "y n a-d" },
 	{ NULL, 0, "window [track] (after o)", NULL, "15, 1 2" },
+	/* A legend: what the screen's marks and numbers mean. */
+	{ NULL, 0, "-- on the screen --", NULL, NULL },
+	{ NULL, 0, "a note: start, then length", NULL, "[===" },
+	{ NULL, 0, "note new since the last swap", NULL, "{###" },
+	{ NULL, 0, "bar, beat; ^ is the playhead", NULL, "| :" },
+	{ NULL, 0, "notes above/below the rows", NULL, "^3 v2" },
+	{ NULL, 0, "nudge = measured on result", NULL, "+0.5= 2.0" },
+	{ NULL, 0, "attribute not measured yet", NULL, "=    ?" },
+	{ NULL, 0, "clock: own / external (in)", NULL, "int ext" },
+	{ NULL, 0, "key to result; 0.0: ahead", NULL, "12.3ms" },
+	{ NULL, 0, "pad: x column, y digit", NULL, "A ..2.. B" },
+	{ NULL, 0, "pad: A-B top row, C-D bottom", NULL, "/ C..D" },
 };
 
 static struct key_entry	keys_table[KEYS_MAX];
@@ -316,6 +341,7 @@ static const struct {
 	{ "Down", KEY_DOWN }, { "S-Left", KEY_SLEFT },
 	{ "S-Right", KEY_SRIGHT }, { "Space", ' ' }, { "Tab", '\t' },
 	{ "Enter", '\n' }, { "Esc", 27 }, { "Delete", KEY_DC },
+	{ "PgUp", KEY_PPAGE }, { "PgDn", KEY_NPAGE },
 	{ "Backspace", KEY_BACKSPACE },
 };
 

@@ -128,8 +128,13 @@ struct app {
 };
 
 /* app.c */
+/* A seed for r: a new one each start (the status line shows it). */
+unsigned app_start_seed(void);
 void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
 const struct clip_fmt *app_fmt(struct app *a);
+/* Load clips A-D at start; what to say about them (heap) or NULL. */
+char	*app_clips(struct app *a, const struct app_opts *o,
+	    const struct set *set, int *err);
 /* Free everything a holds (a zeroed struct app is fine); the player first. */
 void	app_free(struct app *a);
 
@@ -145,6 +150,8 @@ void	app_submit(struct app *a);
 int	app_take(struct app *a);
 
 /* app_lane.c */
+/* Say so when the edit was put on the undo stack (roll.edit_dropped). */
+void	app_edit_dropped(struct app *a);
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *app_current_notes(struct app *a, size_t *n);
 /* The result notes as heard: velocities and programs of the nearer clip;

@@ -713,6 +713,34 @@ app_command_known(enum roll_cmd cmd)
 }
 
 /*
+ * p, P, [ and ] change the sweep; with the sweep off nothing on screen
+ * shows that, so the message line says what the sweep is now.
+ */
+static void
+sweep_msg(struct app *a)
+{
+	static const char	*shapes[] = { "off", "triangle", "sine" };
+	const struct roll	*r = &a->r;
+	char			 target[96];
+
+	if (r->sweep_attr)
+		snprintf(target, sizeof target, "the attribute %s",
+		    r->n_attrs > 0 ? a->model.attr_names[r->attr_sel] :
+		    "(none: the model has no attribute vectors)");
+	else
+		snprintf(target, sizeof target, "the slider");
+	if (r->sweep == ROLL_SWEEP_OFF)
+		app_msg(a, 0, "sweep off (p starts it): it would move %s "
+		    "over %d bar%s", target, r->sweep_bars,
+		    r->sweep_bars == 1 ? "" : "s");
+	else
+		app_msg(a, 0, "sweep %s: %s over %d bar%s%s",
+		    shapes[r->sweep], target, r->sweep_bars,
+		    r->sweep_bars == 1 ? "" : "s", a->play.st.playing ? "" :
+		    " (moves while playing: Space)");
+}
+
+/*
  * Run one named command: pure state through roll_apply(), then what its
  * result bits ask for (a new ladder, another point, a swap), or the app's
  * own half of it (I/O: player, files, prompts).
@@ -748,17 +776,22 @@ app_command(struct app *a, const struct key_entry *e)
 		}
 		app_submit(a);
 		app_show(a);
+		app_edit_dropped(a);
 		return;
 	}
 	if (chg & ROLL_CHG_SLIDER) {
 		a->model.t_key = worker_now_ms();
 		app_show(a);
+		app_edit_dropped(a);
 		return;
 	}
 	if (chg & ROLL_CHG_EDIT) {
 		app_swap(a);
 		return;
 	}
+	if (e->cmd == ROLL_CMD_SWEEP || e->cmd == ROLL_CMD_SWEEP_BARS ||
+	    e->cmd == ROLL_CMD_SWEEP_TARGET)
+		sweep_msg(a);
 	if (!(chg & ROLL_CHG_APP))
 		return;
 	if (e->cmd > ROLL_CMD_NONE && e->cmd < ROLL_CMD_COUNT &&

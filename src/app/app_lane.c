@@ -37,6 +37,21 @@
 #include "roll.h"
 #include "ui.h"
 
+/*
+ * A knob, a sweep, a CC or a new clip put the edit aside (roll_edit_drop):
+ * it is on the undo stack, not lost, but the lane no longer shows it, so
+ * say where it went.
+ */
+void
+app_edit_dropped(struct app *a)
+{
+	if (!a->r.edit_dropped)
+		return;
+	a->r.edit_dropped = 0;
+	app_msg(a, 0, "edit put aside: the result follows the knobs again "
+	    "(u brings the edit back)");
+}
+
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *
 app_current_notes(struct app *a, size_t *n)
