@@ -489,7 +489,10 @@ out:
 static int
 kernel_units(struct entry *e)
 {
-	if (e->ndim != 2 || e->shape[1] % 4 != 0 || e->shape[1] == 0)
+	/* in >= 1, so more rows than units: an empty [0, 4H] would
+	   otherwise size a model from a tensor of no bytes. */
+	if (e->ndim != 2 || e->shape[1] % 4 != 0 || e->shape[1] == 0 ||
+	    e->shape[0] <= e->shape[1] / 4)
 		return (-1);
 	return ((int)(e->shape[1] / 4));
 }
@@ -552,7 +555,7 @@ infer_arch(struct manifest *m, struct vae_arch *a, const char *mp,
 	if ((e = find(m, "encoder/mu/kernel")) == NULL)
 		return (lr_fail(cause, "%s: missing tensor encoder/mu/kernel",
 		    mp));
-	if (e->ndim != 2 || e->shape[1] <= 0)
+	if (e->ndim != 2 || e->shape[1] <= 0 || e->shape[0] <= 0)
 		return (lr_fail(cause, "%s: tensor encoder/mu/kernel is not "
 		    "2-D", mp));
 	a->z_size = (int)e->shape[1];

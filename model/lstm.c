@@ -11,6 +11,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define LSTM_X86	1
 #endif
@@ -381,6 +382,18 @@ lstm_layer(float *y, int ldy, float *c, float *gin, const struct lstm_w *w,
 
 static int	has_avx512 = -1;
 
+/* F16C: CPUID leaf 1, ECX bit 29 (clang 14's __builtin_cpu_supports
+   does not know "f16c", gcc's does; CPUID works for both). */
+static int
+cpu_f16c(void)
+{
+	unsigned	eax, ebx, ecx, edx;
+
+	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0)
+		return (0);
+	return ((ecx & bit_F16C) != 0);
+}
+
 int
 lstm_half_supported(void)
 {
@@ -388,7 +401,7 @@ lstm_half_supported(void)
 	if (has_avx512 < 0)
 		has_avx512 = __builtin_cpu_supports("avx512f");
 	return (__builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"));
+	    __builtin_cpu_supports("fma") && cpu_f16c());
 }
 
 HALF_TARGET static uint16_t

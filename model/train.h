@@ -149,4 +149,25 @@ int	train_par_step(struct train_par *tp, struct vae_params *p,
 	    const struct train_hp *hp, long step, const int *tokens, int B,
 	    struct rng *r, struct train_stats *st, char **cause) LR_WUR;
 
+/*
+ * The two halves of train_par_step, for a trainer whose batch is spread
+ * over several processes that sum their gradients between the halves
+ * (src/train/dist.c).  train_par_grad: the B examples at tokens are part
+ * of a batch of total_B; worker k (min(workers, B) of them) draws its
+ * noise from a generator seeded with seeds[k], one worker included (then
+ * as a pool worker, not train_step), and g gets the sum over slices of
+ * (slice size / total_B) x (slice mean gradient), st the slices' loss
+ * terms weighted alike: the sum of g over the processes is the batch
+ * mean.  With total_B == B and seeds drawn from r it is train_par_step's
+ * gradient for two or more workers, bit for bit.  train_par_update: clip
+ * and Adam on the summed g, as train_par_step ends.
+ */
+int	train_par_grad(struct train_par *tp, const struct vae_params *p,
+	    struct vae_params *g, const struct train_hp *hp, long step,
+	    const int *tokens, int B, int total_B, const uint64_t *seeds,
+	    struct train_stats *st, char **cause) LR_WUR;
+void	train_par_update(struct train_par *tp, struct vae_params *p,
+	    struct vae_params *g, float *m, float *v,
+	    const struct train_hp *hp, long step, struct train_stats *st);
+
 #endif

@@ -251,16 +251,121 @@ work(void *arg)
 	return (NULL);
 }
 
+/*
+ * Runs slices of B examples, each weighted by its size over total_B, into
+ * g; worker k's generator seeded with seeds[k].
+ */
+int
+train_par_grad(struct train_par *tp, const struct vae_params *p,
+    struct vae_params *g, const struct train_hp *hp, long step,
+    const int *tokens, int B, int total_B, const uint64_t *seeds,
+    struct train_stats *st, char **cause)
+{
+	const struct vae_arch	*a = &p->arch;
+	size_t			 ex = (size_t)a->num_steps * a->n_splits, i;
+	struct worker		 solo, *ws = tp->w;
+	int			 k, n, off = 0, pooled;
+	double			 f;
+
+	if (B < 1 || B > tp->max_B || total_B < B)
+		return (lr_fail(cause, "batch of %d of %d (net sized for %d)",
+		    B, total_B, tp->max_B));
+	n = tp->n < B ? tp->n : B;
+	memset(&solo, 0, sizeof solo);
+	if (tp->one != NULL) {
+		/* One worker, run as a pool worker would (own generator,
+		   serial BLAS), so it is any one slice of a larger step. */
+		solo.net = tp->one;
+		ws = &solo;
+	}
+	for (k = 0; k < n; k++) {
+		struct worker *w = &ws[k];
+
+		/* Slices as even as they go: the first B % n one longer. */
+		w->B = B / n + (k < B % n);
+		w->tokens = tokens + (size_t)off * ex;
+		off += w->B;
+		w->p = p;
+		w->beta = (float)train_beta(hp, step);
+		w->free_bits = hp->free_bits;
+		w->ssp = (float)train_ss_prob(hp, step);
+		rng_seed(&w->r, seeds[k]);
+		if (k == 0)
+			params_clone_layout(&w->g, p, g->mem);
+		free(w->cause);
+		w->cause = NULL;
+	}
+	if (tp->one != NULL)
+		work(ws);
+	else {
+		/* Slices 1..pooled go to the pool; the rest run here. */
+		pooled = n - 1 < tp->nth ? n - 1 : tp->nth;
+		pthread_mutex_lock(&tp->mu);
+		tp->active = pooled + 1;
+		tp->busy = pooled;
+		tp->gen++;
+		pthread_cond_broadcast(&tp->go);
+		pthread_mutex_unlock(&tp->mu);
+		work(&ws[0]);
+		for (k = pooled + 1; k < n; k++)
+			work(&ws[k]);	/* no thread: run it here */
+		pthread_mutex_lock(&tp->mu);
+		while (tp->busy > 0)
+			pthread_cond_wait(&tp->done, &tp->mu);
+		pthread_mutex_unlock(&tp->mu);
+	}
+	for (k = 0; k < n; k++)
+		if (ws[k].rc != 0) {
+			lr_fail(cause, "%s", ws[k].cause != NULL ?
+			    ws[k].cause : "training step failed");
+			free(solo.cause);
+			return (-1);
+		}
+
+	/* Each slice's gradient is its own batch mean: weight by size. */
+	f = (double)ws[0].B / total_B;
+	for (i = 0; i < p->n_params; i++)
+		g->mem[i] *= (float)f;
+	for (k = 1; k < n; k++) {
+		const float	*gk = ws[k].g.mem;
+		float		 fk = (float)((double)ws[k].B / total_B);
+
+		for (i = 0; i < p->n_params; i++)
+			g->mem[i] += fk * gk[i];
+	}
+	memset(st, 0, sizeof *st);
+	for (k = 0; k < n; k++) {
+		const struct train_stats *s = &ws[k].st;
+
+		f = (double)ws[k].B / total_B;
+		st->loss += f * s->loss;
+		st->r_loss += f * s->r_loss;
+		st->kl += f * s->kl;
+		st->kl_loss += f * s->kl_loss;
+		st->acc += f * s->acc;
+	}
+	st->beta = ws[0].st.beta;
+	st->ss_prob = ws[0].st.ss_prob;
+	return (0);
+}
+
+void
+train_par_update(struct train_par *tp, struct vae_params *p,
+    struct vae_params *g, float *m, float *v, const struct train_hp *hp,
+    long step, struct train_stats *st)
+{
+	train_update(p, g, m, v, hp, step, st);
+	refresh_shadow(tp, p);
+}
+
 int
 train_par_step(struct train_par *tp, struct vae_params *p,
     struct vae_params *g, float *m, float *v, const struct train_hp *hp,
     long step, const int *tokens, int B, struct rng *r,
     struct train_stats *st, char **cause)
 {
-	const struct vae_arch	*a = &p->arch;
-	size_t			 ex = (size_t)a->num_steps * a->n_splits, i;
-	int			 k, n, off = 0, pooled;
-	double			 f;
+	uint64_t	seeds[TRAIN_MAX_WORKERS];
+	int		k, n;
 
 	if (tp->one != NULL) {
 		if (train_step(tp->one, p, g, m, v, hp, step, tokens, B, r,
@@ -273,70 +378,11 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 		return (lr_fail(cause, "batch of %d (net sized for %d)", B,
 		    tp->max_B));
 	n = tp->n < B ? tp->n : B;
-	for (k = 0; k < n; k++) {
-		struct worker *w = &tp->w[k];
-
-		/* Slices as even as they go: the first B % n one longer. */
-		w->B = B / n + (k < B % n);
-		w->tokens = tokens + (size_t)off * ex;
-		off += w->B;
-		w->p = p;
-		w->beta = (float)train_beta(hp, step);
-		w->free_bits = hp->free_bits;
-		w->ssp = (float)train_ss_prob(hp, step);
-		rng_seed(&w->r, rng_u64(r));
-		if (k == 0)
-			params_clone_layout(&w->g, p, g->mem);
-		free(w->cause);
-		w->cause = NULL;
-	}
-	/* Slices 1..pooled go to the pool; the rest run here. */
-	pooled = n - 1 < tp->nth ? n - 1 : tp->nth;
-	pthread_mutex_lock(&tp->mu);
-	tp->active = pooled + 1;
-	tp->busy = pooled;
-	tp->gen++;
-	pthread_cond_broadcast(&tp->go);
-	pthread_mutex_unlock(&tp->mu);
-	work(&tp->w[0]);
-	for (k = pooled + 1; k < n; k++)
-		work(&tp->w[k]);	/* no thread: run it here */
-	pthread_mutex_lock(&tp->mu);
-	while (tp->busy > 0)
-		pthread_cond_wait(&tp->done, &tp->mu);
-	pthread_mutex_unlock(&tp->mu);
 	for (k = 0; k < n; k++)
-		if (tp->w[k].rc != 0) {
-			lr_fail(cause, "%s", tp->w[k].cause != NULL ?
-			    tp->w[k].cause : "training step failed");
-			return (-1);
-		}
-
-	/* Each slice's gradient is its own batch mean: weight by size. */
-	f = (double)tp->w[0].B / B;
-	for (i = 0; i < p->n_params; i++)
-		g->mem[i] *= (float)f;
-	for (k = 1; k < n; k++) {
-		const float	*gk = tp->w[k].g.mem;
-		float		 fk = (float)((double)tp->w[k].B / B);
-
-		for (i = 0; i < p->n_params; i++)
-			g->mem[i] += fk * gk[i];
-	}
-	memset(st, 0, sizeof *st);
-	for (k = 0; k < n; k++) {
-		const struct train_stats *s = &tp->w[k].st;
-
-		f = (double)tp->w[k].B / B;
-		st->loss += f * s->loss;
-		st->r_loss += f * s->r_loss;
-		st->kl += f * s->kl;
-		st->kl_loss += f * s->kl_loss;
-		st->acc += f * s->acc;
-	}
-	st->beta = tp->w[0].st.beta;
-	st->ss_prob = tp->w[0].st.ss_prob;
-	train_update(p, g, m, v, hp, step, st);
-	refresh_shadow(tp, p);
+		seeds[k] = rng_u64(r);
+	if (train_par_grad(tp, p, g, hp, step, tokens, B, B, seeds, st,
+	    cause) != 0)
+		return (-1);
+	train_par_update(tp, p, g, m, v, hp, step, st);
 	return (0);
 }

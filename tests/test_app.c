@@ -7,6 +7,7 @@
  * fixtures' trio_4bar and drums_2bar on the recording sink).
  */
 #include <curses.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -548,6 +549,118 @@ test_clip(void)
 	clip_free(&c);
 }
 
+/* Add a note of track/channel at quantized steps (120 qpm: 1/8 s each). */
+static void
+poly_note(struct noteseq *s, int track, int ch, int pitch, int from, int to)
+{
+	struct note	*nt = noteseq_add(s);
+
+	memset(nt, 0, sizeof *nt);
+	nt->pitch = pitch;
+	nt->velocity = 80;
+	nt->track = track;
+	nt->channel = ch;
+	nt->start_s = from * 0.125;
+	nt->end_s = to * 0.125;
+	nt->start_step = from;
+	nt->end_step = to;
+}
+
+/*
+ * A chorale as Bach's are often filed: track 1 the soprano (half notes),
+ * track 2 the three lower voices (alto quarters, tenor eighths, bass
+ * quarters).  The lower voices have more onsets, so the converter alone
+ * takes them and flattens them into one line jumping between the voices;
+ * the instrument takes the monophonic soprano, and track 2 shows its top
+ * voice (the alto) and says so.  A legato line is not polyphonic.
+ */
+static void
+test_clip_poly(void)
+{
+	struct clip_fmt	 f = { .kind = VAE_MELODY, .T = 32, .S = 1,
+			    .qpm = 120 };
+	struct noteseq	 s, raw;
+	struct windows	 w;
+	struct clip	 c;
+	char		 path[64], *cause = NULL;
+	int		 t, lo = 127, hi = 0, sop;
+	size_t		 i;
+	int		 fd;
+
+	noteseq_init(&s);
+	s.n_tracks = 2;
+	for (t = 0; t < 128; t += 8)
+		poly_note(&s, 0, 0, 72 + (t / 8) % 5, t, t + 8);
+	for (t = 0; t < 128; t += 4) {
+		poly_note(&s, 1, 1, 64 + (t / 4) % 4, t, t + 4);
+		poly_note(&s, 1, 1, 43 + (t / 4) % 5, t, t + 4);
+		poly_note(&s, 1, 1, 55 + (t / 2) % 6, t, t + 2);
+		poly_note(&s, 1, 1, 55 + (t / 2 + 1) % 6, t + 2, t + 4);
+	}
+	noteseq_sort(&s);
+	s.quantized = 1;
+	s.steps_per_quarter = 4;
+	s.total_steps = 128;
+	s.total_s = 16;
+	snprintf(path, sizeof path, "/tmp/test_app_chorale.XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	CHECK_MSG(midifile_save(path, &s, 0, &cause) == 0, "%s", cause);
+	noteseq_free(&s);
+
+	/* The fixture is the case: the converter alone takes the lower
+	   voices (a conductor track comes first in the file). */
+	noteseq_init(&raw);
+	CHECK(midifile_load(path, &raw, &cause) == 0);
+	CHECK(convert_quantize(&raw, 4, &cause) == 0);
+	CHECK(clip_windows(&f, &raw, -1, "chorale", &w, &cause) == 0);
+	sop = w.track - 1;
+	CHECK_MSG(raw.n_tracks == 3 && w.track == 2, "%d tracks, melody "
+	    "from %d", raw.n_tracks, w.track);
+	windows_free(&w);
+	noteseq_free(&raw);
+
+	memset(&c, 0, sizeof c);
+	c.letter = 'A';
+	CHECK_MSG(clip_load(&c, &f, path, -1, 0, &cause) == 0, "%s", cause);
+	CHECK_MSG(c.win.track == sop && strstr(c.title, "polyphonic") ==
+	    NULL, "track %d: %s", c.win.track, c.title);
+	for (i = 0; i < c.n; i++)
+		CHECK(c.notes[i].pitch >= 72);
+	CHECK(clip_next_track(&c, &f, &cause) == 0);
+	CHECK_MSG(c.win.track == 2 && strstr(c.title, "track 3/3") != NULL &&
+	    strstr(c.title, "  polyphonic, top voice") != NULL, "%s",
+	    c.title);
+	for (i = 0; i < c.n; i++) {
+		lo = c.notes[i].pitch < lo ? c.notes[i].pitch : lo;
+		hi = c.notes[i].pitch > hi ? c.notes[i].pitch : hi;
+	}
+	CHECK_MSG(c.n > 0 && lo >= 64 && hi <= 67, "top voice %d..%d", lo,
+	    hi);
+	clip_free(&c);
+	unlink(path);
+
+	/* Legato: each note overlaps the next by a step; one voice. */
+	noteseq_init(&s);
+	s.n_tracks = 1;
+	for (t = 0; t < 64; t += 4)
+		poly_note(&s, 0, 0, 72 - (t / 4) % 7, t, t + 5);
+	noteseq_sort(&s);
+	s.quantized = 1;
+	CHECK(convert_top_voice(&s, 0, 0, 0) == 0);
+	/* A chord: its two lower notes are under the top one. */
+	poly_note(&s, 0, 0, 48, 64, 72);
+	poly_note(&s, 0, 0, 52, 64, 72);
+	poly_note(&s, 0, 0, 55, 64, 72);
+	noteseq_sort(&s);
+	CHECK(convert_top_voice(&s, 0, 0, 1) == 2 && s.n == 17);
+	noteseq_free(&s);
+	free(cause);
+}
+
 /* A config that did not load is never rewritten (MIDI learn saves). */
 static void
 test_config(void)
@@ -876,6 +989,140 @@ test_app_snapshots(void)
 }
 
 /*
+ * Clips at start: a clip that does not load says which and why, for each
+ * of A and B (the lane titles too); with one clip the other end is its
+ * next window, not silence.  A bare struct app: app_clips needs only the
+ * model's shape, no weights.
+ */
+static void
+clips_start(struct app *a, int T)
+{
+	int	i;
+
+	memset(a, 0, sizeof *a);
+	a->model.arch.kind = VAE_MELODY;
+	a->model.T = T;
+	a->model.S = 1;
+	a->play.qpm_want = 120;
+	for (i = 0; i < 4; i++)
+		a->clips[i].letter = 'A' + i;
+}
+
+static void
+test_app_clips(void)
+{
+	struct app	 a;
+	char		 pa[PATH_MAX], pb[PATH_MAX], *msg;
+	const char	*src = getenv("srcdir") != NULL ? getenv("srcdir") : ".";
+	int		 err, i;
+
+	snprintf(pa, sizeof pa, "%s/share/clips/a.mid", src);
+	snprintf(pb, sizeof pb, "%s/share/clips/b.mid", src);
+
+	/* B unreadable: said, and B is A's next window. */
+	clips_start(&a, 32);
+	msg = app_clips(&a, &(struct app_opts){ .clip = { pa,
+	    "/nonexistent/b.mid" }, .datadir = "." }, NULL, &err);
+	CHECK_MSG(msg != NULL && err && strncmp(msg, "B: /nonexistent/b.mid:",
+	    22) == 0 && strstr(msg, "B is A's next window") != NULL,
+	    "B missing: %s", msg);
+	CHECK(a.clips[1].win.n > 0 && a.clips[1].n > 0 &&
+	    a.clips[1].wi == a.clips[0].wi + 1);
+	free(msg);
+	for (i = 0; i < 4; i++)
+		clip_free(&a.clips[i]);
+
+	/* One clip named: not an error, said, no silence. */
+	clips_start(&a, 32);
+	msg = app_clips(&a, &(struct app_opts){ .clip = { pb, NULL },
+	    .datadir = "." }, NULL, &err);
+	CHECK_MSG(msg != NULL && !err && strstr(msg, "one clip: B is A's") !=
+	    NULL, "one clip: %s", msg);
+	CHECK(a.clips[1].n > 0 && strstr(a.clips[1].title, "b.mid") != NULL);
+	free(msg);
+	for (i = 0; i < 4; i++)
+		clip_free(&a.clips[i]);
+
+	/* A 16-bar model and two 4-bar clips: both say why, in the message
+	   and in their lanes. */
+	clips_start(&a, 256);
+	msg = app_clips(&a, &(struct app_opts){ .clip = { pa, pb },
+	    .datadir = "." }, NULL, &err);
+	CHECK_MSG(msg != NULL && err && strncmp(msg, "A: ", 3) == 0 &&
+	    strstr(msg, "; B: ") != NULL && strstr(msg, "too short") != NULL,
+	    "16 bars: %s", msg);
+	for (i = 0; i < 2; i++)
+		CHECK_MSG(a.clips[i].n == 0 && strstr(a.clips[i].title,
+		    "(empty: ") != NULL && strstr(a.clips[i].title, "short") !=
+		    NULL, "lane %d: %s", i, a.clips[i].title);
+	free(msg);
+	for (i = 0; i < 4; i++)
+		clip_free(&a.clips[i]);
+}
+
+/*
+ * What the instrument says instead of staying silent: a knob after an
+ * edit (the edit goes on the undo stack, u brings it back), P, [ and ]
+ * with no sweep running, o with an empty path; and r starts from a new
+ * seed each session.
+ */
+static void
+test_app_feedback(void)
+{
+	struct app	 a;
+	unsigned	 s1, s2, s3;
+	int		 n;
+
+	fixture_new(&a);
+	app_submit(&a);
+	CHECK(fixture_settle(&a));
+	app_key(&a, 'e');
+	CHECK(a.r.edit.n > 0);
+	app_key(&a, 'x');		/* delete the first note: an edit */
+	CHECK(a.r.edit_active);
+	app_key(&a, 27);		/* leave edit mode, the edit shown */
+	CHECK(a.r.edit_active && a.r.mode == ROLL_MODE_PLAY);
+	n = a.r.n_undo;
+	app_key(&a, KEY_RIGHT);
+	CHECK(!a.r.edit_active && a.r.n_undo == n + 1);
+	CHECK_MSG(strstr(a.msg, "u brings the edit back") != NULL,
+	    "slider after an edit: %s", a.msg);
+	app_key(&a, 'u');
+	CHECK(a.r.edit_active);
+	/* Said at each drop, and only then. */
+	app_key(&a, KEY_RIGHT);
+	CHECK(!a.r.edit_active && strstr(a.msg, "u brings") != NULL);
+	a.msg[0] = '\0';
+	app_key(&a, KEY_RIGHT);
+	CHECK_MSG(a.msg[0] == '\0', "slider, no edit: %s", a.msg);
+
+	CHECK(a.r.sweep == ROLL_SWEEP_OFF);
+	app_key(&a, 'P');
+	CHECK_MSG(strstr(a.msg, "sweep off (p starts it)") != NULL &&
+	    strstr(a.msg, a.model.attr_names[a.r.attr_sel]) != NULL, "P: %s",
+	    a.msg);
+	app_key(&a, ']');
+	CHECK_MSG(strstr(a.msg, "over 5 bars") != NULL, "]: %s", a.msg);
+	app_key(&a, 'p');
+	CHECK_MSG(strstr(a.msg, "sweep triangle: the attribute") != NULL &&
+	    strstr(a.msg, "while playing") != NULL, "p: %s", a.msg);
+
+	app_key(&a, 'o');
+	app_key(&a, 'b');
+	CHECK(a.p.active);
+	app_key(&a, '\n');		/* an empty path */
+	CHECK_MSG(a.msg_err && strcmp(a.msg, "B: no file name given") == 0,
+	    "o, empty path: %s", a.msg);
+	app_free(&a);
+
+	s1 = app_start_seed();
+	s2 = app_start_seed();
+	s3 = app_start_seed();
+	CHECK(s1 > 0 && s2 > 0 && s3 > 0);
+	CHECK_MSG(s1 != s2 || s2 != s3, "seeds %u %u %u", s1, s2, s3);
+}
+
+/*
  * g with C and D never opened: they are the next windows of A and B (the
  * shipped clips have 3 windows each), and the pad's ladder decodes them.
  */
@@ -1140,7 +1387,7 @@ test_app_parts(const char *name)
 	unlink(path);
 	CHECK_MSG(app_save_result(&a, path) == 0, "%s: save: %s", name,
 	    a.msg);
-	noteseq_init(&saved);
+	memset(&saved, 0, sizeof saved);	/* midifile_load initialises */
 	if (midifile_load(path, &saved, &cause) != 0) {
 		CHECK_MSG(0, "%s: %s", name, cause);
 		free(cause);
@@ -1167,7 +1414,7 @@ test_app_parts(const char *name)
 	unlink(path);
 	/* program = 5 in the config: the melody is saved with it. */
 	a.cfg.program = 5;
-	noteseq_init(&saved);
+	memset(&saved, 0, sizeof saved);	/* midifile_load initialises */
 	if (trio && app_save_result(&a, path) == 0 &&
 	    midifile_load(path, &saved, &cause) == 0) {
 		int	fixed = 0;
@@ -1241,6 +1488,7 @@ main(void)
 	test_command_table();
 	test_config();
 	test_clip();
+	test_clip_poly();
 	test_set();
 	test_keylock();
 	test_worker();
@@ -1248,6 +1496,8 @@ main(void)
 	test_app_measure();
 	test_app_sweep();
 	test_app_snapshots();
+	test_app_feedback();
+	test_app_clips();
 	test_app_pad_corners();
 	test_app_parts("trio_4bar");
 	test_app_parts("drums_2bar");

@@ -156,7 +156,7 @@ fi
 expect_ok "--help" --help
 check "--help lists encode" grep -q "latentroll encode" "$T/out"
 for c in inspect convert encode decode interpolate export train eval attrs play \
-    devices; do
+    render devices; do
 	expect_ok "$c --help" "$c" --help &&
 	    check "$c --help: usage on stdout" \
 	    grep -q "^usage: latentroll $c" "$T/out"
@@ -857,6 +857,40 @@ if [ -w /dev/full ]; then
 		fi
 	done
 fi
+
+# ---- The built-in synth: render, devices, interpolate --wav. ----
+SF2=/usr/share/sounds/sf2/TimGM6mb.sf2
+[ -r "$SF2" ] || SF2=/usr/share/sounds/sf2/default-GM.sf2
+if [ -r "$SF2" ]; then
+	expect_ok "render" render "$A" "$T/r.wav" --loops 2 --soundfont "$SF2"
+	check "render wrote a RIFF WAVE" sh -c \
+	    "head -c 12 '$T/r.wav' | grep -q WAVE"
+	check "render says how fast" grep -q "x real time" "$T/out"
+	expect_error "render over a file" "$T/r.wav" render "$A" "$T/r.wav" \
+	    --soundfont "$SF2"
+	check "render: the error says --force" grep -q -- "--force" "$T/err"
+	expect_ok "render --force" render "$A" "$T/r.wav" --force \
+	    --soundfont "$SF2" --tempo 140
+	expect_error "render to .ogg" "$T/r.ogg" render "$A" "$T/r.ogg"
+	expect_error "render, missing soundfont" "$T/none.sf2" render "$A" \
+	    "$T/r2.wav" --soundfont "$T/none.sf2"
+	printf 'RIFF\040\000\000\000sfbkLIST junk' >"$T/bad.sf2"
+	expect_error "render, corrupt soundfont" "$T/bad.sf2" render "$A" \
+	    "$T/r2.wav" --soundfont "$T/bad.sf2"
+	check "no file after a failed render" test ! -e "$T/r2.wav"
+	check "no temporary file left" sh -c "! ls -a '$T' | grep -q '^\.r'"
+	expect_usage "render with one file" render "$A"
+	expect_ok "interpolate --wav" interpolate --model "$M" "$A" "$B" -n 2 \
+	    --out "$T/iw" --wav --soundfont "$SF2"
+	check "interpolate --wav wrote interp_01.wav" test -s \
+	    "$T/iw/interp_01.wav"
+	expect_usage "interpolate --wav without --out" interpolate --model \
+	    "$M" "$A" "$B" -n 2 --wav
+else
+	echo "render: no General MIDI soundfont, not checked"
+fi
+expect_ok "devices" devices
+check "devices lists the built-in synth" grep -q "built-in synth" "$T/out"
 
 # Memory: the model commands under valgrind (errors and definite leaks),
 # unless the binary carries AddressSanitizer, which checks every run above.

@@ -80,5 +80,12 @@ check "libsmf in ui/" ui 'smf_|<smf\.h>'
 check "model headers in ui/" ui '"(vae|ckpt|lstm|train|params|attrs)\.h"'
 check "exit() in ui/" ui '\bexit\(|\babort\('
 check "printing in ui/" ui '\bprintf\(|fprintf\(|\bputs\(|perror\('
+# MPI at the edge of training only (issue I): one file of src/train.
+for d in model ui common src/notes src/music src/player src/storage \
+    src/data src/app src/cli; do
+	check "MPI in $d/" $d '\bMPI_[A-Za-z_]+ *\(|<mpi\.h>'
+done
+check "MPI in src/train/ outside dist_mpi.c" src/train \
+    '\bMPI_[A-Za-z_]+ *\(|<mpi\.h>' dist_mpi.c
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -610,27 +610,31 @@ test_layout(void)
 	roll_free(&r);
 }
 
+/* A note: pitch, steps [s, e), changed since the last swap (result). */
+#define N(p, s, e, chg)	\
+	{ .pitch = (p), .start = (s), .end = (e), .changed = (chg) }
+
 /* The first window of share/clips/a.mid and b.mid, and a result between. */
 static const struct ui_note clip_a[] = {
-	{ 67, 0, 4, 0, 0 }, { 69, 4, 6, 0, 0 }, { 71, 6, 8, 0, 0 },
-	{ 72, 8, 12, 0, 0 }, { 71, 12, 16, 0, 0 }, { 69, 16, 18, 0, 0 },
-	{ 67, 18, 20, 0, 0 }, { 69, 20, 22, 0, 0 }, { 71, 22, 24, 0, 0 },
-	{ 74, 24, 32, 0, 0 },
+	N(67, 0, 4, 0), N(69, 4, 6, 0), N(71, 6, 8, 0),
+	N(72, 8, 12, 0), N(71, 12, 16, 0), N(69, 16, 18, 0),
+	N(67, 18, 20, 0), N(69, 20, 22, 0), N(71, 22, 24, 0),
+	N(74, 24, 32, 0),
 };
 static const struct ui_note clip_b[] = {
-	{ 64, 0, 2, 0, 0 }, { 66, 2, 4, 0, 0 }, { 67, 4, 6, 0, 0 },
-	{ 69, 6, 8, 0, 0 }, { 71, 8, 10, 0, 0 }, { 69, 10, 12, 0, 0 },
-	{ 67, 12, 14, 0, 0 }, { 66, 14, 16, 0, 0 }, { 64, 16, 18, 0, 0 },
-	{ 67, 18, 20, 0, 0 }, { 71, 20, 22, 0, 0 }, { 67, 22, 24, 0, 0 },
-	{ 69, 24, 26, 0, 0 }, { 66, 26, 28, 0, 0 }, { 62, 28, 30, 0, 0 },
-	{ 66, 30, 32, 0, 0 },
+	N(64, 0, 2, 0), N(66, 2, 4, 0), N(67, 4, 6, 0),
+	N(69, 6, 8, 0), N(71, 8, 10, 0), N(69, 10, 12, 0),
+	N(67, 12, 14, 0), N(66, 14, 16, 0), N(64, 16, 18, 0),
+	N(67, 18, 20, 0), N(71, 20, 22, 0), N(67, 22, 24, 0),
+	N(69, 24, 26, 0), N(66, 26, 28, 0), N(62, 28, 30, 0),
+	N(66, 30, 32, 0),
 };
 static const struct ui_note clip_r[] = {
-	{ 67, 0, 4, 0, 0 }, { 69, 4, 6, 1, 0 }, { 71, 6, 8, 0, 0 },
-	{ 72, 8, 12, 0, 0 }, { 71, 12, 16, 0, 0 }, { 64, 16, 18, 1, 0 },
-	{ 67, 18, 20, 0, 0 }, { 71, 20, 22, 0, 0 }, { 67, 22, 24, 0, 0 },
-	{ 69, 24, 26, 0, 0 }, { 66, 26, 28, 1, 0 }, { 62, 28, 30, 0, 0 },
-	{ 66, 30, 32, 0, 0 },
+	N(67, 0, 4, 0), N(69, 4, 6, 1), N(71, 6, 8, 0),
+	N(72, 8, 12, 0), N(71, 12, 16, 0), N(64, 16, 18, 1),
+	N(67, 18, 20, 0), N(71, 20, 22, 0), N(67, 22, 24, 0),
+	N(69, 24, 26, 0), N(66, 26, 28, 1), N(62, 28, 30, 0),
+	N(66, 30, 32, 0),
 };
 
 static void
@@ -689,6 +693,19 @@ label_holds(const char *label, int pitch)
 	hi = parse_note(dash + 1, strlen(dash + 1), 0);
 	lo = parse_note(label, dash - label, hi / 12 - 1);
 	return (lo >= 0 && lo < hi && pitch >= lo && pitch <= hi);
+}
+
+/* The title row y says notes are above (up) or below the rows. */
+static int
+title_counts(int y, int cols, int up)
+{
+	char	t[512];
+	int	x;
+
+	for (x = 0; x < cols && x + 1 < (int)sizeof t; x++)
+		t[x] = (char)(mvinch(y, x) & A_CHARTEXT);
+	t[x] = '\0';
+	return (strstr(t, up ? " ^" : " v") != NULL);
 }
 
 /*
@@ -756,12 +773,17 @@ check_screen(const struct roll *r, const struct ui_view *v, int cols,
 					    n->pitch, n->start, label);
 				}
 			}
-			if (r->mode != ROLL_MODE_EDIT ||
-			    L.lane_idx[slot] != UI_LANE_RESULT ||
-			    draw_pitch_row(&pr[slot], n->pitch) >= 0)
+			/* A note out of the rows is counted in the title
+			   ("^3 v2"); every other one is drawn once. */
+			if (draw_pitch_row(&pr[slot], n->pitch) >= 0)
 				CHECK_MSG(found == 1, "%s: lane %d: pitch %d at "
 				    "step %d drawn %d times", what,
 				    L.lane_idx[slot], n->pitch, n->start, found);
+			else
+				CHECK_MSG(found == 0 && title_counts(
+				    L.lane_y[slot], cols, n->pitch > pr[slot].hi[0]),
+				    "%s: lane %d: pitch %d hidden, not counted",
+				    what, L.lane_idx[slot], n->pitch);
 		}
 	}
 	CHECK(bad == 0);
@@ -797,8 +819,8 @@ static void
 test_pitch_axis(void)
 {
 	static const struct ui_note	 close[] = {
-		{ 60, 0, 2, 0, 0 }, { 61, 2, 4, 0, 0 }, { 62, 4, 6, 0, 0 },
-		{ 64, 6, 8, 0, 0 }, { 65, 8, 10, 0, 0 },
+		N(60, 0, 2, 0), N(61, 2, 4, 0), N(62, 4, 6, 0),
+		N(64, 6, 8, 0), N(65, 8, 10, 0),
 	};
 	struct roll			 r;
 	struct ui_view			 v;
@@ -829,14 +851,22 @@ test_pitch_axis(void)
 	}
 	draw_row_label(&pr, draw_pitch_row(&pr, 61), label, sizeof label);
 	CHECK_MSG(strcmp(label, "C#4") == 0, "%s", label);
-	/* Three rows: runs split at the widest interval (62 | 64). */
+	/* Three rows: one pitch a row still, from the highest; the two
+	   below are counted, and PgDn scrolls to them (no further). */
 	draw_pitch_rows(&v, &r, 0, 3, &pr);
 	CHECK(rows_sane(&pr, 3));
-	CHECK(draw_pitch_row(&pr, 62) != draw_pitch_row(&pr, 64));
-	for (i = 0; i < 5; i++)
-		CHECK(draw_pitch_row(&pr, close[i].pitch) >= 0);
-	draw_row_label(&pr, draw_pitch_row(&pr, 64), label, sizeof label);
-	CHECK_MSG(strcmp(label, "E-F4") == 0, "%s", label);
+	for (i = 0; i < 3; i++)
+		CHECK(pr.lo[i] == pr.hi[i]);
+	CHECK(pr.hi[0] == 65 && pr.lo[2] == 62);
+	draw_hidden(&v.lanes[0], &pr, &i, &p);
+	CHECK_MSG(i == 0 && p == 2, "above %d below %d", i, p);
+	roll_apply(&r, ROLL_CMD_SCROLL_PITCH, 3);
+	draw_pitch_rows(&v, &r, 0, 3, &pr);
+	CHECK(rows_sane(&pr, 3) && pr.hi[0] == 62 && pr.lo[2] == 60);
+	draw_hidden(&v.lanes[0], &pr, &i, &p);
+	CHECK_MSG(i == 2 && p == 0, "above %d below %d", i, p);
+	roll_apply(&r, ROLL_CMD_SCROLL_PITCH, -3);
+	CHECK(r.pitch_scroll == 0);
 
 	/* A shared axis when the pitches of every lane fit; the lane's own
 	   when only those do. */
@@ -1163,6 +1193,90 @@ test_prompt(void)
 	rmdir(dir);
 }
 
+/*
+ * A long message wraps at spaces onto up to DRAW_MSG_LINES rows at the
+ * bottom (the roll laid out above them), instead of being cut at the
+ * screen's width; a short one keeps one row.
+ */
+static void
+test_message_wrap(void)
+{
+	static const char	*msg = "A: /home/someone/music/a-long-name.mid: "
+				    "too short: the melody is 16 steps, a window "
+				    "needs 256; B: b.mid: No such file or "
+				    "directory";
+	struct roll		 r;
+	struct ui_view		 v;
+	struct roll_layout	 L, L1;
+	struct pitch_rows	 pr[UI_LANES];
+	char			 line[128];
+	int			 start[4], len[4], n, i;
+
+	n = draw_wrap("one two three", 7, 3, start, len);
+	CHECK(n == 2 && len[0] == 7 && start[1] == 8 && len[1] == 5);
+	n = draw_wrap("one two three", 6, 3, start, len);
+	CHECK(n == 3 && len[0] == 3 && start[1] == 4 && len[1] == 3);
+	CHECK(draw_wrap("abcdefghij", 4, 2, start, len) == 2 &&
+	    len[0] == 4 && len[1] == 4);
+	CHECK(draw_wrap("", 10, 3, start, len) == 0);
+	n = draw_wrap(msg, 79, DRAW_MSG_LINES, start, len);
+	CHECK(n == 2);
+	for (i = 0; i < n; i++)
+		CHECK(len[i] <= 79 && msg[start[i]] != ' ');
+	CHECK(start[1] + len[1] == (int)strlen(msg));
+
+	roll_init(&r, 5, 32);
+	view_clips(&v);
+	v.message = "ready";
+	draw_layout(&L1, &r, &v, 80, 24, pr);
+	CHECK(L1.message_rows == 1 && L1.message_y == 23);
+	v.message = msg;
+	v.message_is_error = 1;
+	draw_layout(&L, &r, &v, 80, 24, pr);
+	CHECK_MSG(L.message_rows == 2 && L.message_y == 22 &&
+	    L.status_y == 21 && L.n_lanes == UI_LANES, "rows %d y %d",
+	    L.message_rows, L.message_y);
+	screen_row(&r, &v, 80, 24, 22, line, sizeof line);
+	CHECK_MSG(strncmp(line, "A: /home/someone", 16) == 0, "\"%s\"", line);
+	screen_row(&r, &v, 80, 24, 23, line, sizeof line);
+	CHECK_MSG(strstr(line, "No such file or directory") != NULL &&
+	    strncmp(line, msg + start[1], strlen(line)) == 0, "\"%s\"", line);
+	roll_free(&r);
+}
+
+/*
+ * , and . scroll a long loop in time while stopped; playing, the view
+ * follows the playhead, editing, the cursor.  The legend is in the help.
+ */
+static void
+test_scroll_time(void)
+{
+	struct roll		r;
+	struct roll_layout	L;
+	int			i;
+
+	roll_init(&r, 5, 256);
+	roll_layout(&L, &r, 80, 24, 256);
+	CHECK(L.view_steps < 256);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 0);
+	roll_apply(&r, ROLL_CMD_SCROLL_TIME, 16);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 16);
+	for (i = 0; i < 40; i++)
+		roll_apply(&r, ROLL_CMD_SCROLL_TIME, 16);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 256 - L.view_steps);
+	CHECK(roll_view_first(&L, &r, 256, 3) == 0);	/* playing */
+	for (i = 0; i < 40; i++)
+		roll_apply(&r, ROLL_CMD_SCROLL_TIME, -16);
+	CHECK(r.time_scroll == 0);
+	CHECK(keys_lookup(',', ROLL_MODE_PLAY)->cmd == ROLL_CMD_SCROLL_TIME);
+	CHECK(keys_lookup(KEY_NPAGE, ROLL_MODE_EDIT)->cmd ==
+	    ROLL_CMD_SCROLL_PITCH);
+	CHECK(help_line_with("{###", "note new since the last swap"));
+	CHECK(help_line_with("12.3ms", "key to result; 0.0: ahead"));
+	CHECK(help_line_with("PgDn", "scroll pitch rows down"));
+	roll_free(&r);
+}
+
 int
 main(void)
 {
@@ -1181,5 +1295,7 @@ main(void)
 	test_status();
 	test_help_screen();
 	test_prompt();
+	test_message_wrap();
+	test_scroll_time();
 	return (test_report());
 }

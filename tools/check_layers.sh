@@ -12,7 +12,9 @@
 # modes.  Prints one line per violation and exits 1 on any, and also when
 # a library or folder of the table is missing or empty (a check that finds
 # nothing to check must not pass).  The table is the one in Makefile.am's
-# top comment and the README.
+# top comment and the README.  MPI (issue I) sits at the edge of training:
+# src/train/dist_mpi.c alone includes <mpi.h>, and no library but
+# src/train's calls MPI.
 LAYERS='
 common  common                 common/libcommon.a         -
 model   model                  model/libmodel.a           common
@@ -66,6 +68,12 @@ case $mode in
 		[ -n "$name" ] && [ "$lib" != "-" ] || continue
 		nm -u "$dir/$lib" 2>/dev/null | awk 'NF == 2 { print $2 }' |
 		    sort -u >"$tmp/undef"
+		if [ "$name" != train ] && grep -q '^P\{0,1\}MPI_' \
+		    "$tmp/undef"; then
+			echo "check_layers: $lib ($name) calls MPI: only" \
+			    "src/train may"
+			echo x >>"$tmp/bad"
+		fi
 		# Each undefined symbol defined by another layer of ours.
 		awk 'NR == FNR { owner[$1] = $2; next }
 		    ($1 in owner) { print $1, owner[$1] }' "$tmp/defs" \
@@ -109,6 +117,12 @@ case $mode in
 		[ -n "$name" ] || continue
 		for f in "$dir/$folder"/*.c "$dir/$folder"/*.h; do
 			[ -e "$f" ] || continue
+			if [ "$f" != "$dir/src/train/dist_mpi.c" ] &&
+			    grep -q '^#include <mpi\.h>' "$f"; then
+				echo "check_layers: $f includes <mpi.h>:" \
+				    "only src/train/dist_mpi.c may"
+				echo x >>"$tmp/bad"
+			fi
 			sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f" |
 			while read -r inc; do
 				owner=$(awk -v h="$inc" '$1 == h { print $2 }' \

@@ -141,51 +141,29 @@ rows_fit(struct pitch_rows *pr, int rows, const char used[128], int n)
 }
 
 /*
- * More distinct pitches than rows: runs of neighbouring pitches share a
- * row, split at the widest intervals (ties: the split farthest from the
- * others, so the runs stay even).
+ * More distinct pitches than rows: one row per pitch still (a row never
+ * holds two pitches, which read as one), `rows` of them from the highest
+ * down, scrolled by `scroll` rows (kept in range); the lane's title counts
+ * the notes out of view.
  */
 static void
-rows_ranges(struct pitch_rows *pr, int rows, const char used[128])
+rows_scroll(struct pitch_rows *pr, int rows, const char used[128],
+    int scroll)
 {
-	int	asc[128], cut[128], n = 0, p, g, i, best, bgap, bdist, d, j;
+	int	desc[128], n = 0, p, i;
 
-	for (p = 0; p < 128; p++) {
+	for (p = 127; p >= 0; p--) {
 		if (used[p])
-			asc[n++] = p;
+			desc[n++] = p;
 	}
-	memset(cut, 0, sizeof cut);	/* cut[g]: a row ends after asc[g] */
-	for (i = 0; i < rows - 1; i++) {
-		best = -1;
-		bgap = bdist = -1;
-		for (g = 0; g < n - 1; g++) {
-			if (cut[g])
-				continue;
-			/* Distance to the nearest cut or end, in pitches. */
-			d = g + 1 < n - 1 - g ? g + 1 : n - 1 - g;
-			for (j = 0; j < n - 1; j++) {
-				if (cut[j] && (j > g ? j - g : g - j) < d)
-					d = j > g ? j - g : g - j;
-			}
-			if (asc[g + 1] - asc[g] > bgap ||
-			    (asc[g + 1] - asc[g] == bgap && d > bdist)) {
-				best = g;
-				bgap = asc[g + 1] - asc[g];
-				bdist = d;
-			}
-		}
-		if (best < 0)
-			break;
-		cut[best] = 1;
-	}
-	/* Runs bottom up into rows top down. */
+	if (scroll > n - rows)
+		scroll = n - rows;
+	if (scroll < 0)
+		scroll = 0;
 	pr->n = 0;
-	for (g = n - 1; g >= 0; g--) {
-		if (g == n - 1 || cut[g]) {
-			pr->hi[pr->n] = asc[g];
-			pr->n++;
-		}
-		pr->lo[pr->n - 1] = asc[g];
+	for (i = scroll; i < n && pr->n < rows; i++) {
+		pr->lo[pr->n] = pr->hi[pr->n] = desc[i];
+		pr->n++;
 	}
 }
 
@@ -226,7 +204,7 @@ draw_pitch_rows(const struct ui_view *v, const struct roll *r, int lane,
 	n_own = pitch_set(v, lane, own);
 	if (rows_fit(pr, rows, own, n_own))
 		return;
-	rows_ranges(pr, rows, n_own > 0 ? own : all);
+	rows_scroll(pr, rows, n_own > 0 ? own : all, r->pitch_scroll);
 }
 
 int
@@ -265,15 +243,73 @@ draw_row_label(const struct pitch_rows *pr, int row, char *buf, size_t len)
 	snprintf(buf, len, "%s-%s", lo, hi);
 }
 
+int
+draw_wrap(const char *s, int width, int max, int *start, int *len)
+{
+	int	n = 0, off = 0, end, cut, cols, i;
+
+	if (width < 1)
+		width = 1;
+	while (s[off] != '\0' && n < max) {
+		/* Up to width characters (UTF-8 continuations ride along). */
+		for (i = off, cols = 0, cut = -1; s[i] != '\0'; i++) {
+			if (((unsigned char)s[i] & 0xc0) == 0x80)
+				continue;
+			if (cols == width)
+				break;
+			if (s[i] == ' ')
+				cut = i;
+			cols++;
+		}
+		end = i;
+		/* A line that ends on a word's end needs no cut. */
+		if (s[i] != '\0' && s[i] != ' ' && n < max - 1 && cut > off)
+			end = cut;
+		if (start != NULL)
+			start[n] = off;
+		if (len != NULL)
+			len[n] = end - off;
+		n++;
+		off = end;
+		while (s[off] == ' ')
+			off++;
+	}
+	return (n);
+}
+
+void
+draw_hidden(const struct ui_lane *lane, const struct pitch_rows *pr,
+    int *above, int *below)
+{
+	size_t	j;
+
+	*above = *below = 0;
+	if (pr->n == 0)
+		return;
+	for (j = 0; j < lane->n; j++) {
+		if (draw_pitch_row(pr, lane->notes[j].pitch) >= 0)
+			continue;
+		if (lane->notes[j].pitch > pr->hi[0])
+			(*above)++;
+		else
+			(*below)++;
+	}
+}
+
 void
 draw_layout(struct roll_layout *L, const struct roll *r,
     const struct ui_view *v, int cols, int rows,
     struct pitch_rows pr[UI_LANES])
 {
 	char	label[16];
-	int	i, j, w;
+	int	i, j, w, n;
 
-	roll_layout(L, r, cols, rows, v->steps);
+	n = v->message != NULL ? draw_wrap(v->message, cols - 1,
+	    DRAW_MSG_LINES, NULL, NULL) : 1;
+	if (n < 1)
+		n = 1;
+	roll_layout(L, r, cols, rows - (n - 1), v->steps);
+	L->message_rows = n;
 	w = L->label_w;
 	for (i = 0; i < L->n_lanes; i++) {
 		draw_pitch_rows(v, r, L->lane_idx[i], L->lane_h[i], &pr[i]);
@@ -297,17 +333,21 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	static const int	 pairs[UI_LANES] = { PAIR_A, PAIR_B,
 				     PAIR_RESULT };
 	const struct ui_lane	*lane;
-	char			 label[16], title[256];
+	char			 label[16], title[300], more[32];
 	int			 li, y0, row, s, x, y, c, i, len;
+	int			 above, below;
 	size_t			 j;
 
 	li = L->lane_idx[slot];
 	lane = &v->lanes[li];
 	y0 = L->lane_y[slot];
 
-	/* Title row: "-- A a.mid ------". */
-	snprintf(title, sizeof title, "-- %s ", lane->title != NULL ?
-	    lane->title : titles[li]);
+	/* Title row: "-- A a.mid ------", "^3 v2" for notes out of view. */
+	draw_hidden(lane, pr, &above, &below);
+	snprintf(more, sizeof more, "%s%.0d%s%.0d", above > 0 ? " ^" : "",
+	    above, below > 0 ? " v" : "", below);
+	snprintf(title, sizeof title, "-- %s%s ", lane->title != NULL ?
+	    lane->title : titles[li], more);
 	len = text_cols(title);
 	attron(pair(pairs[li]) | A_BOLD);
 	mvaddnstr(y0, 0, title, L->cols);
@@ -662,8 +702,10 @@ draw_status(const struct roll *r, const struct ui_view *v,
 		addch(' ');
 	attroff(A_REVERSE);
 
-	move(L->message_y, 0);
-	clrtoeol();
+	for (int y = 0; y < L->message_rows; y++) {
+		move(L->message_y + y, 0);
+		clrtoeol();
+	}
 	if (p != NULL && p->active) {
 		const char	*t = p->text;
 		int		 room, skip;
@@ -697,7 +739,15 @@ draw_status(const struct roll *r, const struct ui_view *v,
 		return;
 	if (v->message_is_error)
 		attron(pair(PAIR_ERROR) | A_BOLD);
-	mvaddnstr(L->message_y, 0, v->message, L->cols - 1);
+	{
+		int	start[DRAW_MSG_LINES], len[DRAW_MSG_LINES], n, i;
+
+		n = draw_wrap(v->message, L->cols - 1, L->message_rows, start,
+		    len);
+		for (i = 0; i < n; i++)
+			mvaddnstr(L->message_y + i, 0, v->message + start[i],
+			    len[i]);
+	}
 	if (v->message_is_error)
 		attroff(pair(PAIR_ERROR) | A_BOLD);
 }
@@ -745,7 +795,7 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 {
 	struct roll_layout	L;
 	struct pitch_rows	pr[UI_LANES];
-	int			view0, i, focus;
+	int			view0, i;
 
 	draw_layout(&L, r, v, COLS, LINES, pr);
 	erase();
@@ -755,8 +805,7 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 		refresh();
 		return;
 	}
-	focus = r->mode == ROLL_MODE_EDIT ? r->cur_step : v->playhead;
-	view0 = roll_view_start(&L, v->steps, focus);
+	view0 = roll_view_first(&L, r, v->steps, v->playhead);
 	for (i = 0; i < L.n_lanes; i++)
 		draw_lane(r, v, &L, i, &pr[i], view0);
 	draw_axis(v, &L, view0);

@@ -30,18 +30,34 @@ struct pitch_rows {
  * Map the pitches of lane `lane` to `rows` rows (pure, for the tests).  In
  * order of preference: one semitone a row over the notes of every lane (a
  * shared axis), one row per distinct pitch of every lane ("fold"), the same
- * two over the lane's own notes, and last rows that each hold a run of the
- * lane's pitches, split at the widest intervals.  The result lane in edit
- * mode is one semitone a row around the cursor, so it reaches any pitch.
+ * two over the lane's own notes, and last one row per pitch of the lane
+ * from the highest, scrolled down by r->pitch_scroll (PgUp/PgDn).  The
+ * result lane in edit mode is one semitone a row around the cursor, so it
+ * reaches any pitch.
  */
 void	draw_pitch_rows(const struct ui_view *v, const struct roll *r,
 	    int lane, int rows, struct pitch_rows *pr);
+/* Notes of a lane out of its rows: above the top one, below. */
+void	draw_hidden(const struct ui_lane *lane, const struct pitch_rows *pr,
+	    int *above, int *below);
 /* The row of a pitch, or -1 if the lane does not show it. */
 int	draw_pitch_row(const struct pitch_rows *pr, int pitch);
 /* The label of a row: "G4", or a range "F#-G4", "B3-C4". */
 void	draw_row_label(const struct pitch_rows *pr, int row, char *buf,
 	    size_t len);
-/* The layout of the screen, the labels widened to what the lanes need. */
+#define DRAW_MSG_LINES	3	/* a long message wraps to this many rows */
+
+/*
+ * Break s into lines of at most width columns, at spaces where it can (a
+ * word longer than a line is cut), for at most max lines: line i is
+ * s[start[i]] for len[i] bytes.  Returns the lines used (0 for "").
+ */
+int	draw_wrap(const char *s, int width, int max, int *start, int *len);
+/*
+ * The layout of the screen, the labels widened to what the lanes need; a
+ * message longer than the screen is wide takes up to DRAW_MSG_LINES rows
+ * at the bottom, the rest laid out above it.
+ */
 void	draw_layout(struct roll_layout *L, const struct roll *r,
 	    const struct ui_view *v, int cols, int rows,
 	    struct pitch_rows pr[UI_LANES]);

@@ -197,6 +197,7 @@ roll_edit_drop(struct roll *r)
 		return;
 	stack_push(r->undo, &r->n_undo, &r->edit);
 	r->edit_active = 0;
+	r->edit_dropped = 1;
 	r->dirty |= ROLL_DIRTY_ALL;
 }
 
@@ -485,7 +486,12 @@ cmd_sweep(struct roll *r, enum roll_cmd cmd, int arg)
 static int
 cmd_view(struct roll *r, enum roll_cmd cmd, int arg)
 {
-	if (cmd == ROLL_CMD_LANE)
+	if (cmd == ROLL_CMD_SCROLL_PITCH)	/* drawing clamps it per lane */
+		r->pitch_scroll = clampi(r->pitch_scroll + arg, 0, 127);
+	else if (cmd == ROLL_CMD_SCROLL_TIME)
+		r->time_scroll = clampi(r->time_scroll + arg, 0,
+		    r->steps > 1 ? r->steps - 1 : 0);
+	else if (cmd == ROLL_CMD_LANE)
 		r->lane = (r->lane + 1) % UI_LANES;
 	else
 		r->help = r->help ? 0 : 1;
@@ -605,6 +611,8 @@ static int (*const roll_cmds[ROLL_CMD_COUNT])(struct roll *, enum roll_cmd,
 	[ROLL_CMD_NUDGE_RESET] = cmd_nudge_reset,
 	[ROLL_CMD_TEMP] = cmd_temp,
 	[ROLL_CMD_RESEED] = cmd_reseed,
+	[ROLL_CMD_SCROLL_PITCH] = cmd_view,
+	[ROLL_CMD_SCROLL_TIME] = cmd_view,
 	[ROLL_CMD_INTERP] = cmd_interp,
 	[ROLL_CMD_SNAP] = cmd_snap,
 	[ROLL_CMD_SNAP_STORE] = cmd_snap,
@@ -735,6 +743,7 @@ roll_layout(struct roll_layout *L, const struct roll *r, int cols, int rows,
 	L->attrs_y = L->slider_y + 1;
 	L->status_y = rows - 2;
 	L->message_y = rows - 1;
+	L->message_rows = 1;
 	roll_layout_label(L, steps, 4);
 }
 
@@ -764,6 +773,22 @@ roll_view_start(const struct roll_layout *L, int steps, int focus)
 	if (page <= 0)
 		page = L->view_steps;
 	start = (focus / page) * page;
+	if (start + L->view_steps > steps)
+		start = steps - L->view_steps;
+	return (start < 0 ? 0 : start);
+}
+
+int
+roll_view_first(const struct roll_layout *L, const struct roll *r,
+    int steps, int playhead)
+{
+	int	start;
+
+	if (r->mode == ROLL_MODE_EDIT)
+		return (roll_view_start(L, steps, r->cur_step));
+	if (playhead >= 0)
+		return (roll_view_start(L, steps, playhead));
+	start = r->time_scroll;
 	if (start + L->view_steps > steps)
 		start = steps - L->view_steps;
 	return (start < 0 ? 0 : start);

@@ -47,6 +47,8 @@ enum roll_cmd {
 	ROLL_CMD_SWEEP_BARS,	/* arg: +1 / -1 (bars per sweep) */
 	ROLL_CMD_SWEEP_TARGET,	/* the slider <-> the selected attribute */
 	ROLL_CMD_LANE,		/* which lane a small screen shows */
+	ROLL_CMD_SCROLL_PITCH,	/* arg: rows, + shows lower pitches */
+	ROLL_CMD_SCROLL_TIME,	/* arg: steps, signed */
 	ROLL_CMD_HELP,
 	ROLL_CMD_EDIT,		/* enter / leave edit mode */
 	ROLL_CMD_UNDO,
@@ -75,6 +77,7 @@ enum roll_cmd {
 	ROLL_CMD_COPY,
 	ROLL_CMD_SAVE,
 	ROLL_CMD_SAVE_SET,
+	ROLL_CMD_SAVE_AUDIO,
 	ROLL_CMD_KEYLOCK,
 	ROLL_CMD_REDRAW,
 	ROLL_CMD_QUIT,
@@ -129,6 +132,9 @@ struct roll {
 	struct roll_notes	 edit;
 	int			 edit_active;	/* result lane shows edit */
 	int			 unsaved;	/* edits not saved yet */
+	int			 edit_dropped;	/* roll_edit_drop() put the edit
+						   on the undo stack; the app
+						   says so and clears it */
 	struct roll_notes	 undo[ROLL_UNDO];
 	int			 n_undo;
 	struct roll_notes	 redo[ROLL_UNDO];
@@ -146,6 +152,11 @@ struct roll {
 
 	int			 help;		/* help overlay page, 0: off */
 	int			 lane;		/* lane shown when small */
+	int			 pitch_scroll;	/* rows scrolled down from the
+						   highest, when a lane's
+						   pitches do not fit */
+	int			 time_scroll;	/* first step shown when
+						   stopped (not editing) */
 	unsigned		 dirty;
 };
 
@@ -223,6 +234,8 @@ struct roll_layout {
 	int	attrs_y, attrs_rows, attrs_per_row;
 	int	status_y;
 	int	message_y;
+	int	message_rows;		/* 1, more when a long message wraps
+					   (draw_layout) */
 };
 
 void	roll_layout(struct roll_layout *L, const struct roll *r, int cols,
@@ -231,5 +244,11 @@ void	roll_layout(struct roll_layout *L, const struct roll *r, int cols,
 void	roll_layout_label(struct roll_layout *L, int steps, int label_w);
 /* First step shown so the cursor/playhead stays visible. */
 int	roll_view_start(const struct roll_layout *L, int steps, int focus);
+/*
+ * First step shown: the edit cursor's page, the playhead's while playing,
+ * else where , and . scrolled to (r->time_scroll, kept on the loop).
+ */
+int	roll_view_first(const struct roll_layout *L, const struct roll *r,
+	    int steps, int playhead);
 
 #endif

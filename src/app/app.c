@@ -12,6 +12,7 @@
  */
 #include "app.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attrs.h"
@@ -60,6 +62,21 @@ app_msg(struct app *a, int err, const char *fmt, ...)
 	a->r.dirty |= ROLL_DIRTY_ALL;
 }
 
+/*
+ * r steps the seed by a fixed rule, so starting from the same seed gave
+ * the same samples every session; a set restores its own.  1..65535 keeps
+ * the slider line short until the first r.
+ */
+unsigned
+app_start_seed(void)
+{
+	unsigned	s;
+
+	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
+		s = (unsigned)time(NULL) ^ ((unsigned)getpid() << 8);
+	return (1 + s % 65535);
+}
+
 /* ---- tokens, notes, sequences ------------------------------------- */
 
 /* How tokens become notes now (the tempo follows the player). */
@@ -86,11 +103,14 @@ app_status(struct app *a)
 	live_status(a->play.live, &a->play.st);
 	if (a->play.st.changed & LIVE_CHANGED_ERROR &&
 	    a->play.st.error[0] != '\0')
-		app_msg(a, 1, "MIDI: %s", a->play.st.error);
+		app_msg(a, 1, "%s%s", strncmp(a->play.st.error,
+		    "built-in synth", 14) == 0 ? "" : "MIDI: ",
+		    a->play.st.error);
 	if (a->play.st.changed)
 		a->r.dirty |= ROLL_DIRTY_ALL;
 	app_play_input(a);
 	app_sweep(a);
+	app_edit_dropped(a);
 }
 
 /* ---- the view, the loop ------------------------------------------- */
@@ -232,17 +252,25 @@ app_free(struct app *a)
 
 /*
  * Clips A and B (--clip, else the set's, else the shipped examples when
- * neither was named) and the set's C and D; a clip that does not load is
- * left empty.  Returns the first error (heap) for the status line, or
- * NULL.
+ * neither was named) and the set's C and D.  A clip that does not load
+ * is left empty, its lane title saying why.  With only one of A and B,
+ * the other end is that clip's next window (or the clip itself) rather
+ * than silence: a ladder towards silence sounds like a broken model.
+ * Returns what to tell the user (heap; NULL: nothing), *err set when it
+ * includes a clip that did not load.
  */
-static char *
-app_clips(struct app *a, const struct app_opts *o, const struct set *set)
+char *
+app_clips(struct app *a, const struct app_opts *o, const struct set *set,
+    int *err)
 {
-	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
+	char		 path[PATH_MAX], *cause = NULL, msg[1024];
 	const char	*clip;
-	int		 i, k;
+	struct clip	*c, *src;
+	int		 i, k, wi, named[4] = { 0 };
+	size_t		 off = 0;
 
+	*err = 0;
+	msg[0] = '\0';
 	for (i = 0; i < 4; i++) {
 		clip = i < 2 ? o->clip[i] : NULL;
 		if (clip == NULL && set != NULL)
@@ -255,21 +283,40 @@ app_clips(struct app *a, const struct app_opts *o, const struct set *set)
 			    o->datadir, 'a' + i, a->model.T > 64 ? "16" : "");
 			clip = path;
 		}
+		named[i] = clip != NULL;
 		/* A set's track and window belong to the set's clip. */
 		k = set != NULL && (i >= 2 || o->clip[i] == NULL);
 		if (clip != NULL && clip_load(&a->clips[i], app_fmt(a), clip,
 		    k ? set->track[i] : -1, k ? set->window[i] : 0,
 		    &cause) != 0) {
-			if (first_err == NULL)
-				first_err = cause;
-			else
-				free(cause);
+			off += snprintf(msg + off, off < sizeof msg ?
+			    sizeof msg - off : 0, "%s%c: %s", *err ? "; " : "",
+			    'A' + i, cause);
+			off = off < sizeof msg ? off : sizeof msg - 1;
+			*err = 1;
+			clip_missing(&a->clips[i], app_fmt(a), cause);
+			free(cause);
 			cause = NULL;
-		}
-		if (a->clips[i].tokens == NULL)
-			clip_empty(&a->clips[i], app_fmt(a));
+		} else if (a->clips[i].tokens == NULL)
+			clip_missing(&a->clips[i], app_fmt(a), NULL);
 	}
-	return (first_err);
+	for (i = 0; i < 2; i++) {
+		c = &a->clips[i];
+		src = &a->clips[1 - i];
+		if (c->win.n > 0 || src->path == NULL || src->win.n == 0)
+			continue;
+		wi = src->win.n > 1 ? src->wi + 1 : src->wi;
+		if (clip_load(c, app_fmt(a), src->path, src->win.track, wi,
+		    NULL) != 0)
+			continue;
+		off += snprintf(msg + off, off < sizeof msg ? sizeof msg - off :
+		    0, "%s%s%c is %c's %s instead of silence (o opens "
+		    "another %c)", off > 0 ? "; " : "", named[i] ? "" :
+		    "one clip: ", 'A' + i, 'A' + 1 - i, src->win.n > 1 ?
+		    "next window" : "clip too", 'A' + i);
+		off = off < sizeof msg ? off : sizeof msg - 1;
+	}
+	return (msg[0] != '\0' ? lr_strdup(msg) : NULL);
 }
 
 int
@@ -279,7 +326,7 @@ app_run(const struct app_opts *o, char **err)
 	struct set	 set;
 	struct live_opts lo;
 	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
-	int		 i, have_set = 0, rc = 0, devnull;
+	int		 i, have_set = 0, rc = 0, devnull, clips_err;
 
 	memset(&a, 0, sizeof a);
 	set_init(&set);
@@ -320,16 +367,18 @@ app_run(const struct app_opts *o, char **err)
 	}
 	roll_free(&a.r);
 	roll_init(&a.r, a.model.n_attrs, a.model.T);
+	a.r.seed = app_start_seed();
 	a.v.latency_ms = -1;
 
 	/* Clips: errors go to the status line, the app goes on. */
-	first_err = app_clips(&a, o, have_set ? &set : NULL);
+	first_err = app_clips(&a, o, have_set ? &set : NULL, &clips_err);
 	if (have_set)
 		app_apply_set(&a, &set);
 
 	app_config(&a, &a.cfg);
 	app_play_opts(&a, o, have_set ? &set : NULL, &lo);
 	a.play.qpm_want = lo.qpm;
+	a.play.lo = lo;
 	/* PortMidi may print while opening: before curses, not on it. */
 	if ((a.play.live = live_new(&lo, &cause)) == NULL) {
 		app_msg(&a, 1, "player: %s", cause);
@@ -339,10 +388,13 @@ app_run(const struct app_opts *o, char **err)
 		live_set_bindings(a.play.live, a.cfg.bindings,
 		    a.cfg.n_bindings);
 		live_status(a.play.live, &a.play.st);
+		/* The synth without audio (or its soundfont): one line. */
+		if (a.play.st.error[0] != '\0')
+			app_msg(&a, 1, "%s", a.play.st.error);
 	}
 	set_free(&set);
 	if (first_err != NULL) {
-		app_msg(&a, 1, "%s", first_err);
+		app_msg(&a, clips_err, "%s", first_err);
 		free(first_err);
 	} else if (a.msg[0] == '\0')
 		app_msg(&a, 0, "%s ready  (? lists the keys, q quits)",

@@ -25,6 +25,7 @@ struct app_opts {
 	const char	*model;		/* checkpoint dir, NULL: shipped */
 	const char	*set;		/* --set FILE */
 	const char	*out;		/* MIDI output (name or index) */
+	const char	*soundfont;	/* the built-in synth's (--soundfont) */
 	const char	*in;		/* MIDI input for CC knobs and clock */
 	int		 follow;	/* follow an external clock */
 	int		 master;	/* send clock */
@@ -51,6 +52,7 @@ enum app_prompt {
 	PR_OPEN_A,	/* .. PR_OPEN_A + 3: D */
 	PR_SAVE = PR_OPEN_A + 4,
 	PR_SAVE_SET,
+	PR_SAVE_AUDIO,
 	PR_CHOOSE_A,	/* .. PR_CHOOSE_A + 3: window and track of D */
 };
 
@@ -90,6 +92,7 @@ struct app_lane {
 /* The player and what it last reported (app_play.c). */
 struct app_play {
 	struct live		*live;
+	struct live_opts	 lo;		/* as the player was opened */
 	struct live_status	 st;
 	double			 qpm_want;	/* tempo asked for (st.qpm lags
 						   a burst of < >); 0: none */
@@ -125,12 +128,21 @@ struct app {
 };
 
 /* app.c */
+/* A seed for r: a new one each start (the status line shows it). */
+unsigned app_start_seed(void);
 void	app_msg(struct app *a, int err, const char *fmt, ...) LR_PRINTF(3, 4);
 const struct clip_fmt *app_fmt(struct app *a);
+/* Load clips A-D at start; what to say about them (heap) or NULL. */
+char	*app_clips(struct app *a, const struct app_opts *o,
+	    const struct set *set, int *err);
 /* Free everything a holds (a zeroed struct app is fine); the player first. */
 void	app_free(struct app *a);
 
 /* app_model.c */
+/* a->model.model_dir's attribute_vecs.json: ATTR_N x Z floats (heap),
+   names in a->model.attr_names; NULL with no file (cause untouched) or a
+   bad one. */
+float	*app_load_vecs(struct app *a, int Z, char **cause);
 /* Load the model folder and its attribute vectors; -1 with a cause. */
 int	app_model_load(struct app *a, char **cause) LR_WUR;
 void	app_submit(struct app *a);
@@ -138,6 +150,8 @@ void	app_submit(struct app *a);
 int	app_take(struct app *a);
 
 /* app_lane.c */
+/* Say so when the edit was put on the undo stack (roll.edit_dropped). */
+void	app_edit_dropped(struct app *a);
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *app_current_notes(struct app *a, size_t *n);
 /* The result notes as heard: velocities and programs of the nearer clip;
@@ -146,6 +160,9 @@ void	app_result_seq(struct app *a, const struct ui_note *cur, size_t n,
 	    struct noteseq *s, int ref_prog[2]);
 void	app_swap(struct app *a);
 void	app_show(struct app *a);
+/* The result lane as the player's pattern (*ln backs p->notes). */
+int	app_pattern(struct app *a, struct live_pattern *p,
+	    struct live_note **ln, char **cause);
 
 /* app_play.c */
 double	app_qpm(struct app *a);
@@ -167,6 +184,8 @@ int	app_command_known(enum roll_cmd cmd);
 /* s: save the result lane as heard to a new MIDI file; 0, or -1 with the
    message set. */
 int	app_save_result(struct app *a, const char *path);
+/* W: "FILE.wav [LOOPS]": the result as audio, as heard. */
+int	app_save_audio(struct app *a, const char *text);
 void	app_apply_set(struct app *a, const struct set *s);
 
 #endif

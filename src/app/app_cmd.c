@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audiofile.h"
 #include "keylock.h"
 #include "midifile.h"
+#include "render.h"
 
 /* A new name in the current directory: never an existing file. */
 static void
@@ -26,6 +28,58 @@ suggest_name(char *buf, size_t len, const char *stem, const char *ext)
 		if (access(buf, F_OK) != 0)
 			return;
 	}
+}
+
+/*
+ * W: the result as audio, as heard: the loop the player gets (programs
+ * of the source clip, velocities kept or fixed as the player has them,
+ * channel, program =), at the tempo now, LOOPS times (default 2), through
+ * the built-in synth's soundfont, then its release.  "FILE.wav [LOOPS]";
+ * never over an existing file; atomic.
+ */
+int
+app_save_audio(struct app *a, const char *text)
+{
+	struct live_pattern	 p;
+	struct live_note	*ln = NULL;
+	struct render_audio	 au;
+	struct live_opts	 o = a->play.lo;
+	char			 path[1024], extra;
+	char			*cause = NULL;
+	int			 loops = 2, k;
+
+	k = sscanf(text, "%1023s %d %c", path, &loops, &extra);
+	if (k < 1 || k > 2 || loops < 1 || loops > 64) {
+		app_msg(a, 1, "save audio: \"%s\": a .wav (or .flac) name, "
+		    "then maybe a loop count 1-64", text);
+		return (-1);
+	}
+	if (!audiofile_is_audio(path)) {
+		app_msg(a, 1, "%s: want a .wav or .flac name", path);
+		return (-1);
+	}
+	if (access(path, F_OK) == 0) {
+		app_msg(a, 1, "%s: exists (not overwritten; choose another "
+		    "name)", path);
+		return (-1);
+	}
+	memset(&au, 0, sizeof au);
+	o.qpm = app_qpm(a);
+	if (app_pattern(a, &p, &ln, &cause) != 0 ||
+	    render_pattern(&o, &p, loops, o.soundfont, &au, &cause) != 0 ||
+	    audiofile_save(path, au.pcm, au.frames, 2, au.rate, 0,
+	    &cause) != 0) {
+		app_msg(a, 1, "%s", cause != NULL ? cause : "render failed");
+		free(cause);
+		free(ln);
+		render_audio_free(&au);
+		return (-1);
+	}
+	app_msg(a, 0, "saved %s (%d loop%s at %.0f BPM, %.1f s)", path, loops,
+	    loops == 1 ? "" : "s", o.qpm, au.music_s + au.tail_s);
+	free(ln);
+	render_audio_free(&au);
+	return (0);
 }
 
 /*
@@ -431,6 +485,9 @@ prompt_done(struct app *a)
 	case PR_SAVE_SET:
 		save_set(a, text);
 		break;
+	case PR_SAVE_AUDIO:
+		(void)app_save_audio(a, text);
+		break;
 	case PR_CHOOSE_A:
 	case PR_CHOOSE_A + 1:
 	case PR_CHOOSE_A + 2:
@@ -584,6 +641,16 @@ act_save(struct app *a, int arg)
 }
 
 static void
+act_save_audio(struct app *a, int arg)
+{
+	char	name[PATH_MAX];
+
+	suggest_name(name, sizeof name, "latentroll", ".wav");
+	prompt_open(&a->p, PR_SAVE_AUDIO, "save audio as (name [loops]): ",
+	    name);
+}
+
+static void
 act_save_set(struct app *a, int arg)
 {
 	char	name[PATH_MAX];
@@ -630,6 +697,7 @@ static void (*const app_acts[ROLL_CMD_COUNT])(struct app *, int) = {
 	[ROLL_CMD_WINDOW] = act_window,
 	[ROLL_CMD_COPY] = act_copy,
 	[ROLL_CMD_SAVE] = act_save,
+	[ROLL_CMD_SAVE_AUDIO] = act_save_audio,
 	[ROLL_CMD_SAVE_SET] = act_save_set,
 	[ROLL_CMD_KEYLOCK] = act_keylock,
 	[ROLL_CMD_REDRAW] = act_redraw,
@@ -642,6 +710,34 @@ app_command_known(enum roll_cmd cmd)
 {
 	return (cmd > ROLL_CMD_NONE && cmd < ROLL_CMD_COUNT &&
 	    (roll_has_state(cmd) || app_acts[cmd] != NULL));
+}
+
+/*
+ * p, P, [ and ] change the sweep; with the sweep off nothing on screen
+ * shows that, so the message line says what the sweep is now.
+ */
+static void
+sweep_msg(struct app *a)
+{
+	static const char	*shapes[] = { "off", "triangle", "sine" };
+	const struct roll	*r = &a->r;
+	char			 target[96];
+
+	if (r->sweep_attr)
+		snprintf(target, sizeof target, "the attribute %s",
+		    r->n_attrs > 0 ? a->model.attr_names[r->attr_sel] :
+		    "(none: the model has no attribute vectors)");
+	else
+		snprintf(target, sizeof target, "the slider");
+	if (r->sweep == ROLL_SWEEP_OFF)
+		app_msg(a, 0, "sweep off (p starts it): it would move %s "
+		    "over %d bar%s", target, r->sweep_bars,
+		    r->sweep_bars == 1 ? "" : "s");
+	else
+		app_msg(a, 0, "sweep %s: %s over %d bar%s%s",
+		    shapes[r->sweep], target, r->sweep_bars,
+		    r->sweep_bars == 1 ? "" : "s", a->play.st.playing ? "" :
+		    " (moves while playing: Space)");
 }
 
 /*
@@ -680,17 +776,22 @@ app_command(struct app *a, const struct key_entry *e)
 		}
 		app_submit(a);
 		app_show(a);
+		app_edit_dropped(a);
 		return;
 	}
 	if (chg & ROLL_CHG_SLIDER) {
 		a->model.t_key = worker_now_ms();
 		app_show(a);
+		app_edit_dropped(a);
 		return;
 	}
 	if (chg & ROLL_CHG_EDIT) {
 		app_swap(a);
 		return;
 	}
+	if (e->cmd == ROLL_CMD_SWEEP || e->cmd == ROLL_CMD_SWEEP_BARS ||
+	    e->cmd == ROLL_CMD_SWEEP_TARGET)
+		sweep_msg(a);
 	if (!(chg & ROLL_CHG_APP))
 		return;
 	if (e->cmd > ROLL_CMD_NONE && e->cmd < ROLL_CMD_COUNT &&

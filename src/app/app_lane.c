@@ -37,6 +37,21 @@
 #include "roll.h"
 #include "ui.h"
 
+/*
+ * A knob, a sweep, a CC or a new clip put the edit aside (roll_edit_drop):
+ * it is on the undo stack, not lost, but the lane no longer shows it, so
+ * say where it went.
+ */
+void
+app_edit_dropped(struct app *a)
+{
+	if (!a->r.edit_dropped)
+		return;
+	a->r.edit_dropped = 0;
+	app_msg(a, 0, "edit put aside: the result follows the knobs again "
+	    "(u brings the edit back)");
+}
+
 /* The notes the result lane shows: the edit, or the decoded point. */
 const struct ui_note *
 app_current_notes(struct app *a, size_t *n)
@@ -166,10 +181,9 @@ app_swap(struct app *a)
 	const struct ui_note	*cur;
 	struct live_pattern	 p;
 	struct live_note	*ln = NULL;
-	struct noteseq		 s;
 	size_t			 n, i, k;
 	char			*cause = NULL;
-	int			 rc, prog[2];
+	int			 rc;
 
 	cur = app_current_notes(a, &n);
 	/* Changed = not in the last pattern sent to the player. */
@@ -189,24 +203,39 @@ app_swap(struct app *a)
 	app_measure(a, cur, n);
 	if (a->play.live == NULL)
 		return;
-	noteseq_init(&s);
-	app_result_seq(a, cur, n, &s, prog);
-	rc = live_pattern_from_noteseq(&p, &ln, &s, a->model.T, &cause);
-	if (rc == 0) {
-		/* The programs of the reference clip, not the result's
-		   program 0 (issue E; live_opts.program_fixed overrides
-		   it): the melody's, and a trio's bass's when the clip has
-		   one.  -1 (no clip) leaves the synth's sound alone. */
-		p.program[0] = prog[0];
-		if (prog[1] >= 0)
-			p.program[CLIP_BASS_CHANNEL] = prog[1];
-	}
+	rc = app_pattern(a, &p, &ln, &cause);
 	if (rc != 0 || live_swap(a->play.live, &p, &cause) < 0) {
 		app_msg(a, 1, "player: %s", cause != NULL ? cause : "swap");
 		free(cause);
 	}
 	free(ln);
+}
+
+/* What the result lane shows as the player's loop. */
+int
+app_pattern(struct app *a, struct live_pattern *p, struct live_note **ln,
+    char **cause)
+{
+	const struct ui_note	*cur;
+	struct noteseq		 s;
+	size_t			 n;
+	int			 rc, prog[2];
+
+	cur = app_current_notes(a, &n);
+	noteseq_init(&s);
+	app_result_seq(a, cur, n, &s, prog);
+	rc = live_pattern_from_noteseq(p, ln, &s, a->model.T, cause);
+	if (rc == 0) {
+		/* The programs of the reference clip, not the result's
+		   program 0 (issue E; live_opts.program_fixed overrides
+		   it): the melody's, and a trio's bass's when the clip has
+		   one.  -1 (no clip) leaves the synth's sound alone. */
+		p->program[0] = prog[0];
+		if (prog[1] >= 0)
+			p->program[CLIP_BASS_CHANNEL] = prog[1];
+	}
 	noteseq_free(&s);
+	return (rc);
 }
 
 /* Show the point under the slider (or pad) if decoded; send it on. */

@@ -39,8 +39,8 @@
 #include "ui.h"
 
 /* attribute_vecs.json beside the model: {"name": [Z floats], "_meta"}. */
-static float *
-load_vecs(struct app *a, int Z, char **cause)
+float *
+app_load_vecs(struct app *a, int Z, char **cause)
 {
 	char		 path[PATH_MAX];
 	json_t		*root, *v, *x;
@@ -110,7 +110,7 @@ app_model_load(struct app *a, char **cause)
 	base = base != NULL && base[1] != '\0' ? base + 1 : a->model.model_dir;
 	snprintf(a->model.model_name, sizeof a->model.model_name, "%s", base);
 
-	vecs = load_vecs(a, a->model.arch.z_size, &vcause);
+	vecs = app_load_vecs(a, a->model.arch.z_size, &vcause);
 	if (vcause != NULL) {
 		app_msg(a, 1, "%s", vcause);
 		free(vcause);

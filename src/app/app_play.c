@@ -151,6 +151,8 @@ app_play_opts(struct app *a, const struct app_opts *o,
 {
 	memset(lo, 0, sizeof *lo);
 	lo->sink = o->no_midi ? LIVE_SINK_NULL : LIVE_SINK_PORTMIDI;
+	/* No MIDI output (none named, none there): the built-in synth. */
+	lo->synth_fallback = 1;
 	lo->out = o->out != NULL ? o->out : (a->cfg.out[0] != '\0' ?
 	    a->cfg.out : NULL);
 	/*
@@ -165,7 +167,9 @@ app_play_opts(struct app *a, const struct app_opts *o,
 	lo->clock_master = !lo->clock_follow && (o->master ||
 	    a->cfg.clock == CONFIG_CLOCK_MASTER);
 	lo->latency_ms = a->cfg.latency_ms;
-	config_live_opts(&a->cfg, lo);	/* channel =, program = */
+	config_live_opts(&a->cfg, lo);	/* channel =, program =, soundfont = */
+	if (o->soundfont != NULL)
+		lo->soundfont = o->soundfont;
 	lo->qpm = set != NULL ? set->qpm : (a->clips[0].have_seq ?
 	    noteseq_qpm(&a->clips[0].seq) : LR_QPM_DEFAULT);
 	if (lo->qpm < LR_QPM_MIN || lo->qpm > LR_QPM_MAX)

@@ -194,6 +194,7 @@ clip_free(struct clip *c)
 	windows_free(&c->win);
 	free(c->tokens);
 	free(c->notes);
+	free(c->poly);
 	memset(c, 0, sizeof *c);
 	c->letter = letter;
 }
@@ -204,6 +205,11 @@ clip_title(struct clip *c)
 	const char	*base;
 	char		 track[32];
 
+	if (c->path == NULL && c->win.n == 0 && c->why[0] != '\0') {
+		snprintf(c->title, sizeof c->title, "%c (empty: %s)",
+		    c->letter, c->why);
+		return;
+	}
 	if (c->path == NULL)
 		base = c->win.n > 0 ? "(copied result)" : "(empty)";
 	else if ((base = strrchr(c->path, '/')) != NULL)
@@ -222,6 +228,58 @@ clip_title(struct clip *c)
 	else
 		snprintf(c->title, sizeof c->title, "%c %s%s", c->letter, base,
 		    track);
+	if (c->poly != NULL && c->win.track >= 0 &&
+	    c->win.track < c->seq.n_tracks && c->poly[c->win.track])
+		snprintf(c->title + strlen(c->title), sizeof c->title -
+		    strlen(c->title), "  polyphonic, top voice");
+}
+
+/*
+ * A melody model hears one line.  A part written in several voices (a
+ * chorale's lower three on one track, a piano's chords) would come out
+ * as its voices flattened into one line that jumps between them, so such
+ * a part keeps its top voice (notes under a higher one for half their
+ * length go), and when the file also has a monophonic part, that one is
+ * the melody by default.  Returns the track to load (track if >= 0).
+ */
+static int
+clip_voices(struct clip *c, const struct clip_fmt *f, int track)
+{
+	struct convert_part	*v;
+	int			 n, i, best = -1, any = 0, *poly;
+
+	if (f->kind != VAE_MELODY || c->seq.n_tracks <= 0)
+		return (track);
+	n = convert_parts(&c->seq, &v, NULL);
+	poly = lr_calloc(n + 1, sizeof *poly);
+	for (i = 0; i < n; i++) {
+		if (v[i].n_pitched == 0 || v[i].drum)
+			continue;
+		/* An eighth of its notes under another: several voices. */
+		poly[i] = 8 * convert_top_voice(&c->seq, v[i].track,
+		    v[i].channel, 0) > v[i].n_pitched;
+		any |= poly[i];
+		if (!poly[i] && (best < 0 || v[i].n_onsets > v[best].n_onsets ||
+		    (v[i].n_onsets == v[best].n_onsets &&
+		    v[i].n_pitched > v[best].n_pitched)))
+			best = i;
+	}
+	if (any) {
+		c->poly = lr_calloc(c->seq.n_tracks + 1, 1);
+		for (i = 0; i < n; i++) {
+			if (!poly[i])
+				continue;
+			(void)convert_top_voice(&c->seq, v[i].track,
+			    v[i].channel, 1);
+			if (v[i].track >= 0 && v[i].track < c->seq.n_tracks)
+				c->poly[v[i].track] = 1;
+		}
+		if (track < 0 && best >= 0)
+			track = v[best].track;
+	}
+	free(poly);
+	free(v);
+	return (track);
 }
 
 /*
@@ -317,6 +375,10 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 	int		letter = dst->letter;
 
 	memset(&c, 0, sizeof c);
+	/* fopen("") would say ": No such file or directory". */
+	if (*path == '\0')
+		return (letter != 0 ? lr_fail(cause, "%c: no file name given",
+		    letter) : lr_fail(cause, "no file name given"));
 	if (musicfile_load(path, 0, &c.seq, cause) != 0)
 		return (-1);
 	c.have_seq = 1;
@@ -328,10 +390,12 @@ clip_load(struct clip *dst, const struct clip_fmt *f, const char *path,
 		noteseq_free(&c.seq);
 		return (-1);
 	}
+	track = clip_voices(&c, f, track);
 	if ((track < 0 || clip_windows(f, &c.seq, track, path, &c.win,
 	    NULL) != 0) && clip_windows(f, &c.seq, -1, path, &c.win,
 	    cause) != 0) {
 		noteseq_free(&c.seq);
+		free(c.poly);
 		return (-1);
 	}
 	clip_free(dst);
@@ -435,5 +499,13 @@ clip_empty(struct clip *c, const struct clip_fmt *f)
 	clip_free(c);
 	windows_init(&c->win);
 	clip_window(c, f, 0);
+}
+
+void
+clip_missing(struct clip *c, const struct clip_fmt *f, const char *why)
+{
+	clip_empty(c, f);
+	snprintf(c->why, sizeof c->why, "%s", why != NULL ? why : "");
+	clip_title(c);
 }
 

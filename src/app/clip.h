@@ -37,6 +37,11 @@ struct clip {
 					   velocities, steps from 0 */
 	int		 have_ref;
 	char		 title[256];	/* "A a.mid  window 2/5 (bar 2)" */
+	char		*poly;		/* [n_tracks]: the track had several
+					   voices, its top voice is kept
+					   (melody models); or NULL */
+	char		 why[160];	/* an empty clip: why ("b.mid: too
+					   short ..."), or "" */
 };
 
 /* Model tokens (T, S) to a quantized sequence (out initialised). */
@@ -70,9 +75,11 @@ int	clip_windows(const struct clip_fmt *f, const struct noteseq *s,
 	    LR_WUR;
 
 /*
- * Load a MIDI file into c from one track (-1: the converter's choice; a
- * track that no longer gives windows falls back to that) at window wi;
- * on error c is unchanged.
+ * Load a MIDI file into c from one track (-1: a monophonic part when the
+ * file also has polyphonic ones, else the converter's choice; a track that
+ * no longer gives windows falls back to that) at window wi; a melody
+ * model gets the top voice of a polyphonic part.  On error c is
+ * unchanged.
  */
 int	clip_load(struct clip *c, const struct clip_fmt *f, const char *path,
 	    int track, int wi, char **cause) LR_WUR;
@@ -99,6 +106,9 @@ int	clip_unsaved(const struct clip *c);
 void	clip_set_path(struct clip *c, const char *path);
 /* An empty clip: silence, so the app runs without a usable clip. */
 void	clip_empty(struct clip *c, const struct clip_fmt *f);
+/* The same, its title saying why (NULL: nothing was named). */
+void	clip_missing(struct clip *c, const struct clip_fmt *f,
+	    const char *why);
 void	clip_free(struct clip *c);
 
 #endif

@@ -31,6 +31,8 @@ config_live_opts(const struct config *c, struct live_opts *o)
 {
 	if (c->channel >= 1 && c->channel <= 16)
 		o->channel = c->channel - 1;
+	if (c->soundfont[0] != '\0')
+		o->soundfont = c->soundfont;
 	if (c->program >= 0 && c->program <= 127) {
 		o->program_fixed = 1;
 		o->program = c->program;
@@ -163,6 +165,8 @@ config_load(struct config *c, const char *path, char **cause)
 			snprintf(c->out, sizeof c->out, "%s", v);
 		else if (strcmp(k, "in") == 0)
 			snprintf(c->in, sizeof c->in, "%s", v);
+		else if (strcmp(k, "soundfont") == 0)
+			snprintf(c->soundfont, sizeof c->soundfont, "%s", v);
 		else if (strcmp(k, "latency") == 0) {
 			c->latency_ms = atoi(v);
 			if (c->latency_ms < 0 || c->latency_ms > 1000) {
@@ -269,6 +273,8 @@ fill_config(FILE *f, void *arg, char **cause)
 		fprintf(f, "out = %s\n", c->out);
 	if (c->in[0] != '\0')
 		fprintf(f, "in = %s\n", c->in);
+	if (c->soundfont[0] != '\0')
+		fprintf(f, "soundfont = %s\n", c->soundfont);
 	if (c->latency_ms > 0)
 		fprintf(f, "latency = %d\n", c->latency_ms);
 	if (c->channel >= 1 && c->channel <= 16)

@@ -3,7 +3,10 @@
  * (default ~/.config/latentroll/config), a small key = value file:
  *
  *	out = FluidSynth		output device: name substring or index
+ *					("synth": the built-in synth)
  *	in = nanoKONTROL		input device (clock, CC)
+ *	soundfont = /usr/share/sounds/sf2/FluidR3_GM.sf2
+ *					the built-in synth's soundfont
  *	latency = 20			PortMidi latency, ms
  *	channel = 1			melody channel 1-16 (not 10)
  *	program = 0			program 0-127 (default: the clip's)
@@ -38,6 +41,7 @@ enum config_clock {
 struct config {
 	char			out[128];	/* "" : default */
 	char			in[128];
+	char			soundfont[1024]; /* "": Debian's default */
 	int			latency_ms;	/* 0: default */
 	int			channel;	/* 1..16, 0: default (1) */
 	int			program;	/* 0..127, -1: the source's */
@@ -65,7 +69,8 @@ int	config_load(struct config *c, const char *path, char **cause) LR_WUR;
  */
 int	config_save(const struct config *c, const char *path,
 	    char **cause) LR_WUR;
-/* Channel and program for the player (channel =, program =). */
+/* Channel, program and soundfont for the player (channel =, program =,
+   soundfont =; o->soundfont then points into c). */
 void	config_live_opts(const struct config *c, struct live_opts *o);
 /* Add or replace the binding for b->target. */
 void	config_bind(struct config *c, const struct live_binding *b);

@@ -30,6 +30,9 @@
 #include "jsonfile.h"
 #include "midifile.h"
 #include "musicfile.h"
+#include "audiofile.h"
+#include "render.h"
+#include "synth.h"
 
 static const struct option model_opts[] = {
 	{ "model", required_argument, NULL, 'm' },
@@ -46,6 +49,8 @@ static const struct option model_opts[] = {
 	{ "channel", required_argument, NULL, 'c' },
 	{ "similarity", required_argument, NULL, 'S' },
 	{ "tune", required_argument, NULL, 'u' },
+	{ "wav", no_argument, NULL, 'W' },
+	{ "soundfont", required_argument, NULL, 'F' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -64,6 +69,8 @@ struct model_args {
 	long		 n;
 	int		 lerp;
 	int		 force;
+	int		 wav;		/* --wav: each step as audio too */
+	const char	*soundfont;
 	const char	*dtype;
 	int		 precision;	/* LINALG_FP32 or LINALG_BF16 */
 	char		**files;
@@ -150,6 +157,12 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 		case 'l':
 			a->lerp = 1;
 			break;
+		case 'W':
+			a->wav = 1;
+			break;
+		case 'F':
+			a->soundfont = optarg;
+			break;
 		case 'f':
 			a->force = 1;
 			break;
@@ -225,6 +238,11 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 	}
 	a->files = argv + optind;
 	a->n_files = argc - optind;
+	if ((a->wav || a->soundfont != NULL) && a->out == NULL) {
+		cmd_error("--%s: the results go to --out DIR", a->wav ? "wav" :
+		    "soundfont");
+		return (-1);
+	}
 	return (0);
 }
 
@@ -365,6 +383,73 @@ out_path(char *buf, size_t len, const char *dir, const char *what, int i)
 	snprintf(buf, len, "%s/%s_%02d.mid", dir, what, i);
 }
 
+/* The same result as audio (--wav). */
+static void
+out_wav_path(char *buf, size_t len, const char *dir, const char *what,
+    int i)
+{
+	snprintf(buf, len, "%s/%s_%02d.wav", dir, what, i);
+}
+
+/* Tokens (T, S) as notes at 120 qpm (s initialised here). */
+static void
+tokens_seq(const struct vae_arch *a, const int *tok, struct noteseq *s)
+{
+	noteseq_init(s);
+	switch (a->kind) {
+	case VAE_MELODY:
+		convert_melody_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0,
+		    0, s);
+		break;
+	case VAE_DRUMS:
+		convert_drums_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0,
+		    s);
+		break;
+	case VAE_TRIO:
+		convert_trio_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0,
+		    s);
+		break;
+	}
+}
+
+/*
+ * Tokens (T, S) to audio at 120 qpm, one loop and the release, as the
+ * player would play them on the built-in synth.  -1 after reporting.
+ */
+static int
+write_wav(const char *path, const struct vae_arch *a, const int *tok,
+    const char *soundfont, int force)
+{
+	struct noteseq		 s;
+	struct live_pattern	 p;
+	struct live_note	*ln = NULL;
+	struct live_opts	 o;
+	struct render_audio	 au;
+	char			*cause = NULL;
+	int			 rc = -1;
+
+	if (out_check(path, force) != 0)
+		return (-1);
+	memset(&au, 0, sizeof au);
+	memset(&o, 0, sizeof o);
+	o.qpm = LR_QPM_DEFAULT;
+	tokens_seq(a, tok, &s);
+	/* An empty step renders as the loop's silence. */
+	if (live_pattern_from_noteseq(&p, &ln, &s, a->num_steps,
+	    &cause) == 0 && render_pattern(&o, &p, 1, soundfont, &au,
+	    &cause) == 0 && audiofile_save(path, au.pcm, au.frames, 2,
+	    au.rate, force, &cause) == 0)
+		rc = 0;
+	if (rc != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+	}
+	free(ln);
+	render_audio_free(&au);
+	noteseq_free(&s);
+	return (rc);
+}
+
 /* Tokens (T, S) to a MIDI file at 120 qpm. */
 static int
 write_midi(const char *path, const struct vae_arch *a, const int *tok,
@@ -376,18 +461,7 @@ write_midi(const char *path, const struct vae_arch *a, const int *tok,
 
 	if (out_check(path, force) != 0)
 		return (-1);
-	noteseq_init(&s);
-	switch (a->kind) {
-	case VAE_MELODY:
-		convert_melody_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0, 0, &s);
-		break;
-	case VAE_DRUMS:
-		convert_drums_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0, &s);
-		break;
-	case VAE_TRIO:
-		convert_trio_to_noteseq(tok, a->num_steps, LR_QPM_DEFAULT, 0, &s);
-		break;
-	}
+	tokens_seq(a, tok, &s);
 	if (midifile_save(path, &s, force, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -419,6 +493,9 @@ out_dir_check(const struct model_args *a, const char *what)
 		out_path(path, sizeof path, a->out, what, i);
 		if (out_check(path, a->force) != 0)
 			return (-1);
+		out_wav_path(path, sizeof path, a->out, what, i);
+		if (a->wav && out_check(path, a->force) != 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -440,6 +517,10 @@ out_dir_write(const struct model_args *a, const char *what,
 	for (i = 0; i < a->n; i++) {
 		out_path(path, sizeof path, a->out, what, i);
 		if (write_midi(path, arch, tok + i * TS, a->force) != 0)
+			return (-1);
+		out_wav_path(path, sizeof path, a->out, what, i);
+		if (a->wav && write_wav(path, arch, tok + i * TS,
+		    a->soundfont, a->force) != 0)
 			return (-1);
 	}
 	return (0);
@@ -594,7 +675,7 @@ cmd_interpolate(int argc, char **argv)
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
 
-	if (parse(argc, argv, "mwnlofkcpu", &a) != 0 || a.n_files != 2 ||
+	if (parse(argc, argv, "mwnlofkcpuWF", &a) != 0 || a.n_files != 2 ||
 	    a.n < 1)
 		return (cmd_usage("interpolate"));
 	if (a.out != NULL && out_dir_check(&a, "interp") != 0)
@@ -824,7 +905,7 @@ cmd_sample(int argc, char **argv)
 	struct vae		*v;
 	int			 rc;
 
-	if (parse(argc, argv, "mntsofp", &a) != 0 || a.n_files != 0 ||
+	if (parse(argc, argv, "mntsofpWF", &a) != 0 || a.n_files != 0 ||
 	    a.n < 1)
 		return (cmd_usage("sample"));
 	if (a.out != NULL && out_dir_check(&a, "sample") != 0)
@@ -851,7 +932,7 @@ cmd_similar(int argc, char **argv)
 	int			*tok = NULL, rc = CMD_ERROR;
 	float			*mu = NULL;
 
-	if (parse(argc, argv, "mnStsofpwkcu", &a) != 0 || a.n_files != 1 ||
+	if (parse(argc, argv, "mnStsofpwkcuWF", &a) != 0 || a.n_files != 1 ||
 	    a.n < 1 || a.similarity < 0)
 		return (cmd_usage("similar"));
 	if (a.out != NULL && out_dir_check(&a, "similar") != 0)

@@ -1,6 +1,7 @@
 /*
- * cmd_play.c: `latentroll play` (loop a clip headless on a MIDI output,
- * or render it offline on a simulated clock) and `latentroll devices`.
+ * cmd_play.c: `latentroll play` (loop a clip headless on a MIDI output or
+ * the built-in synth, or offline on a simulated clock), `latentroll
+ * render` (the same loops as an audio file) and `latentroll devices`.
  * The wiring only: loading, quantizing, options and the main loop; the
  * player is src/live.c.
  */
@@ -12,13 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "audiofile.h"
 
 #include "config.h"
 #include "convert.h"
 #include "live.h"
 #include "midifile.h"
 #include "musicfile.h"
+#include "render.h"
+#include "synth.h"
 
 enum {
 	OPT_BARS = 256,
@@ -36,6 +42,7 @@ enum {
 	OPT_MASTER,
 	OPT_CHANNEL,
 	OPT_PROGRAM,
+	OPT_SOUNDFONT,
 };
 
 static const struct option play_opts[] = {
@@ -54,6 +61,20 @@ static const struct option play_opts[] = {
 	{ "program", required_argument, NULL, OPT_PROGRAM },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "clock-master", no_argument, NULL, OPT_MASTER },
+	{ "soundfont", required_argument, NULL, OPT_SOUNDFONT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* render takes the options that shape what is heard. */
+static const struct option render_opts[] = {
+	{ "bars", required_argument, NULL, OPT_BARS },
+	{ "tempo", required_argument, NULL, OPT_TEMPO },
+	{ "loops", required_argument, NULL, OPT_LOOPS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "velocity", required_argument, NULL, OPT_VELOCITY },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "program", required_argument, NULL, OPT_PROGRAM },
+	{ "soundfont", required_argument, NULL, OPT_SOUNDFONT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,6 +143,9 @@ play_live(struct live *l, long steps, long loops, double qpm)
 	/* The player stops itself at the end (live_stop_at); the time
 	   limit only guards against missing that between two polls. */
 	dur = (double)(loops * steps) * 15.0 / qpm + 1.0;
+	/* What play_open said already (the synth without audio). */
+	live_status(l, &st);
+	snprintf(last_err, sizeof last_err, "%s", st.error);
 	pfd.fd = live_wakeup_fd(l);
 	pfd.events = POLLIN;
 	for (;;) {
@@ -149,7 +173,7 @@ play_live(struct live *l, long steps, long loops, double qpm)
 /* Load, quantize and loop a clip. */
 /* What `latentroll play` was asked, then what it made. */
 struct play {
-	const char		*file, *record, *out, *in;
+	const char		*file, *record, *out, *in, *soundfont;
 	long			 bars, loops, latency, vel, channel, program;
 	enum live_quantum	 quantum;
 	double			 qpm;
@@ -255,6 +279,9 @@ play_option(struct play *pl, int c, const char *arg)
 	case OPT_MASTER:
 		pl->master = 1;
 		break;
+	case OPT_SOUNDFONT:
+		pl->soundfont = arg;
+		break;
 	default:
 		return (cmd_usage("play"));
 	}
@@ -358,8 +385,13 @@ play_opts_fill(struct play *pl)
 	o->clock_follow = pl->follow;
 	o->clock_master = pl->master;
 	o->quantum = pl->quantum;
-	/* Channel and program: the config's, then the command line's. */
+	/* Nothing to play on: the built-in synth. */
+	o->synth_fallback = 1;
+	/* Channel, program, soundfont: the config's, then the command
+	   line's. */
 	config_live_opts(&pl->cfg, o);
+	if (pl->soundfont != NULL)
+		o->soundfont = pl->soundfont;
 	if (pl->channel > 0)
 		o->channel = (int)pl->channel - 1;
 	if (pl->program >= 0) {
@@ -379,11 +411,23 @@ static int
 play_open(struct play *pl)
 {
 	char	*cause = NULL;
+	int	 synth_err;
 
 	play_opts_fill(pl);
 	if ((pl->l = live_new(&pl->o, &cause)) == NULL)
 		goto fail;
 	live_status(pl->l, &pl->st);
+	synth_err = strncmp(pl->st.error, SYNTH_OUT_NAME,
+	    strlen(SYNTH_OUT_NAME)) == 0;
+	if (!pl->offline && synth_err && (pl->st.device_ok ||
+	    pl->o.out == NULL)) {
+		/* The synth without audio, or the fallback synth without
+		   its soundfont: one line, and play on (silently). */
+		cmd_error("%s", pl->st.error);
+		if (!pl->st.device_ok)
+			cmd_error("no MIDI output; playing on the null sink");
+		return (0);
+	}
 	if (!pl->offline && pl->st.error[0] != '\0') {
 		if (pl->out != NULL || pl->in != NULL) {
 			/* Asked for by name on the command line: a typo
@@ -542,14 +586,109 @@ cmd_devices(int argc, char **argv)
 		free(cause);
 		return (CMD_ERROR);
 	}
-	if (n == 0) {
-		printf("no MIDI devices (no ALSA sequencer?): no MIDI output; "
-		    "play --offline still works\n");
-		return (CMD_OK);
-	}
 	printf("%-5s %-6s %-8s %s\n", "index", "kind", "api", "name");
-	for (i = 0; i < n; i++)
-		printf("%-5d %-6s %-8s %s\n", d[i].index, d[i].output ?
-		    "output" : "input", d[i].interf, d[i].name);
+	for (i = 0; i < n; i++) {
+		if (d[i].index < 0)
+			printf("%-5s %-6s %-8s %s (--out synth)\n", "-",
+			    "output", d[i].interf, d[i].name);
+		else
+			printf("%-5d %-6s %-8s %s\n", d[i].index,
+			    d[i].output ? "output" : "input", d[i].interf,
+			    d[i].name);
+	}
+	if (n == 1)
+		printf("no MIDI devices (no ALSA sequencer?): the built-in "
+		    "synth plays\n");
 	return (CMD_OK);
+}
+
+/* IN.mid OUT.wav and the options into pl; CMD_OK or the exit status. */
+static int
+render_parse(struct play *pl, const char **out, int argc, char **argv)
+{
+	int	c, rc;
+
+	memset(pl, 0, sizeof *pl);
+	pl->loops = 1;
+	pl->program = -1;
+	pl->quantum = LIVE_SWAP_BAR;
+	pl->offline = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", render_opts, NULL)) != -1) {
+		if (c == OPT_LOOPS && strcmp(optarg, "0") == 0) {
+			cmd_error("--loops 0: a render needs 1 or more");
+			return (CMD_USAGE);
+		}
+		if (c == '?' || c == ':')
+			return (cmd_usage("render"));
+		if ((rc = play_option(pl, c, optarg)) != CMD_OK)
+			return (rc);
+	}
+	if (optind != argc - 2)
+		return (cmd_usage("render"));
+	pl->file = argv[optind];
+	*out = argv[optind + 1];
+	if (!audiofile_is_audio(*out)) {
+		cmd_error("%s: want a .wav or .flac name", *out);
+		return (CMD_ERROR);
+	}
+	/* Refuse before the work, not after it. */
+	if (!pl->force && (strcmp(*out, pl->file) == 0 ||
+	    access(*out, F_OK) == 0)) {
+		cmd_error("%s: exists (use --force to overwrite)", *out);
+		return (CMD_ERROR);
+	}
+	if (cmd_out_check(*out) != 0)
+		return (CMD_ERROR);
+	return (CMD_OK);
+}
+
+static double
+wall_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+}
+
+/* latentroll render IN.mid OUT.wav: the loops as the player plays them. */
+int
+cmd_render(int argc, char **argv)
+{
+	struct play		 pl;
+	struct render_audio	 a;
+	const char		*out = NULL;
+	char			*cause = NULL;
+	double			 t0, dt;
+	int			 rc;
+
+	if ((rc = render_parse(&pl, &out, argc, argv)) != CMD_OK)
+		return (rc);
+	rc = CMD_ERROR;
+	memset(&a, 0, sizeof a);
+	if (play_load(&pl) != 0)
+		goto done;
+	play_opts_fill(&pl);
+	t0 = wall_now();
+	if (render_pattern(&pl.o, &pl.p, pl.loops, pl.o.soundfont, &a,
+	    &cause) != 0 || audiofile_save(out, a.pcm, a.frames, 2, a.rate,
+	    pl.force, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		goto done;
+	}
+	dt = wall_now() - t0;
+	printf("%s: %ld loop%s of %ld steps at %.1f BPM: %.3f s + %.1f s "
+	    "release, %d Hz stereo, rendered in %.2f s (%.0fx real time)\n",
+	    out, pl.loops, pl.loops == 1 ? "" : "s", pl.steps, pl.qpm,
+	    a.music_s, a.tail_s, a.rate, dt, dt > 0 ? (a.music_s +
+	    a.tail_s) / dt : 0);
+	rc = CMD_OK;
+done:
+	render_audio_free(&a);
+	free(pl.notes);
+	if (pl.have_s)
+		noteseq_free(&pl.s);
+	return (rc);
 }

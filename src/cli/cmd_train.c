@@ -45,6 +45,7 @@
 #include "midifile.h"
 #include "trainstate.h"
 #include "run.h"
+#include "dist.h"
 
 #define PROGRESS_SECONDS	5.0
 
@@ -328,6 +329,20 @@ progress(const struct train_args *ta, const struct run *r,
 	rc->n = 0;
 }
 
+/* What a job of several ranks spent summing gradients. */
+static void
+dist_report(const struct run *r, long steps, double seconds)
+{
+	double	sum = dist_sum_seconds();
+
+	fprintf(stderr, "train: %d ranks x %d thread%s (%s): %.1f ex/s; "
+	    "MPI_Allreduce of %zu bytes took %.2f ms a step, %.1f%% of the "
+	    "step\n", r->ranks, r->ta->threads,
+	    r->ta->threads == 1 ? "" : "s", dist_library(),
+	    steps * r->ta->batch / seconds, r->sum_n * sizeof(float),
+	    1e3 * sum / steps, 100 * sum / seconds);
+}
+
 int
 cmd_train(int argc, char **argv)
 {
@@ -346,16 +361,23 @@ cmd_train(int argc, char **argv)
 		cmd_error("train: --data, --arch and --out are required");
 		return (cmd_usage("train"));
 	}
-	if (train_setup(&ta, &a) != 0)
-		return (CMD_USAGE);
-	linalg_set_threads(ta.threads);
-	midifile_log_init();
-	t0 = now();
-	if (run_open(&r, &ta, &a, &cause) != 0) {
-		cmd_error("%s", cause);
+	/* Under mpirun, one rank of a job (dist.h): rank 0 alone prints. */
+	if (dist_open(&cause) != 0) {
+		cmd_error("train: %s", cause);
 		free(cause);
 		return (CMD_ERROR);
 	}
+	if (dist_rank() > 0)
+		ta.quiet = 1;
+	if (train_setup(&ta, &a) != 0) {
+		dist_close();
+		return (CMD_USAGE);
+	}
+	linalg_set_threads(ta.threads);
+	midifile_log_init();
+	t0 = now();
+	if (run_open(&r, &ta, &a, &cause) != 0)
+		goto fail;
 	if (!ta.quiet) {
 		fprintf(stderr, "data: %s%s(%.1f s)\n", r.ds.report,
 		    r.ds.from_cache ? "  from cache " : "  ", now() - t0);
@@ -367,7 +389,7 @@ cmd_train(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	tlast = tckpt = t0 = now();
-	while (r.step < ta.steps && !train_stop) {
+	while (r.step < ta.steps && !run_stop(&r, train_stop)) {
 		if (run_step(&r, &st, &cause) != 0)
 			goto fail;
 		rc.acc += st.acc;
@@ -404,17 +426,24 @@ cmd_train(int argc, char **argv)
 		rc.last_acc = rc.acc / rc.n;
 	if (run_checkpoint(&r, rc.last_acc, &cause) != 0)
 		goto fail;
+	if (!ta.quiet && r.ranks > 1 && r.step > step0)
+		dist_report(&r, r.step - step0, now() - t0);
 	if (!ta.quiet)
 		fprintf(stderr, "train: %s at step %ld; model in %s\n",
-		    train_stop ? "stopped" : "done", r.step, ta.out);
+		    train_stop || r.step < ta.steps ? "stopped" : "done",
+		    r.step, ta.out);
 	run_close(&r);
+	dist_close();
 	/* Stopped by a signal: saved, and the shell still hears how it
 	   ended (130 for Ctrl-C), so a script does not go on as if done. */
 	return (train_stop ? 128 + train_stop : CMD_OK);
 fail:
 	cmd_error("%s", cause != NULL ? cause : "train failed");
 	free(cause);
+	/* The other ranks would wait for this one's gradients forever. */
+	dist_abort(CMD_ERROR);
 	run_close(&r);
+	dist_close();
 	return (CMD_ERROR);
 }
 

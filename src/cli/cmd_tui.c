@@ -8,15 +8,16 @@
 #include "app.h"
 #include "cmds.h"
 
-#define TUI_USAGE "(usage: latentroll [--model DIR] [--out DEV] [--in DEV] " \
-	"[--follow | --master] [--no-midi] [A.mid B.mid | --set FILE])"
+#define TUI_USAGE "(usage: latentroll [--model DIR] [--out DEV|synth] " \
+	"[--in DEV] [--soundfont SF2] [--follow | --master] [--no-midi] " \
+	"[A.mid B.mid | --set FILE])"
 
 /* Options that take a value. */
 static const char *
 tui_value_opt(const char *arg)
 {
 	static const char *opts[] = { "--set", "--model", "--out", "--in",
-	    "--log", NULL };
+	    "--log", "--soundfont", NULL };
 	int	i;
 
 	for (i = 0; opts[i] != NULL; i++)
@@ -26,8 +27,8 @@ tui_value_opt(const char *arg)
 }
 
 /*
- * latentroll [--model DIR] [--out DEV] [--in DEV] [--follow | --master]
- * [--no-midi] [A.mid B.mid | --set F]
+ * latentroll [--model DIR] [--out DEV|synth] [--in DEV] [--soundfont SF2]
+ * [--follow | --master] [--no-midi] [A.mid B.mid | --set F]
  */
 int
 cmd_tui(int argc, char **argv)
@@ -54,6 +55,8 @@ cmd_tui(int argc, char **argv)
 				o.out = argv[++i];
 			else if (strcmp(opt, "--in") == 0)
 				o.in = argv[++i];
+			else if (strcmp(opt, "--soundfont") == 0)
+				o.soundfont = argv[++i];
 			else
 				o.log = argv[++i];
 		} else if (strcmp(argv[i], "--follow") == 0)

@@ -37,6 +37,7 @@ int	cmd_attrs(int, char **);
 /* src/cli/cmd_play.c */
 int	cmd_play(int, char **);
 int	cmd_devices(int, char **);
+int	cmd_render(int, char **);
 /* src/cli/cmd_tui.c: the instrument (TUI) */
 int	cmd_tui(int, char **);
 

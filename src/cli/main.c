@@ -36,20 +36,22 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
 	  .args = "[--model NAME|DIR] A.mid B.mid -n N [--lerp] [--out DIR] "
-	      "[--tune X] [--track N] [--channel N] [--force] "
-	      "[--precision bf16|fp32]",
+	      "[--tune X] [--wav] [--soundfont SF2] [--track N] "
+	      "[--channel N] [--force] [--precision bf16|fp32]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "sample",
 	  .args = "[--model NAME|DIR] -n N [--temperature T] [--seed S] "
-	      "[--out DIR] [--force] [--precision bf16|fp32]",
+	      "[--out DIR] [--wav] [--soundfont SF2] [--force] "
+	      "[--precision bf16|fp32]",
 	  .help = "new clips from the model's prior (temperature 0.5 unless "
 	      "given)",
 	  .fn = cmd_sample },
 	{ .name = "similar",
 	  .args = "[--model NAME|DIR] FILE.mid -n N --similarity S "
-	      "[--temperature T] [--seed S] [--tune X] [--window N] [--track N] "
-	      "[--channel N] [--out DIR] [--force] [--precision bf16|fp32]",
+	      "[--temperature T] [--seed S] [--tune X] [--window N] "
+	      "[--track N] [--channel N] [--out DIR] [--wav] "
+	      "[--soundfont SF2] [--force] [--precision bf16|fp32]",
 	  .help = "variations of a clip: z = S * its mu + (1 - S) * noise",
 	  .fn = cmd_similar },
 	{ .name = "export",
@@ -92,11 +94,18 @@ static const struct cmd_entry cmd_table[] = {
 	  .args = "FILE.mid [--bars N] [--tempo BPM] [--loops N] "
 	      "[--out DEV] [--record OUT.mid] [--force] [--offline] "
 	      "[--channel N] [--program P] [--quantum bar|beat|step] "
-	      "[--velocity N]",
-	  .help = "loop a clip on a MIDI output",
+	      "[--velocity N] [--soundfont SF2]",
+	  .help = "loop a clip on a MIDI output or the built-in synth",
 	  .fn = cmd_play },
+	{ .name = "render",
+	  .args = "IN.mid OUT.wav [--loops N] [--tempo BPM] "
+	      "[--soundfont SF2] [--bars N] [--channel N] [--program P] "
+	      "[--velocity N] [--force]",
+	  .help = "render a clip's loops to a WAV or FLAC file (built-in "
+	      "synth)",
+	  .fn = cmd_render },
 	{ .name = "devices", .args = "",
-	  .help = "list MIDI inputs and outputs",
+	  .help = "list MIDI inputs and outputs (and the built-in synth)",
 	  .fn = cmd_devices },
 };
 #define N_CMDS (sizeof cmd_table / sizeof cmd_table[0])

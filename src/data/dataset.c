@@ -387,18 +387,28 @@ cache_path(const char *cache_dir, const char *arch_name)
 	return (p);
 }
 
+/*
+ * The cache is only trusted as far as it is checked: counts that fit the
+ * file's size exactly (a huge or negative count was allocated as asked)
+ * and tokens inside the model's classes (a token past them indexed the
+ * one-hot tables of training out of bounds).
+ */
 static int
-cache_read(struct dataset *ds, const char *path)
+cache_read(struct dataset *ds, const char *path, const struct vae_arch *a)
 {
 	FILE		*f;
+	struct stat	 sb;
 	char		 magic[8];
 	uint32_t	 v[5], lo, hi, cnt[5], rl;
+	uint64_t	 need = 0;
 	size_t		 len, i;
 	int		 s;
 	unsigned char	 b[2];
 
 	if ((f = fopen(path, "rb")) == NULL)
 		return (-1);
+	if (fstat(fileno(f), &sb) != 0)
+		goto bad;
 	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CACHE_MAGIC, 8) != 0)
 		goto bad;
 	for (i = 0; i < 4; i++)
@@ -415,12 +425,20 @@ cache_read(struct dataset *ds, const char *path)
 			goto bad;
 	if (get32(f, &rl) != 0 || rl > 1 << 20)
 		goto bad;
+	if (cnt[0] > INT32_MAX || cnt[1] > cnt[0])
+		goto bad;
+	for (s = 0; s < DATASET_NSPLITS; s++) {
+		if (cnt[2 + s] > INT32_MAX)
+			goto bad;
+		need += (uint64_t)cnt[2 + s] * ds->steps * ds->S * 2;
+	}
+	/* 56 header bytes, the report, the windows: nothing more. */
+	if ((uint64_t)sb.st_size != 56 + (uint64_t)rl + need)
+		goto bad;
 	ds->report = lr_malloc(rl + 1);
 	if (fread(ds->report, 1, rl, f) != rl)
 		goto bad;
 	ds->report[rl] = '\0';
-	ds->n_files = cnt[0];
-	ds->n_used = cnt[1];
 	for (s = 0; s < DATASET_NSPLITS; s++) {
 		ds->n[s] = cnt[2 + s];
 		len = (size_t)ds->n[s] * ds->steps * ds->S;
@@ -429,9 +447,15 @@ cache_read(struct dataset *ds, const char *path)
 			if (fread(b, 1, 2, f) != 2)
 				goto bad;
 			ds->tok[s][i] = b[0] | b[1] << 8;
+			if (ds->tok[s][i] >= a->out_depth[i % ds->S])
+				goto bad;
 		}
 	}
 	fclose(f);
+	/* Only now: a cache refused half way must leave the counts to
+	   the extraction that follows (it added to them). */
+	ds->n_files = cnt[0];
+	ds->n_used = cnt[1];
 	ds->from_cache = 1;
 	return (0);
 bad:
@@ -697,7 +721,7 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 
 	if (cache_dir != NULL) {
 		cp = cache_path(cache_dir, arch_name);
-		if (cache_read(ds, cp) == 0) {
+		if (cache_read(ds, cp, a) == 0) {
 			reasons_free(&rs);
 			goto done;
 		}

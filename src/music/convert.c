@@ -679,6 +679,57 @@ convert_parts(const struct noteseq *s, struct convert_part **out, int *best)
 	return (n);
 }
 
+static int
+in_part(const struct note *nt, int track, int channel)
+{
+	return (nt->track == track && nt->channel == channel && !nt->drum &&
+	    nt->velocity > 0);
+}
+
+int
+convert_top_voice(struct noteseq *s, int track, int channel, int remove)
+{
+	unsigned char	*top;
+	const struct note *nt;
+	size_t		 i, k;
+	int		 len = 1, t, under, n = 0;
+
+	if (!s->quantized)
+		return (0);
+	for (i = 0; i < s->n; i++)
+		if (in_part(&s->notes[i], track, channel) &&
+		    s->notes[i].end_step >= len)
+			len = s->notes[i].end_step + 1;
+	/* top[t]: the highest pitch of the part sounding at step t, + 1. */
+	top = lr_calloc(len, 1);
+	for (i = 0; i < s->n; i++) {
+		nt = &s->notes[i];
+		if (!in_part(nt, track, channel))
+			continue;
+		for (t = nt->start_step < 0 ? 0 : nt->start_step;
+		    t < nt->end_step; t++)
+			if (nt->pitch + 1 > top[t])
+				top[t] = nt->pitch + 1;
+	}
+	for (i = k = 0; i < s->n; i++) {
+		nt = &s->notes[i];
+		under = 0;
+		if (in_part(nt, track, channel) && nt->start_step >= 0) {
+			for (t = nt->start_step; t < nt->end_step; t++)
+				under += top[t] > nt->pitch + 1;
+			under = 2 * under >= (nt->end_step > nt->start_step ?
+			    nt->end_step - nt->start_step : 1) && under > 0;
+		}
+		n += under;
+		if (remove && !under)
+			s->notes[k++] = *nt;
+	}
+	if (remove)
+		s->n = k;
+	free(top);
+	return (n);
+}
+
 /* Melody or drums windows over every 16-step stretch. */
 static void
 windows_single(const struct noteseq *s, const struct convert_opts *o,

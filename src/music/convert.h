@@ -64,6 +64,17 @@ int	convert_parts(const struct noteseq *s, struct convert_part **out,
 	    int *best);
 
 /*
+ * The notes of one part (track, channel; 0-based) of a quantized sequence
+ * that sound under a higher note of the same part for at least half their
+ * length: the lower voices of a chord or of a part written in several
+ * voices.  A legato overlap (the next note starting a step before the last
+ * one ends) is not one.  With remove, they are taken out of s, leaving the
+ * top voice for melody extraction.  Returns how many there are.
+ */
+int	convert_top_voice(struct noteseq *s, int track, int channel,
+	    int remove);
+
+/*
  * A stretch of the source no window could be taken from, and why.
  * from/to are steps of the quantized source (to exclusive).
  */

@@ -107,11 +107,24 @@ static void
 input_register(const char *path, const struct stat *sb)
 {
 	struct input_id	*in;
+	char		*real = realpath(path, NULL);
+	size_t		 i;
 
 	pthread_mutex_lock(&inputs_lock);
-	inputs = lr_realloc(inputs, (n_inputs + 1) * sizeof *inputs);
-	in = &inputs[n_inputs++];
-	in->real = realpath(path, NULL);
+	/* A path loaded again (the instrument reopening a clip) updates
+	   its entry: the list grows with the files, not the loads. */
+	for (i = 0; i < n_inputs; i++)
+		if (real != NULL && inputs[i].real != NULL &&
+		    strcmp(real, inputs[i].real) == 0)
+			break;
+	if (i < n_inputs) {
+		in = &inputs[i];
+		free(in->real);
+	} else {
+		inputs = lr_realloc(inputs, (n_inputs + 1) * sizeof *inputs);
+		in = &inputs[n_inputs++];
+	}
+	in->real = real;
 	in->dev = sb->st_dev;
 	in->ino = sb->st_ino;
 	in->size = sb->st_size;

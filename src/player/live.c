@@ -340,7 +340,9 @@ live_handle_cmd(struct live *l, const struct cmd *c, double now)
 		if (sink_reopen(l->sink, c->name[0] != '\0' ? c->name :
 		    NULL) == 0) {
 			p->st.device_ok = 1;
-			p->st.error[0] = '\0';
+			/* The synth without audio still says so. */
+			snprintf(p->st.error, sizeof p->st.error, "%s",
+			    sink_error(l->sink));
 		} else {
 			p->st.device_ok = 0;
 			snprintf(p->st.error, sizeof p->st.error, "%s",
@@ -349,6 +351,7 @@ live_handle_cmd(struct live *l, const struct cmd *c, double now)
 		snprintf(p->st.device, sizeof p->st.device, "%s",
 		    sink_name(l->sink));
 		p->st.has_input = sink_has_input(l->sink);
+		p->st.audio_start = sink_audio_start(l->sink);
 		p->changed |= LIVE_CHANGED_DEVICE | LIVE_CHANGED_ERROR;
 		now = l->clock->now(l->clock->arg);
 		for (ch = 0; ch < LIVE_MAX_CHANNELS; ch++)

@@ -41,7 +41,11 @@ enum live_sink_kind {
 	LIVE_SINK_NULL,		/* discard (still tracks notes, status) */
 	LIVE_SINK_PORTMIDI,	/* a PortMidi output; falls back to NULL */
 	LIVE_SINK_RECORD,	/* in memory only (tests, offline renders) */
+	LIVE_SINK_SYNTH,	/* the built-in synth (synth.h) */
 };
+
+/* --out synth: the built-in synth, whatever PortMidi lists. */
+#define LIVE_OUT_SYNTH	"synth"
 
 enum live_quantum {
 	LIVE_SWAP_BAR,		/* default */
@@ -107,6 +111,19 @@ struct live_opts {
 	/* Tests: the sink fails like a vanished device after this many
 	   messages (0: never). */
 	long			 fail_after;
+	/*
+	 * The built-in synth: chosen by LIVE_SINK_SYNTH or out "synth"
+	 * (LIVE_OUT_SYNTH, or its device name), and, with synth_fallback,
+	 * by a PortMidi sink that finds no output (none named, none
+	 * there).  A missing or bad soundfont, or no audio device, is
+	 * not fatal: status.error says it in one line.
+	 */
+	int			 synth_fallback;
+	const char		*soundfont;	/* NULL: Debian's GM one */
+	const char		*audio_driver;	/* NULL: the first that opens;
+						   "file": audio_file */
+	const char		*audio_file;
+	int			 audio_period;	/* frames; 0: fluidsynth's */
 };
 
 /* One note of a pattern, on the step grid (4 steps per quarter). */
@@ -154,6 +171,8 @@ struct live_status {
 	int			 has_input;	/* a MIDI input is open (CC
 						   knobs, learn, clock) */
 	char			 error[256];	/* "" or last error */
+	double			 audio_start;	/* the synth's sample 0 on the
+						   clock; 0: no synth audio */
 	unsigned		 sounding;	/* notes on right now */
 	uint64_t		 events;	/* messages sent */
 	uint64_t		 dropped;	/* recorded events lost */
@@ -341,14 +360,15 @@ int		 live_ref_velocity(const struct noteseq *ref, int step,
 /* Devices (UI thread; safe while playing: enumeration and re-open share
    a lock, never held while sending). */
 struct live_device {
-	int	 index;		/* PortMidi device id */
+	int	 index;		/* PortMidi device id; -1: the synth */
 	int	 input, output;
 	char	 name[128];
 	char	 interf[32];	/* "ALSA" */
 };
 /*
- * List the PortMidi devices into d (up to max); returns the count, 0 when
- * there is none, -1 with *cause when PortMidi cannot start.
+ * List the PortMidi devices into d (up to max), then the built-in synth
+ * (an output, index -1, interf "synth"); returns the count, -1 with
+ * *cause when PortMidi cannot start.
  */
 int		 live_devices(struct live_device *d, int max, char **cause);
 

@@ -133,6 +133,7 @@ live_new(const struct live_opts *o, char **cause)
 	    LIVE_CLOCK_INTERNAL;
 	l->p.st.device_ok = sink_ok(l->sink);
 	l->p.st.has_input = sink_has_input(l->sink);
+	l->p.st.audio_start = sink_audio_start(l->sink);
 	snprintf(l->p.st.device, sizeof l->p.st.device, "%s",
 	    sink_name(l->sink));
 	snprintf(l->p.st.error, sizeof l->p.st.error, "%s",

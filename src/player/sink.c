@@ -3,7 +3,9 @@
  * thread and then used only by the player thread (PortMidi is not
  * reentrant).  Every sink can also record what it was given, with the
  * ideal time and the clock at the moment of sending, so tests and the
- * bench measure scheduling and --record can write a MIDI file.
+ * bench measure scheduling and --record can write a MIDI file.  The
+ * built-in synth is one more output: the player thread calls it at each
+ * message's ideal time, and its audio driver renders what it was given.
  */
 #include "sink.h"
 
@@ -20,6 +22,7 @@
 #include <portmidi.h>
 
 #include "clock.h"
+#include "synth.h"
 
 struct sink {
 	enum live_sink_kind	 kind;		/* NULL after a fallback */
@@ -28,6 +31,12 @@ struct sink {
 	int			 latency_ms;
 
 	PortMidiStream		*out;		/* NULL: no device */
+	struct synth		*syn;		/* the built-in synth, or NULL */
+	int			 synth_fallback;
+	char			*soundfont;	/* as opened (reopen) */
+	char			*audio_driver;
+	char			*audio_file;
+	int			 audio_period;
 	PortMidiStream		*in;
 	int			 out_id;
 	int			 used;		/* something was written */
@@ -65,6 +74,11 @@ static void	open_in(struct sink *);
 static void	close_streams(struct sink *);
 static int	find_device(const char *, int, char **);
 static PmTimestamp sink_ms(void *);
+static int	is_synth_name(const char *);
+static int	open_synth(struct sink *, char **);
+static void	synth_failed(struct sink *, const char *);
+static int	reopen_synth(struct sink *);
+static int	list_synth(struct live_device *, int, int);
 
 /*
  * Start PortMidi.  With no ALSA sequencer, ALSA prints to stderr, which
@@ -155,6 +169,53 @@ match_sub(const char *hay, const char *needle)
 	return (*needle == '\0');
 }
 
+/* --out synth, or the synth's name as `latentroll devices` lists it. */
+static int
+is_synth_name(const char *what)
+{
+	return (what != NULL && (strcasecmp(what, LIVE_OUT_SYNTH) == 0 ||
+	    strcasecmp(what, SYNTH_OUT_NAME) == 0));
+}
+
+/*
+ * Start the built-in synth as the output.  No audio device is not an
+ * error (the instrument plays on, silently, and says so); a soundfont
+ * that will not load is: -1 with the cause naming the file.
+ */
+static int
+open_synth(struct sink *s, char **cause)
+{
+	struct synth_opts	so;
+
+	memset(&so, 0, sizeof so);
+	so.soundfont = s->soundfont;
+	so.driver = s->audio_driver;
+	so.file = s->audio_file;
+	so.period = s->audio_period;
+	if ((s->syn = synth_new(&so, 1, cause)) == NULL)
+		return (-1);
+	s->kind = LIVE_SINK_SYNTH;
+	s->ok = 1;
+	s->used = 0;
+	snprintf(s->name, sizeof s->name, "%s", SYNTH_OUT_NAME);
+	s->error[0] = '\0';
+	if (!synth_has_audio(s->syn))
+		snprintf(s->error, sizeof s->error, "%s: %s", SYNTH_OUT_NAME,
+		    synth_audio_error(s->syn));
+	return (0);
+}
+
+/* The synth failed to start: the null sink, with the reason. */
+static void
+synth_failed(struct sink *s, const char *why)
+{
+	s->kind = LIVE_SINK_NULL;
+	s->ok = 0;
+	snprintf(s->name, sizeof s->name, "no MIDI output");
+	snprintf(s->error, sizeof s->error, "%s: %s", SYNTH_OUT_NAME,
+	    why != NULL ? why : "cannot start");
+}
+
 /*
  * A device by index (all digits) or name substring; output if want_out.
  * NULL or "" picks the default (-1 if there is none, not an error).
@@ -236,7 +297,7 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 {
 	struct sink	*s;
 	char		*err = NULL;
-	int		 id;
+	int		 id, synth;
 
 	s = lr_calloc(1, sizeof *s);
 	s->kind = o->sink;
@@ -246,7 +307,17 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 	s->ok = 1;
 	s->out_id = -1;
 	s->fail_after = o->fail_after;
-	s->want_pm = o->sink == LIVE_SINK_PORTMIDI && !o->offline;
+	synth = !o->offline && (o->sink == LIVE_SINK_SYNTH ||
+	    (o->sink == LIVE_SINK_PORTMIDI && is_synth_name(o->out)));
+	s->want_pm = (o->sink == LIVE_SINK_PORTMIDI ||
+	    o->sink == LIVE_SINK_SYNTH) && !o->offline;
+	s->synth_fallback = o->synth_fallback;
+	s->soundfont = o->soundfont != NULL ? lr_strdup(o->soundfont) : NULL;
+	s->audio_driver = o->audio_driver != NULL ?
+	    lr_strdup(o->audio_driver) : NULL;
+	s->audio_file = o->audio_file != NULL ? lr_strdup(o->audio_file) :
+	    NULL;
+	s->audio_period = o->audio_period;
 	s->want_in = !o->offline && (o->in != NULL || o->clock_follow);
 	snprintf(s->wanted, sizeof s->wanted, "%s", o->out != NULL ? o->out :
 	    "");
@@ -261,8 +332,15 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		s->rec = lr_calloc(s->rec_max, sizeof *s->rec);
 	}
 	/* Offline runs never touch devices: input comes by live_inject. */
-	if (o->offline || (o->sink != LIVE_SINK_PORTMIDI &&
+	if (o->offline || (o->sink != LIVE_SINK_PORTMIDI && !synth &&
 	    !o->clock_follow && o->in == NULL))
+		return (s);
+	if (synth && open_synth(s, &err) != 0) {
+		synth_failed(s, err);
+		free(err);
+		err = NULL;
+	}
+	if (synth && !s->want_in)
 		return (s);
 
 	/* PortMidi: not starting is "no MIDI output", not an error. */
@@ -271,7 +349,13 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 		s->pm = 1;
 	else {
 		pthread_mutex_unlock(&pm_lock);
-		if (o->sink == LIVE_SINK_PORTMIDI) {
+		if (o->sink == LIVE_SINK_PORTMIDI && !synth &&
+		    s->synth_fallback && (o->out == NULL || *o->out == '\0')) {
+			if (open_synth(s, &err) != 0) {
+				synth_failed(s, err);
+				free(err);
+			}
+		} else if (o->sink == LIVE_SINK_PORTMIDI && !synth) {
 			s->kind = LIVE_SINK_NULL;
 			snprintf(s->name, sizeof s->name, "no MIDI output");
 		}
@@ -282,9 +366,13 @@ sink_open(const struct live_opts *o, const struct live_clock *clock,
 	 * the instrument keeps running and says why (sink_error), and the
 	 * device can be re-opened once it is plugged in.
 	 */
-	if (o->sink == LIVE_SINK_PORTMIDI) {
+	if (o->sink == LIVE_SINK_PORTMIDI && !synth) {
 		id = find_device(o->out, 1, &err);
-		if (id < 0 || open_out(s, id, &err) != 0) {
+		if (id == -1 && s->synth_fallback) {
+			/* Nothing named and nothing there: the synth. */
+			if (open_synth(s, &err) != 0)
+				synth_failed(s, err);
+		} else if (id < 0 || open_out(s, id, &err) != 0) {
 			s->kind = LIVE_SINK_NULL;
 			snprintf(s->name, sizeof s->name, "no MIDI output");
 			if (err != NULL) {
@@ -352,6 +440,10 @@ sink_close(struct sink *s)
 	if (s->pm)
 		pm_stop();
 	pthread_mutex_unlock(&pm_lock);
+	synth_free(s->syn);
+	free(s->soundfont);
+	free(s->audio_driver);
+	free(s->audio_file);
 	free(s->rec);
 	free(s);
 }
@@ -395,6 +487,14 @@ sink_send(struct sink *s, double ideal, const uint8_t *msg, int len)
 		s->ok = 0;
 		snprintf(s->error, sizeof s->error, "device removed");
 		return (-1);
+	}
+	if (s->syn != NULL) {
+		/* Now is the ideal time (the player sleeps until it): the
+		   next audio period plays it. */
+		if (s->ok)
+			synth_midi(s->syn, msg, len);
+		s->used = 1;
+		return (0);
 	}
 	if (s->out == NULL || !s->ok)
 		return (0);
@@ -458,6 +558,40 @@ sink_read(struct sink *s, double *t, uint8_t *msg, int *len)
 }
 
 /*
+ * The synth as the output (player thread): a PortMidi output closes
+ * (after its latency), a running synth is silenced and kept, a missing
+ * one starts; an input stays as it is.
+ */
+static int
+reopen_synth(struct sink *s)
+{
+	char	*cause = NULL;
+
+	if (s->out != NULL) {
+		if (s->used)
+			clock_mono_sleep_until(NULL, clock_mono_now(NULL) +
+			    (s->latency_ms + 100) / 1000.0);
+		pthread_mutex_lock(&pm_lock);
+		Pm_Close(s->out);
+		s->out = NULL;
+		pm_streams--;
+		pthread_mutex_unlock(&pm_lock);
+	}
+	if (s->syn != NULL) {
+		synth_silence(s->syn);
+		s->kind = LIVE_SINK_SYNTH;
+		s->ok = 1;
+		return (0);
+	}
+	if (open_synth(s, &cause) != 0) {
+		synth_failed(s, cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Re-open the output and input (player thread: it owns PortMidi now).
  * PortMidi enumerates devices only in Pm_Initialize, so a synth started
  * after us, or a device that vanished and came back, is seen only after
@@ -476,6 +610,15 @@ sink_reopen(struct sink *s, const char *out)
 
 	if (out != NULL)
 		snprintf(s->wanted, sizeof s->wanted, "%s", out);
+	if (s->want_pm && (is_synth_name(s->wanted) || (out == NULL &&
+	    s->syn != NULL)))
+		return (reopen_synth(s));
+	if (s->syn != NULL) {
+		/* From the synth to a port. */
+		synth_free(s->syn);
+		s->syn = NULL;
+		s->error[0] = '\0';
+	}
 	if (!s->want_pm && !s->want_in) {
 		/* Null/recording: nothing to open; a simulated failure
 		   clears, as a replugged device would. */
@@ -523,6 +666,10 @@ sink_reopen(struct sink *s, const char *out)
 		s->ok = 1;
 		return (0);
 	}
+	if (id == -1 && s->synth_fallback && s->wanted[0] == '\0') {
+		free(cause);
+		return (reopen_synth(s));
+	}
 	if (id < 0) {
 		snprintf(s->error, sizeof s->error, "%s",
 		    cause != NULL ? cause : "no MIDI output");
@@ -564,7 +711,13 @@ sink_error(struct sink *s)
 int
 sink_is_device(struct sink *s)
 {
-	return (s->out != NULL);
+	return (s->out != NULL || s->syn != NULL);
+}
+
+double
+sink_audio_start(struct sink *s)
+{
+	return (s->syn != NULL ? synth_audio_start(s->syn) : 0);
 }
 
 /* Recorded events so far. */
@@ -664,6 +817,20 @@ sink_record_noteseq(struct sink *s, double qpm, struct noteseq *out,
 	return (0);
 }
 
+/* The synth as the last output in d[k]; the new count. */
+static int
+list_synth(struct live_device *d, int k, int max)
+{
+	if (k >= max)
+		return (k);
+	memset(&d[k], 0, sizeof d[k]);
+	d[k].index = -1;
+	d[k].output = 1;
+	snprintf(d[k].name, sizeof d[k].name, "%s", SYNTH_OUT_NAME);
+	snprintf(d[k].interf, sizeof d[k].interf, "synth");
+	return (k + 1);
+}
+
 /* List PortMidi devices. */
 int
 sink_devices(struct live_device *d, int max, char **cause)
@@ -672,9 +839,10 @@ sink_devices(struct live_device *d, int max, char **cause)
 	int			 i, n, k = 0;
 
 	pthread_mutex_lock(&pm_lock);
-	if (pm_start(cause) != 0) {
+	if (pm_start(NULL) != 0) {
+		/* No ALSA sequencer: the synth is still there. */
 		pthread_mutex_unlock(&pm_lock);
-		return (-1);
+		return (list_synth(d, 0, max));
 	}
 	n = Pm_CountDevices();
 	for (i = 0; i < n && k < max; i++) {
@@ -690,5 +858,5 @@ sink_devices(struct live_device *d, int max, char **cause)
 	}
 	pm_stop();
 	pthread_mutex_unlock(&pm_lock);
-	return (k);
+	return (list_synth(d, k, max));
 }

@@ -1,7 +1,8 @@
 /*
  * sink.h: where the player's MIDI goes, behind one interface: a PortMidi
- * output (and optional input), the null sink, and an in-memory recording
- * of every message with its ideal and actual time (tests, --record).
+ * output (and optional input), the built-in synth (synth.h), the null
+ * sink, and an in-memory recording of every message with its ideal and
+ * actual time (tests, --record).
  * After sink_open, only the player thread calls sink_send/read/reopen.
  */
 #ifndef LR_SINK_H
@@ -18,7 +19,11 @@ struct sink;
 /*
  * Open the sink for o (kind, devices, latency, recording).  Never fails
  * for devices: a PortMidi sink with no (or no such) output runs as null,
- * named "no MIDI output", with sink_error() saying what was missing.
+ * named "no MIDI output", with sink_error() saying what was missing;
+ * with o->synth_fallback and no output named, it runs on the built-in
+ * synth instead.  The synth with no audio device works (silently) and
+ * sink_error() says so; a synth that cannot start (soundfont) runs as
+ * null, sink_error() naming the file.
  */
 struct sink	*sink_open(const struct live_opts *o,
 		    const struct live_clock *clock, char **cause) LR_WUR;
@@ -45,6 +50,8 @@ int		 sink_has_input(struct sink *s);
 int		 sink_ok(struct sink *s);
 const char	*sink_error(struct sink *s);
 int		 sink_is_device(struct sink *s);
+/* The synth's audio sample 0 on the clock; 0 when no synth audio runs. */
+double		 sink_audio_start(struct sink *s);
 
 /* Recorded events (safe from any thread: append only). */
 size_t		 sink_recorded(struct sink *s, const struct live_event **ev);
@@ -57,7 +64,7 @@ uint64_t	 sink_dropped(struct sink *s);
 int		 sink_record_noteseq(struct sink *s, double qpm,
 		    struct noteseq *out, char **cause) LR_WUR;
 
-/* List PortMidi devices (see live_devices). */
+/* List PortMidi devices and the synth (see live_devices). */
 int		 sink_devices(struct live_device *d, int max, char **cause);
 
 #endif

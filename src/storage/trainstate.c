@@ -215,6 +215,14 @@ trainstate_load(const char *path, struct trainstate *ts, char **cause)
 	ts->threads = (int)get(h + 68, 4);
 	ts->fingerprint = get(h + 72, 8);
 	ts->adam_step0 = (long)get(h + 88, 8);	/* zero in version 1 */
+	/* A version-1 header has no CRC: a negative cursor indexed the
+	   epoch's permutation before its start. */
+	if (ts->step < 0 || ts->epoch < 0 || ts->cursor < 0 ||
+	    ts->batch < 1 || ts->threads < 0)
+		return (lr_fail(cause, "%s: step %ld, epoch %ld, cursor %ld, "
+		    "batch %d, threads %d: out of range (file corrupted)",
+		    path, ts->step, ts->epoch, ts->cursor, ts->batch,
+		    ts->threads));
 	if (ts->adam_step0 < 0 || ts->adam_step0 > ts->step)
 		return (lr_fail(cause, "%s: Adam's first step %ld is not in "
 		    "0..%ld, the run's steps (file corrupted)", path,

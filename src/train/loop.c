@@ -8,6 +8,18 @@
  * --threads: the batch order is a function of (seed, epoch),
  * transpositions and the reparameterisation noise come from the one
  * generator whose state is saved, and timers never touch either.
+ *
+ * A job of several ranks (dist.h, issue I) is the same run spread out.
+ * Rank 0's state (fresh, warm-started or resumed) goes to every rank.
+ * Every rank draws each whole batch of --batch windows in the one order
+ * and the one generator, then the ranks x threads noise seeds; the batch
+ * is cut into that many slices as train_par cuts it among threads, rank
+ * k running slices k x threads onwards.  Each rank weights its slices by
+ * their share of the whole batch, one dist_sum adds the ranks' gradients
+ * (and their loss terms and stop wishes, in the arena's tail), and every
+ * rank makes the same update.  So R ranks of T threads draw the same
+ * examples and noise as one process of R x T threads, and differ from it
+ * only in the order floats are added.
  */
 #include "atomic.h"
 #include "run.h"
@@ -21,9 +33,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "linalg.h"
 
 #define VALID_MAX	1024	/* windows per validation */
+/* After the gradient in the arena dist_sum adds: the step's loss terms
+   (already weighted by the rank's share) and its stop wish. */
+enum { TAIL_LOSS, TAIL_RLOSS, TAIL_KL, TAIL_KLLOSS, TAIL_ACC, TAIL_STOP,
+	RUN_TAIL };
 
 /* Append a line to the run's notes (shown by the caller). */
 static void
@@ -107,9 +124,15 @@ resume(struct run *r, char **cause)
 	if (ta->set_seed && ts->seed != ta->seed)
 		return (lr_fail(cause, "%s: run used --seed %llu", r->tspath,
 		    (unsigned long long)ts->seed));
-	if (ts->threads != ta->threads)
+	/* The noise streams follow ranks x threads; the batches do not. */
+	if (ts->threads != ta->threads * r->ranks && r->ranks == 1)
 		note(r, "train: warning: run used %d threads, now %d: not "
 		    "bitwise reproducible", ts->threads, ta->threads);
+	else if (ts->threads != ta->threads * r->ranks)
+		note(r, "train: warning: run used %d workers (ranks x "
+		    "threads), now %d x %d: the same batches, other noise "
+		    "draws: not bitwise reproducible", ts->threads, r->ranks,
+		    ta->threads);
 	r->rng.s = ts->rng;
 	ta->seed = ts->seed;
 	r->epoch = ts->epoch;
@@ -146,6 +169,74 @@ start(struct run *r, char **cause)
 	return (0);
 }
 
+/*
+ * Every rank takes rank 0's state: weights and moments, step, generator,
+ * seed and data position.  Each rank read its own data: the same windows
+ * or the ranks would train on different batches.
+ */
+static int
+share_state(struct run *r, char **cause)
+{
+	struct train_args	*ta = r->ta;
+	struct trainstate	*ts = &r->ts;
+	size_t			 n = r->v->p.n_params;
+	uint64_t		 s[8];
+
+	s[0] = r->rng.s;
+	s[1] = ta->seed;
+	s[2] = (uint64_t)r->epoch;
+	s[3] = (uint64_t)r->cursor;
+	s[4] = (uint64_t)ts->step;
+	s[5] = (uint64_t)ts->adam_step0;
+	s[6] = r->ds.fingerprint;
+	s[7] = (uint64_t)r->ds.n[DATASET_TRAIN];
+	if (dist_bcast(s, sizeof s, cause) != 0)
+		return (-1);
+	if (s[6] != r->ds.fingerprint ||
+	    s[7] != (uint64_t)r->ds.n[DATASET_TRAIN])
+		return (lr_fail(cause, "rank %d: %s: not the data rank 0 has "
+		    "(%d training windows here, %llu there)", r->rank,
+		    ta->data, r->ds.n[DATASET_TRAIN],
+		    (unsigned long long)s[7]));
+	r->rng.s = s[0];
+	ta->seed = s[1];
+	r->epoch = (long)s[2];
+	r->cursor = (long)s[3];
+	ts->step = (long)s[4];
+	ts->adam_step0 = (long)s[5];
+	if (dist_bcast(r->v->p.mem, n * sizeof(float), cause) != 0 ||
+	    dist_bcast(r->m, n * sizeof(float), cause) != 0 ||
+	    dist_bcast(r->vv, n * sizeof(float), cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * This rank's part of every batch: of the ranks x threads slices (as
+ * even as they go, the first batch % slices one longer, as train_par
+ * cuts), its threads' consecutive ones.
+ */
+static int
+shard(struct run *r, char **cause)
+{
+	int	B = r->ta->batch, T = r->ta->threads, W = r->ranks * T, i;
+
+	if (B < W)
+		return (lr_fail(cause, "--batch %d across %d ranks x %d "
+		    "threads: want at least one example per thread", B,
+		    r->ranks, T));
+	r->shard_off = r->shard_B = 0;
+	for (i = 0; i < (r->rank + 1) * T; i++) {
+		if (i < r->rank * T)
+			r->shard_off += B / W + (i < B % W);
+		else
+			r->shard_B += B / W + (i < B % W);
+	}
+	r->seeds = lr_calloc(W, sizeof *r->seeds);
+	r->sum_n = r->v->p.n_params + RUN_TAIL;
+	return (0);
+}
+
 int
 run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
     char **cause)
@@ -155,15 +246,23 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	memset(r, 0, sizeof *r);
 	r->ta = ta;
 	r->vacc = r->vsacc = -1;
+	r->rank = dist_rank();
+	r->ranks = dist_size();
 	if (check_out(r, cause) != 0)
 		goto fail;
 	run_cache_name(cname, sizeof cname, a);
 	/* --cache names where the windows are kept (a run's folder by
-	   default), as for eval. */
+	   default), as for eval.  Rank 0 reads the folder first, so where
+	   the ranks share a disk the others find its cache, not write
+	   their own. */
+	if (r->rank > 0 && dist_barrier(cause) != 0)
+		goto fail;
 	if (dataset_load(&r->ds, ta->data, a, ta->cache != NULL ? ta->cache :
 	    ta->out, cname, cause) != 0)
 		goto fail;
 	r->have_ds = 1;
+	if (r->ranks > 1 && r->rank == 0 && dist_barrier(cause) != 0)
+		goto fail;
 	if (r->ds.n[DATASET_TRAIN] == 0) {
 		lr_fail(cause, "%s: no window falls in the train split (%d "
 		    "files; the split hashes file names)", ta->data,
@@ -173,7 +272,7 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	if ((r->v = vae_new(a, cause)) == NULL)
 		goto fail;
 	vae_set_has_sigma(r->v, 1);
-	r->gm = lr_calloc(r->v->p.n_params, sizeof *r->gm);
+	r->gm = lr_calloc(r->v->p.n_params + RUN_TAIL, sizeof *r->gm);
 	r->m = lr_calloc(r->v->p.n_params, sizeof *r->m);
 	r->vv = lr_calloc(r->v->p.n_params, sizeof *r->vv);
 	params_clone_layout(&r->g, &r->v->p, r->gm);
@@ -184,17 +283,20 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	if ((ta->resume && access(r->tspath, F_OK) == 0 ? resume(r, cause) :
 	    start(r, cause)) != 0)
 		goto fail;
+	if (r->ranks > 1 && (share_state(r, cause) != 0 ||
+	    shard(r, cause) != 0))
+		goto fail;
 	ta->hp.adam_step0 = r->ts.adam_step0;
 	r->step = r->ts.step;
 	r->ts.seed = ta->seed;
 	r->ts.batch = ta->batch;
-	r->ts.threads = ta->threads;
+	r->ts.threads = ta->threads * r->ranks;
 	r->ts.fingerprint = r->ds.fingerprint;
 
 	/* --threads N: N workers on slices of the batch, BLAS serial in
 	   each (model/train_par.c); validation uses the first one's net. */
-	if ((r->tp = train_par_new(&r->v->p, ta->batch, ta->threads,
-	    cause)) == NULL ||
+	if ((r->tp = train_par_new(&r->v->p, r->ranks > 1 ? r->shard_B :
+	    ta->batch, ta->threads, cause)) == NULL ||
 	    train_par_set_precision(r->tp, &r->v->p, ta->precision,
 	    cause) != 0)
 		goto fail;
@@ -204,9 +306,11 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	    r->epoch);
 	r->len = (size_t)a->num_steps * a->n_splits;
 	r->tok = lr_malloc((size_t)ta->batch * r->len * sizeof *r->tok);
-	cp = lr_path_join(ta->out, "curve.tsv");
-	r->curve = fopen(cp, "a");
-	free(cp);
+	if (r->rank == 0) {
+		cp = lr_path_join(ta->out, "curve.tsv");
+		r->curve = fopen(cp, "a");
+		free(cp);
+	}
 	return (0);
 fail:
 	/* A run that never started leaves nothing behind: not the folders
@@ -215,6 +319,40 @@ fail:
 		atomic_dir_remove(r->made);
 	run_close(r);
 	return (-1);
+}
+
+/* A step of a job of several ranks: this rank's slices, then the sum. */
+static int
+step_shard(struct run *r, struct train_stats *st, char **cause)
+{
+	struct train_args	*ta = r->ta;
+	size_t			 n = r->v->p.n_params;
+	float			*tail = r->gm + n;
+	int			 k, W = r->ranks * ta->threads;
+
+	for (k = 0; k < W; k++)
+		r->seeds[k] = rng_u64(&r->rng);
+	if (train_par_grad(r->tp, &r->v->p, &r->g, &ta->hp, r->step,
+	    r->tok + (size_t)r->shard_off * r->len, r->shard_B, ta->batch,
+	    r->seeds + r->rank * ta->threads, st, cause) != 0)
+		return (-1);
+	tail[TAIL_LOSS] = (float)st->loss;
+	tail[TAIL_RLOSS] = (float)st->r_loss;
+	tail[TAIL_KL] = (float)st->kl;
+	tail[TAIL_KLLOSS] = (float)st->kl_loss;
+	tail[TAIL_ACC] = (float)st->acc;
+	tail[TAIL_STOP] = r->asked ? 1 : 0;
+	if (dist_sum(r->gm, r->sum_n, cause) != 0)
+		return (-1);
+	st->loss = tail[TAIL_LOSS];
+	st->r_loss = tail[TAIL_RLOSS];
+	st->kl = tail[TAIL_KL];
+	st->kl_loss = tail[TAIL_KLLOSS];
+	st->acc = tail[TAIL_ACC];
+	r->agreed = tail[TAIL_STOP] > 0;
+	train_par_update(r->tp, &r->v->p, &r->g, r->m, r->vv, &ta->hp,
+	    r->step, st);
+	return (0);
 }
 
 int
@@ -232,17 +370,27 @@ run_step(struct run *r, struct train_stats *st, char **cause)
 		dataset_window(&r->ds, DATASET_TRAIN, r->perm[r->cursor++],
 		    ta->max_shift, &r->rng, r->tok + (size_t)i * r->len);
 	}
-	if (train_par_step(r->tp, &r->v->p, &r->g, r->m, r->vv, &ta->hp,
-	    r->step, r->tok, ta->batch, &r->rng, st, cause) != 0)
+	if (r->ranks > 1) {
+		if (step_shard(r, st, cause) != 0)
+			return (-1);
+	} else if (train_par_step(r->tp, &r->v->p, &r->g, r->m, r->vv,
+	    &ta->hp, r->step, r->tok, ta->batch, &r->rng, st, cause) != 0)
 		return (-1);
 	r->step++;
 	return (0);
 }
 
 int
+run_stop(struct run *r, int asked)
+{
+	r->asked = asked;
+	return (r->ranks > 1 ? r->agreed : asked);
+}
+
+int
 run_validate(struct run *r, double train_acc, char **cause)
 {
-	if (r->ds.n[DATASET_VALID] == 0)
+	if (r->ds.n[DATASET_VALID] == 0 || r->rank != 0)
 		return (0);
 	if (run_eval_tf(r->net, &r->v->p, &r->ds, DATASET_VALID, r->vb,
 	    VALID_MAX, &r->vacc, &r->vkl, &r->vr, cause) != 0 ||
@@ -262,6 +410,8 @@ run_validate(struct run *r, double train_acc, char **cause)
 int
 run_checkpoint(struct run *r, double train_acc, char **cause)
 {
+	if (r->rank != 0)
+		return (0);
 	r->ts.step = r->step;
 	r->ts.rng = r->rng.s;
 	r->ts.epoch = r->epoch;
@@ -278,6 +428,7 @@ run_close(struct run *r)
 	free(r->tspath);
 	free(r->perm);
 	free(r->tok);
+	free(r->seeds);
 	free(r->gm);
 	free(r->m);
 	free(r->vv);

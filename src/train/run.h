@@ -8,6 +8,7 @@
 #define LR_RUN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -55,6 +56,15 @@ struct run {
 	int			*perm, *tok;
 	size_t			 len;		/* tokens per window */
 	long			 step, epoch, cursor;
+	/* A job of several ranks (dist.h): each takes the examples
+	   [shard_off, shard_off + shard_B) of every batch of ta->batch,
+	   and its workers the noise seeds [rank x threads, ...) of the
+	   ranks x threads drawn per step. */
+	int			 rank, ranks;
+	int			 shard_off, shard_B;
+	uint64_t		*seeds;
+	size_t			 sum_n;		/* floats summed a step */
+	int			 asked, agreed;	/* stopping (run_stop) */
 	double			 vacc, vsacc, vkl, vr;	/* last validation */
 	FILE			*curve;
 	char			*tspath;
@@ -69,6 +79,17 @@ int	run_step(struct run *r, struct train_stats *st, char **cause) LR_WUR;
 int	run_validate(struct run *r, double train_acc, char **cause) LR_WUR;
 int	run_checkpoint(struct run *r, double train_acc, char **cause) LR_WUR;
 void	run_close(struct run *r);
+/*
+ * Whether to stop before the next step, asked: this process wants to
+ * (a signal).  Alone that is the answer; in a job of several ranks the
+ * wish travels with the next step's gradients and every rank stops
+ * after the step in which any rank asked, so all stop at the same step.
+ */
+int	run_stop(struct run *r, int asked);
+/*
+ * Several ranks: rank 0 alone validates and writes (run_validate and
+ * run_checkpoint do nothing on the others), every rank steps.
+ */
 
 /* The window cache's name from the window shape ("melody256"). */
 void	run_cache_name(char *buf, size_t len, const struct vae_arch *a);
