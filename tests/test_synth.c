@@ -18,7 +18,7 @@
 
 #include "audio_check.h"
 #include "audiofile.h"
-#include "ckpt.h"
+#include "modeldir.h"
 #include "convert.h"
 #include "live.h"
 #include "midifile.h"
@@ -291,7 +291,7 @@ test_decoded(const char *srcdir)
 	int			*tok;
 
 	snprintf(path, sizeof path, "%s/share/models/mel_2bar", srcdir);
-	if ((v = ckpt_load(path, &cause)) == NULL) {
+	if ((v = modeldir_load(path, &cause)) == NULL) {
 		CHECK_MSG(0, "%s: %s", path, cause);
 		free(cause);
 		return;
