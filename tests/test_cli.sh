@@ -553,17 +553,21 @@ check "refused export kept the card" \
     [ "$(cat "$T/exp/card/model_card.json")" = '{"mine": 1}' ]
 expect_usage "export --dtype int4" \
     export --model "$T/exp/src" --out "$T/exp/x" --dtype int4
-expect_ok "encode --window 1" encode --model "$M" --window 1 "$A" &&
+# Windows and tracks count from 1, as inspect and the instrument show
+# them: 0 is no window.
+expect_usage "encode --window 0" encode --model "$M" --window 0 "$A"
+expect_usage "encode --track 0" encode --model "$M" --track 0 "$A"
+expect_ok "encode --window 2" encode --model "$M" --window 2 "$A" &&
     cp "$T/out" "$T/ea1.json"
 expect_error "encode --window past the end" "$A" \
     encode --model "$M" --window 100000 "$A"
 
 # The tokens encode sees are the ones convert writes: encode of convert's
-# output of window 1 gives the same tokens as encode --window 1.
-if expect_ok "convert --window 1" convert "$A" "$T/w1.mid" --window 1 &&
+# output of window 2 gives the same tokens as encode --window 2.
+if expect_ok "convert --window 2" convert "$A" "$T/w1.mid" --window 2 &&
     expect_ok "encode the converted window" encode --model "$M" "$T/w1.mid"
 then
-	check "convert --window 1 = encode --window 1 tokens" [ "$(py \
+	check "convert --window 2 = encode --window 2 tokens" [ "$(py \
 	    "$T/out" 'd["tokens"]')" = "$(py "$T/ea1.json" 'd["tokens"]')" ]
 fi
 
@@ -597,7 +601,7 @@ if expect_ok "interpolate --out" interpolate --model "$M" "$A" "$B" -n 5 \
 	same "$T/i_slerp" "$T/out" "interpolate --out prints the same points"
 	i=0
 	while [ $i -lt 5 ]; do
-		f=$T/iv/interp_0$i.mid
+		f=$T/iv/interp_0$((i + 1)).mid
 		notes=$(loads "$f" "interpolate point $i loads")
 		want=$(py "$T/i_slerp" \
 		    'str(sum(1 for t in lines['$i']["tokens"] if t >= 2))')
@@ -608,7 +612,7 @@ if expect_ok "interpolate --out" interpolate --model "$M" "$A" "$B" -n 5 \
 	n=$(ls "$T/iv" | wc -l)
 	check "interpolate --out wrote 5 files (got $n)" [ "$n" -eq 5 ]
 fi
-expect_error "interpolate --out again refuses" "$T/iv/interp_00.mid" \
+expect_error "interpolate --out again refuses" "$T/iv/interp_01.mid" \
     interpolate --model "$M" "$A" "$B" -n 5 --out "$T/iv"
 expect_ok "interpolate --out --force" interpolate --model "$M" "$A" "$B" \
     -n 5 --out "$T/iv" --force
@@ -723,7 +727,7 @@ if expect_ok "play --offline --record" play "$A" --offline \
 	an=$(loads "$A" "clip loads")
 	check "recording has the clip's $an notes (got $rn)" [ "$rn" = "$an" ]
 	# Same timing too: the model sees the same tokens in both.
-	for w in 0 1; do
+	for w in 1 2; do
 		"$LR" encode --model "$M" --window $w "$A" >"$T/pa" 2>&1
 		"$LR" encode --model "$M" --window $w "$T/rec.mid" >"$T/pr" 2>&1
 		same "$T/pa" "$T/pr" "window $w of the recording = of the clip"

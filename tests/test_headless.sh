@@ -73,7 +73,7 @@ then ok; else bad "sample: tokens"; fi
 expect 0 "sample --out" sample --model "$M2" -n 3 --seed 1 --out "$T/s"
 n=$(ls "$T/s"/sample_*.mid 2>/dev/null | wc -l)
 [ "$n" = 3 ] && ok || bad "sample --out: $n files"
-expect 0 "inspect a sample" inspect "$T/s/sample_00.mid"
+expect 0 "inspect a sample" inspect "$T/s/sample_01.mid"
 expect 1 "sample over files" sample --model "$M2" -n 3 --out "$T/s"
 expect 0 "sample --force" sample --model "$M2" -n 3 --out "$T/s" --force
 expect 2 "sample -n 0" sample --model "$M2" -n 0

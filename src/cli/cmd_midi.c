@@ -109,7 +109,7 @@ print_tracks(const struct noteseq *s)
 		name = s->track_names != NULL && s->track_names[t] != NULL &&
 		    *s->track_names[t] != '\0' ? s->track_names[t] :
 		    "(unnamed)";
-		w = printf("  %d  %-20s", t, name);
+		w = printf("  %d  %-20s", t + 1, name);
 		for (shown = 0; i < n && v[i].track == t; i++, shown++) {
 			if (shown > 0)
 				printf("\n%*s", w, "");
@@ -271,7 +271,7 @@ print_melody(const char *file, struct noteseq *s, int track, int channel)
 	}
 	if (w.n > 0) {
 		printf("melody: track %d channel %d, first window at step %d\n",
-		    w.track, w.channel + 1, w.start_step[0]);
+		    w.track + 1, w.channel + 1, w.start_step[0]);
 		printf("  tokens:");
 		for (t = 0; t < ROLL_STEPS; t++)
 			printf(" %d", w.tokens[t]);
@@ -301,9 +301,10 @@ cmd_inspect(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", midi_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TRACK:
-			if ((track = parse_long(optarg, 0, 65535)) < 0) {
-				cmd_error("--track %s: want a track number",
-				    optarg);
+			/* Counted from 1, as inspect lists them. */
+			if ((track = parse_long(optarg, 1, 65536) - 1) < 0) {
+				cmd_error("--track %s: want a track number from "
+				    "1, as inspect lists them", optarg);
 				return (CMD_USAGE);
 			}
 			break;
@@ -333,8 +334,8 @@ cmd_inspect(int argc, char **argv)
 		return (CMD_ERROR);
 	}
 	if (track >= s.n_tracks) {
-		cmd_error("%s: no track %ld (the file has %d)", file, track,
-		    s.n_tracks);
+		cmd_error("%s: no track %ld (the file has %d: 1..%d)", file,
+		    track + 1, s.n_tracks, s.n_tracks);
 		noteseq_free(&s);
 		return (CMD_ERROR);
 	}
@@ -377,9 +378,10 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 	while ((c = getopt_long(argc, argv, "", midi_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TRACK:
-			if ((track = parse_long(optarg, 0, 65535)) < 0) {
-				cmd_error("--track %s: want a track number",
-				    optarg);
+			/* Counted from 1, as inspect lists them. */
+			if ((track = parse_long(optarg, 1, 65536) - 1) < 0) {
+				cmd_error("--track %s: want a track number from "
+				    "1, as inspect lists them", optarg);
 				return (CMD_USAGE);
 			}
 			break;
@@ -388,9 +390,12 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 				return (CMD_USAGE);
 			break;
 		case OPT_WINDOW:
-			if ((ca->window = parse_long(optarg, 0, 1 << 20)) < 0) {
+			/* Counted from 1, as inspect and the instrument
+			   count them. */
+			if ((ca->window = parse_long(optarg, 1, 1 << 20) -
+			    1) < 0) {
 				cmd_error("--window %s: want a window number "
-				    "from 0", optarg);
+				    "from 1", optarg);
 				return (CMD_USAGE);
 			}
 			break;
@@ -506,16 +511,16 @@ cmd_convert(int argc, char **argv)
 		cmd_error("%s: no %d-step window: %s", ca.in, ca.o.steps,
 		    w.why != NULL ? w.why : "no notes");
 	else if (k >= w.n)
-		cmd_error("%s: no window %ld (there are %d: 0..%d)", ca.in,
-		    k, w.n, w.n - 1);
+		cmd_error("%s: no window %ld (there are %d: 1..%d)", ca.in,
+		    k + 1, w.n, w.n);
 	else {
 		convert_window_notes(&s, &w, k, ca.o.kind, &out);
 		if (midifile_save(ca.out, &out, ca.force, &cause) != 0)
 			cmd_error("%s", cause);
 		else {
 			printf("%s: window %ld of %d (steps %d..%d of track "
-			    "%d", ca.out, k, w.n, w.start_step[k],
-			    w.start_step[k] + w.steps, w.track);
+			    "%d", ca.out, k + 1, w.n, w.start_step[k],
+			    w.start_step[k] + w.steps, w.track + 1);
 			if (w.channel >= 0)
 				printf(" channel %d", w.channel + 1);
 			printf("), %zu notes, %.1f qpm\n", out.n,

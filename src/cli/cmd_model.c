@@ -181,10 +181,14 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 			}
 			break;
 		case 'w':
-			rc = parse_long(c, optarg, 0, 1000000, &a->window);
+			/* Windows and tracks count from 1, as inspect and
+			   the instrument show them. */
+			rc = parse_long(c, optarg, 1, 1000000, &a->window);
+			a->window--;
 			break;
 		case 'k':
-			rc = parse_long(c, optarg, 0, 65535, &a->track);
+			rc = parse_long(c, optarg, 1, 65536, &a->track);
+			a->track--;
 			break;
 		case 'c':
 			/* 1..16, as inspect lists them. */
@@ -299,8 +303,8 @@ clip_tokens(const char *path, const struct vae *v, const struct model_args
 		goto out;
 	}
 	if (ma->window >= w.n) {
-		cmd_error("%s: window %ld out of range (the clip has %d)",
-		    path, ma->window, w.n);
+		cmd_error("%s: no window %ld (the clip has %d: 1..%d)",
+		    path, ma->window + 1, w.n, w.n);
 		goto out;
 	}
 	memcpy(tok, w.tokens + (size_t)ma->window * w.steps * w.S,
@@ -376,11 +380,12 @@ out_check(const char *path, int force)
 	return (-1);
 }
 
-/* Name of result i of a command (interp, sample, similar) in dir. */
+/* Name of result i of a command (interp, sample, similar) in dir,
+   counted from 1 as a person counts them. */
 static void
 out_path(char *buf, size_t len, const char *dir, const char *what, int i)
 {
-	snprintf(buf, len, "%s/%s_%02d.mid", dir, what, i);
+	snprintf(buf, len, "%s/%s_%02d.mid", dir, what, i + 1);
 }
 
 /* The same result as audio (--wav). */
@@ -388,7 +393,7 @@ static void
 out_wav_path(char *buf, size_t len, const char *dir, const char *what,
     int i)
 {
-	snprintf(buf, len, "%s/%s_%02d.wav", dir, what, i);
+	snprintf(buf, len, "%s/%s_%02d.wav", dir, what, i + 1);
 }
 
 /* Tokens (T, S) as notes at 120 qpm (s initialised here). */
@@ -843,7 +848,7 @@ emit_results(const struct model_args *a, const char *what,
 
 	for (i = 0; i < a->n; i++) {
 		o = json_object();
-		json_object_set_new(o, "i", json_integer(i));
+		json_object_set_new(o, "i", json_integer(i + 1));
 		json_object_set_new(o, "tokens", json_tokens(arch,
 		    tok + i * TS));
 		print_json(o);
