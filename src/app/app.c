@@ -319,14 +319,105 @@ app_clips(struct app *a, const struct app_opts *o, const struct set *set,
 	return (msg[0] != '\0' ? lr_strdup(msg) : NULL);
 }
 
+/* The model: --model, the set's, or the shipped one; -1 with err. */
+static int
+app_open_model(struct app *a, const struct app_opts *o,
+    const struct set *set, char **err)
+{
+	char	path[PATH_MAX], *cause = NULL;
+	int	i;
+
+	if (o->model != NULL)
+		a->model.model_dir = lr_strdup(o->model);
+	else if (set != NULL && set->model != NULL)
+		a->model.model_dir = lr_strdup(set->model);
+	else {
+		snprintf(path, sizeof path, "%s/models/mel_2bar",
+		    o->datadir);
+		a->model.model_dir = lr_strdup(path);
+	}
+	roll_init(&a->r, 0, 32);
+	for (i = 0; i < 4; i++)
+		a->clips[i].letter = 'A' + i;
+	if (app_model_load(a, &cause) != 0) {
+		lr_fail(err, "%s (%s)", cause, o->model != NULL ? "--model "
+		    "NAME|DIR names another" : "the shipped model: --data-dir "
+		    "DIR names the data folder, --model NAME|DIR another "
+		    "model");
+		free(cause);
+		return (-1);
+	}
+	roll_free(&a->r);
+	roll_init(&a->r, a->model.n_attrs, a->model.T);
+	a->r.seed = app_start_seed();
+	a->v.latency_ms = -1;
+	return (0);
+}
+
+/* The player as the options, set and config ask; errors go to the
+   status line, and the instrument runs without it. */
+static void
+app_open_player(struct app *a, const struct app_opts *o,
+    const struct set *set)
+{
+	struct live_opts	 lo;
+	char			*cause = NULL;
+
+	app_play_opts(a, o, set, &lo);
+	a->play.qpm_want = lo.qpm;
+	a->play.lo = lo;
+	/* PortMidi may print while opening: before curses, not on it. */
+	if ((a->play.live = live_new(&lo, &cause)) == NULL) {
+		app_msg(a, 1, "player: %s", cause);
+		free(cause);
+		return;
+	}
+	live_set_bindings(a->play.live, a->cfg.bindings, a->cfg.n_bindings);
+	live_status(a->play.live, &a->play.st);
+	/* The synth without audio (or its soundfont): one line. */
+	if (a->play.st.error[0] != '\0')
+		app_msg(a, 1, "%s", a->play.st.error);
+}
+
+/* Curses up, stray library output away from the screen, the loop, then
+   the terminal and stderr back as they were. */
+static int
+app_screen(struct app *a, const struct app_opts *o, char **err)
+{
+	int	devnull, rc = 0;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return (lr_fail(err, "the instrument needs a terminal"));
+	if (ui_start(err) != 0)
+		return (-1);
+	/* Stderr is the screen now: send stray library output away. */
+	fflush(stderr);
+	a->stderr_fd = dup(STDERR_FILENO);
+	devnull = open(o->log != NULL ? o->log : "/dev/null",
+	    O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (devnull >= 0) {
+		dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
+	app_submit(a);
+	if (app_loop(a) != 0)
+		rc = -1;	/* already on the status line */
+	ui_stop();
+	if (a->stderr_fd >= 0) {
+		dup2(a->stderr_fd, STDERR_FILENO);
+		close(a->stderr_fd);
+		a->stderr_fd = -1;
+	}
+	return (rc);
+}
+
 int
 app_run(const struct app_opts *o, char **err)
 {
 	struct app	 a;
 	struct set	 set;
-	struct live_opts lo;
-	char		 path[PATH_MAX], *cause = NULL, *first_err = NULL;
-	int		 i, have_set = 0, rc = 0, devnull, clips_err;
+	char		*first_err = NULL;
+	int		 have_set = 0, rc, clips_err;
 
 	memset(&a, 0, sizeof a);
 	set_init(&set);
@@ -341,57 +432,17 @@ app_run(const struct app_opts *o, char **err)
 		have_set = 1;
 		a.set_path = lr_strdup(o->set);
 	}
-
-	/* The model: --model, the set's, or the shipped one. */
-	if (o->model != NULL)
-		a.model.model_dir = lr_strdup(o->model);
-	else if (have_set && set.model != NULL)
-		a.model.model_dir = lr_strdup(set.model);
-	else {
-		snprintf(path, sizeof path, "%s/models/mel_2bar",
-		    o->datadir);
-		a.model.model_dir = lr_strdup(path);
-	}
-	roll_init(&a.r, 0, 32);
-	for (i = 0; i < 4; i++)
-		a.clips[i].letter = 'A' + i;
-	if (app_model_load(&a, &cause) != 0) {
-		lr_fail(err, "%s (%s)", cause, o->model != NULL ? "--model "
-		    "NAME|DIR names another" : "the shipped model: --data-dir "
-		    "DIR names the data folder, --model NAME|DIR another "
-		    "model");
-		free(cause);
+	if (app_open_model(&a, o, have_set ? &set : NULL, err) != 0) {
 		app_free(&a);
 		set_free(&set);
 		return (-1);
 	}
-	roll_free(&a.r);
-	roll_init(&a.r, a.model.n_attrs, a.model.T);
-	a.r.seed = app_start_seed();
-	a.v.latency_ms = -1;
-
 	/* Clips: errors go to the status line, the app goes on. */
 	first_err = app_clips(&a, o, have_set ? &set : NULL, &clips_err);
 	if (have_set)
 		app_apply_set(&a, &set);
-
 	app_config(&a, &a.cfg);
-	app_play_opts(&a, o, have_set ? &set : NULL, &lo);
-	a.play.qpm_want = lo.qpm;
-	a.play.lo = lo;
-	/* PortMidi may print while opening: before curses, not on it. */
-	if ((a.play.live = live_new(&lo, &cause)) == NULL) {
-		app_msg(&a, 1, "player: %s", cause);
-		free(cause);
-		cause = NULL;
-	} else {
-		live_set_bindings(a.play.live, a.cfg.bindings,
-		    a.cfg.n_bindings);
-		live_status(a.play.live, &a.play.st);
-		/* The synth without audio (or its soundfont): one line. */
-		if (a.play.st.error[0] != '\0')
-			app_msg(&a, 1, "%s", a.play.st.error);
-	}
+	app_open_player(&a, o, have_set ? &set : NULL);
 	set_free(&set);
 	if (first_err != NULL) {
 		app_msg(&a, clips_err, "%s", first_err);
@@ -399,34 +450,8 @@ app_run(const struct app_opts *o, char **err)
 	} else if (a.msg[0] == '\0')
 		app_msg(&a, 0, "%s ready  (? lists the keys, q quits)",
 		    a.model.model_name);
-
 	live_signals_install();
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		lr_fail(err, "the instrument needs a terminal");
-		app_free(&a);
-		return (-1);
-	}
-	if (ui_start(err) != 0) {
-		app_free(&a);
-		return (-1);
-	}
-	/* Stderr is the screen now: send stray library output away. */
-	fflush(stderr);
-	a.stderr_fd = dup(STDERR_FILENO);
-	devnull = open(o->log != NULL ? o->log : "/dev/null",
-	    O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (devnull >= 0) {
-		dup2(devnull, STDERR_FILENO);
-		close(devnull);
-	}
-	app_submit(&a);
-	if (app_loop(&a) != 0)
-		rc = -1;	/* already on the status line */
-	ui_stop();
-	if (a.stderr_fd >= 0) {
-		dup2(a.stderr_fd, STDERR_FILENO);
-		close(a.stderr_fd);
-	}
+	rc = app_screen(&a, o, err);
 	app_free(&a);
 	return (rc);
 }

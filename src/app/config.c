@@ -127,6 +127,63 @@ parse_bind(struct config *c, char *v)
 }
 
 /* Load the config; a missing file is not an error. */
+/* One "key = value" line of path into c; -1 with a cause naming the line. */
+static int
+config_set(struct config *c, char *k, char *v, const char *path,
+    int lineno, char **cause)
+{
+	if (strcmp(k, "out") == 0)
+		snprintf(c->out, sizeof c->out, "%s", v);
+	else if (strcmp(k, "in") == 0)
+		snprintf(c->in, sizeof c->in, "%s", v);
+	else if (strcmp(k, "soundfont") == 0)
+		snprintf(c->soundfont, sizeof c->soundfont, "%s", v);
+	else if (strcmp(k, "latency") == 0) {
+		if ((c->latency_ms = parse_int(v, 0, 1000)) < 0)
+			return (lr_fail(cause, "%s:%d: latency %s not in "
+			    "0..1000 ms", path, lineno, v));
+	} else if (strcmp(k, "channel") == 0) {
+		c->channel = parse_int(v, 1, 16);
+		if (c->channel < 0 || c->channel == 10)
+			return (lr_fail(cause, "%s:%d: channel %s: want 1..16, "
+			    "not 10 (the drums')", path, lineno, v));
+	} else if (strcmp(k, "program") == 0) {
+		if ((c->program = parse_int(v, 0, 127)) < 0)
+			return (lr_fail(cause, "%s:%d: program %s not in "
+			    "0..127", path, lineno, v));
+	} else if (strcmp(k, "clock") == 0) {
+		if (strcmp(v, "internal") == 0)
+			c->clock = CONFIG_CLOCK_INTERNAL;
+		else if (strcmp(v, "follow") == 0)
+			c->clock = CONFIG_CLOCK_FOLLOW;
+		else if (strcmp(v, "master") == 0)
+			c->clock = CONFIG_CLOCK_MASTER;
+		else
+			return (lr_fail(cause, "%s:%d: clock is internal, "
+			    "follow or master, not \"%s\"", path, lineno, v));
+	} else if (strcmp(k, "precision") == 0) {
+		if (strcmp(v, "bf16") != 0 && strcmp(v, "fp32") != 0)
+			return (lr_fail(cause, "%s:%d: precision is bf16 or "
+			    "fp32, not \"%s\"", path, lineno, v));
+		c->bf16 = strcmp(v, "bf16") == 0;
+	} else if (strcmp(k, "bind") == 0) {
+		if (parse_bind(c, v) != 0)
+			return (lr_fail(cause, "%s:%d: bind wants CHANNEL(1-16 "
+			    "or *) CC(0-127) TARGET", path, lineno));
+	} else if (strncmp(k, "key ", 4) == 0) {
+		if (c->n_keys < CONFIG_MAX_KEYS) {
+			snprintf(c->keys[c->n_keys].command,
+			    sizeof c->keys[0].command, "%s", trim(k + 4));
+			snprintf(c->keys[c->n_keys].key,
+			    sizeof c->keys[0].key, "%s", v);
+			c->n_keys++;
+		}
+	} else
+		return (lr_fail(cause, "%s:%d: unknown setting \"%s\"", path,
+		    lineno, k));
+	return (0);
+}
+
 int
 config_load(struct config *c, const char *path, char **cause)
 {
@@ -161,73 +218,8 @@ config_load(struct config *c, const char *path, char **cause)
 		*eq = '\0';
 		k = trim(k);
 		v = trim(eq + 1);
-		if (strcmp(k, "out") == 0)
-			snprintf(c->out, sizeof c->out, "%s", v);
-		else if (strcmp(k, "in") == 0)
-			snprintf(c->in, sizeof c->in, "%s", v);
-		else if (strcmp(k, "soundfont") == 0)
-			snprintf(c->soundfont, sizeof c->soundfont, "%s", v);
-		else if (strcmp(k, "latency") == 0) {
-			c->latency_ms = atoi(v);
-			if (c->latency_ms < 0 || c->latency_ms > 1000) {
-				lr_fail(cause, "%s:%d: latency %s not in "
-				    "0..1000 ms", path, lineno, v);
-				goto out;
-			}
-		} else if (strcmp(k, "channel") == 0) {
-			c->channel = parse_int(v, 1, 16);
-			if (c->channel < 0 || c->channel == 10) {
-				lr_fail(cause, "%s:%d: channel %s: want 1..16, "
-				    "not 10 (the drums')", path, lineno, v);
-				goto out;
-			}
-		} else if (strcmp(k, "program") == 0) {
-			if ((c->program = parse_int(v, 0, 127)) < 0) {
-				lr_fail(cause, "%s:%d: program %s not in "
-				    "0..127", path, lineno, v);
-				goto out;
-			}
-		} else if (strcmp(k, "clock") == 0) {
-			if (strcmp(v, "internal") == 0)
-				c->clock = CONFIG_CLOCK_INTERNAL;
-			else if (strcmp(v, "follow") == 0)
-				c->clock = CONFIG_CLOCK_FOLLOW;
-			else if (strcmp(v, "master") == 0)
-				c->clock = CONFIG_CLOCK_MASTER;
-			else {
-				lr_fail(cause, "%s:%d: clock is internal, "
-				    "follow or master, not \"%s\"", path,
-				    lineno, v);
-				goto out;
-			}
-		} else if (strcmp(k, "precision") == 0) {
-			if (strcmp(v, "bf16") == 0 || strcmp(v, "fp32") == 0)
-				c->bf16 = strcmp(v, "bf16") == 0;
-			else {
-				lr_fail(cause, "%s:%d: precision is bf16 or "
-				    "fp32, not \"%s\"", path, lineno, v);
-				goto out;
-			}
-		} else if (strcmp(k, "bind") == 0) {
-			if (parse_bind(c, v) != 0) {
-				lr_fail(cause, "%s:%d: bind wants CHANNEL(1-16 "
-				    "or *) CC(0-127) TARGET", path, lineno);
-				goto out;
-			}
-		} else if (strncmp(k, "key ", 4) == 0) {
-			if (c->n_keys < CONFIG_MAX_KEYS) {
-				snprintf(c->keys[c->n_keys].command,
-				    sizeof c->keys[0].command, "%s",
-				    trim(k + 4));
-				snprintf(c->keys[c->n_keys].key,
-				    sizeof c->keys[0].key, "%s", v);
-				c->n_keys++;
-			}
-		} else {
-			lr_fail(cause, "%s:%d: unknown setting \"%s\"", path,
-			    lineno, k);
+		if (config_set(c, k, v, path, lineno, cause) != 0)
 			goto out;
-		}
 	}
 	if (ferror(f))
 		lr_fail(cause, "%s: read error", path);

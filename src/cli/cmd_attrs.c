@@ -15,6 +15,7 @@
 #include "cmds.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -187,8 +188,11 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char	*end, *cause = NULL;
-	int	 ch;
+	unsigned long long	 seed;
+	long long		 v;
+	double			 x;
+	char			*cause = NULL;
+	int			 ch, rc;
 
 	memset(aa, 0, sizeof *aa);
 	aa->n_test = 500;
@@ -197,8 +201,7 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 	aa->scale = 1.0f;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		errno = 0;
-		end = NULL;
+		rc = 0;
 		switch (ch) {
 		case 'm':
 			aa->model = optarg;
@@ -210,28 +213,33 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 			aa->force = 1;
 			break;
 		case 'w':
-			aa->max_windows = (int)strtol(optarg, &end, 10);
+			rc = opt_whole("max-windows", optarg, 0, INT_MAX,
+			    "a window count (0: all)", &v);
+			aa->max_windows = (int)v;
 			break;
 		case 't':
-			aa->n_test = (int)strtol(optarg, &end, 10);
+			rc = opt_whole("test-windows", optarg, 1, INT_MAX,
+			    NULL, &v);
+			aa->n_test = (int)v;
 			break;
 		case 'p':
-			aa->n_pairs = (int)strtol(optarg, &end, 10);
+			rc = opt_whole("pairs", optarg, 1, INT_MAX, NULL, &v);
+			aa->n_pairs = (int)v;
 			break;
 		case 's':
-			aa->seed = strtoull(optarg, &end, 10);
+			rc = opt_seed("seed", optarg, ULLONG_MAX, &seed);
+			aa->seed = seed;
 			break;
 		case 'c':
-			aa->scale = strtof(optarg, &end);
+			rc = opt_real("scale", optarg, -100, 100, "a number "
+			    "from -100 to 100", &x);
+			aa->scale = (float)x;
 			break;
 		default:
 			return (-1);
 		}
-		if (end != NULL && (errno != 0 || end == optarg ||
-		    *end != '\0')) {
-			cmd_error("attrs: bad number '%s'", optarg);
+		if (rc != 0)
 			return (-1);
-		}
 	}
 	if (optind != argc || aa->model == NULL || aa->data == NULL ||
 	    aa->max_windows < 0 || aa->n_test < 1 || aa->n_pairs < 1)

@@ -54,29 +54,14 @@ pitch_name(int pitch, char *buf, size_t len)
 	return (buf);
 }
 
+/* A whole number of option --name in [lo, hi] (opts.c), or -1 after
+   saying what is wrong. */
 static long
-parse_long(const char *s, long lo, long hi)
+num(const char *name, const char *s, long lo, long hi, const char *what)
 {
-	char	*end;
-	long	 v;
+	long long	v;
 
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		return (-1);
-	return (v);
-}
-
-/* --channel 1..16 (as inspect lists them) to 0..15; -1 after saying so. */
-static long
-parse_channel(const char *s)
-{
-	long	v;
-
-	if ((v = parse_long(s, 1, 16)) < 0) {
-		cmd_error("--channel %s: want a channel from 1 to 16", s);
-		return (-1);
-	}
-	return (v - 1);
+	return (opt_whole(name, s, lo, hi, what, &v) == 0 ? (long)v : -1);
 }
 
 static const char *
@@ -302,22 +287,20 @@ cmd_inspect(int argc, char **argv)
 		switch (c) {
 		case OPT_TRACK:
 			/* Counted from 1, as inspect lists them. */
-			if ((track = parse_long(optarg, 1, 65536) - 1) < 0) {
-				cmd_error("--track %s: want a track number from "
-				    "1, as inspect lists them", optarg);
+			if ((track = num("track", optarg, 1, 65536,
+			    "a track number") - 1) < 0)
 				return (CMD_USAGE);
-			}
 			break;
 		case OPT_CHANNEL:
-			if ((channel = parse_channel(optarg)) < 0)
+			/* 1..16, as inspect lists them. */
+			if ((channel = num("channel", optarg, 1, 16,
+			    "a channel") - 1) < 0)
 				return (CMD_USAGE);
 			break;
 		case OPT_TUNE:
-			if ((tune = parse_long(optarg, 1, 1000000)) < 0) {
-				cmd_error("--tune %s: want the X: number of a "
-				    "tune of the ABC file", optarg);
+			if ((tune = num("tune", optarg, 1, 1000000, "the X: "
+			    "number of a tune")) < 0)
 				return (CMD_USAGE);
-			}
 			break;
 		default:
 			return (cmd_usage("inspect"));
@@ -369,8 +352,9 @@ struct convert_args {
 static int
 convert_parse(int argc, char **argv, struct convert_args *ca)
 {
-	long	track = -1, channel = -1, steps = 32;
-	int	c;
+	char	*end;
+	long	 track = -1, channel = -1, steps = 32;
+	int	 c;
 
 	memset(ca, 0, sizeof *ca);
 	ca->o.kind = CONVERT_MELODY;
@@ -379,29 +363,27 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 		switch (c) {
 		case OPT_TRACK:
 			/* Counted from 1, as inspect lists them. */
-			if ((track = parse_long(optarg, 1, 65536) - 1) < 0) {
-				cmd_error("--track %s: want a track number from "
-				    "1, as inspect lists them", optarg);
+			if ((track = num("track", optarg, 1, 65536,
+			    "a track number") - 1) < 0)
 				return (CMD_USAGE);
-			}
 			break;
 		case OPT_CHANNEL:
-			if ((channel = parse_channel(optarg)) < 0)
+			/* 1..16, as inspect lists them. */
+			if ((channel = num("channel", optarg, 1, 16,
+			    "a channel") - 1) < 0)
 				return (CMD_USAGE);
 			break;
 		case OPT_WINDOW:
 			/* Counted from 1, as inspect and the instrument
 			   count them. */
-			if ((ca->window = parse_long(optarg, 1, 1 << 20) -
-			    1) < 0) {
-				cmd_error("--window %s: want a window number "
-				    "from 1", optarg);
+			if ((ca->window = num("window", optarg, 1, 1 << 20,
+			    "a window number") - 1) < 0)
 				return (CMD_USAGE);
-			}
 			break;
 		case OPT_STEPS:
-			steps = parse_long(optarg, 16, 1600);
-			if (steps != 32 && steps != 64 && steps != 256) {
+			steps = strtol(optarg, &end, 10);
+			if (*end != '\0' || (steps != 32 && steps != 64 &&
+			    steps != 256)) {
 				cmd_error("--steps %s: want 32, 64 or 256",
 				    optarg);
 				return (CMD_USAGE);
@@ -411,11 +393,9 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 			ca->force = 1;
 			break;
 		case OPT_TUNE:
-			if ((ca->tune = parse_long(optarg, 1, 1000000)) < 0) {
-				cmd_error("--tune %s: want the X: number of a "
-				    "tune of the ABC file", optarg);
+			if ((ca->tune = num("tune", optarg, 1, 1000000,
+			    "the X: number of a tune")) < 0)
 				return (CMD_USAGE);
-			}
 			break;
 		case OPT_KIND:
 			if (strcmp(optarg, "melody") == 0)

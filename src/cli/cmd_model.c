@@ -96,21 +96,71 @@ opt_name(int c)
 	return (c == 'n' ? "n" : "?");
 }
 
-/* A whole number for option c in [lo, hi]; -1 after saying what is wrong. */
+/* A whole number for option c in [lo, hi] (opts.c); -1 after saying so. */
 static int
-parse_long(int c, const char *s, long lo, long hi, long *out)
+whole(int c, const char *s, long lo, long hi, long *out)
 {
-	char	*end;
+	long long	v;
 
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno != 0 || *out < lo ||
-	    *out > hi) {
-		cmd_error("%s%s %s: want a whole number from %ld to %ld",
-		    c == 'n' ? "-" : "--", opt_name(c), s, lo, hi);
+	if (opt_whole(opt_name(c), s, lo, hi, NULL, &v) != 0)
+		return (-1);
+	*out = (long)v;
+	return (0);
+}
+
+/* The value of option c into a; -1 after a line saying what is wrong. */
+static int
+parse_value(int c, const char *arg, struct model_args *a)
+{
+	switch (c) {
+	case 'm': a->model = arg; return (0);
+	case 'z': a->zfile = arg; return (0);
+	case 'o': a->out = arg; return (0);
+	case 'l': a->lerp = 1; return (0);
+	case 'W': a->wav = 1; return (0);
+	case 'F': a->soundfont = arg; return (0);
+	case 'f': a->force = 1; return (0);
+	case 'd': a->dtype = arg; return (0);
+	case 'p':
+		if (strcmp(arg, "bf16") != 0 && strcmp(arg, "fp32") != 0) {
+			cmd_error("--precision %s: want bf16 or fp32", arg);
+			return (-1);
+		}
+		a->precision = strcmp(arg, "bf16") == 0 ? LINALG_BF16 :
+		    LINALG_FP32;
+		return (0);
+	/* Windows, tracks and channels count from 1, as inspect and the
+	   instrument show them. */
+	case 'w':
+		if (whole(c, arg, 1, 1000000, &a->window) != 0)
+			return (-1);
+		a->window--;
+		return (0);
+	case 'k':
+		if (whole(c, arg, 1, 65536, &a->track) != 0)
+			return (-1);
+		a->track--;
+		return (0);
+	case 'c':
+		if (whole(c, arg, 1, 16, &a->channel) != 0)
+			return (-1);
+		a->channel--;
+		return (0);
+	case 'n': return (whole(c, arg, 1, 10000, &a->n));
+	case 'u': return (whole(c, arg, 1, 1000000, &a->tune));
+	case 't':
+		a->have_temperature = 1;
+		return (opt_real("temperature", arg, 0, 1e6, "a number from 0 "
+		    "(argmax) to 1e6", &a->temperature));
+	case 'S':
+		return (opt_real("similarity", arg, 0, 1, "a number from 0 "
+		    "(a new sample) to 1 (the clip)", &a->similarity));
+	case 's':
+		/* Decimal, as attrs and train read it: "010" is ten. */
+		return (opt_seed("seed", arg, ULLONG_MAX, &a->seed));
+	default:
 		return (-1);
 	}
-	return (0);
 }
 
 /*
@@ -118,14 +168,12 @@ parse_long(int c, const char *s, long lo, long hi, long *out)
  * naming the option at fault and what it takes.  allowed lists the option
  * letters the command takes: an option another command takes (decode
  * --window, encode -n) is a usage error, not silently ignored, so a
- * script's typo does not quietly change its result.  Numbers must be
- * whole: "" or "5x" or "-5" for a seed are errors.
+ * script's typo does not quietly change its result.
  */
 static int
 parse(int argc, char **argv, const char *allowed, struct model_args *a)
 {
-	char	*end;
-	int	 c, rc = 0;
+	int	c;
 
 	memset(a, 0, sizeof *a);
 	a->n = -1;
@@ -144,100 +192,7 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 			    argv[0]);
 			return (-1);
 		}
-		switch (c) {
-		case 'm':
-			a->model = optarg;
-			break;
-		case 'z':
-			a->zfile = optarg;
-			break;
-		case 'o':
-			a->out = optarg;
-			break;
-		case 'l':
-			a->lerp = 1;
-			break;
-		case 'W':
-			a->wav = 1;
-			break;
-		case 'F':
-			a->soundfont = optarg;
-			break;
-		case 'f':
-			a->force = 1;
-			break;
-		case 'd':
-			a->dtype = optarg;
-			break;
-		case 'p':
-			if (strcmp(optarg, "bf16") == 0)
-				a->precision = LINALG_BF16;
-			else if (strcmp(optarg, "fp32") == 0)
-				a->precision = LINALG_FP32;
-			else {
-				cmd_error("--precision %s: want bf16 or fp32",
-				    optarg);
-				return (-1);
-			}
-			break;
-		case 'w':
-			/* Windows and tracks count from 1, as inspect and
-			   the instrument show them. */
-			rc = parse_long(c, optarg, 1, 1000000, &a->window);
-			a->window--;
-			break;
-		case 'k':
-			rc = parse_long(c, optarg, 1, 65536, &a->track);
-			a->track--;
-			break;
-		case 'c':
-			/* 1..16, as inspect lists them. */
-			rc = parse_long(c, optarg, 1, 16, &a->channel);
-			a->channel--;
-			break;
-		case 'n':
-			rc = parse_long(c, optarg, 1, 10000, &a->n);
-			break;
-		case 'u':
-			rc = parse_long(c, optarg, 1, 1000000, &a->tune);
-			break;
-		case 't':
-			errno = 0;
-			a->temperature = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' ||
-			    !(a->temperature >= 0) ||
-			    a->temperature > 1e6) {
-				cmd_error("--temperature %s: want a number from "
-				    "0 (argmax) to 1e6", optarg);
-				return (-1);
-			}
-			a->have_temperature = 1;
-			break;
-		case 'S':
-			a->similarity = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' ||
-			    !(a->similarity >= 0 && a->similarity <= 1)) {
-				cmd_error("--similarity %s: want a number from "
-				    "0 (a new sample) to 1 (the clip)", optarg);
-				return (-1);
-			}
-			break;
-		case 's':
-			/* Decimal, as attrs and train read it: "010" is ten,
-			   not an octal eight, and "09" is not an error. */
-			errno = 0;
-			a->seed = strtoull(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    optarg[strspn(optarg, " \t")] == '-') {
-				cmd_error("--seed %s: want a whole number from 0 "
-				    "to %llu", optarg, ULLONG_MAX);
-				return (-1);
-			}
-			break;
-		default:
-			return (-1);
-		}
-		if (rc != 0)
+		if (parse_value(c, optarg, a) != 0)
 			return (-1);
 	}
 	a->files = argv + optind;

@@ -78,16 +78,17 @@ static const struct option render_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A whole number in [lo, hi] or -1. */
-static long
-parse_num(const char *s, long lo, long hi)
+/* A whole number of option --name in [lo, hi] into *out (opts.c). */
+static int
+num(const char *name, const char *arg, long lo, long hi, const char *what,
+    long *out)
 {
-	char	*end;
-	long	 v = strtol(s, &end, 10);
+	long long	v;
 
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		return (-1);
-	return (v);
+	if (opt_whole(name, arg, lo, hi, what, &v) != 0)
+		return (CMD_USAGE);
+	*out = (long)v;
+	return (CMD_OK);
 }
 
 /*
@@ -194,25 +195,12 @@ struct play {
 static int
 play_option(struct play *pl, int c, const char *arg)
 {
-	char	*end;
-
 	switch (c) {
 	case OPT_BARS:
-		if ((pl->bars = parse_num(arg, 1, 256)) < 0) {
-			cmd_error("--bars %s: want 1..256", arg);
-			return (CMD_USAGE);
-		}
-		break;
+		return (num("bars", arg, 1, 256, "a bar count", &pl->bars));
 	case OPT_TEMPO:
-		/* strtod, not atof: "120x" is a typo, not 120. */
-		pl->qpm = strtod(arg, &end);
-		if (end == arg || *end != '\0' ||
-		    !(pl->qpm >= LR_QPM_MIN && pl->qpm <= LR_QPM_MAX)) {
-			cmd_error("--tempo %s: want %g..%g BPM", arg,
-			    LR_QPM_MIN, LR_QPM_MAX);
-			return (CMD_USAGE);
-		}
-		break;
+		return (opt_real("tempo", arg, LR_QPM_MIN, LR_QPM_MAX, "a tempo "
+		    "from 20 to 400 BPM", &pl->qpm) == 0 ? CMD_OK : CMD_USAGE);
 	case OPT_OUT:
 		pl->out = arg;
 		break;
@@ -226,27 +214,16 @@ play_option(struct play *pl, int c, const char *arg)
 		pl->offline = 1;
 		break;
 	case OPT_LOOPS:
-		if ((pl->loops = parse_num(arg, 0, 1000000)) < 0) {
-			cmd_error("--loops %s: want a count (0: until "
-			    "interrupted)", arg);
-			return (CMD_USAGE);
-		}
-		break;
+		return (num("loops", arg, 0, 1000000, "a count (0: until "
+		    "interrupted)", &pl->loops));
 	case OPT_LATENCY:
-		if ((pl->latency = parse_num(arg, 1, 1000)) < 0) {
-			cmd_error("--latency %s: want 1..1000 ms", arg);
-			return (CMD_USAGE);
-		}
-		break;
+		return (num("latency", arg, 1, 1000, "a latency in ms",
+		    &pl->latency));
 	case OPT_FORCE:
 		pl->force = 1;
 		break;
 	case OPT_VELOCITY:
-		if ((pl->vel = parse_num(arg, 1, 127)) < 0) {
-			cmd_error("--velocity %s: want 1..127", arg);
-			return (CMD_USAGE);
-		}
-		break;
+		return (num("velocity", arg, 1, 127, "a velocity", &pl->vel));
 	case OPT_QUANTUM:
 		if (strcmp(arg, "bar") == 0)
 			pl->quantum = LIVE_SWAP_BAR;
@@ -260,19 +237,17 @@ play_option(struct play *pl, int c, const char *arg)
 		}
 		break;
 	case OPT_CHANNEL:
-		if ((pl->channel = parse_num(arg, 1, 16)) < 0 ||
-		    pl->channel == 10) {
-			cmd_error("--channel %s: want 1..16, not 10 (the "
-			    "drums')", arg);
+		if (num("channel", arg, 1, 16, "a channel", &pl->channel) !=
+		    CMD_OK)
+			return (CMD_USAGE);
+		if (pl->channel == 10) {
+			cmd_error("--channel 10: the drums' channel; want "
+			    "another from 1 to 16");
 			return (CMD_USAGE);
 		}
 		break;
 	case OPT_PROGRAM:
-		if ((pl->program = parse_num(arg, 0, 127)) < 0) {
-			cmd_error("--program %s: want 0..127", arg);
-			return (CMD_USAGE);
-		}
-		break;
+		return (num("program", arg, 0, 127, "a program", &pl->program));
 	case OPT_FOLLOW:
 		pl->follow = 1;
 		break;

@@ -98,35 +98,24 @@ on_signal(int sig)
 }
 
 
-/*
- * A number for option --name: finite and in [lo, hi], and whole when
- * whole is set ("1.5" steps, "2x" or "0x10" are typos, not 1, 2 or 16;
- * "-1" for a seed or a count is not a huge or a default value).  -1 after
- * reporting it.
- */
+/* A number for option --name in [lo, hi], whole when whole is set
+   (opts.c); -1 after reporting it. */
 static int
 parse_num(const char *name, const char *s, int whole, double lo, double hi,
     double *out)
 {
-	char	*end;
+	long long	v;
+	char		what[64];
 
-	errno = 0;
 	if (whole) {
-		/* strtoll, not strtod: every digit of a 64-bit seed counts. */
-		*out = (double)strtoll(s, &end, 10);
-		if (errno == 0 && end != s && *end == '\0' && *out >= lo &&
-		    *out <= hi)
-			return (0);
-		cmd_error("--%s %s: want a whole number from %.0f to %.0f",
-		    name, s, lo, hi);
-		return (-1);
-	}
-	*out = strtod(s, &end);
-	if (errno == 0 && end != s && *end == '\0' && isfinite(*out) &&
-	    *out >= lo && *out <= hi)
+		if (opt_whole(name, s, (long long)lo, (long long)hi, NULL,
+		    &v) != 0)
+			return (-1);
+		*out = (double)v;
 		return (0);
-	cmd_error("--%s %s: want a number from %g to %g", name, s, lo, hi);
-	return (-1);
+	}
+	snprintf(what, sizeof what, "a number from %g to %g", lo, hi);
+	return (opt_real(name, s, lo, hi, what, out));
 }
 
 
@@ -154,7 +143,6 @@ static int
 train_parse(int argc, char **argv, struct train_args *ta)
 {
 	double	 x = 0;
-	char	*end;
 	int	 c, rc = 0;
 
 	memset(ta, 0, sizeof *ta);
@@ -194,19 +182,10 @@ train_parse(int argc, char **argv, struct train_args *ta)
 		case 'b': rc = parse_num("batch", optarg, 1, 1, 4096, &x);
 			ta->batch = (int)x; break;
 		case 's':
-			/* Whole and exact (strtoull, not a double), and no
-			   more than the card's JSON integer holds. */
-			errno = 0;
-			ta->seed = strtoull(optarg, &end, 10);
+			/* Whole and exact, and no more than the card's JSON
+			   integer holds. */
 			ta->set_seed = 1;
-			rc = 0;
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    optarg[strspn(optarg, " \t")] == '-' ||
-			    ta->seed > (unsigned long long)LLONG_MAX) {
-				cmd_error("--seed %s: want a whole number from "
-				    "0 to %lld", optarg, LLONG_MAX);
-				rc = -1;
-			}
+			rc = opt_seed("seed", optarg, LLONG_MAX, &ta->seed);
 			break;
 		case 't': rc = parse_num("threads", optarg, 1, 1,
 			    TRAIN_MAX_WORKERS, &x);

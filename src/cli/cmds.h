@@ -48,6 +48,19 @@ int	cmd_usage(const char *name);
 /* Can a new file go at path (not a directory, in a writable folder)?
    -1 after reporting why not. */
 int	cmd_out_check(const char *path);
+/*
+ * opts.c: a number of option --name (or -n for a one-letter name), on one
+ * line when it is wrong: "--NAME S: want WHAT from LO to HI" (WHAT: "a
+ * whole number" unless given; opt_real's what is the whole phrase).
+ * 0, or -1 after saying so.
+ */
+int	opt_whole(const char *name, const char *s, long long lo, long long hi,
+	    const char *what, long long *out);
+int	opt_real(const char *name, const char *s, double lo, double hi,
+	    const char *what, double *out);
+int	opt_seed(const char *name, const char *s, unsigned long long max,
+	    unsigned long long *out);
+
 /* where.c: the folder of shipped data (models, clips; see where.c for
    the order it is looked up in), and --data-dir's override of it. */
 const char *cmd_datadir(void);
