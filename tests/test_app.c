@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sndfile.h>
+
 #include "attrs.h"
 #include "modeldir.h"
 #include "rng.h"
@@ -25,6 +27,8 @@
 #include "keys.h"
 #include "keylock.h"
 #include "midifile.h"
+#include "render.h"
+#include "synth.h"
 #include "set.h"
 #include "worker.h"
 
@@ -1432,6 +1436,49 @@ test_app_parts(const char *name)
 	noteseq_free(&saved);
 	unlink(path);
 	a.cfg.program = -1;
+
+	/* W: the result as audio, as heard: one loop at the tempo now and
+	   the release, not silent; never over a file. */
+	snprintf(path, sizeof path, "/tmp/test_app_save.%ld.%s.wav",
+	    (long)getpid(), name);
+	unlink(path);
+	if (access("/usr/share/sounds/sf2/TimGM6mb.sf2", R_OK) == 0)
+		a.lo.soundfont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+	if (access(a.lo.soundfont != NULL ? a.lo.soundfont :
+	    SYNTH_DEFAULT_SF2, R_OK) == 0) {
+		SF_INFO	 info;
+		SNDFILE	*f;
+		float	*pcm;
+		double	 sum = 0, len_s;
+		char	 text[sizeof path + 8];
+
+		snprintf(text, sizeof text, "%s 1", path);
+		CHECK_MSG(app_save_audio(&a, text) == 0, "%s: W: %s", name,
+		    a.msg);
+		memset(&info, 0, sizeof info);
+		f = sf_open(path, SFM_READ, &info);
+		CHECK_MSG(f != NULL, "%s: %s", name, path);
+		if (f != NULL) {
+			len_s = a.T * 15.0 / app_qpm(&a) + RENDER_TAIL_S;
+			CHECK_MSG(fabs((double)info.frames / info.samplerate -
+			    len_s) < 0.001, "%s: %.4f s of audio, want %.4f",
+			    name, (double)info.frames / info.samplerate, len_s);
+			pcm = calloc((size_t)info.frames * 2 + 2, sizeof *pcm);
+			sf_readf_float(f, pcm, info.frames);
+			for (k = 0; k < (size_t)info.frames * 2; k++)
+				sum += (double)pcm[k] * pcm[k];
+			CHECK_MSG(a.n_result == 0 || 10 * log10(sum /
+			    (2.0 * info.frames) + 1e-20) > -50, "%s: %.1f dBFS",
+			    name, 10 * log10(sum / (2.0 * info.frames) + 1e-20));
+			free(pcm);
+			sf_close(f);
+		}
+		CHECK_MSG(app_save_audio(&a, text) == -1 && a.msg_err,
+		    "%s: W saved over %s", name, path);
+		unlink(path);
+		CHECK(app_save_audio(&a, "x.ogg") == -1 && a.msg_err);
+	}
+	a.lo.soundfont = NULL;
 
 	/* k k: C major.  Drum pitches stay, the pitched parts snap. */
 	pitch = calloc(a.lane.n_result + 1, sizeof *pitch);

@@ -727,6 +727,7 @@ test_config(void)
 	CHECK(config_load(&c, NULL, &cause) == 0);	/* missing: ok */
 	CHECK(c.n_bindings == 0 && c.out[0] == '\0');
 	snprintf(c.out, sizeof c.out, "FluidSynth");
+	snprintf(c.soundfont, sizeof c.soundfont, "/opt/sf2/My GM.sf2");
 	c.latency_ms = 30;
 	memset(&b, 0, sizeof b);
 	b.channel = 0; b.cc = 74;
@@ -743,6 +744,16 @@ test_config(void)
 	CHECK(config_save(&c, NULL, &cause) == 0);
 	CHECK(config_load(&c2, NULL, &cause) == 0);
 	CHECK(strcmp(c2.out, "FluidSynth") == 0 && c2.latency_ms == 30);
+	/* soundfont = PATH (spaces kept) reaches the player's options. */
+	CHECK(strcmp(c2.soundfont, "/opt/sf2/My GM.sf2") == 0);
+	{
+		struct live_opts	lo;
+
+		memset(&lo, 0, sizeof lo);
+		config_live_opts(&c2, &lo);
+		CHECK(lo.soundfont != NULL &&
+		    strcmp(lo.soundfont, c2.soundfont) == 0);
+	}
 	CHECK(c2.n_bindings == 2);
 	CHECK(c2.bindings[1].channel == -1 && c2.bindings[1].cc == 2);
 	CHECK(strcmp(c2.bindings[0].target, "slider") == 0);

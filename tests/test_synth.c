@@ -525,6 +525,61 @@ test_no_audio_device(void)
 	live_free(l);
 }
 
+/*
+ * The synth as one output among the ports: chosen when no port is there
+ * (synth_fallback), and by re-opening (d in the instrument) to it and
+ * away from it, with the panic's messages and the programs reaching it.
+ */
+static void
+test_output_switching(void)
+{
+	struct live_device	 d[64];
+	struct live_opts	 o;
+	struct live_status	 st;
+	struct live		*l;
+	char			*cause = NULL;
+	int			 n, i, outs = 0;
+
+	n = live_devices(d, 64, &cause);
+	for (i = 0; i < n; i++)
+		outs += d[i].output && d[i].index >= 0;
+	memset(&o, 0, sizeof o);
+	o.sink = LIVE_SINK_PORTMIDI;
+	o.synth_fallback = 1;
+	o.soundfont = sf2;
+	o.audio_driver = "alsa";
+	if ((l = live_new(&o, &cause)) == NULL) {
+		CHECK_MSG(0, "%s", cause);
+		free(cause);
+		return;
+	}
+	live_status(l, &st);
+	if (outs == 0)
+		CHECK_MSG(strcmp(st.device, SYNTH_OUT_NAME) == 0 &&
+		    st.device_ok, "no port: %s (%s)", st.device, st.error);
+	/* To a port that is not there: said, and the synth is let go. */
+	CHECK(live_reopen(l, "no-such-port-latentroll") == 0);
+	for (i = 0; i < 300; i++) {
+		usleep(10000);
+		live_status(l, &st);
+		if (strcmp(st.device, SYNTH_OUT_NAME) != 0)
+			break;
+	}
+	CHECK_MSG(!st.device_ok && strstr(st.error, "no-such-port") != NULL,
+	    "%s / %s", st.device, st.error);
+	/* And back by its listed name. */
+	CHECK(live_reopen(l, SYNTH_OUT_NAME) == 0);
+	for (i = 0; i < 300; i++) {
+		usleep(10000);
+		live_status(l, &st);
+		if (strcmp(st.device, SYNTH_OUT_NAME) == 0)
+			break;
+	}
+	CHECK_MSG(strcmp(st.device, SYNTH_OUT_NAME) == 0 && st.device_ok,
+	    "%s / %s", st.device, st.error);
+	live_free(l);
+}
+
 int
 main(void)
 {
@@ -552,6 +607,7 @@ main(void)
 	test_wav();
 	test_bad_soundfont();
 	test_no_audio_device();
+	test_output_switching();
 	printf("# %s: worst onset error %.2f ms past the lead-in, loudest "
 	    "tail %.1f dBFS, piano G4 lead-in %.1f ms\n", sf2, worst_onset * 1000, worst_tail,
 	    (lead_in[0][67] - 1) * 1000);

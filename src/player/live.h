@@ -171,8 +171,10 @@ struct live_status {
 	int			 has_input;	/* a MIDI input is open (CC
 						   knobs, learn, clock) */
 	char			 error[256];	/* "" or last error */
-	double			 audio_start;	/* the synth's sample 0 on the
-						   clock; 0: no synth audio */
+	double			 audio_start;	/* the clock as the synth's
+						   driver started (its sample
+						   0 comes no earlier); 0: no
+						   synth audio */
 	unsigned		 sounding;	/* notes on right now */
 	uint64_t		 events;	/* messages sent */
 	uint64_t		 dropped;	/* recorded events lost */

@@ -63,7 +63,8 @@ int		 synth_has_audio(const struct synth *s);
 const char	*synth_audio_error(const struct synth *s);
 /* The driver's name ("pulseaudio", "file", ...) or "". */
 const char	*synth_driver(const struct synth *s);
-/* Monotonic seconds when the driver started (its sample 0); 0: none. */
+/* Monotonic seconds as the driver was started (its sample 0 comes no
+   earlier: the file driver's 5-20 ms later); 0: none. */
 double		 synth_audio_start(const struct synth *s);
 /* Frames per period and periods buffered, as the driver was given. */
 void		 synth_period(const struct synth *s, int *period,
