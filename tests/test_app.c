@@ -1443,8 +1443,8 @@ test_app_parts(const char *name)
 	    (long)getpid(), name);
 	unlink(path);
 	if (access("/usr/share/sounds/sf2/TimGM6mb.sf2", R_OK) == 0)
-		a.lo.soundfont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
-	if (access(a.lo.soundfont != NULL ? a.lo.soundfont :
+		a.play.lo.soundfont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+	if (access(a.play.lo.soundfont != NULL ? a.play.lo.soundfont :
 	    SYNTH_DEFAULT_SF2, R_OK) == 0) {
 		SF_INFO	 info;
 		SNDFILE	*f;
@@ -1459,7 +1459,7 @@ test_app_parts(const char *name)
 		f = sf_open(path, SFM_READ, &info);
 		CHECK_MSG(f != NULL, "%s: %s", name, path);
 		if (f != NULL) {
-			len_s = a.T * 15.0 / app_qpm(&a) + RENDER_TAIL_S;
+			len_s = a.model.T * 15.0 / app_qpm(&a) + RENDER_TAIL_S;
 			CHECK_MSG(fabs((double)info.frames / info.samplerate -
 			    len_s) < 0.001, "%s: %.4f s of audio, want %.4f",
 			    name, (double)info.frames / info.samplerate, len_s);
@@ -1467,7 +1467,7 @@ test_app_parts(const char *name)
 			sf_readf_float(f, pcm, info.frames);
 			for (k = 0; k < (size_t)info.frames * 2; k++)
 				sum += (double)pcm[k] * pcm[k];
-			CHECK_MSG(a.n_result == 0 || 10 * log10(sum /
+			CHECK_MSG(a.lane.n_result == 0 || 10 * log10(sum /
 			    (2.0 * info.frames) + 1e-20) > -50, "%s: %.1f dBFS",
 			    name, 10 * log10(sum / (2.0 * info.frames) + 1e-20));
 			free(pcm);
@@ -1478,7 +1478,7 @@ test_app_parts(const char *name)
 		unlink(path);
 		CHECK(app_save_audio(&a, "x.ogg") == -1 && a.msg_err);
 	}
-	a.lo.soundfont = NULL;
+	a.play.lo.soundfont = NULL;
 
 	/* k k: C major.  Drum pitches stay, the pitched parts snap. */
 	pitch = calloc(a.lane.n_result + 1, sizeof *pitch);
