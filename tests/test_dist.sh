@@ -39,11 +39,13 @@ check() {
 
 if [ ! -x "$LR" ]; then
 	echo "SKIP: $LR not built"
+	echo "0 passed, 0 failed"
 	exit 77
 fi
 data=${SHARED_DIR:-}/data/nottingham
 if [ -z "${SHARED_DIR:-}" ] || [ ! -d "$data" ]; then
 	echo "SKIP: SHARED_DIR/data/nottingham not found"
+	echo "0 passed, 0 failed"
 	exit 77
 fi
 
@@ -69,6 +71,7 @@ if [ -z "${MPIRUN:-}" ]; then
 	fi
 	echo "SKIP: built without --with-mpi (a plain build refuses to be" \
 	    "one of several ranks: checked)"
+	echo "1 passed, 0 failed"
 	exit 77
 fi
 
