@@ -45,20 +45,33 @@ N=300
 "$LR" train $args --out "$tmp/a" --steps $N 2>"$tmp/a.err"
 check "unbroken run succeeds" '[ $? -eq 0 ] && [ -f "$tmp/a/trainstate.bin" ]'
 
-# Ten delays, 0.2 to 1.2 s after each start.
-delays=$(awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 10; i++)
-	printf "%.2f ", 0.2 + rand() }')
+# Ten kill points spread over the run, by progress, not by the clock (a
+# fast machine would finish a timed run before its kills): each is a
+# seeded random step in its tenth of the run, then a seeded 0-30 ms more,
+# so the kill lands anywhere in a step, its checkpoint write included.
+points=$(awk -v s="$SEED" -v n=$N 'BEGIN { srand(s); for (i = 0; i < 10; i++)
+	printf "%d:%.3f ", int(n * (i + 0.2 + 0.6 * rand()) / 11) + 1,
+	    0.03 * rand() }')
 last=0
 kills=0
 inwrite=0
 k=0
-for d in $delays; do
+for p in $points; do
 	k=$((k + 1))
+	target=${p%%:*}
+	d=${p#*:}
 	resume=""
 	[ -f "$tmp/c/trainstate.bin" ] && resume=--resume
 	"$LR" train $args --out "$tmp/c" --steps $N --ckpt-minutes 0 \
 	    $resume 2>"$tmp/c.err.$k" &
 	pid=$!
+	# Until the saved state reaches the target step (or the run ends).
+	while kill -0 $pid 2>/dev/null; do
+		at=$(od -An -t d8 -j 24 -N 8 "$tmp/c/trainstate.bin" \
+		    2>/dev/null | tr -d ' ')
+		[ -n "$at" ] && [ "$at" -ge "$target" ] && break
+		sleep 0.01
+	done
 	sleep "$d"
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
@@ -76,7 +89,7 @@ $(head -c 200 "$tmp/c.err.$k"))" '[ $rc -eq 137 ]'
 	fi
 	[ -f "$tmp/c/trainstate.bin" ] || continue
 	at=$(od -An -t d8 -j 24 -N 8 "$tmp/c/trainstate.bin" | tr -d ' ')
-	check "kill $k after ${d}s: state at step $at, not behind $last" \
+	check "kill $k past step $target: state at step $at, not behind $last" \
 	    '[ -n "$at" ] && [ "$at" -ge "$last" ]'
 	last=${at:-$last}
 	"$LR" encode --model "$tmp/c" "$srcdir/share/clips/a.mid" \
