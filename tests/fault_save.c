@@ -3,7 +3,8 @@
  * fails (tests/test_faults.sh sets the scene):
  *	fault_save good DIR	save a MIDI clip, a set, the settings, a JSON
  *				document (attribute vectors), a training
- *				state and a model folder into DIR
+ *				state, a model folder and a WAV take into
+ *				DIR
  *	fault_save bad DIR	save other contents over them, DIR being full
  *				or read-only: each save must fail with one
  *				line naming its path, and leave the file
@@ -22,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "audiofile.h"
 #include "modeldir.h"
 #include "config.h"
 #include "convert.h"
@@ -33,13 +35,14 @@
 #include "trainstate.h"
 #include "vae.h"
 
-#define NKINDS	6
+#define NKINDS	7
+#define WAV	5
 /* The settings file last: it makes its folder (config.h), so in a
    vanished folder it is the one save that succeeds. */
 #define CONFIG	(NKINDS - 1)
 static const char *names[NKINDS] = { "clip.mid", "live.set",
 			    "attribute_vecs.json", "trainstate.bin",
-			    "model", "config" };
+			    "model", "take.wav", "config" };
 
 /* Save kind k into path with contents variant v (0 good, 1 bad). */
 static int
@@ -52,7 +55,7 @@ save(int k, const char *path, int v, char **cause)
 	struct vae_arch		 a;
 	struct vae		*m;
 	json_t			*j;
-	float			 p[8], mo[8], va[8];
+	float			 p[8], mo[8], va[8], pcm[2 * 4410];
 	int			 tok[32], i, rc;
 	size_t			 n;
 
@@ -73,6 +76,11 @@ save(int k, const char *path, int v, char **cause)
 		rc = set_save(&st, path, cause);
 		set_free(&st);
 		return (rc);
+	case WAV:
+		/* A tenth of a second of stereo, as render writes it. */
+		for (n = 0; n < 2 * 4410; n++)
+			pcm[n] = 0.1f * (float)((n % 100) + v) / 100.0f;
+		return (audiofile_save(path, pcm, 4410, 2, 44100, 1, cause));
 	case CONFIG:
 		config_init(&c);
 		c.channel = 2 + v;

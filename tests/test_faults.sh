@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_faults.sh: every saver (MIDI clip, set, settings, JSON document,
-# training state, model folder; tests/fault_save.c) onto a full disk, into
+# training state, model folder, WAV take; tests/fault_save.c) onto a full
+# disk, into
 # a read-only folder and into a folder that vanished: each save fails with
 # one line naming its path and the file saved before is intact.  The full
 # and read-only cases need a small tmpfs of their own: in a private mount
