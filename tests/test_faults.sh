@@ -1,9 +1,9 @@
 #!/bin/sh
 # test_faults.sh: every saver (MIDI clip, set, settings, JSON document,
 # training state, model folder, WAV take; tests/fault_save.c) onto a full
-# disk, into
-# a read-only folder and into a folder that vanished: each save fails with
-# one line naming its path and the file saved before is intact.  The full
+# disk, into a read-only folder and into a folder that vanished: each save
+# fails with one line naming its path and the file saved before is
+# intact.  The full
 # and read-only cases need a small tmpfs of their own: in a private mount
 # namespace (unshare -m as root, unshare -rm as a user where user
 # namespaces are allowed), else they SKIP with the reason; the vanished
