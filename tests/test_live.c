@@ -680,8 +680,14 @@ test_portmidi(void)
 				CHECK(live_devices(d, 64, &cause) == n);
 			}
 			CHECK(live_start(l) == 0);
-			usleep(20000);
-			live_status(l, &st);
+			/* Until the player thread says so (under TSan a
+			   fixed 20 ms was not always enough). */
+			for (i = 0; i < 2000; i++) {
+				live_status(l, &st);
+				if (st.playing)
+					break;
+				usleep(1000);
+			}
 			CHECK(st.playing);
 		}
 		live_free(l);
