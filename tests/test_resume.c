@@ -450,13 +450,17 @@ ckpt_atomic(void)
 	/*
 	 * kill -9 at random moments of back-to-back saves: the child says
 	 * when its first save is done, then dies within about one more.
+	 * Six kills at least, and more (up to 60) until one has come
+	 * mid-save: how many do depends on the machine's timing (under
+	 * ASan the first save, which sets the delays, is not like the
+	 * child's), what each must leave does not.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK(modeldir_save(v, dir, CKPT_FLOAT32, &cause) == 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tsave = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
 	srand(1);
-	for (i = 0; i < nkill; i++) {
+	for (i = 0; i < nkill || (mid == 0 && i < 60); i++) {
 		if (pipe(fd) != 0)
 			break;
 		if ((pid = fork()) == 0) {
@@ -488,6 +492,7 @@ ckpt_atomic(void)
 		if (stray_temps(top, "model") > 1)
 			mid++;
 	}
+	nkill = i;
 	CHECK_MSG(whole == nkill, "%d of %d kills left one whole save of "
 	    "this round", whole, nkill);
 	/* Not vacuous: some kills came mid-save (a temporary folder was
