@@ -87,21 +87,12 @@ static int	list_synth(struct live_device *, int, int);
 static PmError
 pm_init_quiet(void)
 {
-	PmError	e;
-	int	saved, null;
+	struct quiet	q;
+	PmError		e;
 
-	fflush(stderr);
-	saved = dup(2);
-	null = open("/dev/null", O_WRONLY);
-	if (saved != -1 && null != -1)
-		dup2(null, 2);
+	quiet_begin(&q);
 	e = Pm_Initialize();
-	if (saved != -1 && null != -1)
-		dup2(saved, 2);
-	if (saved != -1)
-		close(saved);
-	if (null != -1)
-		close(null);
+	quiet_end(&q);
 	return (e);
 }
 

@@ -76,6 +76,27 @@ try_driver(struct synth *s, const char *name, char *why, size_t len)
 	return (0);
 }
 
+void
+quiet_begin(struct quiet *q)
+{
+	fflush(stderr);
+	q->saved = dup(2);
+	q->null = open("/dev/null", O_WRONLY);
+	if (q->saved != -1 && q->null != -1)
+		dup2(q->null, 2);
+}
+
+void
+quiet_end(struct quiet *q)
+{
+	if (q->saved != -1 && q->null != -1)
+		dup2(q->saved, 2);
+	if (q->saved != -1)
+		close(q->saved);
+	if (q->null != -1)
+		close(q->null);
+}
+
 /*
  * The first driver that opens: the one asked for, else fluidsynth's
  * default and then the usual desktop ones.  None: a one-line reason.
@@ -88,7 +109,8 @@ start_audio(struct synth *s, const struct synth_opts *o)
 	const char	*tried[8];
 	char		*def = NULL, why[160], names[96] = "";
 	size_t		 i, j, n = 0;
-	int		 seen, saved, null;
+	struct quiet	 q;
+	int		 seen;
 
 	if (o->driver != NULL && *o->driver != '\0')
 		tried[n++] = o->driver;
@@ -107,23 +129,14 @@ start_audio(struct synth *s, const struct synth_opts *o)
 		fluid_settings_setstr(s->settings, "audio.file.name", o->file);
 	why[0] = '\0';
 	/* ALSA and JACK print to stderr, the screen under curses. */
-	fflush(stderr);
-	saved = dup(2);
-	null = open("/dev/null", O_WRONLY);
-	if (saved != -1 && null != -1)
-		dup2(null, 2);
+	quiet_begin(&q);
 	for (i = 0; i < n; i++) {
 		if (try_driver(s, tried[i], why, sizeof why) == 0)
 			break;
 		snprintf(names + strlen(names), sizeof names - strlen(names),
 		    "%s%s", i > 0 ? ", " : "", tried[i]);
 	}
-	if (saved != -1 && null != -1)
-		dup2(saved, 2);
-	if (saved != -1)
-		close(saved);
-	if (null != -1)
-		close(null);
+	quiet_end(&q);
 	if (s->driver != NULL)
 		return;
 	/* The last reason is the one that says most (ALSA: no card). */

@@ -79,4 +79,15 @@ int		 synth_voices(struct synth *s);
  */
 void		 synth_write(struct synth *s, float *out, size_t frames);
 
+/*
+ * fd 2 to /dev/null from quiet_begin to quiet_end: ALSA, JACK and
+ * PortMidi print there while opening, and stderr is the screen under
+ * curses.
+ */
+struct quiet {
+	int	saved, null;
+};
+void	quiet_begin(struct quiet *q);
+void	quiet_end(struct quiet *q);
+
 #endif
