@@ -189,7 +189,7 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned long long	 seed;
-	long long		 v;
+	long			 v;
 	double			 x;
 	char			*cause = NULL;
 	int			 ch, rc;

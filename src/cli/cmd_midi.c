@@ -54,16 +54,6 @@ pitch_name(int pitch, char *buf, size_t len)
 	return (buf);
 }
 
-/* A whole number of option --name in [lo, hi] (opts.c), or -1 after
-   saying what is wrong. */
-static long
-num(const char *name, const char *s, long lo, long hi, const char *what)
-{
-	long long	v;
-
-	return (opt_whole(name, s, lo, hi, what, &v) == 0 ? (long)v : -1);
-}
-
 static const char *
 key_name(int key, int minor)
 {
@@ -287,19 +277,21 @@ cmd_inspect(int argc, char **argv)
 		switch (c) {
 		case OPT_TRACK:
 			/* Counted from 1, as inspect lists them. */
-			if ((track = num("track", optarg, 1, 65536,
-			    "a track number") - 1) < 0)
+			if (opt_whole("track", optarg, 1, 65536,
+			    "a track number", &track) != 0)
 				return (CMD_USAGE);
+			track--;
 			break;
 		case OPT_CHANNEL:
 			/* 1..16, as inspect lists them. */
-			if ((channel = num("channel", optarg, 1, 16,
-			    "a channel") - 1) < 0)
+			if (opt_whole("channel", optarg, 1, 16, "a channel",
+			    &channel) != 0)
 				return (CMD_USAGE);
+			channel--;
 			break;
 		case OPT_TUNE:
-			if ((tune = num("tune", optarg, 1, 1000000, "the X: "
-			    "number of a tune")) < 0)
+			if (opt_whole("tune", optarg, 1, 1000000, "the X: "
+			    "number of a tune", &tune) != 0)
 				return (CMD_USAGE);
 			break;
 		default:
@@ -363,22 +355,25 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 		switch (c) {
 		case OPT_TRACK:
 			/* Counted from 1, as inspect lists them. */
-			if ((track = num("track", optarg, 1, 65536,
-			    "a track number") - 1) < 0)
+			if (opt_whole("track", optarg, 1, 65536,
+			    "a track number", &track) != 0)
 				return (CMD_USAGE);
+			track--;
 			break;
 		case OPT_CHANNEL:
 			/* 1..16, as inspect lists them. */
-			if ((channel = num("channel", optarg, 1, 16,
-			    "a channel") - 1) < 0)
+			if (opt_whole("channel", optarg, 1, 16, "a channel",
+			    &channel) != 0)
 				return (CMD_USAGE);
+			channel--;
 			break;
 		case OPT_WINDOW:
 			/* Counted from 1, as inspect and the instrument
 			   count them. */
-			if ((ca->window = num("window", optarg, 1, 1 << 20,
-			    "a window number") - 1) < 0)
+			if (opt_whole("window", optarg, 1, 1 << 20,
+			    "a window number", &ca->window) != 0)
 				return (CMD_USAGE);
+			ca->window--;
 			break;
 		case OPT_STEPS:
 			steps = strtol(optarg, &end, 10);
@@ -393,8 +388,8 @@ convert_parse(int argc, char **argv, struct convert_args *ca)
 			ca->force = 1;
 			break;
 		case OPT_TUNE:
-			if ((ca->tune = num("tune", optarg, 1, 1000000,
-			    "the X: number of a tune")) < 0)
+			if (opt_whole("tune", optarg, 1, 1000000,
+			    "the X: number of a tune", &ca->tune) != 0)
 				return (CMD_USAGE);
 			break;
 		case OPT_KIND:

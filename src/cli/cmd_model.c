@@ -96,18 +96,6 @@ opt_name(int c)
 	return (c == 'n' ? "n" : "?");
 }
 
-/* A whole number for option c in [lo, hi] (opts.c); -1 after saying so. */
-static int
-whole(int c, const char *s, long lo, long hi, long *out)
-{
-	long long	v;
-
-	if (opt_whole(opt_name(c), s, lo, hi, NULL, &v) != 0)
-		return (-1);
-	*out = (long)v;
-	return (0);
-}
-
 /* The value of option c into a; -1 after a line saying what is wrong. */
 static int
 parse_value(int c, const char *arg, struct model_args *a)
@@ -132,22 +120,28 @@ parse_value(int c, const char *arg, struct model_args *a)
 	/* Windows, tracks and channels count from 1, as inspect and the
 	   instrument show them. */
 	case 'w':
-		if (whole(c, arg, 1, 1000000, &a->window) != 0)
+		if (opt_whole(opt_name(c), arg, 1, 1000000, NULL,
+		    &a->window) != 0)
 			return (-1);
 		a->window--;
 		return (0);
 	case 'k':
-		if (whole(c, arg, 1, 65536, &a->track) != 0)
+		if (opt_whole(opt_name(c), arg, 1, 65536, NULL,
+		    &a->track) != 0)
 			return (-1);
 		a->track--;
 		return (0);
 	case 'c':
-		if (whole(c, arg, 1, 16, &a->channel) != 0)
+		if (opt_whole(opt_name(c), arg, 1, 16, NULL,
+		    &a->channel) != 0)
 			return (-1);
 		a->channel--;
 		return (0);
-	case 'n': return (whole(c, arg, 1, 10000, &a->n));
-	case 'u': return (whole(c, arg, 1, 1000000, &a->tune));
+	case 'n':
+		return (opt_whole(opt_name(c), arg, 1, 10000, NULL, &a->n));
+	case 'u':
+		return (opt_whole(opt_name(c), arg, 1, 1000000, NULL,
+		    &a->tune));
 	case 't':
 		a->have_temperature = 1;
 		return (opt_real("temperature", arg, 0, 1e6, "a number from 0 "

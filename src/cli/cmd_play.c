@@ -83,12 +83,8 @@ static int
 num(const char *name, const char *arg, long lo, long hi, const char *what,
     long *out)
 {
-	long long	v;
-
-	if (opt_whole(name, arg, lo, hi, what, &v) != 0)
-		return (CMD_USAGE);
-	*out = (long)v;
-	return (CMD_OK);
+	return (opt_whole(name, arg, lo, hi, what, out) == 0 ? CMD_OK :
+	    CMD_USAGE);
 }
 
 /*
@@ -199,8 +195,9 @@ play_option(struct play *pl, int c, const char *arg)
 	case OPT_BARS:
 		return (num("bars", arg, 1, 256, "a bar count", &pl->bars));
 	case OPT_TEMPO:
-		return (opt_real("tempo", arg, LR_QPM_MIN, LR_QPM_MAX, "a tempo "
-		    "from 20 to 400 BPM", &pl->qpm) == 0 ? CMD_OK : CMD_USAGE);
+		return (opt_real("tempo", arg, LR_QPM_MIN, LR_QPM_MAX,
+		    "a tempo from 20 to 400 BPM", &pl->qpm) == 0 ? CMD_OK :
+		    CMD_USAGE);
 	case OPT_OUT:
 		pl->out = arg;
 		break;

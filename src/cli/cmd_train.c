@@ -104,12 +104,11 @@ static int
 parse_num(const char *name, const char *s, int whole, double lo, double hi,
     double *out)
 {
-	long long	v;
-	char		what[64];
+	long	v;
+	char	what[64];
 
 	if (whole) {
-		if (opt_whole(name, s, (long long)lo, (long long)hi, NULL,
-		    &v) != 0)
+		if (opt_whole(name, s, (long)lo, (long)hi, NULL, &v) != 0)
 			return (-1);
 		*out = (double)v;
 		return (0);

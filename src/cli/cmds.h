@@ -54,8 +54,8 @@ int	cmd_out_check(const char *path);
  * whole number" unless given; opt_real's what is the whole phrase).
  * 0, or -1 after saying so.
  */
-int	opt_whole(const char *name, const char *s, long long lo, long long hi,
-	    const char *what, long long *out);
+int	opt_whole(const char *name, const char *s, long lo, long hi,
+	    const char *what, long *out);
 int	opt_real(const char *name, const char *s, double lo, double hi,
 	    const char *what, double *out);
 int	opt_seed(const char *name, const char *s, unsigned long long max,

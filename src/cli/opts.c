@@ -21,19 +21,19 @@ dashes(const char *name)
 }
 
 int
-opt_whole(const char *name, const char *s, long long lo, long long hi,
-    const char *what, long long *out)
+opt_whole(const char *name, const char *s, long lo, long hi,
+    const char *what, long *out)
 {
-	char		*end;
-	long long	 v;
+	char	*end;
+	long	 v;
 
 	errno = 0;
-	v = strtoll(s, &end, 10);
+	v = strtol(s, &end, 10);
 	if (errno == 0 && end != s && *end == '\0' && v >= lo && v <= hi) {
 		*out = v;
 		return (0);
 	}
-	cmd_error("%s%s %s: want %s from %lld to %lld", dashes(name), name, s,
+	cmd_error("%s%s %s: want %s from %ld to %ld", dashes(name), name, s,
 	    what != NULL ? what : "a whole number", lo, hi);
 	return (-1);
 }
