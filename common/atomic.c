@@ -12,21 +12,29 @@
 #include <string.h>
 #include <unistd.h>
 
-/* fsync the directory holding path, so a rename into it lasts. */
-static int
-sync_dir(const char *path)
+int
+atomic_sync_folder(const char *dir)
 {
-	char	*copy = lr_strdup(path);
-	int	 fd, rc = 0;
+	int	fd, rc = 0;
 
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-	free(copy);
-	if (fd < 0)
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
 		return (-1);
 	/* Some file systems cannot sync a directory: not an error. */
 	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
 		rc = -1;
 	close(fd);
+	return (rc);
+}
+
+/* fsync the directory holding path, so a rename into it lasts. */
+static int
+sync_dir(const char *path)
+{
+	char	*copy = lr_strdup(path);
+	int	 rc;
+
+	rc = atomic_sync_folder(dirname(copy));
+	free(copy);
 	return (rc);
 }
 

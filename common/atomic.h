@@ -29,6 +29,10 @@ int	atomic_write(const char *path, int (*fill)(FILE *f, void *arg,
 int	atomic_write_path(const char *path, int (*fill)(const char *tmp,
 	    void *arg, char **cause), void *arg, char **cause) LR_WUR;
 
+/* fsync folder dir, so the entries renamed into it last; 0, or -1 (a
+   file system that cannot sync a folder is not an error). */
+int	atomic_sync_folder(const char *dir);
+
 /* One file of a set that atomic_dir_replace publishes. */
 struct atomic_file {
 	const char	*name;

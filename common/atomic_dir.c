@@ -182,18 +182,6 @@ cwd_inside(const char *dir)
 	return (in);
 }
 
-/* fsync a directory, so the entries renamed into it last. */
-static void
-sync_path(const char *path)
-{
-	int	fd;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
 static int
 newer(const struct stat *a, const struct stat *b)
 {
@@ -318,11 +306,11 @@ exchange(const char *tmpdir, const char *dir, int dlen,
 		return (replace_one_by_one(tmpdir, dir, files, n, cause));
 	if (link_tree(dir, tmpdir, own, cause) != 0)
 		return (-1);
-	sync_path(tmpdir);
+	(void)atomic_sync_folder(tmpdir);
 	if (renameat2(AT_FDCWD, tmpdir, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
 		return (replace_one_by_one(tmpdir, dir, files, n, cause));
 	parent = parent_of(dir, dlen, &base);
-	sync_path(parent);
+	(void)atomic_sync_folder(parent);
 	free(parent);
 	reconcile(tmpdir, dir, own);
 	return (0);

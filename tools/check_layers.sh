@@ -33,7 +33,8 @@ cli     src/cli                -                          app train data ui mode
 FILE_CALLS='fopen fdopen open openat creat rename renameat renameat2 unlink
 unlinkat mkdir rmdir opendir link symlink stat lstat fstat access realpath
 mkdtemp mkstemp chmod fchmod umask fsync json_load_file json_dump_file
-atomic_write atomic_write_path atomic_dir_replace'
+atomic_write atomic_write_path atomic_dir_replace atomic_sync_folder atomic_mkdir_p
+atomic_dir_remove'
 
 mode=$1
 dir=${2:-.}
