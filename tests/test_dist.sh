@@ -23,38 +23,13 @@
 # Needs a --with-mpi build (MPIRUN, from configure); a plain one checks
 # only that it refuses to be one of several ranks, then skips.
 top_builddir=${top_builddir:-.}
-LR=$top_builddir/latentroll
 TOL=1e-5
-pass=0
-fail=0
-
-check() {
-	if eval "$2"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: $1" >&2
-	fi
-}
-
-if [ ! -x "$LR" ]; then
-	echo "SKIP: $LR not built"
-	echo "0 passed, 0 failed"
-	exit 77
-fi
-data=${SHARED_DIR:-}/data/nottingham
-if [ -z "${SHARED_DIR:-}" ] || [ ! -d "$data" ]; then
-	echo "SKIP: SHARED_DIR/data/nottingham not found"
-	echo "0 passed, 0 failed"
-	exit 77
-fi
+srcdir=${srcdir:-.}
+. "$srcdir/tests/train_lib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/data"
-for f in $(ls "$data"/*.mid | head -40); do
-	ln -s "$f" "$tmp/data/"
-done
+small_corpus "$tmp/data" || exit 99
 args="--data $tmp/data --arch mel_2bar --tiny --batch 64 --valid-every 0 \
     --seed 3 --precision fp32"
 

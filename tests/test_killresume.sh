@@ -7,37 +7,11 @@
 # unbroken run ends (training state, manifest and shards).
 top_builddir=${top_builddir:-.}
 srcdir=${srcdir:-.}
-LR=$top_builddir/latentroll
 SEED=${KILL_SEED:-20261202}
-pass=0
-fail=0
-
-check() {
-	if eval "$2"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: $1" >&2
-	fi
-}
-
-if [ ! -x "$LR" ]; then
-	echo "SKIP: $LR not built"
-	echo "0 passed, 0 failed"
-	exit 77
-fi
-data=${SHARED_DIR:-}/data/nottingham
-if [ -z "${SHARED_DIR:-}" ] || [ ! -d "$data" ]; then
-	echo "SKIP: SHARED_DIR/data/nottingham not found"
-	echo "0 passed, 0 failed"
-	exit 77
-fi
+. "$srcdir/tests/train_lib.sh"
 tmp=$(mktemp -d /tmp/lr_killresume.XXXXXX) || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir "$tmp/data"
-for f in $(ls "$data"/*.mid | head -40); do
-	ln -s "$f" "$tmp/data/"
-done
+small_corpus "$tmp/data" || exit 99
 args="--data $tmp/data --arch mel_2bar --tiny --batch 8 --threads 1 \
     --valid-every 50 --quiet --seed 3"
 N=300

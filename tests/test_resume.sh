@@ -7,36 +7,12 @@
 # refused with a clear message, --init starts from a model's weights and
 # resumes like any run, and eval prints JSON.
 top_builddir=${top_builddir:-.}
-LR=$top_builddir/latentroll
-pass=0
-fail=0
-
-check() {
-	if eval "$2"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: $1" >&2
-	fi
-}
-
-if [ ! -x "$LR" ]; then
-	echo "SKIP: $LR not built"
-	exit 77
-fi
-data=${SHARED_DIR:-}/data/nottingham
-if [ -z "${SHARED_DIR:-}" ] || [ ! -d "$data" ]; then
-	echo "SKIP: SHARED_DIR/data/nottingham not found"
-	exit 77
-fi
+srcdir=${srcdir:-.}
+. "$srcdir/tests/train_lib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/data"
-# A small corpus: links, never copies.
-for f in $(ls "$data"/*.mid | head -40); do
-	ln -s "$f" "$tmp/data/"
-done
+small_corpus "$tmp/data" || exit 99
 
 args="--data $tmp/data --arch mel_2bar --tiny --batch 8 --threads 1 \
     --valid-every 50 --quiet --seed 3"
