@@ -14,11 +14,9 @@ void
 grad_colsum_add(float *db, const float *dG, size_t M, int N)
 {
 	size_t	r;
-	int	j;
 
 	for (r = 0; r < M; r++)
-		for (j = 0; j < N; j++)
-			db[j] += dG[r * N + j];
+		linalg_add(db, dG + r * N, (size_t)N);
 }
 
 /* ------------------------------------------------------------------ */
@@ -148,16 +146,10 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 			/* One-hot input: a sum of kernel rows, no matmul. */
 			linalg_set_rows(lc->g, w->bias, lc->T * lc->B, (int)G);
 			for (r = 0; r < (size_t)lc->T * lc->B; r++)
-				for (k = 0; k < e->nrows[r]; k++) {
-					const float *row = w->kernel +
-					    (size_t)e->rows[r * MAX_ROWS + k]
-					    * G;
-					float	*g = lc->g + r * G;
-					size_t	 j;
-
-					for (j = 0; j < G; j++)
-						g[j] += row[j];
-				}
+				for (k = 0; k < e->nrows[r]; k++)
+					linalg_add(lc->g + r * G, w->kernel +
+					    (size_t)e->rows[r * MAX_ROWS + k] *
+					    G, G);
 		}
 		for (s = 0; s < e->T; s++) {
 			t = d == 0 ? s : e->T - 1 - s;
@@ -197,15 +189,10 @@ grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
 			continue;
 		}
 		for (r = 0; r < (size_t)M; r++)
-			for (k = 0; k < e->nrows[r]; k++) {
-				float	*row = dw->kernel +
-				    (size_t)e->rows[r * MAX_ROWS + k] * G;
-				const float *g = dG + r * G;
-				size_t	 j;
-
-				for (j = 0; j < G; j++)
-					row[j] += g[j];
-			}
+			for (k = 0; k < e->nrows[r]; k++)
+				linalg_add(dw->kernel +
+				    (size_t)e->rows[r * MAX_ROWS + k] * G,
+				    dG + r * G, G);
 	}
 }
 

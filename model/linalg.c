@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef HAVE_DNNL
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
+#ifdef HAVE_DNNL
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -343,6 +345,7 @@ struct mm_key {
 	int		ldc;
 	int		bf16;
 	uint32_t	beta;		/* bits of beta */
+	uint32_t	pack;		/* id of B's packed copy, 0 plain */
 };
 
 struct mm_ent {
@@ -434,9 +437,13 @@ mm_hash(const struct mm_key *k)
 	return (h);
 }
 
-/* Make the primitive of k into e; 0 on success. */
+/*
+ * Make the primitive of k into e; 0 on success.  wmd: the layout of a
+ * packed B (k->pack), NULL for B as stored.
+ */
 static int
-mm_make(const struct mm_key *k, struct mm_ent *e)
+mm_make(const struct mm_key *k, const dnnl_memory_desc_t *wmd,
+    struct mm_ent *e)
 {
 	dnnl_data_type_t	 dt = k->bf16 ? dnnl_bf16 : dnnl_f32;
 	dnnl_dims_t		 da = { k->M, k->K }, db = { k->K, k->N };
@@ -458,8 +465,11 @@ mm_make(const struct mm_key *k, struct mm_ent *e)
 	memcpy(&beta, &k->beta, sizeof beta);
 	if (dnnl_memory_desc_init_by_strides(&ma, 2, da, dt, sa) ||
 	    dnnl_memory_desc_init_by_strides(&mb, 2, db, dt, sb) ||
-	    dnnl_memory_desc_init_by_strides(&mc, 2, dc, dnnl_f32, sc) ||
-	    dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc))
+	    dnnl_memory_desc_init_by_strides(&mc, 2, dc, dnnl_f32, sc))
+		return (-1);
+	if (wmd != NULL)
+		mb = *wmd;
+	if (dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &mc))
 		return (-1);
 	if (dnnl_primitive_attr_create(&attr))
 		return (-1);
@@ -490,7 +500,8 @@ out:
  * destroys (*own = 1).
  */
 static struct mm_ent *
-mm_get(struct dn_thread *t, const struct mm_key *k, int *own)
+mm_get(struct dn_thread *t, const struct mm_key *k,
+    const dnnl_memory_desc_t *wmd, int *own)
 {
 	struct mm_ent	*e, *fresh;
 	size_t		 i;
@@ -508,14 +519,14 @@ mm_get(struct dn_thread *t, const struct mm_key *k, int *own)
 	/* Keep a quarter free so probing stays short. */
 	if (t->count >= MM_CACHE * 3 / 4) {
 		fresh = lr_calloc(1, sizeof *fresh);
-		if (mm_make(k, fresh) != 0) {
+		if (mm_make(k, wmd, fresh) != 0) {
 			free(fresh);
 			return (NULL);
 		}
 		*own = 1;
 		return (fresh);
 	}
-	if (mm_make(k, e) != 0)
+	if (mm_make(k, wmd, e) != 0)
 		return (NULL);
 	e->used = 1;
 	t->count++;
@@ -565,6 +576,255 @@ bf16_operand(const float *X, int rows, int cols, int *ld, uint16_t **buf,
 	return (d);
 }
 
+/*
+ * Packed weight operands (linalg_pack_add).  The layout is the one
+ * oneDNN's matmul picks for B when told "any"; a product uses it by
+ * naming the same descriptor, and the registration's id is part of the
+ * primitive's key, so a primitive never outlives its layout's meaning.
+ */
+#define PACK_MAX	64
+static struct pack {
+	const float		*B;	/* as passed to linalg_gemm */
+	int			 tb, K, N, ldb, bf16;
+	uint32_t		 id;
+	int			 bad;	/* a product could not use it */
+	int			 own;	/* laid out by pack_ba16a64b2a */
+	dnnl_memory_desc_t	 md;
+	void			*data;
+	dnnl_memory_t		 src, dst;
+	dnnl_primitive_t	 reorder;
+} packs[PACK_MAX];
+static int		npacks;
+static uint32_t		pack_ids;
+
+static struct pack *
+pack_of(const float *B, int tb, int K, int N, int ldb, int bf16)
+{
+	struct pack	*pk;
+	int		 i;
+
+	for (i = 0; i < npacks; i++) {
+		pk = &packs[i];
+		if (pk->B == B && pk->tb == tb && pk->K == K && pk->N == N &&
+		    pk->ldb == ldb && pk->bf16 == bf16 &&
+		    !__atomic_load_n(&pk->bad, __ATOMIC_RELAXED))
+			return (pk);
+	}
+	return (NULL);
+}
+
+static void
+pack_free(struct pack *pk)
+{
+	if (pk->reorder != NULL)
+		dnnl_primitive_destroy(pk->reorder);
+	if (pk->src != NULL)
+		dnnl_memory_destroy(pk->src);
+	if (pk->dst != NULL)
+		dnnl_memory_destroy(pk->dst);
+	free(pk->data);
+	memset(pk, 0, sizeof *pk);
+}
+
+static void	dn_threads_here(void);
+
+/*
+ * oneDNN's bf16 layout BA16a64b2a of op(B) (K,N), the one its AVX512-BF16
+ * matmul asks for: blocks of 32 x 64, the N blocks outermost; in a block,
+ * element (a, b) at (a/2)*128 + 2b + a%2 (pairs along K for the dot
+ * product instruction).  oneDNN's reorder does the same work, but from a
+ * transposed B (the backward's W_h^T) it took 1.8 ms for 2048 x 512 where
+ * this takes a fraction; test_linalg checks the two agree.
+ */
+static void
+pack_ba16a64b2a(uint16_t *dst, const float *B, int tb, int K, int N,
+    int ldb)
+{
+	uint16_t	 row[64], *blk;
+	int		 nb, kb, a, b;
+
+	for (nb = 0; nb < N / 64; nb++)
+		for (kb = 0; kb < K / 32; kb++) {
+			blk = dst + ((size_t)nb * (K / 32) + kb) * 2048;
+			if (!tb)
+				for (a = 0; a < 32; a++) {
+					linalg_to_bf16(row, B + (size_t)(kb *
+					    32 + a) * ldb + nb * 64, 64);
+					for (b = 0; b < 64; b++)
+						blk[(a / 2) * 128 + b * 2 +
+						    (a & 1)] = row[b];
+				}
+			else
+				for (b = 0; b < 64; b++) {
+					linalg_to_bf16(row, B + (size_t)(nb *
+					    64 + b) * ldb + kb * 32, 32);
+					for (a = 0; a < 32; a++)
+						blk[(a / 2) * 128 + b * 2 +
+						    (a & 1)] = row[a];
+				}
+		}
+}
+
+/* Lay B out again; on failure the registration is not used. */
+static void
+pack_run(struct pack *pk)
+{
+	struct dn_thread	*t;
+	dnnl_exec_arg_t		 args[2];
+
+	if (pk->own) {
+		pack_ba16a64b2a(pk->data, pk->B, pk->tb, pk->K, pk->N,
+		    pk->ldb);
+		return;
+	}
+
+	if ((t = dn_thread()) == NULL) {
+		__atomic_store_n(&pk->bad, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	dn_threads_here();
+	args[0].arg = DNNL_ARG_FROM;
+	args[0].memory = pk->src;
+	args[1].arg = DNNL_ARG_TO;
+	args[1].memory = pk->dst;
+	if (dnnl_primitive_execute(pk->reorder, t->stream, 2, args) ||
+	    dnnl_stream_wait(t->stream))
+		__atomic_store_n(&pk->bad, 1, __ATOMIC_RELAXED);
+}
+#endif
+
+int
+linalg_pack_add(int tb, int K, int N, const float *B, int ldb, int prec)
+{
+#ifdef HAVE_DNNL
+	struct pack		*pk;
+	dnnl_data_type_t	 dt;
+	dnnl_dims_t		 da = { 32, K }, db = { K, N }, dc = { 32, N };
+	dnnl_dims_t		 sb;
+	dnnl_memory_desc_t	 ma, mb, many, mc;
+	dnnl_matmul_desc_t	 md;
+	dnnl_primitive_desc_t	 pd = NULL, rpd = NULL;
+	const dnnl_memory_desc_t *w;
+	size_t			 size;
+	int			 bf16 = prec == LINALG_BF16, rc = -1;
+
+	if (linalg_backend() != LINALG_DNNL || use_reference ||
+	    (bf16 && !linalg_bf16_supported(NULL)) || dn_thread() == NULL)
+		return (-1);
+	if (pack_of(B, tb, K, N, ldb, bf16) != NULL)
+		return (0);
+	if (npacks >= PACK_MAX)
+		return (-1);
+	dt = bf16 ? dnnl_bf16 : dnnl_f32;
+	sb[0] = tb ? 1 : ldb;
+	sb[1] = tb ? ldb : 1;
+	/*
+	 * The layout the kernel wants for products of 32 rows (a worker's
+	 * slice).  oneDNN 2.6 picks the same one from 16 to 64 rows; a
+	 * product whose rows it does not suit marks the registration bad
+	 * and reads B as stored.
+	 */
+	if (dnnl_memory_desc_init_by_tag(&ma, 2, da, dt, dnnl_ab) ||
+	    dnnl_memory_desc_init_by_tag(&many, 2, db, dt, dnnl_format_tag_any) ||
+	    dnnl_memory_desc_init_by_tag(&mc, 2, dc, dnnl_f32, dnnl_ab) ||
+	    dnnl_memory_desc_init_by_strides(&mb, 2, db, dnnl_f32, sb) ||
+	    dnnl_matmul_desc_init(&md, &ma, &many, NULL, &mc) ||
+	    dnnl_primitive_desc_create(&pd, &md, NULL, dn_engine, NULL))
+		goto out;
+	if ((w = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md,
+	    0)) == NULL)
+		goto out;
+	pk = &packs[npacks];
+	memset(pk, 0, sizeof *pk);
+	pk->md = *w;
+	if (bf16 && K % 32 == 0 && N % 64 == 0 &&
+	    getenv("LATENTROLL_PACK_REORDER") == NULL &&
+	    dnnl_memory_desc_init_by_tag(&mb, 2, db, dnnl_bf16,
+	    dnnl_BA16a64b2a) == dnnl_success &&
+	    dnnl_memory_desc_equal(&mb, &pk->md))
+		pk->own = 1;
+	if (dnnl_memory_desc_init_by_strides(&mb, 2, db, dnnl_f32, sb))
+		goto out;
+	size = dnnl_memory_desc_get_size(&pk->md);
+	pk->data = lr_malloc(size > 0 ? size : 1);
+	if (dnnl_memory_create(&pk->src, &mb, dn_engine, (void *)B) ||
+	    dnnl_memory_create(&pk->dst, &pk->md, dn_engine, pk->data) ||
+	    dnnl_reorder_primitive_desc_create(&rpd, &mb, dn_engine,
+	    &pk->md, dn_engine, NULL) ||
+	    dnnl_primitive_create(&pk->reorder, rpd)) {
+		pack_free(pk);
+		goto out;
+	}
+	pk->B = B;
+	pk->tb = tb;
+	pk->K = K;
+	pk->N = N;
+	pk->ldb = ldb;
+	pk->bf16 = bf16;
+	pk->id = ++pack_ids;
+	npacks++;
+	pack_run(pk);
+	rc = pk->bad ? -1 : 0;
+out:
+	if (rpd != NULL)
+		dnnl_primitive_desc_destroy(rpd);
+	if (pd != NULL)
+		dnnl_primitive_desc_destroy(pd);
+	return (rc);
+#else
+	(void)tb; (void)K; (void)N; (void)B; (void)ldb; (void)prec;
+	return (-1);
+#endif
+}
+
+void
+linalg_pack_refresh(const float *base, size_t n, int part, int parts)
+{
+#ifdef HAVE_DNNL
+	int	i, j = 0;
+
+	for (i = 0; i < npacks; i++)
+		if (packs[i].B >= base && packs[i].B < base + n &&
+		    j++ % parts == part && !packs[i].bad)
+			pack_run(&packs[i]);
+#else
+	(void)base; (void)n; (void)part; (void)parts;
+#endif
+}
+
+void
+linalg_pack_remove(const float *base, size_t n)
+{
+#ifdef HAVE_DNNL
+	int	i;
+
+	for (i = 0; i < npacks; )
+		if (packs[i].B >= base && packs[i].B < base + n) {
+			pack_free(&packs[i]);
+			packs[i] = packs[--npacks];
+			memset(&packs[npacks], 0, sizeof packs[npacks]);
+		} else
+			i++;
+#else
+	(void)base; (void)n;
+#endif
+}
+
+int
+linalg_pack_count(void)
+{
+#ifdef HAVE_DNNL
+	int	i, c = 0;
+
+	for (i = 0; i < npacks; i++)
+		c += !packs[i].bad;
+	return (c);
+#else
+	return (0);
+#endif
+}
+
+#ifdef HAVE_DNNL
 /* Keep oneDNN's OpenMP team at the count asked (1 in serial sections). */
 static void
 dn_threads_here(void)
@@ -588,18 +848,23 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 	dnnl_memory_t		 ma = NULL, mb = NULL, mc = NULL;
 	dnnl_exec_arg_t		 args[3];
 	const void		*pa = A, *pb = B;
-	int			 own, rc = -1;
+	struct pack		*pk;
+	int			 own, rc = -1, lda0 = lda;
 
 	if ((t = dn_thread()) == NULL)
 		return (-1);
 	memset(&k, 0, sizeof k);
+	pk = npacks > 0 ? pack_of(B, tb, K, N, ldb, bf16) : NULL;
 	if (bf16) {
 		/* Stored shapes: A is (M,K) or (K,M), B (K,N) or (N,K). */
 		pa = bf16_operand(A, ta ? K : M, ta ? M : K, &lda, &t->a,
 		    &t->na);
-		pb = bf16_operand(B, tb ? N : K, tb ? K : N, &ldb, &t->b,
-		    &t->nb);
+		if (pk == NULL)
+			pb = bf16_operand(B, tb ? N : K, tb ? K : N, &ldb,
+			    &t->b, &t->nb);
 	}
+	if (pk != NULL)
+		pb = pk->data;
 	k.ta = ta;
 	k.tb = tb;
 	k.M = M;
@@ -610,8 +875,15 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 	k.ldc = ldc;
 	k.bf16 = bf16;
 	memcpy(&k.beta, &beta, sizeof k.beta);
-	if ((e = mm_get(t, &k, &own)) == NULL)
-		return (-1);
+	k.pack = pk != NULL ? pk->id : 0;
+	if ((e = mm_get(t, &k, pk != NULL ? &pk->md : NULL, &own)) == NULL) {
+		if (pk == NULL)
+			return (-1);
+		/* No kernel for these rows in that layout: B as stored. */
+		__atomic_store_n(&pk->bad, 1, __ATOMIC_RELAXED);
+		return (gemm_dnnl(ta, tb, M, N, K, A, lda0, B, ldb, beta, C,
+		    ldc, bf16));
+	}
 	dn_threads_here();
 	if (dnnl_primitive_get_primitive_desc(e->prim, &pd) ||
 	    dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(pd,
@@ -701,6 +973,98 @@ linalg_gemv_row(int N, int K, const float *x, const float *W, int ldw,
 	 */
 	cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, ldw, x, 1, beta,
 	    y, 1);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static size_t
+add_avx512(float *y, const float *x, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i + 16 <= n; i += 16)
+		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(y + i),
+		    _mm512_loadu_ps(x + i)));
+	return (i);
+}
+
+__attribute__((target("avx512f")))
+static size_t
+axpby_avx512(float *y, float a, float b, const float *x, size_t n)
+{
+	__m512	va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
+	size_t	i;
+
+	for (i = 0; i + 16 <= n; i += 16)
+		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_mul_ps(va,
+		    _mm512_loadu_ps(y + i)), _mm512_mul_ps(vb,
+		    _mm512_loadu_ps(x + i))));
+	return (i);
+}
+
+__attribute__((target("avx512f")))
+static size_t
+scale_avx512(float *y, float a, size_t n)
+{
+	__m512	va = _mm512_set1_ps(a);
+	size_t	i;
+
+	for (i = 0; i + 16 <= n; i += 16)
+		_mm512_storeu_ps(y + i, _mm512_mul_ps(va,
+		    _mm512_loadu_ps(y + i)));
+	return (i);
+}
+
+static int
+have_avx512(void)
+{
+	static int	have = -1;
+
+	if (have < 0) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("avx512f") ? 1 : 0;
+	}
+	return (have);
+}
+#endif
+
+void
+linalg_add(float *y, const float *x, size_t n)
+{
+	size_t	i = 0;
+
+#if defined(__x86_64__)
+	if (have_avx512())
+		i = add_avx512(y, x, n);
+#endif
+	for (; i < n; i++)
+		y[i] += x[i];
+}
+
+void
+linalg_axpby(float *y, float a, float b, const float *x, size_t n)
+{
+	size_t	i = 0;
+
+#if defined(__x86_64__)
+	if (have_avx512())
+		i = axpby_avx512(y, a, b, x, n);
+#endif
+	for (; i < n; i++)
+		y[i] = a * y[i] + b * x[i];
+}
+
+void
+linalg_scale(float *y, float a, size_t n)
+{
+	size_t	i = 0;
+
+#if defined(__x86_64__)
+	if (have_avx512())
+		i = scale_avx512(y, a, n);
+#endif
+	for (; i < n; i++)
+		y[i] *= a;
 }
 
 /* Fill each row of out with bias. */

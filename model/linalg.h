@@ -53,6 +53,31 @@ void	linalg_from_bf16(float *dst, const uint16_t *src, size_t n);
 int	linalg_shadow_add(const float *base, size_t n, const uint16_t *bf16);
 void	linalg_shadow_remove(const float *base);
 
+/*
+ * Packed weights (oneDNN).  A product that uses one weight operand for
+ * many calls of few rows (an LSTM's recurrent product: T calls per
+ * training step, 32 rows each) spent as long re-laying the operand out for
+ * the kernel (oneDNN does it on every call for a plain layout) as
+ * multiplying.  linalg_pack_add registers an operand B exactly as it is
+ * passed to linalg_gemm (trans_b, K, N, ldb) for products of precision
+ * prec; linalg_pack_refresh lays every registration out again in the
+ * kernel's own blocked layout (call it after the weights change) for
+ * the registrations whose B lies in [base, base+n), share part of parts
+ * (threads may lay out shares at once; 0, 1 for all); a product whose B,
+ * shape and precision match a registration reads the packed copy.  Add, refresh and remove only while no product runs.
+ * Returns -1 and packs nothing when oneDNN is not the backend, the table
+ * is full or oneDNN has no packed layout for the shape: products then
+ * read B as before.
+ */
+int	linalg_pack_add(int trans_b, int K, int N, const float *B, int ldb,
+	    int prec);
+void	linalg_pack_refresh(const float *base, size_t n, int part,
+	    int parts);
+/* Drop the registrations whose B lies in [base, base+n). */
+void	linalg_pack_remove(const float *base, size_t n);
+/* Registrations in use (for tests). */
+int	linalg_pack_count(void);
+
 /* Use the plain C loops instead of BLAS (1) or BLAS (0, default). */
 void	linalg_set_reference(int on);
 int	linalg_reference(void);
@@ -92,6 +117,18 @@ void	linalg_gemm(int trans_a, int trans_b, int M, int N, int K,
  */
 void	linalg_gemv_row(int N, int K, const float *x, const float *W,
 	    int ldw, float beta, float *y);
+
+/*
+ * y (n) += x (n): the element-wise sums of the trainer (token-row
+ * gathers and scatters, bias gradients, the workers' gradient sum), in
+ * AVX-512 where the CPU has it.  Each element is one addition, so the
+ * digits do not depend on the path.
+ */
+void	linalg_add(float *y, const float *x, size_t n);
+/* y (n) = a*y + b*x */
+void	linalg_axpby(float *y, float a, float b, const float *x, size_t n);
+/* y (n) *= a */
+void	linalg_scale(float *y, float a, size_t n);
 
 /* out (M,N) = bias broadcast over rows. */
 void	linalg_set_rows(float *out, const float *bias, int M, int N);

@@ -496,11 +496,12 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 					const float *row;
 
 					tok = d->tok_in[(size_t)t * B + b];
-					row = tok < 0 ? NULL : w->cell[0].kernel
-					    + (size_t)tok * G0;
-					for (i = 0; i < (size_t)G0; i++)
-						gb[i] += cp[i] +
-						    (row ? row[i] : 0.0f);
+					linalg_add(gb, cp, (size_t)G0);
+					if (tok < 0)
+						continue;
+					row = w->cell[0].kernel + (size_t)tok *
+					    G0;
+					linalg_add(gb, row, (size_t)G0);
 				}
 			} else
 				linalg_gemm(0, 0, B, 4 * lc->H,
@@ -672,13 +673,11 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 				float *row;
 
 				tok = d->tok_in[(size_t)t * B + b];
-				for (i = 0; i < (size_t)G0; i++)
-					ds[i] += dg[i];
+				linalg_add(ds, dg, (size_t)G0);
 				if (tok < 0)
 					continue;
 				row = dw->cell[0].kernel + (size_t)tok * G0;
-				for (i = 0; i < (size_t)G0; i++)
-					row[i] += dg[i];
+				linalg_add(row, dg, (size_t)G0);
 			}
 		}
 		linalg_gemm(1, 0, n->zin, G0, n->nseg * B, n->ctx, n->zin,

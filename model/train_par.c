@@ -16,14 +16,31 @@
  * generator, seeded from r at every step, so a step is a function of
  * (parameters, batch, r, workers): deterministic for a seed and a worker
  * count, and resumable from the saved r.  One worker is train_step itself.
+ *
+ * The workers also share the rest of a step, which one thread spent 17% of
+ * a mel_2bar step on while the other waited: the sum of the slice
+ * gradients, the global norm (in fixed blocks, adam.h), clipping, Adam and
+ * the bf16 copy each over a range of the arena, then the packed weights
+ * (linalg_pack_add) a share each.
  */
 #include "train.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "adam.h"
 #include "linalg.h"
+
+/* What the workers run when the pool wakes. */
+enum job {
+	JOB_GRAD,	/* forward and backward of a slice */
+	JOB_SUM,	/* slice gradients into g, over a range */
+	JOB_NORM,	/* sums of squares of g's blocks in a range */
+	JOB_UPDATE,	/* clip, Adam and the bf16 copy over a range */
+	JOB_PACK,	/* a share of the packed weights */
+};
 
 struct worker {
 	struct train_net	*net;
@@ -38,6 +55,7 @@ struct worker {
 	char			*cause;
 	struct train_par	*tp;
 	int			 k;
+	float			 f;	/* slice weight B / total_B */
 };
 
 struct train_par {
@@ -51,6 +69,15 @@ struct train_par {
 	int			 busy;		/* workers still running */
 	int			 quit;
 	int			 active;	/* workers in this step */
+	enum job		 job;
+
+	/* The update's operands, for JOB_SUM .. JOB_PACK. */
+	struct vae_params	*up, *ug;
+	float			*um, *uv;
+	float			 uf, ulr;	/* clip factor, learning rate */
+	long			 ut;		/* Adam's step */
+	int			 un;		/* workers sharing it */
+	double			*part;		/* per ADAM_BLOCK */
 
 	int			 n;		/* workers */
 	int			 max_B;
@@ -59,11 +86,13 @@ struct train_par {
 	struct train_net	*one;		/* n == 1: train_step's net */
 	int			 prec;
 	const float		*shadowed;	/* p->mem with a bf16 copy */
+	const float		*packed;	/* p->mem with packed LSTMs */
 	uint16_t		*bf16;		/* the copy (n_params) */
 	size_t			 n_params;
 };
 
 static void	*work(void *);
+static void	 run_job(struct worker *);
 
 /* A pool thread: run its slice each time gen moves, until quit. */
 static void *
@@ -83,7 +112,7 @@ pool_main(void *arg)
 		if (w->k >= tp->active)
 			continue;
 		pthread_mutex_unlock(&tp->mu);
-		work(w);
+		run_job(w);
 		pthread_mutex_lock(&tp->mu);
 		if (--tp->busy == 0)
 			pthread_cond_signal(&tp->done);
@@ -111,6 +140,7 @@ train_par_new(const struct vae_params *p, int max_B, int workers,
 	tp->n = workers;
 	tp->max_B = max_B;
 	tp->slice = (max_B + workers - 1) / workers;
+	tp->part = lr_calloc(p->n_params / ADAM_BLOCK + 1, sizeof *tp->part);
 	if (workers == 1) {
 		if ((tp->one = train_net_new(p, max_B, cause)) == NULL) {
 			free(tp);
@@ -164,7 +194,10 @@ train_par_free(struct train_par *tp)
 	}
 	if (tp->shadowed != NULL)
 		linalg_shadow_remove(tp->shadowed);
+	if (tp->packed != NULL)
+		linalg_pack_remove(tp->packed, tp->n_params);
 	free(tp->bf16);
+	free(tp->part);
 	train_net_free(tp->one);
 	for (k = 0; k < tp->n; k++) {
 		train_net_free(tp->w[k].net);
@@ -173,6 +206,45 @@ train_par_free(struct train_par *tp)
 		free(tp->w[k].cause);
 	}
 	free(tp);
+}
+
+/*
+ * Products that reuse one weight matrix for every step of a sequence, in
+ * both precisions: each LSTM's recurrent block forward (h W_h) and
+ * backward (dG W_h^T), and the input block of the layers above the first
+ * in the decoders and conductor (fed one step at a time).  A product that
+ * cannot be packed reads its weights as stored.
+ */
+static void
+pack_one(const struct lstm_w *w, int input, int prec)
+{
+	float	*Wh = w->kernel + (size_t)w->in * 4 * w->H;
+
+	(void)linalg_pack_add(0, w->H, 4 * w->H, Wh, 4 * w->H, prec);
+	(void)linalg_pack_add(1, 4 * w->H, w->H, Wh, 4 * w->H, prec);
+	if (input)
+		(void)linalg_pack_add(0, w->in, 4 * w->H, w->kernel, 4 * w->H,
+		    prec);
+}
+
+static void
+pack_lstms(struct train_par *tp, const struct vae_params *p, int prec)
+{
+	const struct vae_arch	*a = &p->arch;
+	int			 l, k, sp;
+
+	for (l = 0; l < a->enc_layers; l++) {
+		pack_one(&p->enc_fw[l], 0, prec);
+		pack_one(&p->enc_bw[l], 0, prec);
+	}
+	if (a->num_segments > 0)
+		for (k = 0; k < a->cond_layers; k++)
+			pack_one(&p->cond[k], k > 0, prec);
+	for (sp = 0; sp < a->n_splits; sp++)
+		for (k = 0; k < a->dec_layers; k++)
+			pack_one(&p->dec[sp].cell[k], k > 0, prec);
+	tp->packed = p->mem;
+	tp->n_params = p->n_params;
 }
 
 int
@@ -189,15 +261,19 @@ train_par_set_precision(struct train_par *tp, const struct vae_params *p,
 		    "backend (LATENTROLL_BACKEND is openblas)"));
 	if (tp->shadowed != NULL)
 		linalg_shadow_remove(tp->shadowed);
+	if (tp->packed != NULL)
+		linalg_pack_remove(tp->packed, tp->n_params);
 	free(tp->bf16);
 	tp->bf16 = NULL;
 	tp->shadowed = NULL;
+	tp->packed = NULL;
 	tp->prec = prec;
 	if (tp->one != NULL)
 		train_net_set_precision(tp->one, prec);
 	for (k = 0; k < tp->n; k++)
 		if (tp->w[k].net != NULL)
 			train_net_set_precision(tp->w[k].net, prec);
+	pack_lstms(tp, p, prec);
 	if (prec != LINALG_BF16)
 		return (0);
 	tp->n_params = p->n_params;
@@ -213,13 +289,18 @@ train_par_set_precision(struct train_par *tp, const struct vae_params *p,
 	return (0);
 }
 
-/* After an update: the bf16 copy follows the new weights. */
+/* After an update: the bf16 copy and the packed ones follow the weights. */
 static void
 refresh_shadow(struct train_par *tp, const struct vae_params *p)
 {
 	if (tp->bf16 != NULL && tp->shadowed == p->mem &&
 	    tp->n_params == p->n_params)
 		linalg_to_bf16(tp->bf16, p->mem, p->n_params);
+	if (tp->packed == p->mem && tp->n_params == p->n_params) {
+		linalg_serial_begin();
+		linalg_pack_refresh(p->mem, p->n_params, 0, 1);
+		linalg_serial_end();
+	}
 }
 
 int
@@ -252,6 +333,108 @@ work(void *arg)
 }
 
 /*
+ * Worker k's range of an arena of n floats, split among parts on
+ * ADAM_BLOCK bounds (so each block's sum of squares is one worker's).
+ */
+static void
+range_of(int k, int parts, size_t n, size_t *lo, size_t *hi)
+{
+	size_t	nb = (n + ADAM_BLOCK - 1) / ADAM_BLOCK;
+
+	*lo = nb * k / parts * ADAM_BLOCK;
+	*hi = nb * (k + 1) / parts * ADAM_BLOCK;
+	if (*lo > n)
+		*lo = n;
+	if (*hi > n)
+		*hi = n;
+}
+
+/* g[lo,hi) = sum of the slice gradients, each times its weight. */
+static void
+sum_range(struct train_par *tp, struct worker *ws, size_t lo, size_t hi)
+{
+	float	*g = tp->ug->mem;
+	int	 k;
+
+	adam_scale(g + lo, hi - lo, ws[0].f);
+	for (k = 1; k < tp->un; k++)
+		linalg_axpby(g + lo, 1.0f, ws[k].f, ws[k].g.mem + lo,
+		    hi - lo);
+}
+
+/* Worker w's part of a job other than its slice. */
+static void
+run_job(struct worker *w)
+{
+	struct train_par	*tp = w->tp;
+	struct vae_params	*p = tp->up;
+	const float		*g;
+	size_t			 lo, hi, b;
+	int			 parts = tp->n;
+
+	if (tp->job == JOB_GRAD) {
+		work(w);
+		return;
+	}
+	range_of(w->k, parts, tp->ug->n_params, &lo, &hi);
+	switch (tp->job) {
+	case JOB_SUM:
+		sum_range(tp, tp->w, lo, hi);
+		break;
+	case JOB_NORM:
+		g = tp->ug->mem;
+		for (b = lo / ADAM_BLOCK; b * ADAM_BLOCK < hi; b++)
+			tp->part[b] = adam_sumsq(g + b * ADAM_BLOCK,
+			    hi - b * ADAM_BLOCK < ADAM_BLOCK ?
+			    hi - b * ADAM_BLOCK : ADAM_BLOCK);
+		break;
+	case JOB_UPDATE:
+		adam_scale(tp->ug->mem + lo, hi - lo, tp->uf);
+		adam_update(p->mem + lo, tp->um + lo, tp->uv + lo,
+		    tp->ug->mem + lo, hi - lo, tp->ut, tp->ulr, 0.9f, 0.999f,
+		    1e-8f);
+		if (tp->bf16 != NULL && tp->shadowed == p->mem &&
+		    tp->n_params == p->n_params)
+			linalg_to_bf16(tp->bf16 + lo, p->mem + lo, hi - lo);
+		break;
+	case JOB_PACK:
+		/* One thread per reorder: the workers are the threads. */
+		linalg_serial_begin();
+		linalg_pack_refresh(p->mem, p->n_params, w->k, parts);
+		linalg_serial_end();
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Runs job on workers 0..n-1: those with a pool thread there, the rest
+ * (and worker 0) in the calling thread; returns when all are done.
+ */
+static void
+dispatch(struct train_par *tp, enum job job, int n)
+{
+	int	pooled, k;
+
+	pooled = n - 1 < tp->nth ? n - 1 : tp->nth;
+	pthread_mutex_lock(&tp->mu);
+	tp->job = job;
+	tp->active = pooled + 1;
+	tp->busy = pooled;
+	tp->gen++;
+	pthread_cond_broadcast(&tp->go);
+	pthread_mutex_unlock(&tp->mu);
+	run_job(&tp->w[0]);
+	for (k = pooled + 1; k < n; k++)
+		run_job(&tp->w[k]);	/* no thread: run it here */
+	pthread_mutex_lock(&tp->mu);
+	while (tp->busy > 0)
+		pthread_cond_wait(&tp->done, &tp->mu);
+	pthread_mutex_unlock(&tp->mu);
+}
+
+/*
  * Runs slices of B examples, each weighted by its size over total_B, into
  * g; worker k's generator seeded with seeds[k].
  */
@@ -262,9 +445,9 @@ train_par_grad(struct train_par *tp, const struct vae_params *p,
     struct train_stats *st, char **cause)
 {
 	const struct vae_arch	*a = &p->arch;
-	size_t			 ex = (size_t)a->num_steps * a->n_splits, i;
+	size_t			 ex = (size_t)a->num_steps * a->n_splits;
 	struct worker		 solo, *ws = tp->w;
-	int			 k, n, off = 0, pooled;
+	int			 k, n, off = 0;
 	double			 f;
 
 	if (B < 1 || B > tp->max_B || total_B < B)
@@ -297,23 +480,8 @@ train_par_grad(struct train_par *tp, const struct vae_params *p,
 	}
 	if (tp->one != NULL)
 		work(ws);
-	else {
-		/* Slices 1..pooled go to the pool; the rest run here. */
-		pooled = n - 1 < tp->nth ? n - 1 : tp->nth;
-		pthread_mutex_lock(&tp->mu);
-		tp->active = pooled + 1;
-		tp->busy = pooled;
-		tp->gen++;
-		pthread_cond_broadcast(&tp->go);
-		pthread_mutex_unlock(&tp->mu);
-		work(&ws[0]);
-		for (k = pooled + 1; k < n; k++)
-			work(&ws[k]);	/* no thread: run it here */
-		pthread_mutex_lock(&tp->mu);
-		while (tp->busy > 0)
-			pthread_cond_wait(&tp->done, &tp->mu);
-		pthread_mutex_unlock(&tp->mu);
-	}
+	else
+		dispatch(tp, JOB_GRAD, n);
 	for (k = 0; k < n; k++)
 		if (ws[k].rc != 0) {
 			lr_fail(cause, "%s", ws[k].cause != NULL ?
@@ -323,16 +491,14 @@ train_par_grad(struct train_par *tp, const struct vae_params *p,
 		}
 
 	/* Each slice's gradient is its own batch mean: weight by size. */
-	f = (double)ws[0].B / total_B;
-	for (i = 0; i < p->n_params; i++)
-		g->mem[i] *= (float)f;
-	for (k = 1; k < n; k++) {
-		const float	*gk = ws[k].g.mem;
-		float		 fk = (float)((double)ws[k].B / total_B);
-
-		for (i = 0; i < p->n_params; i++)
-			g->mem[i] += fk * gk[i];
-	}
+	for (k = 0; k < n; k++)
+		ws[k].f = (float)((double)ws[k].B / total_B);
+	tp->ug = g;
+	tp->un = n;
+	if (tp->one != NULL)
+		sum_range(tp, ws, 0, p->n_params);
+	else
+		dispatch(tp, JOB_SUM, tp->n);
 	memset(st, 0, sizeof *st);
 	for (k = 0; k < n; k++) {
 		const struct train_stats *s = &ws[k].st;
@@ -354,8 +520,31 @@ train_par_update(struct train_par *tp, struct vae_params *p,
     struct vae_params *g, float *m, float *v, const struct train_hp *hp,
     long step, struct train_stats *st)
 {
-	train_update(p, g, m, v, hp, step, st);
-	refresh_shadow(tp, p);
+	double	ss = 0;
+	size_t	b;
+
+	if (tp->one != NULL) {
+		train_update(p, g, m, v, hp, step, st);
+		refresh_shadow(tp, p);
+		return;
+	}
+	/* As train_update does it, a range per worker. */
+	tp->up = p;
+	tp->ug = g;
+	tp->um = m;
+	tp->uv = v;
+	tp->un = tp->n;
+	dispatch(tp, JOB_NORM, tp->n);
+	for (b = 0; b * ADAM_BLOCK < p->n_params; b++)
+		ss += tp->part[b];
+	st->gnorm = sqrt(ss);
+	st->lr = train_lr(hp, step);
+	tp->uf = adam_clip_factor(st->gnorm, hp->clip_norm, hp->zero_norm);
+	tp->ulr = (float)st->lr;
+	tp->ut = step - hp->adam_step0 + 1;
+	dispatch(tp, JOB_UPDATE, tp->n);
+	if (tp->packed == p->mem && tp->n_params == p->n_params)
+		dispatch(tp, JOB_PACK, tp->n);
 }
 
 int

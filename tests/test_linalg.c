@@ -274,6 +274,190 @@ test_shadow(void)
 	linalg_set_precision(prec);
 }
 
+/* C (M,N) = x W with W as passed: op(W) (K,N), stored transposed if tb. */
+static void
+pack_product(int tb, int M, int K, int N, const float *x, const float *W,
+    int ldw, float *C)
+{
+	linalg_gemm(0, tb, M, N, K, x, K, W, ldw, 0.0f, C, N);
+}
+
+/*
+ * Packed weights: a product reads the packed copy (a change of W without a
+ * refresh does not show), gives what the plain product gives, and follows
+ * W after a refresh; oneDNN's own reorder and our bf16 packer agree.
+ */
+static void
+test_pack(void)
+{
+	static const int shapes[][3] = {	/* tb, K, N */
+		{ 0, 64, 128 }, { 1, 128, 64 }, { 0, 90, 100 }, { 1, 100, 90 },
+		{ 0, 256, 1024 }, { 1, 1024, 256 },
+	};
+	struct rng	 r;
+	float		*W, *x, *c0, *c1, *c2;
+	int		 i, q, tb, K, N, M = 32, ldw, prec, old, n, cnt;
+	size_t		 wsz;
+
+	if (!have_dnnl)
+		return;
+	linalg_set_backend(LINALG_DNNL, NULL);
+	rng_seed(&r, 17);
+	for (q = 0; q < 2; q++) {
+		prec = q ? LINALG_BF16 : LINALG_FP32;
+		if (prec == LINALG_BF16 && !have_bf16)
+			break;
+		old = linalg_set_precision(prec);
+		for (i = 0; i < (int)(sizeof shapes / sizeof shapes[0]); i++) {
+			tb = shapes[i][0];
+			K = shapes[i][1];
+			N = shapes[i][2];
+			/* A wider stride than the matrix: a block of a
+			   bigger kernel, as the LSTM's W_h is. */
+			ldw = (tb ? K : N) + 16;
+			wsz = (size_t)(tb ? N : K) * ldw;
+			W = malloc(wsz * 4);
+			x = malloc((size_t)M * K * 4);
+			c0 = malloc((size_t)M * N * 4);
+			c1 = malloc((size_t)M * N * 4);
+			c2 = malloc((size_t)M * N * 4);
+			fill(W, wsz, &r);
+			fill(x, (size_t)M * K, &r);
+			pack_product(tb, M, K, N, x, W, ldw, c0);
+			cnt = linalg_pack_count();
+			CHECK(linalg_pack_add(tb, K, N, W, ldw, prec) == 0);
+			CHECK(linalg_pack_count() == cnt + 1);
+			pack_product(tb, M, K, N, x, W, ldw, c1);
+			CHECK(max_diff(c1, c0, M, N, N) <=
+			    1e-6 * max_abs(c0, M, N, N));
+			/* Changed and not refreshed: the packed copy. */
+			W[3] += 50.0f;
+			pack_product(tb, M, K, N, x, W, ldw, c2);
+			CHECK(memcmp(c2, c1, (size_t)M * N * 4) == 0);
+			/* Refreshed: the new weights. */
+			linalg_pack_refresh(W, wsz, 0, 1);
+			pack_product(tb, M, K, N, x, W, ldw, c2);
+			CHECK(memcmp(c2, c1, (size_t)M * N * 4) != 0);
+			linalg_pack_remove(W, wsz);
+			CHECK(linalg_pack_count() == cnt);
+			pack_product(tb, M, K, N, x, W, ldw, c1);
+			CHECK(max_diff(c2, c1, M, N, N) <=
+			    1e-6 * max_abs(c1, M, N, N));
+			if (prec == LINALG_BF16) {
+				/* oneDNN's reorder lays it out too. */
+				setenv("LATENTROLL_PACK_REORDER", "1", 1);
+				CHECK(linalg_pack_add(tb, K, N, W, ldw,
+				    prec) == 0);
+				unsetenv("LATENTROLL_PACK_REORDER");
+				pack_product(tb, M, K, N, x, W, ldw, c2);
+				CHECK(memcmp(c2, c1, (size_t)M * N * 4) == 0);
+				linalg_pack_remove(W, wsz);
+			}
+			free(W);
+			free(x);
+			free(c0);
+			free(c1);
+			free(c2);
+		}
+		linalg_set_precision(old);
+	}
+	/* OpenBLAS has no packed copies: refused, products unchanged. */
+	linalg_set_backend(LINALG_OPENBLAS, NULL);
+	n = 64;
+	W = calloc((size_t)n * n, 4);
+	CHECK(linalg_pack_add(0, n, n, W, n, LINALG_FP32) == -1);
+	free(W);
+	linalg_set_backend(LINALG_DNNL, NULL);
+}
+
+/* The element-wise helpers equal their plain loops, tails included. */
+static void
+test_elementwise(void)
+{
+	float		 y[77], y0[77], x[77];
+	struct rng	 r;
+	int		 i, n, ok = 1;
+
+	rng_seed(&r, 5);
+	for (n = 0; n <= 77; n += 11) {
+		fill(y0, 77, &r);
+		fill(x, 77, &r);
+		memcpy(y, y0, sizeof y);
+		linalg_add(y, x, (size_t)n);
+		for (i = 0; i < 77; i++)
+			ok &= y[i] == (i < n ? y0[i] + x[i] : y0[i]);
+		memcpy(y, y0, sizeof y);
+		linalg_axpby(y, 0.75f, -1.5f, x, (size_t)n);
+		for (i = 0; i < 77; i++)
+			ok &= y[i] == (i < n ? 0.75f * y0[i] + -1.5f * x[i] :
+			    y0[i]);
+		memcpy(y, y0, sizeof y);
+		linalg_scale(y, 0.3f, (size_t)n);
+		for (i = 0; i < 77; i++)
+			ok &= y[i] == (i < n ? y0[i] * 0.3f : y0[i]);
+	}
+	CHECK(ok);
+}
+
+/*
+ * The workers' split update (norm by blocks, clip, Adam over ranges) gives
+ * the digits of the one-thread train_update, clipping or not.
+ */
+static void
+test_par_update(void)
+{
+	struct vae_arch		 a;
+	struct vae_params	 p[2], g[2];
+	struct train_hp		 hp;
+	struct train_stats	 st[2];
+	struct train_par	*tp;
+	struct rng		 r;
+	char			*cause = NULL;
+	float			*m[2], *v[2];
+	size_t			 n, i;
+	int			 k, c;
+
+	if (params_arch_named(&a, "mel_2bar", &cause) != 0)
+		exit(99);
+	for (c = 0; c < 2; c++) {
+		for (k = 0; k < 2; k++) {
+			if (params_alloc(&p[k], &a, &cause) != 0)
+				exit(99);
+			n = p[k].n_params;
+			params_clone_layout(&g[k], &p[k], malloc(n * 4));
+			m[k] = malloc(n * 4);
+			v[k] = malloc(n * 4);
+			rng_seed(&r, 41);
+			fill(p[k].mem, n, &r);
+			fill(g[k].mem, n, &r);
+			fill(m[k], n, &r);
+			fill(v[k], n, &r);
+			for (i = 0; i < n; i++)
+				v[k][i] = fabsf(v[k][i]);
+		}
+		train_hp_default(&hp, &a);
+		/* c = 0: the norm (~1200) clips; c = 1: it does not. */
+		if (c == 1)
+			hp.clip_norm = 1e6f;
+		train_update(&p[0], &g[0], m[0], v[0], &hp, 7, &st[0]);
+		if ((tp = train_par_new(&p[1], 8, 2, &cause)) == NULL)
+			exit(99);
+		train_par_update(tp, &p[1], &g[1], m[1], v[1], &hp, 7,
+		    &st[1]);
+		train_par_free(tp);
+		CHECK(st[0].gnorm == st[1].gnorm);
+		CHECK(memcmp(p[0].mem, p[1].mem, n * 4) == 0);
+		CHECK(memcmp(m[0], m[1], n * 4) == 0);
+		CHECK(memcmp(v[0], v[1], n * 4) == 0);
+		for (k = 0; k < 2; k++) {
+			params_free(&p[k]);
+			free(g[k].mem);
+			free(m[k]);
+			free(v[k]);
+		}
+	}
+}
+
 /* Loss, mu and gradient of one forward/backward pass. */
 struct pass {
 	double	 loss;
@@ -481,6 +665,9 @@ main(void)
 	test_rounding();
 	test_products();
 	test_shadow();
+	test_pack();
+	test_elementwise();
+	test_par_update();
 	test_train_pass("mel_2bar", 4);
 	test_train_pass("mel_16bar", 2);
 	test_par_deterministic();
