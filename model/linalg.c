@@ -10,8 +10,11 @@
  * objects.  In bf16 the operands are rounded into per-thread scratch
  * (or read from a weight block's shadow copy, linalg_shadow_add) and the
  * product accumulates into the float32 C, beta included (a sum post-op).
- * Any oneDNN failure falls back to OpenBLAS for that call: slower, never
- * wrong.
+ * A weight operand used by many small products (the LSTMs' recurrent
+ * blocks) can be registered once per update in the kernel's own blocked
+ * layout (linalg_pack_add), which the kernel otherwise rebuilt on every
+ * call.  Any oneDNN failure falls back to OpenBLAS for that call (or, for
+ * a packed operand, to the operand as stored): slower, never wrong.
  */
 #include "linalg.h"
 
