@@ -213,8 +213,9 @@ test_edit_follow(void)
 	CHECK(r.edit.n == 3 && r.edit.v[0].sel);
 	roll_edit_follow(&r, other, 2);
 	CHECK(r.edit.n == 2 && r.edit.v[0].pitch == 72 && !r.edit.v[0].sel);
-	r.cur_step = 0;
-	r.cur_pitch = 72;
+	/* The cursor was on a note of the old copy: it moves onto one of
+	   the new, so x deletes (a race the TUI test hit under load). */
+	CHECK(r.cur_step == 0 && r.cur_pitch == 72);
 	CHECK(roll_apply(&r, ROLL_CMD_NOTE_DELETE, 0) & ROLL_CHG_EDIT);
 	CHECK(r.edit.n == 1 && r.edit.v[0].pitch == 74);
 	/* An edit in progress is never replaced. */

@@ -147,6 +147,16 @@ stack_push(struct roll_notes *stack, int *n, const struct roll_notes *l)
 	(*n)++;
 }
 
+/* A cursor on no note goes to the first one, so x has a note to take. */
+static void
+cursor_on_note(struct roll *r)
+{
+	if (r->edit.n > 0 && roll_note_at(r, r->cur_step, r->cur_pitch) < 0) {
+		r->cur_step = r->edit.v[0].start;
+		r->cur_pitch = r->edit.v[0].pitch;
+	}
+}
+
 void
 roll_edit_begin(struct roll *r, const struct ui_note *notes, size_t n)
 {
@@ -157,10 +167,7 @@ roll_edit_begin(struct roll *r, const struct ui_note *notes, size_t n)
 		for (i = 0; i < r->edit.n; i++)
 			r->edit.v[i].changed = r->edit.v[i].sel = 0;
 	}
-	if (r->edit.n > 0 && roll_note_at(r, r->cur_step, r->cur_pitch) < 0) {
-		r->cur_step = r->edit.v[0].start;
-		r->cur_pitch = r->edit.v[0].pitch;
-	}
+	cursor_on_note(r);
 	r->mode = ROLL_MODE_EDIT;
 	r->dirty |= ROLL_DIRTY_ALL;
 }
@@ -183,6 +190,8 @@ roll_edit_follow(struct roll *r, const struct ui_note *notes, size_t n)
 	roll_notes_set(&r->edit, notes, n);
 	for (i = 0; i < r->edit.n; i++)
 		r->edit.v[i].changed = r->edit.v[i].sel = 0;
+	/* A decode that lands after e moved the notes under the cursor. */
+	cursor_on_note(r);
 	r->dirty |= ROLL_DIRTY_ALL;
 }
 
