@@ -204,6 +204,29 @@ test_reasons(void)
 	s.timesigs[0].den = 2;		/* 2/2: 16 steps per bar */
 	CHECK(windows_of(&s, CONVERT_MELODY, -1, 32, &w) == 0 && w.n == 3);
 	windows_free(&w);
+	/* 2/4: 8 steps per bar, refused unless two_four pairs the bars
+	   (then as 4/4: 64 steps give windows at 0, 16 and 32). */
+	s.timesigs[0].den = 4;
+	CHECK(windows_of(&s, CONVERT_MELODY, -1, 32, &w) == 0);
+	CHECK(w.n == 0 && w.why != NULL && strstr(w.why, "8 steps"));
+	windows_free(&w);
+	memset(&o, 0, sizeof o);
+	o.kind = CONVERT_MELODY;
+	o.track = -1;
+	o.channel = -1;
+	o.steps = 32;
+	o.two_four = 1;
+	windows_init(&w);
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0 && w.n == 3 &&
+	    w.start_step[1] == 16);
+	windows_free(&w);
+	/* Drums keep Magenta's meters: two_four is for melodies. */
+	s.notes[0].drum = 1;
+	s.notes[0].channel = NOTESEQ_DRUM_CHANNEL;
+	o.kind = CONVERT_DRUMS;
+	windows_init(&w);
+	CHECK(convert_windows(&s, &o, &w, &cause) == 0 && w.n == 0);
+	windows_free(&w);
 	noteseq_free(&s);
 
 	/* A gap of two bars splits the melody into one-bar pieces. */

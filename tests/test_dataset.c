@@ -167,7 +167,7 @@ test_corpus(const char *shared)
 		return;
 	}
 	CHECK(params_arch_named(&arch, "mel_2bar", &cause) == 0);
-	if (dataset_load(&a, data, &arch, dir, "melody32", &cause) != 0) {
+	if (dataset_load(&a, data, &arch, dir, "melody32", 0, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		CHECK(0);
 		return;
@@ -190,7 +190,7 @@ test_corpus(const char *shared)
 	CHECK(a.n[DATASET_TEST] > 0.01 * total &&
 	    a.n[DATASET_TEST] < 0.12 * total);
 
-	CHECK(dataset_load(&b, data, &arch, dir, "melody32", &cause) == 0);
+	CHECK(dataset_load(&b, data, &arch, dir, "melody32", 0, &cause) == 0);
 	CHECK(b.from_cache);
 	for (s = 0; s < DATASET_NSPLITS; s++)
 		CHECK(a.n[s] == b.n[s] && memcmp(a.tok[s], b.tok[s],
@@ -203,7 +203,7 @@ test_corpus(const char *shared)
 	fseek(f, 20, SEEK_SET);
 	fputc(0x5a, f);
 	fclose(f);
-	CHECK(dataset_load(&b, data, &arch, dir, "melody32", &cause) == 0);
+	CHECK(dataset_load(&b, data, &arch, dir, "melody32", 0, &cause) == 0);
 	CHECK(!b.from_cache && b.n[0] == a.n[0]);
 	dataset_free(&b);
 	dataset_free(&a);
@@ -258,7 +258,7 @@ test_fingerprint(void)
 	snprintf(p2, sizeof p2, "%s/two.mid", dir);
 	CHECK(copy_file(a, p1) == 0 && copy_file(b, p2) == 0);
 	CHECK(params_arch_named(&arch, "mel_2bar", &cause) == 0);
-	if (dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) != 0) {
+	if (dataset_load(&ds, dir, &arch, NULL, "melody32", 0, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		CHECK(0);
 		goto out;
@@ -266,12 +266,12 @@ test_fingerprint(void)
 	fp0 = ds.fingerprint;
 	dataset_free(&ds);
 	CHECK(utimes(p1, tv) == 0 && utimes(p2, tv) == 0);
-	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) == 0);
+	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", 0, &cause) == 0);
 	fp1 = ds.fingerprint;
 	dataset_free(&ds);
 	CHECK(fp1 == fp0);
 	CHECK(copy_file(a, p2) == 0);	/* same names, other bytes */
-	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) == 0);
+	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", 0, &cause) == 0);
 	fp2 = ds.fingerprint;
 	dataset_free(&ds);
 	CHECK(fp2 != fp0);
@@ -323,7 +323,7 @@ test_abc(void)
 	CHECK((f = fopen(p2, "w")) != NULL && fputs("T: none\n", f) >= 0 &&
 	    fclose(f) == 0);
 	CHECK(params_arch_named(&arch, "mel_2bar", &cause) == 0);
-	if (dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) != 0) {
+	if (dataset_load(&ds, dir, &arch, NULL, "melody32", 0, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		CHECK(0);
 		goto out;
@@ -337,7 +337,7 @@ test_abc(void)
 	CHECK(strstr(ds.report, "no tune") != NULL);
 	dataset_free(&ds);
 	CHECK(copy_file(a, p3) == 0);
-	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", &cause) == 0);
+	CHECK(dataset_load(&ds, dir, &arch, NULL, "melody32", 0, &cause) == 0);
 	CHECK(ds.n_files == 3 && ds.n_used == 3 &&
 	    ds.n[0] + ds.n[1] + ds.n[2] > total);
 	dataset_free(&ds);

@@ -682,7 +682,7 @@ cmd_attrs(int argc, char **argv)
 	memset(&ds, 0, sizeof ds);
 	memset(&ar, 0, sizeof ar);
 	if (attrs_card_ok(aa.model, &cause) != 0 || dataset_load(&ds,
-	    aa.data, &v->p.arch, NULL, "attrs", &cause) != 0) {
+	    aa.data, &v->p.arch, NULL, "attrs", 0, &cause) != 0) {
 		cmd_error("%s", cause);
 		goto out;
 	}

@@ -72,6 +72,7 @@ static const struct option train_opts[] = {
 	{ "ckpt-minutes", required_argument, NULL, 'c' },
 	{ "valid-every", required_argument, NULL, 'v' },
 	{ "transpose", required_argument, NULL, 'x' },
+	{ "two-four", no_argument, NULL, '2' },
 	{ "split", required_argument, NULL, 'p' },
 	{ "cache", required_argument, NULL, 'C' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -160,6 +161,7 @@ train_parse(int argc, char **argv, struct train_args *ta)
 		case 'a': ta->arch = optarg; continue;
 		case 'o': case 'm': ta->out = optarg; continue;
 		case 'C': ta->cache = optarg; continue;
+		case '2': ta->two_four = 1; continue;
 		case 'I': ta->init = optarg; continue;
 		case 'J': ta->init_from = optarg; continue;
 		case 'P':
@@ -540,7 +542,7 @@ cmd_eval(int argc, char **argv)
 	run_cache_name(cname, sizeof cname, &v->p.arch);
 	memset(&ds, 0, sizeof ds);
 	rc = CMD_ERROR;
-	if (dataset_load(&ds, ta->data, &v->p.arch, ta->cache, cname,
+	if (dataset_load(&ds, ta->data, &v->p.arch, ta->cache, cname, 0,
 	    &cause) != 0)
 		cmd_error("%s", cause);
 	else if (ds.n[ea.sp] == 0)

@@ -70,13 +70,14 @@ static const struct cmd_entry cmd_table[] = {
 	  .args = "--data DIR[,DIR...] --arch ARCH --out MODEL_DIR "
 	      "[--steps N] [--batch B] [--seed S] [--resume] "
 	      "[--init NAME|DIR | --init-from NAME|DIR] [--threads N] "
-	      "[--transpose N] [--precision bf16|fp32] [--cache DIR] "
-	      "[--quiet]",
+	      "[--transpose N] [--two-four] [--precision bf16|fp32] "
+	      "[--cache DIR] [--quiet]",
 	  .help = "train a MusicVAE on folders of MIDI and ABC files\n"
 	      "ARCH: mel_2bar, mel_16bar (hierarchical), drums_2bar, "
 	      "trio_4bar (hierarchical)\n"
 	      "--threads 1..16 workers (default 2); --transpose N: random "
-	      "shifts of up to N semitones (default 5); --init: start from a "
+	      "shifts of up to N semitones (default 5); --two-four: 2/4 "
+	      "melodies too, two bars as one 4/4 bar; --init: start from a "
 	      "model of the same shape, --init-from: from a 2-bar model's "
 	      "encoder and decoder (transfer)\n"
 	      "Ctrl-C saves the run; --resume goes on from it",

@@ -626,7 +626,7 @@ write_report(struct dataset *ds, struct sources *so, struct reasons *rs,
 
 static int
 extract(struct dataset *ds, const struct file_list *fl,
-    const struct vae_arch *a, struct reasons *rsp)
+    const struct vae_arch *a, int flags, struct reasons *rsp)
 {
 	struct convert_opts	 o;
 	struct wbuf		 wb[DATASET_NSPLITS];
@@ -644,6 +644,7 @@ extract(struct dataset *ds, const struct file_list *fl,
 	o.track = -1;
 	o.channel = -1;
 	o.steps = ds->steps;
+	o.two_four = (flags & DATASET_TWO_FOUR) != 0;
 	for (i = 0; i < fl->n; i++) {
 		if (load_file(&fl->f[i], tmpdir, sizeof tmpdir, &have_tmp, &seq,
 		    &cause) != 0) {
@@ -684,7 +685,7 @@ extract(struct dataset *ds, const struct file_list *fl,
 
 int
 dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
-    const char *cache_dir, const char *arch_name, char **cause)
+    const char *cache_dir, const char *arch_name, int flags, char **cause)
 {
 	struct file_list	 fl;
 	struct reasons		 rs;
@@ -717,6 +718,8 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	ds->n_files = fl.n;
 	h = fnv64(h, &ds->steps, sizeof ds->steps);
 	h = fnv64(h, &ds->S, sizeof ds->S);
+	if (flags != 0)	/* 0 keeps the fingerprints of earlier runs */
+		h = fnv64(h, &flags, sizeof flags);
 	ds->fingerprint = h;
 
 	if (cache_dir != NULL) {
@@ -726,7 +729,7 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 			goto done;
 		}
 	}
-	total = extract(ds, &fl, a, &rs);
+	total = extract(ds, &fl, a, flags, &rs);
 	if (total == 0) {
 		lr_fail(cause, "%s: no usable window in %d files (%s)", dir,
 		    fl.n, ds->report);

@@ -49,12 +49,14 @@ struct dataset {
 /*
  * Load (from cache_dir's cache when it matches, else by extraction, then
  * written to the cache) the windows of dir for architecture a.  cache_dir
- * may be NULL (no cache).  -1 with a cause if dir cannot be read or gives
- * no window at all.
+ * may be NULL (no cache).  flags: DATASET_TWO_FOUR takes melodies in 2/4
+ * too (convert_opts.two_four); the flags are part of the fingerprint.
+ * -1 with a cause if dir cannot be read or gives no window at all.
  */
+#define DATASET_TWO_FOUR	0x1
 int	dataset_load(struct dataset *ds, const char *dir,
 	    const struct vae_arch *a, const char *cache_dir,
-	    const char *arch_name, char **cause) LR_WUR;
+	    const char *arch_name, int flags, char **cause) LR_WUR;
 void	dataset_free(struct dataset *ds);
 
 /* FNV-1a 32-bit of a file's basename, and its split. */

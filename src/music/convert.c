@@ -501,10 +501,13 @@ stretches(const struct noteseq *s, struct stretch **out)
 }
 
 static int
-meter_ok(const struct stretch *st)
+meter_ok(const struct stretch *st, int two_four)
 {
 	/* steps per bar = 4 steps/quarter * 4 quarters * num/den = 16 */
-	return (st->den > 0 && st->num == st->den);
+	if (st->den > 0 && st->num == st->den)
+		return (1);
+	/* 8 steps per bar: two of them make one (convert_opts) */
+	return (two_four && st->den > 0 && 2 * st->num == st->den);
 }
 
 /* Notes of one part in [from, to), sorted; caller frees p->v. */
@@ -776,7 +779,7 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 			continue;
 		}
 		any = 1;
-		if (!meter_ok(&st[i])) {
+		if (!meter_ok(&st[i], !drums && o->two_four)) {
 			bad_num = st[i].num;
 			bad_den = st[i].den > 0 ? st[i].den : 1;
 			win_refuse(w, REFUSE_METER, st[i].from, st[i].to,
@@ -887,7 +890,7 @@ windows_trio(const struct noteseq *s, const struct convert_opts *o,
 	tok = lr_calloc((size_t)w->steps * 3, sizeof *tok);
 	nst = stretches(s, &st);
 	for (i = 0; i < nst; i++) {
-		if (!meter_ok(&st[i])) {
+		if (!meter_ok(&st[i], 0)) {
 			win_refuse(w, REFUSE_METER, st[i].from, st[i].to,
 			    st[i].num, st[i].den);
 			continue;

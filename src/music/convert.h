@@ -41,6 +41,14 @@ struct convert_opts {
 	int			track;	/* source track or -1 */
 	int			channel; /* 0..15 or -1 */
 	int			steps;	/* window length: 32, 64 or 256 */
+	/*
+	 * Melodies in 2/4 (and 4/8) read as 4/4, two bars to one 16-step
+	 * bar, bars counted from the start of the stretch.  Magenta drops
+	 * them (spec B 1.3: 16 steps per bar); `train --two-four` takes them,
+	 * since 932 of folk-abc's tunes are reels and polkas in 2/4 whose
+	 * pairs of bars are 4/4 bars in all but the bar lines.
+	 */
+	int			two_four;
 };
 
 /* One (track, channel) of a sequence, for listing and choosing. */

@@ -258,7 +258,7 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	if (r->rank > 0 && dist_barrier(cause) != 0)
 		goto fail;
 	if (dataset_load(&r->ds, ta->data, a, ta->cache != NULL ? ta->cache :
-	    ta->out, cname, cause) != 0)
+	    ta->out, cname, ta->two_four ? DATASET_TWO_FOUR : 0, cause) != 0)
 		goto fail;
 	r->have_ds = 1;
 	if (r->ranks > 1 && r->rank == 0 && dist_barrier(cause) != 0)

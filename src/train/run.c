@@ -64,6 +64,9 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(data, "split", json_string("FNV-1a 32 of the "
 	    "file basename mod 100: <90 train, <95 valid, else test"));
 	json_object_set_new(data, "transpose", json_integer(ta->max_shift));
+	json_object_set_new(data, "meters", json_string(ta->two_four ?
+	    "4/4 and 2/2; 2/4 with two bars as one (--two-four)" :
+	    "4/4 and 2/2"));
 	json_object_set_new(data, "transpose_rule", json_string("uniform "
 	    "shift in [-transpose, +transpose], narrowed per window so every "
 	    "pitch stays in 21..108"));

@@ -32,6 +32,7 @@ struct train_args {
 	int		 set_lr, set_beta, set_fb, set_ss, set_br, set_seed;
 	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
 	int		 max_shift;
+	int		 two_four;	/* --two-four: 2/4 melodies too */
 };
 
 /*

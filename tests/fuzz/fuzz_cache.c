@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mkdir(cdir, 0700);
 	snprintf(path, sizeof path, "%s/windows-mel_2bar.cache", cdir);
 	fuzz_write(path, data, size);
-	if (dataset_load(&ds, dir, &a, cdir, "mel_2bar", &cause) != 0) {
+	if (dataset_load(&ds, dir, &a, cdir, "mel_2bar", 0, &cause) != 0) {
 		fuzz_check_cause(dir, cause);
 		free(cause);
 		return (0);
