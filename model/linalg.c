@@ -386,7 +386,7 @@ dn_thread_free(void *arg)
 	int			 i;
 
 	for (i = 0; i < MM_CACHE; i++)
-		if (t->cache[i].used)
+		if (t->cache[i].used && t->cache[i].prim != NULL)
 			dnnl_primitive_destroy(t->cache[i].prim);
 	free(t->cache);
 	if (t->stream != NULL)
@@ -457,6 +457,7 @@ mm_make(const struct mm_key *k, const dnnl_memory_desc_t *wmd,
 	dnnl_primitive_attr_t	 attr = NULL;
 	dnnl_post_ops_t		 po = NULL;
 	dnnl_primitive_desc_t	 pd = NULL;
+	const char		*impl = NULL;
 	float			 beta;
 	int			 ok = 0;
 
@@ -483,6 +484,16 @@ mm_make(const struct mm_key *k, const dnnl_memory_desc_t *wmd,
 			goto out;
 	}
 	if (dnnl_primitive_desc_create(&pd, &md, attr, dn_engine, NULL))
+		goto out;
+	/*
+	 * A packed B is worth it only on the brgemm kernels it was laid out
+	 * for; oneDNN will also run a given blocked layout on its reference
+	 * matmul (fp32 products of some row counts got "ref:any", hundreds
+	 * of times slower): refuse, and the caller reads B as stored.
+	 */
+	if (wmd != NULL && (dnnl_primitive_desc_query(pd,
+	    dnnl_query_impl_info_str, 0, &impl) != dnnl_success ||
+	    strncmp(impl, "brg", 3) != 0))
 		goto out;
 	if (dnnl_primitive_create(&e->prim, pd))
 		goto out;
@@ -529,8 +540,12 @@ mm_get(struct dn_thread *t, const struct mm_key *k,
 		*own = 1;
 		return (fresh);
 	}
-	if (mm_make(k, wmd, e) != 0)
-		return (NULL);
+	/* A shape oneDNN cannot run stays in the table without a primitive,
+	   so the next call does not try again. */
+	if (mm_make(k, wmd, e) != 0) {
+		memcpy(&e->k, k, sizeof e->k);
+		e->prim = NULL;
+	}
 	e->used = 1;
 	t->count++;
 	return (e);
@@ -839,10 +854,31 @@ dn_threads_here(void)
 		omp_set_num_threads(want);
 }
 
+static int	gemm_run(int, int, int, int, int, const float *, int,
+		    const float *, int, float, float *, int, int, int);
+
 /* oneDNN product; -1 to fall back to BLAS. */
 static int
 gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
     const float *B, int ldb, float beta, float *C, int ldc, int bf16)
+{
+	return (gemm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, bf16,
+	    1));
+}
+
+/* The same with B as stored, packed copy or not. */
+static int
+gemm_plain(int ta, int tb, int M, int N, int K, const float *A, int lda,
+    const float *B, int ldb, float beta, float *C, int ldc, int bf16)
+{
+	return (gemm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, bf16,
+	    0));
+}
+
+static int
+gemm_run(int ta, int tb, int M, int N, int K, const float *A, int lda,
+    const float *B, int ldb, float beta, float *C, int ldc, int bf16,
+    int packed)
 {
 	struct dn_thread	*t;
 	struct mm_key		 k;
@@ -857,7 +893,7 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 	if ((t = dn_thread()) == NULL)
 		return (-1);
 	memset(&k, 0, sizeof k);
-	pk = npacks > 0 ? pack_of(B, tb, K, N, ldb, bf16) : NULL;
+	pk = packed && npacks > 0 ? pack_of(B, tb, K, N, ldb, bf16) : NULL;
 	if (bf16) {
 		/* Stored shapes: A is (M,K) or (K,M), B (K,N) or (N,K). */
 		pa = bf16_operand(A, ta ? K : M, ta ? M : K, &lda, &t->a,
@@ -879,12 +915,13 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 	k.bf16 = bf16;
 	memcpy(&k.beta, &beta, sizeof k.beta);
 	k.pack = pk != NULL ? pk->id : 0;
-	if ((e = mm_get(t, &k, pk != NULL ? &pk->md : NULL, &own)) == NULL) {
+	if ((e = mm_get(t, &k, pk != NULL ? &pk->md : NULL, &own)) == NULL ||
+	    e->prim == NULL) {
 		if (pk == NULL)
 			return (-1);
-		/* No kernel for these rows in that layout: B as stored. */
-		__atomic_store_n(&pk->bad, 1, __ATOMIC_RELAXED);
-		return (gemm_dnnl(ta, tb, M, N, K, A, lda0, B, ldb, beta, C,
+		/* No fast kernel for these rows in that layout (the table
+		   remembers): B as stored. */
+		return (gemm_plain(ta, tb, M, N, K, A, lda0, B, ldb, beta, C,
 		    ldc, bf16));
 	}
 	dn_threads_here();
