@@ -13,7 +13,8 @@
 static void
 check_windows(const struct noteseq *s, enum convert_kind kind, int steps)
 {
-	struct convert_opts	 o = { kind, -1, -1, steps };
+	struct convert_opts	 o = { .kind = kind, .track = -1, .channel = -1,
+	    .steps = steps };
 	struct windows		 w;
 	char			*cause = NULL;
 	size_t			 i, len;
