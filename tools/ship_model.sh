@@ -50,10 +50,23 @@ echo "ship_model.sh: attrs" >&2
 "$LR" attrs --force --model "$tmp/$name" --data "$data" >"$tmp/attrs.json"
 echo "ship_model.sh: eval --split test" >&2
 "$LR" eval --model "$tmp/$name" --data "$data" --split test >"$tmp/ev.json"
-"$PY" - "$tmp/ev.json" "$tmp/$name/model_card.json" <<'EOF'
+shared_abs=$(cd "${SHARED_DIR:-../shared}" && pwd -P)
+"$PY" - "$tmp/ev.json" "$tmp/$name/model_card.json" "$shared_abs" <<'EOF'
 import json, os, sys
 ev = json.load(open(sys.argv[1]))
 card = json.load(open(sys.argv[2]))
+# A run started with this machine's absolute path to the corpus: the card
+# names it as ../shared, as every shipped file must.
+dirs = []
+for d in card.get("data", {}).get("dir", "").split(","):
+    if d.startswith(sys.argv[3] + "/"):
+        d = "../shared" + d[len(sys.argv[3]):]
+    if d.startswith("/"):
+        sys.exit("ship_model.sh: the run's data %s is an absolute path "
+                 "outside ../shared: a shipped card may not name it" % d)
+    dirs.append(d)
+if dirs:
+    card["data"]["dir"] = ",".join(dirs)
 ev.pop("model", None)
 ev["command"] = "latentroll eval --model DIR --data nottingham --split test"
 card["test"] = ev
