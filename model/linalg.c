@@ -605,7 +605,7 @@ static struct pack {
 	const float		*B;	/* as passed to linalg_gemm */
 	int			 tb, K, N, ldb, bf16;
 	uint32_t		 id;
-	int			 bad;	/* a product could not use it */
+	int			 bad;	/* laying it out failed */
 	int			 own;	/* laid out by pack_ba16a64b2a */
 	dnnl_memory_desc_t	 md;
 	void			*data;
@@ -624,8 +624,7 @@ pack_of(const float *B, int tb, int K, int N, int ldb, int bf16)
 	for (i = 0; i < npacks; i++) {
 		pk = &packs[i];
 		if (pk->B == B && pk->tb == tb && pk->K == K && pk->N == N &&
-		    pk->ldb == ldb && pk->bf16 == bf16 &&
-		    !__atomic_load_n(&pk->bad, __ATOMIC_RELAXED))
+		    pk->ldb == ldb && pk->bf16 == bf16 && !pk->bad)
 			return (pk);
 	}
 	return (NULL);
@@ -697,7 +696,7 @@ pack_run(struct pack *pk)
 	}
 
 	if ((t = dn_thread()) == NULL) {
-		__atomic_store_n(&pk->bad, 1, __ATOMIC_RELAXED);
+		pk->bad = 1;
 		return;
 	}
 	dn_threads_here();
@@ -707,7 +706,7 @@ pack_run(struct pack *pk)
 	args[1].memory = pk->dst;
 	if (dnnl_primitive_execute(pk->reorder, t->stream, 2, args) ||
 	    dnnl_stream_wait(t->stream))
-		__atomic_store_n(&pk->bad, 1, __ATOMIC_RELAXED);
+		pk->bad = 1;
 }
 #endif
 
@@ -719,7 +718,7 @@ linalg_pack_add(int tb, int K, int N, const float *B, int ldb, int prec)
 	dnnl_data_type_t	 dt;
 	dnnl_dims_t		 da = { 32, K }, db = { K, N }, dc = { 32, N };
 	dnnl_dims_t		 sb;
-	dnnl_memory_desc_t	 ma, mb, many, mc;
+	dnnl_memory_desc_t	 ma, mb, many, mc, mown;
 	dnnl_matmul_desc_t	 md;
 	dnnl_primitive_desc_t	 pd = NULL, rpd = NULL;
 	const dnnl_memory_desc_t *w;
@@ -738,9 +737,9 @@ linalg_pack_add(int tb, int K, int N, const float *B, int ldb, int prec)
 	sb[1] = tb ? ldb : 1;
 	/*
 	 * The layout the kernel wants for products of 32 rows (a worker's
-	 * slice).  oneDNN 2.6 picks the same one from 16 to 64 rows; a
-	 * product whose rows it does not suit marks the registration bad
-	 * and reads B as stored.
+	 * slice).  oneDNN 2.6 picks the same one from 16 to 64 rows; where
+	 * it has no brgemm kernel for a product's rows in that layout, that
+	 * product reads B as stored (gemm_dnnl).
 	 */
 	if (dnnl_memory_desc_init_by_tag(&ma, 2, da, dt, dnnl_ab) ||
 	    dnnl_memory_desc_init_by_tag(&many, 2, db, dt, dnnl_format_tag_any) ||
@@ -757,12 +756,10 @@ linalg_pack_add(int tb, int K, int N, const float *B, int ldb, int prec)
 	pk->md = *w;
 	if (bf16 && K % 32 == 0 && N % 64 == 0 &&
 	    getenv("LATENTROLL_PACK_REORDER") == NULL &&
-	    dnnl_memory_desc_init_by_tag(&mb, 2, db, dnnl_bf16,
+	    dnnl_memory_desc_init_by_tag(&mown, 2, db, dnnl_bf16,
 	    dnnl_BA16a64b2a) == dnnl_success &&
-	    dnnl_memory_desc_equal(&mb, &pk->md))
+	    dnnl_memory_desc_equal(&mown, &pk->md))
 		pk->own = 1;
-	if (dnnl_memory_desc_init_by_strides(&mb, 2, db, dnnl_f32, sb))
-		goto out;
 	size = dnnl_memory_desc_get_size(&pk->md);
 	pk->data = lr_malloc(size > 0 ? size : 1);
 	if (dnnl_memory_create(&pk->src, &mb, dn_engine, (void *)B) ||
@@ -854,29 +851,12 @@ dn_threads_here(void)
 		omp_set_num_threads(want);
 }
 
-static int	gemm_run(int, int, int, int, int, const float *, int,
-		    const float *, int, float, float *, int, int, int);
-
-/* oneDNN product; -1 to fall back to BLAS. */
+/*
+ * oneDNN product; -1 to fall back to BLAS.  packed: read B's packed copy
+ * when it has one (0: B as stored).
+ */
 static int
 gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
-    const float *B, int ldb, float beta, float *C, int ldc, int bf16)
-{
-	return (gemm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, bf16,
-	    1));
-}
-
-/* The same with B as stored, packed copy or not. */
-static int
-gemm_plain(int ta, int tb, int M, int N, int K, const float *A, int lda,
-    const float *B, int ldb, float beta, float *C, int ldc, int bf16)
-{
-	return (gemm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, bf16,
-	    0));
-}
-
-static int
-gemm_run(int ta, int tb, int M, int N, int K, const float *A, int lda,
     const float *B, int ldb, float beta, float *C, int ldc, int bf16,
     int packed)
 {
@@ -921,8 +901,8 @@ gemm_run(int ta, int tb, int M, int N, int K, const float *A, int lda,
 			return (-1);
 		/* No fast kernel for these rows in that layout (the table
 		   remembers): B as stored. */
-		return (gemm_plain(ta, tb, M, N, K, A, lda0, B, ldb, beta, C,
-		    ldc, bf16));
+		return (gemm_dnnl(ta, tb, M, N, K, A, lda0, B, ldb, beta, C,
+		    ldc, bf16, 0));
 	}
 	dn_threads_here();
 	if (dnnl_primitive_get_primitive_desc(e->prim, &pd) ||
@@ -988,7 +968,7 @@ linalg_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 #ifdef HAVE_DNNL
 	if (linalg_backend() == LINALG_DNNL &&
 	    gemm_dnnl(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc,
-	    tl_prec == LINALG_BF16 && linalg_bf16_supported(NULL)) == 0)
+	    tl_prec == LINALG_BF16 && linalg_bf16_supported(NULL), 1) == 0)
 		return;
 #endif
 	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
@@ -1030,15 +1010,14 @@ add_avx512(float *y, const float *x, size_t n)
 
 __attribute__((target("avx512f")))
 static size_t
-axpby_avx512(float *y, float a, float b, const float *x, size_t n)
+axpy_avx512(float *y, float a, const float *x, size_t n)
 {
-	__m512	va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
+	__m512	va = _mm512_set1_ps(a);
 	size_t	i;
 
 	for (i = 0; i + 16 <= n; i += 16)
-		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_mul_ps(va,
-		    _mm512_loadu_ps(y + i)), _mm512_mul_ps(vb,
-		    _mm512_loadu_ps(x + i))));
+		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(y + i),
+		    _mm512_mul_ps(va, _mm512_loadu_ps(x + i))));
 	return (i);
 }
 
@@ -1082,16 +1061,16 @@ linalg_add(float *y, const float *x, size_t n)
 }
 
 void
-linalg_axpby(float *y, float a, float b, const float *x, size_t n)
+linalg_axpy(float *y, float a, const float *x, size_t n)
 {
 	size_t	i = 0;
 
 #if defined(__x86_64__)
 	if (have_avx512())
-		i = axpby_avx512(y, a, b, x, n);
+		i = axpy_avx512(y, a, x, n);
 #endif
 	for (; i < n; i++)
-		y[i] = a * y[i] + b * x[i];
+		y[i] += a * x[i];
 }
 
 void

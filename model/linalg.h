@@ -125,8 +125,8 @@ void	linalg_gemv_row(int N, int K, const float *x, const float *W,
  * digits do not depend on the path.
  */
 void	linalg_add(float *y, const float *x, size_t n);
-/* y (n) = a*y + b*x */
-void	linalg_axpby(float *y, float a, float b, const float *x, size_t n);
+/* y (n) += a*x */
+void	linalg_axpy(float *y, float a, const float *x, size_t n);
 /* y (n) *= a */
 void	linalg_scale(float *y, float a, size_t n);
 

@@ -358,8 +358,7 @@ sum_range(struct train_par *tp, struct worker *ws, size_t lo, size_t hi)
 
 	adam_scale(g + lo, hi - lo, ws[0].f);
 	for (k = 1; k < tp->un; k++)
-		linalg_axpby(g + lo, 1.0f, ws[k].f, ws[k].g.mem + lo,
-		    hi - lo);
+		linalg_axpy(g + lo, ws[k].f, ws[k].g.mem + lo, hi - lo);
 }
 
 /* Worker w's part of a job other than its slice. */
@@ -533,7 +532,6 @@ train_par_update(struct train_par *tp, struct vae_params *p,
 	tp->ug = g;
 	tp->um = m;
 	tp->uv = v;
-	tp->un = tp->n;
 	dispatch(tp, JOB_NORM, tp->n);
 	for (b = 0; b * ADAM_BLOCK < p->n_params; b++)
 		ss += tp->part[b];

@@ -395,10 +395,9 @@ test_elementwise(void)
 		for (i = 0; i < 77; i++)
 			ok &= y[i] == (i < n ? y0[i] + x[i] : y0[i]);
 		memcpy(y, y0, sizeof y);
-		linalg_axpby(y, 0.75f, -1.5f, x, (size_t)n);
+		linalg_axpy(y, -1.5f, x, (size_t)n);
 		for (i = 0; i < 77; i++)
-			ok &= y[i] == (i < n ? 0.75f * y0[i] + -1.5f * x[i] :
-			    y0[i]);
+			ok &= y[i] == (i < n ? y0[i] + -1.5f * x[i] : y0[i]);
 		memcpy(y, y0, sizeof y);
 		linalg_scale(y, 0.3f, (size_t)n);
 		for (i = 0; i < 77; i++)
