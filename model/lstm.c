@@ -66,6 +66,37 @@ lstm_gates_dense(float *g, const float *x, int ldx, const struct lstm_w *w,
 		linalg_gemm(0, 0, B, G, n, x, ldx, k, G, 1.0f, g, G);
 }
 
+static void
+pack_one(const struct lstm_w *w, int input, int prec, int backward)
+{
+	float	*Wh = w->kernel + (size_t)w->in * 4 * w->H;
+
+	(void)linalg_pack_add(0, w->H, 4 * w->H, Wh, 4 * w->H, prec);
+	if (backward)
+		(void)linalg_pack_add(1, 4 * w->H, w->H, Wh, 4 * w->H, prec);
+	if (input)
+		(void)linalg_pack_add(0, w->in, 4 * w->H, w->kernel, 4 * w->H,
+		    prec);
+}
+
+void
+lstm_pack_params(const struct vae_params *p, int prec, int backward)
+{
+	const struct vae_arch	*a = &p->arch;
+	int			 l, k, sp;
+
+	for (l = 0; l < a->enc_layers; l++) {
+		pack_one(&p->enc_fw[l], 0, prec, backward);
+		pack_one(&p->enc_bw[l], 0, prec, backward);
+	}
+	if (a->num_segments > 0)
+		for (k = 0; k < a->cond_layers; k++)
+			pack_one(&p->cond[k], k > 0, prec, backward);
+	for (sp = 0; sp < a->n_splits; sp++)
+		for (k = 0; k < a->dec_layers; k++)
+			pack_one(&p->dec[sp].cell[k], k > 0, prec, backward);
+}
+
 /* g += sum of the kernel rows a 0/1 input selects. */
 void
 lstm_gates_gather(float *g, const int *rows, int nrows,

@@ -32,6 +32,7 @@
 
 #include "adam.h"
 #include "linalg.h"
+#include "lstm.h"
 
 /* What the workers run when the pool wakes. */
 enum job {
@@ -208,45 +209,6 @@ train_par_free(struct train_par *tp)
 	free(tp);
 }
 
-/*
- * Products that reuse one weight matrix for every step of a sequence, in
- * both precisions: each LSTM's recurrent block forward (h W_h) and
- * backward (dG W_h^T), and the input block of the layers above the first
- * in the decoders and conductor (fed one step at a time).  A product that
- * cannot be packed reads its weights as stored.
- */
-static void
-pack_one(const struct lstm_w *w, int input, int prec)
-{
-	float	*Wh = w->kernel + (size_t)w->in * 4 * w->H;
-
-	(void)linalg_pack_add(0, w->H, 4 * w->H, Wh, 4 * w->H, prec);
-	(void)linalg_pack_add(1, 4 * w->H, w->H, Wh, 4 * w->H, prec);
-	if (input)
-		(void)linalg_pack_add(0, w->in, 4 * w->H, w->kernel, 4 * w->H,
-		    prec);
-}
-
-static void
-pack_lstms(struct train_par *tp, const struct vae_params *p, int prec)
-{
-	const struct vae_arch	*a = &p->arch;
-	int			 l, k, sp;
-
-	for (l = 0; l < a->enc_layers; l++) {
-		pack_one(&p->enc_fw[l], 0, prec);
-		pack_one(&p->enc_bw[l], 0, prec);
-	}
-	if (a->num_segments > 0)
-		for (k = 0; k < a->cond_layers; k++)
-			pack_one(&p->cond[k], k > 0, prec);
-	for (sp = 0; sp < a->n_splits; sp++)
-		for (k = 0; k < a->dec_layers; k++)
-			pack_one(&p->dec[sp].cell[k], k > 0, prec);
-	tp->packed = p->mem;
-	tp->n_params = p->n_params;
-}
-
 int
 train_par_set_precision(struct train_par *tp, const struct vae_params *p,
     int prec, char **cause)
@@ -273,7 +235,9 @@ train_par_set_precision(struct train_par *tp, const struct vae_params *p,
 	for (k = 0; k < tp->n; k++)
 		if (tp->w[k].net != NULL)
 			train_net_set_precision(tp->w[k].net, prec);
-	pack_lstms(tp, p, prec);
+	lstm_pack_params(p, prec, 1);
+	tp->packed = p->mem;
+	tp->n_params = p->n_params;
 	if (prec != LINALG_BF16)
 		return (0);
 	tp->n_params = p->n_params;

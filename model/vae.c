@@ -191,8 +191,10 @@ vae_free(struct vae *v)
 		free(v->arena->mem);
 		free(v->arena->imem);
 		free(v->arena->half);
-		if (v->arena->bf16 != NULL)
+		if (v->arena->bf16 != NULL) {
 			linalg_shadow_remove(v->p.mem);
+			linalg_pack_remove(v->p.mem, v->p.n_params);
+		}
 		free(v->arena->bf16);
 		free(v->arena);
 	}
@@ -247,8 +249,10 @@ vae_set_precision(struct vae *v, int prec, char **cause)
 	struct vae_arena	*a = v->arena;
 	const char		*why;
 
-	if (a->bf16 != NULL)
+	if (a->bf16 != NULL) {
 		linalg_shadow_remove(v->p.mem);
+		linalg_pack_remove(v->p.mem, v->p.n_params);
+	}
 	free(a->bf16);
 	a->bf16 = NULL;
 	if (a->half != NULL && a->half_fmt == LSTM_HALF_BF16) {
@@ -271,6 +275,10 @@ vae_set_precision(struct vae *v, int prec, char **cause)
 		return (lr_fail(cause, "bf16: too many weight copies; float32 "
 		    "it is"));
 	}
+	/* Batched products (the ladder, encoding) read the recurrent
+	   blocks in the kernel's layout: mel_16bar's ladder spent as long
+	   on oneDNN re-laying W_h at every step as on the products. */
+	lstm_pack_params(&v->p, LINALG_BF16, 0);
 	free(a->half);
 	pack_half(v, LSTM_HALF_BF16);
 	a->prec = LINALG_BF16;
