@@ -62,27 +62,33 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 void
 grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
     struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w, int L,
-    int rev, float *scratch)
+    int rev, float *scratch, uint16_t *dG16)
 {
 	int	 T = lc->T, B = lc->B, H = lc->H, s, t;
 	size_t	 bh = (size_t)B * H;
 	float	*dhr = scratch, *dcr = scratch + bh;	/* (B, H) recurrent */
+	float	*dGt;
 	const float *Wh = w->kernel + (size_t)w->in * 4 * H;
 
 	memset(dhr, 0, 2 * bh * sizeof *dhr);
 	for (s = T - 1; s >= 0; s--) {
 		t = rev ? T - 1 - s : s;
-		lstm_cell_backward(dG + (size_t)t * bh * 4, dcr,
-		    lc->g + (size_t)t * bh * 4, lc->tc + (size_t)t * bh,
-		    lc->cp + (size_t)t * bh, lc->dh + (size_t)t * bh, dhr, B,
-		    H);
+		dGt = dG + (size_t)t * bh * 4;
+		lstm_cell_backward(dGt, dcr, lc->g + (size_t)t * bh * 4,
+		    lc->tc + (size_t)t * bh, lc->cp + (size_t)t * bh,
+		    lc->dh + (size_t)t * bh, dhr, B, H);
+		/* While the rows are in cache: the bias gradient, and the
+		   rounding the products below read. */
+		grad_colsum_add(dw->bias, dGt, (size_t)B, 4 * H);
+		if (dG16 != NULL)
+			linalg_to_bf16(dG16 + (size_t)t * bh * 4, dGt, bh * 4);
 		if (s % L == 0 && dinit_h == NULL) {
 			memset(dhr, 0, 2 * bh * sizeof *dhr);
 			continue;
 		}
 		/* dh_prev = dG W_h^T */
-		linalg_gemm(0, 1, B, H, 4 * H, dG + (size_t)t * bh * 4, 4 * H,
-		    Wh, 4 * H, 0.0f, dhr, H);
+		linalg_gemm(0, 1, B, H, 4 * H, dGt, 4 * H, Wh, 4 * H, 0.0f,
+		    dhr, H);
 		if (s % L == 0) {
 			memcpy(dinit_h + (size_t)(s / L) * bh, dhr,
 			    bh * sizeof *dhr);
@@ -91,10 +97,9 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 			memset(dhr, 0, 2 * bh * sizeof *dhr);
 		}
 	}
-	/* dW_h += hp^T dG over all T*B rows; db += colsum dG. */
+	/* dW_h += hp^T dG over all T*B rows. */
 	linalg_gemm(1, 0, H, 4 * H, T * B, lc->hp, H, dG, 4 * H, 1.0f,
 	    dw->kernel + (size_t)w->in * 4 * H, 4 * H);
-	grad_colsum_add(dw->bias, dG, (size_t)T * B, 4 * H);
 }
 
 /* Dense input side of a layer: dW_in += x^T dG; dx (+)= dG W_in^T. */
@@ -168,7 +173,7 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 void
 grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
     const struct lstm_w *fw, const struct lstm_w *bw, float *dG,
-    float *scratch)
+    float *scratch, uint16_t *dG16)
 {
 	const struct lstm_w	*w;
 	struct lstm_w		*dw;
@@ -182,7 +187,7 @@ grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
 		lc = &e->d[d];
 		G = 4 * (size_t)lc->H;
 		grad_lstm_layer_backward(dG, NULL, NULL, dw, lc, w, e->T, d,
-		    scratch);
+		    scratch, dG16);
 		if (e->x != NULL) {
 			grad_dense_in_backward(e->dx, d == 0 ? 0.0f : 1.0f, dw,
 			    e->x, dG, w, M);

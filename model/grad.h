@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "params.h"
 
@@ -71,10 +72,13 @@ void	grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w,
 	    int t, const float *hp, const float *cp);
 
 /* A whole layer backward (steps reset every L, reversed if rev); fills
-   dG (T, B, 4H) and the reset-state gradients, accumulates dW_h, db. */
+   dG (T, B, 4H) and the reset-state gradients, accumulates dW_h, db.
+   dG16 (or NULL): each step's rows of dG rounded to bf16 as soon as they
+   are written, at the same offsets (the caller holds dG with it,
+   linalg_hold, so the layer's bf16 products round dG once). */
 void	grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 	    struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w,
-	    int L, int rev, float *scratch);
+	    int L, int rev, float *scratch, uint16_t *dG16);
 
 /* Dense input side: g = x W_in + b; dW_in += x^T dG, dx = dG W_in^T. */
 void	grad_dense_in_forward(struct lstm_cache *lc, const struct lstm_w *w,
@@ -87,7 +91,7 @@ void	grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 	    const struct lstm_w *bw);
 void	grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw,
 	    struct bidi *e, const struct lstm_w *fw, const struct lstm_w *bw,
-	    float *dG, float *scratch);
+	    float *dG, float *scratch, uint16_t *dG16);
 
 /* Initial states: s = tanh(x W + b) split [c0,h0,c1,h1..] and back. */
 void	grad_state_split(float *out, const float *s, int M, int Sdim,

@@ -240,12 +240,44 @@ linalg_shadow_remove(const float *base)
 			memset(&shadows[i], 0, sizeof shadows[i]);
 }
 
+/* This thread's held blocks (linalg_hold). */
+static __thread struct shadow	tl_holds[LINALG_HOLD_MAX];
+
+int
+linalg_hold(const float *base, size_t n, const uint16_t *bf16)
+{
+	int	i;
+
+	for (i = 0; i < LINALG_HOLD_MAX; i++)
+		if (tl_holds[i].base == NULL || tl_holds[i].base == base) {
+			tl_holds[i].base = base;
+			tl_holds[i].n = n;
+			tl_holds[i].bf16 = bf16;
+			return (0);
+		}
+	return (-1);
+}
+
+void
+linalg_release(const float *base)
+{
+	int	i;
+
+	for (i = 0; i < LINALG_HOLD_MAX; i++)
+		if (tl_holds[i].base == base)
+			memset(&tl_holds[i], 0, sizeof tl_holds[i]);
+}
+
 /* The shadow copy of p, or NULL when p lies in no registered block. */
 static const uint16_t *
 shadow_of(const float *p)
 {
 	int	i;
 
+	for (i = 0; i < LINALG_HOLD_MAX; i++)
+		if (tl_holds[i].base != NULL && p >= tl_holds[i].base &&
+		    p < tl_holds[i].base + tl_holds[i].n)
+			return (tl_holds[i].bf16 + (p - tl_holds[i].base));
 	for (i = 0; i < SHADOW_MAX; i++)
 		if (shadows[i].base != NULL && p >= shadows[i].base &&
 		    p < shadows[i].base + shadows[i].n)

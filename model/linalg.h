@@ -54,6 +54,19 @@ int	linalg_shadow_add(const float *base, size_t n, const uint16_t *bf16);
 void	linalg_shadow_remove(const float *base);
 
 /*
+ * The same for this thread only, for an activation block the caller has
+ * rounded itself (or will have, row by row, before each product reads
+ * it): until linalg_release(base), this thread's bf16 products read
+ * [base, base+n) as bf16 (same layout).  The trainer rounds each LSTM
+ * layer's gate gradients once, for the four products that read them.
+ * The caller keeps the two copies equal.  Up to LINALG_HOLD_MAX at once;
+ * -1 when full (products then round as before).
+ */
+#define LINALG_HOLD_MAX	4
+int	linalg_hold(const float *base, size_t n, const uint16_t *bf16);
+void	linalg_release(const float *base);
+
+/*
  * Packed weights (oneDNN).  A product that uses one weight operand for
  * many calls of few rows (an LSTM's recurrent product: T calls per
  * training step, 32 rows each) spent as long re-laying the operand out for

@@ -78,6 +78,9 @@ struct train_net {
 	struct dec		 dec[VAE_MAX_SPLITS];
 
 	float			*dG;		/* scratch (T, B, 4H) max */
+	size_t			 nG;		/* its floats */
+	uint16_t		*dG16;		/* its bf16 rounding (bf16 only) */
+	uint16_t		*held;		/* dG16 while dG is held */
 	float			*tmp;		/* scratch (B, max width) */
 	float			*init_h, *init_c; /* scratch (nseg, B, Hmax) */
 	float			*dinit_h, *dinit_c;
@@ -229,6 +232,7 @@ train_net_new(const struct vae_params *p, int max_B, char **cause)
 		maxH = MAX(maxH, B * d->D);
 	}
 	n->dG = fbuf(n, maxG);
+	n->nG = maxG;
 	n->tmp = fbuf(n, MAX(maxH, 2 * B * 1024));
 	n->init_h = fbuf(n, (size_t)n->nseg * maxH);
 	n->init_c = fbuf(n, (size_t)n->nseg * maxH);
@@ -246,6 +250,7 @@ train_net_free(struct train_net *n)
 		return;
 	for (i = 0; i < n->n_bufs; i++)
 		free(n->bufs[i]);
+	free(n->dG16);
 	free(n);
 }
 
@@ -649,7 +654,7 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 	for (k = d->top; k >= 0; k--) {
 		lc = &d->l[k];
 		grad_lstm_layer_backward(n->dG, n->dinit_c, n->dinit_h,
-		    &dw->cell[k], lc, &w->cell[k], L, 0, n->tmp);
+		    &dw->cell[k], lc, &w->cell[k], L, 0, n->tmp, n->held);
 		grad_state_join(d->ds, n->dinit_h, n->nseg * B, Sd, a->dec_size,
 		    k, 1);
 		grad_state_join(d->ds, n->dinit_c, n->nseg * B, Sd, a->dec_size,
@@ -705,7 +710,7 @@ conductor_backward(struct train_net *n, const struct vae_params *p,
 	for (k = top; k >= 0; k--) {
 		lc = &n->cond[k];
 		grad_lstm_layer_backward(n->dG, n->dinit_c, n->dinit_h,
-		    &g->cond[k], lc, &p->cond[k], n->nseg, 0, n->tmp);
+		    &g->cond[k], lc, &p->cond[k], n->nseg, 0, n->tmp, n->held);
 		grad_state_join(n->dcs, n->dinit_h, B, Sc, a->cond_size, k, 1);
 		grad_state_join(n->dcs, n->dinit_c, B, Sc, a->cond_size, k, 0);
 		if (k > 0)
@@ -773,7 +778,7 @@ encoder_backward(struct train_net *n, const struct vae_params *p,
 	for (l = n->n_enc - 1; l >= 0; l--) {
 		e = &n->enc[l];
 		grad_bidi_backward(&g->enc_fw[l], &g->enc_bw[l], e,
-		    &p->enc_fw[l], &p->enc_bw[l], n->dG, n->tmp);
+		    &p->enc_fw[l], &p->enc_bw[l], n->dG, n->tmp, n->held);
 		if (l == 0)
 			break;
 		lo = &n->enc[l - 1];
@@ -808,6 +813,12 @@ train_backward(struct train_net *n, const struct vae_params *p,
 	int			 s, prec;
 
 	prec = linalg_set_precision(n->prec);
+	/* Each layer's gate gradients are rounded once, for the four bf16
+	   products that read them (grad_lstm_layer_backward). */
+	n->held = NULL;
+	if (n->prec == LINALG_BF16 && n->dG16 != NULL &&
+	    linalg_hold(n->dG, n->nG, n->dG16) == 0)
+		n->held = n->dG16;
 	memset(n->dctx, 0, (size_t)n->nseg * n->B * n->zin * sizeof(float));
 	for (s = a->n_splits - 1; s >= 0; s--)
 		decoder_backward(n, p, g, s);
@@ -819,6 +830,9 @@ train_backward(struct train_net *n, const struct vae_params *p,
 		    (size_t)n->B * a->z_size * sizeof(float));
 	latent_backward(n, p, g);
 	encoder_backward(n, p, g);
+	if (n->held != NULL)
+		linalg_release(n->dG);
+	n->held = NULL;
 	linalg_set_precision(prec);
 }
 
@@ -826,6 +840,11 @@ void
 train_net_set_precision(struct train_net *n, int prec)
 {
 	n->prec = prec;
+	if (prec != LINALG_BF16) {
+		free(n->dG16);
+		n->dG16 = NULL;
+	} else if (n->dG16 == NULL)
+		n->dG16 = lr_malloc((n->nG > 0 ? n->nG : 1) * sizeof *n->dG16);
 }
 
 /* ------------------------------------------------------------------ */

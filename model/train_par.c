@@ -79,6 +79,8 @@ struct train_par {
 	long			 ut;		/* Adam's step */
 	int			 un;		/* workers sharing it */
 	double			*part;		/* per ADAM_BLOCK */
+	int			 sum_norm;	/* JOB_SUM fills part too */
+	int			 norm_ready;	/* part is the summed g's */
 
 	int			 n;		/* workers */
 	int			 max_B;
@@ -332,8 +334,8 @@ run_job(struct worker *w)
 	struct train_par	*tp = w->tp;
 	struct vae_params	*p = tp->up;
 	const float		*g;
-	size_t			 lo, hi, b;
-	int			 parts = tp->n;
+	size_t			 lo, hi, b, e;
+	int			 parts = tp->n, shadow;
 
 	if (tp->job == JOB_GRAD) {
 		work(w);
@@ -341,24 +343,41 @@ run_job(struct worker *w)
 	}
 	range_of(w->k, parts, tp->ug->n_params, &lo, &hi);
 	switch (tp->job) {
+	/*
+	 * Block by block (lo is on a block bound), so that each pass after
+	 * the first finds its block in cache: the sum and its squares; the
+	 * clipping, Adam and the bf16 copy.  Element-wise, so the digits are
+	 * those of whole-range passes.
+	 */
 	case JOB_SUM:
-		sum_range(tp, tp->w, lo, hi);
+		g = tp->ug->mem;
+		for (b = lo; b < hi; b += ADAM_BLOCK) {
+			e = hi - b < ADAM_BLOCK ? hi : b + ADAM_BLOCK;
+			sum_range(tp, tp->w, b, e);
+			if (tp->sum_norm)
+				tp->part[b / ADAM_BLOCK] = adam_sumsq(g + b,
+				    e - b);
+		}
 		break;
 	case JOB_NORM:
 		g = tp->ug->mem;
-		for (b = lo / ADAM_BLOCK; b * ADAM_BLOCK < hi; b++)
-			tp->part[b] = adam_sumsq(g + b * ADAM_BLOCK,
-			    hi - b * ADAM_BLOCK < ADAM_BLOCK ?
-			    hi - b * ADAM_BLOCK : ADAM_BLOCK);
+		for (b = lo; b < hi; b += ADAM_BLOCK) {
+			e = hi - b < ADAM_BLOCK ? hi : b + ADAM_BLOCK;
+			tp->part[b / ADAM_BLOCK] = adam_sumsq(g + b, e - b);
+		}
 		break;
 	case JOB_UPDATE:
-		adam_scale(tp->ug->mem + lo, hi - lo, tp->uf);
-		adam_update(p->mem + lo, tp->um + lo, tp->uv + lo,
-		    tp->ug->mem + lo, hi - lo, tp->ut, tp->ulr, 0.9f, 0.999f,
-		    1e-8f);
-		if (tp->bf16 != NULL && tp->shadowed == p->mem &&
-		    tp->n_params == p->n_params)
-			linalg_to_bf16(tp->bf16 + lo, p->mem + lo, hi - lo);
+		shadow = tp->bf16 != NULL && tp->shadowed == p->mem &&
+		    tp->n_params == p->n_params;
+		for (b = lo; b < hi; b += ADAM_BLOCK) {
+			e = hi - b < ADAM_BLOCK ? hi : b + ADAM_BLOCK;
+			adam_scale(tp->ug->mem + b, e - b, tp->uf);
+			adam_update(p->mem + b, tp->um + b, tp->uv + b,
+			    tp->ug->mem + b, e - b, tp->ut, tp->ulr, 0.9f,
+			    0.999f, 1e-8f);
+			if (shadow)
+				linalg_to_bf16(tp->bf16 + b, p->mem + b, e - b);
+		}
 		break;
 	case JOB_PACK:
 		/* One thread per reorder: the workers are the threads. */
@@ -458,10 +477,13 @@ train_par_grad(struct train_par *tp, const struct vae_params *p,
 		ws[k].f = (float)((double)ws[k].B / total_B);
 	tp->ug = g;
 	tp->un = n;
+	tp->norm_ready = 0;
 	if (tp->one != NULL)
 		sum_range(tp, ws, 0, p->n_params);
-	else
+	else {
 		dispatch(tp, JOB_SUM, tp->n);
+		tp->norm_ready = tp->sum_norm;
+	}
 	memset(st, 0, sizeof *st);
 	for (k = 0; k < n; k++) {
 		const struct train_stats *s = &ws[k].st;
@@ -496,7 +518,10 @@ train_par_update(struct train_par *tp, struct vae_params *p,
 	tp->ug = g;
 	tp->um = m;
 	tp->uv = v;
-	dispatch(tp, JOB_NORM, tp->n);
+	/* train_par_step's sum brought the squares along (JOB_SUM). */
+	if (!tp->norm_ready)
+		dispatch(tp, JOB_NORM, tp->n);
+	tp->norm_ready = 0;
 	for (b = 0; b * ADAM_BLOCK < p->n_params; b++)
 		ss += tp->part[b];
 	st->gnorm = sqrt(ss);
@@ -516,7 +541,7 @@ train_par_step(struct train_par *tp, struct vae_params *p,
     struct train_stats *st, char **cause)
 {
 	uint64_t	seeds[TRAIN_MAX_WORKERS];
-	int		k, n;
+	int		k, n, rc;
 
 	if (tp->one != NULL) {
 		if (train_step(tp->one, p, g, m, v, hp, step, tokens, B, r,
@@ -531,8 +556,13 @@ train_par_step(struct train_par *tp, struct vae_params *p,
 	n = tp->n < B ? tp->n : B;
 	for (k = 0; k < n; k++)
 		seeds[k] = rng_u64(r);
-	if (train_par_grad(tp, p, g, hp, step, tokens, B, B, seeds, st,
-	    cause) != 0)
+	/* Nothing changes g between the two halves here, so the sum's
+	   pass can square it too. */
+	tp->sum_norm = 1;
+	rc = train_par_grad(tp, p, g, hp, step, tokens, B, B, seeds, st,
+	    cause);
+	tp->sum_norm = 0;
+	if (rc != 0)
 		return (-1);
 	train_par_update(tp, p, g, m, v, hp, step, st);
 	return (0);
