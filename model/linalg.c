@@ -215,74 +215,82 @@ linalg_from_bf16(float *dst, const uint16_t *src, size_t n)
 	}
 }
 
-int
-linalg_shadow_add(const float *base, size_t n, const uint16_t *bf16)
+/* Tables of bf16 copies: the shadows (all threads) and this thread's
+   held blocks (linalg_hold). */
+static __thread struct shadow	tl_holds[LINALG_HOLD_MAX];
+
+static int
+copy_add(struct shadow *tab, int max, const float *base, size_t n,
+    const uint16_t *bf16)
 {
 	int	i;
 
-	for (i = 0; i < SHADOW_MAX; i++)
-		if (shadows[i].base == NULL || shadows[i].base == base) {
-			shadows[i].base = base;
-			shadows[i].n = n;
-			shadows[i].bf16 = bf16;
+	for (i = 0; i < max; i++)
+		if (tab[i].base == NULL || tab[i].base == base) {
+			tab[i].base = base;
+			tab[i].n = n;
+			tab[i].bf16 = bf16;
 			return (0);
 		}
 	return (-1);
+}
+
+static void
+copy_remove(struct shadow *tab, int max, const float *base)
+{
+	int	i;
+
+	for (i = 0; i < max; i++)
+		if (tab[i].base == base)
+			memset(&tab[i], 0, sizeof tab[i]);
+}
+
+/* The copy of p in tab, or NULL when p lies in none of its blocks. */
+static const uint16_t *
+copy_of(const struct shadow *tab, int max, const float *p)
+{
+	int	i;
+
+	for (i = 0; i < max; i++)
+		if (tab[i].base != NULL && p >= tab[i].base &&
+		    p < tab[i].base + tab[i].n)
+			return (tab[i].bf16 + (p - tab[i].base));
+	return (NULL);
+}
+
+int
+linalg_shadow_add(const float *base, size_t n, const uint16_t *bf16)
+{
+	return (copy_add(shadows, SHADOW_MAX, base, n, bf16));
 }
 
 void
 linalg_shadow_remove(const float *base)
 {
-	int	i;
-
-	for (i = 0; i < SHADOW_MAX; i++)
-		if (shadows[i].base == base)
-			memset(&shadows[i], 0, sizeof shadows[i]);
+	copy_remove(shadows, SHADOW_MAX, base);
 }
-
-/* This thread's held blocks (linalg_hold). */
-static __thread struct shadow	tl_holds[LINALG_HOLD_MAX];
 
 int
 linalg_hold(const float *base, size_t n, const uint16_t *bf16)
 {
-	int	i;
-
-	for (i = 0; i < LINALG_HOLD_MAX; i++)
-		if (tl_holds[i].base == NULL || tl_holds[i].base == base) {
-			tl_holds[i].base = base;
-			tl_holds[i].n = n;
-			tl_holds[i].bf16 = bf16;
-			return (0);
-		}
-	return (-1);
+	return (copy_add(tl_holds, LINALG_HOLD_MAX, base, n, bf16));
 }
 
 void
 linalg_release(const float *base)
 {
-	int	i;
-
-	for (i = 0; i < LINALG_HOLD_MAX; i++)
-		if (tl_holds[i].base == base)
-			memset(&tl_holds[i], 0, sizeof tl_holds[i]);
+	copy_remove(tl_holds, LINALG_HOLD_MAX, base);
 }
 
-/* The shadow copy of p, or NULL when p lies in no registered block. */
+/* The bf16 copy of p: this thread's held blocks first, then the shadows. */
 static const uint16_t *
 shadow_of(const float *p)
 {
-	int	i;
+	const uint16_t	*s;
 
-	for (i = 0; i < LINALG_HOLD_MAX; i++)
-		if (tl_holds[i].base != NULL && p >= tl_holds[i].base &&
-		    p < tl_holds[i].base + tl_holds[i].n)
-			return (tl_holds[i].bf16 + (p - tl_holds[i].base));
-	for (i = 0; i < SHADOW_MAX; i++)
-		if (shadows[i].base != NULL && p >= shadows[i].base &&
-		    p < shadows[i].base + shadows[i].n)
-			return (shadows[i].bf16 + (p - shadows[i].base));
-	return (NULL);
+	if ((s = copy_of(tl_holds, LINALG_HOLD_MAX, p)) != NULL)
+		return (s);
+	return (copy_of(shadows, SHADOW_MAX, p));
 }
 
 void

@@ -23,6 +23,7 @@
  * runs.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,68 @@ test_shadow(void)
 	linalg_shadow_remove(W);
 	linalg_gemm(0, 0, 4, 32, 64, x, 64, W, 32, 0.0f, y2, 32);
 	CHECK(memcmp(y1, y2, sizeof y1) != 0);
+	linalg_set_precision(prec);
+}
+
+/* Another thread's product of the held x: its own rounding. */
+struct held_arg {
+	const float	*x, *W;
+	float		*y;
+};
+
+static void *
+held_thread(void *arg)
+{
+	struct held_arg	*h = arg;
+
+	linalg_serial_begin();
+	linalg_set_precision(LINALG_BF16);
+	linalg_gemm(0, 0, 4, 32, 64, h->x, 64, h->W, 32, 0.0f, h->y, 32);
+	linalg_serial_end();
+	return (NULL);
+}
+
+/*
+ * A held activation block (linalg_hold): this thread's bf16 products read
+ * the caller's rounding, as a shadow but for one thread; other threads
+ * and, after linalg_release, this one round x themselves.
+ */
+static void
+test_hold(void)
+{
+	float		 W[64 * 32], x[4 * 64], y1[4 * 32], y2[4 * 32];
+	float		 y3[4 * 32];
+	uint16_t	 xh[4 * 64];
+	struct rng	 r;
+	struct held_arg	 h;
+	pthread_t	 th;
+	int		 prec;
+
+	if (!have_bf16)
+		return;
+	rng_seed(&r, 10);
+	fill(W, 64 * 32, &r);
+	fill(x, 4 * 64, &r);
+	linalg_set_backend(LINALG_DNNL, NULL);
+	prec = linalg_set_precision(LINALG_BF16);
+	linalg_gemm(0, 0, 4, 32, 64, x, 64, W, 32, 0.0f, y1, 32);
+	/* Held, the product reads the held copy, not x. */
+	linalg_to_bf16(xh, x, 4 * 64);
+	CHECK(linalg_hold(x, 4 * 64, xh) == 0);
+	x[3] += 100.0f;
+	linalg_gemm(0, 0, 4, 32, 64, x, 64, W, 32, 0.0f, y2, 32);
+	CHECK(memcmp(y1, y2, sizeof y1) == 0);
+	/* ... in this thread only. */
+	h.x = x;
+	h.W = W;
+	h.y = y3;
+	CHECK(pthread_create(&th, NULL, held_thread, &h) == 0);
+	pthread_join(th, NULL);
+	CHECK(memcmp(y1, y3, sizeof y1) != 0);
+	/* Released, the change shows here too, as the other thread saw. */
+	linalg_release(x);
+	linalg_gemm(0, 0, 4, 32, 64, x, 64, W, 32, 0.0f, y2, 32);
+	CHECK(memcmp(y2, y3, sizeof y2) == 0);
 	linalg_set_precision(prec);
 }
 
@@ -672,6 +735,7 @@ main(void)
 	test_rounding();
 	test_products();
 	test_shadow();
+	test_hold();
 	test_pack();
 	test_elementwise();
 	test_par_update();
