@@ -406,7 +406,7 @@ lstm_layer(float *y, int ldy, float *c, float *gin, const struct lstm_w *w,
  * streams memory strictly forward; the last N % HALF_PANEL columns follow
  * as a plain (K, rem) row-major block.  Same size as the matrix.
  */
-#define HALF_PANEL	128
+#define HALF_PANEL	LSTM_HALF_PANEL
 
 #ifdef LSTM_X86
 #define HALF_TARGET __attribute__((target("avx2,fma,f16c")))
@@ -455,16 +455,40 @@ pack_run(uint16_t *dst, const float *src, int n, int fmt)
 		dst[j] = to_half(src[j]);
 }
 
+int
+lstm_half_dp_supported(void)
+{
+	return (lstm_half_supported() && has_avx512 &&
+	    linalg_bf16_supported(NULL));
+}
+
 /* Round src (K, N) to fp16 or bf16 (nearest even) in the packed layout. */
 void
 lstm_half_pack(uint16_t *dst, const float *src, int K, int N, int fmt)
 {
-	int	nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, k;
+	uint16_t	row[2][HALF_PANEL];
+	int		nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, k, j;
 
-	for (b = 0; b < nb; b++)
-		for (k = 0; k < K; k++, dst += HALF_PANEL)
-			pack_run(dst, src + (size_t)k * N + b * HALF_PANEL,
-			    HALF_PANEL, fmt);
+	if (fmt == LSTM_HALF_BF16DP && K % 2 != 0)
+		fmt = LSTM_HALF_BF16;
+	if (fmt == LSTM_HALF_BF16DP) {
+		/* Panels of row pairs: (k, c) and (k+1, c) side by side. */
+		for (b = 0; b < nb; b++)
+			for (k = 0; k < K; k += 2, dst += 2 * HALF_PANEL) {
+				for (j = 0; j < 2; j++)
+					linalg_to_bf16(row[j], src + (size_t)(k +
+					    j) * N + b * HALF_PANEL, HALF_PANEL);
+				for (j = 0; j < HALF_PANEL; j++) {
+					dst[2 * j] = row[0][j];
+					dst[2 * j + 1] = row[1][j];
+				}
+			}
+		fmt = LSTM_HALF_BF16;	/* the remainder block */
+	} else
+		for (b = 0; b < nb; b++)
+			for (k = 0; k < K; k++, dst += HALF_PANEL)
+				pack_run(dst, src + (size_t)k * N + b *
+				    HALF_PANEL, HALF_PANEL, fmt);
 	for (k = 0; k < K; k++, dst += rem)
 		pack_run(dst, src + (size_t)k * N + nb * HALF_PANEL, rem, fmt);
 }
@@ -536,6 +560,64 @@ PANEL512(panel512_bf16, LOAD16_BF16)
 PANEL256(panel256_f16, LOAD8_F16)
 PANEL256(panel256_bf16, LOAD8_BF16)
 
+/*
+ * One panel of row pairs [p0, p0+np) with AVX512-BF16: xp holds x's
+ * pairs, rounded, as 32-bit words; 8 accumulators of 16 columns, each
+ * vdpbf16ps adding two rows.
+ */
+__attribute__((target("avx512f,avx512bf16"))) static void
+panel_dp(float *y, const uint32_t *xp, const uint16_t *r, int np)
+{
+	__m512	a[8];
+	__m512i	xb;
+	int	p, i;
+
+	_Pragma("GCC unroll 8")
+	for (i = 0; i < 8; i++)
+		a[i] = _mm512_loadu_ps(y + 16 * i);
+	for (p = 0; p < np; p++, r += 2 * HALF_PANEL) {
+		xb = _mm512_set1_epi32((int)xp[p]);
+		_Pragma("GCC unroll 8")
+		for (i = 0; i < 8; i++)
+			a[i] = _mm512_dpbf16_ps(a[i], (__m512bh)
+			    _mm512_loadu_si512((const void *)(r + 32 * i)),
+			    (__m512bh)xb);
+	}
+	_Pragma("GCC unroll 8")
+	for (i = 0; i < 8; i++)
+		_mm512_storeu_ps(y + 16 * i, a[i]);
+}
+
+/*
+ * lstm_half_gemv's panels for LSTM_HALF_BF16DP: x's rows [row0, row0+n)
+ * rounded into pairs aligned with the stored ones (a row outside the
+ * range pairs with zero), a chunk of pairs at a time.
+ */
+static void
+gemv_dp(float *y, const float *x, const uint16_t *W, int K, int b0, int b1,
+    int row0, int n)
+{
+	enum { CHUNK = 1024 };
+	uint32_t	 xp[CHUNK];
+	uint16_t	*xs = (uint16_t *)xp;
+	int		 p0, p1, q0, q1, k0, k1, b;
+
+	p0 = row0 / 2;
+	p1 = (row0 + n + 1) / 2;
+	for (q0 = p0; q0 < p1; q0 = q1) {
+		q1 = q0 + CHUNK < p1 ? q0 + CHUNK : p1;
+		/* Rows [2 q0, 2 q1) of which [k0, k1) are x's. */
+		k0 = 2 * q0 > row0 ? 2 * q0 : row0;
+		k1 = 2 * q1 < row0 + n ? 2 * q1 : row0 + n;
+		xs[0] = xs[2 * (q1 - q0) - 1] = 0;
+		linalg_to_bf16(xs + (k0 - 2 * q0), x + (k0 - row0),
+		    (size_t)(k1 - k0));
+		for (b = b0; b < b1; b++)
+			panel_dp(y + b * HALF_PANEL, xp, W + ((size_t)b * K +
+			    2 * (size_t)q0) * HALF_PANEL, q1 - q0);
+	}
+}
+
 /* One stored value to float. */
 HALF_TARGET static float
 from_half(uint16_t h, int fmt)
@@ -549,18 +631,17 @@ from_half(uint16_t h, int fmt)
 	return (_cvtsh_ss(h));
 }
 
-/* y (N) += x (n) . rows [row0, row0+n) of a packed (K, N) matrix. */
-HALF_TARGET void
-lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
-    int row0, int n, int fmt)
+void
+lstm_half_gemv_panels(float *y, const float *x, const uint16_t *W, int K,
+    int row0, int n, int fmt, int b0, int b1)
 {
-	const uint16_t	*tail, *t;
-	__m256		 a0, xb;
-	int		 nb = N / HALF_PANEL, rem = N % HALF_PANEL, b, j, k;
-	int		 bf = fmt == LSTM_HALF_BF16;
-	float		 acc;
+	int	b, bf = fmt != LSTM_HALF_FP16;
 
-	for (b = 0; b < nb; b++) {
+	if (fmt == LSTM_HALF_BF16DP && K % 2 == 0) {
+		gemv_dp(y, x, W, K, b0, b1, row0, n);
+		return;
+	}
+	for (b = b0; b < b1; b++) {
 		const uint16_t *p = W + ((size_t)b * K + row0) * HALF_PANEL;
 		float *yb = y + b * HALF_PANEL;
 
@@ -569,6 +650,22 @@ lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
 		else
 			(bf ? panel256_bf16 : panel256_f16)(yb, x, p, n);
 	}
+}
+
+/* y (N) += x (n) . rows [row0, row0+n) of a packed (K, N) matrix. */
+HALF_TARGET void
+lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K, int N,
+    int row0, int n, int fmt)
+{
+	const uint16_t	*tail, *t;
+	__m256		 a0, xb;
+	int		 nb = N / HALF_PANEL, rem = N % HALF_PANEL, j, k;
+	int		 bf;
+	float		 acc;
+
+	lstm_half_gemv_panels(y, x, W, K, row0, n, fmt, 0, nb);
+	bf = fmt != LSTM_HALF_FP16;
+	fmt = bf ? LSTM_HALF_BF16 : fmt;	/* the remainder block */
 	/* The remainder block: (K, rem) row-major. */
 	tail = W + (size_t)nb * K * HALF_PANEL;
 	y += nb * HALF_PANEL;
@@ -595,6 +692,20 @@ int
 lstm_half_supported(void)
 {
 	return (0);
+}
+
+int
+lstm_half_dp_supported(void)
+{
+	return (0);
+}
+
+void
+lstm_half_gemv_panels(float *y, const float *x, const uint16_t *W, int K,
+    int row0, int n, int fmt, int b0, int b1)
+{
+	(void)y; (void)x; (void)W; (void)K; (void)row0; (void)n; (void)fmt;
+	(void)b0; (void)b1;
 }
 
 void

@@ -78,6 +78,17 @@ int	lstm_half_supported(void);
    of mantissa where fp16 has 11, but float32's range). */
 #define LSTM_HALF_FP16	0
 #define LSTM_HALF_BF16	1
+/*
+ * bfloat16 for the AVX512-BF16 dot product (vdpbf16ps): the panels keep
+ * rows in pairs, and the kernel rounds x to bfloat16 too (float32 sums),
+ * so a step does a sixth of the instructions of LSTM_HALF_BF16.  A
+ * matrix with an odd number of rows is kept as LSTM_HALF_BF16.  Only
+ * where lstm_half_dp_supported().
+ */
+#define LSTM_HALF_BF16DP 2
+
+/* 1 if this CPU runs LSTM_HALF_BF16DP (AVX512-BF16). */
+int	lstm_half_dp_supported(void);
 
 /*
  * Round src (K, N) to fmt (nearest even) into dst (K*N) in the kernel's
@@ -92,6 +103,18 @@ void	lstm_half_pack(uint16_t *dst, const float *src, int K, int N,
  */
 void	lstm_half_gemv(float *y, const float *x, const uint16_t *W, int K,
 	    int N, int row0, int n, int fmt);
+
+/* Columns per panel of the packed layout (lstm_half_pack). */
+#define LSTM_HALF_PANEL	128
+
+/*
+ * lstm_half_gemv on the panels [b0, b1) only (columns [b0, b1) x
+ * LSTM_HALF_PANEL of the N / LSTM_HALF_PANEL full ones; the remainder
+ * block is lstm_half_gemv's): one thread's share of the columns.  The
+ * same digits as lstm_half_gemv gives those columns.
+ */
+void	lstm_half_gemv_panels(float *y, const float *x, const uint16_t *W,
+	    int K, int row0, int n, int fmt, int b0, int b1);
 
 /*
  * The trainer's cell on B rows: g (B, 4H) pre-activations in, activated

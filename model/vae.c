@@ -31,7 +31,7 @@ struct vae_arena {
 	int	 threads;	/* 2: encoder directions run in parallel */
 	uint16_t *half;		/* packed 16-bit copy of p.mem for batch 1,
 				   or NULL (vae_set_half, vae_set_precision) */
-	int	 half_fmt;	/* LSTM_HALF_FP16 or LSTM_HALF_BF16 */
+	int	 half_fmt;	/* LSTM_HALF_FP16, _BF16 or _BF16DP */
 	int	 prec;		/* LINALG_FP32 or LINALG_BF16 products */
 	uint16_t *bf16;		/* bf16 copy of p.mem in its own layout (the
 				   batched products' shadow), or NULL */
@@ -255,7 +255,7 @@ vae_set_precision(struct vae *v, int prec, char **cause)
 	}
 	free(a->bf16);
 	a->bf16 = NULL;
-	if (a->half != NULL && a->half_fmt == LSTM_HALF_BF16) {
+	if (a->half != NULL && a->half_fmt != LSTM_HALF_FP16) {
 		free(a->half);
 		a->half = NULL;
 	}
@@ -280,7 +280,10 @@ vae_set_precision(struct vae *v, int prec, char **cause)
 	   on oneDNN re-laying W_h at every step as on the products. */
 	lstm_pack_params(&v->p, LINALG_BF16, 0);
 	free(a->half);
-	pack_half(v, LSTM_HALF_BF16);
+	/* Batch 1 on AVX512-BF16's dot product where the CPU has it (h is
+	   rounded too: eval --precision bf16 reports the agreement). */
+	pack_half(v, lstm_half_dp_supported() ? LSTM_HALF_BF16DP :
+	    LSTM_HALF_BF16);
 	a->prec = LINALG_BF16;
 	return (0);
 }

@@ -216,44 +216,57 @@ test_layer(void)
 /*
  * The 16-bit gemv (fp16 and bf16 storage) against double sums over the
  * rounded weights, on a matrix with two full panels and a remainder, for
- * a block of rows; each stored weight within half a unit of its format's
- * last place of the float (2^-11 relative for fp16, 2^-8 for bf16).
+ * a block of rows [r0, r0+nr); each stored weight within half a unit of
+ * its format's last place of the float (2^-11 relative for fp16, 2^-8 for
+ * bf16).  LSTM_HALF_BF16DP rounds x to bf16 as well (the reference does
+ * the same) and keeps rows in pairs when K is even; blocks that start or
+ * end inside a pair take one row of it.
  */
 static void
-test_half(int fmt)
+test_half(int fmt, int K, int r0, int nr)
 {
-	enum { K = 37, N = 2 * 128 + 90, R0 = 5, NR = 30 };
+	enum { KMAX = 40, N = 2 * 128 + 90 };
 	struct rng	 r;
-	static float	 w[K * N], y[N], y0[N];
-	static uint16_t	 h[K * N];
-	float		 x[K], wf;
+	static float	 w[KMAX * N], y[N], y0[N];
+	static uint16_t	 h[KMAX * N];
+	float		 x[KMAX], wf, xf;
 	double		 e, md = 0, wh, ulp;
-	int		 n, k, b;
+	int		 n, k, b, bf = fmt != LSTM_HALF_FP16;
+	int		 pairs = fmt == LSTM_HALF_BF16DP && K % 2 == 0;
 	size_t		 at;
+	const char	*name = fmt == LSTM_HALF_FP16 ? "fp16" :
+			    fmt == LSTM_HALF_BF16 ? "bf16" : "bf16 pairs";
 
 	if (!lstm_half_supported()) {
 		fprintf(stderr, "no AVX2/FMA/F16C: 16-bit kernel not tested\n");
 		return;
 	}
-	ulp = fmt == LSTM_HALF_BF16 ? 256.0 : 2048.0;
+	if (fmt == LSTM_HALF_BF16DP && !lstm_half_dp_supported()) {
+		printf("SKIP %s: no AVX512-BF16 here\n", name);
+		return;
+	}
+	ulp = bf ? 256.0 : 2048.0;
 	rng_seed(&r, 8);
 	fill(w, K * N, &r, 1.0f);
 	fill(x, K, &r, 1.0f);
 	fill(y0, N, &r, 1.0f);
 	lstm_half_pack(h, w, K, N, fmt);
 	memcpy(y, y0, sizeof y);
-	lstm_half_gemv(y, x, h, K, N, R0, NR, fmt);
+	lstm_half_gemv(y, x, h, K, N, r0, nr, fmt);
 	for (n = 0; n < N; n++) {
 		e = y0[n];
-		for (k = R0; k < R0 + NR; k++) {
+		for (k = r0; k < r0 + nr; k++) {
 			/* Where the packed layout keeps (k, n). */
 			b = n / 128;
-			if (b < N / 128)
+			if (b < N / 128 && pairs)
+				at = ((size_t)b * K + (k & ~1)) * 128 +
+				    2 * (n % 128) + (k & 1);
+			else if (b < N / 128)
 				at = ((size_t)b * K + k) * 128 + n % 128;
 			else
 				at = (size_t)(N / 128) * K * 128 +
 				    (size_t)k * (N % 128) + n % 128;
-			if (fmt == LSTM_HALF_BF16) {
+			if (bf) {
 				linalg_from_bf16(&wf, &h[at], 1);
 				wh = wf;
 			} else
@@ -261,12 +274,19 @@ test_half(int fmt)
 			/* Rounded to nearest: within half an ulp. */
 			if (fabs(wh - w[k * N + n]) > fabs(w[k * N + n]) / ulp)
 				md = INFINITY;
-			e += (double)x[k - R0] * wh;
+			xf = x[k - r0];
+			if (pairs && b < N / 128) {
+				uint16_t xh;
+
+				linalg_to_bf16(&xh, &xf, 1);
+				linalg_from_bf16(&xf, &xh, 1);
+			}
+			e += (double)xf * wh;
 		}
 		md = fmax(md, fabs(e - y[n]));
 	}
-	CHECK_MSG(md < 1e-5, "%s gemv vs double: %g", fmt == LSTM_HALF_BF16 ?
-	    "bf16" : "fp16", md);
+	CHECK_MSG(md < 1e-5, "%s gemv vs double (K %d, rows %d..%d): %g",
+	    name, K, r0, r0 + nr, md);
 }
 
 int
@@ -276,7 +296,13 @@ main(void)
 	test_cell_wide();
 	test_gates();
 	test_layer();
-	test_half(LSTM_HALF_FP16);
-	test_half(LSTM_HALF_BF16);
+	test_half(LSTM_HALF_FP16, 37, 5, 30);
+	test_half(LSTM_HALF_BF16, 37, 5, 30);
+	/* Pairs: odd K (kept plain), blocks from/to inside a pair, all. */
+	test_half(LSTM_HALF_BF16DP, 37, 5, 30);
+	test_half(LSTM_HALF_BF16DP, 38, 5, 30);
+	test_half(LSTM_HALF_BF16DP, 38, 6, 31);
+	test_half(LSTM_HALF_BF16DP, 38, 7, 1);
+	test_half(LSTM_HALF_BF16DP, 40, 0, 40);
 	return (test_report());
 }
