@@ -13,8 +13,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -35,6 +37,7 @@ struct vae_arena {
 	int	 prec;		/* LINALG_FP32 or LINALG_BF16 products */
 	uint16_t *bf16;		/* bf16 copy of p.mem in its own layout (the
 				   batched products' shadow), or NULL */
+	struct team *team;	/* batch-1 decode's second thread, or NULL */
 };
 
 /* Buffers are rounded up to 16 floats (64 bytes) so rows start aligned. */
@@ -56,6 +59,7 @@ struct stack {
 	const uint16_t		*half;	/* 16-bit weights for B == 1, or NULL */
 	int			 fmt;	/* their format (LSTM_HALF_*) */
 	const float		*mem;	/* p.mem: offsets into half */
+	struct team		*team;	/* shares the h products, or NULL */
 };
 
 struct enc_buf {
@@ -96,6 +100,7 @@ static void	 stack_layout(struct stack *, struct bump *,
 		    const struct lstm_w *, int, int);
 static void	 stack_init(struct stack *, const float *, int);
 static void	 stack_step(struct stack *, int);
+static void	 team_free(struct team *);
 static const float *stack_top(const struct stack *, int *);
 static void	 enc_layout(struct enc_buf *, struct bump *,
 		    const struct vae_arch *, int, int);
@@ -177,6 +182,8 @@ vae_new(const struct vae_arch *a, char **cause)
 	v->config_json = vae_config_json(a);
 	v->arena = lr_calloc(1, sizeof *v->arena);
 	v->arena->has_sigma = 1;
+	/* Both cores where there are two (vae_set_threads). */
+	v->arena->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 	return (v);
 }
 
@@ -196,6 +203,7 @@ vae_free(struct vae *v)
 			linalg_pack_remove(v->p.mem, v->p.n_params);
 		}
 		free(v->arena->bf16);
+		team_free(v->arena->team);
 		free(v->arena);
 	}
 	free(v);
@@ -702,6 +710,166 @@ stack_init(struct stack *st, const float *s, int B)
 }
 
 /*
+ * Batch-1 decoding with 16-bit weights on two cores (vae_set_threads 2).
+ * A step of mel_2bar reads 1.5 MB of bf16 weights, more than one core's
+ * 1 MB L2, so one thread streams them from L3 at every step; split by
+ * panels of gate columns, each core's half stays in its own L2.  Each
+ * layer's product is split in two (team_post, the caller's half, then
+ * team_wait); the caller then runs the cell alone.  The panels are the
+ * same products either way, so the tokens are the one-thread tokens.
+ * The helper spins while steps come and sleeps when none has come for
+ * TEAM_SPIN polls.
+ */
+#define TEAM_SPIN	20000
+
+struct team {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	_Atomic long	 go;		/* products posted */
+	_Atomic long	 done;		/* products the helper finished */
+	_Atomic int	 sleeping;
+	_Atomic int	 quit;
+	struct stack	*st;		/* the posted product: layer k of st */
+	int		 k;
+};
+
+static inline void
+spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Part `part` of 2 of layer k's h product: panels of each gate block. */
+static void
+layer_part(struct stack *st, int k, int part)
+{
+	const struct lstm_w	*w = &st->cell[k];
+	const uint16_t		*W = half_of(st, w->kernel);
+	int			 np = w->H / LSTM_HALF_PANEL, q, b0, b1;
+
+	b0 = np * part / 2;
+	b1 = np * (part + 1) / 2;
+	for (q = 0; q < 4; q++)
+		if (k == 0)
+			lstm_half_gemv_panels(st->g, st->h0, W, w->in + w->H,
+			    w->in, w->H, st->fmt, q * np + b0, q * np + b1);
+		else
+			lstm_half_gemv_panels(st->g, st->xh[k], W, w->in +
+			    w->H, 0, w->in + w->H, st->fmt, q * np + b0,
+			    q * np + b1);
+}
+
+static void *
+team_main(void *arg)
+{
+	struct team	*t = arg;
+	long		 seen = 0, g;
+	int		 n;
+
+	linalg_serial_begin();
+	for (;;) {
+		for (n = 0; n < TEAM_SPIN; n++) {
+			if (atomic_load_explicit(&t->go,
+			    memory_order_acquire) != seen ||
+			    atomic_load_explicit(&t->quit,
+			    memory_order_relaxed))
+				break;
+			spin_pause();
+		}
+		if (n == TEAM_SPIN) {
+			pthread_mutex_lock(&t->mu);
+			atomic_store(&t->sleeping, 1);
+			while (atomic_load(&t->go) == seen &&
+			    !atomic_load(&t->quit))
+				pthread_cond_wait(&t->cv, &t->mu);
+			atomic_store(&t->sleeping, 0);
+			pthread_mutex_unlock(&t->mu);
+		}
+		if (atomic_load(&t->quit))
+			break;
+		g = atomic_load_explicit(&t->go, memory_order_acquire);
+		layer_part(t->st, t->k, 1);
+		seen = g;
+		atomic_store_explicit(&t->done, g, memory_order_release);
+	}
+	linalg_serial_end();
+	return (NULL);
+}
+
+static void
+team_wake(struct team *t)
+{
+	if (atomic_load(&t->sleeping)) {
+		pthread_mutex_lock(&t->mu);
+		pthread_cond_signal(&t->cv);
+		pthread_mutex_unlock(&t->mu);
+	}
+}
+
+static struct team *
+team_new(void)
+{
+	struct team	*t;
+
+	t = lr_calloc(1, sizeof *t);
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	if (pthread_create(&t->th, NULL, team_main, t) != 0) {
+		pthread_cond_destroy(&t->cv);
+		pthread_mutex_destroy(&t->mu);
+		free(t);
+		return (NULL);
+	}
+	return (t);
+}
+
+static void
+team_free(struct team *t)
+{
+	if (t == NULL)
+		return;
+	atomic_store(&t->quit, 1);
+	pthread_mutex_lock(&t->mu);
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_join(t->th, NULL);
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+/* Layer k's h product, half here and half on the helper. */
+static void
+team_product(struct team *t, struct stack *st, int k)
+{
+	long	g;
+
+	t->st = st;
+	t->k = k;
+	g = atomic_load_explicit(&t->go, memory_order_relaxed) + 1;
+	atomic_store(&t->go, g);	/* seq_cst: then sleeping is read */
+	team_wake(t);
+	layer_part(st, k, 0);
+	while (atomic_load_explicit(&t->done, memory_order_acquire) != g)
+		spin_pause();
+}
+
+/* 1 if every layer of st splits into whole panels per gate. */
+static int
+team_fits(const struct stack *st)
+{
+	int	k;
+
+	for (k = 0; k < st->L; k++)
+		if (st->cell[k].H % LSTM_HALF_PANEL != 0)
+			return (0);
+	return (1);
+}
+
+/*
  * One step of the stack.  st->g already holds layer 0's bias and input
  * part; only the h blocks are multiplied here.  Each layer's new h is also
  * copied into the next layer's input slot, so layer k>0 needs one gemv over
@@ -716,7 +884,11 @@ stack_step(struct stack *st, int B)
 
 	for (k = 0; k < st->L; k++) {
 		w = &st->cell[k];
-		if (st->half != NULL && B == 1 && k == 0)
+		if (st->team != NULL && B == 1) {
+			if (k > 0)
+				lstm_gates_bias(st->g, w, B);
+			team_product(st->team, st, k);
+		} else if (st->half != NULL && B == 1 && k == 0)
 			lstm_half_gemv(st->g, st->h0, half_of(st, w->kernel),
 			    w->in + w->H, 4 * w->H, w->in, w->H, st->fmt);
 		else if (st->half != NULL && B == 1) {
@@ -935,6 +1107,15 @@ decode_run(struct vae *v, const float *z, int B, float temperature,
 	d.core.half = d.cond.half = B == 1 ? v->arena->half : NULL;
 	d.core.fmt = d.cond.fmt = v->arena->half_fmt;
 	d.core.mem = d.cond.mem = p->mem;
+	d.core.team = d.cond.team = NULL;
+	if (d.core.half != NULL && v->arena->threads > 1 &&
+	    v->arena->team == NULL)
+		v->arena->team = team_new();	/* NULL: one thread, as before */
+	if (d.core.half != NULL && v->arena->team != NULL) {
+		d.core.team = team_fits(&d.core) ? v->arena->team : NULL;
+		d.cond.team = a->num_segments > 0 && team_fits(&d.cond) ?
+		    v->arena->team : NULL;
+	}
 	for (i = 0; i < (size_t)ni; i++)
 		d.prev[i] = -1;	/* y_{-1} = zeros */
 

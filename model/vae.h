@@ -115,9 +115,13 @@ int	vae_set_precision(struct vae *v, int prec, char **cause) LR_WUR;
 int	vae_precision(const struct vae *v);
 
 /*
- * Threads for encoding (1, the default, or 2): with 2 the backward
- * direction of each encoder layer runs in a second thread beside the
- * forward one.  Results are identical.  Decoding is single-threaded.
+ * Threads for encoding and batch-1 decoding (1, or 2: the default where
+ * the machine has two cores or more).  With 2 the backward direction of
+ * each encoder layer runs in a second thread beside the forward one, and
+ * a batch-1 decode with 16-bit weights (vae_set_half, vae_set_precision)
+ * splits each step's products by panels of columns with a second thread
+ * that lives as long as the model (each core keeps its half of the
+ * weights in its own cache).  Results are identical either way.
  * BLAS calls inside vae_encode and a batch-1 vae_decode always run
  * serially (linalg_serial_begin), so their results never depend on
  * linalg_set_threads; a batched decode uses the BLAS threads set (faster

@@ -452,6 +452,21 @@ test_kind(const char *label, void (*mk)(struct vae_arch *))
 		}
 		CHECK_MSG(agree >= 0.9 * 9 * TS, "%s: fp16 agrees on %d of %d",
 		    label, agree, (int)(9 * TS));
+		/* Two threads share each step's products (vae_set_threads
+		   2, where the layers split into whole panels): the same
+		   tokens as one. */
+		same = 1;
+		for (b = 0; b < 9; b++) {
+			CHECK(vae_decode(v, zl + b * Z, 1, 0.0f, NULL, tok2,
+			    &cause) == 0);
+			vae_set_threads(v, 2);
+			CHECK(vae_decode(v, zl + b * Z, 1, 0.0f, NULL,
+			    tok1 + b * TS, &cause) == 0);
+			vae_set_threads(v, 1);
+			same &= memcmp(tok2, tok1 + b * TS, TS * sizeof *tok)
+			    == 0;
+		}
+		CHECK_MSG(same, "%s: fp16 two threads == one", label);
 		CHECK(vae_set_half(v, 0, NULL) == 0);
 	} else
 		fprintf(stderr, "%s: no AVX2/FMA/F16C: fp16 path not tested\n",
@@ -820,6 +835,15 @@ test_bf16_shipped(const char *name, int N)
 	printf("%s bf16: tokens agree %.4f (batch 1), %.4f (batch %d); mu "
 	    "relative error %.3g\n", name, (double)agree1 / (N * TS),
 	    (double)agreeb / (N * TS), N, sqrt(num / den));
+	/* Batch 1 on two threads (the panels split between them): the
+	   one-thread tokens. */
+	vae_set_threads(v, 2);
+	for (k = 0; k < N; k++)
+		CHECK(vae_decode(v, z + k * Z, 1, 0.0f, NULL, tb + k * TS,
+		    &cause) == 0);
+	vae_set_threads(v, 1);
+	CHECK_MSG(memcmp(tb, t16, N * TS * sizeof *tb) == 0, "%s bf16: two "
+	    "threads differ from one", name);
 	CHECK(agree1 >= 0.98 * N * TS && agreeb >= 0.98 * N * TS);
 	CHECK(sqrt(num / den) < 2e-2 && num > 0);
 	/* Back to float32: float32's bits. */
