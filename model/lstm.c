@@ -66,35 +66,46 @@ lstm_gates_dense(float *g, const float *x, int ldx, const struct lstm_w *w,
 		linalg_gemm(0, 0, B, G, n, x, ldx, k, G, 1.0f, g, G);
 }
 
+/*
+ * One LSTM's packs.  Training multiplies the h block and (layers fed one
+ * step at a time, above the first) the input block separately, forward
+ * and backward; inference multiplies such a layer's [x, h] rows at once
+ * (stack_step), so it packs the whole kernel there.
+ */
 static void
-pack_one(const struct lstm_w *w, int input, int prec, int backward)
+pack_one(const struct lstm_w *w, int stepped, int prec, int train)
 {
 	float	*Wh = w->kernel + (size_t)w->in * 4 * w->H;
+	int	 G = 4 * w->H;
 
-	(void)linalg_pack_add(0, w->H, 4 * w->H, Wh, 4 * w->H, prec);
-	if (backward)
-		(void)linalg_pack_add(1, 4 * w->H, w->H, Wh, 4 * w->H, prec);
-	if (input)
-		(void)linalg_pack_add(0, w->in, 4 * w->H, w->kernel, 4 * w->H,
-		    prec);
+	if (!train && stepped) {
+		(void)linalg_pack_add(0, w->in + w->H, G, w->kernel, G, prec);
+		return;
+	}
+	(void)linalg_pack_add(0, w->H, G, Wh, G, prec);
+	if (!train)
+		return;
+	(void)linalg_pack_add(1, G, w->H, Wh, G, prec);
+	if (stepped)
+		(void)linalg_pack_add(0, w->in, G, w->kernel, G, prec);
 }
 
 void
-lstm_pack_params(const struct vae_params *p, int prec, int backward)
+lstm_pack_params(const struct vae_params *p, int prec, int train)
 {
 	const struct vae_arch	*a = &p->arch;
 	int			 l, k, sp;
 
 	for (l = 0; l < a->enc_layers; l++) {
-		pack_one(&p->enc_fw[l], 0, prec, backward);
-		pack_one(&p->enc_bw[l], 0, prec, backward);
+		pack_one(&p->enc_fw[l], 0, prec, train);
+		pack_one(&p->enc_bw[l], 0, prec, train);
 	}
 	if (a->num_segments > 0)
 		for (k = 0; k < a->cond_layers; k++)
-			pack_one(&p->cond[k], k > 0, prec, backward);
+			pack_one(&p->cond[k], k > 0, prec, train);
 	for (sp = 0; sp < a->n_splits; sp++)
 		for (k = 0; k < a->dec_layers; k++)
-			pack_one(&p->dec[sp].cell[k], k > 0, prec, backward);
+			pack_one(&p->dec[sp].cell[k], k > 0, prec, train);
 }
 
 /* g += sum of the kernel rows a 0/1 input selects. */

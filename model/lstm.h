@@ -28,13 +28,14 @@ void	lstm_gates_dense(float *g, const float *x, int ldx,
 
 /*
  * Lay out again, in the product kernel's own layout (linalg_pack_add),
- * the weight blocks every step of a sequence reuses: each LSTM's h block
- * and, in the decoders and conductor, the input block of the layers above
- * the first (fed one step at a time).  backward: the transposed h blocks
- * too (dG W_h^T), for training.  Blocks that cannot be packed are read as
+ * the weight blocks every step of a sequence reuses, as the products
+ * multiply them: train, the trainer's (each LSTM's h block forward and
+ * transposed, and the input block of the decoder and conductor layers
+ * above the first); else inference's (the h blocks, and those layers'
+ * whole [x, h] kernels).  Blocks that cannot be packed are read as
  * stored; linalg_pack_remove(p->mem, p->n_params) undoes it.
  */
-void	lstm_pack_params(const struct vae_params *p, int prec, int backward);
+void	lstm_pack_params(const struct vae_params *p, int prec, int train);
 
 /*
  * g (4H) += sum over k < nrows of kernel row (row0 + rows[k]): the input
