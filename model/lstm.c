@@ -125,146 +125,158 @@ lstm_gates_gather(float *g, const int *rows, int nrows,
 
 #ifdef LSTM_X86
 /*
- * exp for 8 floats (AVX2 + FMA): x = n ln2 + r, |r| <= ln2/2, exp(r) by
- * the Cephes expf polynomial, times 2^n built in the exponent bits.
- * About 1 ulp, like expf; inputs clamped to the finite float range.
+ * The cell kernels, written once for a vector width: AVX2 (8 floats, P
+ * = _mm256) and AVX-512 (16, P = _mm512).  Both do the same operations
+ * in the same order, so a unit gets the same bits whichever width takes
+ * it (AVX-512 first, then AVX2, then the scalar loops for the last
+ * units), and results never depend on the batch size or the CPU's
+ * widest vectors.  Each returns the units it did, from u on.
+ *
+ * EXP: exp of W floats: x = n ln2 + r, |r| <= ln2/2, exp(r) by the
+ * Cephes expf polynomial, times 2^n built in the exponent bits.  About 1
+ * ulp, like expf; inputs clamped to the finite float range.
+ * SIG: 1 / (1 + exp(-x)); TANH: 2 sig(2x) - 1, as the scalars.
  */
-__attribute__((target("avx2,fma"))) static inline __m256
-exp8(__m256 x)
-{
-	__m256	n, r, p;
-	__m256i	e;
-
-	x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)),
-	    _mm256_set1_ps(88.3f));
-	n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
-	    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-	r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-	r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-	p = _mm256_set1_ps(1.9875691500e-4f);
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-	p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r),
-	    _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-	e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n),
-	    _mm256_set1_epi32(127)), 23);
-	return (_mm256_mul_ps(p, _mm256_castsi256_ps(e)));
+#define CELL_KERNELS(W, V, VI, P, TGT, ROUND, CASTI, CASTF)		\
+TGT static inline V							\
+exp##W(V x)								\
+{									\
+	V	n, r, p;						\
+	VI	e;							\
+									\
+	x = P##_min_ps(P##_max_ps(x, P##_set1_ps(-87.3f)),		\
+	    P##_set1_ps(88.3f));					\
+	n = ROUND(P##_mul_ps(x, P##_set1_ps(1.44269504f)));		\
+	r = P##_fnmadd_ps(n, P##_set1_ps(0.693359375f), x);		\
+	r = P##_fnmadd_ps(n, P##_set1_ps(-2.12194440e-4f), r);		\
+	p = P##_set1_ps(1.9875691500e-4f);				\
+	p = P##_fmadd_ps(p, r, P##_set1_ps(1.3981999507e-3f));		\
+	p = P##_fmadd_ps(p, r, P##_set1_ps(8.3334519073e-3f));		\
+	p = P##_fmadd_ps(p, r, P##_set1_ps(4.1665795894e-2f));		\
+	p = P##_fmadd_ps(p, r, P##_set1_ps(1.6666665459e-1f));		\
+	p = P##_fmadd_ps(p, r, P##_set1_ps(5.0000001201e-1f));		\
+	p = P##_fmadd_ps(p, P##_mul_ps(r, r),				\
+	    P##_add_ps(r, P##_set1_ps(1.0f)));				\
+	e = P##_slli_epi32(P##_add_epi32(P##_cvtps_epi32(n),		\
+	    P##_set1_epi32(127)), 23);					\
+	return (P##_mul_ps(p, CASTF(e)));				\
+}									\
+									\
+TGT static inline V							\
+sig##W(V x)								\
+{									\
+	const V	one = P##_set1_ps(1.0f);				\
+									\
+	return (P##_div_ps(one, P##_add_ps(one, exp##W(		\
+	    P##_sub_ps(P##_setzero_ps(), x)))));			\
+}									\
+									\
+TGT static inline V							\
+tanh##W(V x)								\
+{									\
+	const V	two = P##_set1_ps(2.0f);				\
+									\
+	return (P##_sub_ps(P##_mul_ps(two, sig##W(P##_mul_ps(two,	\
+	    x))), P##_set1_ps(1.0f)));					\
+}									\
+									\
+/* lstm_cell's units of one row. */					\
+TGT static int								\
+cell##W(float *hb, float *cb, const float *gi, int H, int u)		\
+{									\
+	const float	*gj = gi + H, *gf = gj + H, *go = gf + H;	\
+	const V		 fb = P##_set1_ps(LSTM_FORGET_BIAS);		\
+	V		 c;						\
+									\
+	for (; u + W <= H; u += W) {					\
+		c = P##_add_ps(P##_mul_ps(P##_loadu_ps(cb + u),		\
+		    sig##W(P##_add_ps(P##_loadu_ps(gf + u), fb))),	\
+		    P##_mul_ps(sig##W(P##_loadu_ps(gi + u)),		\
+		    tanh##W(P##_loadu_ps(gj + u))));			\
+		P##_storeu_ps(cb + u, c);				\
+		P##_storeu_ps(hb + u, P##_mul_ps(tanh##W(c),		\
+		    sig##W(P##_loadu_ps(go + u))));			\
+	}								\
+	return (u);							\
+}									\
+									\
+/* The trainer's cell (lstm_cell_train): the activated gates go back	\
+   into g for the backward pass, with c, tanh(c) and h. */		\
+TGT static int								\
+cell##W##_train(float *gi, float *cb, float *tcb, float *hb,		\
+    const float *cpb, int H, int u)					\
+{									\
+	float		*gj = gi + H, *gf = gj + H, *go = gf + H;	\
+	const V		 fb = P##_set1_ps(LSTM_FORGET_BIAS);		\
+	V		 i, j, f, o, c, tc;				\
+									\
+	for (; u + W <= H; u += W) {					\
+		i = sig##W(P##_loadu_ps(gi + u));			\
+		j = tanh##W(P##_loadu_ps(gj + u));			\
+		f = sig##W(P##_add_ps(P##_loadu_ps(gf + u), fb));	\
+		o = sig##W(P##_loadu_ps(go + u));			\
+		c = P##_fmadd_ps(f, P##_loadu_ps(cpb + u),		\
+		    P##_mul_ps(i, j));					\
+		tc = tanh##W(c);					\
+		P##_storeu_ps(gi + u, i);				\
+		P##_storeu_ps(gj + u, j);				\
+		P##_storeu_ps(gf + u, f);				\
+		P##_storeu_ps(go + u, o);				\
+		P##_storeu_ps(cb + u, c);				\
+		P##_storeu_ps(tcb + u, tc);				\
+		P##_storeu_ps(hb + u, P##_mul_ps(tc, o));		\
+	}								\
+	return (u);							\
+}									\
+									\
+/* The trainer's cell backward (lstm_cell_backward): the same products	\
+   in the same order as the scalar loop, no fused multiply-adds, so	\
+   every path gives the same bits. */					\
+TGT static int								\
+cell##W##_backward(float *dg, float *dcb, const float *g,		\
+    const float *tcb, const float *cpb, const float *dh_above,		\
+    const float *dhb, int H, int u)					\
+{									\
+	const V		 one = P##_set1_ps(1.0f);			\
+	V		 gi, gj, gf, go, tc, dh, dc;			\
+									\
+	for (; u + W <= H; u += W) {					\
+		gi = P##_loadu_ps(g + u);				\
+		gj = P##_loadu_ps(g + H + u);				\
+		gf = P##_loadu_ps(g + 2 * H + u);			\
+		go = P##_loadu_ps(g + 3 * H + u);			\
+		tc = P##_loadu_ps(tcb + u);				\
+		dh = P##_add_ps(P##_loadu_ps(dh_above + u),		\
+		    P##_loadu_ps(dhb + u));				\
+		dc = P##_add_ps(P##_loadu_ps(dcb + u),			\
+		    P##_mul_ps(P##_mul_ps(dh, go), P##_sub_ps(one,	\
+		    P##_mul_ps(tc, tc))));				\
+		P##_storeu_ps(dg + u, P##_mul_ps(P##_mul_ps(		\
+		    P##_mul_ps(dc, gj), gi), P##_sub_ps(one, gi)));	\
+		P##_storeu_ps(dg + H + u, P##_mul_ps(P##_mul_ps(dc,	\
+		    gi), P##_sub_ps(one, P##_mul_ps(gj, gj))));		\
+		P##_storeu_ps(dg + 2 * H + u, P##_mul_ps(P##_mul_ps(	\
+		    P##_mul_ps(dc, P##_loadu_ps(cpb + u)), gf),		\
+		    P##_sub_ps(one, gf)));				\
+		P##_storeu_ps(dg + 3 * H + u, P##_mul_ps(P##_mul_ps(	\
+		    P##_mul_ps(dh, tc), go), P##_sub_ps(one, go)));	\
+		P##_storeu_ps(dcb + u, P##_mul_ps(dc, gf));		\
+	}								\
+	return (u);							\
 }
 
-/* sig(x) = 1 / (1 + exp(-x)); tanh(x) = 2 sig(2x) - 1, as the scalars. */
-__attribute__((target("avx2,fma"))) static inline __m256
-sig8(__m256 x)
-{
-	const __m256	one = _mm256_set1_ps(1.0f);
+#define ROUND8(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT |	\
+	    _MM_FROUND_NO_EXC)
+#define ROUND16(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | \
+	    _MM_FROUND_NO_EXC)
+CELL_KERNELS(8, __m256, __m256i, _mm256,
+    __attribute__((target("avx2,fma"))), ROUND8, _mm256_castps_si256,
+    _mm256_castsi256_ps)
+CELL_KERNELS(16, __m512, __m512i, _mm512,
+    __attribute__((target("avx512f"))), ROUND16, _mm512_castps_si512,
+    _mm512_castsi512_ps)
 
-	return (_mm256_div_ps(one, _mm256_add_ps(one, exp8(
-	    _mm256_sub_ps(_mm256_setzero_ps(), x)))));
-}
-
-__attribute__((target("avx2,fma"))) static inline __m256
-tanh8(__m256 x)
-{
-	const __m256	two = _mm256_set1_ps(2.0f);
-
-	return (_mm256_sub_ps(_mm256_mul_ps(two, sig8(_mm256_mul_ps(two, x))),
-	    _mm256_set1_ps(1.0f)));
-}
-
-/* Units [0, H - H % 8) of one row, eight at a time; returns the count. */
-__attribute__((target("avx2,fma"))) static int
-cell8(float *hb, float *cb, const float *gi, int H)
-{
-	const float	*gj = gi + H, *gf = gj + H, *go = gf + H;
-	const __m256	 fb = _mm256_set1_ps(LSTM_FORGET_BIAS);
-	__m256		 c;
-	int		 u;
-
-	for (u = 0; u + 8 <= H; u += 8) {
-		c = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(cb + u),
-		    sig8(_mm256_add_ps(_mm256_loadu_ps(gf + u), fb))),
-		    _mm256_mul_ps(sig8(_mm256_loadu_ps(gi + u)),
-		    tanh8(_mm256_loadu_ps(gj + u))));
-		_mm256_storeu_ps(cb + u, c);
-		_mm256_storeu_ps(hb + u, _mm256_mul_ps(tanh8(c),
-		    sig8(_mm256_loadu_ps(go + u))));
-	}
-	return (u);
-}
-
-/*
- * The trainer's cell (lstm_cell_train), eight units at a time: the
- * activated gates go back into g for the backward pass, with c, tanh(c)
- * and h.
- */
-__attribute__((target("avx2,fma"))) static int
-cell8_train(float *gi, float *cb, float *tcb, float *hb, const float *cpb,
-    int H)
-{
-	float		*gj = gi + H, *gf = gj + H, *go = gf + H;
-	const __m256	 fb = _mm256_set1_ps(LSTM_FORGET_BIAS);
-	__m256		 i, j, f, o, c, tc;
-	int		 u;
-
-	for (u = 0; u + 8 <= H; u += 8) {
-		i = sig8(_mm256_loadu_ps(gi + u));
-		j = tanh8(_mm256_loadu_ps(gj + u));
-		f = sig8(_mm256_add_ps(_mm256_loadu_ps(gf + u), fb));
-		o = sig8(_mm256_loadu_ps(go + u));
-		c = _mm256_fmadd_ps(f, _mm256_loadu_ps(cpb + u),
-		    _mm256_mul_ps(i, j));
-		tc = tanh8(c);
-		_mm256_storeu_ps(gi + u, i);
-		_mm256_storeu_ps(gj + u, j);
-		_mm256_storeu_ps(gf + u, f);
-		_mm256_storeu_ps(go + u, o);
-		_mm256_storeu_ps(cb + u, c);
-		_mm256_storeu_ps(tcb + u, tc);
-		_mm256_storeu_ps(hb + u, _mm256_mul_ps(tc, o));
-	}
-	return (u);
-}
-
-/*
- * The trainer's cell backward, eight units at a time (lstm_cell_backward):
- * the same products in the same order as the scalar loop, no fused
- * multiply-adds, so both paths give the same bits.
- */
-__attribute__((target("avx2"))) static int
-cell8_backward(float *dg, float *dcb, const float *g, const float *tcb,
-    const float *cpb, const float *dh_above, const float *dhb, int H)
-{
-	const __m256	 one = _mm256_set1_ps(1.0f);
-	__m256		 gi, gj, gf, go, tc, dh, dc;
-	int		 u;
-
-	for (u = 0; u + 8 <= H; u += 8) {
-		gi = _mm256_loadu_ps(g + u);
-		gj = _mm256_loadu_ps(g + H + u);
-		gf = _mm256_loadu_ps(g + 2 * H + u);
-		go = _mm256_loadu_ps(g + 3 * H + u);
-		tc = _mm256_loadu_ps(tcb + u);
-		dh = _mm256_add_ps(_mm256_loadu_ps(dh_above + u),
-		    _mm256_loadu_ps(dhb + u));
-		dc = _mm256_add_ps(_mm256_loadu_ps(dcb + u),
-		    _mm256_mul_ps(_mm256_mul_ps(dh, go), _mm256_sub_ps(one,
-		    _mm256_mul_ps(tc, tc))));
-		_mm256_storeu_ps(dg + u, _mm256_mul_ps(_mm256_mul_ps(
-		    _mm256_mul_ps(dc, gj), gi), _mm256_sub_ps(one, gi)));
-		_mm256_storeu_ps(dg + H + u, _mm256_mul_ps(_mm256_mul_ps(dc,
-		    gi), _mm256_sub_ps(one, _mm256_mul_ps(gj, gj))));
-		_mm256_storeu_ps(dg + 2 * H + u, _mm256_mul_ps(_mm256_mul_ps(
-		    _mm256_mul_ps(dc, _mm256_loadu_ps(cpb + u)), gf),
-		    _mm256_sub_ps(one, gf)));
-		_mm256_storeu_ps(dg + 3 * H + u, _mm256_mul_ps(_mm256_mul_ps(
-		    _mm256_mul_ps(dh, tc), go), _mm256_sub_ps(one, go)));
-		_mm256_storeu_ps(dcb + u, _mm256_mul_ps(dc, gf));
-	}
-	return (u);
-}
-
+static int	has_cell16 = -1;	/* AVX-512 cells */
 static int	has_avx2 = -1;
 #endif
 
@@ -276,6 +288,7 @@ check_cpu(void)
 		__builtin_cpu_init();
 		has_avx2 = __builtin_cpu_supports("avx2") &&
 		    __builtin_cpu_supports("fma");
+		has_cell16 = has_avx2 && __builtin_cpu_supports("avx512f");
 	}
 #endif
 }
@@ -294,9 +307,12 @@ lstm_cell_backward(float *dg, float *dc, const float *g, const float *tc,
 
 		u = 0;
 #ifdef LSTM_X86
+		if (has_cell16)
+			u = cell16_backward(dgb, dcb, gb, tc + o, cp + o,
+			    dh_above + o, dh + o, H, u);
 		if (has_avx2)
 			u = cell8_backward(dgb, dcb, gb, tc + o, cp + o,
-			    dh_above + o, dh + o, H);
+			    dh_above + o, dh + o, H, u);
 #endif
 		for (; u < H; u++) {
 			float	gi = gb[u], gj = gb[H + u];
@@ -334,8 +350,10 @@ lstm_cell_train(float *g, float *c, float *tc, float *h, const float *cp,
 		cpb = cp + (size_t)b * H;
 		u = 0;
 #ifdef LSTM_X86
+		if (has_cell16)
+			u = cell16_train(gi, cb, tcb, hb, cpb, H, u);
 		if (has_avx2)
-			u = cell8_train(gi, cb, tcb, hb, cpb, H);
+			u = cell8_train(gi, cb, tcb, hb, cpb, H, u);
 #endif
 		for (; u < H; u++) {
 			gi[u] = sigm(gi[u]);
@@ -370,8 +388,10 @@ lstm_cell(float *h, int ldh, float *h2, int ldh2, float *c, const float *g,
 #ifdef LSTM_X86
 		/* Same units always take the same path: results never depend
 		 * on the batch size. */
+		if (has_cell16)
+			u = cell16(hb, cb, gi, H, u);
 		if (has_avx2)
-			u = cell8(hb, cb, gi, H);
+			u = cell8(hb, cb, gi, H, u);
 #endif
 		for (; u < H; u++) {
 			nc = cb[u] * sigm(gf[u] + LSTM_FORGET_BIAS) +

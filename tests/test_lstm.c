@@ -69,6 +69,58 @@ test_cell_by_hand(void)
 	CHECK(fabsf(c - 0.7f) < 1e-6f);
 }
 
+/*
+ * A unit gets the same bits whichever vector width takes it (16 or 8
+ * lanes): the first A units of a row of width A and of a row of width
+ * BW, with the same inputs, for the three cells.  With A = 24 and BW =
+ * 41, units 16-23 go through 8 lanes in one and 16 in the other.
+ */
+static void
+test_cell_paths(void)
+{
+	enum { A = 24, BW = 41 };
+	struct rng	r;
+	float		ga[4 * A], gb[4 * BW], ca[A], cb[BW], ha[A], hb[BW];
+	float		ta[A], tb[BW], pa[A], pb[BW], da[A], db[BW];
+	float		dga[4 * A], dgb[4 * BW], dca[A], dcb[BW];
+	int		q, u, same = 1;
+
+	rng_seed(&r, 13);
+	fill(gb, 4 * BW, &r, 6.0f);
+	fill(cb, BW, &r, 2.0f);
+	fill(pb, BW, &r, 2.0f);
+	fill(db, BW, &r, 1.0f);
+	for (q = 0; q < 4; q++)
+		memcpy(ga + q * A, gb + q * BW, A * sizeof *ga);
+	memcpy(ca, cb, sizeof ca);
+	memcpy(pa, pb, sizeof pa);
+	memcpy(da, db, sizeof da);
+	/* Inference cell. */
+	lstm_cell(ha, A, NULL, 0, ca, ga, 1, A);
+	lstm_cell(hb, BW, NULL, 0, cb, gb, 1, BW);
+	same &= memcmp(ha, hb, sizeof ha) == 0 && memcmp(ca, cb, sizeof ca)
+	    == 0;
+	/* Trainer's cell, then its backward on what it left in g. */
+	for (q = 0; q < 4; q++)
+		memcpy(ga + q * A, gb + q * BW, A * sizeof *ga);
+	lstm_cell_train(ga, ca, ta, ha, pa, 1, A);
+	lstm_cell_train(gb, cb, tb, hb, pb, 1, BW);
+	for (q = 0; q < 4; q++)
+		same &= memcmp(ga + q * A, gb + q * BW, A * sizeof *ga) == 0;
+	same &= memcmp(ta, tb, sizeof ta) == 0 && memcmp(ha, hb, sizeof ha)
+	    == 0;
+	for (u = 0; u < BW; u++)
+		dcb[u] = 0.5f * db[u];
+	memcpy(dca, dcb, sizeof dca);
+	lstm_cell_backward(dga, dca, ga, ta, pa, da, ha, 1, A);
+	lstm_cell_backward(dgb, dcb, gb, tb, pb, db, hb, 1, BW);
+	for (q = 0; q < 4; q++)
+		same &= memcmp(dga + q * A, dgb + q * BW, A * sizeof *dga) ==
+		    0;
+	same &= memcmp(dca, dcb, sizeof dca) == 0;
+	CHECK_MSG(same, "a unit's bits depend on the path that took it");
+}
+
 /* A wide cell (vector path plus remainder) against double, incl. extremes. */
 static void
 test_cell_wide(void)
@@ -294,6 +346,7 @@ main(void)
 {
 	test_cell_by_hand();
 	test_cell_wide();
+	test_cell_paths();
 	test_gates();
 	test_layer();
 	test_half(LSTM_HALF_FP16, 37, 5, 30);
