@@ -94,6 +94,9 @@ struct train_par {
 	size_t			 n_params;
 };
 
+/* Floats of each array the update does at once (JOB_UPDATE). */
+#define UPDATE_BLOCK	8192
+
 static void	*work(void *);
 static void	 run_job(struct worker *);
 
@@ -367,10 +370,11 @@ run_job(struct worker *w)
 		}
 		break;
 	case JOB_UPDATE:
+		/* Five arrays: smaller blocks, so all stay in L2. */
 		shadow = tp->bf16 != NULL && tp->shadowed == p->mem &&
 		    tp->n_params == p->n_params;
-		for (b = lo; b < hi; b += ADAM_BLOCK) {
-			e = hi - b < ADAM_BLOCK ? hi : b + ADAM_BLOCK;
+		for (b = lo; b < hi; b += UPDATE_BLOCK) {
+			e = hi - b < UPDATE_BLOCK ? hi : b + UPDATE_BLOCK;
 			adam_scale(tp->ug->mem + b, e - b, tp->uf);
 			adam_update(p->mem + b, tp->um + b, tp->uv + b,
 			    tp->ug->mem + b, e - b, tp->ut, tp->ulr, 0.9f,
