@@ -725,6 +725,28 @@ test_config(void)
 	CHECK(config_load(&c, path, &cause) == -1 && cause != NULL &&
 	    strstr(cause, ":1: clock") != NULL);
 	free(cause);
+	cause = NULL;
+	/* The precision: fp16 and bf16 round-trip, fp32 is the default and
+	   not written, anything else names the line. */
+	f = fopen(path, "w");
+	fputs("precision = fp16\n", f);
+	fclose(f);
+	CHECK(config_load(&c, path, &cause) == 0 &&
+	    c.precision == CONFIG_PREC_FP16);
+	c.precision = CONFIG_PREC_BF16;
+	CHECK(config_save(&c, path, &cause) == 0);
+	CHECK(config_load(&c, path, &cause) == 0 &&
+	    c.precision == CONFIG_PREC_BF16);
+	c.precision = CONFIG_PREC_FP32;
+	CHECK(config_save(&c, path, &cause) == 0);
+	CHECK(config_load(&c, path, &cause) == 0 &&
+	    c.precision == CONFIG_PREC_FP32);
+	f = fopen(path, "w");
+	fputs("out = x\nprecision = fp8\n", f);
+	fclose(f);
+	CHECK(config_load(&c, path, &cause) == -1 && cause != NULL &&
+	    strstr(cause, ":2: precision") != NULL);
+	free(cause);
 	unlink(path);
 	rmdir(dir);
 }

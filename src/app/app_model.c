@@ -129,8 +129,11 @@ app_model_load(struct app *a, char **cause)
 		char		*pc = NULL;
 
 		config_init(&c);
-		if (config_load(&c, NULL, NULL) == 0 && c.bf16 &&
-		    vae_set_precision(v, LINALG_BF16, &pc) != 0) {
+		if (config_load(&c, NULL, NULL) == 0 &&
+		    ((c.precision == CONFIG_PREC_BF16 &&
+		    vae_set_precision(v, LINALG_BF16, &pc) != 0) ||
+		    (c.precision == CONFIG_PREC_FP16 &&
+		    vae_set_half(v, 1, &pc) != 0))) {
 			app_msg(a, 1, "%s", pc);
 			free(pc);
 		}

@@ -162,10 +162,15 @@ config_set(struct config *c, char *k, char *v, const char *path,
 			return (lr_fail(cause, "%s:%d: clock is internal, "
 			    "follow or master, not \"%s\"", path, lineno, v));
 	} else if (strcmp(k, "precision") == 0) {
-		if (strcmp(v, "bf16") != 0 && strcmp(v, "fp32") != 0)
-			return (lr_fail(cause, "%s:%d: precision is bf16 or "
-			    "fp32, not \"%s\"", path, lineno, v));
-		c->bf16 = strcmp(v, "bf16") == 0;
+		if (strcmp(v, "fp32") == 0)
+			c->precision = CONFIG_PREC_FP32;
+		else if (strcmp(v, "bf16") == 0)
+			c->precision = CONFIG_PREC_BF16;
+		else if (strcmp(v, "fp16") == 0)
+			c->precision = CONFIG_PREC_FP16;
+		else
+			return (lr_fail(cause, "%s:%d: precision is bf16, "
+			    "fp16 or fp32, not \"%s\"", path, lineno, v));
 	} else if (strcmp(k, "bind") == 0) {
 		if (parse_bind(c, v) != 0)
 			return (lr_fail(cause, "%s:%d: bind wants CHANNEL(1-16 "
@@ -276,8 +281,9 @@ fill_config(FILE *f, void *arg, char **cause)
 	if (c->clock != CONFIG_CLOCK_INTERNAL)
 		fprintf(f, "clock = %s\n", c->clock == CONFIG_CLOCK_FOLLOW ?
 		    "follow" : "master");
-	if (c->bf16)
-		fprintf(f, "precision = bf16\n");
+	if (c->precision != CONFIG_PREC_FP32)
+		fprintf(f, "precision = %s\n", c->precision ==
+		    CONFIG_PREC_BF16 ? "bf16" : "fp16");
 	for (i = 0; i < c->n_bindings; i++) {
 		if (c->bindings[i].channel < 0)
 			fprintf(f, "bind = * %d %s\n", c->bindings[i].cc,

@@ -38,6 +38,11 @@ enum config_clock {
 	CONFIG_CLOCK_MASTER,	/* own tempo, clock out to the output */
 };
 
+/* precision = fp32 (the default), bf16 or fp16 (batch-1 weights). */
+#define CONFIG_PREC_FP32	0
+#define CONFIG_PREC_BF16	1
+#define CONFIG_PREC_FP16	2
+
 struct config {
 	char			out[128];	/* "" : default */
 	char			in[128];
@@ -46,8 +51,7 @@ struct config {
 	int			channel;	/* 1..16, 0: default (1) */
 	int			program;	/* 0..127, -1: the source's */
 	int			clock;		/* CONFIG_CLOCK_* */
-	int			bf16;		/* precision = bf16 (1) or
-						   fp32 (0, default) */
+	int			precision;	/* CONFIG_PREC_* */
 	struct live_binding	bindings[CONFIG_MAX_BINDINGS];
 	size_t			n_bindings;
 	struct config_key	keys[CONFIG_MAX_KEYS];

@@ -54,6 +54,9 @@ static const struct option model_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* --precision fp16 (LINALG_ has no such product precision). */
+#define PREC_FP16	(-2)
+
 struct model_args {
 	const char	*model;
 	const char	*zfile;
@@ -72,7 +75,8 @@ struct model_args {
 	int		 wav;		/* --wav: each step as audio too */
 	const char	*soundfont;
 	const char	*dtype;
-	int		 precision;	/* LINALG_FP32 or LINALG_BF16 */
+	int		 precision;	/* LINALG_FP32, LINALG_BF16 or
+					   PREC_FP16 */
 	char		**files;
 	int		 n_files;
 };
@@ -110,12 +114,17 @@ parse_value(int c, const char *arg, struct model_args *a)
 	case 'f': a->force = 1; return (0);
 	case 'd': a->dtype = arg; return (0);
 	case 'p':
-		if (strcmp(arg, "bf16") != 0 && strcmp(arg, "fp32") != 0) {
-			cmd_error("--precision %s: want bf16 or fp32", arg);
+		if (strcmp(arg, "bf16") == 0)
+			a->precision = LINALG_BF16;
+		else if (strcmp(arg, "fp16") == 0)
+			a->precision = PREC_FP16;
+		else if (strcmp(arg, "fp32") == 0)
+			a->precision = LINALG_FP32;
+		else {
+			cmd_error("--precision %s: want bf16, fp16 or fp32",
+			    arg);
 			return (-1);
 		}
-		a->precision = strcmp(arg, "bf16") == 0 ? LINALG_BF16 :
-		    LINALG_FP32;
 		return (0);
 	/* Windows, tracks and channels count from 1, as inspect and the
 	   instrument show them. */
@@ -200,8 +209,10 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 }
 
 /*
- * The model of --model in --precision; bf16 where this machine cannot run
- * it stays float32 with a one-line note (the result is the float32 one).
+ * The model of --model in --precision; bf16 or fp16 where this machine
+ * cannot run it stays float32 with a one-line note (the result is the
+ * float32 one).  fp16 is vae_set_half: 16-bit weights for batch-1
+ * decoding only (no fp16 matrix product here), batched work in float32.
  */
 static struct vae *
 load_model(struct model_args *ma)
@@ -216,8 +227,9 @@ load_model(struct model_args *ma)
 		free(cause);
 		return (NULL);
 	}
-	if (ma->precision == LINALG_BF16 &&
-	    vae_set_precision(v, LINALG_BF16, &cause) != 0) {
+	if ((ma->precision == LINALG_BF16 &&
+	    vae_set_precision(v, LINALG_BF16, &cause) != 0) ||
+	    (ma->precision == PREC_FP16 && vae_set_half(v, 1, &cause) != 0)) {
 		fprintf(stderr, "latentroll: note: %s\n", cause);
 		free(cause);
 	}

@@ -441,7 +441,8 @@ struct eval_args {
 	struct train_args	 ta;
 	enum dataset_split	 sp;
 	const char		*split;
-	int			 bf16, batch;
+	const char		*prec16;	/* "bf16", "fp16" or NULL */
+	int			 batch;
 };
 
 static int
@@ -476,12 +477,14 @@ eval_parse(int argc, char **argv, struct eval_args *ea)
 			break;
 		case 'P':
 			if (strcmp(optarg, "bf16") != 0 &&
+			    strcmp(optarg, "fp16") != 0 &&
 			    strcmp(optarg, "fp32") != 0) {
-				cmd_error("eval: --precision bf16|fp32, not "
-				    "'%s'", optarg);
+				cmd_error("eval: --precision bf16|fp16|fp32, "
+				    "not '%s'", optarg);
 				return (CMD_USAGE);
 			}
-			ea->bf16 = strcmp(optarg, "bf16") == 0;
+			ea->prec16 = strcmp(optarg, "fp32") == 0 ? NULL :
+			    strcmp(optarg, "bf16") == 0 ? "bf16" : "fp16";
 			break;
 		default: return (cmd_usage("eval"));
 		}
@@ -528,11 +531,13 @@ cmd_eval(int argc, char **argv)
 		free(cause);
 		return (CMD_ERROR);
 	}
-	/* --precision bf16: a second copy in bf16, measured against the
-	   float32 one (its sampled accuracy, and its batch-1 decodes of
-	   float32's mu token for token). */
-	if (ea.bf16 && ((v16 = modeldir_load(ta->out, &cause)) == NULL ||
-	    vae_set_precision(v16, LINALG_BF16, &cause) != 0)) {
+	/* --precision bf16 or fp16: a second copy in that precision,
+	   measured against the float32 one (its sampled accuracy, and its
+	   batch-1 decodes of float32's mu token for token). */
+	if (ea.prec16 != NULL && ((v16 = modeldir_load(ta->out, &cause)) ==
+	    NULL || (strcmp(ea.prec16, "bf16") == 0 ?
+	    vae_set_precision(v16, LINALG_BF16, &cause) :
+	    vae_set_half(v16, 1, &cause)) != 0)) {
 		cmd_error("eval: %s", cause);
 		free(cause);
 		vae_free(v16);
@@ -547,7 +552,7 @@ cmd_eval(int argc, char **argv)
 		cmd_error("%s", cause);
 	else if (ds.n[ea.sp] == 0)
 		cmd_error("%s: no window in the %s split", ta->data, ea.split);
-	else if ((js = run_eval_split(v, v16, &ds, ea.sp, ea.batch,
+	else if ((js = run_eval_split(v, v16, ea.prec16, &ds, ea.sp, ea.batch,
 	    &cause)) == NULL)
 		cmd_error("%s", cause != NULL ? cause : "eval failed");
 	else {

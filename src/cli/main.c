@@ -26,24 +26,24 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_convert },
 	{ .name = "encode", .args = "[--model NAME|DIR] FILE.mid [--tune X] "
 	      "[--window N] [--track N] [--channel N] "
-	      "[--precision bf16|fp32]",
+	      "[--precision bf16|fp16|fp32]",
 	  .help = "print mu, sigma and tokens of a window as JSON",
 	  .fn = cmd_encode },
 	{ .name = "decode",
 	  .args = "[--model NAME|DIR] --z Z.json [--temperature T] [--seed S] "
-	      "[--out OUT.mid] [--force] [--precision bf16|fp32]",
+	      "[--out OUT.mid] [--force] [--precision bf16|fp16|fp32]",
 	  .help = "decode a latent vector to tokens (and MIDI)",
 	  .fn = cmd_decode },
 	{ .name = "interpolate",
 	  .args = "[--model NAME|DIR] A.mid B.mid -n N [--lerp] [--out DIR] "
 	      "[--tune X] [--wav] [--soundfont SF2] [--track N] "
-	      "[--channel N] [--force] [--precision bf16|fp32]",
+	      "[--channel N] [--force] [--precision bf16|fp16|fp32]",
 	  .help = "interpolate between two clips in latent space",
 	  .fn = cmd_interpolate },
 	{ .name = "sample",
 	  .args = "[--model NAME|DIR] -n N [--temperature T] [--seed S] "
 	      "[--out DIR] [--wav] [--soundfont SF2] [--force] "
-	      "[--precision bf16|fp32]",
+	      "[--precision bf16|fp16|fp32]",
 	  .help = "new clips from the model's prior (temperature 0.5 unless "
 	      "given)",
 	  .fn = cmd_sample },
@@ -51,7 +51,7 @@ static const struct cmd_entry cmd_table[] = {
 	  .args = "[--model NAME|DIR] FILE.mid -n N --similarity S "
 	      "[--temperature T] [--seed S] [--tune X] [--window N] "
 	      "[--track N] [--channel N] [--out DIR] [--wav] "
-	      "[--soundfont SF2] [--force] [--precision bf16|fp32]",
+	      "[--soundfont SF2] [--force] [--precision bf16|fp16|fp32]",
 	  .help = "variations of a clip: z = S * its mu + (1 - S) * noise",
 	  .fn = cmd_similar },
 	{ .name = "export",
@@ -83,8 +83,10 @@ static const struct cmd_entry cmd_table[] = {
 	      "Ctrl-C saves the run; --resume goes on from it",
 	  .fn = cmd_train },
 	{ .name = "eval", .args = "--model NAME|DIR --data DIR [--split test] "
-	      "[--precision bf16]",
-	  .help = "reconstruction accuracy and KL on a data split (JSON)",
+	      "[--precision bf16|fp16]",
+	  .help = "reconstruction accuracy and KL on a data split (JSON); "
+	      "--precision: also that precision's accuracy and agreement "
+	      "with float32",
 	  .fn = cmd_eval },
 	{ .name = "attrs",
 	  .args = "--model NAME|DIR --data DIR [--force] [--max-windows N] "

@@ -216,9 +216,10 @@ tally_batch(struct tally *t, const int *tok, int b, char **cause)
 }
 
 json_t *
-run_eval_split(struct vae *v, struct vae *v16, const struct dataset *ds,
-    enum dataset_split sp, int B, char **cause)
+run_eval_split(struct vae *v, struct vae *v16, const char *name16,
+    const struct dataset *ds, enum dataset_split sp, int B, char **cause)
 {
+	char		 key[64];
 	struct tally	 t;
 	size_t		 Z = v->p.arch.z_size;
 	double		 tfacc, kl, rl;
@@ -260,9 +261,11 @@ run_eval_split(struct vae *v, struct vae *v16, const struct dataset *ds,
 	if (t.lat.n > 0)
 		json_object_set_new(js, "latent", run_latent_json(&t.lat));
 	if (v16 != NULL) {
-		json_object_set_new(js, "bf16_sampled_acc",
+		snprintf(key, sizeof key, "%s_sampled_acc", name16);
+		json_object_set_new(js, key,
 		    json_real((double)t.correct16 / t.total));
-		json_object_set_new(js, "bf16_token_agree",
+		snprintf(key, sizeof key, "%s_token_agree", name16);
+		json_object_set_new(js, key,
 		    json_real((double)t.agree16 / t.total));
 	}
 out:

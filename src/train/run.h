@@ -165,10 +165,11 @@ json_t	*run_latent_json(const struct run_latent *l);
  * JSON object: teacher-forced and sampled accuracy, KL and reconstruction
  * loss, the trainer's mu against the inference one, what a musician hears
  * in the inputs and decodes, the latent's use, and with v16 (the same
- * model in bf16) bf16's sampled accuracy and its batch-1 agreement with
- * float32.  NULL with a cause on error.
+ * model in 16-bit precision, whose name prefixes its keys: "bf16",
+ * "fp16") its sampled accuracy and its batch-1 agreement with float32.
+ * NULL with a cause on error.
  */
-json_t	*run_eval_split(struct vae *v, struct vae *v16,
+json_t	*run_eval_split(struct vae *v, struct vae *v16, const char *name16,
 	    const struct dataset *ds, enum dataset_split sp, int B,
 	    char **cause);
 
