@@ -260,6 +260,12 @@ train_mu(const struct train_net *n)
 	return (n->mu);
 }
 
+const float *
+train_eps(const struct train_net *n)
+{
+	return (n->eps);
+}
+
 /* ------------------------------------------------------------------ */
 /* Forward. */
 

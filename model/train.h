@@ -97,6 +97,9 @@ void	train_backward(struct train_net *n, const struct vae_params *p,
 
 /* mu (B, Z) of the last forward. */
 const float *train_mu(const struct train_net *n);
+/* eps (B, Z) the last forward drew (zeros for use_mu), so a reference
+   implementation can take the same z (tests/gradref_dump.c). */
+const float *train_eps(const struct train_net *n);
 
 /*
  * The update of one step from its gradient g (clobbered): global-norm
