@@ -183,6 +183,30 @@ test_corpus(const char *shared)
 	}
 	CHECK(ok);
 	fprintf(stderr, "corpus: %s", a.report);
+	/* The report counts windows per meter (the model card states them):
+	   Nottingham's are 4/4 and 2/2, and they add up to the total. */
+	{
+		const char	*m = strstr(a.report, "; by meter ");
+		int		 sum = 0, cnt, nm = 0, used;
+		char		 name[16];
+
+		CHECK(m != NULL);
+		if (m != NULL) {
+			m += strlen("; by meter ");
+			while (sscanf(m, " %15[0-9/] %d%n", name, &cnt,
+			    &used) == 2) {
+				sum += cnt;
+				nm++;
+				CHECK(strcmp(name, "4/4") == 0 ||
+				    strcmp(name, "2/2") == 0);
+				m += used;
+				if (*m == ',')
+					m++;
+			}
+		}
+		CHECK_MSG(nm >= 1 && sum == (int)total, "per meter %d windows "
+		    "in %d meters, want %d", sum, nm, (int)total);
+	}
 	/* Splits by files: windows near 90/5/5 (files differ in length). */
 	CHECK(a.n[DATASET_TRAIN] > 0.8 * total);
 	CHECK(a.n[DATASET_VALID] > 0.01 * total &&

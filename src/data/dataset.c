@@ -20,7 +20,7 @@
 #include "midifile.h"
 
 #define CACHE_MAGIC	"LRWINDOW"
-#define CACHE_VERSION	1
+#define CACHE_VERSION	2	/* 2: the report counts windows per meter */
 #define MAX_REASONS	12
 #define MAX_SOURCES	16
 
@@ -34,11 +34,16 @@ struct file_ent {
 };
 
 /* Windows per top-level folder of the data directory (a corpus). */
+#define MAX_METERS	8
 struct sources {
 	char	*name[MAX_SOURCES];
 	int	 used[MAX_SOURCES];
 	int	 n[MAX_SOURCES][DATASET_NSPLITS];
 	int	 count;
+	/* Windows per source and meter (a file's first time signature). */
+	char	 meter[MAX_METERS][16];
+	int	 nm;
+	int	 by_meter[MAX_SOURCES][MAX_METERS];
 };
 
 struct file_list {
@@ -293,6 +298,56 @@ source_of(struct sources *so, const char *rel)
 	memcpy(so->name[so->count], rel, n);
 	so->name[so->count][n] = '\0';
 	return (so->count++);
+}
+
+/*
+ * The index in so of the meter seq's windows came from: its first time
+ * signature of 16 sixteenths per bar (8 with two_four), the stretches the
+ * converter takes (a file that opens in 6/8 and goes on in 4/4 gives 4/4
+ * windows); the last slot takes any meter past MAX_METERS.
+ */
+static int
+meter_of(struct sources *so, const struct noteseq *seq, int two_four)
+{
+	char	m[16];
+	size_t	k;
+	int	i, num = 4, den = 4, per;
+
+	for (k = 0; k < seq->n_timesigs; k++) {
+		if (seq->timesigs[k].den <= 0)
+			continue;
+		per = seq->timesigs[k].num * 16 / seq->timesigs[k].den;
+		if (per == 16 || (two_four && per == 8)) {
+			num = seq->timesigs[k].num;
+			den = seq->timesigs[k].den;
+			break;
+		}
+	}
+	snprintf(m, sizeof m, "%d/%d", num, den);
+	for (i = 0; i < so->nm; i++)
+		if (strcmp(so->meter[i], m) == 0)
+			return (i);
+	if (so->nm == MAX_METERS)
+		return (MAX_METERS - 1);
+	memcpy(so->meter[so->nm], m, sizeof m);
+	return (so->nm++);
+}
+
+/* ", by meter 4/4 N, 2/2 N" of source src into line (cap bytes). */
+static void
+meters_line(char *line, size_t cap, const struct sources *so, int src)
+{
+	size_t	n = strlen(line);
+	int	i, first = 1;
+
+	for (i = 0; i < so->nm && n < cap; i++) {
+		if (so->by_meter[src][i] == 0)
+			continue;
+		snprintf(line + n, cap - n, "%s %s %d", first ? "; by meter" :
+		    ",", so->meter[i], so->by_meter[src][i]);
+		n = strlen(line);
+		first = 0;
+	}
 }
 
 /* Group drop reasons by their text with the numbers blanked out. */
@@ -597,16 +652,21 @@ write_report(struct dataset *ds, struct sources *so, struct reasons *rs,
 	ds->report = lr_malloc(rcap);
 	ds->report[0] = '\0';
 	snprintf(line, sizeof line, "%d MIDI files and ABC tunes, %d used, "
-	    "%d windows of %d steps (train %d, valid %d, test %d)\n",
+	    "%d windows of %d steps (train %d, valid %d, test %d)",
 	    ds->n_files, ds->n_used, total, ds->steps, ds->n[0], ds->n[1],
 	    ds->n[2]);
+	if (so->count == 1)
+		meters_line(line, sizeof line - 1, so, 0);
+	strcat(line, "\n");
 	report_add(ds, &rlen, &rcap, line);
 	/* Per corpus, when there are several. */
 	for (i = 0; so->count > 1 && i < so->count; i++) {
 		snprintf(line, sizeof line, "  from %s: %d used, %d windows "
-		    "(train %d, valid %d, test %d)\n", so->name[i],
+		    "(train %d, valid %d, test %d)", so->name[i],
 		    so->used[i], so->n[i][0] + so->n[i][1] + so->n[i][2],
 		    so->n[i][0], so->n[i][1], so->n[i][2]);
+		meters_line(line, sizeof line - 1, so, i);
+		strcat(line, "\n");
 		report_add(ds, &rlen, &rcap, line);
 	}
 	for (i = 0; i < so->count; i++)
@@ -664,6 +724,7 @@ extract(struct dataset *ds, const struct file_list *fl,
 			src = source_of(&so, fl->f[i].rel);
 			kept = keep_windows(&wb[sp], &w, ds->steps * ds->S);
 			so.n[src][sp] += kept;
+			so.by_meter[src][meter_of(&so, &seq, o.two_four)] += kept;
 			total += kept;
 			so.used[src]++;
 			ds->n_used++;
