@@ -51,6 +51,8 @@ static __thread int	tl_serial;
 
 /* -1: not chosen yet (the first call picks the default). */
 static int		backend = -1;
+static pthread_once_t	backend_once = PTHREAD_ONCE_INIT;
+static void		backend_default(void);
 /* oneDNN's threads outside serial sections (0: its default). */
 static int		dnnl_threads;
 
@@ -82,6 +84,7 @@ linalg_backend_name(int b)
 int
 linalg_set_backend(int b, char **cause)
 {
+	(void)pthread_once(&backend_once, backend_default);
 	if (b == LINALG_OPENBLAS) {
 		backend = b;
 		return (0);
@@ -96,21 +99,29 @@ linalg_set_backend(int b, char **cause)
 	    "found no oneDNN; install libdnnl-dev)", linalg_backend_name(b)));
 }
 
-int
-linalg_backend(void)
+/* The default, once, whichever thread asks first (linalg_set_backend
+   picks another before any product runs). */
+static void
+backend_default(void)
 {
 	const char	*e;
 
-	if (backend < 0) {
-		backend = LINALG_OPENBLAS;
+	if (backend >= 0)
+		return;
+	backend = LINALG_OPENBLAS;
 #ifdef HAVE_DNNL
-		e = getenv("LATENTROLL_BACKEND");
-		if (e == NULL || strcmp(e, "openblas") != 0)
-			backend = LINALG_DNNL;
+	e = getenv("LATENTROLL_BACKEND");
+	if (e == NULL || strcmp(e, "openblas") != 0)
+		backend = LINALG_DNNL;
 #else
-		(void)e;
+	(void)e;
 #endif
-	}
+}
+
+int
+linalg_backend(void)
+{
+	(void)pthread_once(&backend_once, backend_default);
 	return (backend);
 }
 
@@ -129,28 +140,38 @@ linalg_precision(void)
 	return (tl_prec);
 }
 
+/* Probed once, whichever thread asks first. */
+static pthread_once_t	bf16_once = PTHREAD_ONCE_INIT;
+static int		bf16_ok;
+static const char	*bf16_no;
+
+static void
+bf16_probe(void)
+{
+#ifdef HAVE_DNNL
+	__builtin_cpu_init();
+	/* LATENTROLL_NO_BF16: a CPU without it, for tests and
+	   comparisons. */
+	if (getenv("LATENTROLL_NO_BF16") != NULL)
+		bf16_no = "LATENTROLL_NO_BF16 is set";
+	else if (!__builtin_cpu_supports("avx512bf16"))
+		bf16_no = "this CPU has no AVX512-BF16";
+	else
+		bf16_ok = 1;
+#else
+	bf16_no = "built without oneDNN";
+#endif
+}
+
 int
 linalg_bf16_supported(const char **why)
 {
-	static int		 ok = -1;
-	static const char	*no;
+	int		 ok;
+	const char	*no;
 
-	if (ok < 0) {
-		ok = 0;
-#ifdef HAVE_DNNL
-		__builtin_cpu_init();
-		/* LATENTROLL_NO_BF16: a CPU without it, for tests and
-		   comparisons. */
-		if (getenv("LATENTROLL_NO_BF16") != NULL)
-			no = "LATENTROLL_NO_BF16 is set";
-		else if (!__builtin_cpu_supports("avx512bf16"))
-			no = "this CPU has no AVX512-BF16";
-		else
-			ok = 1;
-#else
-		no = "built without oneDNN";
-#endif
-	}
+	(void)pthread_once(&bf16_once, bf16_probe);
+	ok = bf16_ok;
+	no = bf16_no;
 	if (!ok && why != NULL)
 		*why = no;
 	return (ok);
@@ -1074,16 +1095,21 @@ scale_avx512(float *y, float a, size_t n)
 	return (i);
 }
 
+static pthread_once_t	avx512_once = PTHREAD_ONCE_INIT;
+static int		avx512_have;
+
+static void
+avx512_probe(void)
+{
+	__builtin_cpu_init();
+	avx512_have = __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
 static int
 have_avx512(void)
 {
-	static int	have = -1;
-
-	if (have < 0) {
-		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx512f") ? 1 : 0;
-	}
-	return (have);
+	(void)pthread_once(&avx512_once, avx512_probe);
+	return (avx512_have);
 }
 #endif
 

@@ -8,6 +8,7 @@
 #include "lstm.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -280,16 +281,26 @@ static int	has_cell16 = -1;	/* AVX-512 cells */
 static int	has_avx2 = -1;
 #endif
 
+#ifdef LSTM_X86
+static pthread_once_t	cpu_once = PTHREAD_ONCE_INIT;
+
+static void
+cpu_probe(void)
+{
+	__builtin_cpu_init();
+	has_avx2 = __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma");
+	has_cell16 = has_avx2 && __builtin_cpu_supports("avx512f");
+}
+#endif
+
+/* Once, whichever thread first runs a cell (the encoder's two directions
+   and a decode's helper can start at once). */
 static void
 check_cpu(void)
 {
 #ifdef LSTM_X86
-	if (has_avx2 < 0) {
-		__builtin_cpu_init();
-		has_avx2 = __builtin_cpu_supports("avx2") &&
-		    __builtin_cpu_supports("fma");
-		has_cell16 = has_avx2 && __builtin_cpu_supports("avx512f");
-	}
+	(void)pthread_once(&cpu_once, cpu_probe);
 #endif
 }
 
@@ -456,14 +467,23 @@ cpu_f16c(void)
 	return ((ecx & bit_F16C) != 0);
 }
 
+static pthread_once_t	half_once = PTHREAD_ONCE_INIT;
+static int		has_half;
+
+static void
+half_probe(void)
+{
+	__builtin_cpu_init();
+	has_avx512 = __builtin_cpu_supports("avx512f");
+	has_half = __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma") && cpu_f16c();
+}
+
 int
 lstm_half_supported(void)
 {
-	__builtin_cpu_init();
-	if (has_avx512 < 0)
-		has_avx512 = __builtin_cpu_supports("avx512f");
-	return (__builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("fma") && cpu_f16c());
+	(void)pthread_once(&half_once, half_probe);
+	return (has_half);
 }
 
 HALF_TARGET static uint16_t
