@@ -51,7 +51,8 @@ echo "ship_model.sh: attrs" >&2
 echo "ship_model.sh: eval --split test" >&2
 "$LR" eval --model "$tmp/$name" --data "$data" --split test >"$tmp/ev.json"
 shared_abs=$(cd "${SHARED_DIR:-../shared}" && pwd -P)
-"$PY" - "$tmp/ev.json" "$tmp/$name/model_card.json" "$shared_abs" <<'EOF'
+"$PY" - "$tmp/ev.json" "$tmp/$name/model_card.json" "$shared_abs" \
+    "$(cd "$top" && pwd -P)" <<'EOF'
 import json, os, sys
 ev = json.load(open(sys.argv[1]))
 card = json.load(open(sys.argv[2]))
@@ -67,6 +68,20 @@ for d in card.get("data", {}).get("dir", "").split(","):
     dirs.append(d)
 if dirs:
     card["data"]["dir"] = ",".join(dirs)
+# The model a run started from (--init, --init-from), resolved to an
+# absolute path by the trainer: a shipped model is named from the top of
+# the tree (share/models/NAME); any other absolute path is refused.
+hp = card.get("hyper_parameters", {})
+for k in ("init", "init_from"):
+    v = hp.get(k)
+    if not isinstance(v, str) or not v.startswith("/"):
+        continue
+    real = os.path.realpath(v)
+    if real.startswith(sys.argv[4] + "/"):
+        hp[k] = real[len(sys.argv[4]) + 1:]
+    else:
+        sys.exit("ship_model.sh: the run started from %s, an absolute "
+                 "path outside the tree: a shipped card may not name it" % v)
 ev.pop("model", None)
 ev["command"] = "latentroll eval --model DIR --data nottingham --split test"
 card["test"] = ev
