@@ -16,7 +16,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -182,8 +181,7 @@ vae_new(const struct vae_arch *a, char **cause)
 	v->config_json = vae_config_json(a);
 	v->arena = lr_calloc(1, sizeof *v->arena);
 	v->arena->has_sigma = 1;
-	/* Both cores where there are two (vae_set_threads). */
-	v->arena->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+	v->arena->threads = 1;	/* vae_set_threads */
 	return (v);
 }
 

@@ -115,8 +115,9 @@ int	vae_set_precision(struct vae *v, int prec, char **cause) LR_WUR;
 int	vae_precision(const struct vae *v);
 
 /*
- * Threads for encoding and batch-1 decoding (1, or 2: the default where
- * the machine has two cores or more).  With 2 the backward direction of
+ * Threads for encoding and batch-1 decoding (1, the default, or 2; the
+ * CLI's model commands ask for 2 where the machine has two cores, the
+ * instrument keeps 1 so its audio thread has a core).  With 2 the backward direction of
  * each encoder layer runs in a second thread beside the forward one, and
  * a batch-1 decode with 16-bit weights (vae_set_half, vae_set_precision)
  * splits each step's products by panels of columns with a second thread

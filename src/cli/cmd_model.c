@@ -227,6 +227,9 @@ load_model(struct model_args *ma)
 		free(cause);
 		return (NULL);
 	}
+	/* Both cores where there are two: the encoder's directions, and a
+	   batch-1 decode's products with 16-bit weights (same results). */
+	vae_set_threads(v, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
 	if ((ma->precision == LINALG_BF16 &&
 	    vae_set_precision(v, LINALG_BF16, &cause) != 0) ||
 	    (ma->precision == PREC_FP16 && vae_set_half(v, 1, &cause) != 0)) {
