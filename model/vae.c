@@ -185,6 +185,21 @@ vae_new(const struct vae_arch *a, char **cause)
 	return (v);
 }
 
+/* The bf16 copy, its registration as a shadow and the packs made from
+   the weights (vae_set_precision), if any. */
+static void
+drop_bf16(struct vae *v)
+{
+	struct vae_arena	*a = v->arena;
+
+	if (a->bf16 == NULL)
+		return;
+	linalg_shadow_remove(v->p.mem);
+	linalg_pack_remove(v->p.mem, v->p.n_params);
+	free(a->bf16);
+	a->bf16 = NULL;
+}
+
 void
 vae_free(struct vae *v)
 {
@@ -196,11 +211,7 @@ vae_free(struct vae *v)
 		free(v->arena->mem);
 		free(v->arena->imem);
 		free(v->arena->half);
-		if (v->arena->bf16 != NULL) {
-			linalg_shadow_remove(v->p.mem);
-			linalg_pack_remove(v->p.mem, v->p.n_params);
-		}
-		free(v->arena->bf16);
+		drop_bf16(v);
 		team_free(v->arena->team);
 		free(v->arena);
 	}
@@ -255,12 +266,7 @@ vae_set_precision(struct vae *v, int prec, char **cause)
 	struct vae_arena	*a = v->arena;
 	const char		*why;
 
-	if (a->bf16 != NULL) {
-		linalg_shadow_remove(v->p.mem);
-		linalg_pack_remove(v->p.mem, v->p.n_params);
-	}
-	free(a->bf16);
-	a->bf16 = NULL;
+	drop_bf16(v);
 	if (a->half != NULL && a->half_fmt != LSTM_HALF_FP16) {
 		free(a->half);
 		a->half = NULL;
@@ -712,8 +718,8 @@ stack_init(struct stack *st, const float *s, int B)
  * A step of mel_2bar reads 1.5 MB of bf16 weights, more than one core's
  * 1 MB L2, so one thread streams them from L3 at every step; split by
  * panels of gate columns, each core's half stays in its own L2.  Each
- * layer's product is split in two (team_post, the caller's half, then
- * team_wait); the caller then runs the cell alone.  The panels are the
+ * layer's product is split in two (team_product: posted to the helper,
+ * the caller's half, then a wait); the caller then runs the cell alone.  The panels are the
  * same products either way, so the tokens are the one-thread tokens.
  * The helper spins while steps come and sleeps when none has come for
  * TEAM_SPIN polls.
@@ -1106,10 +1112,12 @@ decode_run(struct vae *v, const float *z, int B, float temperature,
 	d.core.fmt = d.cond.fmt = v->arena->half_fmt;
 	d.core.mem = d.cond.mem = p->mem;
 	d.core.team = d.cond.team = NULL;
+	/* The helper outlives a vae_set_threads(v, 1): used only at 2. */
 	if (d.core.half != NULL && v->arena->threads > 1 &&
 	    v->arena->team == NULL)
 		v->arena->team = team_new();	/* NULL: one thread, as before */
-	if (d.core.half != NULL && v->arena->team != NULL) {
+	if (d.core.half != NULL && v->arena->threads > 1 &&
+	    v->arena->team != NULL) {
 		d.core.team = team_fits(&d.core) ? v->arena->team : NULL;
 		d.cond.team = a->num_segments > 0 && team_fits(&d.cond) ?
 		    v->arena->team : NULL;
