@@ -67,6 +67,7 @@ struct train_net {
 	float			*kl;		/* (B) */
 	float			 beta, free_nats;
 	int			 use_mu;
+	float			 word_drop;	/* train_net_set_word_dropout */
 
 	/* Conductor (hierarchical). */
 	struct lstm_cache	 cond[VAE_MAX_LAYERS];
@@ -475,6 +476,22 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 			    tokens[((size_t)b * T + t - 1) * S + sp];
 		}
 
+	/*
+	 * Word dropout (Bowman et al. 2016, "Generating sentences from a
+	 * continuous space"): each previous-token input is replaced, with
+	 * probability word_drop, by none (what step 0 gets: only the
+	 * context), so the decoder leans on z and the conductor instead of
+	 * its own last note.  Not in Magenta's recipe (spec B 4 trains with
+	 * every input kept); the 16-bar model memorises its training windows
+	 * without it (issue K).  Training draws only: evaluation (use_mu, or
+	 * no generator) keeps every token.  The draws come before any
+	 * scheduled sampling's, and a dropped input stays dropped.
+	 */
+	if (n->word_drop > 0 && !n->use_mu && r != NULL)
+		for (i = (size_t)B; i < (size_t)T * B; i++)
+			if (rng_uniform_d(r) < n->word_drop)
+				d->tok_in[i] = -1;
+
 	/* Per segment: initial states and the context's projection. */
 	grad_init_forward(d->s, n->ctx, &w->z_init, n->nseg * B);
 	linalg_gemm(0, 0, n->nseg * B, G0, n->zin, n->ctx, n->zin,
@@ -487,7 +504,8 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 			   (no gradient flows through the choice). */
 			for (b = 0; b < B; b++) {
 				pr = d->probs + ((size_t)(t - 1) * B + b) * D;
-				if (rng_uniform_d(r) < ss_prob)
+				if (d->tok_in[(size_t)t * B + b] >= 0 &&
+				    rng_uniform_d(r) < ss_prob)
 					d->tok_in[(size_t)t * B + b] =
 					    sample_row(pr, D, r);
 			}
@@ -843,6 +861,12 @@ train_backward(struct train_net *n, const struct vae_params *p,
 }
 
 void
+train_net_set_word_dropout(struct train_net *n, float p)
+{
+	n->word_drop = p > 0 ? p : 0;
+}
+
+void
 train_net_set_precision(struct train_net *n, int prec)
 {
 	n->prec = prec;
@@ -883,6 +907,7 @@ train_hp_default(struct train_hp *hp, const struct vae_arch *a)
 		hp->beta_rate = 0.99999f;
 		hp->sampling_rate = 1000.0f;
 	}
+	hp->word_dropout = 0.0f;
 	hp->lr = 1e-3f;
 	hp->min_lr = 1e-5f;
 	hp->decay_rate = 0.9999f;
@@ -1001,6 +1026,7 @@ train_step(struct train_net *n, struct vae_params *p, struct vae_params *g,
 	float	ssp = (float)train_ss_prob(hp, step);
 
 	memset(g->mem, 0, g->n_params * sizeof(float));
+	train_net_set_word_dropout(n, hp->word_dropout);
 	if (train_forward(n, p, tokens, B, beta, hp->free_bits, ssp, 0, r, st,
 	    cause) != 0)
 		return (-1);

@@ -29,6 +29,8 @@ struct train_hp {
 	float	free_bits;	/* 0: KL below free_bits*ln2 nats is free */
 	float	sampling_rate;	/* inverse-sigmoid k for scheduled
 				   sampling, 0 = teacher forcing only */
+	float	word_dropout;	/* 0: share of the decoder's previous-token
+				   inputs dropped in training (not spec) */
 	float	lr;		/* 1e-3 */
 	float	min_lr;		/* 1e-5 */
 	float	decay_rate;	/* 0.9999 */
@@ -77,6 +79,9 @@ void	train_net_free(struct train_net *n);
  * loss and the gradients' accumulation stay float32 either way.
  */
 void	train_net_set_precision(struct train_net *n, int prec);
+/* Word dropout for the training forwards that follow (hp->word_dropout;
+   train_step and the pool set it each step); evaluation ignores it. */
+void	train_net_set_word_dropout(struct train_net *n, float p);
 
 /*
  * Forward pass on B token sequences (B, T, S) with the loss of spec B 4.

@@ -458,6 +458,7 @@ train_par_grad(struct train_par *tp, const struct vae_params *p,
 		w->beta = (float)train_beta(hp, step);
 		w->free_bits = hp->free_bits;
 		w->ssp = (float)train_ss_prob(hp, step);
+		train_net_set_word_dropout(w->net, hp->word_dropout);
 		rng_seed(&w->r, seeds[k]);
 		if (k == 0)
 			params_clone_layout(&w->g, p, g->mem);

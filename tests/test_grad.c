@@ -33,7 +33,8 @@
  * eps of the reparameterisation is drawn from a generator reseeded before
  * every pass, so the loss is a smooth deterministic function of the
  * weights.  Scheduled sampling (a discrete choice, no gradient) is off;
- * free bits 0 so the KL term is live.
+ * free bits 0 so the KL term is live.  Word dropout's drops come from the
+ * same generator, so one pass of the hierarchical melody runs with them.
  */
 #include <float.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@
 #define H0		0.2	/* first step */
 
 static struct train_net	*net;
+static float		 word_drop;	/* the net's, for check_arch */
 static int		*tokens;
 
 struct worst {
@@ -205,6 +207,26 @@ check_arch(const char *label, const struct vae_arch *a)
 			    a->out_depth[s]);
 	net = train_net_new(&p, B, &cause);
 	CHECK(net != NULL);
+	if (word_drop > 0) {
+		/* The drops are drawn: training's loss moves, evaluation's
+		   (the mean, no generator) does not. */
+		struct train_stats s0, s1;
+		struct rng r0;
+
+		rng_seed(&r0, 99);
+		CHECK(train_forward(net, &p, tokens, B, BETA, 0.0f, 0.0f, 0,
+		    &r0, &s0, &cause) == 0);
+		CHECK(train_forward(net, &p, tokens, B, BETA, 0.0f, 0.0f, 1,
+		    NULL, &s1, &cause) == 0);
+		train_net_set_word_dropout(net, word_drop);
+		CHECK(train_forward(net, &p, tokens, B, BETA, 0.0f, 0.0f, 1,
+		    NULL, &st, &cause) == 0);
+		CHECK(st.loss == s1.loss);
+		rng_seed(&r0, 99);
+		CHECK(train_forward(net, &p, tokens, B, BETA, 0.0f, 0.0f, 0,
+		    &r0, &st, &cause) == 0);
+		CHECK(st.r_loss != s0.r_loss);
+	}
 
 	{
 		struct rng r2;
@@ -334,6 +356,12 @@ main(void)
 	a.cond_size[0] = 4;
 	a.cond_size[1] = 3;
 	check_arch("hier-mel", &a);
+
+	/* The same, with half the decoder's previous-note inputs dropped
+	   (the drops are the same every pass: the generator is reseeded). */
+	word_drop = 0.5f;
+	check_arch("hier-mel-word-dropout", &a);
+	word_drop = 0;
 
 	/* Flat drums: 10-wide roll in, 512 labels out. */
 	memset(&a, 0, sizeof a);

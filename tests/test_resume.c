@@ -86,6 +86,7 @@ run_to(struct run *u, long until)
 
 	train_hp_default(&hp, &arch);
 	hp.sampling_rate = 50;	/* exercise the sampling draws too */
+	hp.word_dropout = 0.25f;	/* and the word-dropout draws */
 	hp.beta_rate = 0.99f;
 	for (; u->step < until; u->step++) {
 		const int *bt = tok + (u->step % (NWIN / B)) * B * 32;

@@ -67,6 +67,7 @@ static const struct option train_opts[] = {
 	{ "beta-rate", required_argument, NULL, 'R' },
 	{ "free-bits", required_argument, NULL, 'F' },
 	{ "sampling-rate", required_argument, NULL, 'S' },
+	{ "word-dropout", required_argument, NULL, 'W' },
 	{ "enc-size", required_argument, NULL, 'e' },
 	{ "tiny", no_argument, NULL, 'T' },
 	{ "ckpt-minutes", required_argument, NULL, 'c' },
@@ -209,6 +210,9 @@ train_parse(int argc, char **argv, struct train_args *ta)
 		case 'S':
 			rc = parse_num("sampling-rate", optarg, 0, 0, 1e9, &x);
 			ta->set_ss = 1; ta->ss_rate = x; break;
+		case 'W':
+			rc = parse_num("word-dropout", optarg, 0, 0, 0.95, &x);
+			ta->set_wd = 1; ta->word_dropout = x; break;
 		case 'c':
 			rc = parse_num("ckpt-minutes", optarg, 0, 0, 1e6, &x);
 			ta->ckpt_minutes = x; break;
@@ -282,6 +286,8 @@ train_setup(struct train_args *ta, struct vae_arch *a)
 		ta->hp.free_bits = ta->free_bits;
 	if (ta->set_ss)
 		ta->hp.sampling_rate = ta->ss_rate;
+	if (ta->set_wd)
+		ta->hp.word_dropout = (float)ta->word_dropout;
 	if (ta->max_shift < 0)	/* no --transpose: +-5 if it has pitches */
 		ta->max_shift = dataset_default_shift(a->kind);
 	return (0);

@@ -87,6 +87,8 @@ write_card(const char *out, const struct train_args *ta,
 	json_object_set_new(hp, "free_bits", json_real(ta->hp.free_bits));
 	json_object_set_new(hp, "sampling_rate",
 	    json_real(ta->hp.sampling_rate));
+	json_object_set_new(hp, "word_dropout",
+	    json_real(ta->hp.word_dropout));
 	json_object_set_new(hp, "clip_norm", json_real(ta->hp.clip_norm));
 	/* 0: fresh weights; else the step of the model --init began from,
 	   where Adam's moments began too. */

@@ -30,7 +30,9 @@ struct train_args {
 	long		 valid_every;
 	struct train_hp	 hp;
 	int		 set_lr, set_beta, set_fb, set_ss, set_br, set_seed;
+	int		 set_wd;
 	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
+	double		 word_dropout;
 	int		 max_shift;
 	int		 two_four;	/* --two-four: 2/4 melodies too */
 };
