@@ -62,7 +62,7 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 void
 grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
     struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w, int L,
-    int rev, float *scratch, uint16_t *dG16)
+    int rev, float *scratch, uint16_t *dG16, const struct grad_each *each)
 {
 	int	 T = lc->T, B = lc->B, H = lc->H, s, t;
 	size_t	 bh = (size_t)B * H;
@@ -80,6 +80,8 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 		/* While the rows are in cache: the bias gradient, and the
 		   rounding the products below read. */
 		grad_colsum_add(dw->bias, dGt, (size_t)B, 4 * H);
+		if (each != NULL)
+			each->fn(each->arg, t, dGt);
 		if (dG16 != NULL)
 			linalg_to_bf16(dG16 + (size_t)t * bh * 4, dGt, bh * 4);
 		if (s % L == 0 && dinit_h == NULL) {
@@ -148,13 +150,22 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 		if (e->x != NULL)
 			grad_dense_in_forward(lc, w, e->x);
 		else {
-			/* One-hot input: a sum of kernel rows, no matmul. */
-			linalg_set_rows(lc->g, w->bias, lc->T * lc->B, (int)G);
-			for (r = 0; r < (size_t)lc->T * lc->B; r++)
-				for (k = 0; k < e->nrows[r]; k++)
+			/* One-hot input: a sum of kernel rows, no matmul;
+			   the bias and the first row in one pass. */
+			for (r = 0; r < (size_t)lc->T * lc->B; r++) {
+				const int *rows = e->rows + r * MAX_ROWS;
+
+				if (e->nrows[r] == 0) {
+					memcpy(lc->g + r * G, w->bias,
+					    G * sizeof(float));
+					continue;
+				}
+				linalg_sum(lc->g + r * G, w->bias, w->kernel +
+				    (size_t)rows[0] * G, G);
+				for (k = 1; k < e->nrows[r]; k++)
 					linalg_add(lc->g + r * G, w->kernel +
-					    (size_t)e->rows[r * MAX_ROWS + k] *
-					    G, G);
+					    (size_t)rows[k] * G, G);
+			}
 		}
 		for (s = 0; s < e->T; s++) {
 			t = d == 0 ? s : e->T - 1 - s;
@@ -169,6 +180,29 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 	}
 }
 
+struct scatter {
+	const struct bidi	*e;
+	float			*dk;
+	size_t			 G;
+};
+
+/* dW rows of step t's tokens += their rows of dG (grad_each). */
+static void
+scatter_rows(void *arg, int t, const float *dGt)
+{
+	const struct scatter	*sc = arg;
+	const struct bidi	*e = sc->e;
+	size_t			 r, q;
+	int			 k;
+
+	for (q = 0; q < (size_t)e->B; q++) {
+		r = (size_t)t * e->B + q;
+		for (k = 0; k < e->nrows[r]; k++)
+			linalg_add(sc->dk + (size_t)e->rows[r * MAX_ROWS + k] *
+			    sc->G, dGt + q * sc->G, sc->G);
+	}
+}
+
 /* Backward of a bidi layer whose d[].dh are filled; fills e->dx if any. */
 void
 grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
@@ -178,26 +212,32 @@ grad_bidi_backward(struct lstm_w *dfw, struct lstm_w *dbw, struct bidi *e,
 	const struct lstm_w	*w;
 	struct lstm_w		*dw;
 	struct lstm_cache	*lc;
-	size_t			 r, G;
-	int			 d, k, M = e->T * e->B;
+	struct scatter		 sc;
+	struct grad_each	 each;
+	size_t			 G;
+	int			 d, M = e->T * e->B;
 
 	for (d = 0; d < 2; d++) {
 		w = d == 0 ? fw : bw;
 		dw = d == 0 ? dfw : dbw;
 		lc = &e->d[d];
 		G = 4 * (size_t)lc->H;
-		grad_lstm_layer_backward(dG, NULL, NULL, dw, lc, w, e->T, d,
-		    scratch, dG16);
 		if (e->x != NULL) {
+			grad_lstm_layer_backward(dG, NULL, NULL, dw, lc, w,
+			    e->T, d, scratch, dG16, NULL);
 			grad_dense_in_backward(e->dx, d == 0 ? 0.0f : 1.0f, dw,
 			    e->x, dG, w, M);
 			continue;
 		}
-		for (r = 0; r < (size_t)M; r++)
-			for (k = 0; k < e->nrows[r]; k++)
-				linalg_add(dw->kernel +
-				    (size_t)e->rows[r * MAX_ROWS + k] * G,
-				    dG + r * G, G);
+		/* Token rows: each step's gradient into the kernel rows its
+		   tokens took, while in cache. */
+		sc.e = e;
+		sc.dk = dw->kernel;
+		sc.G = G;
+		each.fn = scatter_rows;
+		each.arg = &sc;
+		grad_lstm_layer_backward(dG, NULL, NULL, dw, lc, w, e->T, d,
+		    scratch, dG16, &each);
 	}
 }
 

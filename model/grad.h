@@ -75,10 +75,18 @@ void	grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w,
    dG (T, B, 4H) and the reset-state gradients, accumulates dW_h, db.
    dG16 (or NULL): each step's rows of dG rounded to bf16 as soon as they
    are written, at the same offsets (the caller holds dG with it,
-   linalg_hold, so the layer's bf16 products round dG once). */
+   linalg_hold, so the layer's bf16 products round dG once).
+   each (or NULL): called with each step's rows of dG (B, 4H) while they
+   are in cache, for the input side of token inputs (a scatter into kernel
+   rows, which would otherwise read the whole of dG again). */
+struct grad_each {
+	void	(*fn)(void *arg, int t, const float *dGt);
+	void	 *arg;
+};
 void	grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 	    struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w,
-	    int L, int rev, float *scratch, uint16_t *dG16);
+	    int L, int rev, float *scratch, uint16_t *dG16,
+	    const struct grad_each *each);
 
 /* Dense input side: g = x W_in + b; dW_in += x^T dG, dx = dG W_in^T. */
 void	grad_dense_in_forward(struct lstm_cache *lc, const struct lstm_w *w,

@@ -138,8 +138,16 @@ void	linalg_gemv_row(int N, int K, const float *x, const float *W,
  * digits do not depend on the path.
  */
 void	linalg_add(float *y, const float *x, size_t n);
+/* y (n) = a + b: a bias and a gathered row in one pass. */
+void	linalg_sum(float *y, const float *a, const float *b, size_t n);
 /* y (n) += a*x */
 void	linalg_axpy(float *y, float a, const float *x, size_t n);
+/* y (n) += a*x, then x = 0, in one pass (a worker's gradient summed and
+   cleared for its next step while in cache) */
+void	linalg_axpy_take(float *y, float a, float *x, size_t n);
+/* y (n) = b*y + a*x, then x = 0: the same roundings as linalg_scale then
+   linalg_axpy_take, in one pass */
+void	linalg_axpby_take(float *y, float b, float a, float *x, size_t n);
 /* y (n) *= a */
 void	linalg_scale(float *y, float a, size_t n);
 

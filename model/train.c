@@ -516,8 +516,9 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 			bh = (size_t)B * lc->H;
 			g = lc->g + (size_t)t * bh * 4;
 
-			linalg_set_rows(g, w->cell[k].bias, B, 4 * lc->H);
 			if (k == 0) {
+				/* bias + context + the token's row, the
+				   first two in one pass. */
 				for (b = 0; b < B; b++) {
 					float	    *gb = g + (size_t)b * G0;
 					const float *cp = d->ctxp +
@@ -525,19 +526,23 @@ decoder_forward(struct train_net *n, const struct vae_params *p, int sp,
 					const float *row;
 
 					tok = d->tok_in[(size_t)t * B + b];
-					linalg_add(gb, cp, (size_t)G0);
+					linalg_sum(gb, w->cell[0].bias, cp,
+					    (size_t)G0);
 					if (tok < 0)
 						continue;
 					row = w->cell[0].kernel + (size_t)tok *
 					    G0;
 					linalg_add(gb, row, (size_t)G0);
 				}
-			} else
+			} else {
+				linalg_set_rows(g, w->cell[k].bias, B,
+				    4 * lc->H);
 				linalg_gemm(0, 0, B, 4 * lc->H,
 				    w->cell[k].in, d->l[k - 1].h +
 				    (size_t)t * B * d->l[k - 1].H,
 				    w->cell[k].in, w->cell[k].kernel,
 				    4 * lc->H, 1.0f, g, 4 * lc->H);
+			}
 			if (t % L == 0) {
 				/* Core state re-initialised every segment. */
 				float *ih = n->init_h, *ic = n->init_c;
@@ -643,6 +648,36 @@ train_forward(struct train_net *n, const struct vae_params *p,
 /* ------------------------------------------------------------------ */
 /* Backward: the forward in reverse order. */
 
+struct dec_tokens {
+	const struct train_net	*n;
+	struct dec		*d;
+	float			*dk;	/* layer 0's kernel gradient */
+};
+
+/*
+ * Layer 0's input side at step t, while its rows of dG are in cache
+ * (grad_each): each token's kernel row, and the context's gradient summed
+ * over the steps of its segment (one product after the layer).
+ */
+static void
+dec_tokens(void *arg, int t, const float *dGt)
+{
+	const struct dec_tokens	*dt = arg;
+	struct dec		*d = dt->d;
+	int			 B = dt->n->B, G0 = 4 * d->H0, b, tok;
+	int			 seg = t / dt->n->L;
+
+	for (b = 0; b < B; b++) {
+		const float *dg = dGt + (size_t)b * G0;
+
+		linalg_add(d->dsum + ((size_t)seg * B + b) * G0, dg,
+		    (size_t)G0);
+		tok = d->tok_in[(size_t)t * B + b];
+		if (tok >= 0)
+			linalg_add(dt->dk + (size_t)tok * G0, dg, (size_t)G0);
+	}
+}
+
 /* Core decoder split sp: output, layers top-down, initial states. */
 static void
 decoder_backward(struct train_net *n, const struct vae_params *p,
@@ -655,9 +690,11 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 	struct lstm_cache	*lc;
 	int			 B = n->B, T = n->T, L = n->L, D = d->D;
 	int			 Sd = params_dec_state_size(a), G0 = 4 * d->H0;
-	int			 k, t, b, seg, tok;
+	int			 k;
 	size_t			 i, j, M = (size_t)T * B;
 	float			 invB = 1.0f / B;
+	struct dec_tokens	 dt;
+	struct grad_each	 each;
 
 	/* dlogits = (softmax - onehot) / B, in place of the probabilities:
 	   r_loss is summed over time and averaged over the batch. */
@@ -675,10 +712,17 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 	linalg_gemm(0, 1, (int)M, lc->H, D, d->probs, D, w->out.kernel, D,
 	    0.0f, lc->dh, lc->H);
 
+	memset(d->dsum, 0, (size_t)n->nseg * B * G0 * sizeof(float));
+	dt.n = n;
+	dt.d = d;
+	dt.dk = dw->cell[0].kernel;
+	each.fn = dec_tokens;
+	each.arg = &dt;
 	for (k = d->top; k >= 0; k--) {
 		lc = &d->l[k];
 		grad_lstm_layer_backward(n->dG, n->dinit_c, n->dinit_h,
-		    &dw->cell[k], lc, &w->cell[k], L, 0, n->tmp, n->held);
+		    &dw->cell[k], lc, &w->cell[k], L, 0, n->tmp, n->held,
+		    k == 0 ? &each : NULL);
 		grad_state_join(d->ds, n->dinit_h, n->nseg * B, Sd, a->dec_size,
 		    k, 1);
 		grad_state_join(d->ds, n->dinit_c, n->nseg * B, Sd, a->dec_size,
@@ -689,26 +733,8 @@ decoder_backward(struct train_net *n, const struct vae_params *p,
 			    (int)M);
 			continue;
 		}
-		/* Layer 0: token rows (scatter), context (summed over the
-		   steps of its segment, then one product). */
-		memset(d->dsum, 0, (size_t)n->nseg * B * G0 * sizeof(float));
-		for (t = 0; t < T; t++) {
-			seg = t / L;
-			for (b = 0; b < B; b++) {
-				const float *dg = n->dG + ((size_t)t * B + b) *
-				    G0;
-				float *ds = d->dsum + ((size_t)seg * B + b) *
-				    G0;
-				float *row;
-
-				tok = d->tok_in[(size_t)t * B + b];
-				linalg_add(ds, dg, (size_t)G0);
-				if (tok < 0)
-					continue;
-				row = dw->cell[0].kernel + (size_t)tok * G0;
-				linalg_add(row, dg, (size_t)G0);
-			}
-		}
+		/* Layer 0: the token rows and the context's sums came with
+		   each step (dec_tokens); the context's product now. */
 		linalg_gemm(1, 0, n->zin, G0, n->nseg * B, n->ctx, n->zin,
 		    d->dsum, G0, 1.0f, dw->cell[0].kernel + (size_t)D * G0,
 		    G0);
@@ -734,7 +760,8 @@ conductor_backward(struct train_net *n, const struct vae_params *p,
 	for (k = top; k >= 0; k--) {
 		lc = &n->cond[k];
 		grad_lstm_layer_backward(n->dG, n->dinit_c, n->dinit_h,
-		    &g->cond[k], lc, &p->cond[k], n->nseg, 0, n->tmp, n->held);
+		    &g->cond[k], lc, &p->cond[k], n->nseg, 0, n->tmp, n->held,
+		    NULL);
 		grad_state_join(n->dcs, n->dinit_h, B, Sc, a->cond_size, k, 1);
 		grad_state_join(n->dcs, n->dinit_c, B, Sc, a->cond_size, k, 0);
 		if (k > 0)

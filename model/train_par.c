@@ -57,6 +57,7 @@ struct worker {
 	struct train_par	*tp;
 	int			 k;
 	float			 f;	/* slice weight B / total_B */
+	int			 dirty;	/* g (k > 0) not cleared since work */
 };
 
 struct train_par {
@@ -292,7 +293,11 @@ work(void *arg)
 	struct worker	*w = arg;
 
 	linalg_serial_begin();
-	memset(w->g.mem, 0, w->g.n_params * sizeof(float));
+	/* Worker 0's g is the caller's; the others' own arenas were
+	   cleared by the sum that read them (sum_range). */
+	if (w->k == 0 || w->dirty)
+		memset(w->g.mem, 0, w->g.n_params * sizeof(float));
+	w->dirty = w->k > 0;
 	w->rc = train_forward(w->net, w->p, w->tokens, w->B, w->beta,
 	    w->free_bits, w->ssp, 0, &w->r, &w->st, &w->cause);
 	if (w->rc == 0)
@@ -318,16 +323,27 @@ range_of(int k, int parts, size_t n, size_t *lo, size_t *hi)
 		*hi = n;
 }
 
-/* g[lo,hi) = sum of the slice gradients, each times its weight. */
+/*
+ * g[lo,hi) = sum of the slice gradients, each times its weight; the
+ * slices of workers 1.. are cleared as they are read, for their next step
+ * (work), and marked clean once the whole arena has been (train_par_grad).
+ */
 static void
 sum_range(struct train_par *tp, struct worker *ws, size_t lo, size_t hi)
 {
 	float	*g = tp->ug->mem;
 	int	 k;
 
-	adam_scale(g + lo, hi - lo, ws[0].f);
-	for (k = 1; k < tp->un; k++)
-		linalg_axpy(g + lo, ws[k].f, ws[k].g.mem + lo, hi - lo);
+	if (tp->un < 2) {
+		adam_scale(g + lo, hi - lo, ws[0].f);
+		return;
+	}
+	/* Weights are positive (no slice is empty): scale and add as one
+	   pass, the digits of adam_scale then linalg_axpy_take. */
+	linalg_axpby_take(g + lo, ws[0].f, ws[1].f, ws[1].g.mem + lo,
+	    hi - lo);
+	for (k = 2; k < tp->un; k++)
+		linalg_axpy_take(g + lo, ws[k].f, ws[k].g.mem + lo, hi - lo);
 }
 
 /* Worker w's part of a job other than its slice. */
@@ -488,6 +504,8 @@ train_par_grad(struct train_par *tp, const struct vae_params *p,
 	else {
 		dispatch(tp, JOB_SUM, tp->n);
 		tp->norm_ready = tp->sum_norm;
+		for (k = 1; k < n; k++)
+			ws[k].dirty = 0;
 	}
 	memset(st, 0, sizeof *st);
 	for (k = 0; k < n; k++) {

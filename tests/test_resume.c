@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "modeldir.h"
+#include "adam.h"
 #include "linalg.h"
 #include "params.h"
 #include "rng.h"
@@ -647,6 +648,49 @@ test_par(void)
 }
 
 /*
+ * The global norm's block sums: sixteen double lanes, then the lanes in
+ * order, then the tail (adam.c), on whichever path the CPU takes; the
+ * threads' partial sums and the whole-arena norm must agree to the digit.
+ */
+static void
+test_sumsq(void)
+{
+	static const size_t ns[] = { 0, 1, 15, 16, 17, 255, 4099, 65536 };
+	float		*g = malloc(65536 * sizeof *g);
+	double		 lane[16], want, got, all;
+	struct rng	 r;
+	size_t		 i, k, n;
+	int		 j;
+
+	rng_seed(&r, 11);
+	for (i = 0; i < 65536; i++)
+		g[i] = (float)rng_normal(&r) * (i % 7 == 0 ? 1e3f : 1e-3f);
+	for (k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+		n = ns[k];
+		memset(lane, 0, sizeof lane);
+		for (i = 0; i + 16 <= n; i += 16)
+			for (j = 0; j < 16; j++)
+				lane[j] += (double)g[i + j] * g[i + j];
+		want = 0;
+		for (j = 0; j < 16; j++)
+			want += lane[j];
+		for (; i < n; i++)
+			want += (double)g[i] * g[i];
+		got = adam_sumsq(g, n);
+		CHECK(got == want);
+		if (got != want)
+			fprintf(stderr, "sumsq of %zu: %.17g, want %.17g\n", n,
+			    got, want);
+	}
+	/* Blocks in order: the norm two workers' parts give. */
+	all = adam_norm(g, 65536);
+	got = sqrt(adam_sumsq(g, 40000) + adam_sumsq(g + 40000, 25536));
+	CHECK(isfinite(all) && all > 0);
+	CHECK(fabs(all - got) <= 1e-12 * all);
+	free(g);
+}
+
+/*
  * A warm start (--init) begins Adam's moments at zero at a late step:
  * with hp.adam_step0 = that step, bias correction counts from there, so
  * the first update moves each weight by the step's learning rate, as
@@ -742,6 +786,7 @@ main(void)
 
 	test_par();
 	test_adam_warm();
+	test_sumsq();
 
 	if ((fd = mkstemp(path)) < 0)
 		return (99);
