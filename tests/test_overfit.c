@@ -19,6 +19,7 @@
 #define NWIN	8
 #define STEPS	32
 #define MAXIT	2000
+#define HIER_MAXIT 4000
 
 /* Melody-like windows: notes held a few steps, some rests. */
 static void
@@ -41,7 +42,7 @@ make_windows(int *tok, struct rng *r)
 /* Train; returns the step at which accuracy reached 0.99, or -1. */
 static int
 overfit(const char *label, const struct vae_arch *a, const int *tok,
-    float lr, float *out_params, size_t *out_n)
+    float lr, int maxit, uint64_t seed, float *out_params, size_t *out_n)
 {
 	struct vae_params	 p, g;
 	struct train_net	*n;
@@ -60,7 +61,7 @@ overfit(const char *label, const struct vae_arch *a, const int *tok,
 	params_clone_layout(&g, &p, calloc(p.n_params, sizeof(float)));
 	m = calloc(p.n_params, sizeof *m);
 	v = calloc(p.n_params, sizeof *v);
-	rng_seed(&r, 1);
+	rng_seed(&r, seed);
 	train_init_params(&p, &r);
 	n = train_net_new(&p, NWIN, &cause);
 	train_hp_default(&hp, a);
@@ -68,7 +69,7 @@ overfit(const char *label, const struct vae_arch *a, const int *tok,
 	hp.decay_rate = 1.0f;
 	hp.max_beta = 0.0f;
 	hp.sampling_rate = 0.0f;
-	for (it = 0; it < MAXIT; it++) {
+	for (it = 0; it < maxit; it++) {
 		if (train_step(n, &p, &g, m, v, &hp, it, tok, NWIN, &r, &st,
 		    &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", label, cause);
@@ -176,7 +177,7 @@ main(void)
 {
 	struct vae_arch	 a;
 	struct rng	 r;
-	int		 tok[NWIN * STEPS], got;
+	int		 tok[NWIN * STEPS], got, seed;
 	float		*p1, *p2;
 	size_t		 n1 = 0, n2 = 0;
 
@@ -196,12 +197,12 @@ main(void)
 	a.dec_size[0] = a.dec_size[1] = 32;
 	p1 = malloc(200000 * sizeof *p1);
 	p2 = malloc(200000 * sizeof *p2);
-	got = overfit("flat", &a, tok, 1e-2f, p1, &n1);
+	got = overfit("flat", &a, tok, 1e-2f, MAXIT, 1, p1, &n1);
 	CHECK_MSG(got >= 0, "flat model did not reach 0.99 in %d steps",
 	    MAXIT);
 
 	/* Same seed, same data: bitwise the same parameters. */
-	(void)overfit("flat again", &a, tok, 1e-2f, p2, &n2);
+	(void)overfit("flat again", &a, tok, 1e-2f, MAXIT, 1, p2, &n2);
 	CHECK(n1 == n2 && memcmp(p1, p2, n1 * sizeof *p1) == 0);
 
 	a.num_segments = 2;
@@ -209,11 +210,22 @@ main(void)
 	a.enc_size[1] = 32;
 	a.cond_layers = 1;
 	a.cond_size[0] = 32;
-	got = overfit("hier", &a, tok,
-	    getenv("LR") ? atof(getenv("LR")) : 2e-2f,
-	    NULL, NULL);
-	CHECK_MSG(got >= 0, "hierarchical model did not reach 0.99 in %d "
-	    "steps", MAXIT);
+	/*
+	 * The hierarchical decoder starts every bar from the conductor with
+	 * a zero input, so only z tells the windows' bar openings apart.
+	 * There is a plateau at 0.957 where the decoder ignores z and
+	 * learns each bar from its own first notes (11 of 256 tokens
+	 * wrong). At 2e-2 most starts stay on it for good (8 of 12 over
+	 * two builds whose float sums differ only in order, for 8000
+	 * steps); at 3e-3 all 16 left it, in 2124-3549 steps. Two starts,
+	 * so one lucky start does not hide a model that cannot use z.
+	 */
+	for (seed = 1; seed <= 2; seed++) {
+		got = overfit(seed == 1 ? "hier" : "hier, second start", &a,
+		    tok, 3e-3f, HIER_MAXIT, seed, NULL, NULL);
+		CHECK_MSG(got >= 0, "hierarchical model (start %d) did not "
+		    "reach 0.99 in %d steps", seed, HIER_MAXIT);
+	}
 	free(p1);
 	free(p2);
 	return (test_report());
