@@ -114,20 +114,27 @@ adam_clip(float *g, size_t n, float clip, float zero_at)
 }
 
 #if defined(__x86_64__)
-/* Sixteen lanes of the scalar loop below, the same operations in order. */
+/*
+ * Sixteen lanes of the scalar loop below, the same operations in order:
+ * g times the clipping factor f (0: a zero gradient, 1: g as it is, as
+ * adam_scale leaves them), the moments, the step.
+ */
 __attribute__((target("avx512f")))
 static size_t
 update_avx512(float *w, float *m, float *v, const float *g, size_t n,
-    float a, float b1, float b2, float eps)
+    float a, float b1, float b2, float eps, float f)
 {
 	__m512	vb1 = _mm512_set1_ps(b1), vc1 = _mm512_set1_ps(1.0f - b1);
 	__m512	vb2 = _mm512_set1_ps(b2), vc2 = _mm512_set1_ps(1.0f - b2);
 	__m512	va = _mm512_set1_ps(a), ve = _mm512_set1_ps(eps);
+	__m512	vf = _mm512_set1_ps(f), zero = _mm512_setzero_ps();
 	__m512	gi, mi, vi;
 	size_t	i;
 
 	for (i = 0; i + 16 <= n; i += 16) {
-		gi = _mm512_loadu_ps(g + i);
+		gi = f == 0.0f ? zero : _mm512_loadu_ps(g + i);
+		if (f != 0.0f && f != 1.0f)
+			gi = _mm512_mul_ps(vf, gi);
 		mi = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)),
 		    _mm512_mul_ps(vc1, gi));
 		vi = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)),
@@ -142,10 +149,9 @@ update_avx512(float *w, float *m, float *v, const float *g, size_t n,
 }
 #endif
 
-/* TF's Adam: bias correction folded into the step size. */
-void
-adam_update(float *w, float *m, float *v, const float *g, size_t n, long t,
-    float lr, float b1, float b2, float eps)
+static void
+update(float *w, float *m, float *v, const float *g, size_t n, long t,
+    float lr, float b1, float b2, float eps, float f)
 {
 	double	lr_t;
 	float	a, gi;
@@ -156,12 +162,29 @@ adam_update(float *w, float *m, float *v, const float *g, size_t n, long t,
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512f"))
-		i = update_avx512(w, m, v, g, n, a, b1, b2, eps);
+		i = update_avx512(w, m, v, g, n, a, b1, b2, eps, f);
 #endif
 	for (; i < n; i++) {
-		gi = g[i];
+		gi = f == 0.0f ? 0.0f : g[i];
+		if (f != 0.0f && f != 1.0f)
+			gi *= f;
 		m[i] = b1 * m[i] + (1.0f - b1) * gi;
 		v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
 		w[i] -= a * m[i] / (sqrtf(v[i]) + eps);
 	}
+}
+
+/* TF's Adam: bias correction folded into the step size. */
+void
+adam_update(float *w, float *m, float *v, const float *g, size_t n, long t,
+    float lr, float b1, float b2, float eps)
+{
+	update(w, m, v, g, n, t, lr, b1, b2, eps, 1.0f);
+}
+
+void
+adam_update_clipped(float *w, float *m, float *v, const float *g, size_t n,
+    long t, float lr, float b1, float b2, float eps, float f)
+{
+	update(w, m, v, g, n, t, lr, b1, b2, eps, f);
 }

@@ -47,4 +47,11 @@ void	adam_scale(float *g, size_t n, float f);
 void	adam_update(float *w, float *m, float *v, const float *g, size_t n,
 	    long t, float lr, float b1, float b2, float eps);
 
+/*
+ * adam_scale(g, n, f) then adam_update in one pass, the same digits (g
+ * itself is left as it was).
+ */
+void	adam_update_clipped(float *w, float *m, float *v, const float *g,
+	    size_t n, long t, float lr, float b1, float b2, float eps, float f);
+
 #endif

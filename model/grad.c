@@ -38,16 +38,21 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 	int	 H = lc->H;
 
 	if (hp != NULL) {
-		memcpy(hpt, hp, bh * sizeof *hpt);
-		memcpy(cpt, cp, bh * sizeof *cpt);
+		if (!lc->chained) {
+			memcpy(hpt, hp, bh * sizeof *hpt);
+			memcpy(cpt, cp, bh * sizeof *cpt);
+			hp = hpt;
+			cp = cpt;
+		}
 		/* g += h_prev W_h: the rows [in, in+H) of the kernel. */
-		linalg_gemm(0, 0, lc->B, 4 * H, H, hpt, H,
+		linalg_gemm(0, 0, lc->B, 4 * H, H, hp, H,
 		    w->kernel + (size_t)w->in * 4 * H, 4 * H, 1.0f, g, 4 * H);
 	} else {
 		memset(hpt, 0, bh * sizeof *hpt);
 		memset(cpt, 0, bh * sizeof *cpt);
+		cp = cpt;
 	}
-	lstm_cell_train(g, c, lc->tc + (size_t)t * bh, h, cpt, lc->B, H);
+	lstm_cell_train(g, c, lc->tc + (size_t)t * bh, h, cp, lc->B, H);
 }
 
 /*
@@ -64,26 +69,41 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
     struct lstm_w *dw, struct lstm_cache *lc, const struct lstm_w *w, int L,
     int rev, float *scratch, uint16_t *dG16, const struct grad_each *each)
 {
-	int	 T = lc->T, B = lc->B, H = lc->H, s, t;
+	int	 T = lc->T, B = lc->B, H = lc->H, s, t, b;
 	size_t	 bh = (size_t)B * H;
 	float	*dhr = scratch, *dcr = scratch + bh;	/* (B, H) recurrent */
 	float	*dGt;
+	const float *cpt;
 	const float *Wh = w->kernel + (size_t)w->in * 4 * H;
 
 	memset(dhr, 0, 2 * bh * sizeof *dhr);
 	for (s = T - 1; s >= 0; s--) {
 		t = rev ? T - 1 - s : s;
 		dGt = dG + (size_t)t * bh * 4;
-		lstm_cell_backward(dGt, dcr, lc->g + (size_t)t * bh * 4,
-		    lc->tc + (size_t)t * bh, lc->cp + (size_t)t * bh,
-		    lc->dh + (size_t)t * bh, dhr, B, H);
-		/* While the rows are in cache: the bias gradient, and the
-		   rounding the products below read. */
-		grad_colsum_add(dw->bias, dGt, (size_t)B, 4 * H);
-		if (each != NULL)
-			each->fn(each->arg, t, dGt);
-		if (dG16 != NULL)
-			linalg_to_bf16(dG16 + (size_t)t * bh * 4, dGt, bh * 4);
+		/* The cell before the step: a chained layer's is the step
+		   before's, but for the first step's zeros in cp. */
+		cpt = lc->chained && s > 0 ? lc->c + (size_t)(rev ? t + 1 :
+		    t - 1) * bh : lc->cp + (size_t)t * bh;
+		/*
+		 * Row by row, so that each row of gate gradients (8 KB at
+		 * H = 512) is still in L1 for the bias gradient (rows added
+		 * in order, as grad_colsum_add does), the caller's input side
+		 * and the bf16 rounding the products below read.
+		 */
+		for (b = 0; b < B; b++) {
+			size_t	 o = (size_t)t * bh + (size_t)b * H;
+			float	*dgb = dGt + (size_t)b * 4 * H;
+
+			lstm_cell_backward(dgb, dcr + (size_t)b * H,
+			    lc->g + o * 4, lc->tc + o, cpt + (size_t)b * H,
+			    lc->dh + o, dhr + (size_t)b * H, 1, H);
+			linalg_add(dw->bias, dgb, (size_t)4 * H);
+			if (each != NULL)
+				each->fn(each->arg, t, b, dgb);
+			if (dG16 != NULL)
+				linalg_to_bf16(dG16 + o * 4, dgb,
+				    (size_t)4 * H);
+		}
 		if (s % L == 0 && dinit_h == NULL) {
 			memset(dhr, 0, 2 * bh * sizeof *dhr);
 			continue;
@@ -99,9 +119,19 @@ grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,
 			memset(dhr, 0, 2 * bh * sizeof *dhr);
 		}
 	}
-	/* dW_h += hp^T dG over all T*B rows. */
-	linalg_gemm(1, 0, H, 4 * H, T * B, lc->hp, H, dG, 4 * H, 1.0f,
-	    dw->kernel + (size_t)w->in * 4 * H, 4 * H);
+	/*
+	 * dW_h += hp^T dG over all T*B rows.  Chained, the first step's
+	 * zeros add nothing and the others' hp are h one step over: h of
+	 * times 0..T-2 against dG of 1..T-1 forward, h of 1..T-1 against dG
+	 * of 0..T-2 in reverse.
+	 */
+	if (!lc->chained)
+		linalg_gemm(1, 0, H, 4 * H, T * B, lc->hp, H, dG, 4 * H, 1.0f,
+		    dw->kernel + (size_t)w->in * 4 * H, 4 * H);
+	else if (T > 1)
+		linalg_gemm(1, 0, H, 4 * H, (T - 1) * B, lc->h + (rev ? bh : 0),
+		    H, dG + (rev ? 0 : bh * 4), 4 * H, 1.0f, dw->kernel +
+		    (size_t)w->in * 4 * H, 4 * H);
 }
 
 /* Dense input side of a layer: dW_in += x^T dG; dx (+)= dG W_in^T. */
@@ -149,10 +179,16 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 		bh = (size_t)lc->B * lc->H;
 		if (e->x != NULL)
 			grad_dense_in_forward(lc, w, e->x);
-		else {
-			/* One-hot input: a sum of kernel rows, no matmul;
-			   the bias and the first row in one pass. */
-			for (r = 0; r < (size_t)lc->T * lc->B; r++) {
+		for (s = 0; s < e->T; s++) {
+			t = d == 0 ? s : e->T - 1 - s;
+			prev = d == 0 ? t - 1 : t + 1;
+			/*
+			 * One-hot input: a sum of kernel rows, no matmul; the
+			 * bias and the first row in one pass, step by step so
+			 * that the rows are in cache for the step's product.
+			 */
+			for (r = (size_t)t * lc->B; e->x == NULL &&
+			    r < (size_t)(t + 1) * lc->B; r++) {
 				const int *rows = e->rows + r * MAX_ROWS;
 
 				if (e->nrows[r] == 0) {
@@ -166,10 +202,6 @@ grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
 					linalg_add(lc->g + r * G, w->kernel +
 					    (size_t)rows[k] * G, G);
 			}
-		}
-		for (s = 0; s < e->T; s++) {
-			t = d == 0 ? s : e->T - 1 - s;
-			prev = d == 0 ? t - 1 : t + 1;
 			if (s == 0)
 				grad_lstm_step_forward(lc, w, t, NULL, NULL);
 			else
@@ -186,21 +218,18 @@ struct scatter {
 	size_t			 G;
 };
 
-/* dW rows of step t's tokens += their rows of dG (grad_each). */
+/* dW rows of example b's tokens at step t += its row of dG (grad_each). */
 static void
-scatter_rows(void *arg, int t, const float *dGt)
+scatter_rows(void *arg, int t, int b, const float *dg)
 {
 	const struct scatter	*sc = arg;
 	const struct bidi	*e = sc->e;
-	size_t			 r, q;
+	size_t			 r = (size_t)t * e->B + b;
 	int			 k;
 
-	for (q = 0; q < (size_t)e->B; q++) {
-		r = (size_t)t * e->B + q;
-		for (k = 0; k < e->nrows[r]; k++)
-			linalg_add(sc->dk + (size_t)e->rows[r * MAX_ROWS + k] *
-			    sc->G, dGt + q * sc->G, sc->G);
-	}
+	for (k = 0; k < e->nrows[r]; k++)
+		linalg_add(sc->dk + (size_t)e->rows[r * MAX_ROWS + k] * sc->G,
+		    dg, sc->G);
 }
 
 /* Backward of a bidi layer whose d[].dh are filled; fills e->dx if any. */

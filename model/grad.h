@@ -31,6 +31,14 @@ struct lstm_cache {
 	float	*hp;	/* (T, B, H) output before the step */
 	float	*tc;	/* (T, B, H) tanh(c), kept for the backward pass */
 	float	*dh;	/* (T, B, H) gradient arriving on h from above */
+	/*
+	 * chained: every step starts from the state the one before it
+	 * (in its direction) ended with, the first from zeros: a layer of
+	 * the encoder.  hp and cp are then not copied; the steps read h
+	 * and c where they are, and only the first step's rows of cp (zeros)
+	 * are written.
+	 */
+	int	 chained;
 };
 
 /* A bidirectional layer: [0] forward in time, [1] backward. */
@@ -76,11 +84,12 @@ void	grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w,
    dG16 (or NULL): each step's rows of dG rounded to bf16 as soon as they
    are written, at the same offsets (the caller holds dG with it,
    linalg_hold, so the layer's bf16 products round dG once).
-   each (or NULL): called with each step's rows of dG (B, 4H) while they
-   are in cache, for the input side of token inputs (a scatter into kernel
-   rows, which would otherwise read the whole of dG again). */
+   each (or NULL): called with each row of dG (example b at step t, 4H
+   floats) while it is in cache, for the input side of token inputs (a
+   scatter into kernel rows, which would otherwise read the whole of dG
+   again). */
 struct grad_each {
-	void	(*fn)(void *arg, int t, const float *dGt);
+	void	(*fn)(void *arg, int t, int b, const float *dg);
 	void	 *arg;
 };
 void	grad_lstm_layer_backward(float *dG, float *dinit_c, float *dinit_h,

@@ -171,8 +171,10 @@ train_net_new(const struct vae_params *p, int max_B, char **cause)
 		e->T = eT;
 		e->B = eB;
 		e->in = l == 0 ? a->in_depth : 2 * a->enc_size[l - 1];
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < 2; k++) {
 			cache_alloc(n, &e->d[k], eT, eB, H);
+			e->d[k].chained = 1;
+		}
 		if (l == 0) {
 			rows = (size_t)eT * eB;
 			e->rows = net_alloc(n, rows * MAX_ROWS, sizeof(int));
@@ -660,22 +662,17 @@ struct dec_tokens {
  * over the steps of its segment (one product after the layer).
  */
 static void
-dec_tokens(void *arg, int t, const float *dGt)
+dec_tokens(void *arg, int t, int b, const float *dg)
 {
 	const struct dec_tokens	*dt = arg;
 	struct dec		*d = dt->d;
-	int			 B = dt->n->B, G0 = 4 * d->H0, b, tok;
+	int			 B = dt->n->B, G0 = 4 * d->H0, tok;
 	int			 seg = t / dt->n->L;
 
-	for (b = 0; b < B; b++) {
-		const float *dg = dGt + (size_t)b * G0;
-
-		linalg_add(d->dsum + ((size_t)seg * B + b) * G0, dg,
-		    (size_t)G0);
-		tok = d->tok_in[(size_t)t * B + b];
-		if (tok >= 0)
-			linalg_add(dt->dk + (size_t)tok * G0, dg, (size_t)G0);
-	}
+	linalg_add(d->dsum + ((size_t)seg * B + b) * G0, dg, (size_t)G0);
+	tok = d->tok_in[(size_t)t * B + b];
+	if (tok >= 0)
+		linalg_add(dt->dk + (size_t)tok * G0, dg, (size_t)G0);
 }
 
 /* Core decoder split sp: output, layers top-down, initial states. */

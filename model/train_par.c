@@ -391,10 +391,9 @@ run_job(struct worker *w)
 		    tp->n_params == p->n_params;
 		for (b = lo; b < hi; b += UPDATE_BLOCK) {
 			e = hi - b < UPDATE_BLOCK ? hi : b + UPDATE_BLOCK;
-			adam_scale(tp->ug->mem + b, e - b, tp->uf);
-			adam_update(p->mem + b, tp->um + b, tp->uv + b,
-			    tp->ug->mem + b, e - b, tp->ut, tp->ulr, 0.9f,
-			    0.999f, 1e-8f);
+			adam_update_clipped(p->mem + b, tp->um + b,
+			    tp->uv + b, tp->ug->mem + b, e - b, tp->ut,
+			    tp->ulr, 0.9f, 0.999f, 1e-8f, tp->uf);
 			if (shadow)
 				linalg_to_bf16(tp->bf16 + b, p->mem + b, e - b);
 		}

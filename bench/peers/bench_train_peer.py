@@ -10,14 +10,15 @@ Loss = summed cross-entropy + beta * max(KL - free_bits ln 2, 0), z = mu +
 sigma eps.  Each figure is batch / median step time over --steps timed steps
 after one warm-up step.  Prints one JSON object:
 
-  {"threads": N, "batch": 64, "torch": "...",
-   "mel_2bar": {"ex_per_s", "step_ms", "gflops", "flop_per_ex", "shape"},
+  {"threads": N, "torch": "...",
+   "mel_2bar": {"ex_per_s", "step_ms", "gflops", "flop_per_ex", "shape",
+                "batch"},
    "mel_16bar": {...}}
 
 "gflops" counts the forward GEMM work of the model (one-hot inputs as dense
 matrices, as nn.LSTM multiplies them) times 3 for forward plus backward.
 
-  bench_train_peer.py [--threads N] [--batch B] [--steps S]
+  bench_train_peer.py [--threads N] [--batch B] [--batch16 B] [--steps S]
       [--arch mel_2bar,mel_16bar] [--model DIR]
   bench_train_peer.py --selftest
 """
@@ -189,7 +190,10 @@ def selftest(torch, nn, mt):
 def main(argv):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 	ap.add_argument("--threads", type=int, default=1)
-	ap.add_argument("--batch", type=int, default=64)
+	ap.add_argument("--batch", type=int, default=64,
+	    help="mel_2bar's batch (the flat shape's)")
+	ap.add_argument("--batch16", type=int, default=32,
+	    help="mel_16bar's batch (the hierarchical shape's; issue J's 32)")
 	ap.add_argument("--steps", type=int, default=3)
 	ap.add_argument("--arch", default="mel_2bar,mel_16bar")
 	ap.add_argument("--model", metavar="DIR", action="append", default=[],
@@ -199,8 +203,8 @@ def main(argv):
 	ap.add_argument("--autocast", action="store_true",
 	    help="torch.autocast('cpu', dtype=torch.bfloat16) around forward")
 	a = ap.parse_args(argv)
-	if a.threads < 1 or a.batch < 1 or a.steps < 1:
-		ap.error("--threads, --batch, --steps must be >= 1")
+	if a.threads < 1 or a.batch < 1 or a.batch16 < 1 or a.steps < 1:
+		ap.error("--threads, --batch, --batch16, --steps must be >= 1")
 	for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
 	    "MKL_NUM_THREADS"):
 		os.environ[v] = str(a.threads)
@@ -229,11 +233,13 @@ def main(argv):
 		if name not in mt.ARCHS:
 			ap.error("unknown arch %s" % name)
 		shapes.setdefault(name, mt.ARCHS[name])
-	res = {"threads": a.threads, "batch": a.batch, "steps": a.steps,
+	res = {"threads": a.threads, "steps": a.steps,
 	    "torch": torch.__version__, "autocast": a.autocast}
 	for name, shape in shapes.items():
-		res[name] = bench(torch, nn, mt, shape, a.batch, a.steps, a.seed,
+		b = a.batch16 if shape["S"] else a.batch
+		res[name] = bench(torch, nn, mt, shape, b, a.steps, a.seed,
 		    a.autocast)
+		res[name]["batch"] = b
 	print(json.dumps(res))
 	return 0
 

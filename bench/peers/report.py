@@ -133,15 +133,24 @@ def train_table(d, n, out):
 	p = _load(os.path.join(d, "p_train_%s.json" % n))
 	pa = _load(os.path.join(d, "p_train_ac_%s.json" % n))
 	misses = 0
-	print("training, batch %s, %s thread(s), examples/s; C %s %s" %
-	    (p.get("batch", "64"), n, c.get("backend", "-"),
-	    c.get("precision", "-")), file=out)
+	print("training, %s thread(s), examples/s; C %s %s" %
+	    (n, c.get("backend", "-"), c.get("precision", "-")), file=out)
 	print("  %-10s %9s %9s %9s %9s %8s %8s %8s  %s" % ("", "C",
 	    "C openblas", "PyTorch", "autocast", "/openblas", "/PyTorch",
 	    "/autocast", "targets (3x, 4x, 1.5x)"), file=out)
 	for arch in ARCHS:
 		ec, eo = _num(c, arch, "ex_per_s"), _num(ob, arch, "ex_per_s")
 		ep, ea = _num(p, arch, "ex_per_s"), _num(pa, arch, "ex_per_s")
+		# A ratio only between the same batch: a side that ran
+		# another one (or did not say) is not measured.
+		bs = [_num(x, arch, "batch") for x in (c, ob, p, pa)]
+		if bs[0] is None or any(b != bs[0] for b in bs):
+			ec = None
+			print("  %-10s batches differ (C, C openblas, PyTorch, "
+			    "autocast: %s): no ratio" % (arch, ", ".join(
+			    _f(b, "%d") for b in bs)), file=out)
+		else:
+			print("  %-10s batch %d" % (arch, bs[0]), file=out)
 		rs = [None if x is None or ec is None or x <= 0 else ec / x
 		    for x in (eo, ep, ea)]
 		vs = [_verdict(r, g) for r, g in zip(rs, (3, 4, 1.5))]
