@@ -5,9 +5,10 @@
  * FLOPs are counted as 3x the forward pass's dense matrix products
  * (forward + two backward products); one-hot input rows are gathers and
  * are not counted.  --json prints one object; --threads N (default 2);
- * --steps N timed steps (default 8, after 1 warm-up step; the figure is
- * the median step's, as the PyTorch peer's, so a burst of other work on a
- * shared machine moves one step, not the result); --batch N, mel_2bar's
+ * --steps N timed steps (default 16, half that for mel_16bar, after 1
+ * warm-up step; the figure is the median step's, as the PyTorch peer's,
+ * so a burst of other work on a shared machine moves one step, not the
+ * result); --batch N, mel_2bar's
  * batch (default 64), --batch16 N, mel_16bar's (default 32: issue J's
  * shapes); --only2 skips mel_16bar.  With N threads the trainer runs
  * N data-parallel workers with serial BLAS (model/train_par.c), as
@@ -214,7 +215,7 @@ run(const char *name, int B, int steps, double *ex_s, double *gflops)
 int
 main(int argc, char **argv)
 {
-	int	i, json = 0, threads = 2, steps = 8, batch = 64, batch16 = 32;
+	int	i, json = 0, threads = 2, steps = 16, batch = 64, batch16 = 32;
 	double	e2, g2, e16 = 0, g16 = 0, peak, peak32, peak16 = 0;
 	char	*cause = NULL;
 	int	only2 = 0;
