@@ -213,12 +213,13 @@ main(void)
 	/*
 	 * The hierarchical decoder starts every bar from the conductor with
 	 * a zero input, so only z tells the windows' bar openings apart.
-	 * There is a plateau at 0.957 where the decoder ignores z and
-	 * learns each bar from its own first notes (11 of 256 tokens
-	 * wrong). At 2e-2 most starts stay on it for good (8 of 12 over
-	 * two builds whose float sums differ only in order, for 8000
-	 * steps); at 3e-3 all 16 left it, in 2124-3549 steps. Two starts,
-	 * so one lucky start does not hide a model that cannot use z.
+	 * Training can stall at 0.957 (11 of 256 tokens wrong, about as
+	 * many as the bar openings and the notes after them that need z).
+	 * At 2e-2 most starts stay there (5 of 6 for 8000 steps; 3 of 6
+	 * for 2000 on a build whose float sums differ only in order); at
+	 * 3e-3 all 16 tried on the two builds got past it, in 2124-3549
+	 * steps.  Two starts, so one lucky start does not hide a model
+	 * that cannot use z.
 	 */
 	for (seed = 1; seed <= 2; seed++) {
 		got = overfit(seed == 1 ? "hier" : "hier, second start", &a,
