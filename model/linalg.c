@@ -416,6 +416,8 @@ struct mm_ent {
 	struct mm_key		k;
 	int			used;
 	dnnl_primitive_t	prim;
+	dnnl_memory_t		mem[3];	/* src, weights, dst: made once,
+					   pointed at each call's data */
 };
 
 /*
@@ -440,6 +442,21 @@ struct dn_thread {
 	int		 count;
 };
 
+/* An entry's primitive and memory objects. */
+static void
+mm_clear(struct mm_ent *e)
+{
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		if (e->mem[i] != NULL)
+			dnnl_memory_destroy(e->mem[i]);
+	if (e->prim != NULL)
+		dnnl_primitive_destroy(e->prim);
+	memset(e->mem, 0, sizeof e->mem);
+	e->prim = NULL;
+}
+
 static void
 dn_thread_free(void *arg)
 {
@@ -447,8 +464,8 @@ dn_thread_free(void *arg)
 	int			 i;
 
 	for (i = 0; i < MM_CACHE; i++)
-		if (t->cache[i].used && t->cache[i].prim != NULL)
-			dnnl_primitive_destroy(t->cache[i].prim);
+		if (t->cache[i].used)
+			mm_clear(&t->cache[i]);
 	free(t->cache);
 	if (t->stream != NULL)
 		dnnl_stream_destroy(t->stream);
@@ -1007,8 +1024,11 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 	struct mm_key		 k;
 	struct mm_ent		*e;
 	const_dnnl_primitive_desc_t pd;
-	dnnl_memory_t		 ma = NULL, mb = NULL, mc = NULL;
 	dnnl_exec_arg_t		 args[3];
+	static const dnnl_query_t q[3] = { dnnl_query_src_md,
+	    dnnl_query_weights_md, dnnl_query_dst_md };
+	void			*h[3];
+	int			 i;
 	const void		*pa = A, *pb = B;
 	struct pack		*pk;
 	int			 own, rc = -1, lda0 = lda;
@@ -1048,33 +1068,42 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		    ldc, bf16, 0));
 	}
 	dn_threads_here();
-	if (dnnl_primitive_get_primitive_desc(e->prim, &pd) ||
-	    dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(pd,
-	    dnnl_query_src_md, 0), dn_engine, (void *)pa) ||
-	    dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(pd,
-	    dnnl_query_weights_md, 0), dn_engine, (void *)pb) ||
-	    dnnl_memory_create(&mc, dnnl_primitive_desc_query_md(pd,
-	    dnnl_query_dst_md, 0), dn_engine, C))
-		goto out;
+	/*
+	 * The entry's memory objects are made on its first call and then
+	 * only pointed at this call's operands: creating and destroying
+	 * three per product was most of libdnnl's own time in a training
+	 * step (a few hundred small products per worker).
+	 */
+	h[0] = (void *)pa;
+	h[1] = (void *)pb;
+	h[2] = C;
+	for (i = 0; i < 3; i++) {
+		if (e->mem[i] != NULL) {
+			if (dnnl_memory_set_data_handle(e->mem[i], h[i]))
+				goto out;
+			continue;
+		}
+		if (dnnl_primitive_get_primitive_desc(e->prim, &pd) ||
+		    dnnl_memory_create(&e->mem[i],
+		    dnnl_primitive_desc_query_md(pd, q[i], 0), dn_engine,
+		    h[i])) {
+			e->mem[i] = NULL;
+			goto out;
+		}
+	}
 	args[0].arg = DNNL_ARG_SRC;
-	args[0].memory = ma;
+	args[0].memory = e->mem[0];
 	args[1].arg = DNNL_ARG_WEIGHTS;
-	args[1].memory = mb;
+	args[1].memory = e->mem[1];
 	args[2].arg = DNNL_ARG_DST;
-	args[2].memory = mc;
+	args[2].memory = e->mem[2];
 	if (dnnl_primitive_execute(e->prim, t->stream, 3, args) ||
 	    dnnl_stream_wait(t->stream))
 		goto out;
 	rc = 0;
 out:
-	if (ma != NULL)
-		dnnl_memory_destroy(ma);
-	if (mb != NULL)
-		dnnl_memory_destroy(mb);
-	if (mc != NULL)
-		dnnl_memory_destroy(mc);
 	if (own) {
-		dnnl_primitive_destroy(e->prim);
+		mm_clear(e);
 		free(e);
 	}
 	return (rc);
