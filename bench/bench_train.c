@@ -1,16 +1,15 @@
 /*
  * bench_train: training throughput (examples/s) of model/train.c for the
- * mel_2bar and mel_16bar shapes (batch 64 and 32) on random melody windows, and
- * the achieved GFLOP/s against an sgemm peak measured in the same run.
+ * mel_2bar and mel_16bar shapes (batch 64 and 32) on random melody windows,
+ * and the achieved GFLOP/s against an sgemm peak measured in the same run.
  * FLOPs are counted as 3x the forward pass's dense matrix products
  * (forward + two backward products); one-hot input rows are gathers and
  * are not counted.  --json prints one object; --threads N (default 2);
  * --steps N timed steps (default 16, half that for mel_16bar, after 1
  * warm-up step; the figure is the median step's, as the PyTorch peer's,
  * so a burst of other work on a shared machine moves one step, not the
- * result); --batch N, mel_2bar's
- * batch (default 64), --batch16 N, mel_16bar's (default 32: issue J's
- * shapes); --only2 skips mel_16bar.  With N threads the trainer runs
+ * result); --batch N, mel_2bar's batch (default 64), --batch16 N,
+ * mel_16bar's (default 32: issue J's shapes); --only2 skips mel_16bar.  With N threads the trainer runs
  * N data-parallel workers with serial BLAS (model/train_par.c), as
  * `latentroll train --threads N` does; --blas measures the older way, one
  * net with N OpenBLAS threads, for comparison.

@@ -149,9 +149,10 @@ update_avx512(float *w, float *m, float *v, const float *g, size_t n,
 }
 #endif
 
-static void
-update(float *w, float *m, float *v, const float *g, size_t n, long t,
-    float lr, float b1, float b2, float eps, float f)
+/* TF's Adam: bias correction folded into the step size. */
+void
+adam_update_clipped(float *w, float *m, float *v, const float *g, size_t n,
+    long t, float lr, float b1, float b2, float eps, float f)
 {
 	double	lr_t;
 	float	a, gi;
@@ -174,17 +175,9 @@ update(float *w, float *m, float *v, const float *g, size_t n, long t,
 	}
 }
 
-/* TF's Adam: bias correction folded into the step size. */
 void
 adam_update(float *w, float *m, float *v, const float *g, size_t n, long t,
     float lr, float b1, float b2, float eps)
 {
-	update(w, m, v, g, n, t, lr, b1, b2, eps, 1.0f);
-}
-
-void
-adam_update_clipped(float *w, float *m, float *v, const float *g, size_t n,
-    long t, float lr, float b1, float b2, float eps, float f)
-{
-	update(w, m, v, g, n, t, lr, b1, b2, eps, f);
+	adam_update_clipped(w, m, v, g, n, t, lr, b1, b2, eps, 1.0f);
 }

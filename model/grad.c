@@ -34,11 +34,12 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 	size_t	 bh = (size_t)lc->B * lc->H;
 	float	*g = lc->g + (size_t)t * lc->B * 4 * lc->H;	/* (B, 4H) */
 	float	*c = lc->c + (size_t)t * bh, *h = lc->h + (size_t)t * bh;
-	float	*hpt = lc->hp + (size_t)t * bh, *cpt = lc->cp + (size_t)t * bh;
+	float	*hpt = lc->chained ? NULL : lc->hp + (size_t)t * bh;
+	float	*cpt = lc->cp + (size_t)t * bh;
 	int	 H = lc->H;
 
 	if (hp != NULL) {
-		if (!lc->chained) {
+		if (hpt != NULL) {
 			memcpy(hpt, hp, bh * sizeof *hpt);
 			memcpy(cpt, cp, bh * sizeof *cpt);
 			hp = hpt;
@@ -48,7 +49,8 @@ grad_lstm_step_forward(struct lstm_cache *lc, const struct lstm_w *w, int t,
 		linalg_gemm(0, 0, lc->B, 4 * H, H, hp, H,
 		    w->kernel + (size_t)w->in * 4 * H, 4 * H, 1.0f, g, 4 * H);
 	} else {
-		memset(hpt, 0, bh * sizeof *hpt);
+		if (hpt != NULL)
+			memset(hpt, 0, bh * sizeof *hpt);
 		memset(cpt, 0, bh * sizeof *cpt);
 		cp = cpt;
 	}
@@ -163,45 +165,54 @@ grad_dense_in_forward(struct lstm_cache *lc, const struct lstm_w *w,
 /* ------------------------------------------------------------------ */
 /* Bidirectional encoder layers. */
 
+/*
+ * Step t's gates from a one-hot input: a sum of kernel rows, no matmul;
+ * the bias and the first row in one pass.
+ */
+static void
+token_gates(struct lstm_cache *lc, const struct lstm_w *w,
+    const struct bidi *e, int t)
+{
+	size_t	G = 4 * (size_t)lc->H, r;
+	int	k;
+
+	for (r = (size_t)t * lc->B; r < (size_t)(t + 1) * lc->B; r++) {
+		const int *rows = e->rows + r * MAX_ROWS;
+
+		if (e->nrows[r] == 0) {
+			memcpy(lc->g + r * G, w->bias, G * sizeof(float));
+			continue;
+		}
+		linalg_sum(lc->g + r * G, w->bias, w->kernel +
+		    (size_t)rows[0] * G, G);
+		for (k = 1; k < e->nrows[r]; k++)
+			linalg_add(lc->g + r * G, w->kernel +
+			    (size_t)rows[k] * G, G);
+	}
+}
+
 void
 grad_bidi_forward(struct bidi *e, const struct lstm_w *fw,
     const struct lstm_w *bw)
 {
 	const struct lstm_w	*w;
 	struct lstm_cache	*lc;
-	size_t			 bh, r, G;
-	int			 d, s, t, prev, k;
+	size_t			 bh;
+	int			 d, s, t, prev;
 
 	for (d = 0; d < 2; d++) {
 		w = d == 0 ? fw : bw;
 		lc = &e->d[d];
-		G = 4 * (size_t)lc->H;
 		bh = (size_t)lc->B * lc->H;
 		if (e->x != NULL)
 			grad_dense_in_forward(lc, w, e->x);
 		for (s = 0; s < e->T; s++) {
 			t = d == 0 ? s : e->T - 1 - s;
 			prev = d == 0 ? t - 1 : t + 1;
-			/*
-			 * One-hot input: a sum of kernel rows, no matmul; the
-			 * bias and the first row in one pass, step by step so
-			 * that the rows are in cache for the step's product.
-			 */
-			for (r = (size_t)t * lc->B; e->x == NULL &&
-			    r < (size_t)(t + 1) * lc->B; r++) {
-				const int *rows = e->rows + r * MAX_ROWS;
-
-				if (e->nrows[r] == 0) {
-					memcpy(lc->g + r * G, w->bias,
-					    G * sizeof(float));
-					continue;
-				}
-				linalg_sum(lc->g + r * G, w->bias, w->kernel +
-				    (size_t)rows[0] * G, G);
-				for (k = 1; k < e->nrows[r]; k++)
-					linalg_add(lc->g + r * G, w->kernel +
-					    (size_t)rows[k] * G, G);
-			}
+			/* Token gates step by step, in cache for the step's
+			   product. */
+			if (e->x == NULL)
+				token_gates(lc, w, e, t);
 			if (s == 0)
 				grad_lstm_step_forward(lc, w, t, NULL, NULL);
 			else

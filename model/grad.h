@@ -28,15 +28,15 @@ struct lstm_cache {
 	float	*c;	/* (T, B, H) cell after the step */
 	float	*h;	/* (T, B, H) output after the step */
 	float	*cp;	/* (T, B, H) cell before the step */
-	float	*hp;	/* (T, B, H) output before the step */
+	float	*hp;	/* (T, B, H) output before the step; NULL chained */
 	float	*tc;	/* (T, B, H) tanh(c), kept for the backward pass */
 	float	*dh;	/* (T, B, H) gradient arriving on h from above */
 	/*
 	 * chained: every step starts from the state the one before it
 	 * (in its direction) ended with, the first from zeros: a layer of
-	 * the encoder.  hp and cp are then not copied; the steps read h
-	 * and c where they are, and only the first step's rows of cp (zeros)
-	 * are written.
+	 * the encoder.  There is no hp then, and cp is not copied: the
+	 * steps read h and c where they are, and only the first step's
+	 * rows of cp (zeros) are written.
 	 */
 	int	 chained;
 };

@@ -1071,8 +1071,8 @@ gemm_dnnl(int ta, int tb, int M, int N, int K, const float *A, int lda,
 	/*
 	 * The entry's memory objects are made on its first call and then
 	 * only pointed at this call's operands: creating and destroying
-	 * three per product was most of libdnnl's own time in a training
-	 * step (a few hundred small products per worker).
+	 * three per product, a few hundred small products per worker and
+	 * step, cost a bf16 mel_2bar training step about 4%.
 	 */
 	h[0] = (void *)pa;
 	h[1] = (void *)pb;

@@ -120,18 +120,20 @@ fbuf(struct train_net *n, size_t count)
 }
 
 static void
-cache_alloc(struct train_net *n, struct lstm_cache *lc, int T, int B, int H)
+cache_alloc(struct train_net *n, struct lstm_cache *lc, int T, int B, int H,
+    int chained)
 {
 	size_t	th = (size_t)T * B * H;
 
 	lc->T = T;
 	lc->B = B;
 	lc->H = H;
+	lc->chained = chained;
 	lc->g = fbuf(n, th * 4);
 	lc->c = fbuf(n, th);
 	lc->h = fbuf(n, th);
 	lc->cp = fbuf(n, th);
-	lc->hp = fbuf(n, th);
+	lc->hp = chained ? NULL : fbuf(n, th);
 	lc->tc = fbuf(n, th);
 	lc->dh = fbuf(n, th);
 }
@@ -171,10 +173,8 @@ train_net_new(const struct vae_params *p, int max_B, char **cause)
 		e->T = eT;
 		e->B = eB;
 		e->in = l == 0 ? a->in_depth : 2 * a->enc_size[l - 1];
-		for (k = 0; k < 2; k++) {
-			cache_alloc(n, &e->d[k], eT, eB, H);
-			e->d[k].chained = 1;
-		}
+		for (k = 0; k < 2; k++)
+			cache_alloc(n, &e->d[k], eT, eB, H, 1);
 		if (l == 0) {
 			rows = (size_t)eT * eB;
 			e->rows = net_alloc(n, rows * MAX_ROWS, sizeof(int));
@@ -203,7 +203,7 @@ train_net_new(const struct vae_params *p, int max_B, char **cause)
 	if (n->hier) {
 		for (k = 0; k < a->cond_layers; k++) {
 			cache_alloc(n, &n->cond[k], n->nseg, B,
-			    a->cond_size[k]);
+			    a->cond_size[k], 0);
 			maxG = MAX(maxG, n->nseg * B * 4 * a->cond_size[k]);
 			maxH = MAX(maxH, B * 4 * a->cond_size[k]);
 		}
@@ -221,7 +221,7 @@ train_net_new(const struct vae_params *p, int max_B, char **cause)
 		d->H0 = a->dec_size[0];
 		d->top = a->dec_layers - 1;
 		for (k = 0; k < a->dec_layers; k++) {
-			cache_alloc(n, &d->l[k], n->T, B, a->dec_size[k]);
+			cache_alloc(n, &d->l[k], n->T, B, a->dec_size[k], 0);
 			maxG = MAX(maxG, n->T * B * 4 * a->dec_size[k]);
 			maxH = MAX(maxH, B * 4 * a->dec_size[k]);
 		}

@@ -19,7 +19,7 @@
 #define NWIN	8
 #define STEPS	32
 #define MAXIT	2000
-#define HIER_MAXIT 4000
+#define HIER_MAXIT	4000
 
 /* Melody-like windows: notes held a few steps, some rests. */
 static void
