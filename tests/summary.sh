@@ -24,7 +24,13 @@ for log in $(find "$top/tests" -name '*.log' ! -name test-suite.log); do
 	if [ "$nf" -gt 0 ]; then
 		# The failing checks themselves, so a CI excerpt says which.
 		echo "failures in $log:" >&2
-		grep -E '^(FAIL|not ok)' "$log" | head -n 20 >&2
+		# test.h prints "file:line: CHECK(...) failed[: why]" and
+		# check_close "file:line: label: maxdiff ..."; TAP and shell
+		# tests print FAIL / not ok.
+		grep -E '^(FAIL|not ok)|CHECK\(.*\) failed|: maxdiff ' "$log" |
+		    head -n 20 >&2
+		# and what the test measured ("# ..." lines), the last few.
+		grep -E '^# ' "$log" | tail -n 8 >&2
 	fi
 done
 echo "total: $p passed, $f failed, $s skipped"

@@ -50,6 +50,13 @@ struct session {
 	int		 period;		/* frames */
 	int		 kicks;			/* kicks found (the anchor) */
 	double		 anchor_ms;		/* sample 0 after a0 by */
+	double		 bound_ms[3];		/* the kicks' bounds on it:
+						   median, anchor, latest */
+	double		 gap_at_ms[4];		/* the first silent periods:
+						   ms after their note-on */
+	int		 gap_note[4];		/* and that note's number */
+	double		 stop_off_ms;		/* longest stop press to a
+						   held note's note-off */
 	char		 error[256];
 };
 
@@ -106,6 +113,31 @@ session_patterns(struct live_pattern *p, struct live_note n[2][8])
 /* fluidsynth's default audio.period-size, which the session keeps. */
 #define SESSION_PERIOD	64
 
+/* p-quantile (0..1) of n values (NANs count as +inf); sorts v. */
+static int
+session_cmp(const void *x, const void *y)
+{
+	double	a = *(const double *)x, b = *(const double *)y;
+
+	if (isnan(a))
+		a = INFINITY;
+	if (isnan(b))
+		b = INFINITY;
+	return (a < b ? -1 : a > b);
+}
+
+static double
+session_quantile(double *v, int n, double p)
+{
+	int	k;
+
+	if (n <= 0)
+		return (NAN);
+	qsort(v, (size_t)n, sizeof *v, session_cmp);
+	k = (int)ceil(p * n) - 1;
+	return (v[k < 0 ? 0 : k >= n ? n - 1 : k]);
+}
+
 /*
  * The first 1 ms frame in [from, to) whose attack energy is over 8 times
  * the mean of the 25 frames ending 5 before `from` (and over a floor);
@@ -135,7 +167,7 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
     const float *pcm, size_t frames, int rate, double a0,
     const double *t_press, const double *stop_at)
 {
-	double	*e, t_on, t_off, db, gap = 0, a_est;
+	double	*e, *bounds, t_on, t_off, db, gap = 0, a_est;
 	size_t	 ne, i, j, a, b, q;
 	long	 c, k;
 	int	 ch, run = 0;
@@ -145,24 +177,34 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 	 * The file's sample clock: the driver's sample 0 is some time
 	 * around a0 (its thread starts inside the call).  Anchor it by
 	 * causality instead: no kick sounds before its note-on was handed
-	 * over, so sample 0 is no earlier than send - onset for every kick;
-	 * over a few hundred kicks the latest such bound is within a period
-	 * of the truth (and errs towards longer latencies: 1 ms frames).
+	 * over, so sample 0 is no earlier than send - onset for every kick
+	 * (1 ms frames: the bound errs towards longer latencies).  A kick
+	 * sent while the driver's timer thread was stalled sounds later
+	 * than that, and its bound is too late by the stall: the latest
+	 * bound would shift every window of the checks below by the worst
+	 * stall of the session.  So the anchor is the 90th percentile of
+	 * the bounds: stalls at up to one kick in ten cannot move it, and
+	 * with none it is within a period of the latest.
 	 */
 	e = audio_attack_env(pcm, frames, rate, &ne);
-	a_est = -INFINITY;
-	for (j = 0; j < n; j++) {
+	bounds = calloc(n + 1, sizeof *bounds);
+	for (j = 0; j < n && bounds != NULL; j++) {
 		if (ev[j].status != (0x90 | LIVE_DRUM_CHANNEL) ||
 		    ev[j].data2 == 0)
 			continue;
 		c = lround((ev[j].actual - a0) * 1000);
 		k = first_attack(e, ne, c - 20, c + 40);
-		if (k >= 0 && ev[j].actual - k / 1000.0 > a_est)
-			a_est = ev[j].actual - k / 1000.0;
-		s->kicks += k >= 0;
+		if (k >= 0)
+			bounds[s->kicks++] = ev[j].actual - k / 1000.0 - a0;
 	}
-	if (!isfinite(a_est))
-		a_est = a0;
+	a_est = a0;
+	if (s->kicks > 0) {
+		s->bound_ms[0] = session_quantile(bounds, s->kicks, 0.5) * 1000;
+		s->bound_ms[1] = session_quantile(bounds, s->kicks, 0.9) * 1000;
+		s->bound_ms[2] = session_quantile(bounds, s->kicks, 1.0) * 1000;
+		a_est = a0 + s->bound_ms[1] / 1000;
+	}
+	free(bounds);
 	s->anchor_ms = (a_est - a0) * 1000;
 	/* Key press to sound: the first attack after the press (from the
 	   silence of the stop, or of the start). */
@@ -183,14 +225,18 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 	/*
 	 * Dropouts: every period while an organ note is held must sound,
 	 * from its note-on's send + 10 ms (the next period, the timer, the
-	 * attack) to its note-off's send - 10 ms.  The file driver renders
-	 * on a 1 ms timer and catches up after a stall: an event sent while
-	 * it was behind lands that much earlier in the file than the anchor
-	 * says (the anchor holds the largest lag seen at a kick), and a
-	 * note-off then silences periods the check still counted as held.
-	 * One make check -j2 run counted 3 silent single periods (1.5 ms),
-	 * which a stall of the timer thread (a busy machine, a descheduled
-	 * vCPU) explains; a gap inside a note is still caught.
+	 * attack) to 10 ms before it was released: its note-off's send, or
+	 * the key press of the stop that ended it, if earlier.  A stop's
+	 * note-offs are sent after the press, once the player has taken the
+	 * command and begun its panic (many events: all notes off on every
+	 * channel), and the synth renders nothing while the panic holds it,
+	 * then catches up with the notes already off: its silence starts
+	 * about where the press was, not where the note-off's send was.
+	 * Where that difference passed 10 ms (ASan, a loaded machine), the
+	 * check counted silent periods after the press as dropouts.
+	 * The file driver also catches up after any stall of its 1 ms
+	 * timer, so an event sent while it was behind lands that much
+	 * earlier in the file than the anchor says: hence the 10 ms.
 	 */
 	for (i = 0; i < n; i++) {
 		if ((ev[i].status & 0xF0) != 0x90 || ev[i].data2 == 0 ||
@@ -210,6 +256,14 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 		if (t_off < 0)
 			continue;
 		s->offs++;
+		for (j = 0; j < (size_t)s->stops; j++)
+			if (stop_at[j] > t_on && stop_at[j] < t_off) {
+				if ((t_off - stop_at[j]) * 1000 >
+				    s->stop_off_ms)
+					s->stop_off_ms = (t_off - stop_at[j]) *
+					    1000;
+				t_off = stop_at[j];
+			}
 		a = (size_t)((t_on + 0.010 - a_est) * rate) / SESSION_PERIOD;
 		if (t_off - 0.010 <= t_on + 0.010)
 			continue;	/* too short to check */
@@ -219,6 +273,13 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 			db = audio_rms_db(pcm, q * SESSION_PERIOD,
 			    (q + 1) * SESSION_PERIOD);
 			if (db < -70) {
+				if (s->silent_periods < 4) {
+					s->gap_at_ms[s->silent_periods] =
+					    ((double)q * SESSION_PERIOD /
+					    rate + a_est - t_on) * 1000;
+					s->gap_note[s->silent_periods] =
+					    s->ons;
+				}
 				s->silent_periods++;
 				gap = (double)(++run) * SESSION_PERIOD / rate;
 				if (gap > s->longest_gap_s)
@@ -241,31 +302,6 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 	}
 	a = (size_t)((stop_at[s->stops - 1] + 1.0 - a_est) * rate);
 	s->end_db = audio_rms_db(pcm, a < frames ? a : frames, frames);
-}
-
-/* p-quantile (0..1) of n values (NANs count as +inf); sorts v. */
-static int
-session_cmp(const void *x, const void *y)
-{
-	double	a = *(const double *)x, b = *(const double *)y;
-
-	if (isnan(a))
-		a = INFINITY;
-	if (isnan(b))
-		b = INFINITY;
-	return (a < b ? -1 : a > b);
-}
-
-static double
-session_quantile(double *v, int n, double p)
-{
-	int	k;
-
-	if (n <= 0)
-		return (NAN);
-	qsort(v, (size_t)n, sizeof *v, session_cmp);
-	k = (int)ceil(p * n) - 1;
-	return (v[k < 0 ? 0 : k >= n ? n - 1 : k]);
 }
 
 /* Run the session and measure it; -1 with s->error. */

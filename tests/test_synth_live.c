@@ -56,6 +56,13 @@ main(void)
 	printf("# %.3f s of audio in %.3f s, %d presses, %d stops, %d organ notes, "
 	    "%d periods checked\n", s.audio_s, s.wall_s, s.presses, s.stops, s.ons,
 	    s.checked_periods);
+	printf("# kick bounds on sample 0: median %.1f, anchor (p90) %.1f, "
+	    "latest %.1f ms; a stop's note-offs up to %.1f ms after its "
+	    "press\n", s.bound_ms[0], s.bound_ms[1], s.bound_ms[2],
+	    s.stop_off_ms);
+	for (i = 0; i < s.silent_periods && i < 4; i++)
+		printf("# silent period %.1f ms after note-on %d\n",
+		    s.gap_at_ms[i], s.gap_note[i]);
 	CHECK(s.presses >= 5);
 	CHECK(s.kicks > 64);
 	CHECK(s.checked_periods > 1000);
