@@ -17,8 +17,11 @@
  */
 #include "attrs.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "linalg.h"
 
 static const char *attr_names[ATTR_N] = {
 	"c_diatonic",
@@ -187,6 +190,71 @@ attrs_vectors(float *vecs, const float *mu, const float *vals, int N, int Z,
 	}
 	free(r);
 	return (0);
+}
+
+void
+attrs_moments(const float *vals, int N, double mean[ATTR_N],
+    double sd[ATTR_N])
+{
+	double	d;
+	int	i, k;
+
+	for (k = 0; k < ATTR_N; k++)
+		mean[k] = sd[k] = 0;
+	for (i = 0; i < N; i++)
+		for (k = 0; k < ATTR_N; k++)
+			mean[k] += vals[(size_t)i * ATTR_N + k] / N;
+	for (i = 0; i < N; i++)
+		for (k = 0; k < ATTR_N; k++) {
+			d = vals[(size_t)i * ATTR_N + k] - mean[k];
+			sd[k] += d * d / N;
+		}
+	for (k = 0; k < ATTR_N; k++)
+		sd[k] = sqrt(sd[k]);
+}
+
+int
+attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
+    int N, int Z, char **cause)
+{
+	enum { P = ATTR_N + 1 };	/* intercept, then the attributes */
+	float	 gap[ATTR_N * ATTR_N], G[P * P], *A, *W;
+	double	 mean[ATTR_N], sd[ATTR_N], d;
+	int	 i, j, k, rc;
+
+	if (attrs_vectors(gap, vals, vals, N, ATTR_N, cause) != 0)
+		return (-1);
+	attrs_moments(vals, N, mean, sd);
+	A = lr_malloc((size_t)N * P * sizeof *A);
+	W = lr_malloc((size_t)Z * P * sizeof *W);
+	for (i = 0; i < N; i++) {
+		A[(size_t)i * P] = 1;
+		for (k = 0; k < ATTR_N; k++)
+			A[(size_t)i * P + 1 + k] = sd[k] > 0 ?
+			    (float)((vals[(size_t)i * ATTR_N + k] - mean[k]) /
+			    sd[k]) : 0;
+	}
+	/* Normal equations: (A^T A) W = A^T mu, one right-hand side per
+	   latent dimension (rows of W = mu^T A). */
+	linalg_gemm(1, 0, P, P, N, A, P, A, P, 0.0f, G, P);
+	for (k = 0; k < ATTR_N; k++)
+		if (!(sd[k] > 0))
+			G[(1 + k) * P + 1 + k] = 1;	/* its column is 0 */
+	linalg_gemm(1, 0, Z, P, N, mu, Z, A, P, 0.0f, W, P);
+	rc = linalg_solve_spd(P, Z, G, W);
+	if (rc != 0)
+		(void)lr_fail(cause, "attribute fit: the attributes of the %d "
+		    "windows are linearly dependent", N);
+	for (k = 0; rc == 0 && k < ATTR_N; k++) {
+		/* Its quartile gap, in its standard deviations. */
+		d = sd[k] > 0 ? gap[k * ATTR_N + k] / sd[k] : 0;
+		for (j = 0; j < Z; j++)
+			vecs[(size_t)k * Z + j] = (float)(d *
+			    W[(size_t)j * P + 1 + k]);
+	}
+	free(A);
+	free(W);
+	return (rc);
 }
 
 int

@@ -53,4 +53,23 @@ int	attrs_bars(const struct vae_arch *a, const int *tokens, int *all_same);
 int	attrs_vectors(float *vecs, const float *mu, const float *vals, int N,
 	    int Z, char **cause) LR_WUR;
 
+/* Mean and standard deviation (over N) of each attribute; vals (N,
+   ATTR_N). */
+void	attrs_moments(const float *vals, int N, double mean[ATTR_N],
+	    double sd[ATTR_N]);
+
+/*
+ * Partial attribute vectors: mu regressed on all the attributes at once
+ * (least squares, standardized attributes and an intercept), so each
+ * vector is the move in mu that goes with its attribute while the others
+ * stay where they are; scaled to the same top-minus-bottom quartile gap
+ * of its attribute as attrs_vectors.  Where attributes move together in
+ * the data (denser melodies have more off-beat onsets), the quartile
+ * vector carries the others along; this one does not, as far as a linear
+ * fit of mu can tell.  A constant attribute gets a zero vector.  -1 if
+ * N < 4 or the fit is singular.
+ */
+int	attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
+	    int N, int Z, char **cause) LR_WUR;
+
 #endif

@@ -37,6 +37,9 @@ static int use_reference;
 
 #ifdef OPENBLAS_VERSION
 extern void openblas_set_num_threads(int);
+/* LAPACK (Fortran calling convention) inside OpenBLAS; no header ships. */
+extern void sposv_(const char *, const int *, const int *, float *,
+    const int *, float *, const int *, int *);
 extern int openblas_get_num_threads(void);
 #endif
 
@@ -1267,6 +1270,19 @@ have_avx512(void)
 	return (avx512_have);
 }
 #endif
+
+int
+linalg_solve_spd(int n, int nrhs, float *A, float *B)
+{
+	int	info = 0;
+
+	if (n <= 0 || nrhs < 0)
+		return (-1);
+	if (nrhs == 0)
+		return (0);
+	sposv_("U", &n, &nrhs, A, &n, B, &n, &info);
+	return (info == 0 ? 0 : -1);
+}
 
 void
 linalg_add(float *y, const float *x, size_t n)

@@ -4,6 +4,7 @@
  */
 #include "attrs.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "test.h"
@@ -127,6 +128,58 @@ test_vectors(void)
 	free(cause);
 }
 
+/*
+ * Two attributes that move together: density a, sync_8th a + b.  mu[0]
+ * is a, mu[1] is b, mu[2] a constant.  The quartile vector of sync_8th
+ * carries density along (mu[0]); the partial one moves b alone, by
+ * sync_8th's own quartile gap, and density's moves a against b (sync_8th
+ * held).  A constant attribute gets a zero vector.
+ */
+static void
+test_partial(void)
+{
+	enum { N = 400, Z = 3 };
+	static float	mu[N * Z], vals[N * ATTR_N];
+	float		qv[ATTR_N * Z], pv[ATTR_N * Z], gap[ATTR_N * ATTR_N];
+	uint32_t	x = 12345;
+	float		a, b, g;
+	char		*cause = NULL;
+	int		i, k, s8 = ATTR_SYNC_8TH, nd = ATTR_NOTE_DENSITY;
+
+	memset(vals, 0, sizeof vals);
+	for (i = 0; i < N; i++) {
+		x = x * 1664525u + 1013904223u;
+		a = (float)(x >> 8) / (float)(1u << 24);
+		x = x * 1664525u + 1013904223u;
+		b = 0.3f * (float)(x >> 8) / (float)(1u << 24);
+		vals[i * ATTR_N + nd] = a;
+		vals[i * ATTR_N + s8] = a + b;
+		mu[i * Z + 0] = a;
+		mu[i * Z + 1] = b;
+		mu[i * Z + 2] = 7.0f;
+	}
+	CHECK(attrs_vectors(qv, mu, vals, N, Z, &cause) == 0);
+	CHECK(attrs_vectors_partial(pv, mu, vals, N, Z, &cause) == 0);
+	CHECK(attrs_vectors(gap, vals, vals, N, ATTR_N, &cause) == 0);
+	g = gap[s8 * ATTR_N + s8];
+	/* The paper's vector: sync_8th's top quartile is denser too. */
+	CHECK_MSG(qv[s8 * Z + 0] > 0.5f * g, "quartile sync_8th %.4f %.4f",
+	    qv[s8 * Z + 0], qv[s8 * Z + 1]);
+	/* The partial one: b by sync_8th's gap, nothing else. */
+	CHECK_MSG(fabsf(pv[s8 * Z + 0]) < 1e-3f * g &&
+	    fabsf(pv[s8 * Z + 1] - g) < 1e-3f * g &&
+	    fabsf(pv[s8 * Z + 2]) < 1e-3f * g, "partial sync_8th %.5f %.5f "
+	    "%.5f, gap %.5f", pv[s8 * Z + 0], pv[s8 * Z + 1], pv[s8 * Z + 2],
+	    g);
+	CHECK_MSG(pv[nd * Z + 0] > 0 && fabsf(pv[nd * Z + 0] +
+	    pv[nd * Z + 1]) < 1e-3f * pv[nd * Z + 0], "partial density %.5f "
+	    "%.5f", pv[nd * Z + 0], pv[nd * Z + 1]);
+	for (k = 0; k < Z; k++)
+		CHECK(pv[ATTR_C_DIATONIC * Z + k] == 0.0f);
+	CHECK(attrs_vectors_partial(pv, mu, vals, 3, Z, &cause) == -1);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -135,5 +188,6 @@ main(void)
 	test_empty_and_drums();
 	test_names();
 	test_vectors();
+	test_partial();
 	return (test_report());
 }

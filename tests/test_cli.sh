@@ -798,6 +798,32 @@ if [ -d "$NOTT" ]; then
 		check "attrs: stdout is the card's report" [ "$(py "$T/out" \
 		    'sorted(d) == ["attribute_experiment", "interpolation"]')" \
 		    = true ]
+		# --method best (the default) says which vector each
+		# attribute got and what both scored on the valid split.
+		check "attrs: each vector's method and its scores" [ "$(py \
+		    "$T/am/attribute_vecs.json" '(lambda m: m["chosen_by"] ==
+		    "best" and len(m["vector_method"]) == 7 and
+		    all(x in ("quartile", "partial") for x in
+		    m["vector_method"].values()) and m["scores"]["split"] ==
+		    "valid" and all(m["scores"][k]["chosen"] ==
+		    m["vector_method"][k] for k in m["vector_method"]))(
+		    d["_meta"])')" = true ]
+	fi
+	cp -r "$M" "$T/am3"
+	if expect_ok "attrs --method partial" attrs --model "$T/am3" \
+	    --data "$NOTT" --max-windows 400 --test-windows 20 --pairs 2 \
+	    --method partial; then
+		check "attrs --method partial: all partial" [ "$(py \
+		    "$T/am3/attribute_vecs.json" 'set(d["_meta"]["vector_method"]
+		    .values()) == {"partial"}')" = true ]
+	fi
+	run attrs --model "$T/am3" --data "$NOTT" --force --method nonsense
+	if [ "$rc" -eq 2 ] && grep -qF "latentroll: --method nonsense: want \
+quartile, partial or best" "$T/err"; then
+		ok
+	else
+		bad "attrs --method nonsense: exit $rc (want 2): $(head -c 200 \
+		    "$T/err")"
 	fi
 	cp -r "$M" "$T/am2"
 	printf '{"x": ' >"$T/am2/model_card.json"

@@ -719,6 +719,28 @@ test_par_deterministic(void)
 	free(tok);
 }
 
+/* A small SPD system with a known answer, two right-hand sides. */
+static void
+test_solve(void)
+{
+	/* A = L L^T with L = [2 0 0; 1 3 0; -1 2 1]. */
+	float	A[9] = { 4, 2, -2, 2, 10, 5, -2, 5, 6 };
+	float	X[6] = { 1, -2, 3, 0.5f, 0, -1 }, B[6];
+	float	S[9] = { 1, 2, 3, 2, 4, 6, 3, 6, 9 };	/* rank 1 */
+	float	R[3] = { 1, 1, 1 };
+	int	i, j, r;
+
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < 3; i++) {
+			B[r * 3 + i] = 0;
+			for (j = 0; j < 3; j++)
+				B[r * 3 + i] += A[i * 3 + j] * X[r * 3 + j];
+		}
+	CHECK(linalg_solve_spd(3, 2, A, B) == 0);
+	CHECK_CLOSE(B, X, 6, 1e-5, "spd solve");
+	CHECK(linalg_solve_spd(3, 1, S, R) == -1);
+}
+
 int
 main(void)
 {
@@ -733,6 +755,7 @@ main(void)
 	if (have_dnnl && !have_bf16)
 		printf("SKIP: bf16 parts: %s\n", why);
 	test_rounding();
+	test_solve();
 	test_products();
 	test_shadow();
 	test_hold();

@@ -42,7 +42,12 @@ struct attrs_args {
 	uint64_t	 seed;
 	float		 scale;		/* vector scale for the experiment */
 	int		 force;		/* replace attribute_vecs.json */
+	int		 method;	/* ATTRS_QUARTILE, ... */
 };
+
+/* --method: how the vectors are made (see attrs.h). */
+enum { ATTRS_QUARTILE, ATTRS_PARTIAL, ATTRS_BEST };
+static const char *method_names[] = { "quartile", "partial", "best" };
 
 /* Encode n windows (n, T, S) into mu (n, Z) in batches. */
 static int
@@ -186,6 +191,7 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 		{ "seed", required_argument, NULL, 's' },
 		{ "scale", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "method", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned long long	 seed;
@@ -199,6 +205,7 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 	aa->n_pairs = 100;
 	aa->seed = 1;
 	aa->scale = 1.0f;
+	aa->method = ATTRS_BEST;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		rc = 0;
@@ -211,6 +218,17 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 			break;
 		case 'f':
 			aa->force = 1;
+			break;
+		case 'M':
+			for (v = 0; v < 3; v++)
+				if (strcmp(optarg, method_names[v]) == 0)
+					break;
+			if (v == 3) {
+				cmd_error("--method %s: want quartile, partial "
+				    "or best", optarg);
+				return (-1);
+			}
+			aa->method = (int)v;
 			break;
 		case 'w':
 			rc = opt_whole("max-windows", optarg, 0, INT_MAX,
@@ -266,33 +284,26 @@ static json_t *
 data_bound(const float *vals, int n, char **cause)
 {
 	float	 gap[ATTR_N * ATTR_N];
-	double	 mean[ATTR_N] = { 0 }, sd[ATTR_N] = { 0 }, d, other;
-	int	 i, j, k;
+	double	 mean[ATTR_N], sd[ATTR_N], d, other;
+	int	 j, k;
 	json_t	*table, *ratio, *row;
 
 	if (attrs_vectors(gap, vals, vals, n, ATTR_N, cause) != 0)
 		return (NULL);
-	for (i = 0; i < n; i++)
-		for (j = 0; j < ATTR_N; j++)
-			mean[j] += vals[(size_t)i * ATTR_N + j] / n;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < ATTR_N; j++) {
-			d = vals[(size_t)i * ATTR_N + j] - mean[j];
-			sd[j] += d * d / n;
-		}
+	attrs_moments(vals, n, mean, sd);
 	table = json_object();
 	ratio = json_object();
 	for (k = 0; k < ATTR_N; k++) {
 		row = json_object();
 		other = 0;
 		for (j = 0; j < ATTR_N; j++) {
-			d = gap[k * ATTR_N + j] / fmax(sqrt(sd[j]), 1e-6);
+			d = gap[k * ATTR_N + j] / fmax(sd[j], 1e-6);
 			json_object_set_new(row, attrs_name(j), json_real(d));
 			if (j != k && fabs(d) > other)
 				other = fabs(d);
 		}
 		json_object_set_new(table, attrs_name(k), row);
-		d = gap[k * ATTR_N + k] / fmax(sqrt(sd[k]), 1e-6);
+		d = gap[k * ATTR_N + k] / fmax(sd[k], 1e-6);
 		json_object_set_new(ratio, attrs_name(k), json_real(other > 0 ?
 		    fabs(d) / other : INFINITY));
 	}
@@ -303,9 +314,10 @@ data_bound(const float *vals, int n, char **cause)
 	    "standard deviations over those windows (no model involved)"));
 }
 
+/* Both kinds of vectors (attrs.h) over the training windows. */
 static int
 compute_vectors(struct vae *v, const struct dataset *ds, int max_windows,
-    float *vecs, int *n_used, json_t **bound, char **cause)
+    float *qv, float *pv, int *n_used, json_t **bound, char **cause)
 {
 	const struct vae_arch	*a = &v->p.arch;
 	size_t			 w = (size_t)a->num_steps * a->n_splits;
@@ -321,7 +333,9 @@ compute_vectors(struct vae *v, const struct dataset *ds, int max_windows,
 		    vals + (size_t)i * ATTR_N);
 	r = encode_all(v, ds->tok[DATASET_TRAIN], n, mu, cause);
 	if (r == 0)
-		r = attrs_vectors(vecs, mu, vals, n, a->z_size, cause);
+		r = attrs_vectors(qv, mu, vals, n, a->z_size, cause);
+	if (r == 0)
+		r = attrs_vectors_partial(pv, mu, vals, n, a->z_size, cause);
 	if (r == 0 && (*bound = data_bound(vals, n, cause)) == NULL)
 		r = -1;
 	free(mu);
@@ -456,6 +470,79 @@ scale_runs(struct vae *v, const int *tok, int n, const float *vecs,
 	return (out);
 }
 
+/*
+ * A vector's target (issue K): own change 3x the largest other, in
+ * standard deviations, where the data bound allows it, else 80% of the
+ * bound.
+ */
+static double
+attr_target(const json_t *bound, int k)
+{
+	double	b = json_real_value(json_object_get(json_object_get(bound,
+		    "own_over_max_other"), attrs_name(k)));
+
+	return (b >= 3 ? 3 : 0.8 * b);
+}
+
+/* The best of the scales 1, 2, 3 per vector, over its target. */
+static int
+score_scales(struct vae *v, const int *tok, int n, const float *vecs,
+    const json_t *bound, double score[ATTR_N], char **cause)
+{
+	json_t	*sc, *e;
+	double	 r, t;
+	int	 k;
+	const char *key;
+
+	if ((sc = scale_runs(v, tok, n, vecs, 0, cause)) == NULL)
+		return (-1);
+	for (k = 0; k < ATTR_N; k++) {
+		score[k] = 0;
+		t = attr_target(bound, k);
+		json_object_foreach(sc, key, e) {
+			r = json_real_value(json_object_get(e, attrs_name(k)));
+			if (t > 0 && r / t > score[k])
+				score[k] = r / t;
+		}
+	}
+	json_decref(sc);
+	return (0);
+}
+
+/*
+ * --method best: per attribute, the quartile or the partial vector,
+ * whichever comes nearer its target on the valid split (the test split
+ * stays for the figures; a corpus too small to have 2 valid windows
+ * chooses on training windows); ties go to the paper's quartile vector.
+ * chosen[k] is the method's index; what each scored goes to *why.
+ */
+static int
+choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
+    const float *qv, const float *pv, const json_t *bound, float *vecs,
+    int chosen[ATTR_N], json_t **why, char **cause)
+{
+	int	 Z = v->p.arch.z_size, split = DATASET_VALID, n, k;
+	double	 sq[ATTR_N], sp[ATTR_N];
+
+	if (ds->n[split] < 2)
+		split = DATASET_TRAIN;
+	n = ds->n[split] < n_max ? ds->n[split] : n_max;
+	if (score_scales(v, ds->tok[split], n, qv, bound, sq, cause) != 0 ||
+	    score_scales(v, ds->tok[split], n, pv, bound, sp, cause) != 0)
+		return (-1);
+	*why = json_pack("{s:s, s:i}", "split", split == DATASET_VALID ?
+	    "valid" : "train (fewer than 2 valid windows)", "windows", n);
+	for (k = 0; k < ATTR_N; k++) {
+		chosen[k] = sp[k] > sq[k] ? ATTRS_PARTIAL : ATTRS_QUARTILE;
+		memcpy(vecs + (size_t)k * Z, (chosen[k] == ATTRS_PARTIAL ? pv :
+		    qv) + (size_t)k * Z, (size_t)Z * sizeof *vecs);
+		json_object_set_new(*why, attrs_name(k), json_pack(
+		    "{s:s, s:f, s:f}", "chosen", method_names[chosen[k]],
+		    "quartile", sq[k], "partial", sp[k]));
+	}
+	return (0);
+}
+
 /* Step 3: interpolation smoothness and validity. */
 static json_t *
 interpolation(struct vae *v, const int *tok, int n_win, int n_pairs,
@@ -547,7 +634,9 @@ card_merge(const char *model, const char *key, json_t *val, char **cause)
 struct attrs_result {
 	float	*vecs;		/* ATTR_N x z */
 	int	 n_used;
+	int	 chosen[ATTR_N];	/* each vector's method */
 	json_t	*bound, *exp, *scales, *interp;
+	json_t	*why;		/* --method best: the valid split's scores */
 };
 
 static void
@@ -558,6 +647,7 @@ attrs_result_free(struct attrs_result *ar)
 	json_decref(ar->exp);
 	json_decref(ar->scales);
 	json_decref(ar->interp);
+	json_decref(ar->why);
 	memset(ar, 0, sizeof *ar);
 }
 
@@ -567,13 +657,28 @@ static int
 measure_all(struct vae *v, const struct dataset *ds,
     const struct attrs_args *aa, struct attrs_result *ar, char **cause)
 {
-	int	n_test;
+	size_t	nz = (size_t)ATTR_N * v->p.arch.z_size;
+	float	*qv, *pv;
+	int	 n_test, k, r;
 
 	memset(ar, 0, sizeof *ar);
-	ar->vecs = lr_malloc((size_t)ATTR_N * v->p.arch.z_size *
-	    sizeof *ar->vecs);
-	if (compute_vectors(v, ds, aa->max_windows, ar->vecs, &ar->n_used,
-	    &ar->bound, cause) != 0) {
+	ar->vecs = lr_malloc(nz * sizeof *ar->vecs);
+	qv = lr_malloc(nz * sizeof *qv);
+	pv = lr_malloc(nz * sizeof *pv);
+	r = compute_vectors(v, ds, aa->max_windows, qv, pv, &ar->n_used,
+	    &ar->bound, cause);
+	if (r == 0 && aa->method == ATTRS_BEST)
+		r = choose_vectors(v, ds, aa->n_test, qv, pv, ar->bound,
+		    ar->vecs, ar->chosen, &ar->why, cause);
+	else if (r == 0) {
+		memcpy(ar->vecs, aa->method == ATTRS_PARTIAL ? pv : qv,
+		    nz * sizeof *qv);
+		for (k = 0; k < ATTR_N; k++)
+			ar->chosen[k] = aa->method;
+	}
+	free(qv);
+	free(pv);
+	if (r != 0) {
 		lr_cause_prefix(cause, "%s", aa->model);
 		return (-1);
 	}
@@ -605,22 +710,35 @@ static int
 attrs_write_vectors(const struct vae *v, const struct attrs_args *aa,
     const struct attrs_result *ar, char **cause)
 {
-	json_t	*vj, *meta;
+	json_t	*vj, *meta, *each;
 	time_t	 now = time(NULL);
 	char	 date[32], *path;
 	int	 k, rc;
 
 	strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
 	vj = json_object();
-	for (k = 0; k < ATTR_N; k++)
+	each = json_object();
+	for (k = 0; k < ATTR_N; k++) {
 		json_object_set_new(vj, attrs_name(k),
 		    jsonfile_floats(ar->vecs + (size_t)k * v->p.arch.z_size,
 		    v->p.arch.z_size));
-	meta = json_pack("{s:s, s:s, s:i, s:s, s:s}",
-	    "method", "mean encoder mu of the top quartile minus mean mu of "
-	    "the bottom quartile of the training windows, per attribute",
-	    "data", aa->data, "windows", ar->n_used, "split",
+		json_object_set_new(each, attrs_name(k),
+		    json_string(method_names[ar->chosen[k]]));
+	}
+	meta = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:s, s:s}",
+	    "method", "quartile: mean encoder mu of the top quartile minus "
+	    "mean mu of the bottom quartile of the training windows, per "
+	    "attribute (the paper's); partial: mu regressed on all seven "
+	    "standardized attributes at once (least squares), each "
+	    "attribute's coefficients times its own quartile gap",
+	    "chosen_by", method_names[aa->method], "choice", "per attribute, "
+	    "the one nearer its target (own/other at its best scale of 1, 2, "
+	    "3) on the valid split (see scores), when chosen_by is best",
+	    "vector_method",
+	    each, "data", aa->data, "windows", ar->n_used, "split",
 	    "train (FNV-1a of file name % 100 < 90)", "date", date);
+	if (ar->why != NULL)
+		json_object_set(meta, "scores", ar->why);
 	json_object_set_new(vj, "_meta", meta);
 	path = lr_path_join(aa->model, "attribute_vecs.json");
 	rc = jsonfile_save(vj, path, cause);

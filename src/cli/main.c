@@ -92,7 +92,8 @@ static const struct cmd_entry cmd_table[] = {
 	  .fn = cmd_eval },
 	{ .name = "attrs",
 	  .args = "--model NAME|DIR --data DIR [--force] [--max-windows N] "
-	      "[--test-windows N] [--pairs N] [--seed S] [--scale X]",
+	      "[--test-windows N] [--pairs N] [--seed S] [--scale X] "
+	      "[--method quartile|partial|best]",
 	  .help = "compute attribute vectors (attribute_vecs.json)",
 	  .fn = cmd_attrs },
 	{ .name = "play",
