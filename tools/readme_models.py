@@ -34,6 +34,17 @@ def shape(c):
                                   a["dec_size"], a["num_steps"], mp))
 
 
+def vector_methods(top, name):
+    """Each attribute vector's method, from attribute_vecs.json's _meta
+    ({} for vectors from before there was a choice)."""
+    try:
+        with open(os.path.join(top, "share/models", name,
+                               "attribute_vecs.json")) as f:
+            return json.load(f)["_meta"].get("vector_method", {})
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def section(top):
     names = sorted(d for d in os.listdir(os.path.join(top, "share/models"))
                    if os.path.isfile(os.path.join(top, "share/models", d,
@@ -138,7 +149,17 @@ def section(top):
                         "top and bottom quartiles, with no model: what a "
                         "vector built from those quartiles can carry at "
                         "best; where it is below 3 the paper's 3x target "
-                        "is out of reach on this corpus.")
+                        "is out of reach for such a vector on this corpus.")
+        meth = vector_methods(top, n)
+        if meth:
+            out[-1] += (" Method: `quartile` is the paper's vector (mean "
+                        "mu of an attribute's top quartile minus its "
+                        "bottom quartile); `partial` regresses mu on all "
+                        "seven attributes at once and moves one while the "
+                        "others stay, which the data bound does not "
+                        "limit; `latentroll attrs` takes for each "
+                        "attribute the one nearer its target on the valid "
+                        "split.")
         out.append("")
         out.append("| vector | " + " | ".join(ATTRS) + " | own/other |" +
                    (" own/other in sd |" if so else "") +
@@ -166,15 +187,17 @@ def section(top):
                        "deviations; target 3 where the data bound allows "
                        "it, else 80% of the bound, at the best scale.")
             out.append("")
-            out.append("| vector | " + " | ".join("scale %s" % k
-                                                  for k in keys) +
+            out.append("| vector | " + ("method | " if meth else "") +
+                       " | ".join("scale %s" % k for k in keys) +
                        " | data bound | target | met |")
-            out.append("|---|" + "---|" * (len(keys) + 3))
+            out.append("|---|" + "---|" * (len(keys) + 3 +
+                                           (1 if meth else 0)))
             for v in ATTRS:
                 best = max(byscale[k][v] for k in keys)
                 goal = 3.0 if db[v] >= 3 else 0.8 * db[v]
-                out.append("| %s | %s | %.2f | %.2f | %s |" % (
-                    v, " | ".join("%.2f" % byscale[k][v] for k in keys),
+                out.append("| %s | %s%s | %.2f | %.2f | %s |" % (
+                    v, ("%s | " % meth.get(v, "-")) if meth else "",
+                    " | ".join("%.2f" % byscale[k][v] for k in keys),
                     db[v], goal, "yes" if best >= goal else "no"))
     out.append("")
     out.append(END)
