@@ -218,10 +218,14 @@ attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
     int N, int Z, char **cause)
 {
 	enum { P = ATTR_N + 1 };	/* intercept, then the attributes */
-	float	 gap[ATTR_N * ATTR_N], G[P * P], *A, *W;
+	float	 gap[ATTR_N * ATTR_N], G[P * P], diag[P], *A, *W;
 	double	 mean[ATTR_N], sd[ATTR_N], d;
 	int	 i, j, k, rc;
 
+	/* Ten windows per coefficient at least: fewer fit noise. */
+	if (N < 10 * P)
+		return (lr_fail(cause, "%d windows: a partial fit of %d "
+		    "coefficients needs at least %d", N, P, 10 * P));
 	if (attrs_vectors(gap, vals, vals, N, ATTR_N, cause) != 0)
 		return (-1);
 	attrs_moments(vals, N, mean, sd);
@@ -241,10 +245,20 @@ attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
 		if (!(sd[k] > 0))
 			G[(1 + k) * P + 1 + k] = 1;	/* its column is 0 */
 	linalg_gemm(1, 0, Z, P, N, mu, Z, A, P, 0.0f, W, P);
+	for (k = 0; k < P; k++)
+		diag[k] = G[k * P + k];
 	rc = linalg_solve_spd(P, Z, G, W);
+	/*
+	 * The factor's pivots: one that lost all but 1e-4 of its column's
+	 * own size is an attribute the others nearly determine (in float,
+	 * Cholesky may still pass it), and its coefficients are noise.
+	 */
+	for (k = 0; rc == 0 && k < P; k++)
+		if ((double)G[k * P + k] * G[k * P + k] < 1e-4 * diag[k])
+			rc = -1;
 	if (rc != 0)
 		(void)lr_fail(cause, "attribute fit: the attributes of the %d "
-		    "windows are linearly dependent", N);
+		    "windows are (nearly) linearly dependent", N);
 	for (k = 0; rc == 0 && k < ATTR_N; k++) {
 		/* Its quartile gap, in its standard deviations. */
 		d = sd[k] > 0 ? gap[k * ATTR_N + k] / sd[k] : 0;

@@ -67,7 +67,8 @@ void	attrs_moments(const float *vals, int N, double mean[ATTR_N],
  * the data (denser melodies have more off-beat onsets), the quartile
  * vector carries the others along; this one does not, as far as a linear
  * fit of mu can tell.  A constant attribute gets a zero vector.  -1 if
- * N < 4 or the fit is singular.
+ * N < 80 (ten windows per coefficient) or an attribute is (nearly) a
+ * linear function of the others.
  */
 int	attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
 	    int N, int Z, char **cause) LR_WUR;

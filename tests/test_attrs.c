@@ -176,7 +176,16 @@ test_partial(void)
 	    "%.5f", pv[nd * Z + 0], pv[nd * Z + 1]);
 	for (k = 0; k < Z; k++)
 		CHECK(pv[ATTR_C_DIATONIC * Z + k] == 0.0f);
-	CHECK(attrs_vectors_partial(pv, mu, vals, 3, Z, &cause) == -1);
+	/* Too few windows for eight coefficients: a cause, no vectors. */
+	CHECK(attrs_vectors_partial(pv, mu, vals, 79, Z, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "at least 80") != NULL);
+	free(cause);
+	cause = NULL;
+	/* sync_8th in lockstep with density: no partial fit. */
+	for (i = 0; i < N; i++)
+		vals[i * ATTR_N + s8] = 2 * vals[i * ATTR_N + nd] + 1;
+	CHECK(attrs_vectors_partial(pv, mu, vals, N, Z, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "linearly dependent") != NULL);
 	free(cause);
 }
 

@@ -314,10 +314,16 @@ data_bound(const float *vals, int n, char **cause)
 	    "standard deviations over those windows (no model involved)"));
 }
 
-/* Both kinds of vectors (attrs.h) over the training windows. */
+/*
+ * Both kinds of vectors (attrs.h) over the training windows.  A partial
+ * fit the windows cannot carry (fewer than eight, or attributes that move
+ * in lockstep) is an error for --method partial; for best, *no_partial
+ * says why and the quartile vectors stand alone.
+ */
 static int
 compute_vectors(struct vae *v, const struct dataset *ds, int max_windows,
-    float *qv, float *pv, int *n_used, json_t **bound, char **cause)
+    int method, float *qv, float *pv, char **no_partial, int *n_used,
+    json_t **bound, char **cause)
 {
 	const struct vae_arch	*a = &v->p.arch;
 	size_t			 w = (size_t)a->num_steps * a->n_splits;
@@ -334,8 +340,13 @@ compute_vectors(struct vae *v, const struct dataset *ds, int max_windows,
 	r = encode_all(v, ds->tok[DATASET_TRAIN], n, mu, cause);
 	if (r == 0)
 		r = attrs_vectors(qv, mu, vals, n, a->z_size, cause);
-	if (r == 0)
-		r = attrs_vectors_partial(pv, mu, vals, n, a->z_size, cause);
+	if (r == 0 && method != ATTRS_QUARTILE && attrs_vectors_partial(pv,
+	    mu, vals, n, a->z_size, no_partial) != 0 &&
+	    method == ATTRS_PARTIAL) {
+		*cause = *no_partial;
+		*no_partial = NULL;
+		r = -1;
+	}
 	if (r == 0 && (*bound = data_bound(vals, n, cause)) == NULL)
 		r = -1;
 	free(mu);
@@ -659,23 +670,28 @@ measure_all(struct vae *v, const struct dataset *ds,
 {
 	size_t	nz = (size_t)ATTR_N * v->p.arch.z_size;
 	float	*qv, *pv;
+	char	*no_partial = NULL;
 	int	 n_test, k, r;
 
 	memset(ar, 0, sizeof *ar);
 	ar->vecs = lr_malloc(nz * sizeof *ar->vecs);
 	qv = lr_malloc(nz * sizeof *qv);
 	pv = lr_malloc(nz * sizeof *pv);
-	r = compute_vectors(v, ds, aa->max_windows, qv, pv, &ar->n_used,
-	    &ar->bound, cause);
-	if (r == 0 && aa->method == ATTRS_BEST)
+	r = compute_vectors(v, ds, aa->max_windows, aa->method, qv, pv,
+	    &no_partial, &ar->n_used, &ar->bound, cause);
+	if (r == 0 && aa->method == ATTRS_BEST && no_partial == NULL)
 		r = choose_vectors(v, ds, aa->n_test, qv, pv, ar->bound,
 		    ar->vecs, ar->chosen, &ar->why, cause);
 	else if (r == 0) {
 		memcpy(ar->vecs, aa->method == ATTRS_PARTIAL ? pv : qv,
 		    nz * sizeof *qv);
 		for (k = 0; k < ATTR_N; k++)
-			ar->chosen[k] = aa->method;
+			ar->chosen[k] = aa->method == ATTRS_PARTIAL ?
+			    ATTRS_PARTIAL : ATTRS_QUARTILE;
+		if (no_partial != NULL)
+			ar->why = json_pack("{s:s}", "partial", no_partial);
 	}
+	free(no_partial);
 	free(qv);
 	free(pv);
 	if (r != 0) {
