@@ -316,7 +316,7 @@ data_bound(const float *vals, int n, char **cause)
 
 /*
  * Both kinds of vectors (attrs.h) over the training windows.  A partial
- * fit the windows cannot carry (fewer than eight, or attributes that move
+ * fit the windows cannot carry (fewer than 80, or attributes that move
  * in lockstep) is an error for --method partial; for best, *no_partial
  * says why and the quartile vectors stand alone.
  */
@@ -647,7 +647,7 @@ struct attrs_result {
 	int	 n_used;
 	int	 chosen[ATTR_N];	/* each vector's method */
 	json_t	*bound, *exp, *scales, *interp;
-	json_t	*why;		/* --method best: the valid split's scores */
+	json_t	*why;		/* what chose (scores) or why no partial */
 };
 
 static void
