@@ -9,8 +9,9 @@
  * warm-up step; the figure is the median step's, as the PyTorch peer's,
  * so a burst of other work on a shared machine moves one step, not the
  * result); --batch N, mel_2bar's batch (default 64), --batch16 N,
- * mel_16bar's (default 32: issue J's shapes); --only2 skips mel_16bar.  With N threads the trainer runs
- * N data-parallel workers with serial BLAS (model/train_par.c), as
+ * mel_16bar's (default 32: issue J's shapes); --only2 skips mel_16bar.
+ * With N threads the trainer runs N data-parallel workers with serial
+ * BLAS (model/train_par.c), as
  * `latentroll train --threads N` does; --blas measures the older way, one
  * net with N OpenBLAS threads, for comparison.
  */

@@ -132,12 +132,6 @@ void	linalg_gemv_row(int N, int K, const float *x, const float *W,
 	    int ldw, float beta, float *y);
 
 /*
- * y (n) += x (n): the element-wise sums of the trainer (token-row
- * gathers and scatters, bias gradients, the workers' gradient sum), in
- * AVX-512 where the CPU has it.  Each element is one addition, so the
- * digits do not depend on the path.
- */
-/*
  * Solve A X = B for a small symmetric positive definite A (n, n, row- or
  * column-major: the same) and nrhs right-hand sides stored one after
  * another (B: nrhs rows of n).  A is overwritten by its Cholesky factor,
@@ -145,6 +139,13 @@ void	linalg_gemv_row(int N, int K, const float *x, const float *W,
  * definite.
  */
 int	linalg_solve_spd(int n, int nrhs, float *A, float *B);
+
+/*
+ * y (n) += x (n): the element-wise sums of the trainer (token-row
+ * gathers and scatters, bias gradients, the workers' gradient sum), in
+ * AVX-512 where the CPU has it.  Each element is one addition, so the
+ * digits do not depend on the path.
+ */
 void	linalg_add(float *y, const float *x, size_t n);
 /* y (n) = a + b: a bias and a gathered row in one pass. */
 void	linalg_sum(float *y, const float *a, const float *b, size_t n);

@@ -355,28 +355,59 @@ compute_vectors(struct vae *v, const struct dataset *ds, int max_windows,
 	return (r);
 }
 
+/*
+ * The unmoved side of the experiment on n windows: their mu and the
+ * attributes of its argmax decodes, made once per split for every vector
+ * set and scale tried on it.
+ */
+struct exp_base {
+	int	 n;
+	float	*mu;			/* (n, Z) */
+	double	 mean[ATTR_N], sd[ATTR_N];
+};
+
+static int
+exp_base_make(struct vae *v, const int *tok, int n, struct exp_base *b,
+    char **cause)
+{
+	const struct vae_arch	*a = &v->p.arch;
+	int			*out;
+	int			 r;
+
+	b->n = n;
+	b->mu = lr_malloc((size_t)n * a->z_size * sizeof *b->mu);
+	out = lr_malloc((size_t)n * a->num_steps * a->n_splits * sizeof *out);
+	r = encode_all(v, tok, n, b->mu, cause);
+	if (r == 0)
+		r = decode_all(v, b->mu, n, out, cause);
+	if (r == 0)
+		mean_attrs(a, out, n, b->mean, b->sd);
+	free(out);
+	if (r != 0) {
+		free(b->mu);
+		b->mu = NULL;
+	}
+	return (r);
+}
+
 /* Step 2: the 7x7 table of mean relative attribute change. */
 static json_t *
-experiment(struct vae *v, const int *tok, int n, const float *vecs,
+experiment(struct vae *v, const struct exp_base *eb, const float *vecs,
     float scale, char **cause)
 {
 	const struct vae_arch	*a = &v->p.arch;
 	size_t			 w = (size_t)a->num_steps * a->n_splits;
-	int			 Z = a->z_size, i, j, k, ok = 1;
-	float			*mu, *z;
+	int			 Z = a->z_size, n = eb->n, i, j, k, ok = 1;
+	const float		*mu = eb->mu;
+	const double		*base = eb->mean, *sd = eb->sd;
+	float			*z;
 	int			*out;
-	double			 base[ATTR_N], moved[ATTR_N], sd[ATTR_N];
+	double			 moved[ATTR_N];
 	double			 rel[ATTR_N][ATTR_N], nsd[ATTR_N][ATTR_N];
 	json_t			*table, *row, *jo, *stable, *sjo;
 
-	mu = lr_malloc((size_t)n * Z * sizeof *mu);
 	z = lr_malloc((size_t)n * Z * sizeof *z);
 	out = lr_malloc((size_t)n * w * sizeof *out);
-	if (encode_all(v, tok, n, mu, cause) != 0 ||
-	    decode_all(v, mu, n, out, cause) != 0)
-		ok = 0;
-	if (ok)
-		mean_attrs(a, out, n, base, sd);
 	for (k = 0; ok && k < ATTR_N; k++) {
 		for (i = 0; i < n; i++)
 			for (j = 0; j < Z; j++)
@@ -397,7 +428,6 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
 			nsd[k][j] = (moved[j] - base[j]) / fmax(sd[j], 1e-6);
 		}
 	}
-	free(mu);
 	free(z);
 	free(out);
 	if (!ok)
@@ -457,7 +487,7 @@ experiment(struct vae *v, const int *tok, int n, const float *vecs,
  * scale -> vector -> ratio.
  */
 static json_t *
-scale_runs(struct vae *v, const int *tok, int n, const float *vecs,
+scale_runs(struct vae *v, const struct exp_base *eb, const float *vecs,
     float done, char **cause)
 {
 	static const float	 sc[] = { 1, 2, 3 };
@@ -469,7 +499,7 @@ scale_runs(struct vae *v, const int *tok, int n, const float *vecs,
 	for (i = 0; i < sizeof sc / sizeof sc[0]; i++) {
 		if (sc[i] == done)
 			continue;
-		if ((e = experiment(v, tok, n, vecs, sc[i], cause)) == NULL) {
+		if ((e = experiment(v, eb, vecs, sc[i], cause)) == NULL) {
 			json_decref(out);
 			return (NULL);
 		}
@@ -497,7 +527,7 @@ attr_target(const json_t *bound, int k)
 
 /* The best of the scales 1, 2, 3 per vector, over its target. */
 static int
-score_scales(struct vae *v, const int *tok, int n, const float *vecs,
+score_scales(struct vae *v, const struct exp_base *eb, const float *vecs,
     const json_t *bound, double score[ATTR_N], char **cause)
 {
 	json_t	*sc, *e;
@@ -505,7 +535,7 @@ score_scales(struct vae *v, const int *tok, int n, const float *vecs,
 	int	 k;
 	const char *key;
 
-	if ((sc = scale_runs(v, tok, n, vecs, 0, cause)) == NULL)
+	if ((sc = scale_runs(v, eb, vecs, 0, cause)) == NULL)
 		return (-1);
 	for (k = 0; k < ATTR_N; k++) {
 		score[k] = 0;
@@ -532,14 +562,20 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
     const float *qv, const float *pv, const json_t *bound, float *vecs,
     int chosen[ATTR_N], json_t **why, char **cause)
 {
-	int	 Z = v->p.arch.z_size, split = DATASET_VALID, n, k;
-	double	 sq[ATTR_N], sp[ATTR_N];
+	struct exp_base	 eb;
+	int		 Z = v->p.arch.z_size, split = DATASET_VALID, n, k, r;
+	double		 sq[ATTR_N], sp[ATTR_N];
 
 	if (ds->n[split] < 2)
 		split = DATASET_TRAIN;
 	n = ds->n[split] < n_max ? ds->n[split] : n_max;
-	if (score_scales(v, ds->tok[split], n, qv, bound, sq, cause) != 0 ||
-	    score_scales(v, ds->tok[split], n, pv, bound, sp, cause) != 0)
+	if (exp_base_make(v, ds->tok[split], n, &eb, cause) != 0)
+		return (-1);
+	r = score_scales(v, &eb, qv, bound, sq, cause);
+	if (r == 0)
+		r = score_scales(v, &eb, pv, bound, sp, cause);
+	free(eb.mu);
+	if (r != 0)
 		return (-1);
 	*why = json_pack("{s:s, s:i}", "split", split == DATASET_VALID ?
 	    "valid" : "train (fewer than 2 valid windows)", "windows", n);
@@ -668,10 +704,11 @@ static int
 measure_all(struct vae *v, const struct dataset *ds,
     const struct attrs_args *aa, struct attrs_result *ar, char **cause)
 {
-	size_t	nz = (size_t)ATTR_N * v->p.arch.z_size;
-	float	*qv, *pv;
-	char	*no_partial = NULL;
-	int	 n_test, k, r;
+	size_t		 nz = (size_t)ATTR_N * v->p.arch.z_size;
+	struct exp_base	 eb;
+	float		*qv, *pv;
+	char		*no_partial = NULL;
+	int		 n_test, k, r;
 
 	memset(ar, 0, sizeof *ar);
 	ar->vecs = lr_malloc(nz * sizeof *ar->vecs);
@@ -703,13 +740,16 @@ measure_all(struct vae *v, const struct dataset *ds,
 	if (n_test < 2)
 		return (lr_fail(cause, "%s: only %d test windows", aa->data,
 		    n_test));
-	ar->exp = experiment(v, ds->tok[DATASET_TEST], n_test, ar->vecs,
-	    aa->scale, cause);
+	if (exp_base_make(v, ds->tok[DATASET_TEST], n_test, &eb, cause) != 0) {
+		lr_cause_prefix(cause, "%s", aa->model);
+		return (-1);
+	}
+	ar->exp = experiment(v, &eb, ar->vecs, aa->scale, cause);
 	/* The instrument's nudges reach +-3: the same table at scales 2 and
 	   3 beside --scale's (issue K measures every vector at 1, 2, 3). */
 	if (ar->exp != NULL)
-		ar->scales = scale_runs(v, ds->tok[DATASET_TEST], n_test,
-		    ar->vecs, aa->scale, cause);
+		ar->scales = scale_runs(v, &eb, ar->vecs, aa->scale, cause);
+	free(eb.mu);
 	if (ar->scales != NULL)
 		ar->interp = interpolation(v, ds->tok[DATASET_TEST],
 		    ds->n[DATASET_TEST], aa->n_pairs, aa->seed, cause);
