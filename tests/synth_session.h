@@ -49,9 +49,9 @@ struct session {
 	double		 wall_s;		/* the driver ran, clock */
 	int		 period;		/* frames */
 	int		 kicks;			/* kicks found (the anchor) */
-	double		 anchor_ms;		/* sample 0 after a0 by */
-	double		 bound_ms[3];		/* the kicks' bounds on it:
-						   median, anchor, latest */
+	double		 bound_ms[3];		/* the kicks' bounds on sample
+						   0, ms after a0: median,
+						   anchor (p90), latest */
 	double		 gap_at_ms[4];		/* the first silent periods:
 						   ms after their note-on */
 	int		 gap_note[4];		/* and that note's number */
@@ -210,7 +210,6 @@ session_analyse(struct session *s, const struct live_event *ev, size_t n,
 		a_est = a0 + s->bound_ms[1] / 1000;
 	}
 	free(bounds);
-	s->anchor_ms = (a_est - a0) * 1000;
 	a_lat = a0 + s->bound_ms[2] / 1000;
 	/* Key press to sound: the first attack after the press (from the
 	   silence of the stop, or of the start). */

@@ -52,7 +52,7 @@ main(void)
 	unlink(wav);
 	rmdir(dir);
 	printf("# sample clock anchored on %d kicks (%.1f ms after the "
-	    "driver's creation)\n", s.kicks, s.anchor_ms);
+	    "driver's creation)\n", s.kicks, s.bound_ms[1]);
 	printf("# %.3f s of audio in %.3f s, %d presses, %d stops, %d organ notes, "
 	    "%d periods checked\n", s.audio_s, s.wall_s, s.presses, s.stops, s.ons,
 	    s.checked_periods);
