@@ -935,6 +935,7 @@ train_hp_default(struct train_hp *hp, const struct vae_arch *a)
 	hp->lr = 1e-3f;
 	hp->min_lr = 1e-5f;
 	hp->decay_rate = 0.9999f;
+	hp->warmup = 0;
 	hp->clip_norm = 1.0f;
 	hp->zero_norm = 1e4f;
 	hp->adam_step0 = 0;
@@ -949,8 +950,16 @@ train_beta(const struct train_hp *hp, long step)
 double
 train_lr(const struct train_hp *hp, long step)
 {
-	return ((hp->lr - hp->min_lr) * pow(hp->decay_rate, (double)step) +
-	    hp->min_lr);
+	double	lr, t;
+
+	lr = (hp->lr - hp->min_lr) * pow(hp->decay_rate, (double)step) +
+	    hp->min_lr;
+	/* The ramp multiplies the decayed rate: the schedule a warm start
+	   goes on with is unchanged after it. */
+	t = (double)(step - hp->adam_step0 + 1);
+	if (hp->warmup > 0 && t < (double)hp->warmup)
+		lr *= t / (double)hp->warmup;
+	return (lr);
 }
 
 /* Inverse sigmoid: p = 1 - k/(k + exp(step/k)). */

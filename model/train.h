@@ -34,6 +34,10 @@ struct train_hp {
 	float	lr;		/* 1e-3 */
 	float	min_lr;		/* 1e-5 */
 	float	decay_rate;	/* 0.9999 */
+	long	warmup;		/* 0: steps of a linear ramp of the rate
+				   from lr/warmup, counted from adam_step0
+				   (a fresh Adam's first steps after --init
+				   are full-size; not spec) */
 	float	clip_norm;	/* 1.0: global-norm clipping */
 	float	zero_norm;	/* 1e4: zero the step's gradient above */
 	long	adam_step0;	/* step the Adam moments started at: 0, or

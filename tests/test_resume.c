@@ -757,6 +757,44 @@ test_adam_warm(void)
 	params_free(&p);
 }
 
+/*
+ * --warmup N: the rate ramps linearly over the optimiser's first N steps
+ * (counted from adam_step0) to the schedule it would have had, and
+ * follows the schedule exactly from then on; 0 is no ramp.  A warm
+ * start's first update is lr/N per weight.
+ */
+static void
+test_warmup(void)
+{
+	struct train_hp	 hp, plain;
+	long		 s0 = 5000, t;
+	int		 ok = 1;
+
+	train_hp_default(&hp, &arch);
+	plain = hp;
+	hp.adam_step0 = plain.adam_step0 = s0;
+	hp.warmup = 100;
+	for (t = 0; t < 300; t++) {
+		double	want = train_lr(&plain, s0 + t);
+
+		if (t < 100)
+			want *= (double)(t + 1) / 100.0;
+		if (fabs(train_lr(&hp, s0 + t) - want) > 1e-12 * want)
+			ok = 0;
+	}
+	CHECK_MSG(ok, "warmup 100 from step %ld: not the ramp", s0);
+	CHECK(fabs(train_lr(&hp, s0) - train_lr(&plain, s0) / 100.0) <
+	    1e-12);
+	CHECK(train_lr(&hp, s0 + 99) == train_lr(&plain, s0 + 99));
+	CHECK(train_lr(&hp, s0 + 1000) == train_lr(&plain, s0 + 1000));
+	hp.warmup = 0;
+	CHECK(train_lr(&hp, s0) == train_lr(&plain, s0));
+	/* From a fresh start the ramp counts from step 0. */
+	hp.warmup = 10;
+	hp.adam_step0 = plain.adam_step0 = 0;
+	CHECK(fabs(train_lr(&hp, 4) - train_lr(&plain, 4) * 0.5) < 1e-12);
+}
+
 int
 main(void)
 {
@@ -786,6 +824,7 @@ main(void)
 
 	test_par();
 	test_adam_warm();
+	test_warmup();
 	test_sumsq();
 
 	if ((fd = mkstemp(path)) < 0)

@@ -68,6 +68,7 @@ static const struct option train_opts[] = {
 	{ "free-bits", required_argument, NULL, 'F' },
 	{ "sampling-rate", required_argument, NULL, 'S' },
 	{ "word-dropout", required_argument, NULL, 'W' },
+	{ "warmup", required_argument, NULL, 'w' },
 	{ "enc-size", required_argument, NULL, 'e' },
 	{ "tiny", no_argument, NULL, 'T' },
 	{ "ckpt-minutes", required_argument, NULL, 'c' },
@@ -213,6 +214,8 @@ train_parse(int argc, char **argv, struct train_args *ta)
 		case 'W':
 			rc = parse_num("word-dropout", optarg, 0, 0, 0.95, &x);
 			ta->set_wd = 1; ta->word_dropout = x; break;
+		case 'w': rc = parse_num("warmup", optarg, 1, 0, 1e9, &x);
+			ta->warmup = (long)x; break;
 		case 'c':
 			rc = parse_num("ckpt-minutes", optarg, 0, 0, 1e6, &x);
 			ta->ckpt_minutes = x; break;
@@ -288,6 +291,7 @@ train_setup(struct train_args *ta, struct vae_arch *a)
 		ta->hp.sampling_rate = ta->ss_rate;
 	if (ta->set_wd)
 		ta->hp.word_dropout = (float)ta->word_dropout;
+	ta->hp.warmup = ta->warmup;
 	if (ta->max_shift < 0)	/* no --transpose: +-5 if it has pitches */
 		ta->max_shift = dataset_default_shift(a->kind);
 	return (0);

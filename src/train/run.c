@@ -89,6 +89,7 @@ write_card(const char *out, const struct train_args *ta,
 	    json_real(ta->hp.sampling_rate));
 	json_object_set_new(hp, "word_dropout",
 	    json_real(ta->hp.word_dropout));
+	json_object_set_new(hp, "warmup", json_integer(ta->hp.warmup));
 	json_object_set_new(hp, "clip_norm", json_real(ta->hp.clip_norm));
 	/* 0: fresh weights; else the step of the model --init began from,
 	   where Adam's moments began too. */

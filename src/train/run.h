@@ -33,6 +33,7 @@ struct train_args {
 	int		 set_wd;
 	double		 lr, max_beta, free_bits, ss_rate, beta_rate;
 	double		 word_dropout;
+	long		 warmup;	/* --warmup: 0, none */
 	int		 max_shift;
 	int		 two_four;	/* --two-four: 2/4 melodies too */
 };
