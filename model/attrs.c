@@ -272,6 +272,59 @@ attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
 }
 
 int
+attrs_calibrate(float *out, const float *vecs, const double eff[ATTR_N][ATTR_N],
+    int Z, double max_gain, double gain[ATTR_N], char **cause)
+{
+	float	 A[ATTR_N * ATTR_N], C[ATTR_N * ATTR_N];
+	double	 n0, n1, x;
+	int	 S[ATTR_N], m = 0, i, j, k;
+
+	for (k = 0; k < ATTR_N; k++) {
+		gain[k] = 0;
+		if (fabs(eff[k][k]) >= ATTRS_MIN_EFFECT)
+			S[m++] = k;
+	}
+	memcpy(out, vecs, (size_t)ATTR_N * Z * sizeof *out);
+	if (m == 0)
+		return (0);
+	/*
+	 * Row i of C solves sum_k C[i][k] eff[k][j] = (i == j) eff[i][i]
+	 * over the attributes in S: E^T c_i = eff[i][i] e_i, so A is E^T
+	 * (row-major) and the right-hand sides are the rows of diag(eff).
+	 */
+	for (j = 0; j < m; j++)
+		for (k = 0; k < m; k++) {
+			A[j * m + k] = (float)eff[S[k]][S[j]];
+			C[j * m + k] = j == k ? (float)eff[S[j]][S[j]] : 0;
+		}
+	if (linalg_solve(m, m, A, C) != 0)
+		return (lr_fail(cause, "attribute calibration: the vectors' "
+		    "effects are linearly dependent"));
+	for (i = 0; i < m; i++) {
+		float	*o = out + (size_t)S[i] * Z;
+
+		n0 = n1 = 0;
+		for (j = 0; j < Z; j++) {
+			x = 0;
+			for (k = 0; k < m; k++)
+				x += (double)C[i * m + k] *
+				    vecs[(size_t)S[k] * Z + j];
+			o[j] = (float)x;
+			n1 += x * x;
+			x = vecs[(size_t)S[i] * Z + j];
+			n0 += x * x;
+		}
+		/* A mix that asks for a much longer move than the vector
+		   itself leaves the region the effects were measured in. */
+		gain[S[i]] = n0 > 0 ? sqrt(n1 / n0) : INFINITY;
+		if (!(gain[S[i]] <= max_gain))
+			memcpy(o, vecs + (size_t)S[i] * Z,
+			    (size_t)Z * sizeof *o);
+	}
+	return (0);
+}
+
+int
 attrs_bars(const struct vae_arch *a, const int *tokens, int *all_same)
 {
 	int	T = a->num_steps, S = a->n_splits, bar, nb, i, j, t, distinct;

@@ -73,4 +73,22 @@ void	attrs_moments(const float *vals, int N, double mean[ATTR_N],
 int	attrs_vectors_partial(float *vecs, const float *mu, const float *vals,
 	    int N, int Z, char **cause) LR_WUR;
 
+/*
+ * Calibrated vectors: each vector mixed with the others so that, to first
+ * order, it moves its own attribute as much as before and no other.
+ * eff[k][j] is the measured change of attribute j (in its standard
+ * deviations) when vector k is added to every window's mu; the mix C
+ * solves C eff = diag(eff) over the attributes whose own effect is at
+ * least ATTRS_MIN_EFFECT (the others are copied), and out_i = sum_k
+ * C[i][k] vecs_k.  Decodes are argmax and not linear, so the result must
+ * be measured again.  gain[k] is the mix's length over its vector's (0:
+ * not mixed, its own effect too small); a mix longer than max_gain
+ * times its vector is dropped (the vector is copied).
+ * -1 if the effects are linearly dependent.
+ */
+#define ATTRS_MIN_EFFECT	0.05
+int	attrs_calibrate(float *out, const float *vecs,
+	    const double eff[ATTR_N][ATTR_N], int Z, double max_gain,
+	    double gain[ATTR_N], char **cause) LR_WUR;
+
 #endif

@@ -40,6 +40,8 @@ extern void openblas_set_num_threads(int);
 /* LAPACK (Fortran calling convention) inside OpenBLAS; no header ships. */
 extern void sposv_(const char *, const int *, const int *, float *,
     const int *, float *, const int *, int *);
+extern void sgesv_(const int *, const int *, float *, const int *, int *,
+    float *, const int *, int *);
 extern int openblas_get_num_threads(void);
 #endif
 
@@ -1281,6 +1283,30 @@ linalg_solve_spd(int n, int nrhs, float *A, float *B)
 	if (nrhs == 0)
 		return (0);
 	sposv_("U", &n, &nrhs, A, &n, B, &n, &info);
+	return (info == 0 ? 0 : -1);
+}
+
+int
+linalg_solve(int n, int nrhs, float *A, float *B)
+{
+	int	info = 0, *piv, i, j;
+	float	t;
+
+	if (n <= 0 || nrhs < 0)
+		return (-1);
+	if (nrhs == 0)
+		return (0);
+	/* Row-major in, LAPACK's column-major: transpose A in place. */
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			t = A[(size_t)i * n + j];
+			A[(size_t)i * n + j] = A[(size_t)j * n + i];
+			A[(size_t)j * n + i] = t;
+		}
+	if ((piv = malloc((size_t)n * sizeof *piv)) == NULL)
+		return (-1);
+	sgesv_(&n, &nrhs, A, &n, piv, B, &n, &info);
+	free(piv);
 	return (info == 0 ? 0 : -1);
 }
 

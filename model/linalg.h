@@ -141,6 +141,13 @@ void	linalg_gemv_row(int N, int K, const float *x, const float *W,
 int	linalg_solve_spd(int n, int nrhs, float *A, float *B);
 
 /*
+ * The same for a general square A (n, n, row-major), by LU with partial
+ * pivoting (LAPACK's sgesv): A is overwritten (by its factors, in
+ * LAPACK's column-major order), B by X.  -1 if A is singular.
+ */
+int	linalg_solve(int n, int nrhs, float *A, float *B);
+
+/*
  * y (n) += x (n): the element-wise sums of the trainer (token-row
  * gathers and scatters, bias gradients, the workers' gradient sum), in
  * AVX-512 where the CPU has it.  Each element is one addition, so the

@@ -189,6 +189,83 @@ test_partial(void)
 	free(cause);
 }
 
+/*
+ * Calibration on a linear "decoder" (attribute change = M times the move
+ * in z): the mixes move their own attribute by what their vector did and
+ * every other by 0; an attribute the vectors cannot move is copied, a
+ * mix longer than max_gain is dropped, dependent effects are refused.
+ */
+static void
+eff_of(const float *M, const float *vecs, int Z, double eff[ATTR_N][ATTR_N])
+{
+	int	k, j, z;
+
+	for (k = 0; k < ATTR_N; k++)
+		for (j = 0; j < ATTR_N; j++) {
+			eff[k][j] = 0;
+			for (z = 0; z < Z; z++)
+				eff[k][j] += (double)M[j * Z + z] *
+				    vecs[k * Z + z];
+		}
+}
+
+static void
+test_calibrate(void)
+{
+	enum { Z = 9 };
+	float		M[ATTR_N * Z], vecs[ATTR_N * Z], out[ATTR_N * Z];
+	double		eff[ATTR_N][ATTR_N], after[ATTR_N][ATTR_N];
+	double		gain[ATTR_N], worst = 0, d;
+	char		*cause = NULL;
+	uint32_t	x = 777;
+	int		i, j, z, reg = ATTR_REGISTER, copied = 1;
+
+	for (i = 0; i < ATTR_N * Z; i++) {
+		x = x * 1664525u + 1013904223u;
+		M[i] = (float)(x >> 8) / (float)(1u << 24) - 0.5f;
+		x = x * 1664525u + 1013904223u;
+		vecs[i] = 0.2f * ((float)(x >> 8) / (float)(1u << 24) - 0.5f);
+	}
+	/* Each vector mostly along its own attribute's direction in M. */
+	for (i = 0; i < ATTR_N; i++)
+		for (z = 0; z < Z; z++)
+			vecs[i * Z + z] += M[i * Z + z];
+	/* register: the decoder ignores it, and its vector moves nothing. */
+	for (z = 0; z < Z; z++) {
+		M[reg * Z + z] = 0;
+		vecs[reg * Z + z] = 0;
+	}
+	vecs[reg * Z + 0] = 1e-3f;
+	eff_of(M, vecs, Z, eff);
+	CHECK(attrs_calibrate(out, vecs, eff, Z, 10.0, gain, &cause) == 0);
+	eff_of(M, out, Z, after);
+	for (i = 0; i < ATTR_N; i++) {
+		if (i == reg)
+			continue;
+		CHECK_MSG(gain[i] > 0 && gain[i] <= 10, "gain %s %g",
+		    attrs_name(i), gain[i]);
+		for (j = 0; j < ATTR_N; j++) {
+			d = fabs(after[i][j] - (i == j ? eff[i][i] : 0));
+			worst = d > worst ? d : worst;
+		}
+	}
+	CHECK_MSG(worst < 1e-4, "calibrated effects off by %g", worst);
+	CHECK(gain[reg] == 0);
+	for (z = 0; z < Z; z++)
+		copied &= out[reg * Z + z] == vecs[reg * Z + z];
+	CHECK(copied);
+	/* No mix may grow: every mixed row is dropped, the set copied. */
+	CHECK(attrs_calibrate(out, vecs, eff, Z, 1e-3, gain, &cause) == 0);
+	CHECK(memcmp(out, vecs, sizeof out) == 0);
+	/* Two vectors with the same effects: refused. */
+	for (z = 0; z < Z; z++)
+		vecs[ATTR_SYNC_8TH * Z + z] = vecs[ATTR_SYNC_16TH * Z + z];
+	eff_of(M, vecs, Z, eff);
+	CHECK(attrs_calibrate(out, vecs, eff, Z, 10.0, gain, &cause) == -1);
+	CHECK(cause != NULL && strstr(cause, "linearly dependent") != NULL);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -198,5 +275,6 @@ main(void)
 	test_names();
 	test_vectors();
 	test_partial();
+	test_calibrate();
 	return (test_report());
 }

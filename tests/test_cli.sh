@@ -799,15 +799,21 @@ if [ -d "$NOTT" ]; then
 		    'sorted(d) == ["attribute_experiment", "interpolation"]')" \
 		    = true ]
 		# --method best (the default) says which vector each
-		# attribute got and what both scored on the valid split.
+		# attribute got and what each kind scored on the valid
+		# split; a calibrated vector is taken only where it
+		# scored above both others.
 		check "attrs: each vector's method and its scores" [ "$(py \
 		    "$T/am/attribute_vecs.json" '(lambda m: m["chosen_by"] ==
 		    "best" and len(m["vector_method"]) == 7 and
-		    all(x in ("quartile", "partial") for x in
+		    all(x in ("quartile", "partial", "calibrated") for x in
 		    m["vector_method"].values()) and m["scores"]["split"] ==
-		    "valid" and all(m["scores"][k]["chosen"] ==
-		    m["vector_method"][k] for k in m["vector_method"]))(
-		    d["_meta"])')" = true ]
+		    "valid" and m["scores"]["calibration_scale"] == 2 and
+		    all(m["scores"][k]["chosen"] == m["vector_method"][k] and
+		    ("calibrated" in m["scores"][k] or "calibration" in
+		    m["scores"]) for k in m["vector_method"]) and all(m["scores"][k]["calibrated"] >
+		    max(m["scores"][k]["quartile"], m["scores"][k]["partial"])
+		    for k in m["vector_method"] if m["vector_method"][k] ==
+		    "calibrated"))(d["_meta"])')" = true ]
 	fi
 	cp -r "$M" "$T/am3"
 	if expect_ok "attrs --method partial" attrs --model "$T/am3" \

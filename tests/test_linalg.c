@@ -739,6 +739,26 @@ test_solve(void)
 	CHECK(linalg_solve_spd(3, 2, A, B) == 0);
 	CHECK_CLOSE(B, X, 6, 1e-5, "spd solve");
 	CHECK(linalg_solve_spd(3, 1, S, R) == -1);
+
+	/* General: a non-symmetric A (row-major) needing a pivot (A[0][0]
+	   is 0), two right-hand sides; a singular one refused. */
+	{
+		float	G[9] = { 0, 2, 1, 3, -1, 2, 1, 4, -2 }, G0[9];
+		float	S2[9] = { 1, 2, 3, 2, 4, 6, 0, 1, 1 };
+		float	R2[3] = { 1, 1, 1 };
+
+		memcpy(G0, G, sizeof G);
+		for (r = 0; r < 2; r++)
+			for (i = 0; i < 3; i++) {
+				B[r * 3 + i] = 0;
+				for (j = 0; j < 3; j++)
+					B[r * 3 + i] += G0[i * 3 + j] *
+					    X[r * 3 + j];
+			}
+		CHECK(linalg_solve(3, 2, G, B) == 0);
+		CHECK_CLOSE(B, X, 6, 1e-5, "general solve");
+		CHECK(linalg_solve(3, 1, S2, R2) == -1);
+	}
 }
 
 int

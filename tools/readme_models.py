@@ -157,9 +157,12 @@ def section(top):
                         "bottom quartile); `partial` regresses mu on all "
                         "seven attributes at once and moves one while the "
                         "others stay, which the data bound does not "
-                        "limit; `latentroll attrs` takes for each "
-                        "attribute the one nearer its target on the valid "
-                        "split.")
+                        "limit; `calibrated` mixes the chosen vectors so "
+                        "that, by their effects measured on the valid "
+                        "split at scale 2, each moves its own attribute "
+                        "and no other; `latentroll attrs` takes for each "
+                        "attribute the one nearest its target on the "
+                        "valid split.")
         out.append("")
         out.append("| vector | " + " | ".join(ATTRS) + " | own/other |" +
                    (" own/other in sd |" if so else "") +

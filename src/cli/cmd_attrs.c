@@ -46,8 +46,9 @@ struct attrs_args {
 };
 
 /* --method: how the vectors are made (see attrs.h). */
-enum { ATTRS_QUARTILE, ATTRS_PARTIAL, ATTRS_BEST };
-static const char *method_names[] = { "quartile", "partial", "best" };
+enum { ATTRS_QUARTILE, ATTRS_PARTIAL, ATTRS_BEST, ATTRS_CALIBRATED };
+static const char *method_names[] = { "quartile", "partial", "best",
+    "calibrated" };	/* the last only as best's choice */
 
 /* Encode n windows (n, T, S) into mu (n, Z) in batches. */
 static int
@@ -550,12 +551,34 @@ score_scales(struct vae *v, const struct exp_base *eb, const float *vecs,
 	return (0);
 }
 
+/* The experiment's change table in standard deviations, as numbers. */
+static void
+sd_effects(const json_t *exp, double eff[ATTR_N][ATTR_N])
+{
+	const json_t	*t = json_object_get(exp, "sd_change");
+	int		 k, j;
+
+	for (k = 0; k < ATTR_N; k++)
+		for (j = 0; j < ATTR_N; j++)
+			eff[k][j] = json_real_value(json_object_get(
+			    json_object_get(t, attrs_name(k)), attrs_name(j)));
+}
+
+/* The scale the calibration measures effects at: the middle of the
+   nudges' reach (1 to 3). */
+#define CALIBRATE_SCALE		2.0f
+/* A calibrated vector at most this much longer than the one it mixes. */
+#define CALIBRATE_MAX_GAIN	2.0
+
 /*
  * --method best: per attribute, the quartile or the partial vector,
  * whichever comes nearer its target on the valid split (the test split
  * stays for the figures; a corpus too small to have 2 valid windows
  * chooses on training windows); ties go to the paper's quartile vector.
- * chosen[k] is the method's index; what each scored goes to *why.
+ * Then the chosen set is calibrated (attrs_calibrate, with the effects
+ * measured on the same split at CALIBRATE_SCALE), and a calibrated vector
+ * replaces its attribute's where it scores higher there.  chosen[k] is
+ * the method's index; what each scored goes to *why.
  */
 static int
 choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
@@ -564,7 +587,12 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
 {
 	struct exp_base	 eb;
 	int		 Z = v->p.arch.z_size, split = DATASET_VALID, n, k, r;
-	double		 sq[ATTR_N], sp[ATTR_N];
+	int		 calibrated;
+	double		 sq[ATTR_N], sp[ATTR_N], sc[ATTR_N], gain[ATTR_N];
+	double		 eff[ATTR_N][ATTR_N];
+	float		*cv;
+	json_t		*e;
+	char		*why_not = NULL;
 
 	if (ds->n[split] < 2)
 		split = DATASET_TRAIN;
@@ -574,19 +602,70 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
 	r = score_scales(v, &eb, qv, bound, sq, cause);
 	if (r == 0)
 		r = score_scales(v, &eb, pv, bound, sp, cause);
-	free(eb.mu);
-	if (r != 0)
+	if (r != 0) {
+		free(eb.mu);
 		return (-1);
-	*why = json_pack("{s:s, s:i}", "split", split == DATASET_VALID ?
-	    "valid" : "train (fewer than 2 valid windows)", "windows", n);
+	}
 	for (k = 0; k < ATTR_N; k++) {
 		chosen[k] = sp[k] > sq[k] ? ATTRS_PARTIAL : ATTRS_QUARTILE;
 		memcpy(vecs + (size_t)k * Z, (chosen[k] == ATTRS_PARTIAL ? pv :
 		    qv) + (size_t)k * Z, (size_t)Z * sizeof *vecs);
-		json_object_set_new(*why, attrs_name(k), json_pack(
-		    "{s:s, s:f, s:f}", "chosen", method_names[chosen[k]],
-		    "quartile", sq[k], "partial", sp[k]));
 	}
+	/* Calibrate the chosen set; its own failure is not attrs'. */
+	cv = lr_malloc((size_t)ATTR_N * Z * sizeof *cv);
+	for (k = 0; k < ATTR_N; k++)
+		sc[k] = -1;
+	if ((e = experiment(v, &eb, vecs, CALIBRATE_SCALE, cause)) == NULL)
+		r = -1;
+	else {
+		sd_effects(e, eff);
+		json_decref(e);
+		if (attrs_calibrate(cv, vecs, eff, Z, CALIBRATE_MAX_GAIN, gain,
+		    &why_not) == 0)
+			r = score_scales(v, &eb, cv, bound, sc, cause);
+	}
+	free(eb.mu);
+	if (r != 0) {
+		free(cv);
+		free(why_not);
+		return (-1);
+	}
+	*why = json_pack("{s:s, s:i, s:f, s:f}", "split",
+	    split == DATASET_VALID ? "valid" :
+	    "train (fewer than 2 valid windows)", "windows", n,
+	    "calibration_scale", (double)CALIBRATE_SCALE,
+	    "calibration_max_gain", CALIBRATE_MAX_GAIN);
+	calibrated = why_not == NULL;
+	if (!calibrated) {
+		json_object_set_new(*why, "calibration", json_string(why_not));
+		free(why_not);
+	}
+	for (k = 0; k < ATTR_N; k++) {
+		double	best = sp[k] > sq[k] ? sp[k] : sq[k];
+		int	mixed = calibrated && gain[k] > 0 &&
+			    gain[k] <= CALIBRATE_MAX_GAIN;
+
+		if (mixed && sc[k] > best) {
+			chosen[k] = ATTRS_CALIBRATED;
+			memcpy(vecs + (size_t)k * Z, cv + (size_t)k * Z,
+			    (size_t)Z * sizeof *vecs);
+		}
+		e = json_pack("{s:s, s:f, s:f}", "chosen",
+		    method_names[chosen[k]], "quartile", sq[k], "partial",
+		    sp[k]);
+		if (mixed)
+			json_object_set_new(e, "calibrated", json_real(sc[k]));
+		else if (calibrated)
+			json_object_set_new(e, "calibrated", json_string(
+			    gain[k] > 0 ? "not used: the mix is over "
+			    "calibration_max_gain times as long" : "not mixed: "
+			    "its own effect is under 0.05 sd"));
+		if (calibrated && gain[k] > 0)
+			json_object_set_new(e, "calibration_gain",
+			    json_real(gain[k]));
+		json_object_set_new(*why, attrs_name(k), e);
+	}
+	free(cv);
 	return (0);
 }
 
@@ -786,7 +865,10 @@ attrs_write_vectors(const struct vae *v, const struct attrs_args *aa,
 	    "mean mu of the bottom quartile of the training windows, per "
 	    "attribute (the paper's); partial: mu regressed on all seven "
 	    "standardized attributes at once (least squares), each "
-	    "attribute's coefficients times its own quartile gap",
+	    "attribute's coefficients times its own quartile gap; "
+	    "calibrated (best only): the chosen vectors mixed so that, by "
+	    "their effects measured on the valid split at scores' "
+	    "calibration_scale, each moves its own attribute and no other",
 	    "chosen_by", method_names[aa->method], "choice", "per attribute, "
 	    "the one nearer its target (own/other at its best scale of 1, 2, "
 	    "3) on the valid split (see scores), when chosen_by is best",
