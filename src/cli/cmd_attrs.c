@@ -655,11 +655,14 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
 		    sp[k]);
 		if (mixed)
 			json_object_set_new(e, "calibrated", json_real(sc[k]));
-		else if (calibrated)
+		else if (calibrated && gain[k] > 0)
 			json_object_set_new(e, "calibrated", json_string(
-			    gain[k] > 0 ? "not used: the mix is over "
-			    "calibration_max_gain times as long" : "not mixed: "
-			    "its own effect is under 0.05 sd"));
+			    "not used: the mix is over calibration_max_gain "
+			    "times as long"));
+		else if (calibrated)
+			json_object_set_new(e, "calibrated", json_sprintf(
+			    "not mixed: its own effect is under %g sd",
+			    ATTRS_MIN_EFFECT));
 		if (calibrated && gain[k] > 0)
 			json_object_set_new(e, "calibration_gain",
 			    json_real(gain[k]));
