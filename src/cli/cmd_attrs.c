@@ -482,75 +482,6 @@ experiment(struct vae *v, const struct exp_base *eb, const float *vecs,
 	return (jo);
 }
 
-/*
- * The experiment's own-over-other ratio (in standard deviations) at the
- * scales 1, 2 and 3 (the one --scale ran is not run again): an object
- * scale -> vector -> ratio.
- */
-static json_t *
-scale_runs(struct vae *v, const struct exp_base *eb, const float *vecs,
-    float done, char **cause)
-{
-	static const float	 sc[] = { 1, 2, 3 };
-	json_t			*out, *e;
-	char			 key[16];
-	size_t			 i;
-
-	out = json_object();
-	for (i = 0; i < sizeof sc / sizeof sc[0]; i++) {
-		if (sc[i] == done)
-			continue;
-		if ((e = experiment(v, eb, vecs, sc[i], cause)) == NULL) {
-			json_decref(out);
-			return (NULL);
-		}
-		snprintf(key, sizeof key, "%g", sc[i]);
-		json_object_set(out, key, json_object_get(e,
-		    "sd_own_over_max_other"));
-		json_decref(e);
-	}
-	return (out);
-}
-
-/*
- * A vector's target (issue K): own change 3x the largest other, in
- * standard deviations, where the data bound allows it, else 80% of the
- * bound.
- */
-static double
-attr_target(const json_t *bound, int k)
-{
-	double	b = json_real_value(json_object_get(json_object_get(bound,
-		    "own_over_max_other"), attrs_name(k)));
-
-	return (b >= 3 ? 3 : 0.8 * b);
-}
-
-/* The best of the scales 1, 2, 3 per vector, over its target. */
-static int
-score_scales(struct vae *v, const struct exp_base *eb, const float *vecs,
-    const json_t *bound, double score[ATTR_N], char **cause)
-{
-	json_t	*sc, *e;
-	double	 r, t;
-	int	 k;
-	const char *key;
-
-	if ((sc = scale_runs(v, eb, vecs, 0, cause)) == NULL)
-		return (-1);
-	for (k = 0; k < ATTR_N; k++) {
-		score[k] = 0;
-		t = attr_target(bound, k);
-		json_object_foreach(sc, key, e) {
-			r = json_real_value(json_object_get(e, attrs_name(k)));
-			if (t > 0 && r / t > score[k])
-				score[k] = r / t;
-		}
-	}
-	json_decref(sc);
-	return (0);
-}
-
 /* The experiment's change table in standard deviations, as numbers. */
 static void
 sd_effects(const json_t *exp, double eff[ATTR_N][ATTR_N])
@@ -571,12 +502,87 @@ sd_effects(const json_t *exp, double eff[ATTR_N][ATTR_N])
 #define CALIBRATE_MAX_GAIN	2.0
 
 /*
+ * The experiment's own-over-other ratio (in standard deviations) at the
+ * scales 1, 2 and 3 (the one --scale ran is not run again): an object
+ * scale -> vector -> ratio.  With eff, also the change table at
+ * CALIBRATE_SCALE (each row depends on its own vector only).
+ */
+static json_t *
+scale_runs(struct vae *v, const struct exp_base *eb, const float *vecs,
+    float done, double (*eff)[ATTR_N], char **cause)
+{
+	static const float	 sc[] = { 1, 2, 3 };
+	json_t			*out, *e;
+	char			 key[16];
+	size_t			 i;
+
+	out = json_object();
+	for (i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+		if (sc[i] == done)
+			continue;
+		if ((e = experiment(v, eb, vecs, sc[i], cause)) == NULL) {
+			json_decref(out);
+			return (NULL);
+		}
+		snprintf(key, sizeof key, "%g", sc[i]);
+		json_object_set(out, key, json_object_get(e,
+		    "sd_own_over_max_other"));
+		if (eff != NULL && sc[i] == CALIBRATE_SCALE)
+			sd_effects(e, eff);
+		json_decref(e);
+	}
+	return (out);
+}
+
+/*
+ * A vector's target (issue K): own change 3x the largest other, in
+ * standard deviations, where the data bound allows it, else 80% of the
+ * bound.
+ */
+static double
+attr_target(const json_t *bound, int k)
+{
+	double	b = json_real_value(json_object_get(json_object_get(bound,
+		    "own_over_max_other"), attrs_name(k)));
+
+	return (b >= 3 ? 3 : 0.8 * b);
+}
+
+/* The best of the scales 1, 2, 3 per vector, over its target (and the
+   change table at CALIBRATE_SCALE, with eff). */
+static int
+score_scales(struct vae *v, const struct exp_base *eb, const float *vecs,
+    const json_t *bound, double score[ATTR_N], double (*eff)[ATTR_N],
+    char **cause)
+{
+	json_t	*sc, *e;
+	double	 r, t;
+	int	 k;
+	const char *key;
+
+	if ((sc = scale_runs(v, eb, vecs, 0, eff, cause)) == NULL)
+		return (-1);
+	for (k = 0; k < ATTR_N; k++) {
+		score[k] = 0;
+		t = attr_target(bound, k);
+		json_object_foreach(sc, key, e) {
+			r = json_real_value(json_object_get(e, attrs_name(k)));
+			if (t > 0 && r / t > score[k])
+				score[k] = r / t;
+		}
+	}
+	json_decref(sc);
+	return (0);
+}
+
+/*
  * --method best: per attribute, the quartile or the partial vector,
  * whichever comes nearer its target on the valid split (the test split
  * stays for the figures; a corpus too small to have 2 valid windows
  * chooses on training windows); ties go to the paper's quartile vector.
  * Then the chosen set is calibrated (attrs_calibrate, with the effects
- * measured on the same split at CALIBRATE_SCALE), and a calibrated vector
+ * measured on the same split at CALIBRATE_SCALE while scoring: a row of
+ * the table is its own vector's), and a calibrated vector
  * replaces its attribute's where it scores higher there.  chosen[k] is
  * the method's index; what each scored goes to *why.
  */
@@ -589,6 +595,7 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
 	int		 Z = v->p.arch.z_size, split = DATASET_VALID, n, k, r;
 	int		 calibrated;
 	double		 sq[ATTR_N], sp[ATTR_N], sc[ATTR_N], gain[ATTR_N];
+	double		 eq[ATTR_N][ATTR_N], ep[ATTR_N][ATTR_N];
 	double		 eff[ATTR_N][ATTR_N];
 	float		*cv;
 	json_t		*e;
@@ -599,9 +606,9 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
 	n = ds->n[split] < n_max ? ds->n[split] : n_max;
 	if (exp_base_make(v, ds->tok[split], n, &eb, cause) != 0)
 		return (-1);
-	r = score_scales(v, &eb, qv, bound, sq, cause);
+	r = score_scales(v, &eb, qv, bound, sq, eq, cause);
 	if (r == 0)
-		r = score_scales(v, &eb, pv, bound, sp, cause);
+		r = score_scales(v, &eb, pv, bound, sp, ep, cause);
 	if (r != 0) {
 		free(eb.mu);
 		return (-1);
@@ -610,20 +617,16 @@ choose_vectors(struct vae *v, const struct dataset *ds, int n_max,
 		chosen[k] = sp[k] > sq[k] ? ATTRS_PARTIAL : ATTRS_QUARTILE;
 		memcpy(vecs + (size_t)k * Z, (chosen[k] == ATTRS_PARTIAL ? pv :
 		    qv) + (size_t)k * Z, (size_t)Z * sizeof *vecs);
+		memcpy(eff[k], chosen[k] == ATTRS_PARTIAL ? ep[k] : eq[k],
+		    sizeof eff[k]);
 	}
 	/* Calibrate the chosen set; its own failure is not attrs'. */
 	cv = lr_malloc((size_t)ATTR_N * Z * sizeof *cv);
 	for (k = 0; k < ATTR_N; k++)
 		sc[k] = -1;
-	if ((e = experiment(v, &eb, vecs, CALIBRATE_SCALE, cause)) == NULL)
-		r = -1;
-	else {
-		sd_effects(e, eff);
-		json_decref(e);
-		if (attrs_calibrate(cv, vecs, eff, Z, CALIBRATE_MAX_GAIN, gain,
-		    &why_not) == 0)
-			r = score_scales(v, &eb, cv, bound, sc, cause);
-	}
+	if (attrs_calibrate(cv, vecs, eff, Z, CALIBRATE_MAX_GAIN, gain,
+	    &why_not) == 0)
+		r = score_scales(v, &eb, cv, bound, sc, NULL, cause);
 	free(eb.mu);
 	if (r != 0) {
 		free(cv);
@@ -830,7 +833,8 @@ measure_all(struct vae *v, const struct dataset *ds,
 	/* The instrument's nudges reach +-3: the same table at scales 2 and
 	   3 beside --scale's (issue K measures every vector at 1, 2, 3). */
 	if (ar->exp != NULL)
-		ar->scales = scale_runs(v, &eb, ar->vecs, aa->scale, cause);
+		ar->scales = scale_runs(v, &eb, ar->vecs, aa->scale, NULL,
+		    cause);
 	free(eb.mu);
 	if (ar->scales != NULL)
 		ar->interp = interpolation(v, ds->tok[DATASET_TEST],
