@@ -61,32 +61,34 @@ check() {	# check WHAT COMMAND...
 screen() {
 	$TM capture-pane -p -t "$1" 2>/dev/null
 }
-# wait_for SESSION REGEX [SECONDS]: poll the screen until it matches.
-wait_for() {
+# retry SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds.
+retry() {
 	i=0
-	n=$(( ${3:-10} * 10 ))
+	n=$(( $1 * 10 ))
+	shift
 	while [ $i -lt $n ]; do
-		if screen "$1" | grep -q -- "$2"; then
-			return 0
-		fi
+		"$@" && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
+	return 1
+}
+screen_has() {	# screen_has SESSION REGEX
+	screen "$1" | grep -q -- "$2"
+}
+# wait_for SESSION REGEX [SECONDS]: poll the screen until it matches.
+wait_for() {
+	retry "${3:-10}" screen_has "$1" "$2" && return 0
 	echo "--- screen of $1 while waiting for /$2/:" >&2
 	screen "$1" >&2
 	return 1
 }
+prints() {	# prints COMMAND VALUE
+	[ "$(sh -c "$1" 2>/dev/null)" = "$2" ]
+}
 # poll COMMAND VALUE [SECONDS]: poll until COMMAND prints VALUE.
 poll() {
-	i=0
-	n=$(( ${3:-10} * 10 ))
-	while [ $i -lt $n ]; do
-		if [ "$(sh -c "$1" 2>/dev/null)" = "$2" ]; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
+	retry "${3:-10}" prints "$1" "$2" && return 0
 	echo "--- '$1' printed '$(sh -c "$1" 2>/dev/null)', not '$2'" >&2
 	return 1
 }
@@ -97,17 +99,14 @@ result_lane() {
 norm() {	# the result lane without the changed marks
 	result_lane "$1" | tr '{#' '[='
 }
+lane_now_is() {	# lane_now_is SESSION FILE
+	norm "$1" > "$tmp/lane-now"
+	cmp -s "$2" "$tmp/lane-now"
+}
 # lane_is SESSION FILE [SECONDS]: poll until the result lane (marks
 # normalised) is the one in FILE; on a timeout show the difference.
 lane_is() {
-	i=0
-	n=$(( ${3:-5} * 10 ))
-	while [ $i -lt $n ]; do
-		norm "$1" > "$tmp/lane-now"
-		cmp -s "$2" "$tmp/lane-now" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
+	retry "${3:-5}" lane_now_is "$1" "$2" && return 0
 	diff "$2" "$tmp/lane-now" >&2
 	return 1
 }
