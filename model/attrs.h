@@ -47,7 +47,9 @@ int	attrs_bars(const struct vae_arch *a, const int *tokens, int *all_same);
  * Attribute vectors: for each attribute, mean mu of the windows in the top
  * quartile of that attribute minus mean mu of the bottom quartile.
  * mu (N, Z), vals (N, ATTR_N) -> vecs (ATTR_N, Z).  Windows are ranked by
- * value with ties broken by index, so the quartiles always hold N/4 windows.
+ * value with ties broken by index.  Where the two quartiles share a value
+ * (most windows tie there), the ends are the windows beyond that value and
+ * all the windows at it; an attribute with one value gets a zero vector.
  * -1 if N < 4.
  */
 int	attrs_vectors(float *vecs, const float *mu, const float *vals, int N,

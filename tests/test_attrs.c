@@ -126,6 +126,23 @@ test_vectors(void)
 	CHECK(attrs_vectors(vecs, mu, vals, 3, Z, &cause) == -1);
 	CHECK(cause != NULL && strstr(cause, "at least 4") != NULL);
 	free(cause);
+
+	/*
+	 * Ties (sync_16th's case): 6 of 40 windows at 1, the rest at 0.  The
+	 * top quartile (10) would hold 4 zeros: the ends are the six ones and
+	 * all 34 zeros, so the vector is 1 on dim 0, not 0.6.  An attribute
+	 * at 0 everywhere gets a zero vector.
+	 */
+	for (i = 0; i < N; i++) {
+		vals[i * ATTR_N + ATTR_SYNC_16TH] = (i % 7 == 3) ? 1.0f : 0.0f;
+		mu[i * Z + 0] = vals[i * ATTR_N + ATTR_SYNC_16TH];
+	}
+	CHECK(attrs_vectors(vecs, mu, vals, N, Z, &cause) == 0);
+	CHECK_MSG(fabsf(vecs[ATTR_SYNC_16TH * Z + 0] - 1.0f) < 1e-5f &&
+	    fabsf(vecs[ATTR_SYNC_16TH * Z + 1]) < 1e-5f, "tied: %.4f %.4f",
+	    vecs[ATTR_SYNC_16TH * Z + 0], vecs[ATTR_SYNC_16TH * Z + 1]);
+	for (i = 0; i < Z; i++)
+		CHECK(vecs[ATTR_REGISTER * Z + i] == 0.0f);
 }
 
 /*

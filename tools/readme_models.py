@@ -154,7 +154,9 @@ def section(top):
         if meth:
             out[-1] += (" Method: `quartile` is the paper's vector (mean "
                         "mu of an attribute's top quartile minus its "
-                        "bottom quartile); `partial` regresses mu on all "
+                        "bottom quartile; where the two quartiles share a "
+                        "value, as sync_16th's share 0, the windows beyond "
+                        "it minus all the windows at it); `partial` regresses mu on all "
                         "seven attributes at once and moves one while the "
                         "others stay, which the data bound does not "
                         "limit; `calibrated` mixes the chosen vectors so "

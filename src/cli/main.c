@@ -73,7 +73,7 @@ static const struct cmd_entry cmd_table[] = {
 	      "[--transpose N] [--two-four] [--precision bf16|fp32] "
 	      "[--lr R] [--max-beta B] [--beta-rate R] [--free-bits N] "
 	      "[--sampling-rate K] [--word-dropout P] [--warmup N] "
-	      "[--cache DIR] [--quiet]",
+	      "[--valid-every N] [--ckpt-minutes M] [--cache DIR] [--quiet]",
 	  .help = "train a MusicVAE on folders of MIDI and ABC files\n"
 	      "ARCH: mel_2bar, mel_16bar (hierarchical), drums_2bar, "
 	      "trio_4bar (hierarchical)\n"
