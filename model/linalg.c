@@ -887,6 +887,7 @@ linalg_pack_add(int tb, int K, int N, const float *B, int ldb, int prec)
 	dnnl_matmul_desc_t	 md;
 	dnnl_primitive_desc_t	 pd = NULL, rpd = NULL;
 	const dnnl_memory_desc_t *w;
+	const char		*impl = NULL;
 	size_t			 size;
 	int			 bf16 = prec == LINALG_BF16, rc = -1;
 
@@ -912,6 +913,15 @@ linalg_pack_add(int tb, int K, int N, const float *B, int ldb, int prec)
 	    dnnl_memory_desc_init_by_strides(&mb, 2, db, dnnl_f32, sb) ||
 	    dnnl_matmul_desc_init(&md, &ma, &many, NULL, &mc) ||
 	    dnnl_primitive_desc_create(&pd, &md, NULL, dn_engine, NULL))
+		goto out;
+	/*
+	 * Only brgemm kernels (AVX-512) read a packed B: on a CPU without
+	 * them (AVX2: oneDNN's own sgemm, which packs B itself) gemm_dnnl
+	 * would read B as stored anyway, and laying it out after every
+	 * update would be work for nothing.
+	 */
+	if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0,
+	    &impl) != dnnl_success || strncmp(impl, "brg", 3) != 0)
 		goto out;
 	if ((w = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md,
 	    0)) == NULL)

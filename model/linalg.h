@@ -79,8 +79,8 @@ void	linalg_release(const float *base);
  * (threads may lay out shares at once; 0, 1 for all); a product whose B,
  * shape and precision match a registration reads the packed copy.  Add, refresh and remove only while no product runs.
  * Returns -1 and packs nothing when oneDNN is not the backend, the table
- * is full or oneDNN has no packed layout for the shape: products then
- * read B as before.
+ * is full or oneDNN has no packed layout for the shape or no kernel here
+ * that reads one (brgemm needs AVX-512): products then read B as before.
  */
 int	linalg_pack_add(int trans_b, int K, int N, const float *B, int ldb,
 	    int prec);

@@ -253,7 +253,7 @@ train_setup(struct train_args *ta, struct vae_arch *a)
 		return (-1);
 	}
 	/* bf16 where it runs natively (the quality guard in the README
-	   holds there), else float32 with a note. */
+	   holds there), else float32 with a note once the run starts. */
 	if (ta->precision < 0) {
 		const char *why = NULL;
 
@@ -261,9 +261,8 @@ train_setup(struct train_args *ta, struct vae_arch *a)
 		if (linalg_backend() == LINALG_DNNL &&
 		    linalg_bf16_supported(&why))
 			ta->precision = LINALG_BF16;
-		else if (!ta->quiet)
-			fprintf(stderr, "train: float32 products (%s)\n",
-			    why != NULL ? why : "backend openblas");
+		else
+			ta->fp32_why = why != NULL ? why : "backend openblas";
 	}
 	if (ta->enc_size > 0)
 		for (l = 0; l < a->enc_layers; l++)
@@ -373,6 +372,11 @@ cmd_train(int argc, char **argv)
 		    r.ds.from_cache ? "  from cache " : "  ", now() - t0);
 		if (r.notes != NULL)
 			fputs(r.notes, stderr);
+		/* After the run opened: a run that cannot start says only
+		   why it cannot. */
+		if (ta.fp32_why != NULL)
+			fprintf(stderr, "train: float32 products (%s)\n",
+			    ta.fp32_why);
 	}
 	memset(&rc, 0, sizeof rc);
 	step0 = r.step;

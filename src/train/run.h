@@ -23,6 +23,7 @@
 struct train_args {
 	const char	*data, *arch, *out, *cache, *init, *init_from;
 	int		 precision;	/* LINALG_*, or -1: the default */
+	const char	*fp32_why;	/* the default fell to float32: why */
 	long		 steps;
 	int		 batch, threads, resume, tiny, enc_size, quiet;
 	unsigned long long seed;
