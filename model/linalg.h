@@ -15,8 +15,9 @@
  * Backends (issue J).  OpenBLAS is the reference and the fallback; oneDNN
  * (when built in, ./configure --with-dnnl) runs its AVX-512 brgemm kernels
  * on this CPU, where Debian's OpenBLAS 0.3.21 runs Haswell ones, and has
- * the bfloat16 matrix products.  The default is oneDNN when built in,
- * unless LATENTROLL_BACKEND=openblas is in the environment.
+ * the bfloat16 matrix products.  The default is oneDNN when built in and
+ * the CPU has AVX-512, else OpenBLAS (on AVX2 alone OpenBLAS is the faster);
+ * LATENTROLL_BACKEND=openblas or =onednn in the environment overrides it.
  */
 #define LINALG_OPENBLAS	0
 #define LINALG_DNNL	1

@@ -337,6 +337,17 @@ test_hold(void)
 	linalg_set_precision(prec);
 }
 
+/* AVX-512 as oneDNN's avx512_core needs it: F, BW, DQ, VL. */
+static int
+cpu_avx512(void)
+{
+	__builtin_cpu_init();
+	return (__builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512dq") &&
+	    __builtin_cpu_supports("avx512vl"));
+}
+
 /* C (M,N) = x W with W as passed: op(W) (K,N), stored transposed if tb. */
 static void
 pack_product(int tb, int M, int K, int N, const float *x, const float *W,
@@ -366,11 +377,8 @@ test_pack(void)
 	if (!have_dnnl)
 		return;
 	/* oneDNN's brgemm matmul, the one that reads packed weights, needs
-	   AVX-512 (its avx512_core: F, BW, DQ, VL). */
-	brgemm = __builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512dq") &&
-	    __builtin_cpu_supports("avx512vl");
+	   AVX-512. */
+	brgemm = cpu_avx512();
 	if (!brgemm)
 		printf("test_pack: no AVX-512 here: packing must be refused\n");
 	linalg_set_backend(LINALG_DNNL, NULL);
@@ -787,8 +795,15 @@ main(void)
 {
 	const char	*why = NULL;
 	char		*cause = NULL;
+	int		 dflt = linalg_backend();
 
 	have_dnnl = linalg_set_backend(LINALG_DNNL, &cause) == 0;
+	/* The default: oneDNN where it has its AVX-512 kernels, OpenBLAS
+	   elsewhere (the faster on AVX2). */
+	if (getenv("LATENTROLL_BACKEND") == NULL)
+		CHECK_MSG(dflt == (have_dnnl && cpu_avx512() ? LINALG_DNNL :
+		    LINALG_OPENBLAS), "default backend %s",
+		    linalg_backend_name(dflt));
 	if (!have_dnnl)
 		printf("SKIP: onednn parts: %s\n", cause);
 	free(cause);

@@ -258,11 +258,12 @@ train_setup(struct train_args *ta, struct vae_arch *a)
 		const char *why = NULL;
 
 		ta->precision = LINALG_FP32;
-		if (linalg_backend() == LINALG_DNNL &&
-		    linalg_bf16_supported(&why))
-			ta->precision = LINALG_BF16;
+		if (!linalg_bf16_supported(&why))
+			ta->fp32_why = why;
+		else if (linalg_backend() != LINALG_DNNL)
+			ta->fp32_why = "backend openblas";
 		else
-			ta->fp32_why = why != NULL ? why : "backend openblas";
+			ta->precision = LINALG_BF16;
 	}
 	if (ta->enc_size > 0)
 		for (l = 0; l < a->enc_layers; l++)
