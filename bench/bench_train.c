@@ -279,15 +279,21 @@ main(int argc, char **argv)
 		    "blas" : "data-parallel", linalg_backend_name(
 		    linalg_backend()), prec == LINALG_BF16 ? "bf16" : "fp32");
 	else {
-		printf("GEMM 1024^3 peak: fp32 %.1f, bf16 %.1f GFLOP/s (%d "
-		    "threads); trainer: %s, %s %s\n", peak32, peak16, threads,
+		char	b16[32] = "-";
+
+		if (peak16 > 0)
+			snprintf(b16, sizeof b16, "%.1f", peak16);
+		printf("GEMM 1024^3 peak: fp32 %.1f, bf16 %s GFLOP/s (%d "
+		    "threads); trainer: %s, %s %s\n", peak32, b16, threads,
 		    use_blas ? "one net, BLAS threads" : "data-parallel "
 		    "workers, serial BLAS", linalg_backend_name(
 		    linalg_backend()), prec == LINALG_BF16 ? "bf16" : "fp32");
 		printf("mel_2bar  batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "
 		    "of peak)\n", batch, e2, g2, 100 * g2 / peak);
-		printf("mel_16bar batch %d: %8.1f ex/s  %6.1f GFLOP/s (%.0f%% "
-		    "of peak)\n", batch16, e16, g16, 100 * g16 / peak);
+		if (!only2)
+			printf("mel_16bar batch %d: %8.1f ex/s  %6.1f GFLOP/s "
+			    "(%.0f%% of peak)\n", batch16, e16, g16,
+			    100 * g16 / peak);
 	}
 	return (0);
 }
