@@ -370,8 +370,9 @@ bench_arch(const char *name, int runs, int threads, struct result *res)
 	encode_cost(v, tok, &res->enc_bytes, &res->enc_flops);
 	TIME(vae_decode(v, z, 1, 0.0f, NULL, tok, &cause), res->dec_ms);
 	TIME(vae_decode(v, z, LADDER, 0.0f, NULL, tok, &cause), res->lad_ms);
-	/* The same ladder on OpenBLAS: the peer of the oneDNN path. */
-	res->ob_lad_ms = 0;
+	/* The same ladder on OpenBLAS: the peer of the oneDNN path (the
+	   ladder above when OpenBLAS is the backend already). */
+	res->ob_lad_ms = res->lad_ms;
 	if (linalg_backend() == LINALG_DNNL) {
 		int *tob = calloc(TS * LADDER, sizeof *tob);
 
@@ -468,7 +469,8 @@ print_json(const char *name, const struct result *r, int last)
 	    "\"f16_token_agree\": %.4f, \"roofline_frac_f16\": %.3f, "
 	    "\"ladder33_openblas_ms\": %.4f, \"decode_b1_bf16_ms\": %.4f, "
 	    "\"bf16_token_agree\": %.4f, \"ladder33_bf16_ms\": %.4f, "
-	    "\"bf16_ladder_agree\": %.4f, \"encode_b1_bf16_ms\": %.4f}%s",
+	    "\"bf16_ladder_agree\": %.4f, \"encode_b1_bf16_ms\": %.4f, "
+	    "\"backend\": \"%s\"}%s",
 	    name, r->enc_ms, r->dec_ms, r->lad_ms, r->roof_frac,
 	    rate(r->dec_flops, r->dec_ms), rate(r->dec_bytes, r->dec_ms),
 	    rate(r->enc_flops, r->enc_ms), rate(r->enc_bytes, r->enc_ms),
@@ -479,7 +481,8 @@ print_json(const char *name, const struct result *r, int last)
 	    r->h16_agree, r->h16_ms > 0 ? r->dec_bytes / 2 /
 	    (r->h16_read_gbs * 1e6) / r->h16_ms : 0, r->ob_lad_ms,
 	    r->b16_dec_ms, r->b16_agree, r->b16_lad_ms, r->b16_lad_agree,
-	    r->b16_enc_ms, last ? "" : ", ");
+	    r->b16_enc_ms, linalg_backend_name(linalg_backend()),
+	    last ? "" : ", ");
 }
 
 /* One shape: encode, decode and ladder rows, each ms, GFLOP/s, GB/s. */
@@ -575,7 +578,7 @@ main(int argc, char **argv)
 	    "shape", "", "ms", "GFLOP/s", "GB/s");
 	print_rows("mel_2bar", &r2, peak);
 	print_rows("mel_16bar", &r16, peak);
-	if (r2.ob_lad_ms > 0)
+	if (linalg_backend() == LINALG_DNNL)
 		printf("ladder 33 on OpenBLAS (float32): mel_2bar %.3f ms "
 		    "(onednn %.2fx), mel_16bar %.3f ms (onednn %.2fx)\n",
 		    r2.ob_lad_ms, r2.ob_lad_ms / r2.lad_ms, r16.ob_lad_ms,

@@ -79,8 +79,9 @@ def infer_table(d, n, out):
 		r = _ratio(bl, ob)
 		v = _verdict(r, 2.5)
 		misses += v.startswith("MISS")
-		print("  ladder 33: openblas fp32 %s, onednn fp32 %s, bf16 %s "
+		print("  ladder 33: openblas fp32 %s, %s fp32 %s, bf16 %s "
 		    "ms (agree %s): bf16 %s openblas, >=2.5x %s" % (_f(ob),
+		    ci.get("backend", "onednn"),
 		    _f(_num(ci, "ladder33_ms")), _f(bl), _f(_num(ci,
 		    "bf16_ladder_agree"), "%.4f"), _f(r, "%.2fx"), v),
 		    file=out)
