@@ -1195,104 +1195,119 @@ linalg_gemv_row(int N, int K, const float *x, const float *W, int ldw,
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f")))
-static size_t
-add_avx512(float *y, const float *x, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i + 16 <= n; i += 16)
-		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(y + i),
-		    _mm512_loadu_ps(x + i)));
-	return (i);
+/*
+ * The element-wise kernels at one vector width: each returns how many
+ * elements it did (whole vectors), the caller's scalar loop does the rest.
+ * Products and sums stay separate operations (no fused multiply-add, and
+ * the AVX2 target leaves FMA out so the compiler cannot fuse them): every
+ * element gets the scalar loop's roundings, on any path.
+ */
+#define EW_KERNELS(SUF, TGT, VT, W, LD, ST, ADD, MUL, SET1, ZERO)	\
+TGT static size_t							\
+add_##SUF(float *y, const float *x, size_t n)				\
+{									\
+	size_t	i;							\
+									\
+	for (i = 0; i + W <= n; i += W)					\
+		ST(y + i, ADD(LD(y + i), LD(x + i)));			\
+	return (i);							\
+}									\
+									\
+TGT static size_t							\
+sum_##SUF(float *y, const float *a, const float *b, size_t n)		\
+{									\
+	size_t	i;							\
+									\
+	for (i = 0; i + W <= n; i += W)					\
+		ST(y + i, ADD(LD(a + i), LD(b + i)));			\
+	return (i);							\
+}									\
+									\
+TGT static size_t							\
+axpy_##SUF(float *y, float a, const float *x, size_t n)		\
+{									\
+	VT	va = SET1(a);						\
+	size_t	i;							\
+									\
+	for (i = 0; i + W <= n; i += W)					\
+		ST(y + i, ADD(LD(y + i), MUL(va, LD(x + i))));		\
+	return (i);							\
+}									\
+									\
+TGT static size_t							\
+axpy_take_##SUF(float *y, float a, float *x, size_t n)			\
+{									\
+	VT	va = SET1(a), z = ZERO();				\
+	size_t	i;							\
+									\
+	for (i = 0; i + W <= n; i += W) {				\
+		ST(y + i, ADD(LD(y + i), MUL(va, LD(x + i))));		\
+		ST(x + i, z);						\
+	}								\
+	return (i);							\
+}									\
+									\
+TGT static size_t							\
+axpby_take_##SUF(float *y, float b, float a, float *x, size_t n)	\
+{									\
+	VT	va = SET1(a), vb = SET1(b), z = ZERO();			\
+	size_t	i;							\
+									\
+	for (i = 0; i + W <= n; i += W) {				\
+		ST(y + i, ADD(MUL(vb, LD(y + i)), MUL(va, LD(x + i))));	\
+		ST(x + i, z);						\
+	}								\
+	return (i);							\
+}									\
+									\
+TGT static size_t							\
+scale_##SUF(float *y, float a, size_t n)				\
+{									\
+	VT	va = SET1(a);						\
+	size_t	i;							\
+									\
+	for (i = 0; i + W <= n; i += W)					\
+		ST(y + i, MUL(va, LD(y + i)));				\
+	return (i);							\
 }
 
-__attribute__((target("avx512f")))
-static size_t
-sum_avx512(float *y, const float *a, const float *b, size_t n)
-{
-	size_t	i;
+EW_KERNELS(avx512, __attribute__((target("avx512f"))), __m512, 16,
+    _mm512_loadu_ps, _mm512_storeu_ps, _mm512_add_ps, _mm512_mul_ps,
+    _mm512_set1_ps, _mm512_setzero_ps)
+EW_KERNELS(avx2, __attribute__((target("avx2"))), __m256, 8,
+    _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps, _mm256_mul_ps,
+    _mm256_set1_ps, _mm256_setzero_ps)
 
-	for (i = 0; i + 16 <= n; i += 16)
-		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(a + i),
-		    _mm512_loadu_ps(b + i)));
-	return (i);
-}
-
-__attribute__((target("avx512f")))
-static size_t
-axpy_avx512(float *y, float a, const float *x, size_t n)
-{
-	__m512	va = _mm512_set1_ps(a);
-	size_t	i;
-
-	for (i = 0; i + 16 <= n; i += 16)
-		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(y + i),
-		    _mm512_mul_ps(va, _mm512_loadu_ps(x + i))));
-	return (i);
-}
-
-__attribute__((target("avx512f")))
-static size_t
-axpy_take_avx512(float *y, float a, float *x, size_t n)
-{
-	__m512	va = _mm512_set1_ps(a), z = _mm512_setzero_ps();
-	size_t	i;
-
-	for (i = 0; i + 16 <= n; i += 16) {
-		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(y + i),
-		    _mm512_mul_ps(va, _mm512_loadu_ps(x + i))));
-		_mm512_storeu_ps(x + i, z);
-	}
-	return (i);
-}
-
-__attribute__((target("avx512f")))
-static size_t
-axpby_take_avx512(float *y, float b, float a, float *x, size_t n)
-{
-	__m512	va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
-	__m512	z = _mm512_setzero_ps();
-	size_t	i;
-
-	for (i = 0; i + 16 <= n; i += 16) {
-		_mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_mul_ps(vb,
-		    _mm512_loadu_ps(y + i)), _mm512_mul_ps(va,
-		    _mm512_loadu_ps(x + i))));
-		_mm512_storeu_ps(x + i, z);
-	}
-	return (i);
-}
-
-__attribute__((target("avx512f")))
-static size_t
-scale_avx512(float *y, float a, size_t n)
-{
-	__m512	va = _mm512_set1_ps(a);
-	size_t	i;
-
-	for (i = 0; i + 16 <= n; i += 16)
-		_mm512_storeu_ps(y + i, _mm512_mul_ps(va,
-		    _mm512_loadu_ps(y + i)));
-	return (i);
-}
-
-static pthread_once_t	avx512_once = PTHREAD_ONCE_INIT;
-static int		avx512_have;
+/* The widest of the kernels the CPU runs: 2 AVX-512, 1 AVX2, 0 none. */
+static pthread_once_t	ew_once = PTHREAD_ONCE_INIT;
+static int		ew_width;
 
 static void
-avx512_probe(void)
+ew_probe(void)
 {
 	__builtin_cpu_init();
-	avx512_have = __builtin_cpu_supports("avx512f") ? 1 : 0;
+	if (__builtin_cpu_supports("avx512f"))
+		ew_width = 2;
+	else if (__builtin_cpu_supports("avx2"))
+		ew_width = 1;
 }
 
 static int
-have_avx512(void)
+ew_level(void)
 {
-	(void)pthread_once(&avx512_once, avx512_probe);
-	return (avx512_have);
+	(void)pthread_once(&ew_once, ew_probe);
+	return (ew_width);
 }
+
+/* i = the kernel's share of the n elements, at the widest width. */
+#define EW_RUN(i, name, ...) do {					\
+	switch (ew_level()) {						\
+	case 2: (i) = name##_avx512(__VA_ARGS__); break;		\
+	case 1: (i) = name##_avx2(__VA_ARGS__); break;			\
+	}								\
+} while (0)
+#else
+#define EW_RUN(i, name, ...) do { } while (0)
 #endif
 
 int
@@ -1337,10 +1352,7 @@ linalg_add(float *y, const float *x, size_t n)
 {
 	size_t	i = 0;
 
-#if defined(__x86_64__)
-	if (have_avx512())
-		i = add_avx512(y, x, n);
-#endif
+	EW_RUN(i, add, y, x, n);
 	for (; i < n; i++)
 		y[i] += x[i];
 }
@@ -1350,10 +1362,7 @@ linalg_sum(float *y, const float *a, const float *b, size_t n)
 {
 	size_t	i = 0;
 
-#if defined(__x86_64__)
-	if (have_avx512())
-		i = sum_avx512(y, a, b, n);
-#endif
+	EW_RUN(i, sum, y, a, b, n);
 	for (; i < n; i++)
 		y[i] = a[i] + b[i];
 }
@@ -1363,10 +1372,7 @@ linalg_axpy(float *y, float a, const float *x, size_t n)
 {
 	size_t	i = 0;
 
-#if defined(__x86_64__)
-	if (have_avx512())
-		i = axpy_avx512(y, a, x, n);
-#endif
+	EW_RUN(i, axpy, y, a, x, n);
 	for (; i < n; i++)
 		y[i] += a * x[i];
 }
@@ -1376,10 +1382,7 @@ linalg_axpy_take(float *y, float a, float *x, size_t n)
 {
 	size_t	i = 0;
 
-#if defined(__x86_64__)
-	if (have_avx512())
-		i = axpy_take_avx512(y, a, x, n);
-#endif
+	EW_RUN(i, axpy_take, y, a, x, n);
 	for (; i < n; i++) {
 		y[i] += a * x[i];
 		x[i] = 0;
@@ -1391,10 +1394,7 @@ linalg_axpby_take(float *y, float b, float a, float *x, size_t n)
 {
 	size_t	i = 0;
 
-#if defined(__x86_64__)
-	if (have_avx512())
-		i = axpby_take_avx512(y, b, a, x, n);
-#endif
+	EW_RUN(i, axpby_take, y, b, a, x, n);
 	for (; i < n; i++) {
 		y[i] = b * y[i] + a * x[i];
 		x[i] = 0;
@@ -1406,10 +1406,7 @@ linalg_scale(float *y, float a, size_t n)
 {
 	size_t	i = 0;
 
-#if defined(__x86_64__)
-	if (have_avx512())
-		i = scale_avx512(y, a, n);
-#endif
+	EW_RUN(i, scale, y, a, n);
 	for (; i < n; i++)
 		y[i] *= a;
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adam.h"
 #include "linalg.h"
 #include "params.h"
 #include "rng.h"
@@ -474,7 +475,7 @@ test_pack(void)
 static void
 test_elementwise(void)
 {
-	float		 y[77], y0[77], x[77];
+	float		 y[77], y0[77], x[77], x2[77];
 	struct rng	 r;
 	int		 i, n, ok = 1;
 
@@ -494,7 +495,74 @@ test_elementwise(void)
 		linalg_scale(y, 0.3f, (size_t)n);
 		for (i = 0; i < 77; i++)
 			ok &= y[i] == (i < n ? y0[i] * 0.3f : y0[i]);
+		linalg_sum(y, y0, x, (size_t)n);
+		for (i = 0; i < n; i++)
+			ok &= y[i] == y0[i] + x[i];
+		memcpy(y, y0, sizeof y);
+		memcpy(x2, x, sizeof x2);
+		linalg_axpy_take(y, 0.7f, x2, (size_t)n);
+		for (i = 0; i < 77; i++)
+			ok &= y[i] == (i < n ? y0[i] + 0.7f * x[i] : y0[i]) &&
+			    x2[i] == (i < n ? 0.0f : x[i]);
+		memcpy(y, y0, sizeof y);
+		memcpy(x2, x, sizeof x2);
+		linalg_axpby_take(y, 0.9f, -0.2f, x2, (size_t)n);
+		for (i = 0; i < 77; i++)
+			ok &= y[i] == (i < n ? 0.9f * y0[i] + -0.2f * x[i] :
+			    y0[i]) && x2[i] == (i < n ? 0.0f : x[i]);
 	}
+	CHECK(ok);
+}
+
+/*
+ * Adam's update, clipped (f) or not, zeroed (f = 0): the digits of TF's
+ * formula as a plain loop, on whatever vector path this CPU takes.
+ */
+static void
+test_adam_update(void)
+{
+	enum { N = 77 };
+	static const float fs[] = { 1.0f, 0.25f, 0.0f };
+	float		 w[N], m[N], v[N], g[N], w0[N], m0[N], v0[N];
+	float		 a, gi, mi, vi;
+	struct rng	 r;
+	double		 lr_t;
+	int		 i, k, n, ok = 1;
+	long		 t = 7;
+
+	rng_seed(&r, 9);
+	/* adam.c's step size, from the same float arguments. */
+	lr_t = 1e-3f * sqrt(1.0 - pow(0.999f, (double)t)) /
+	    (1.0 - pow(0.9f, (double)t));
+	a = (float)lr_t;
+	for (k = 0; k < 3; k++)
+		for (n = 0; n <= N; n += 19) {
+			fill(w0, N, &r);
+			fill(m0, N, &r);
+			fill(v0, N, &r);
+			fill(g, N, &r);
+			for (i = 0; i < N; i++)
+				v0[i] = fabsf(v0[i]);
+			memcpy(w, w0, sizeof w);
+			memcpy(m, m0, sizeof m);
+			memcpy(v, v0, sizeof v);
+			adam_update_clipped(w, m, v, g, (size_t)n, t, 1e-3f,
+			    0.9f, 0.999f, 1e-8f, fs[k]);
+			for (i = 0; i < N; i++) {
+				if (i >= n) {
+					ok &= w[i] == w0[i] && m[i] == m0[i] &&
+					    v[i] == v0[i];
+					continue;
+				}
+				gi = fs[k] == 0.0f ? 0.0f : g[i];
+				if (fs[k] != 0.0f && fs[k] != 1.0f)
+					gi *= fs[k];
+				mi = 0.9f * m0[i] + (1.0f - 0.9f) * gi;
+				vi = 0.999f * v0[i] + (1.0f - 0.999f) * gi * gi;
+				ok &= m[i] == mi && v[i] == vi &&
+				    w[i] == w0[i] - a * mi / (sqrtf(vi) + 1e-8f);
+			}
+		}
 	CHECK(ok);
 }
 
@@ -817,6 +885,7 @@ main(void)
 	test_hold();
 	test_pack();
 	test_elementwise();
+	test_adam_update();
 	test_par_update();
 	test_train_pass("mel_2bar", 4);
 	test_train_pass("mel_16bar", 2);
