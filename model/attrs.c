@@ -177,10 +177,11 @@ add_mean(float *v, const float *mu, const struct ranked *r, int s, int e,
  * Top-quartile mean mu minus bottom-quartile mean mu, per attribute.
  * Where the quartiles share a value t (most windows tie there: sync_16th
  * is 0 in ~83% of 2-bar windows), a quartile's windows at t are no higher
- * (or lower) than the other's, so that end is the windows beyond t and
- * the other end is every window at t: ones above the tie minus the tie,
- * not a top quartile one third zeros.  An attribute with one value gets a
- * zero vector.
+ * (or lower) than the other's: each end is the windows beyond t on its
+ * side, and where none lie beyond (t is the lowest value, or the
+ * highest), that end is every window at t.  So sync_16th's vector is the
+ * windows above 0 minus those at 0, not a top quartile one third zeros.
+ * An attribute with one value gets a zero vector.
  */
 int
 attrs_vectors(float *vecs, const float *mu, const float *vals, int N, int Z,
