@@ -1204,16 +1204,6 @@ linalg_gemv_row(int N, int K, const float *x, const float *W, int ldw,
  */
 #define EW_KERNELS(SUF, TGT, VT, W, LD, ST, ADD, MUL, SET1, ZERO)	\
 TGT static size_t							\
-add_##SUF(float *y, const float *x, size_t n)				\
-{									\
-	size_t	i;							\
-									\
-	for (i = 0; i + W <= n; i += W)					\
-		ST(y + i, ADD(LD(y + i), LD(x + i)));			\
-	return (i);							\
-}									\
-									\
-TGT static size_t							\
 sum_##SUF(float *y, const float *a, const float *b, size_t n)		\
 {									\
 	size_t	i;							\
@@ -1352,7 +1342,7 @@ linalg_add(float *y, const float *x, size_t n)
 {
 	size_t	i = 0;
 
-	EW_RUN(i, add, y, x, n);
+	EW_RUN(i, sum, y, y, x, n);	/* y = y + x: the sum's kernel */
 	for (; i < n; i++)
 		y[i] += x[i];
 }

@@ -84,8 +84,8 @@ static const struct cmd_entry cmd_table[] = {
 	      "encoder and decoder (transfer)\n"
 	      "Ctrl-C saves the run; --resume goes on from it",
 	  .fn = cmd_train },
-	{ .name = "eval", .args = "--model NAME|DIR --data DIR [--split test|valid|train] "
-	      "[--precision bf16|fp16]",
+	{ .name = "eval", .args = "--model NAME|DIR --data DIR "
+	      "[--split test|valid|train] [--precision bf16|fp16]",
 	  .help = "reconstruction accuracy and KL on a data split (JSON); "
 	      "--precision: also that precision's accuracy and agreement "
 	      "with float32",
