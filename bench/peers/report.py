@@ -79,12 +79,15 @@ def infer_table(d, n, out):
 		r = _ratio(bl, ob)
 		v = _verdict(r, 2.5)
 		misses += v.startswith("MISS")
-		print("  ladder 33: openblas fp32 %s, %s fp32 %s, bf16 %s "
+		# Where OpenBLAS is the default backend (no AVX-512) the
+		# default's ladder is the OpenBLAS one: say it once.
+		be = ci.get("backend", "onednn")
+		dl = "" if be == "openblas" else ", %s fp32 %s" % (be,
+		    _f(_num(ci, "ladder33_ms")))
+		print("  ladder 33: openblas fp32 %s%s, bf16 %s "
 		    "ms (agree %s): bf16 %s openblas, >=2.5x %s" % (_f(ob),
-		    ci.get("backend", "onednn"),
-		    _f(_num(ci, "ladder33_ms")), _f(bl), _f(_num(ci,
-		    "bf16_ladder_agree"), "%.4f"), _f(r, "%.2fx"), v),
-		    file=out)
+		    dl, _f(bl), _f(_num(ci, "bf16_ladder_agree"), "%.4f"),
+		    _f(r, "%.2fx"), v), file=out)
 		d1, db = _num(ci, "decode_b1_ms"), _num(ci, "decode_b1_bf16_ms")
 		ag = _num(ci, "bf16_token_agree")
 		r = _ratio(db, d1)
@@ -134,8 +137,9 @@ def train_table(d, n, out):
 	p = _load(os.path.join(d, "p_train_%s.json" % n))
 	pa = _load(os.path.join(d, "p_train_ac_%s.json" % n))
 	misses = 0
-	print("training, %s thread(s), examples/s; C %s %s" %
-	    (n, c.get("backend", "-"), c.get("precision", "-")), file=out)
+	print("training, %s thread(s), examples/s; C %s" % (n,
+	    "%s %s" % (c.get("backend", "-"), c.get("precision", "-")) if c
+	    else "not run (see the note above)"), file=out)
 	print("  %-10s %9s %9s %9s %9s %8s %8s %8s  %s" % ("", "C",
 	    "C openblas", "PyTorch", "autocast", "/openblas", "/PyTorch",
 	    "/autocast", "targets (3x, 4x, 1.5x)"), file=out)
@@ -145,7 +149,9 @@ def train_table(d, n, out):
 		# A ratio only between the same batch: a side that ran
 		# another one (or did not say) is not measured.
 		bs = [_num(x, arch, "batch") for x in (c, ob, p, pa)]
-		if bs[0] is None or any(b != bs[0] for b in bs):
+		if ec is None:
+			print("  %-10s no C figure: no ratio" % arch, file=out)
+		elif bs[0] is None or any(b != bs[0] for b in bs):
 			ec = None
 			print("  %-10s batches differ (C, C openblas, PyTorch, "
 			    "autocast: %s): no ratio" % (arch, ", ".join(
