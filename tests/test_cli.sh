@@ -500,6 +500,19 @@ else
 	bad "no bf16: exit $rc, want 0 and one note: $(head -c 300 "$T/err")"
 fi
 same "$T/ea.json" "$T/out" "no bf16: float32's output"
+# ... and the note points to the 16-bit weights that do run here, if any.
+cp "$T/err" "$T/nobf16.err"
+"$LR" encode --model "$M" "$A" --precision fp16 </dev/null >/dev/null \
+    2>"$T/err"
+if [ -s "$T/err" ]; then
+	echo "SKIP: no fp16 weights on this CPU either: $(cat "$T/err")"
+	check "no bf16, no fp16: the note names no fp16" \
+	    sh -c "! grep -q 'precision fp16' '$T/nobf16.err'"
+else
+	check "no bf16: the note names --precision fp16" \
+	    grep -q "(--precision fp16 decodes with 16-bit weights here)" \
+	    "$T/nobf16.err"
+fi
 
 # export: float32 re-save encodes bit for bit alike; uint16 and uint8 come
 # close (affine quantization); the input is never the output.

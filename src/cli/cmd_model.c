@@ -24,6 +24,7 @@
 
 #include "modeldir.h"
 #include "linalg.h"
+#include "lstm.h"
 #include "vae.h"
 #include "convert.h"
 #include "dataset.h"
@@ -233,7 +234,12 @@ load_model(struct model_args *ma)
 	if ((ma->precision == LINALG_BF16 &&
 	    vae_set_precision(v, LINALG_BF16, &cause) != 0) ||
 	    (ma->precision == PREC_FP16 && vae_set_half(v, 1, &cause) != 0)) {
-		fprintf(stderr, "latentroll: note: %s\n", cause);
+		/* Without AVX512-BF16 the 16-bit weights that do run here
+		   are fp16's: say so, the user asked for speed. */
+		fprintf(stderr, "latentroll: note: %s%s\n", cause,
+		    ma->precision == LINALG_BF16 && lstm_half_supported() ?
+		    " (--precision fp16 decodes with 16-bit weights here)" :
+		    "");
 		free(cause);
 	}
 	return (v);
