@@ -721,9 +721,8 @@ fi
 cp "$A" "$T/a.keep"
 expect_error "convert over its input" "$A" convert "$A" "$A"
 same "$A" "$T/a.keep" "refused convert left the input alone"
-expect_ok "convert over its input --force" convert "$A" "$A" --force
-differ "$A" "$T/a.keep" "--force replaced the input"
-cp "$T/a.keep" "$A"
+expect_error "convert over its input --force" "$A" convert "$A" "$A" --force
+same "$A" "$T/a.keep" "--force does not replace the input either"
 cp "$T/c.mid" "$T/c.keep"
 expect_error "convert over an existing file" "$T/c.mid" \
     convert "$A" "$T/c.mid" --window 1
@@ -963,6 +962,61 @@ else
 fi
 expect_ok "devices" devices
 check "devices lists the built-in synth" grep -q "built-in synth" "$T/out"
+
+# No output replaces one of the command's inputs, --force or not (by any
+# name: ./x, a symlink), nor a device or FIFO (a save renames a regular
+# file over the name: /dev/null would stop being a device); each refusal
+# is one line and leaves the input as it was.
+mkdir -p "$T/inp/io"
+cp "$A" "$T/inp/a.mid"
+cp "$A" "$T/inp/a.wav"
+ln -sf a.mid "$T/inp/ln.mid"
+mkfifo "$T/inp/fifo" 2>/dev/null
+cp "$T/inp/a.mid" "$T/inp/keep.mid"
+cp "$T/ea.json" "$T/inp/z.json"
+cp "$T/ea.json" "$T/inp/keep.json"
+expect_error "convert onto its input" "$T/inp/a.mid" convert \
+    "$T/inp/a.mid" "$T/inp/a.mid" --force
+expect_error "convert onto its input, another name" "$T/inp/./a.mid" \
+    convert "$T/inp/a.mid" "$T/inp/./a.mid" --force
+expect_error "convert onto a symlink to its input" "$T/inp/ln.mid" \
+    convert "$T/inp/a.mid" "$T/inp/ln.mid" --force
+expect_error "decode onto its z" "$T/inp/z.json" decode --model "$M" \
+    --z "$T/inp/z.json" --out "$T/inp/z.json" --force
+expect_error "play --record onto its clip" "$T/inp/a.mid" play \
+    "$T/inp/a.mid" --offline --record "$T/inp/a.mid" --force
+expect_error "render onto its clip" "$T/inp/a.wav" render \
+    "$T/inp/a.wav" "$T/inp/a.wav" --force
+if expect_ok "interpolate into io" interpolate --model "$M" "$A" "$B" \
+    -n 3 --out "$T/inp/io"; then
+	cp "$T/inp/io/interp_01.mid" "$T/inp/keep1.mid"
+	expect_error "interpolate over its own inputs" \
+	    "$T/inp/io/interp_01.mid" interpolate --model "$M" \
+	    "$T/inp/io/interp_01.mid" "$T/inp/io/interp_03.mid" -n 3 \
+	    --out "$T/inp/io" --force
+	same "$T/inp/keep1.mid" "$T/inp/io/interp_01.mid" \
+	    "interpolate: its input kept"
+fi
+same "$T/inp/keep.mid" "$T/inp/a.mid" "refused outputs: the clip kept"
+same "$T/inp/keep.json" "$T/inp/z.json" "refused outputs: the z kept"
+check "refused outputs: the symlink kept" [ -L "$T/inp/ln.mid" ]
+if [ -p "$T/inp/fifo" ]; then
+	expect_error "convert onto a FIFO" "$T/inp/fifo" convert \
+	    "$T/inp/a.mid" "$T/inp/fifo" --force
+	check "the FIFO is still one" [ -p "$T/inp/fifo" ]
+fi
+expect_error "convert onto /dev/null" "/dev/null" convert "$T/inp/a.mid" \
+    /dev/null --force
+check "/dev/null is still a device" [ -c /dev/null ]
+# A bad soundfont for --wav: refused before any clip is written.
+expect_error "interpolate --wav, a bad soundfont" "$T/inp/a.mid" \
+    interpolate --model "$M" "$A" "$B" -n 2 --out "$T/inp/w" --wav \
+    --soundfont "$T/inp/a.mid"
+check "a bad soundfont: no folder left behind" [ ! -e "$T/inp/w" ]
+# A render longer than an hour: refused up front, nothing written.
+expect_error "render of 1000000 loops" "$T/inp/long.wav" render \
+    "$T/inp/a.mid" "$T/inp/long.wav" --loops 1000000
+check "a refused render writes nothing" [ ! -e "$T/inp/long.wav" ]
 
 # Memory: the model commands under valgrind (errors and definite leaks),
 # unless the binary carries AddressSanitizer, which checks every run above.

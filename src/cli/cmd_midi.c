@@ -465,6 +465,9 @@ cmd_convert(int argc, char **argv)
 		return (rc);
 	/* Like every command that writes: an existing file (a corpus tune,
 	   a user's clip) is replaced only with --force; the input never. */
+	cmd_input(ca.in);
+	if (cmd_out_check(ca.out) != 0)
+		return (CMD_ERROR);
 	if (!ca.force && access(ca.out, F_OK) == 0) {
 		cmd_error("%s: exists; not overwriting it (use --force)",
 		    ca.out);

@@ -206,6 +206,13 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 		    "soundfont");
 		return (-1);
 	}
+	/* What the command reads, no output of it may replace. */
+	for (c = 0; c < a->n_files; c++)
+		cmd_input(a->files[c]);
+	if (a->zfile != NULL)
+		cmd_input(a->zfile);
+	if (a->soundfont != NULL)
+		cmd_input(a->soundfont);
 	return (0);
 }
 
@@ -454,10 +461,24 @@ write_midi(const char *path, const struct vae_arch *a, const int *tok,
 static int
 out_dir_check(const struct model_args *a, const char *what)
 {
-	struct stat	 st;
-	char		 path[4096];
-	int		 i;
+	struct stat		 st;
+	struct synth_opts	 so;
+	struct synth		*sy;
+	char			 path[4096], *cause = NULL;
+	int			 i;
 
+	/* The soundfont of --wav before any file is written: a bad one
+	   would fail after the first clip, leaving it behind. */
+	if (a->wav || a->soundfont != NULL) {
+		memset(&so, 0, sizeof so);
+		so.soundfont = a->soundfont;
+		if ((sy = synth_new(&so, 0, &cause)) == NULL) {
+			cmd_error("%s", cause);
+			free(cause);
+			return (-1);
+		}
+		synth_free(sy);
+	}
 	if (stat(a->out, &st) != 0)
 		return (cmd_out_check(a->out));
 	if (!S_ISDIR(st.st_mode)) {

@@ -283,6 +283,9 @@ play_parse(struct play *pl, int argc, char **argv)
 	}
 	if (pl->loops < 0)
 		pl->loops = pl->offline ? 1 : 0;
+	cmd_input(pl->file);
+	if (pl->soundfont != NULL)
+		cmd_input(pl->soundfont);
 	/* Refuse early rather than after minutes of playing. */
 	if (pl->record != NULL && !pl->force &&
 	    (strcmp(pl->record, pl->file) == 0 ||
@@ -604,6 +607,9 @@ render_parse(struct play *pl, const char **out, int argc, char **argv)
 		cmd_error("%s: want a .wav or .flac name", *out);
 		return (CMD_ERROR);
 	}
+	cmd_input(pl->file);
+	if (pl->soundfont != NULL)
+		cmd_input(pl->soundfont);
 	/* Refuse before the work, not after it. */
 	if (!pl->force && (strcmp(*out, pl->file) == 0 ||
 	    access(*out, F_OK) == 0)) {
@@ -624,6 +630,9 @@ wall_now(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
 }
 
+/* The longest render: an hour of music. */
+#define RENDER_MAX_S	3600
+
 /* latentroll render IN.mid OUT.wav: the loops as the player plays them. */
 int
 cmd_render(int argc, char **argv)
@@ -632,7 +641,7 @@ cmd_render(int argc, char **argv)
 	struct render_audio	 a;
 	const char		*out = NULL;
 	char			*cause = NULL;
-	double			 t0, dt;
+	double			 t0, dt, music_s;
 	int			 rc;
 
 	if ((rc = render_parse(&pl, &out, argc, argv)) != CMD_OK)
@@ -642,6 +651,15 @@ cmd_render(int argc, char **argv)
 	if (play_load(&pl) != 0)
 		goto done;
 	play_opts_fill(&pl);
+	/* The samples are held in memory as floats (1.3 GB an hour) and a
+	   WAV stops at 4 GiB (6.7 hours): refuse up front, not hours on. */
+	music_s = (double)pl.loops * (double)pl.steps * 15.0 / pl.qpm;
+	if (music_s > RENDER_MAX_S) {
+		cmd_error("%s: %ld loops of %.1f s are %.1f hours; a render "
+		    "holds %d minutes at most", out, pl.loops, music_s /
+		    (double)pl.loops, music_s / 3600, RENDER_MAX_S / 60);
+		goto done;
+	}
 	t0 = wall_now();
 	if (render_pattern(&pl.o, &pl.p, pl.loops, pl.o.soundfont, &a,
 	    &cause) != 0 || audiofile_save(out, a.pcm, a.frames, 2, a.rate,

@@ -45,9 +45,13 @@ int	cmd_tui(int, char **);
 void	cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "usage: latentroll CMD ..." on stderr and return CMD_USAGE. */
 int	cmd_usage(const char *name);
-/* Can a new file go at path (not a directory, in a writable folder)?
-   -1 after reporting why not. */
+/* Can a new file go at path (a regular file or none, not a directory,
+   not one of cmd_input's files, in a writable folder)?  -1 after
+   reporting why not.  --force is the caller's: this holds with it. */
 int	cmd_out_check(const char *path);
+/* path (FILE or FILE.abc#X) is read by this command: no output of it
+   may replace it (cmd_out_check).  Call before checking outputs. */
+void	cmd_input(const char *path);
 /*
  * opts.c: a number of option --name (or -n for a one-letter name), on one
  * line when it is wrong: "--NAME S: want WHAT from LO to HI" (WHAT: "a

@@ -146,9 +146,47 @@ cmd_usage(const char *name)
 }
 
 /*
- * Can a new file be written at path?  Not a directory, and its folder
- * exists and is writable: said before the work (a decode, minutes of
- * playing), not after it.  -1 after reporting it.
+ * The files this command reads (cmd_input), which no output may replace,
+ * --force or not: "convert in.mid in.mid --force" would lose the tune it
+ * converts.  Known by device and inode, so another name for the same file
+ * (./in.mid, a hard link, a symlink to it) is the same input.
+ */
+#define MAX_INPUTS	8
+static struct {
+	dev_t	dev;
+	ino_t	ino;
+}		inputs[MAX_INPUTS];
+static int	n_inputs;
+
+void
+cmd_input(const char *path)
+{
+	struct stat	 sb;
+	const char	*hash;
+	char		 file[4096];
+
+	/* "tunes.abc#12" names tune 12 of tunes.abc. */
+	if (stat(path, &sb) != 0) {
+		if ((hash = strrchr(path, '#')) == NULL ||
+		    (size_t)(hash - path) >= sizeof file)
+			return;
+		snprintf(file, sizeof file, "%.*s", (int)(hash - path), path);
+		if (stat(file, &sb) != 0)
+			return;
+	}
+	if (n_inputs < MAX_INPUTS) {
+		inputs[n_inputs].dev = sb.st_dev;
+		inputs[n_inputs].ino = sb.st_ino;
+		n_inputs++;
+	}
+}
+
+/*
+ * Can a new file be written at path?  Not a directory, not a device, FIFO
+ * or socket (a save replaces the name with a regular file: /dev/null would
+ * stop being one), not one of the command's inputs, and its folder exists
+ * and is writable: said before the work (a decode, minutes of playing),
+ * not after it.  -1 after reporting it.
  */
 int
 cmd_out_check(const char *path)
@@ -156,12 +194,25 @@ cmd_out_check(const char *path)
 	struct stat	 sb;
 	const char	*slash;
 	char		 dir[4096];
-	int		 err;
+	int		 err, i;
 
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		cmd_error("%s: is a directory", path);
 		return (-1);
 	}
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+	    !S_ISLNK(sb.st_mode)) {
+		cmd_error("%s: not a regular file; not replacing it", path);
+		return (-1);
+	}
+	if (stat(path, &sb) == 0)
+		for (i = 0; i < n_inputs; i++)
+			if (inputs[i].dev == sb.st_dev &&
+			    inputs[i].ino == sb.st_ino) {
+				cmd_error("%s: is an input of this command; "
+				    "write to another file", path);
+				return (-1);
+			}
 	if ((slash = strrchr(path, '/')) == NULL)
 		snprintf(dir, sizeof dir, ".");
 	else
