@@ -194,6 +194,66 @@ test_edit(void)
 }
 
 /*
+ * Two notes of one pitch never overlap by an edit (MIDI cannot say it: the
+ * first note-off ends both): a move, lengthening or transposition that
+ * would is refused whole; an added note stops where the next of its pitch
+ * starts.  Overlaps the notes came with do not block other edits.
+ */
+static const struct ui_note same_pitch[] = {
+	{ .pitch = 67, .start = 0, .end = 4 },
+	{ .pitch = 67, .start = 8, .end = 12 },
+	{ .pitch = 64, .start = 8, .end = 12 },
+	{ .pitch = 60, .start = 16, .end = 24 },	/* two 60s, overlapping */
+	{ .pitch = 60, .start = 20, .end = 28 },
+};
+
+static void
+test_edit_overlap(void)
+{
+	struct roll	r;
+	int		i;
+
+	roll_init(&r, 0, 32);
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	roll_edit_begin(&r, same_pitch, 5);
+	/* G4 at 0..4: lengthen to 8 touches the next G4, to 9 overlaps. */
+	r.cur_step = 0;
+	r.cur_pitch = 67;
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_LENGTH, 4) & ROLL_CHG_EDIT);
+	CHECK(r.edit.v[0].end == 8);
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_LENGTH, 1) & ROLL_CHG_EDIT));
+	CHECK(r.edit.v[0].end == 8 && r.edit.v[1].start == 8);
+	/* Moved onto the other G4: refused; by 12 past it: fine. */
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 2) & ROLL_CHG_EDIT));
+	CHECK(r.edit.v[0].start == 0);
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 12) & ROLL_CHG_EDIT);
+	CHECK(r.edit.v[0].start == 12 && r.edit.v[0].end == 20);
+	/* The E4 at 8 transposed up 3 onto the G4 at 8: refused; by 2: fine. */
+	r.cur_step = 8;
+	r.cur_pitch = 64;
+	CHECK(!(roll_apply(&r, ROLL_CMD_TRANSPOSE, 3) & ROLL_CHG_EDIT));
+	CHECK(r.edit.v[2].pitch == 64);
+	CHECK(roll_apply(&r, ROLL_CMD_TRANSPOSE, 2) & ROLL_CHG_EDIT);
+	CHECK(r.edit.v[2].pitch == 66);
+	/* The two C4s came overlapping: other notes still move... */
+	r.cur_step = 12;
+	r.cur_pitch = 67;
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 4) & ROLL_CHG_EDIT);
+	CHECK(r.edit.v[0].start == 16);
+	/* ...but a note of theirs that changes is checked against them. */
+	r.cur_step = 16;
+	r.cur_pitch = 60;
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_LENGTH, 1) & ROLL_CHG_EDIT));
+	/* An added note stops at the next note of its pitch. */
+	r.cur_step = 7;
+	r.cur_pitch = 66;
+	CHECK(roll_apply(&r, ROLL_CMD_NOTE_ADD, 0) & ROLL_CHG_EDIT);
+	i = roll_note_at(&r, 7, 66);
+	CHECK(i >= 0 && r.edit.v[i].start == 7 && r.edit.v[i].end == 8);
+	roll_free(&r);
+}
+
+/*
  * Edit mode entered, nothing edited, then the result changes (a snapshot
  * key, a sweep, a CC): keys edit the notes on screen, not the old copy.
  */
@@ -1284,6 +1344,7 @@ main(void)
 	test_slider();
 	test_knobs();
 	test_edit();
+	test_edit_overlap();
 	test_edit_follow();
 	test_cc();
 	test_snapshots();

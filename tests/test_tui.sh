@@ -381,6 +381,16 @@ check "40x12: compact slider" wait_for main '^slider 0.78 A=*|-*B slerp t0'
 check "40x12: one lane" poll "$TM capture-pane -p -t main | grep -c '^-- '" 1
 $TM resize-window -t main -x 80 -y 24
 check "80x24 again: three lanes" wait_for main '^-- A a.mid'
+# The first key after a resize is read as itself: an arrow came in as
+# ESC [ C (read as Alt-[ and then C: "C: no command") once curses had
+# left keypad mode to re-read the size.
+$TM send-keys -t main Left
+check "an arrow after a resize moves the slider" wait_for main \
+    '^slider 0.75 '
+check "an arrow after a resize is no stray letter" sh -c \
+    "! $TM capture-pane -p -t main | grep -q 'no command'"
+$TM send-keys -t main Right
+check "and back" wait_for main '^slider 0.78 '
 
 # q: asks because of the unsaved edit; y quits with status 0.
 $TM send-keys -t main q
@@ -461,6 +471,43 @@ check "copy: its notes are drawn" sh -c "$TM capture-pane -p -t copyset |
 $TM send-keys -t copyset q
 check "copy: the set quits at once (nothing unsaved)" \
     wait_for copyset 'EXIT=0'
+
+# ---- an edit with two notes at once copied into A: A holds the melody
+# the model reads, so S saves one voice and the set brings back the notes
+# A showed (a raw two-voice edit could come back through the loader's
+# top-voice rule as other notes) ----
+start poly a.mid b.mid
+check "poly: roll drawn" wait_for poly '^-- result' 20
+wait_for poly 'ms *$' 10 >/dev/null
+$TM send-keys -t poly e Right Right Up Up Up a
+check "poly: a note added above an onset" wait_for poly 'unsaved'
+$TM send-keys -t poly Escape
+check "poly: edit mode left" retry 5 sh -c \
+    "! $TM capture-pane -p -t poly | grep -q '| EDIT'"
+$TM send-keys -t poly c a
+check "poly: copied into A" wait_for poly '^-- A (copied result)'
+$TM capture-pane -p -t poly | sed -n '/^-- A/,/^-- B/p' | sed '1d;$d' \
+    >"$tmp/poly-A-before"
+$TM send-keys -t poly S C-u poly.set Enter
+check "poly: set saved" wait_for poly 'saved set poly.set, copy A in'
+$TM send-keys -t poly q
+wait_for poly 'quit anyway' 5 >/dev/null && $TM send-keys -t poly y
+check "poly: exit 0" wait_for poly 'EXIT=0'
+start polyset --set poly.set
+check "poly: the set reopens" wait_for polyset '^-- A poly-A.mid' 20
+$TM capture-pane -p -t polyset | sed -n '/^-- A/,/^-- B/p' | sed '1d;$d' \
+    >"$tmp/poly-A-after"
+check "poly: A has notes" grep -q '\[' "$tmp/poly-A-after"
+check "poly: the reopened copy is not a top voice" sh -c \
+    "! $TM capture-pane -p -t polyset | grep -q '^-- A.*polyphonic'"
+"$LR" inspect "$tmp/poly-A.mid" >"$tmp/poly-A.insp" 2>&1
+check "poly: the saved copy is one voice (its notes are the melody's)" \
+    [ "$(sed -n 's/.* \([0-9][0-9]*\) notes$/\1/p' "$tmp/poly-A.insp")" \
+    = "$(($(grep '^  notes:' "$tmp/poly-A.insp" | wc -w) - 1))" ]
+check "poly: A reopens with the notes it showed" cmp -s \
+    "$tmp/poly-A-before" "$tmp/poly-A-after"
+$TM send-keys -t polyset q
+check "poly: exit 0 again" wait_for polyset 'EXIT=0'
 
 # ---- an edit back (u) while a nudge decodes, then dropped: the result
 # lane shows the nudged point, not the one before the nudge ----

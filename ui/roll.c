@@ -17,6 +17,8 @@ static void	stack_push(struct roll_notes *stack, int *n,
 static int	edit_prepare(struct roll *r);
 static int	edit_targets(const struct roll *r, int *idx);
 static int	edit_op(struct roll *r, enum roll_cmd cmd, int arg);
+static int	edit_overlaps(const struct roll *r, const int *idx, int k,
+		    enum roll_cmd cmd, int arg);
 static int	knob_changed(struct roll *r);
 
 void
@@ -250,6 +252,44 @@ edit_prepare(struct roll *r)
 	return (0);
 }
 
+/*
+ * Would moving, lengthening or transposing the notes idx[0..k) by arg
+ * make two notes of one pitch (and part) overlap?
+ */
+static int
+edit_overlaps(const struct roll *r, const int *idx, int k,
+    enum roll_cmd cmd, int arg)
+{
+	struct ui_note	*v;
+	size_t		 i, j;
+	int		 t, hit = 0;
+
+	/* v[].sel marks the notes that change: only their pairs count
+	   (overlaps the clip came with are not this edit's doing). */
+	v = lr_calloc(r->edit.n + 1, sizeof *v);
+	memcpy(v, r->edit.v, r->edit.n * sizeof *v);
+	for (i = 0; i < r->edit.n; i++)
+		v[i].sel = 0;
+	for (t = 0; t < k; t++) {
+		v[idx[t]].sel = 1;
+		if (cmd == ROLL_CMD_NOTE_MOVE) {
+			v[idx[t]].start += arg;
+			v[idx[t]].end += arg;
+		} else if (cmd == ROLL_CMD_NOTE_LENGTH)
+			v[idx[t]].end += arg;
+		else
+			v[idx[t]].pitch += arg;
+	}
+	for (i = 0; i < r->edit.n && !hit; i++)
+		for (j = i + 1; j < r->edit.n && !hit; j++)
+			hit = (v[i].sel || v[j].sel) &&
+			    v[i].pitch == v[j].pitch &&
+			    v[i].part == v[j].part &&
+			    v[i].start < v[j].end && v[j].start < v[i].end;
+	free(v);
+	return (hit);
+}
+
 static int
 edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 {
@@ -270,6 +310,14 @@ edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 		n.end = r->cur_step + ROLL_NOTE_LEN;
 		if (n.end > r->steps)
 			n.end = r->steps;
+		/* Up to the next note of its pitch, not over it. */
+		for (i = 0; i < (int)r->edit.n; i++) {
+			const struct ui_note *m = &r->edit.v[i];
+
+			if (m->pitch == n.pitch && m->part == n.part &&
+			    m->start > n.start && m->start < n.end)
+				n.end = m->start;
+		}
 		edit_prepare(r);
 		notes_push(&r->edit, &n);
 		break;
@@ -307,6 +355,10 @@ edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 			    m->pitch + arg > 127))
 				ok = 0;
 		}
+		/* Nor make two notes of one pitch overlap: MIDI cannot say
+		   it (the first note-off would end both). */
+		if (ok && edit_overlaps(r, idx, k, cmd, arg))
+			ok = 0;
 		if (!ok)
 			break;
 		edit_prepare(r);

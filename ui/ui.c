@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 
 static int			ui_on;
 static volatile sig_atomic_t	ui_winch;
@@ -84,13 +86,19 @@ ui_stop(void)
 int
 ui_resized(void)
 {
+	struct winsize	ws;
+
 	if (!ui_winch)
 		return (0);
 	ui_winch = 0;
 	if (ui_on) {
-		/* endwin + refresh makes curses re-read the size. */
-		endwin();
-		refresh();
+		/* The new size from the terminal itself.  Not endwin +
+		   refresh: endwin leaves keypad transmit mode, and an
+		   arrow pressed next came in as ESC [ C, read as Alt-[
+		   then C (in a prompt: a stray letter in a file name). */
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+		    ws.ws_row > 0 && ws.ws_col > 0)
+			resizeterm(ws.ws_row, ws.ws_col);
 		clear();
 	}
 	return (1);
@@ -103,10 +111,12 @@ ui_getkey(void)
 
 	if (!ui_on)
 		return (-1);
-	c = getch();
+	/* resizeterm queues a KEY_RESIZE: ui_resized has done the work,
+	   so skip it (returning -1 would strand keys curses has already
+	   read from the tty, where poll() no longer sees them). */
+	while ((c = getch()) == KEY_RESIZE)
+		continue;
 	if (c == ERR)
-		return (-1);
-	if (c == KEY_RESIZE)
 		return (-1);
 	if (c == '\r')
 		c = '\n';

@@ -288,6 +288,13 @@ copy_result(struct app *a, int i)
 		noteseq_free(&s);
 		return;
 	}
+	/* The clip holds what its lane shows: the notes of the window
+	   the model reads, not the raw edit.  A polyphonic edit saved as
+	   it was (S) came back through clip_load's top-voice rule as other
+	   notes than the lane had shown. */
+	noteseq_free(&s);
+	noteseq_init(&s);
+	clip_tokens_to_seq(app_fmt(a), w.tokens, &s);
 	clip_free(&a->clips[i]);
 	a->clips[i].win = w;
 	a->clips[i].seq = s;
