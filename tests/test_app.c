@@ -1499,6 +1499,24 @@ test_app_parts(const char *name)
 		    "%s: W saved over %s", name, path);
 		unlink(path);
 		CHECK(app_save_audio(&a, "x.ogg") == -1 && a.msg_err);
+		/* A name may hold spaces; a last word that is not a count
+		   belongs to the name; counts outside 1-64 are refused. */
+		snprintf(path, sizeof path, "/tmp/test app save %ld %s.wav",
+		    (long)getpid(), name);
+		unlink(path);
+		snprintf(text, sizeof text, "%s 1 ", path);
+		CHECK_MSG(app_save_audio(&a, text) == 0 && access(path,
+		    F_OK) == 0, "%s: W with spaces: %s", name, a.msg);
+		unlink(path);
+		snprintf(text, sizeof text, "%s abc", path);
+		CHECK_MSG(app_save_audio(&a, text) == -1 && a.msg_err &&
+		    strstr(a.msg, "want a .wav") != NULL, "%s: %s", name,
+		    a.msg);
+		snprintf(text, sizeof text, "%s 65", path);
+		CHECK(app_save_audio(&a, text) == -1 && a.msg_err);
+		snprintf(text, sizeof text, "%s 0", path);
+		CHECK(app_save_audio(&a, text) == -1 && a.msg_err);
+		CHECK(access(path, F_OK) != 0);
 	}
 	a.play.lo.soundfont = NULL;
 

@@ -265,7 +265,7 @@ check "refuses to save over an input" wait_for main 'a.mid: exists'
 # Nor a set (S): an input clip stays as it was.
 $TM send-keys -t main S C-u a.mid Enter
 check "set refuses to save over an input" \
-    wait_for main 'a.mid: exists and is not a set'
+    wait_for main 'a.mid: exists (not overwritten'
 check "input clip intact" cmp -s "$tmp/a.mid" "$tmp/a.orig"
 
 # S: save the set (slider, nudges, seed...).  Each start has its own
@@ -284,6 +284,19 @@ $TM send-keys -t main S
 check "set prompt" wait_for main 'save set as: latentroll-001.set'
 $TM send-keys -t main Enter
 check "set saved" wait_for main 'saved set'
+# S again saves over the set this session saved (an editor's save), not
+# over another set that exists.
+cp "$tmp/latentroll-001.set" "$tmp/other.set"
+$TM send-keys -t main S C-u other.set Enter
+check "S: another existing set is not replaced" \
+    wait_for main 'other.set: exists (not overwritten'
+check "S: the other set is intact" cmp -s "$tmp/other.set" \
+    "$tmp/latentroll-001.set"
+$TM send-keys -t main S
+check "S again offers its own set" wait_for main \
+    'save set as: latentroll-001.set'
+$TM send-keys -t main Enter
+check "S again updates it" wait_for main 'saved set latentroll-001.set'
 
 # Help overlay lists keys, any key closes it.
 $TM send-keys -t main '?'

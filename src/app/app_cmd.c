@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "audiofile.h"
 #include "keylock.h"
@@ -44,12 +45,24 @@ app_save_audio(struct app *a, const char *text)
 	struct live_note	*ln = NULL;
 	struct render_audio	 au;
 	struct live_opts	 o = a->play.lo;
-	char			 path[1024], extra;
+	char			 path[1024], *sp;
 	char			*cause = NULL;
-	int			 loops = 2, k;
+	size_t			 len;
+	int			 loops = 2;
 
-	k = sscanf(text, "%1023s %d %c", path, &loops, &extra);
-	if (k < 1 || k > 2 || loops < 1 || loops > 64) {
+	/* "NAME [LOOPS]": the name may hold spaces (as s and o take
+	   them); a last word of digits is the loop count. */
+	snprintf(path, sizeof path, "%s", text);
+	while ((len = strlen(path)) > 0 && path[len - 1] == ' ')
+		path[len - 1] = '\0';
+	if ((sp = strrchr(path, ' ')) != NULL && sp[1] != '\0' &&
+	    strspn(sp + 1, "0123456789") == strlen(sp + 1)) {
+		loops = strlen(sp + 1) > 2 ? 0 : atoi(sp + 1);
+		*sp = '\0';
+		while ((len = strlen(path)) > 0 && path[len - 1] == ' ')
+			path[len - 1] = '\0';
+	}
+	if (path[0] == '\0' || loops < 1 || loops > 64) {
 		app_msg(a, 1, "save audio: \"%s\": a .wav (or .flac) name, "
 		    "then maybe a loop count 1-64", text);
 		return (-1);
@@ -164,11 +177,21 @@ static void
 save_set(struct app *a, const char *path)
 {
 	struct set	 s;
+	struct stat	 st, own;
 	char		*cause = NULL, rp[PATH_MAX], copy[4][PATH_MAX];
 	char		 what[512];
 	int		 i, k, wrote[4] = { 0 };
 	size_t		 off = 0;
 
+	/* S saves over the set this session opened or saved (an editor's
+	   save); any other existing file is someone's: not replaced. */
+	if (stat(path, &st) == 0 && (a->set_path == NULL ||
+	    stat(a->set_path, &own) != 0 || own.st_dev != st.st_dev ||
+	    own.st_ino != st.st_ino)) {
+		app_msg(a, 1, "%s: exists (not overwritten; choose another "
+		    "name)", path);
+		return;
+	}
 	set_init(&s);
 	if (realpath(a->model.model_dir, rp) != NULL)
 		s.model = lr_strdup(rp);
