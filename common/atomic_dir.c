@@ -241,7 +241,8 @@ write_tmpdir(const char *dir, int dlen, const struct atomic_file *files,
 	snprintf(tmpdir, len, "%.*s.tmpXXXXXX", dlen, dir);
 	clean_stale(dir, dlen);
 	if (mkdtemp(tmpdir) == NULL) {
-		lr_fail(cause, "%s: %s", tmpdir, strerror(errno));
+		/* The user named dir, not the temporary beside it. */
+		lr_fail(cause, "%.*s: %s", dlen, dir, strerror(errno));
 		free(tmpdir);
 		return (NULL);
 	}

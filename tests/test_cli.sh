@@ -313,8 +313,15 @@ expect_error "missing shard" "$T/noshard/group1-shard1of1" \
     decode --model "$T/noshard" --z "$T/z1.json"
 cpmodel "$M" nocfg
 rm "$T/nocfg/config.json"
-expect_error "missing config" "$T/nocfg/config.json" \
+expect_error "missing config" "$T/nocfg: not a model folder" \
     decode --model "$T/nocfg" --z "$T/z1.json"
+expect_error "a model that is a file" "$M/config.json: not a model folder" \
+    decode --model "$M/config.json" --z "$T/z1.json"
+expect_error "a model folder that is not there" "$T/nomodel: No such" \
+    decode --model "$T/nomodel" --z "$T/z1.json"
+run --data-dir "$T/nodatadir" models
+check "--data-dir that is not there: usage error, named ($rc)" sh -c \
+    "[ $rc -eq 2 ] && grep -q -- '--data-dir $T/nodatadir: No such' '$T/err'"
 cpmodel "$M" badcfg
 printf '{"type": "MusicVAE", ' >"$T/badcfg/config.json"
 expect_error "truncated config" "$T/badcfg/config.json" \

@@ -386,7 +386,7 @@ test_channel_parts(void)
 	    0 && w.n == 0 && w.why != NULL && strstr(w.why, "drum"));
 	windows_free(&w);
 	CHECK(windows_ch(&s, 0, 3, 32, &w, &cause) == 0 && w.n == 0 &&
-	    w.why != NULL && strstr(w.why, "track 0") &&
+	    w.why != NULL && strstr(w.why, "track 1 ") &&
 	    strstr(w.why, "channel 4"));
 	windows_free(&w);
 	/* A channel out of 0..15 is a hard error. */

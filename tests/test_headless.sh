@@ -172,6 +172,17 @@ if [ -d "$NOTT" ]; then
 	expect 1 "train on no data" train --data "$T/empty" --arch mel_2bar \
 	    --tiny --steps 2 --out "$T/runs2/x/m"
 	[ -e "$T/runs2" ] && bad "failed train left $T/runs2" || ok
+	# One folder twice in --data (any spelling) would weigh it double;
+	# an empty name in the list is a slip: both refused, nothing made.
+	for d in "$T/small,$T/small" "$T/small,$T/./small/" \
+	    "$T/small,,$T/empty" "$T/small," ""; do
+		if expect 1 "train --data '$d'" train --data "$d" \
+		    --arch mel_2bar --tiny --steps 2 --out "$T/runs2/y"; then
+			grep -q "named twice\|an empty name\|no data folder" \
+			    "$T/err" && ok || bad "--data '$d': $(cat "$T/err")"
+		fi
+	done
+	[ -e "$T/runs2" ] && bad "refused --data left $T/runs2" || ok
 	# Ctrl-C: the run is saved and the status says it was stopped.
 	"$LR" train --data "$T/small" --arch mel_2bar --tiny --steps 1000000 \
 	    --batch 4 --out "$T/runs/int" >/dev/null 2>&1 &

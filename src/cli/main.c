@@ -267,8 +267,9 @@ finish(int rc)
 int
 main(int argc, char **argv)
 {
-	size_t	i;
-	int	j;
+	struct stat	sb;
+	size_t		i;
+	int		j;
 
 	/* Global options come before the command. */
 	while (argc > 1 && argv[1][0] == '-') {
@@ -284,6 +285,14 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], "--data-dir") == 0) {
 			if (argc < 3) {
 				usage_all(stderr);
+				return (CMD_USAGE);
+			}
+			/* Its models and clips are looked up there: a
+			   folder that is not would hide them silently. */
+			if (stat(argv[2], &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+				cmd_error("--data-dir %s: %s", argv[2],
+				    stat(argv[2], &sb) != 0 ? strerror(errno) :
+				    "not a folder");
 				return (CMD_USAGE);
 			}
 			cmd_set_datadir(argv[2]);
@@ -307,8 +316,6 @@ main(int argc, char **argv)
 		/* Not a command: a clip path or an option of the TUI. */
 		if (argv[1][0] != '-' && strchr(argv[1], '.') == NULL &&
 		    strchr(argv[1], '/') == NULL) {
-			struct stat sb;
-
 			if (stat(argv[1], &sb) != 0) {
 				cmd_error("unknown command '%s'", argv[1]);
 				usage_all(stderr);

@@ -195,23 +195,55 @@ walk(struct file_list *fl, const char *dir, size_t root_len, char **cause)
 static int
 walk_all(struct file_list *fl, const char *dir, char **cause)
 {
-	char	*list, *d, *save = NULL, *base;
-	size_t	 len;
-	int	 rc = 0;
+	struct stat	 st;
+	struct {
+		dev_t	dev;
+		ino_t	ino;
+	}		*seen;
+	char		*list, *d, *next, *base;
+	size_t		 len;
+	int		 rc = 0, n = 0, i;
 
-	if (strchr(dir, ',') == NULL)
+	if (strchr(dir, ',') == NULL) {
+		if (*dir == '\0')
+			return (lr_fail(cause, "no data folder named"));
 		return (walk(fl, dir, strlen(dir), cause));
+	}
 	list = lr_strdup(dir);
-	for (d = strtok_r(list, ",", &save); d != NULL && rc == 0;
-	    d = strtok_r(NULL, ",", &save)) {
+	seen = lr_calloc(strlen(dir) + 1, sizeof *seen);
+	for (d = list; d != NULL && rc == 0; d = next) {
+		if ((next = strchr(d, ',')) != NULL)
+			*next++ = '\0';
+		/* "a,,b" or "a,": a slip, not a folder. */
+		if (*d == '\0') {
+			rc = lr_fail(cause, "%s: an empty name in the list of "
+			    "data folders", dir);
+			break;
+		}
 		len = strlen(d);
 		while (len > 1 && d[len - 1] == '/')
 			d[--len] = '\0';
+		/* The same folder twice ("a,./a/") would count its
+		   windows twice and weigh that corpus double. */
+		if (stat(d, &st) == 0) {
+			for (i = 0; i < n; i++)
+				if (seen[i].dev == st.st_dev &&
+				    seen[i].ino == st.st_ino)
+					break;
+			if (i < n) {
+				rc = lr_fail(cause, "%s: named twice in the "
+				    "list of data folders", d);
+				break;
+			}
+			seen[n].dev = st.st_dev;
+			seen[n++].ino = st.st_ino;
+		}
 		base = strrchr(d, '/');
 		/* Names start at the folder's own name: "nottingham/x.mid". */
 		rc = walk(fl, d, base != NULL ? (size_t)(base - d) : (size_t)-1,
 		    cause);
 	}
+	free(seen);
 	free(list);
 	return (rc);
 }

@@ -753,7 +753,7 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 	    &w->track, &w->channel) != 0) {
 		if (o->track >= 0 && o->channel >= 0)
 			win_why(w, "track %d has no notes in %d..%d on "
-			    "channel %d", o->track, MEL_MIN_PITCH,
+			    "channel %d", o->track + 1, MEL_MIN_PITCH,
 			    MEL_MAX_PITCH, o->channel + 1);
 		else if (o->channel >= 0)
 			win_why(w, "channel %d has no notes in %d..%d%s",
@@ -762,7 +762,7 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 			    " (it is the drum channel)" : "");
 		else if (o->track >= 0)
 			win_why(w, "track %d has no notes in %d..%d outside "
-			    "the drum channel", o->track, MEL_MIN_PITCH,
+			    "the drum channel", o->track + 1, MEL_MIN_PITCH,
 			    MEL_MAX_PITCH);
 		else
 			win_why(w, "no notes in %d..%d outside the drum "
@@ -822,7 +822,7 @@ windows_single(const struct noteseq *s, const struct convert_opts *o,
 		return;
 	if (!any)
 		win_why(w, drums ? "no drum notes" : "track %d has no notes "
-		    "in %d..%d", w->track, MEL_MIN_PITCH, MEL_MAX_PITCH);
+		    "in %d..%d", w->track + 1, MEL_MIN_PITCH, MEL_MAX_PITCH);
 	else if (good_meter == 0)
 		win_why(w, "wrong meter: %d/%d gives %d steps per bar, the "
 		    "model needs %d", bad_num, bad_den, 16 * bad_num /

@@ -343,7 +343,7 @@ check_bytes(unsigned char *p, size_t len, char **cause)
 		if (memcmp(p + off, "MTrk", 4) == 0) {
 			if ((why = check_track(p + off + 8, clen, &ticks)) !=
 			    NULL)
-				return (lr_fail(cause, "track %d: %s", seen,
+				return (lr_fail(cause, "track %d: %s", seen + 1,
 				    why));
 			if (++seen > 0xffff)
 				return (lr_fail(cause, "more than %d tracks",

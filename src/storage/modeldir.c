@@ -52,6 +52,29 @@ out:
 struct vae *
 modeldir_load(const char *dir, char **cause)
 {
+	struct stat	 st;
+	char		*cfg;
+	int		 have;
+
+	/* Say what is wrong with the folder itself, not with a file the
+	   user never named ("nope/config.json: No such file"). */
+	if (stat(dir, &st) != 0) {
+		lr_fail(cause, "%s: %s", dir, strerror(errno));
+		return (NULL);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		lr_fail(cause, "%s: not a model folder (a model is a folder "
+		    "with config.json and weights)", dir);
+		return (NULL);
+	}
+	cfg = lr_path_join(dir, "config.json");
+	have = stat(cfg, &st) == 0;
+	free(cfg);
+	if (!have) {
+		lr_fail(cause, "%s: not a model folder (no config.json)",
+		    dir);
+		return (NULL);
+	}
 	return (ckpt_decode(read_file, (void *)dir, dir, cause));
 }
 
