@@ -183,6 +183,24 @@ if [ -d "$NOTT" ]; then
 		fi
 	done
 	[ -e "$T/runs2" ] && bad "refused --data left $T/runs2" || ok
+	# A resume refused for its data (here --two-four: other windows)
+	# leaves the run as it was, its window cache too.
+	if expect 0 "train a run to resume" train --data "$T/small" \
+	    --arch mel_2bar --tiny --steps 2 --batch 4 --out "$T/runs/fp"; then
+		c=$(ls "$T/runs/fp"/windows-*.cache 2>/dev/null | head -1)
+		[ -n "$c" ] && cp "$c" "$T/fp.cache"
+		expect 1 "resume with other data" train --data "$T/small" \
+		    --arch mel_2bar --tiny --steps 4 --batch 4 \
+		    --out "$T/runs/fp" --resume --two-four &&
+		    { grep -q "the data changed" "$T/err" && ok ||
+		    bad "resume with other data: $(cat "$T/err")"; }
+		if [ -n "$c" ] && cmp -s "$c" "$T/fp.cache"; then ok; else
+			bad "a refused resume changed the window cache ($c)"
+		fi
+		expect 0 "the run resumes with its own data" train \
+		    --data "$T/small" --arch mel_2bar --tiny --steps 4 \
+		    --batch 4 --out "$T/runs/fp" --resume
+	fi
 	# Ctrl-C: the run is saved and the status says it was stopped.
 	"$LR" train --data "$T/small" --arch mel_2bar --tiny --steps 1000000 \
 	    --batch 4 --out "$T/runs/int" >/dev/null 2>&1 &

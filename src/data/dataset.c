@@ -776,6 +776,19 @@ extract(struct dataset *ds, const struct file_list *fl,
 	return (total);
 }
 
+void
+dataset_cache_save(struct dataset *ds, const char *cache_dir,
+    const char *arch_name)
+{
+	char	*cp;
+
+	if (ds->from_cache)
+		return;
+	cp = cache_path(cache_dir, arch_name);
+	cache_write(ds, cp);
+	free(cp);
+}
+
 int
 dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
     const char *cache_dir, const char *arch_name, int flags, char **cause)
@@ -783,7 +796,7 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	struct file_list	 fl;
 	struct reasons		 rs;
 	char			*cp = NULL;
-	int			 i, total;
+	int			 i, total, fflags;
 	uint64_t		 h = 14695981039346656037ull;
 
 	memset(ds, 0, sizeof *ds);
@@ -811,8 +824,10 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	ds->n_files = fl.n;
 	h = fnv64(h, &ds->steps, sizeof ds->steps);
 	h = fnv64(h, &ds->S, sizeof ds->S);
-	if (flags != 0)	/* 0 keeps the fingerprints of earlier runs */
-		h = fnv64(h, &flags, sizeof flags);
+	/* Only what changes the windows: 0 keeps the fingerprints of
+	   earlier runs. */
+	if ((fflags = flags & ~DATASET_NO_CACHE_WRITE) != 0)
+		h = fnv64(h, &fflags, sizeof fflags);
 	ds->fingerprint = h;
 
 	if (cache_dir != NULL) {
@@ -833,7 +848,7 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	}
 	/* An empty split is the caller's business: eval of a folder of
 	   test tunes needs no train window, train does. */
-	if (cp != NULL)
+	if (cp != NULL && !(flags & DATASET_NO_CACHE_WRITE))
 		cache_write(ds, cp);
 done:
 	free(cp);

@@ -54,9 +54,15 @@ struct dataset {
  * -1 with a cause if dir cannot be read or gives no window at all.
  */
 #define DATASET_TWO_FOUR	0x1
+/* Read the cache but write none (not part of the fingerprint): a caller
+   that may still refuse the data writes it with dataset_cache_save. */
+#define DATASET_NO_CACHE_WRITE	0x2
 int	dataset_load(struct dataset *ds, const char *dir,
 	    const struct vae_arch *a, const char *cache_dir,
 	    const char *arch_name, int flags, char **cause) LR_WUR;
+/* Write ds to cache_dir's cache for arch_name, unless it came from it. */
+void	dataset_cache_save(struct dataset *ds, const char *cache_dir,
+	    const char *arch_name);
 void	dataset_free(struct dataset *ds);
 
 /* FNV-1a 32-bit of a file's basename, and its split. */

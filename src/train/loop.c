@@ -242,6 +242,7 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
     char **cause)
 {
 	char	cname[32], *cp;
+	int	resuming;
 
 	memset(r, 0, sizeof *r);
 	r->ta = ta;
@@ -257,8 +258,12 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	   their own. */
 	if (r->rank > 0 && dist_barrier(cause) != 0)
 		goto fail;
+	/* A run to resume may yet refuse the data (its fingerprint): the
+	   cache it has is left as it was until the run goes on. */
+	resuming = ta->resume && access(r->tspath, F_OK) == 0;
 	if (dataset_load(&r->ds, ta->data, a, ta->cache != NULL ? ta->cache :
-	    ta->out, cname, ta->two_four ? DATASET_TWO_FOUR : 0, cause) != 0)
+	    ta->out, cname, (ta->two_four ? DATASET_TWO_FOUR : 0) |
+	    (resuming ? DATASET_NO_CACHE_WRITE : 0), cause) != 0)
 		goto fail;
 	r->have_ds = 1;
 	if (r->ranks > 1 && r->rank == 0 && dist_barrier(cause) != 0)
@@ -280,9 +285,11 @@ run_open(struct run *r, struct train_args *ta, const struct vae_arch *a,
 	r->ts.params = r->v->p.mem;
 	r->ts.m = r->m;
 	r->ts.v = r->vv;
-	if ((ta->resume && access(r->tspath, F_OK) == 0 ? resume(r, cause) :
-	    start(r, cause)) != 0)
+	if ((resuming ? resume(r, cause) : start(r, cause)) != 0)
 		goto fail;
+	if (resuming)
+		dataset_cache_save(&r->ds, ta->cache != NULL ? ta->cache :
+		    ta->out, cname);
 	if (r->ranks > 1 && (share_state(r, cause) != 0 ||
 	    shard(r, cause) != 0))
 		goto fail;
