@@ -122,6 +122,18 @@ if [ -f "$ABC" ] && command -v abc2midi >/dev/null; then
 	expect 1 "no tune 999" encode --model "$M2" "$ABC" --tune 999
 	grep -q "no tune X: 999" "$T/err" && ok || bad "tune 999: $(cat "$T/err")"
 	expect 1 "--tune on a MIDI file" encode --model "$M2" "$A" --tune 2
+	# The same tune asked twice, differently: which one was meant?
+	expect 1 "FILE.abc#4 --tune 3" encode --model "$M2" "$ABC#4" --tune 3
+	grep -q "names tune 4, and --tune 3" "$T/err" && ok ||
+	    bad "#4 --tune 3: $(cat "$T/err")"
+	expect 0 "FILE.abc#4 --tune 4" encode --model "$M2" "$ABC#4" --tune 4
+	# Two tunes numbered alike: abc2midi would give the second for
+	# the first; said, with the lines.
+	printf 'X:1\nT:one\nM:4/4\nL:1/8\nK:G\nGABc dedB|GABc dedB|\n\nX:1\nT:two\nM:4/4\nL:1/8\nK:D\nDEFG ABAF|DEFG ABAF|\n' \
+	    >"$T/dup.abc"
+	expect 1 "two tunes X:1" inspect "$T/dup.abc"
+	grep -q "X: 1 names two tunes (lines 1 and 8)" "$T/err" && ok ||
+	    bad "dup X: $(cat "$T/err")"
 else
 	echo "SKIP: ABC checks: no $ABC or no abc2midi (Debian: abcmidi)"
 fi

@@ -33,13 +33,14 @@ abcfile_tunes(const char *path, int **xs, int *n, char **cause)
 	FILE	*f;
 	char	 line[1024], *p, *end;
 	long	 x;
-	int	 cap = 0;
+	int	 cap = 0, i, lineno = 0, *at = NULL;
 
 	*xs = NULL;
 	*n = 0;
 	if ((f = fopen(path, "r")) == NULL)
 		return (lr_fail(cause, "%s: %s", path, strerror(errno)));
 	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
 		if (line[0] != 'X' || line[1] != ':')
 			continue;
 		p = line + 2;
@@ -49,12 +50,29 @@ abcfile_tunes(const char *path, int **xs, int *n, char **cause)
 		x = strtol(p, &end, 10);
 		if (end == p || errno != 0 || x < 0 || x > 1000000)
 			continue;
+		/* abc2midi picks a tune by its number: two tunes with one
+		   number would give the other tune than the one asked. */
+		for (i = 0; i < *n; i++)
+			if ((*xs)[i] == x) {
+				fclose(f);
+				lr_fail(cause, "%s: X: %ld names two tunes (lines "
+				    "%d and %d); number them apart", path, x,
+				    at[i], lineno);
+				free(*xs);
+				free(at);
+				*xs = NULL;
+				*n = 0;
+				return (-1);
+			}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
 			*xs = lr_realloc(*xs, cap * sizeof **xs);
+			at = lr_realloc(at, cap * sizeof *at);
 		}
+		at[*n] = lineno;
 		(*xs)[(*n)++] = (int)x;
 	}
+	free(at);
 	fclose(f);
 	if (*n == 0) {
 		free(*xs);

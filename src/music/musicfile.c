@@ -71,9 +71,18 @@ musicfile_load(const char *path, int tune, struct noteseq *seq,
     char **cause)
 {
 	char	*file;
-	int	 rc;
+	int	 rc, named = 0;
 
-	file = split_tune(path, &tune);
+	file = split_tune(path, &named);
+	/* "FILE.abc#X" and --tune Y: one tune, asked twice. */
+	if (named != 0 && tune != 0 && named != tune) {
+		rc = lr_fail(cause, "%s: names tune %d, and --tune %d another",
+		    path, named, tune);
+		free(file);
+		return (rc);
+	}
+	if (named != 0)
+		tune = named;
 	if (abcfile_is_abc(file))
 		rc = load_abc(file, tune, seq, cause);
 	else if (tune != 0)
