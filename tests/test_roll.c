@@ -1329,6 +1329,14 @@ test_scroll_time(void)
 	for (i = 0; i < 40; i++)
 		roll_apply(&r, ROLL_CMD_SCROLL_TIME, -16);
 	CHECK(r.time_scroll == 0);
+	/* With the width drawn known, the scroll stops at the last full
+	   view: one press back moves the view at once. */
+	r.view_steps = L.view_steps;
+	for (i = 0; i < 40; i++)
+		roll_apply(&r, ROLL_CMD_SCROLL_TIME, 16);
+	CHECK(r.time_scroll == 256 - L.view_steps);
+	roll_apply(&r, ROLL_CMD_SCROLL_TIME, -16);
+	CHECK(roll_view_first(&L, &r, 256, -1) == 256 - L.view_steps - 16);
 	CHECK(keys_lookup(',', ROLL_MODE_PLAY)->cmd == ROLL_CMD_SCROLL_TIME);
 	CHECK(keys_lookup(KEY_NPAGE, ROLL_MODE_EDIT)->cmd ==
 	    ROLL_CMD_SCROLL_PITCH);

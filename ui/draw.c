@@ -789,7 +789,7 @@ draw_help(const struct roll *r, const struct roll_layout *L)
 	}
 }
 
-void
+int
 draw_screen(const struct roll *r, const struct ui_view *v,
     const struct prompt *p)
 {
@@ -803,7 +803,7 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 		draw_help(r, &L);
 		draw_status(r, v, &L, p);
 		refresh();
-		return;
+		return (L.view_steps);
 	}
 	view0 = roll_view_first(&L, r, v->steps, v->playhead);
 	for (i = 0; i < L.n_lanes; i++)
@@ -813,4 +813,5 @@ draw_screen(const struct roll *r, const struct ui_view *v,
 	draw_attrs(r, v, &L);
 	draw_status(r, v, &L, p);
 	refresh();
+	return (L.view_steps);
 }

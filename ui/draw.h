@@ -9,8 +9,9 @@
 #include "roll.h"
 #include "ui.h"
 
-/* Draw the whole screen (curses sends only what changed). */
-void	draw_screen(const struct roll *r, const struct ui_view *v,
+/* Draw the whole screen (curses sends only what changed); the steps
+   its lanes show (for roll.view_steps). */
+int	draw_screen(const struct roll *r, const struct ui_view *v,
 	    const struct prompt *p);
 
 #define DRAW_ROWS_MAX	128	/* pitch rows of a lane that get notes */

@@ -157,6 +157,10 @@ struct roll {
 						   pitches do not fit */
 	int			 time_scroll;	/* first step shown when
 						   stopped (not editing) */
+	int			 view_steps;	/* steps the last drawing
+						   showed (0: not drawn):
+						   time_scroll stops at
+						   steps - view_steps */
 	unsigned		 dirty;
 };
 

@@ -171,7 +171,12 @@ app_loop(struct app *a)
 			a->r.dirty |= ROLL_DIRTY_ALL;
 		if (a->r.dirty) {
 			fill_view(a);
-			draw_screen(&a->r, &a->v, &a->p);
+			a->r.view_steps = draw_screen(&a->r, &a->v, &a->p);
+			/* A narrower screen shows more of the end: keep
+			   the scroll inside what can be shown. */
+			if (a->r.time_scroll + a->r.view_steps > a->r.steps)
+				a->r.time_scroll = a->r.steps > a->r.view_steps ?
+				    a->r.steps - a->r.view_steps : 0;
 			a->r.dirty = 0;
 		}
 		n = 0;
