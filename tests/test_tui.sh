@@ -560,6 +560,8 @@ check "bad clip: error on the status line" wait_for badclip 'bad.mid: '
 check "bad clip: B is A's next window" wait_for badclip \
     '^-- B a.mid .*window 2/'
 check "bad clip: says B is A's" wait_for badclip "B is A's next window"
+check "bad clip: B's title says it stands in" wait_for badclip \
+    '^-- B a.mid .*(stand-in: bad.mid did not load)'
 
 $TM send-keys -t badclip Right
 check "bad clip: still answers keys" wait_for badclip 'slider 0.53'
@@ -591,6 +593,8 @@ $TM send-keys -t badclip e x a
 check "bad clip: edited" wait_for badclip '^-- result (edited)'
 $TM send-keys -t badclip e o b b.mid Enter
 check "open loads b.mid" wait_for badclip '^-- B b.mid'
+check "a loaded clip stands in no more" sh -c \
+    "! $TM capture-pane -p -t badclip | grep -q 'stand-in'"
 check "a new clip drops the edit" wait_for badclip '^-- result [v^0-9 ]*--'
 # A clip with several windows asks which, window 1 preselected.
 nwin=$(screen badclip | sed -n 's/^-- B b.mid.*  window 1\/\([0-9]*\).*/\1/p')

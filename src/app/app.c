@@ -269,7 +269,8 @@ app_clips(struct app *a, const struct app_opts *o, const struct set *set,
     int *err)
 {
 	char		 path[PATH_MAX], *cause = NULL, msg[1024];
-	const char	*clip;
+	char		 failed[4][96] = { "", "", "", "" };
+	const char	*clip, *base;
 	struct clip	*c, *src;
 	int		 i, k, wi, named[4] = { 0 };
 	size_t		 off = 0;
@@ -299,6 +300,12 @@ app_clips(struct app *a, const struct app_opts *o, const struct set *set,
 			    'A' + i, cause);
 			off = off < sizeof msg ? off : sizeof msg - 1;
 			*err = 1;
+			if ((base = strrchr(clip, '/')) == NULL)
+				base = clip;
+			else
+				base++;
+			snprintf(failed[i], sizeof failed[i], "%.60s did not "
+			    "load", base);
 			clip_missing(&a->clips[i], app_fmt(a), cause);
 			free(cause);
 			cause = NULL;
@@ -314,6 +321,8 @@ app_clips(struct app *a, const struct app_opts *o, const struct set *set,
 		if (clip_load(c, app_fmt(a), src->path, src->win.track, wi,
 		    NULL) != 0)
 			continue;
+		if (failed[i][0] != '\0')
+			clip_stand_in(c, failed[i]);
 		off += snprintf(msg + off, off < sizeof msg ? sizeof msg - off :
 		    0, "%s%s%c is %c's %s instead of silence (o opens "
 		    "another %c)", off > 0 ? "; " : "", named[i] ? "" :

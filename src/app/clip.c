@@ -232,6 +232,18 @@ clip_title(struct clip *c)
 	    c->win.track < c->seq.n_tracks && c->poly[c->win.track])
 		snprintf(c->title + strlen(c->title), sizeof c->title -
 		    strlen(c->title), "  polyphonic, top voice");
+	/* A stand-in for a clip that did not load says so for as long
+	   as it stands in (clip_load clears why). */
+	if (c->path != NULL && c->why[0] != '\0')
+		snprintf(c->title + strlen(c->title), sizeof c->title -
+		    strlen(c->title), "  (stand-in: %s)", c->why);
+}
+
+void
+clip_stand_in(struct clip *c, const char *why)
+{
+	snprintf(c->why, sizeof c->why, "%s", why);
+	clip_title(c);
 }
 
 /*
