@@ -615,10 +615,13 @@ if [ -f "$srcdir/share/clips/a16.mid" ]; then
 	$TM send-keys -t badclip o a a16.mid Enter
 	wait_for badclip 'A: window 1-15: 1$' >/dev/null
 	$TM send-keys -t badclip C-u 16 Enter
-	check "a16: window 16 is an error" \
-	    wait_for badclip 'A: window 16: there are 1-15'
+	check "a16: window 16 is an error, and asks again" \
+	    wait_for badclip 'A: window 16: there are 1-15; A: window 1-15: 1$'
 	check "a16: the clip stays at window 1" \
 	    wait_for badclip '^-- A a16.mid.*  window 1/15'
+	$TM send-keys -t badclip C-u 7 Enter
+	check "a16: the second answer is taken" \
+	    wait_for badclip '^-- A a16.mid.*  window 7/15'
 fi
 # Several tracks: window and track, the converter's track preselected.
 python3 - "$tmp/three.mid" <<'PY' || bad "three.mid not written"
@@ -648,6 +651,11 @@ wait_for badclip 'track 1-3: 1 2$' >/dev/null
 $TM send-keys -t badclip C-u '1 1' Enter
 check "tracks: a track without notes is an error" \
     wait_for badclip 'B: track 1: .*no notes'
+$TM send-keys -t badclip Escape
+check "tracks: asked again, Esc closes the question" retry 5 sh -c \
+    "! $TM capture-pane -p -t badclip | grep -q 'track 1-3: \\|>1 2\$'"
+check "tracks: ... and keeps the track shown" \
+    wait_for badclip '^-- B three.mid  track 2/3'
 $TM send-keys -t badclip q
 check "bad clip: asks (the edit is unsaved)" wait_for badclip 'quit anyway'
 $TM send-keys -t badclip y

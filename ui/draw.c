@@ -710,12 +710,25 @@ draw_status(const struct roll *r, const struct ui_view *v,
 		const char	*t = p->text;
 		int		 room, skip;
 
-		/* The label, unless the screen is too narrow for it. */
+		/* The label, its start where it is longer than the screen
+		   leaves beside 12 columns of typing (a question asked again
+		   begins with what was wrong), none if narrower still. */
 		move(L->message_y, 0);
 		room = L->cols - 1 - text_cols(p->label);
 		if (room >= 8)
 			addstr(p->label);
-		else
+		else if (L->cols - 1 - 12 >= 8) {
+			const char	*l = p->label;
+			int		 n = L->cols - 1 - 12 - 1;
+
+			for (; *l != '\0' && n > 0; n--) {
+				do
+					addch((unsigned char)*l++);
+				while (((unsigned char)*l & 0xc0) == 0x80);
+			}
+			addch('>');
+			room = 12;
+		} else
 			room = L->cols - 1;
 		/* A long path: its end, where the typing is, stays in
 		   view behind a '<'. */

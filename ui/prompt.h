@@ -21,7 +21,7 @@ enum prompt_result {
 struct prompt {
 	int	 active;
 	int	 purpose;		/* the caller's tag (what to do) */
-	char	 label[64];		/* "save as: " */
+	char	 label[256];		/* "save as: " */
 	char	 text[PROMPT_MAX];
 	size_t	 len;
 	char	 hint[256];		/* completion candidates, one line */

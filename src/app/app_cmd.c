@@ -453,25 +453,35 @@ answer(struct app *a, int key)
  * 2); Enter keeps it, so one key press reaches window 15 of a16.mid.
  */
 static void
-choose_open(struct app *a, int i)
+choose_ask(struct app *a, int i, const char *why)
 {
 	struct clip	*c = &a->clips[i];
-	char		 label[64], text[32];
-	int		 nt = clip_tracks(c, app_fmt(a));
+	char		 label[256], text[32];
+	int		 nt = clip_tracks(c, app_fmt(a)), off = 0;
 
 	if (c->win.n <= 1 && nt <= 1)
 		return;
+	/* Asked again: the prompt holds the message line, so it says
+	   what was wrong with the last answer itself. */
+	if (why != NULL)
+		off = snprintf(label, sizeof label, "%.150s; ", why);
 	if (nt > 1) {
-		snprintf(label, sizeof label, "%c: window 1-%d, track 1-%d: ",
-		    'A' + i, c->win.n, c->seq.n_tracks);
+		snprintf(label + off, sizeof label - off, "%c: window 1-%d, "
+		    "track 1-%d: ", 'A' + i, c->win.n, c->seq.n_tracks);
 		snprintf(text, sizeof text, "%d %d", c->wi + 1,
 		    c->win.track + 1);
 	} else {
-		snprintf(label, sizeof label, "%c: window 1-%d: ", 'A' + i,
-		    c->win.n);
+		snprintf(label + off, sizeof label - off, "%c: window 1-%d: ",
+		    'A' + i, c->win.n);
 		snprintf(text, sizeof text, "%d", c->wi + 1);
 	}
 	prompt_open(&a->p, PR_CHOOSE_A + i, label, text);
+}
+
+static void
+choose_open(struct app *a, int i)
+{
+	choose_ask(a, i, NULL);
 }
 
 /* The answer to choose_open(): "WINDOW [TRACK]", 1-based. */
@@ -485,14 +495,18 @@ choose_done(struct app *a, int i, const char *text)
 	n = sscanf(text, "%d %d %c", &wi, &track, &extra);
 	if (n == 1)
 		track = c->win.track + 1;
+	/* A wrong answer asks again (Esc keeps the window shown): the
+	   error alone left the first window in place as if chosen. */
 	if (n != 1 && n != 2) {
 		app_msg(a, 1, "%c: \"%s\": a window number, then maybe a "
 		    "track number", 'A' + i, text);
+		choose_ask(a, i, a->msg);
 		return;
 	}
 	if (clip_choose(c, app_fmt(a), track - 1, wi - 1, &cause) != 0) {
 		app_msg(a, 1, "%s", cause);
 		free(cause);
+		choose_ask(a, i, a->msg);
 		return;
 	}
 	app_msg(a, 0, "%s", c->title);
