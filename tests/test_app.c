@@ -1438,6 +1438,21 @@ test_app_parts(const char *name)
 	CHECK_MSG(app_save_result(&a, path) == -1 && a.msg_err,
 	    "%s: saved over %s", name, path);
 	unlink(path);
+	/* A name without an extension gets .mid. */
+	snprintf(path, sizeof path, "/tmp/test_app_take.%ld.%s",
+	    (long)getpid(), name);
+	for (k = 0; path[k] != '\0'; k++)	/* no '.' in the name */
+		if (path[k] == '.' && k > 5)
+			path[k] = '_';
+	CHECK_MSG(app_save_result(&a, path) == 0, "%s: save: %s", name,
+	    a.msg);
+	CHECK_MSG(access(path, F_OK) != 0, "%s: %s saved bare", name, path);
+	strcat(path, ".mid");
+	CHECK_MSG(access(path, F_OK) == 0 && strstr(a.msg, path) != NULL,
+	    "%s: %s not saved: %s", name, path, a.msg);
+	unlink(path);
+	snprintf(path, sizeof path, "/tmp/test_app_save.%ld.%s.mid",
+	    (long)getpid(), name);
 	/* program = 5 in the config: the melody is saved with it. */
 	a.cfg.program = 5;
 	memset(&saved, 0, sizeof saved);	/* midifile_load initialises */

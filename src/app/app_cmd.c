@@ -101,18 +101,23 @@ app_save_audio(struct app *a, const char *text)
  * existing file on top keeps the rule "nothing the user made is lost".
  */
 int
-app_save_result(struct app *a, const char *path)
+app_save_result(struct app *a, const char *name)
 {
 	const struct ui_note	*cur;
 	struct noteseq		 s;
 	size_t			 n;
-	char			*cause = NULL;
+	char			*cause = NULL, path[PATH_MAX];
+	const char		*base;
 	int			 rc;
 
-	if (path[0] == '\0') {
+	if (name[0] == '\0') {
 		app_msg(a, 1, "save: no file name");
 		return (-1);
 	}
+	/* "take" is a MIDI file too: named so, or no player opens it. */
+	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+	snprintf(path, sizeof path, "%s%s", name, *base != '\0' &&
+	    strchr(base, '.') == NULL ? ".mid" : "");
 	/* Never over anything: a new name or nothing. */
 	if (access(path, F_OK) == 0) {
 		app_msg(a, 1, "%s: exists (not overwritten; choose another "
