@@ -1015,6 +1015,9 @@ fi
 expect_error "convert onto /dev/null" "/dev/null" convert "$T/inp/a.mid" \
     /dev/null --force
 check "/dev/null is still a device" [ -c /dev/null ]
+# A clip given as a set: said so, before the screen opens.
+expect_error "--set a MIDI file" "$T/inp/a.mid: a MIDI file, not a set" \
+    --no-midi --set "$T/inp/a.mid"
 # A bad soundfont for --wav: refused before any clip is written.
 expect_error "interpolate --wav, a bad soundfont" "$T/inp/a.mid" \
     interpolate --model "$M" "$A" "$B" -n 2 --out "$T/inp/w" --wav \

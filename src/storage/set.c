@@ -333,9 +333,22 @@ int
 set_load(struct set *s, const char *path, char **cause)
 {
 	json_t	*root, *v;
+	FILE	*f;
+	char	 head[4];
+	size_t	 n;
 	int	 rc = -1;
 
 	set_init(s);
+	/* A clip given for a set (--set a.mid) gets a word on what a set
+	   is, not JSON's complaint about the bytes 'MThd'. */
+	if ((f = fopen(path, "rb")) != NULL) {
+		n = fread(head, 1, sizeof head, f);
+		fclose(f);
+		if (n == sizeof head && memcmp(head, "MThd", 4) == 0)
+			return (lr_fail(cause, "%s: a MIDI file, not a set "
+			    "(a set is the .set file S saves; clips open as "
+			    "A.mid B.mid)", path));
+	}
 	if ((root = jsonfile_load(path, cause)) == NULL)
 		return (-1);
 	if (!json_is_object(root) ||
