@@ -551,6 +551,15 @@ same "$M/weights_manifest.json" "$T/exp/src/weights_manifest.json" \
     "refused export left the input alone"
 expect_error "export over a model" "$T/exp/uint8" \
     export --model "$T/exp/src" --out "$T/exp/uint8"
+# A folder of someone's files is no model folder, --force or not.
+mkdir -p "$T/exp/mine" && echo 'my notes' >"$T/exp/mine/notes.txt"
+expect_error "export into a folder of other files" "$T/exp/mine: holds other files" \
+    export --model "$T/exp/src" --out "$T/exp/mine" --force
+check "that folder keeps only its own file" \
+    [ "$(ls "$T/exp/mine")" = "notes.txt" ]
+run export --model "$T/exp/src" --out "$T/exp/f32" --dtype f32
+check "export --dtype f32: a usage error naming it ($rc)" sh -c \
+    "[ $rc -eq 2 ] && grep -q -- '--dtype f32: want float32, uint16 or uint8' '$T/err'"
 # The replaced model's vectors and card must not pass for the new one's.
 echo '{"register": [1, 2], "_meta": {}}' >"$T/exp/uint8/attribute_vecs.json"
 echo '{"steps": 999}' >"$T/exp/uint8/model_card.json"

@@ -195,6 +195,14 @@ if [ -d "$NOTT" ]; then
 		fi
 	done
 	[ -e "$T/runs2" ] && bad "refused --data left $T/runs2" || ok
+	# A fresh run needs a folder of its own: not the data's, nor one
+	# of other files (a run's own files are fine: an empty start).
+	expect 1 "train --out the data folder" train --data "$T/small" \
+	    --arch mel_2bar --tiny --steps 2 --out "$T/small"
+	grep -q "holds other files" "$T/err" && ok ||
+	    bad "--out the data: $(cat "$T/err")"
+	ls "$T/small" | grep -q "shard\|trainstate\|\.cache" &&
+	    bad "refused run wrote into the data folder" || ok
 	# A resume refused for its data (here --two-four: other windows)
 	# leaves the run as it was, its window cache too.
 	if expect 0 "train a run to resume" train --data "$T/small" \

@@ -10,6 +10,7 @@
  */
 #include "cmds.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
@@ -741,6 +742,8 @@ cmd_export(int argc, char **argv)
 	char			 path[4096];
 	static const char	*sidecar[] = { "weights_manifest.json",
 				    "model_card.json", "attribute_vecs.json" };
+	DIR			*d;
+	struct dirent		*e;
 	size_t			 i;
 	int			 rc = CMD_ERROR;
 
@@ -753,8 +756,10 @@ cmd_export(int argc, char **argv)
 		dt = CKPT_UINT16;
 	else if (strcmp(a.dtype, "uint8") == 0)
 		dt = CKPT_UINT8;
-	else
+	else {
+		cmd_error("--dtype %s: want float32, uint16 or uint8", a.dtype);
 		return (cmd_usage("export"));
+	}
 	if ((a.model = cmd_model_path(a.model, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -776,6 +781,24 @@ cmd_export(int argc, char **argv)
 			    "--force)", a.out, i == 0 ? "a model" : sidecar[i]);
 			goto done;
 		}
+	}
+	/* A folder of someone's other files is no model folder: the
+	   shards would land among them. */
+	if ((d = opendir(a.out)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++)
+				if (strcmp(e->d_name, sidecar[i]) == 0)
+					break;
+			if (e->d_name[0] != '.' && !ckpt_own_file(e->d_name) &&
+			    i == sizeof sidecar / sizeof sidecar[0])
+				break;
+		}
+		if (e != NULL)
+			cmd_error("%s: holds other files (%s); export to a new "
+			    "folder or a model's", a.out, e->d_name);
+		closedir(d);
+		if (e != NULL)
+			goto done;
 	}
 	/* The card is read before anything is written: a broken one must
 	   not leave weights without it. */
