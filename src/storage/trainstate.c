@@ -191,9 +191,9 @@ trainstate_load(const char *path, struct trainstate *ts, char **cause)
 	}
 	if (get(h + 16, 8) != ts->n_params) {
 		fclose(f);
-		return (lr_fail(cause, "%s: %llu parameters, the model has "
-		    "%zu", path, (unsigned long long)get(h + 16, 8),
-		    ts->n_params));
+		return (lr_fail(cause, "%s: the run has %llu parameters, this "
+		    "--arch %zu (resume with the run's own --arch)", path,
+		    (unsigned long long)get(h + 16, 8), ts->n_params));
 	}
 	for (k = 0; k < 3; k++)
 		if (fread((float *)payload(ts, k), 1, bytes, f) != bytes) {
