@@ -542,6 +542,18 @@ for dt in float32 uint16 uint8; do
 		esac
 	fi
 done
+# A quantized export's card keeps the source's measured numbers as the
+# source's: they were not measured on these weights.
+mkdir -p "$T/exp/carded" && cp "$M"/* "$T/exp/carded/" &&
+    printf '{"test": {"tf_acc": 0.99}, "steps": 5}\n' \
+    >"$T/exp/carded/model_card.json"
+if expect_ok "export a model with a card as uint8" export --model \
+    "$T/exp/carded" --out "$T/exp/carded8" --dtype uint8; then
+	check "uint8 card: no test of its own, the source's kept" [ \
+	    "$(py "$T/exp/carded8/model_card.json" \
+	    '"test" in d, d["source_test"]["tf_acc"], d["weights_dtype"]')" \
+	    = '[false, 0.99, "uint8"]' ]
+fi
 check "uint8 export is smaller than float32" [ \
     "$(cat "$T"/exp/uint8/group1-* | wc -c)" -lt \
     "$(cat "$T"/exp/float32/group1-* | wc -c)" ]

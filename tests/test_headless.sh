@@ -156,6 +156,16 @@ expect 0 "models" models
 grep -q "^mine .*user" "$T/out" && grep -q "^mel_2bar .*shipped" "$T/out" &&
     grep -q "^mel_16bar .*shipped" "$T/out" && ok ||
     bad "models: $(cat "$T/out")"
+# A shipped model's name: the import stands first, and both say so.
+expect 0 "import as mel_2bar" import "$M2" --name mel_2bar
+grep -q "note: --model mel_2bar now means this import" "$T/err" && ok ||
+    bad "import over a shipped name: $(cat "$T/err")"
+expect 0 "models with a hidden one" models
+grep -q "^mel_2bar .*user" "$T/out" && grep -q "^mel_2bar .*hidden" "$T/out" &&
+    grep -q "^hidden: " "$T/out" && ok || bad "models: $(cat "$T/out")"
+rm -rf "$XDG_DATA_HOME/latentroll/models/mel_2bar"
+expect 0 "models, nothing hidden" models
+grep -q "hidden" "$T/out" && bad "models: $(cat "$T/out")" || ok
 # By name: the user's copy; a name nobody has says where it looked.
 expect 0 "encode --model mine" encode --model mine "$A"
 cmp -s "$T/out" "$T/z.json" && ok || bad "--model mine differs"

@@ -835,6 +835,14 @@ cmd_export(int argc, char **argv)
 	if (card != NULL) {
 		json_object_set_new(card, "weights_dtype", json_string(
 		    a.dtype != NULL ? a.dtype : "float32"));
+		/* The measured numbers are the float32 source's: quantized
+		   weights were not measured, so they are kept as the
+		   source's, not passed off as these (models shows none). */
+		if (dt != CKPT_FLOAT32 && json_object_get(card, "test")) {
+			json_object_set(card, "source_test",
+			    json_object_get(card, "test"));
+			json_object_del(card, "test");
+		}
 		snprintf(path, sizeof path, "%s/model_card.json", a.out);
 		if (jsonfile_save(card, path, &cause) != 0) {
 			cmd_error("%s", cause);

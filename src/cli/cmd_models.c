@@ -181,6 +181,7 @@ cmd_import(int argc, char **argv)
 	struct vae		*v;
 	const char		*name = NULL;
 	char			*cause = NULL, *user, *dest = NULL, what[512];
+	char			*shipped, *other;
 	char			 nb[PATH_MAX];
 	int			 c, force = 0, n = 0, rc = CMD_ERROR;
 
@@ -229,6 +230,14 @@ cmd_import(int argc, char **argv)
 		goto out;
 	}
 	printf("imported as %s (%s): --model %s\n", name, dest, name);
+	/* A name the shipped models have: the user's now stands first. */
+	shipped = lr_path_join(cmd_datadir(), "models");
+	other = lr_path_join(shipped, name);
+	if (stat(other, &st) == 0)
+		fprintf(stderr, "latentroll: note: --model %s now means this "
+		    "import; the shipped %s is at %s\n", name, name, other);
+	free(other);
+	free(shipped);
 	rc = CMD_OK;
 out:
 	free_folder(files, n);
@@ -278,13 +287,18 @@ list_one(const char *dir, const char *name, const char *where)
 	json_decref(card);
 }
 
-/* Every model folder (one with a manifest) in dir, sorted by name. */
+/*
+ * Every model folder (one with a manifest) in dir, sorted by name; one
+ * that a model of the same name in shadow hides (--model NAME finds that
+ * one first) says so.
+ */
 static int
-list_folder(const char *dir, const char *where)
+list_folder(const char *dir, const char *where, const char *shadow,
+    int *n_hidden)
 {
 	struct dirent	**de;
-	char		 *sub, *man;
-	int		  i, n, shown = 0;
+	char		 *sub, *man, *other;
+	int		  i, n, shown = 0, hidden;
 
 	if ((n = scandir(dir, &de, NULL, alphasort)) < 0)
 		return (0);
@@ -292,7 +306,16 @@ list_folder(const char *dir, const char *where)
 		sub = lr_path_join(dir, de[i]->d_name);
 		man = lr_path_join(sub, CKPT_MANIFEST);
 		if (de[i]->d_name[0] != '.' && access(man, R_OK) == 0) {
-			list_one(sub, de[i]->d_name, where);
+			hidden = 0;
+			if (shadow != NULL) {
+				other = lr_path_join(shadow, de[i]->d_name);
+				free(man);
+				man = lr_path_join(other, CKPT_MANIFEST);
+				hidden = access(man, R_OK) == 0;
+				free(other);
+			}
+			list_one(sub, de[i]->d_name, hidden ? "hidden" : where);
+			*n_hidden += hidden;
 			shown++;
 		}
 		free(man);
@@ -308,7 +331,7 @@ int
 cmd_models(int argc, char **argv)
 {
 	char	*user, *shipped;
-	int	 n = 0;
+	int	 n = 0, hid = 0;
 
 	if (argc != 1)
 		return (cmd_usage("models"));
@@ -317,12 +340,15 @@ cmd_models(int argc, char **argv)
 	printf("%-20s %-8s %-10s %-14s  %s\n", "NAME", "WHERE", "ARCH",
 	    "SIZE", "TEST TF / SAMPLED ACC, TRAINING");
 	if (user != NULL)
-		n += list_folder(user, "user");
-	n += list_folder(shipped, "shipped");
+		n += list_folder(user, "user", NULL, &hid);
+	n += list_folder(shipped, "shipped", user, &hid);
 	if (n == 0)
 		printf("(none: the shipped models are not in %s; "
 		    "--data-dir DIR)\n", shipped);
 	printf("user models: %s\n", user != NULL ? user : "(no home)");
+	if (hid > 0)
+		printf("hidden: a shipped model behind a user model of its "
+		    "name (--model %s/NAME reaches it)\n", shipped);
 	free(user);
 	free(shipped);
 	return (CMD_OK);
