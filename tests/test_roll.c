@@ -125,8 +125,9 @@ test_edit(void)
 	CHECK(roll_note_at(&r, 3, 60) == 0 && roll_note_at(&r, 4, 60) < 0);
 	CHECK(!r.edit_active && !r.unsaved);
 
-	/* Add at an empty spot; adding on a note is refused. */
+	/* Add at an empty spot; adding on a note is refused, with why. */
 	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_ADD, 0) & ROLL_CHG_EDIT));
+	CHECK(r.refused != NULL && strstr(r.refused, "already here"));
 	roll_apply(&r, ROLL_CMD_CURSOR_STEP, 20);
 	roll_apply(&r, ROLL_CMD_CURSOR_PITCH, 2);
 	CHECK(roll_apply(&r, ROLL_CMD_NOTE_ADD, 0) & ROLL_CHG_EDIT);
@@ -223,11 +224,15 @@ test_edit_overlap(void)
 	CHECK(r.edit.v[0].end == 8);
 	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_LENGTH, 1) & ROLL_CHG_EDIT));
 	CHECK(r.edit.v[0].end == 8 && r.edit.v[1].start == 8);
+	CHECK(r.refused != NULL && strstr(r.refused, "in the way") != NULL);
 	/* Moved onto the other G4: refused; by 12 past it: fine. */
 	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 2) & ROLL_CHG_EDIT));
 	CHECK(r.edit.v[0].start == 0);
 	CHECK(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 12) & ROLL_CHG_EDIT);
 	CHECK(r.edit.v[0].start == 12 && r.edit.v[0].end == 20);
+	CHECK(r.refused == NULL);
+	CHECK(!(roll_apply(&r, ROLL_CMD_NOTE_MOVE, 20) & ROLL_CHG_EDIT));
+	CHECK(r.refused != NULL && strstr(r.refused, "leave the loop"));
 	/* The E4 at 8 transposed up 3 onto the G4 at 8: refused; by 2: fine. */
 	r.cur_step = 8;
 	r.cur_pitch = 64;

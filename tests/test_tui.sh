@@ -494,6 +494,9 @@ check "poly: roll drawn" wait_for poly '^-- result' 20
 wait_for poly 'ms *$' 10 >/dev/null
 $TM send-keys -t poly e Right Right Up Up Up a
 check "poly: a note added above an onset" wait_for poly 'unsaved'
+$TM send-keys -t poly a
+check "an edit key that does nothing says why" \
+    wait_for poly 'note-add: a note is already here'
 $TM send-keys -t poly Escape
 check "poly: edit mode left" retry 5 sh -c \
     "! $TM capture-pane -p -t poly | grep -q '| EDIT'"

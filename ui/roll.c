@@ -298,9 +298,11 @@ edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 
 	idx = lr_calloc(r->edit.n + 1, sizeof *idx);
 	k = edit_targets(r, idx);
+	r->refused = NULL;
 	switch (cmd) {
 	case ROLL_CMD_NOTE_ADD:
 		if (roll_note_at(r, r->cur_step, r->cur_pitch) >= 0) {
+			r->refused = "a note is already here";
 			ok = 0;
 			break;
 		}
@@ -323,6 +325,7 @@ edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 		break;
 	case ROLL_CMD_NOTE_DELETE:
 		if (k == 0) {
+			r->refused = "no note here (or selected) to delete";
 			ok = 0;
 			break;
 		}
@@ -338,6 +341,7 @@ edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 	case ROLL_CMD_NOTE_LENGTH:
 	case ROLL_CMD_TRANSPOSE:
 		if (k == 0) {
+			r->refused = "no note here (or selected)";
 			ok = 0;
 			break;
 		}
@@ -355,10 +359,17 @@ edit_op(struct roll *r, enum roll_cmd cmd, int arg)
 			    m->pitch + arg > 127))
 				ok = 0;
 		}
+		if (!ok)
+			r->refused = cmd == ROLL_CMD_NOTE_LENGTH ? "a note is "
+			    "one step at least and ends by the loop's end" :
+			    cmd == ROLL_CMD_TRANSPOSE ? "MIDI pitches are "
+			    "0-127" : "the note would leave the loop";
 		/* Nor make two notes of one pitch overlap: MIDI cannot say
 		   it (the first note-off would end both). */
-		if (ok && edit_overlaps(r, idx, k, cmd, arg))
+		if (ok && edit_overlaps(r, idx, k, cmd, arg)) {
+			r->refused = "a note of that pitch is in the way";
 			ok = 0;
+		}
 		if (!ok)
 			break;
 		edit_prepare(r);

@@ -157,6 +157,8 @@ struct roll {
 						   pitches do not fit */
 	int			 time_scroll;	/* first step shown when
 						   stopped (not editing) */
+	const char		*refused;	/* why the last edit key did
+						   nothing, or NULL */
 	int			 view_steps;	/* steps the last drawing
 						   showed (0: not drawn):
 						   time_scroll stops at

@@ -807,7 +807,14 @@ app_command(struct app *a, const struct key_entry *e)
 		snap = -1;
 	store = snap >= 0 && (e->cmd == ROLL_CMD_SNAP_STORE ||
 	    !a->r.snaps[snap].valid);
+	a->r.refused = NULL;
 	chg = roll_apply(&a->r, e->cmd, e->arg);
+	/* An edit key that did nothing says why; one that did clears the
+	   message of the key before it. */
+	if (a->r.refused != NULL)
+		app_msg(a, 1, "%s: %s", e->name, a->r.refused);
+	else if (chg & ROLL_CHG_EDIT)
+		app_msg(a, 0, "%s", "");
 	if (store)
 		app_msg(a, 0, "snapshot %d stored (F%d or M-%d recalls it, "
 		    "S-F%d stores over it)", snap + 1, snap + 1, snap + 1,
