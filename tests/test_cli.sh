@@ -163,8 +163,15 @@ for c in inspect convert encode decode interpolate export train eval attrs play 
 done
 # What the errors tell the user to use is in the synopsis.
 "$LR" play --help >"$T/out" 2>&1
-check "play --help lists --force and --loops" grep -q -- "--loops N.*--force" \
-    "$T/out"
+check "play --help lists --force and --loops" sh -c "grep -q -- '--loops N' \
+    '$T/out' && grep -q -- '--force' '$T/out'"
+# Every help fits 80 columns (usages break between options).
+for c in "" inspect convert encode decode interpolate sample similar export \
+    import models train eval attrs play render devices; do
+	"$LR" $c --help >"$T/out" 2>&1
+	check "${c:-latentroll} --help fits 80 columns" awk \
+	    '{ if (length($0) > 80) bad = 1 } END { exit bad }' "$T/out"
+done
 run frobnicate
 if [ "$rc" -eq 2 ] && grep -q "frobnicate" "$T/err"; then ok; else
 	bad "unknown command: exit $rc (want 2): $(head -c 200 "$T/err")"

@@ -129,6 +129,8 @@ cmd_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static void	usage_line(FILE *, const char *, const char *, const char *);
+
 /* Print a command's usage line and return CMD_USAGE. */
 int
 cmd_usage(const char *name)
@@ -137,7 +139,7 @@ cmd_usage(const char *name)
 
 	for (i = 0; i < N_CMDS; i++)
 		if (strcmp(cmd_table[i].name, name) == 0) {
-			fprintf(stderr, "usage: latentroll %s %s\n",
+			usage_line(stderr, "usage: latentroll ",
 			    cmd_table[i].name, cmd_table[i].args);
 			return (CMD_USAGE);
 		}
@@ -230,16 +232,56 @@ cmd_out_check(const char *path)
 	return (-1);
 }
 
+/*
+ * "LEAD NAME ARGS" on lines of 80 columns at most: ARGS break only
+ * between options (at a space outside brackets), continuation lines
+ * indented under the first option.
+ */
+static void
+usage_line(FILE *f, const char *lead, const char *name, const char *args)
+{
+	const char	*p = args, *q;
+	int		 col, indent, depth, n;
+
+	col = fprintf(f, "%s%s", lead, name);
+	indent = col + 1;
+	if (indent > 40)
+		indent = 8;
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		/* The next option: up to a space at bracket depth 0. */
+		for (q = p, depth = 0; *q != '\0' && (*q != ' ' || depth > 0);
+		    q++) {
+			if (*q == '[')
+				depth++;
+			else if (*q == ']' && depth > 0)
+				depth--;
+		}
+		if (q == p)
+			break;
+		n = (int)(q - p);
+		if (col + 1 + n > 80 && col > indent) {
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+			col += fprintf(f, "%.*s", n, p);
+		} else
+			col += fprintf(f, " %.*s", n, p);
+		p = q;
+	}
+	fputc('\n', f);
+}
+
 static void
 usage_all(FILE *f)
 {
 	size_t	i;
 
 	fprintf(f, "usage: latentroll [--model NAME|DIR] [--out DEV] "
-	    "[--in DEV] [--follow | --master] [--no-midi]\n"
-	    "           [A.mid B.mid | --set FILE]   open the instrument\n");
+	    "[--in DEV] [--no-midi]\n"
+	    "           [--follow | --master] [A.mid B.mid | --set FILE]  "
+	    "open the instrument\n");
 	for (i = 0; i < N_CMDS; i++)
-		fprintf(f, "       latentroll %s %s\n", cmd_table[i].name,
+		usage_line(f, "       latentroll ", cmd_table[i].name,
 		    cmd_table[i].args);
 	fprintf(f, "Options: --data-dir DIR, --version, --help; "
 	    "COMMAND --help for details.\n");
@@ -248,7 +290,33 @@ usage_all(FILE *f)
 static int
 command_help(const struct cmd_entry *c)
 {
-	printf("usage: latentroll %s %s\n%s\n", c->name, c->args, c->help);
+	const char	*p = c->help, *q;
+	int		 col = 0, n;
+
+	usage_line(stdout, "usage: latentroll ", c->name, c->args);
+	/* The text in words, on lines of 80 columns at most. */
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\n') {	/* a line of its own */
+			putchar('\n');
+			col = 0;
+			p++;
+			continue;
+		}
+		for (q = p; *q != '\0' && *q != ' ' && *q != '\n'; q++)
+			;
+		if (q == p)
+			break;
+		n = (int)(q - p);
+		if (col > 0 && col + 1 + n > 80) {
+			putchar('\n');
+			col = 0;
+		}
+		col += printf("%s%.*s", col > 0 ? " " : "", n, p);
+		p = q;
+	}
+	putchar('\n');
 	return (CMD_OK);
 }
 
