@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "test.h"
 
@@ -1016,6 +1017,46 @@ screen_row(const struct roll *r, const struct ui_view *v, int cols,
 	fclose(in);
 }
 
+/*
+ * A lane title wider than the screen is cut before the counts of notes
+ * out of view, not through them: they say the lane hides something.
+ */
+static void
+test_title_cut(void)
+{
+	struct roll	r;
+	struct ui_view	v;
+	struct ui_note	many[24];
+	char		line[512];
+	size_t		n;
+	int		i;
+
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	/* 24 pitches: more than a 12-row screen's lane shows. */
+	memset(many, 0, sizeof many);
+	for (i = 0; i < 24; i++) {
+		many[i].pitch = 48 + i;
+		many[i].start = i;
+		many[i].end = i + 1;
+	}
+	v.lanes[0].notes = many;
+	v.lanes[0].n = 24;
+	v.lanes[0].title = "A a_clip_with_a_long_name.mid  track 2/2  "
+	    "window 2/3 (bar 2)";
+	r.lane = UI_LANE_A;
+	screen_row(&r, &v, 40, 12, 0, line, sizeof line);
+	n = strlen(line);
+	CHECK_MSG(n <= 40 && strncmp(line, "-- A a_clip", 11) == 0 &&
+	    strchr(line, '>') != NULL && (strstr(line, "> ^") != NULL ||
+	    strstr(line, "> v") != NULL), "40: \"%s\"", line);
+	/* Wide enough: the whole title, no cut mark. */
+	screen_row(&r, &v, 100, 40, 0, line, sizeof line);
+	CHECK_MSG(strstr(line, "(bar 2)") != NULL && strchr(line, '>') ==
+	    NULL, "100: \"%s\"", line);
+	roll_free(&r);
+}
+
 static void
 test_status(void)
 {
@@ -1229,6 +1270,25 @@ test_prompt(void)
 	CHECK(prompt_complete(&p) == 1);
 	snprintf(path, sizeof path, "%s/clip_two.mid", dir);
 	CHECK(strcmp(p.text, path) == 0);
+	/* One match, a folder: completed with its '/', no hint that only
+	   repeats it; Tab again lists what is in it. */
+	snprintf(path, sizeof path, "%s/sub dir", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/sub dir/inner.mid", dir);
+	if ((f = fopen(path, "w")) != NULL)
+		fclose(f);
+	snprintf(path, sizeof path, "%s/su", dir);
+	prompt_open(&p, 1, "save: ", path);
+	CHECK(prompt_complete(&p) == 1);
+	snprintf(path, sizeof path, "%s/sub dir/", dir);
+	CHECK_MSG(strcmp(p.text, path) == 0 && p.hint[0] == '\0', "%s / %s",
+	    p.text, p.hint);
+	CHECK(prompt_complete(&p) == 1);
+	snprintf(path, sizeof path, "%s/sub dir/inner.mid", dir);
+	CHECK_MSG(strcmp(p.text, path) == 0, "%s", p.text);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/sub dir", dir);
+	rmdir(path);
 	/* Brackets in a name are not a pattern. */
 	snprintf(path, sizeof path, "%s/take [2].mid", dir);
 	if ((f = fopen(path, "w")) != NULL)
@@ -1368,6 +1428,7 @@ main(void)
 	test_layout();
 	test_pitch_axis();
 	test_status();
+	test_title_cut();
 	test_help_screen();
 	test_prompt();
 	test_message_wrap();

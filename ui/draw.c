@@ -333,9 +333,9 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	static const int	 pairs[UI_LANES] = { PAIR_A, PAIR_B,
 				     PAIR_RESULT };
 	const struct ui_lane	*lane;
-	char			 label[16], title[300], more[32];
+	char			 label[16], title[300], more[32], *t;
 	int			 li, y0, row, s, x, y, c, i, len;
-	int			 above, below;
+	int			 above, below, cut;
 	size_t			 j;
 
 	li = L->lane_idx[slot];
@@ -346,8 +346,20 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 	draw_hidden(lane, pr, &above, &below);
 	snprintf(more, sizeof more, "%s%.0d%s%.0d", above > 0 ? " ^" : "",
 	    above, below > 0 ? " v" : "", below);
-	snprintf(title, sizeof title, "-- %s%s ", lane->title != NULL ?
-	    lane->title : titles[li], more);
+	snprintf(title, sizeof title, "-- %s", lane->title != NULL ?
+	    lane->title : titles[li]);
+	/* Too wide: the title is cut, not the counts of notes out of
+	   view after it (they say the lane hides something). */
+	cut = L->cols - text_cols(more) - 1;
+	if (text_cols(title) > cut && cut > 3) {
+		for (t = title, x = 0; *t != '\0' && x < cut - 1; x++)
+			do
+				t++;
+			while (((unsigned char)*t & 0xc0) == 0x80);
+		snprintf(t, sizeof title - (size_t)(t - title), ">");
+	}
+	snprintf(title + strlen(title), sizeof title - strlen(title), "%s ",
+	    more);
 	len = text_cols(title);
 	attron(pair(pairs[li]) | A_BOLD);
 	mvaddnstr(y0, 0, title, L->cols);

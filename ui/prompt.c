@@ -95,7 +95,6 @@ prompt_complete(struct prompt *p)
 {
 	glob_t		 g;
 	char		 pat[2 * PROMPT_MAX + 2], *e;
-	struct stat	 sb;
 	size_t		 i, j, common, used;
 	int		 n;
 
@@ -127,7 +126,9 @@ prompt_complete(struct prompt *p)
 		p->text[common] = '\0';
 		p->len = common;
 	}
-	if (n == 1 && stat(p->text, &sb) == 0 && !S_ISDIR(sb.st_mode))
+	/* One match is in the text now (a folder with its '/'; Tab again
+	   lists what is in it): no hint repeating it. */
+	if (n == 1)
 		p->hint[0] = '\0';
 	else {
 		used = 0;
