@@ -165,6 +165,14 @@ done
 "$LR" play --help >"$T/out" 2>&1
 check "play --help lists --force and --loops" sh -c "grep -q -- '--loops N' \
     '$T/out' && grep -q -- '--force' '$T/out'"
+# The README's synopsis is the one --help prints (it said less).
+"$LR" --help | sed -n '3,$p' | grep -v '^Options:' | sed 's/^   //' \
+    >"$T/help.syn"
+awk '/^## Command line \(stable, for scripts\)/ { on = 1; next }
+    on && /^    / { print; seen = 1; next } on && seen { exit }' \
+    "$srcdir/README.md" >"$T/readme.syn"
+check "README's command synopsis is --help's" cmp -s "$T/help.syn" \
+    "$T/readme.syn"
 # Every help fits 80 columns (usages break between options).
 for c in "" inspect convert encode decode interpolate sample similar export \
     import models train eval attrs play render devices; do
