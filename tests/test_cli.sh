@@ -173,6 +173,16 @@ awk '/^## Command line \(stable, for scripts\)/ { on = 1; next }
     "$srcdir/README.md" >"$T/readme.syn"
 check "README's command synopsis is --help's" cmp -s "$T/help.syn" \
     "$T/readme.syn"
+# The man page's entry of each command names the options its usage does.
+for c in inspect convert encode decode interpolate sample similar export \
+    import models train eval attrs play render devices; do
+	h=$("$LR" $c --help | awk 'NR == 1 || /^ / { print; next } { exit }' |
+	    grep -o -- '--[a-z0-9-]*\| -n ' | tr -d ' ' | sort -u | tr '\n' ' ')
+	m=$(grep "^\.It Cm $c " "$srcdir/share/latentroll.1" |
+	    grep -o 'Fl -[a-z0-9-]*\|Fl n ' | sed 's/Fl -/--/; s/Fl n/-n/' |
+	    tr -d ' ' | sort -u | tr '\n' ' ')
+	check "man page: $c's options are its usage's ($m / $h)" [ "$h" = "$m" ]
+done
 # Every help fits 80 columns (usages break between options).
 for c in "" inspect convert encode decode interpolate sample similar export \
     import models train eval attrs play render devices; do
