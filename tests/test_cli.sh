@@ -1069,6 +1069,13 @@ expect_error "interpolate --wav, a bad soundfont" "$T/inp/a.mid" \
     interpolate --model "$M" "$A" "$B" -n 2 --out "$T/inp/w" --wav \
     --soundfont "$T/inp/a.mid"
 check "a bad soundfont: no folder left behind" [ ! -e "$T/inp/w" ]
+# A file whose tempo event says 60000000 BPM: said, and --tempo plays it.
+printf 'MThd\000\000\000\006\000\000\000\001\000\140MTrk\000\000\000\023\000\377\121\003\000\000\001\000\220\074\100\140\200\074\000\000\377\057\000' \
+    >"$T/inp/tempo1.mid"
+expect_error "render of a 60000000 BPM file" "$T/inp/tempo1.mid: tempo" \
+    render "$T/inp/tempo1.mid" "$T/inp/t1.wav"
+expect_ok "the same with --tempo 120" render "$T/inp/tempo1.mid" \
+    "$T/inp/t1.wav" --tempo 120
 # A render longer than an hour: refused up front, nothing written.
 expect_error "render of 1000000 loops" "$T/inp/long.wav" render \
     "$T/inp/a.mid" "$T/inp/long.wav" --loops 1000000

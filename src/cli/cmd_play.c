@@ -324,8 +324,16 @@ play_load(struct play *pl)
 	if (live_pattern_from_noteseq(&pl->p, &pl->notes, &pl->s,
 	    (int)pl->steps, &cause) != 0)
 		goto fail_file;
-	if (pl->qpm == 0)
+	if (pl->qpm == 0) {
 		pl->qpm = noteseq_qpm(&pl->s);
+		/* The file's own tempo within what --tempo takes: a
+		   60000000 BPM tempo event is a broken file, not music. */
+		if (!(pl->qpm >= 20 && pl->qpm <= 400)) {
+			cmd_error("%s: tempo %.1f BPM, outside 20-400 (--tempo "
+			    "BPM plays it at another)", pl->file, pl->qpm);
+			return (-1);
+		}
+	}
 	return (0);
 fail_file:
 	cmd_error("%s: %s", pl->file, cause);
