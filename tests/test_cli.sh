@@ -1069,6 +1069,8 @@ expect_error "interpolate --wav, a bad soundfont" "$T/inp/a.mid" \
     interpolate --model "$M" "$A" "$B" -n 2 --out "$T/inp/w" --wav \
     --soundfont "$T/inp/a.mid"
 check "a bad soundfont: no folder left behind" [ ! -e "$T/inp/w" ]
+expect_usage "attrs --pairs 1000000 (hours of decoding)" attrs --model "$M" \
+    --data "$T/inp" --pairs 1000000
 # A file whose tempo event says 60000000 BPM: said, and --tempo plays it.
 printf 'MThd\000\000\000\006\000\000\000\001\000\140MTrk\000\000\000\023\000\377\121\003\000\000\001\000\220\074\100\140\200\074\000\000\377\057\000' \
     >"$T/inp/tempo1.mid"

@@ -242,7 +242,7 @@ parse_args(int argc, char **argv, struct attrs_args *aa)
 			aa->n_test = (int)v;
 			break;
 		case 'p':
-			rc = opt_whole("pairs", optarg, 1, INT_MAX, NULL, &v);
+			rc = opt_whole("pairs", optarg, 1, 10000, NULL, &v);
 			aa->n_pairs = (int)v;
 			break;
 		case 's':
