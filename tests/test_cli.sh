@@ -165,6 +165,14 @@ done
 "$LR" play --help >"$T/out" 2>&1
 check "play --help lists --force and --loops" sh -c "grep -q -- '--loops N' \
     '$T/out' && grep -q -- '--force' '$T/out'"
+# What a command lacks is said before its usage.
+run similar "$srcdir/share/clips/a.mid" -n 2
+check "similar without --similarity says so ($rc)" sh -c "[ $rc -eq 2 ] &&
+    grep -q 'similar: wants --similarity S' '$T/err' &&
+    grep -q '^usage: latentroll similar' '$T/err'"
+run sample
+check "sample without -n says so ($rc)" sh -c "[ $rc -eq 2 ] &&
+    grep -q 'sample: wants -n N' '$T/err'"
 # The README's synopsis is the one --help prints (it said less).
 "$LR" --help | sed -n '3,$p' | grep -v '^Options:' | sed 's/^   //' \
     >"$T/help.syn"

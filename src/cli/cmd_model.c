@@ -217,6 +217,14 @@ parse(int argc, char **argv, const char *allowed, struct model_args *a)
 	return (0);
 }
 
+/* What a command lacks, said, then its usage: CMD_USAGE. */
+static int
+want(const char *cmd, const char *what)
+{
+	cmd_error("%s: wants %s", cmd, what);
+	return (cmd_usage(cmd));
+}
+
 /*
  * The model of --model in --precision; bf16 or fp16 where this machine
  * cannot run it stays float32 with a one-line note (the result is the
@@ -623,9 +631,11 @@ cmd_decode(int argc, char **argv)
 	int			*tok = NULL, rc = CMD_ERROR;
 	float			*z = NULL;
 
-	if (parse(argc, argv, "mztsofp", &a) != 0 || a.n_files != 0 ||
-	    a.zfile == NULL)
+	if (parse(argc, argv, "mztsofp", &a) != 0)
 		return (cmd_usage("decode"));
+	if (a.n_files != 0 || a.zfile == NULL)
+		return (want("decode", a.n_files != 0 ? "no file but --z "
+		    "Z.json (encode writes one)" : "--z Z.json"));
 	if (a.out != NULL && out_check(a.out, a.force) != 0)
 		return (CMD_ERROR);
 	midifile_log_init();
@@ -672,9 +682,12 @@ cmd_interpolate(int argc, char **argv)
 	size_t			 TS;
 	float			*mu = NULL, *zs = NULL;
 
-	if (parse(argc, argv, "mwnlofkcpuWF", &a) != 0 || a.n_files != 2 ||
-	    a.n < 1)
+	if (parse(argc, argv, "mwnlofkcpuWF", &a) != 0)
 		return (cmd_usage("interpolate"));
+	if (a.n_files != 2 || a.n < 1)
+		return (want("interpolate", a.n_files != 2 ? "two clips, "
+		    "A.mid B.mid" : "-n N (the points, both ends among "
+		    "them)"));
 	if (a.out != NULL && out_dir_check(&a, "interp") != 0)
 		return (CMD_ERROR);
 	midifile_log_init();
@@ -932,9 +945,11 @@ cmd_sample(int argc, char **argv)
 	struct vae		*v;
 	int			 rc;
 
-	if (parse(argc, argv, "mntsofpWF", &a) != 0 || a.n_files != 0 ||
-	    a.n < 1)
+	if (parse(argc, argv, "mntsofpWF", &a) != 0)
 		return (cmd_usage("sample"));
+	if (a.n_files != 0 || a.n < 1)
+		return (want("sample", a.n_files != 0 ? "no file (similar "
+		    "varies a clip)" : "-n N (how many)"));
 	if (a.out != NULL && out_dir_check(&a, "sample") != 0)
 		return (CMD_ERROR);
 	midifile_log_init();
@@ -959,9 +974,12 @@ cmd_similar(int argc, char **argv)
 	int			*tok = NULL, rc = CMD_ERROR;
 	float			*mu = NULL;
 
-	if (parse(argc, argv, "mnStsofpwkcuWF", &a) != 0 || a.n_files != 1 ||
-	    a.n < 1 || a.similarity < 0)
+	if (parse(argc, argv, "mnStsofpwkcuWF", &a) != 0)
 		return (cmd_usage("similar"));
+	if (a.n_files != 1 || a.n < 1 || a.similarity < 0)
+		return (want("similar", a.n_files != 1 ? "one clip" :
+		    a.n < 1 ? "-n N (how many)" : "--similarity S (0 to 1; "
+		    "1 is the clip's own code)"));
 	if (a.out != NULL && out_dir_check(&a, "similar") != 0)
 		return (CMD_ERROR);
 	midifile_log_init();
