@@ -165,6 +165,11 @@ done
 "$LR" play --help >"$T/out" 2>&1
 check "play --help lists --force and --loops" sh -c "grep -q -- '--loops N' \
     '$T/out' && grep -q -- '--force' '$T/out'"
+# A file that says 0 bytes but holds some (/proc) is read to its end.
+if [ -r /proc/self/status ]; then
+	expect_error "inspect /proc/self/status" "/proc/self/status: not a MIDI" \
+	    inspect /proc/self/status
+fi
 # What a command lacks is said before its usage.
 run similar "$srcdir/share/clips/a.mid" -n 2
 check "similar without --similarity says so ($rc)" sh -c "[ $rc -eq 2 ] &&

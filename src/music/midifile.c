@@ -398,7 +398,7 @@ read_file(const char *path, unsigned char **buf, size_t *len,
     struct stat *sb, char **cause)
 {
 	FILE	*f;
-	size_t	 got;
+	size_t	 got, cap;
 
 	if (stat(path, sb) != 0)
 		return (lr_fail(cause, "%s", strerror(errno)));
@@ -411,14 +411,28 @@ read_file(const char *path, unsigned char **buf, size_t *len,
 		    "bytes)", (long long)sb->st_size));
 	if ((f = fopen(path, "rb")) == NULL)
 		return (lr_fail(cause, "%s", strerror(errno)));
-	*len = (size_t)sb->st_size;
-	*buf = lr_malloc(*len + 1);
-	got = fread(*buf, 1, *len, f);
-	if (ferror(f) || got != *len) {
+	/* To the end, not to st_size: a file of /proc says 0 bytes, and
+	   one still being written says less than it holds. */
+	cap = (size_t)sb->st_size + 1 > 4096 ? (size_t)sb->st_size + 1 :
+	    4096;
+	*buf = lr_malloc(cap + 1);
+	*len = 0;
+	while ((got = fread(*buf + *len, 1, cap - *len, f)) > 0) {
+		*len += got;
+		if (*len > MIDIFILE_MAX_BYTES)
+			break;
+		if (*len == cap) {
+			cap *= 2;
+			*buf = lr_realloc(*buf, cap + 1);
+		}
+	}
+	if (ferror(f) || *len > MIDIFILE_MAX_BYTES) {
 		fclose(f);
 		free(*buf);
 		*buf = NULL;
-		return (lr_fail(cause, "read error"));
+		return (*len > MIDIFILE_MAX_BYTES ? lr_fail(cause, "too large "
+		    "for a MIDI clip (over %ld bytes)", MIDIFILE_MAX_BYTES) :
+		    lr_fail(cause, "read error"));
 	}
 	fclose(f);
 	return (0);
