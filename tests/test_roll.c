@@ -1057,6 +1057,33 @@ test_title_cut(void)
 	roll_free(&r);
 }
 
+/* The playhead on a bar number shows the number (reversed), not "1^". */
+static void
+test_playhead_axis(void)
+{
+	struct roll	r;
+	struct ui_view	v;
+	char		line[512];
+	int		y, axis = -1;
+
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	v.playhead = 16;	/* bar 2's first step, where its "2" is */
+	for (y = 0; y < 24 && axis < 0; y++) {
+		screen_row(&r, &v, 80, 24, y, line, sizeof line);
+		if (strncmp(line, "    1", 5) == 0)
+			axis = y;
+	}
+	CHECK_MSG(axis >= 0 && strstr(line, " 2 ") != NULL &&
+	    strchr(line, '^') == NULL, "on bar 2: \"%s\"", line);
+	v.playhead = 17;
+	if (axis >= 0)
+		screen_row(&r, &v, 80, 24, axis, line, sizeof line);
+	CHECK_MSG(axis >= 0 && strstr(line, " 2 ^") != NULL, "after it: \"%s\"",
+	    line);
+	roll_free(&r);
+}
+
 static void
 test_status(void)
 {
@@ -1429,6 +1456,7 @@ main(void)
 	test_pitch_axis();
 	test_status();
 	test_title_cut();
+	test_playhead_axis();
 	test_help_screen();
 	test_prompt();
 	test_message_wrap();

@@ -430,7 +430,7 @@ draw_lane(const struct roll *r, const struct ui_view *v,
 static void
 draw_axis(const struct ui_view *v, const struct roll_layout *L, int view0)
 {
-	int	i, s, x;
+	int	i, s, x, c;
 
 	move(L->axis_y, 0);
 	clrtoeol();
@@ -444,9 +444,16 @@ draw_axis(const struct ui_view *v, const struct roll_layout *L, int view0)
 	}
 	if (v->playhead >= view0 && v->playhead < view0 + L->view_steps) {
 		x = L->label_w + (v->playhead - view0) * L->step_w;
-		attron(A_BOLD | A_REVERSE);
-		mvaddch(L->axis_y, x, '^');
-		attroff(A_BOLD | A_REVERSE);
+		/* On a digit of a bar number the mark is the digit shown
+		   reversed: a '^' there would turn bar 10 into "1^". */
+		c = (int)(mvinch(L->axis_y, x) & A_CHARTEXT);
+		if (c >= '0' && c <= '9')
+			mvchgat(L->axis_y, x, 1, A_BOLD | A_REVERSE, 0, NULL);
+		else {
+			attron(A_BOLD | A_REVERSE);
+			mvaddch(L->axis_y, x, '^');
+			attroff(A_BOLD | A_REVERSE);
+		}
 	}
 }
 
