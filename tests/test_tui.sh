@@ -354,6 +354,9 @@ $TM send-keys -t main Space
 check "playing" wait_for main 'playing'
 check "playhead drawn" wait_for main '^    .*\^'
 check "sweep moves the slider" wait_for main 'slider 0.50' 5
+$TM send-keys -t main .
+check ". while playing says why the view stays" \
+    wait_for main 'the view follows the playhead while playing'
 # P: the sweep moves the selected nudge instead (down from -max at 0).
 $TM send-keys -t main P
 check "sweep target: attribute" wait_for main 'sweep tri/4 attr'

@@ -848,6 +848,13 @@ app_command(struct app *a, const struct key_entry *e)
 	if (e->cmd == ROLL_CMD_SWEEP || e->cmd == ROLL_CMD_SWEEP_BARS ||
 	    e->cmd == ROLL_CMD_SWEEP_TARGET)
 		sweep_msg(a);
+	/* , and . move the view when it stands still: say why not. */
+	if (e->cmd == ROLL_CMD_SCROLL_TIME && a->r.mode == ROLL_MODE_EDIT)
+		app_msg(a, 0, "%s: the view follows the edit cursor",
+		    e->name);
+	else if (e->cmd == ROLL_CMD_SCROLL_TIME && a->play.st.playing)
+		app_msg(a, 0, "%s: the view follows the playhead while "
+		    "playing (Space stops)", e->name);
 	if (!(chg & ROLL_CHG_APP))
 		return;
 	if (e->cmd > ROLL_CMD_NONE && e->cmd < ROLL_CMD_COUNT &&
