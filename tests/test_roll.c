@@ -1057,6 +1057,52 @@ test_title_cut(void)
 	roll_free(&r);
 }
 
+/*
+ * Editing notes that span more pitches than the lane has rows: the rows
+ * hold the cursor and stay inside the notes' span (no empty rows below
+ * the lowest note while higher ones are out of view).
+ */
+static void
+test_edit_rows(void)
+{
+	struct roll		r;
+	struct ui_view		v;
+	struct pitch_rows	pr;
+	struct ui_note		many[11];
+	int			i, lo = 127, hi = 0;
+
+	roll_init(&r, 7, 32);
+	view_clips(&v);
+	memset(many, 0, sizeof many);
+	for (i = 0; i < 11; i++) {
+		many[i].pitch = 60 + i;
+		many[i].start = 2 * i;
+		many[i].end = 2 * i + 2;
+	}
+	for (i = 0; i < UI_LANES; i++) {
+		v.lanes[i].notes = many;
+		v.lanes[i].n = 11;
+	}
+	roll_apply(&r, ROLL_CMD_EDIT, 0);
+	roll_edit_begin(&r, many, 11);
+	r.cur_pitch = 60;	/* the lowest note */
+	draw_pitch_rows(&v, &r, UI_LANE_RESULT, 5, &pr);
+	for (i = 0; i < pr.n; i++) {
+		lo = pr.lo[i] < lo ? pr.lo[i] : lo;
+		hi = pr.hi[i] > hi ? pr.hi[i] : hi;
+	}
+	CHECK_MSG(pr.n == 5 && lo == 60 && hi == 64, "rows %d, %d..%d",
+	    pr.n, lo, hi);
+	r.cur_pitch = 70;	/* the highest */
+	draw_pitch_rows(&v, &r, UI_LANE_RESULT, 5, &pr);
+	for (i = 0, lo = 127, hi = 0; i < pr.n; i++) {
+		lo = pr.lo[i] < lo ? pr.lo[i] : lo;
+		hi = pr.hi[i] > hi ? pr.hi[i] : hi;
+	}
+	CHECK_MSG(lo == 66 && hi == 70, "rows %d..%d", lo, hi);
+	roll_free(&r);
+}
+
 /* The playhead on a bar number shows the number (reversed), not "1^". */
 static void
 test_playhead_axis(void)
@@ -1457,6 +1503,7 @@ main(void)
 	test_status();
 	test_title_cut();
 	test_playhead_axis();
+	test_edit_rows();
 	test_help_screen();
 	test_prompt();
 	test_message_wrap();

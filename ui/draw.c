@@ -191,6 +191,16 @@ draw_pitch_rows(const struct ui_view *v, const struct roll *r, int lane,
 			    r->cur_pitch < min - (rows - (max - min + 1)) / 2 +
 			    rows)
 				lo = min - (rows - (max - min + 1)) / 2;
+			else if (max - min + 1 > rows &&
+			    r->cur_pitch >= min && r->cur_pitch <= max) {
+				/* More pitches than rows: the cursor's
+				   window, but no empty rows past the notes
+				   while notes are hidden on the other side. */
+				if (lo < min)
+					lo = min;
+				if (lo + rows - 1 > max)
+					lo = max - rows + 1;
+			}
 		}
 		rows_chromatic(pr, rows, lo);
 		return;
