@@ -127,6 +127,12 @@ if [ -f "$ABC" ] && command -v abc2midi >/dev/null; then
 	grep -q "names tune 4, and --tune 3" "$T/err" && ok ||
 	    bad "#4 --tune 3: $(cat "$T/err")"
 	expect 0 "FILE.abc#4 --tune 4" encode --model "$M2" "$ABC#4" --tune 4
+	# play and render take --tune as the other commands do.
+	expect 0 "play --tune 4 --offline" play "$ABC" --tune 4 --offline &&
+	    cp "$T/out" "$T/play4"
+	expect 0 "play FILE.abc#4 --offline" play "$ABC#4" --offline
+	sed "s|#4||" "$T/out" | cmp -s - "$T/play4" && ok ||
+	    bad "play --tune 4 and #4 differ: $(cat "$T/play4" "$T/out")"
 	# Two tunes numbered alike: abc2midi would give the second for
 	# the first; said, with the lines.
 	printf 'X:1\nT:one\nM:4/4\nL:1/8\nK:G\nGABc dedB|GABc dedB|\n\nX:1\nT:two\nM:4/4\nL:1/8\nK:D\nDEFG ABAF|DEFG ABAF|\n' \

@@ -43,6 +43,7 @@ enum {
 	OPT_CHANNEL,
 	OPT_PROGRAM,
 	OPT_SOUNDFONT,
+	OPT_TUNE,
 };
 
 static const struct option play_opts[] = {
@@ -62,6 +63,7 @@ static const struct option play_opts[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "clock-master", no_argument, NULL, OPT_MASTER },
 	{ "soundfont", required_argument, NULL, OPT_SOUNDFONT },
+	{ "tune", required_argument, NULL, OPT_TUNE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -75,6 +77,7 @@ static const struct option render_opts[] = {
 	{ "channel", required_argument, NULL, OPT_CHANNEL },
 	{ "program", required_argument, NULL, OPT_PROGRAM },
 	{ "soundfont", required_argument, NULL, OPT_SOUNDFONT },
+	{ "tune", required_argument, NULL, OPT_TUNE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -172,6 +175,7 @@ play_live(struct live *l, long steps, long loops, double qpm)
 struct play {
 	const char		*file, *record, *out, *in, *soundfont;
 	long			 bars, loops, latency, vel, channel, program;
+	long			 tune;		/* an ABC file's X:, 0: first */
 	enum live_quantum	 quantum;
 	double			 qpm;
 	int			 offline, force, follow, master;
@@ -194,6 +198,9 @@ play_option(struct play *pl, int c, const char *arg)
 	switch (c) {
 	case OPT_BARS:
 		return (num("bars", arg, 1, 256, "a bar count", &pl->bars));
+	case OPT_TUNE:
+		return (num("tune", arg, 1, 1000000, "the X: number of an ABC "
+		    "tune", &pl->tune));
 	case OPT_TEMPO:
 		return (opt_real("tempo", arg, LR_QPM_MIN, LR_QPM_MAX,
 		    "a tempo from 20 to 400 BPM", &pl->qpm) == 0 ? CMD_OK :
@@ -307,7 +314,7 @@ play_load(struct play *pl)
 	if (config_load(&pl->cfg, NULL, &cause) != 0)
 		goto fail;
 	midifile_log_init();
-	if (musicfile_load(pl->file, 0, &pl->s, &cause) != 0)
+	if (musicfile_load(pl->file, (int)pl->tune, &pl->s, &cause) != 0)
 		goto fail;
 	pl->have_s = 1;
 	if (convert_quantize(&pl->s, NOTESEQ_STEPS_PER_QUARTER, &cause) != 0)

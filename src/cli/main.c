@@ -97,14 +97,15 @@ static const struct cmd_entry cmd_table[] = {
 	  .help = "compute attribute vectors (attribute_vecs.json)",
 	  .fn = cmd_attrs },
 	{ .name = "play",
-	  .args = "FILE.mid [--bars N] [--tempo BPM] [--loops N] "
+	  .args = "FILE.mid|FILE.abc [--tune X] [--bars N] [--tempo BPM] "
+	      "[--loops N] "
 	      "[--out DEV] [--record OUT.mid] [--force] [--offline] "
 	      "[--channel N] [--program P] [--quantum bar|beat|step] "
 	      "[--velocity N] [--soundfont SF2]",
 	  .help = "loop a clip on a MIDI output or the built-in synth",
 	  .fn = cmd_play },
 	{ .name = "render",
-	  .args = "IN.mid OUT.wav [--loops N] [--tempo BPM] "
+	  .args = "IN.mid|IN.abc OUT.wav [--tune X] [--loops N] [--tempo BPM] "
 	      "[--soundfont SF2] [--bars N] [--channel N] [--program P] "
 	      "[--velocity N] [--force]",
 	  .help = "render a clip's loops to a WAV or FLAC file (built-in "
