@@ -351,6 +351,7 @@ test_snapshots(void)
 	/* A snapshot of a pad point recalls that point (it recalled the
 	   hidden slider: nothing happened). */
 	roll_apply(&r, ROLL_CMD_PAD, 0);
+	roll_apply(&r, ROLL_CMD_PAD_X, -(ROLL_PAD_N - 1));	/* to A's side */
 	roll_apply(&r, ROLL_CMD_PAD_X, 3);
 	roll_apply(&r, ROLL_CMD_PAD_Y, 1);
 	roll_apply(&r, ROLL_CMD_SNAP, 5);
@@ -413,10 +414,12 @@ test_pad(void)
 	CHECK(roll_apply(&r, ROLL_CMD_PAD_X, 1) == 0);	/* pad off */
 	CHECK(roll_apply(&r, ROLL_CMD_PAD, 0) & ROLL_CHG_LADDER);
 	CHECK(r.pad_on && roll_key_mode(&r) == ROLL_MODE_PAD);
-	CHECK(roll_point(&r) == 0);			/* corner A */
+	/* It starts on the A-B edge where the slider was (0.50). */
+	CHECK_MSG(roll_point(&r) == (ROLL_PAD_N - 1) / 2, "%d",
+	    roll_point(&r));
 	CHECK(roll_apply(&r, ROLL_CMD_PAD_X, 1) & ROLL_CHG_SLIDER);
 	roll_apply(&r, ROLL_CMD_PAD_Y, 1);
-	CHECK(roll_point(&r) == ROLL_PAD_N + 1);
+	CHECK(roll_point(&r) == ROLL_PAD_N + (ROLL_PAD_N - 1) / 2 + 1);
 	for (i = 0; i < 10; i++) {
 		roll_apply(&r, ROLL_CMD_PAD_X, 1);
 		roll_apply(&r, ROLL_CMD_PAD_Y, 1);
@@ -1218,7 +1221,7 @@ test_status(void)
 	roll_apply(&r, ROLL_CMD_PAD, 0);
 	draw_layout(&L, &r, &v, 40, 12, pr);
 	screen_row(&r, &v, 40, 12, L.slider_y, line, sizeof line);
-	CHECK_MSG(strncmp(line, "pad x 0.00 y 0.00", 17) == 0 &&
+	CHECK_MSG(strncmp(line, "pad x 0.50 y 0.00", 17) == 0 &&
 	    strlen(line) <= 40, "40 pad: \"%s\"", line);
 	roll_free(&r);
 }

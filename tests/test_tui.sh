@@ -310,9 +310,10 @@ check "help text gone" sh -c \
 
 # The 2-D pad: g turns it on, arrows move, g again back to the slider.
 $TM send-keys -t main g
-check "pad on" wait_for main '^pad x 0.00 y 0.00'
+# It starts on the A-B edge at the slider's point (0.78: x 0.75).
+check "pad on, at the slider's point" wait_for main '^pad x 0.75 y 0.00'
 $TM send-keys -t main Right Down Down
-check "pad moves" wait_for main '^pad x 0.25 y 0.50'
+check "pad moves" wait_for main '^pad x 1.00 y 0.50'
 $TM send-keys -t main g
 check "pad off" wait_for main '^slider 0.78'
 

@@ -615,6 +615,13 @@ cmd_pad(struct roll *r, enum roll_cmd cmd, int arg)
 	if (r->mode == ROLL_MODE_EDIT)
 		return (ROLL_CHG_VIEW);
 	r->pad_on = !r->pad_on;
+	/* From the slider to the pad: start on the pad's A-B edge at the
+	   slider's point, not at A (the sound jumped to A). */
+	if (r->pad_on) {
+		r->pad_x = (int)lround(roll_slider_value(r) *
+		    (ROLL_PAD_N - 1));
+		r->pad_y = 0;
+	}
 	knob_changed(r);
 	return (ROLL_CHG_LADDER);
 }
