@@ -805,8 +805,14 @@ dataset_load(struct dataset *ds, const char *dir, const struct vae_arch *a,
 	ds->steps = a->num_steps;
 	ds->S = a->n_splits;
 	ds->kind = a->kind;
-	if (walk_all(&fl, dir, cause) != 0)
+	if (walk_all(&fl, dir, cause) != 0) {
+		/* The folders before the one refused were listed. */
+		for (i = 0; i < fl.n; i++)
+			if (fl.f[i].owner)
+				free(fl.f[i].path);
+		free(fl.f);
 		return (-1);
+	}
 	if (fl.n == 0) {
 		free(fl.f);
 		return (lr_fail(cause, "%s: no .mid, .midi or .abc files",
