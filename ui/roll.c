@@ -558,15 +558,19 @@ cmd_sweep(struct roll *r, enum roll_cmd cmd, int arg)
 static int
 cmd_view(struct roll *r, enum roll_cmd cmd, int arg)
 {
+	int	last;
+
 	if (cmd == ROLL_CMD_SCROLL_PITCH)	/* drawing clamps it per lane */
 		r->pitch_scroll = clampi(r->pitch_scroll + arg, 0, 127);
-	else if (cmd == ROLL_CMD_SCROLL_TIME)
+	else if (cmd == ROLL_CMD_SCROLL_TIME) {
 		/* Past the last full view it would only count on unseen
-		   (and take as many presses back before the view moved). */
-		r->time_scroll = clampi(r->time_scroll + arg, 0,
-		    r->view_steps > 0 && r->view_steps < r->steps ?
-		    r->steps - r->view_steps : r->steps > 1 ? r->steps - 1 :
-		    0);
+		   (and take as many presses back before the view moved);
+		   a screen grown wider since has a nearer last view. */
+		last = r->view_steps > 0 && r->view_steps < r->steps ?
+		    r->steps - r->view_steps : r->steps > 1 ? r->steps - 1 : 0;
+		r->time_scroll = clampi(clampi(r->time_scroll, 0, last) + arg,
+		    0, last);
+	}
 	else if (cmd == ROLL_CMD_LANE)
 		r->lane = (r->lane + 1) % UI_LANES;
 	else

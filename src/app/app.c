@@ -172,11 +172,6 @@ app_loop(struct app *a)
 		if (a->r.dirty) {
 			fill_view(a);
 			a->r.view_steps = draw_screen(&a->r, &a->v, &a->p);
-			/* A narrower screen shows more of the end: keep
-			   the scroll inside what can be shown. */
-			if (a->r.time_scroll + a->r.view_steps > a->r.steps)
-				a->r.time_scroll = a->r.steps > a->r.view_steps ?
-				    a->r.steps - a->r.view_steps : 0;
 			a->r.dirty = 0;
 		}
 		n = 0;

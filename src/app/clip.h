@@ -66,13 +66,13 @@ void	clip_notes_to_seq(const struct clip_fmt *f, const struct ui_note *v,
  */
 void	clip_notes_to_tokens(const struct clip_fmt *f, const struct ui_note *v,
 	    size_t n, int *tok);
+/* c, loaded from another clip's file in place of its own, says why in
+   its title ("a.mid did not load") until a clip_load replaces it. */
+void	clip_stand_in(struct clip *c, const char *why);
 /*
  * Every model-sized window of s from one track (-1: the converter's
  * choice); -1 with "NAME: why" when there is none.
  */
-/* c, loaded from another clip's file in place of its own, says why in
-   its title ("a.mid did not load") until a clip_load replaces it. */
-void	clip_stand_in(struct clip *c, const char *why);
 int	clip_windows(const struct clip_fmt *f, const struct noteseq *s,
 	    int track, const char *name, struct windows *w, char **cause)
 	    LR_WUR;

@@ -194,21 +194,23 @@ cmd_input(const char *path)
 int
 cmd_out_check(const char *path)
 {
-	struct stat	 sb;
+	struct stat	 sb, lsb;
 	const char	*slash;
 	char		 dir[4096];
-	int		 err, i;
+	int		 err, i, have;
 
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	/* The name (a symlink is replaced, not followed) and its file. */
+	have = stat(path, &sb) == 0;
+	if (have && S_ISDIR(sb.st_mode)) {
 		cmd_error("%s: is a directory", path);
 		return (-1);
 	}
-	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
-	    !S_ISLNK(sb.st_mode)) {
+	if (lstat(path, &lsb) == 0 && !S_ISREG(lsb.st_mode) &&
+	    !S_ISLNK(lsb.st_mode)) {
 		cmd_error("%s: not a regular file; not replacing it", path);
 		return (-1);
 	}
-	if (stat(path, &sb) == 0)
+	if (have)
 		for (i = 0; i < n_inputs; i++)
 			if (inputs[i].dev == sb.st_dev &&
 			    inputs[i].ino == sb.st_ino) {
@@ -234,26 +236,28 @@ cmd_out_check(const char *path)
 }
 
 /*
- * "LEAD NAME ARGS" on lines of 80 columns at most: ARGS break only
- * between options (at a space outside brackets), continuation lines
- * indented under the first option.
+ * text onward from column col, on lines of 80 columns at most: it breaks
+ * only at a space outside brackets (an option stays whole) and at '\n';
+ * a wrapped line starts at column indent.
  */
 static void
-usage_line(FILE *f, const char *lead, const char *name, const char *args)
+wrap(FILE *f, int col, int indent, const char *text)
 {
-	const char	*p = args, *q;
-	int		 col, indent, depth, n;
+	const char	*p = text, *q;
+	int		 depth, n, fresh = col == 0;
 
-	col = fprintf(f, "%s%s", lead, name);
-	indent = col + 1;
-	if (indent > 40)
-		indent = 8;
 	while (*p != '\0') {
 		while (*p == ' ')
 			p++;
-		/* The next option: up to a space at bracket depth 0. */
-		for (q = p, depth = 0; *q != '\0' && (*q != ' ' || depth > 0);
-		    q++) {
+		if (*p == '\n') {	/* a line of its own */
+			fputc('\n', f);
+			col = 0;
+			fresh = 1;
+			p++;
+			continue;
+		}
+		for (q = p, depth = 0; *q != '\0' && *q != '\n' &&
+		    (*q != ' ' || depth > 0); q++) {
 			if (*q == '[')
 				depth++;
 			else if (*q == ']' && depth > 0)
@@ -262,13 +266,24 @@ usage_line(FILE *f, const char *lead, const char *name, const char *args)
 		if (q == p)
 			break;
 		n = (int)(q - p);
-		if (col + 1 + n > 80 && col > indent) {
+		if (!fresh && col + 1 + n > 80 && col > indent) {
 			col = fprintf(f, "\n%*s", indent, "") - 1;
-			col += fprintf(f, "%.*s", n, p);
-		} else
-			col += fprintf(f, " %.*s", n, p);
+			fresh = 1;
+		}
+		col += fprintf(f, "%s%.*s", fresh ? "" : " ", n, p);
+		fresh = 0;
 		p = q;
 	}
+}
+
+/* "LEAD NAME ARGS", continuation lines under the first option. */
+static void
+usage_line(FILE *f, const char *lead, const char *name, const char *args)
+{
+	int	col;
+
+	col = fprintf(f, "%s%s", lead, name);
+	wrap(f, col, col + 1 > 40 ? 8 : col + 1, args);
 	fputc('\n', f);
 }
 
@@ -291,32 +306,8 @@ usage_all(FILE *f)
 static int
 command_help(const struct cmd_entry *c)
 {
-	const char	*p = c->help, *q;
-	int		 col = 0, n;
-
 	usage_line(stdout, "usage: latentroll ", c->name, c->args);
-	/* The text in words, on lines of 80 columns at most. */
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		if (*p == '\n') {	/* a line of its own */
-			putchar('\n');
-			col = 0;
-			p++;
-			continue;
-		}
-		for (q = p; *q != '\0' && *q != ' ' && *q != '\n'; q++)
-			;
-		if (q == p)
-			break;
-		n = (int)(q - p);
-		if (col > 0 && col + 1 + n > 80) {
-			putchar('\n');
-			col = 0;
-		}
-		col += printf("%s%.*s", col > 0 ? " " : "", n, p);
-		p = q;
-	}
+	wrap(stdout, 0, 0, c->help);
 	putchar('\n');
 	return (CMD_OK);
 }

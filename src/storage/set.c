@@ -339,18 +339,19 @@ set_load(struct set *s, const char *path, char **cause)
 	int	 rc = -1;
 
 	set_init(s);
-	/* A clip given for a set (--set a.mid) gets a word on what a set
-	   is, not JSON's complaint about the bytes 'MThd'. */
-	if ((f = fopen(path, "rb")) != NULL) {
-		n = fread(head, 1, sizeof head, f);
-		fclose(f);
-		if (n == sizeof head && memcmp(head, "MThd", 4) == 0)
-			return (lr_fail(cause, "%s: a MIDI file, not a set "
-			    "(a set is the .set file S saves; clips open as "
-			    "A.mid B.mid)", path));
-	}
-	if ((root = jsonfile_load(path, cause)) == NULL)
+	if ((root = jsonfile_load(path, cause)) == NULL) {
+		/* A clip given for a set (--set a.mid) gets a word on what
+		   a set is, not JSON's complaint about the bytes 'MThd'. */
+		if ((f = fopen(path, "rb")) != NULL) {
+			n = fread(head, 1, sizeof head, f);
+			fclose(f);
+			if (n == sizeof head && memcmp(head, "MThd", 4) == 0)
+				return (lr_fail(cause, "%s: a MIDI file, not a "
+				    "set (a set is the .set file S saves; "
+				    "clips open as A.mid B.mid)", path));
+		}
 		return (-1);
+	}
 	if (!json_is_object(root) ||
 	    json_object_get(root, "latentroll_set") == NULL) {
 		json_decref(root);
