@@ -10,7 +10,6 @@
  */
 #include "cmds.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
@@ -755,8 +754,7 @@ cmd_export(int argc, char **argv)
 	char			 path[4096];
 	static const char	*sidecar[] = { "weights_manifest.json",
 				    "model_card.json", "attribute_vecs.json" };
-	DIR			*d;
-	struct dirent		*e;
+	char			*other;
 	size_t			 i;
 	int			 rc = CMD_ERROR;
 
@@ -797,21 +795,11 @@ cmd_export(int argc, char **argv)
 	}
 	/* A folder of someone's other files is no model folder: the
 	   shards would land among them. */
-	if ((d = opendir(a.out)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			for (i = 0; i < sizeof sidecar / sizeof sidecar[0]; i++)
-				if (strcmp(e->d_name, sidecar[i]) == 0)
-					break;
-			if (e->d_name[0] != '.' && !ckpt_own_file(e->d_name) &&
-			    i == sizeof sidecar / sizeof sidecar[0])
-				break;
-		}
-		if (e != NULL)
-			cmd_error("%s: holds other files (%s); export to a new "
-			    "folder or a model's", a.out, e->d_name);
-		closedir(d);
-		if (e != NULL)
-			goto done;
+	if ((other = modeldir_foreign(a.out, NULL)) != NULL) {
+		cmd_error("%s: holds other files (%s); export to a new "
+		    "folder or a model's", a.out, other);
+		free(other);
+		goto done;
 	}
 	/* The card is read before anything is written: a broken one must
 	   not leave weights without it. */

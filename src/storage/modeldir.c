@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,28 @@ out:
 		fclose(f);
 	free(path);
 	return (rc);
+}
+
+char *
+modeldir_foreign(const char *dir, int (*also)(const char *))
+{
+	DIR		*d;
+	struct dirent	*e;
+	const char	*n;
+	char		*name = NULL;
+
+	if ((d = opendir(dir)) == NULL)
+		return (NULL);
+	while (name == NULL && (e = readdir(d)) != NULL) {
+		n = e->d_name;
+		if (n[0] != '.' && !ckpt_own_file(n) &&
+		    strcmp(n, "model_card.json") != 0 &&
+		    strcmp(n, "attribute_vecs.json") != 0 &&
+		    (also == NULL || !also(n)))
+			name = lr_strdup(n);
+	}
+	closedir(d);
+	return (name);
 }
 
 struct vae *

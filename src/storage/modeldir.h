@@ -10,6 +10,13 @@
 
 /* Load a model folder; NULL with a cause naming file and tensor. */
 struct vae	*modeldir_load(const char *dir, char **cause) LR_WUR;
+/*
+ * The first name in dir that is not a model folder's own (dot files, the
+ * checkpoint's files, model_card.json, attribute_vecs.json) nor one
+ * `also` (may be NULL) accepts: a folder of someone's files, where model
+ * files must not land.  NULL if none, or dir cannot be read; heap.
+ */
+char		*modeldir_foreign(const char *dir, int (*also)(const char *));
 
 /*
  * Save v as model folder dir (created if missing), replacing an older

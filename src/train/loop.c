@@ -26,8 +26,6 @@
 
 #include <sys/stat.h>
 
-#include <dirent.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,8 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt.h"
 #include "dist.h"
+#include "modeldir.h"
 #include "linalg.h"
 
 #define VALID_MAX	1024	/* windows per validation */
@@ -69,39 +67,18 @@ note(struct run *r, const char *fmt, ...)
 	free(line);
 }
 
-/* A file a run of ours writes in its folder (or a save's temporary). */
+/* A file a run writes in its folder beside the model's (or a save's
+   temporary): modeldir_foreign's `also`. */
 static int
 run_file(const char *name)
 {
 	size_t	n = strlen(name);
 
-	return (ckpt_own_file(name) || strcmp(name, "model_card.json") == 0 ||
-	    strcmp(name, "curve.tsv") == 0 ||
+	return (strcmp(name, "curve.tsv") == 0 ||
 	    strcmp(name, "trainstate.bin") == 0 ||
-	    strcmp(name, "attribute_vecs.json") == 0 ||
 	    (strncmp(name, "windows-", 8) == 0 && n > 6 &&
 	    strcmp(name + n - 6, ".cache") == 0) ||
-	    strstr(name, ".tmp") != NULL || name[0] == '.');
-}
-
-/*
- * The first file of dir a run would not have written, or NULL: a folder
- * of someone's files (the data itself, say) is no place for shards.
- */
-static char *
-foreign_file(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*e;
-	char		*name = NULL;
-
-	if ((d = opendir(dir)) == NULL)
-		return (NULL);
-	while (name == NULL && (e = readdir(d)) != NULL)
-		if (!run_file(e->d_name))
-			name = lr_strdup(e->d_name);
-	closedir(d);
-	return (name);
+	    strstr(name, ".tmp") != NULL);
 }
 
 /* The folder can take a run: made, a folder, writable, not a model. */
@@ -139,7 +116,9 @@ check_out(struct run *r, char **cause)
 		return (lr_fail(cause, "%s: holds a model that is not a "
 		    "training run; not replacing it (use another --out)",
 		    ta->out));
-	if ((other = foreign_file(ta->out)) != NULL) {
+	/* A folder of someone's files (the data itself, say) is no
+	   place for shards. */
+	if ((other = modeldir_foreign(ta->out, run_file)) != NULL) {
 		lr_fail(cause, "%s: holds other files (%s); a run needs a "
 		    "folder of its own (use a new --out)", ta->out, other);
 		free(other);
